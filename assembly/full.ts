@@ -1,0 +1,4 @@
+// build/full.wasm: full verification (Primaries and capable Secondaries).
+// The module's whole exported surface is listed here.
+export * from "./exports/memory";
+export * from "./exports/crypto";

@@ -1,0 +1,77 @@
+// Ed25519 keys in TUF 1.0 form, signing with Node's crypto, and key files on disk.
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, KeyObject } from "node:crypto";
+import { canonicalBytes } from "./canonical-json.ts";
+
+/** A public key as it appears in root / delegations. */
+export interface TufKey {
+  keytype: "ed25519";
+  scheme: "ed25519";
+  keyval: { public: string };
+}
+
+export interface Signature {
+  keyid: string;
+  sig: string;
+}
+
+/** A key pair the backend or a simulator can sign with. */
+export interface SigningKey {
+  keyid: string;
+  publicKey: TufKey;
+  privateKey: KeyObject;
+}
+
+const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
+
+export function tufKeyFromRaw(raw: Uint8Array): TufKey {
+  if (raw.length !== 32) throw new Error(`an Ed25519 public key is 32 bytes, got ${raw.length}`);
+  return { keytype: "ed25519", scheme: "ed25519", keyval: { public: Buffer.from(raw).toString("hex") } };
+}
+
+/** keyid = hex SHA-256 of the key's canonical JSON (DESIGN.md section 4). */
+export function keyIdOf(key: TufKey): string {
+  return createHash("sha256").update(canonicalBytes(key)).digest("hex");
+}
+
+export function rawPublicKey(key: KeyObject): Buffer {
+  const der = key.export({ format: "der", type: "spki" });
+  return der.subarray(der.length - 32);
+}
+
+export function signingKeyFrom(privateKey: KeyObject): SigningKey {
+  const publicKey = tufKeyFromRaw(rawPublicKey(createPublicKey(privateKey)));
+  return { keyid: keyIdOf(publicKey), publicKey, privateKey };
+}
+
+export function generateSigningKey(): SigningKey {
+  return signingKeyFrom(generateKeyPairSync("ed25519").privateKey);
+}
+
+export function signBytes(key: SigningKey, bytes: Uint8Array): Signature {
+  return { keyid: key.keyid, sig: sign(null, bytes, key.privateKey).toString("hex") };
+}
+
+/** Node's verification of one TUF signature over `bytes` (used by the backend on manifests). */
+export function verifyBytes(key: TufKey, bytes: Uint8Array, sigHex: string): boolean {
+  if (key.keytype !== "ed25519" || !/^[0-9a-f]{64}$/i.test(key.keyval.public)) return false;
+  if (!/^[0-9a-f]{128}$/i.test(sigHex)) return false;
+  const pub = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(key.keyval.public, "hex")]), format: "der", type: "spki" });
+  return verify(null, bytes, pub, Buffer.from(sigHex, "hex"));
+}
+
+/** PKCS#8 PEM text of a private key, for key files (write them with mode 0600). */
+export function privateKeyPem(key: SigningKey): string {
+  return key.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+}
+
+export function signingKeyFromPem(pem: string): SigningKey {
+  const key = createPrivateKey(pem);
+  if (key.asymmetricKeyType !== "ed25519") throw new Error(`expected an ed25519 private key, got ${key.asymmetricKeyType}`);
+  return signingKeyFrom(key);
+}
+
+/** Signs `signed` as TUF does: over its canonical JSON. */
+export function signMetadata<T>(signed: T, keys: SigningKey[]): { signatures: Signature[]; signed: T } {
+  const bytes = canonicalBytes(signed);
+  return { signatures: keys.map((k) => signBytes(k, bytes)), signed };
+}

@@ -1,0 +1,86 @@
+// What every subcommand provides, and a small strict option parser shared by all.
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string; // full --help text
+  run(args: string[]): Promise<number>;
+}
+
+export class UsageError extends Error {}
+
+export function printHelp(commands: Command[]): void {
+  console.log("uptane: Uptane 2.1 secure over-the-air updates\n\nCommands:");
+  const width = Math.max(...commands.map((c) => c.name.length));
+  for (const c of commands) console.log(`  ${c.name.padEnd(width)}  ${c.summary}`);
+  console.log("\nRun `uptane COMMAND --help` for a command's options.");
+}
+
+export interface OptionSpec {
+  /** Options that take a value; `repeat` collects every occurrence. */
+  values?: Record<string, { repeat?: boolean }>;
+  /** Options that are on/off. */
+  flags?: string[];
+}
+
+export interface ParsedArgs {
+  positional: string[];
+  values: Record<string, string[]>;
+  flags: Set<string>;
+  help: boolean;
+}
+
+/** Parses `--name value`, `--name=value` and `--flag`; unknown options are a UsageError. */
+export function parseArgs(args: string[], spec: OptionSpec): ParsedArgs {
+  const out: ParsedArgs = { positional: [], values: {}, flags: new Set(), help: false };
+  const valueSpecs = spec.values ?? {};
+  const flagSet = new Set(spec.flags ?? []);
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--help" || arg === "-h") {
+      out.help = true;
+      continue;
+    }
+    if (!arg.startsWith("--")) {
+      out.positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf("=");
+    const key = arg.slice(2, eq < 0 ? undefined : eq);
+    if (flagSet.has(key)) {
+      if (eq >= 0) throw new UsageError(`--${key} takes no value`);
+      out.flags.add(key);
+      continue;
+    }
+    const valueSpec = valueSpecs[key];
+    if (!valueSpec) throw new UsageError(`unknown option --${key}`);
+    let value: string | undefined;
+    if (eq >= 0) value = arg.slice(eq + 1);
+    else {
+      value = args[++i];
+      if (value === undefined) throw new UsageError(`--${key} needs a value`);
+    }
+    const list = (out.values[key] ??= []);
+    if (list.length > 0 && !valueSpec.repeat) throw new UsageError(`--${key} given more than once`);
+    list.push(value);
+  }
+  return out;
+}
+
+/** The single value of an option, or `fallback`; a missing required option is a UsageError. */
+export function optionValue(parsed: ParsedArgs, key: string, fallback?: string): string {
+  const v = parsed.values[key]?.[0] ?? fallback;
+  if (v === undefined) throw new UsageError(`--${key} is required`);
+  return v;
+}
+
+/** A non-negative integer option. */
+export function optionInt(parsed: ParsedArgs, key: string, fallback?: number): number {
+  const raw = parsed.values[key]?.[0];
+  if (raw === undefined) {
+    if (fallback === undefined) throw new UsageError(`--${key} is required`);
+    return fallback;
+  }
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new UsageError(`--${key} must be a non-negative integer, got '${raw}'`);
+  return Number(raw);
+}

@@ -1,0 +1,56 @@
+// The host-side contract of the verification cores: what a caller hands a verifier and
+// what it gets back. host/wasm/ implements it over full.wasm / partial.wasm; the
+// repository simulator, the attack catalogue, `uptane verify`, the Primary and the
+// Secondaries all use these shapes.
+import type { OutcomeName, RepoName } from "../outcome.ts";
+
+/** One repository's metadata for one update cycle, as raw bytes off the wire or disk. */
+export interface RepositoryFiles {
+  /** Newer root files N+1, N+2, ... in version order (the trusted root is in the state). */
+  rootRotations: Uint8Array[];
+  timestamp: Uint8Array;
+  snapshot: Uint8Array;
+  targets: Uint8Array;
+  /** Delegated targets roles by role name (Image repository only). */
+  delegations?: Map<string, Uint8Array>;
+}
+
+/** The ECU doing the verification. */
+export interface EcuIdentity {
+  serial: string;
+  hardwareId: string;
+  /** Release counter of the image installed now (0 if none). */
+  installedReleaseCounter: number;
+}
+
+/** What the verifier learned for this ECU when the outcome is Ok. */
+export interface VerifiedTarget {
+  name: string;
+  length: number;
+  hashes: Record<string, string>; // algorithm -> lowercase hex
+  hardwareId: string;
+  releaseCounter: number;
+  uri?: string;
+}
+
+export interface VerifyResult {
+  outcome: OutcomeName;
+  ok: boolean; // outcome === "Ok"
+  repo: RepoName | null;
+  role: string | null;
+  detail: string;
+  expected?: number;
+  got?: number;
+  /** The target this ECU must install (outcome Ok). */
+  target?: VerifiedTarget;
+  /** Full verification: the Director's targets for every ECU of the vehicle (outcome Ok or NoUpdate). */
+  vehicleTargets?: Array<{ ecuSerial: string; target: VerifiedTarget }>;
+}
+
+/** A verified time (Uptane 5.4.3): unix seconds. */
+export interface TimeAttestationInput {
+  /** Signed `{"signed":{"time":ISO8601,"nonces":[...]},"signatures":[...]}` bytes. */
+  attestation: Uint8Array;
+  /** This ECU's current nonce, which the attestation must include. */
+  nonce: string;
+}
