@@ -54,6 +54,11 @@ export function ed25519VerifyUpdate(data: usize, len: usize): void {
   if (inProgress) sha512Update(hashCtx, data, len);
 }
 
+/** Drops the verification in progress, if any: its finish will be Invalid. */
+export function ed25519VerifyAbandon(): void {
+  inProgress = false;
+}
+
 export function ed25519VerifyFinish(): i32 {
   if (!inProgress) return CryptoStatus.Invalid;
   inProgress = false;
