@@ -2,5 +2,25 @@
 // Add one import and one entry per command; the command's code lives in its own file.
 import type { Command } from "./command.ts";
 import { demoCommand } from "./demo.ts";
+import { initCommand } from "./init.ts";
+import { imageAddCommand } from "./image-add.ts";
+import { serveCommand } from "./serve.ts";
+import { delegateCommand } from "./delegate.ts";
+import { supplierInitCommand } from "./supplier-init.ts";
+import { supplierSignCommand } from "./supplier-sign.ts";
+import { supplierImportCommand } from "./supplier-import.ts";
+import { rotateCommand } from "./rotate.ts";
+import { refreshCommand } from "./refresh.ts";
 
-export const commands: Command[] = [demoCommand];
+export const commands: Command[] = [
+  demoCommand,
+  initCommand,
+  imageAddCommand,
+  serveCommand,
+  delegateCommand,
+  supplierInitCommand,
+  supplierSignCommand,
+  supplierImportCommand,
+  rotateCommand,
+  refreshCommand,
+];
