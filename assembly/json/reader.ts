@@ -272,6 +272,7 @@ function pass(base: usize, len: u32): bool {
     return false;
   }
   while (true) {
+    if (mode == MODE_AFTER && depth == 0) break;
     while (pos < len && isWs(byteAt(base, pos))) pos++;
     if (pos >= len) {
       parseError = "truncated document";
@@ -279,7 +280,6 @@ function pass(base: usize, len: u32): bool {
     }
     const c = byteAt(base, pos);
     if (mode == MODE_AFTER) {
-      if (depth == 0) break;
       const top = load<u32>(stack + <usize>(depth - 1) * 4);
       const isObj = (top & 0x80000000) != 0;
       if (c == 0x2c) {

@@ -75,7 +75,9 @@ export function failNumbers(outcome: i32, detail: string, expected: i64, got: i6
   return outcome;
 }
 
+/** Records a verified end (Ok, NoUpdate): no repository or role to blame. */
 export function succeed(outcome: i32, detail: string): i32 {
+  setContext(Repo.None, Role.None);
   fail(outcome, detail);
   return outcome;
 }
