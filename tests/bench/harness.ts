@@ -182,6 +182,7 @@ export async function main(suites: Suite[], argv: string[]): Promise<BenchResult
   }
   const chosen = only.length ? suites.filter((s) => only.includes(s.name)) : suites;
 
+  if (options.quick) console.log("--quick: a smoke run with few samples; its numbers are not meaningful");
   const results: BenchResult[] = [];
   for (const suite of chosen) {
     const mine: BenchResult[] = [];
