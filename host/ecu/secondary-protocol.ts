@@ -33,8 +33,8 @@ export const AREA = {
   timeAttestation: 0x5449_4d45,
 } as const;
 
-/** Status byte of a positive "install" routine response. */
-export const INSTALL_STATUS = { installed: 0x00, alreadyInstalled: 0x01 } as const;
+/** Status byte of a positive "install" routine response (a failed boot check is NRC 0x72 instead). */
+export const INSTALL_STATUS = { installed: 0x00 } as const;
 
 /**
  * One repository's metadata as the Primary passes it on (Uptane 5.4.2.6). `roots` holds
