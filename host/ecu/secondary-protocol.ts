@@ -84,7 +84,7 @@ export function encodeBundle(bundle: MetadataBundle): Uint8Array {
     const name = Buffer.from(e.name, "utf8");
     parts.push(Uint8Array.of(e.repo, e.kind), u16(name.length), name, u32(e.data.length), e.data);
   }
-  return Buffer.concat(parts);
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 /** Parses a bundle; throws MalformedBundleError naming what is wrong (never reads past the end). */
@@ -118,7 +118,7 @@ export function decodeBundle(bytes: Uint8Array): MetadataBundle {
     const len = ((bytes[at]! << 24) >>> 0) + (bytes[at + 1]! << 16) + (bytes[at + 2]! << 8) + bytes[at + 3]!;
     at += 4;
     need(len, "data");
-    const data = bytes.slice(at, at + len);
+    const data = new Uint8Array(bytes.subarray(at, at + len)); // a copy, as a plain Uint8Array
     at += len;
     const r = repos[repo]!;
     if (kind === KIND.root) r.roots.push(data);
