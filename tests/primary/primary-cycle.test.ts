@@ -44,6 +44,12 @@ async function vehicle(opts: { store?: Store } = {}) {
   return { sim, backend, store, secondary, keys, flashed, open };
 }
 
+/** The Director moves an ECU to another image (its previous target leaves the Director's targets). */
+function reassign(sim: VehicleSim, serial: string, name: string): void {
+  sim.director.targets.get("targets")!.delete(sim.assignedName(serial));
+  sim.assign(serial, name);
+}
+
 const ownReport = (manifest: any, serial: string) => manifest.signed.ecuVersionReports.find((r: any) => r.signed.ecuSerial === serial).signed;
 
 test("a good update installs the Primary's image and hands the Secondary time, metadata and its image", async () => {
@@ -96,7 +102,7 @@ test("rollback of the Director's metadata stops the cycle without installing, an
   // A newer image for the Primary; then an attacker replays the old Director timestamp.
   const name = "hw-primary-2.0.bin";
   v.sim.addImage({ name, bytes: imageBytes(name), hardwareIds: ["hw-primary"], releaseCounter: 2 });
-  v.sim.assign(v.sim.primary.serial, name);
+  reassign(v.sim, v.sim.primary.serial, name);
   v.sim.nextCycle();
   v.backend.publish();
   v.backend.fetcher.setFile(v.backend.directorPath("timestamp.json"), oldTimestamp);
@@ -179,6 +185,21 @@ test("a Secondary off the bus does not stop the Primary installing its own image
   assert.equal(v.flashed, [v.sim.assignedName(v.sim.primary.serial)]);
   assert.ok(result.secondaries[0]!.error);
   assert.is(v.backend.manifests[0].signed.ecuVersionReports.length, 1, "its report is left out");
+});
+
+test("an image signed by a supplier's delegated role is found: the Primary fetches the delegated role and installs", async () => {
+  const v = await vehicle();
+  v.sim.delegate({ name: "supplier-a", paths: ["hw-primary-*"] });
+  const name = "hw-primary-3.0.bin";
+  v.sim.addImage({ name, bytes: imageBytes(name, 3000), hardwareIds: ["hw-primary"], releaseCounter: 3, role: "supplier-a" });
+  reassign(v.sim, v.sim.primary.serial, name);
+  v.sim.nextCycle();
+  v.backend.publish();
+  const primary = await v.open();
+  const result = await primary.runCycle();
+  assert.ok(v.backend.fetcher.log.includes("GET /image/1.supplier-a.json"));
+  assert.equal(result.installed?.name, name);
+  assert.ok(v.secondary.bundles[0]!.image!.delegations.has("supplier-a"), "the Secondary gets the delegated role too");
 });
 
 const STEPS: CycleStep[] = ["manifest", "time", "metadata", "images", "secondaries", "install"];
