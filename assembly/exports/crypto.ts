@@ -1,4 +1,89 @@
 // Crypto exports, for the host's tests and benchmarks. Verification code calls the
 // primitives in assembly/crypto/ directly.
-// STUB: the foundations issue fills these in.
+//
+// Every export that takes a (pointer, length) pair checks that the range lies inside
+// linear memory and returns CryptoStatus.BadLength instead of trapping (DESIGN.md
+// section 3: untrusted input never traps). Hash algorithms are named by their digest
+// size in bits: 256 or 512.
+import { CryptoStatus } from "../outcome";
+import { sha256, sha256Final, sha256Init, sha256Update } from "../crypto/sha256";
+import { SHA512_CTX_SIZE, sha512, sha512Final, sha512Init, sha512Update } from "../crypto/sha512";
+import { ed25519Verify } from "../crypto/ed25519";
+
 export { ed25519Verify } from "../crypto/ed25519";
+
+/** True when [ptr, ptr + len) lies inside linear memory. */
+function readable(ptr: usize, len: usize): bool {
+  return <u64>ptr + <u64>len <= (<u64>memory.size() << 16);
+}
+
+/** True when [ptr, ptr + len) lies inside memory and above the module's static data. */
+function writable(ptr: usize, len: usize): bool {
+  return ptr >= __heap_base && readable(ptr, len);
+}
+
+// The one streaming hash the host drives (the modules are single-threaded).
+const hashCtx: usize = memory.data(<i32>SHA512_CTX_SIZE, 16); // the larger of the two contexts
+let hashAlg: i32 = 0; // 0: no hash in progress
+
+/** Where the streaming context lives, so the host can park and restore one hash while running another. */
+export function hashContext(): usize {
+  return hashCtx;
+}
+
+/** Starts a streaming hash (256: SHA-256, 512: SHA-512). Invalid for another algorithm. */
+export function hashInit(alg: i32): i32 {
+  if (alg == 256) sha256Init(hashCtx);
+  else if (alg == 512) sha512Init(hashCtx);
+  else return CryptoStatus.Invalid;
+  hashAlg = alg;
+  return CryptoStatus.Valid;
+}
+
+/** Feeds `len` bytes at `ptr`. BadLength for a range outside memory, Invalid when no hash is in progress. */
+export function hashUpdate(ptr: usize, len: usize): i32 {
+  if (!readable(ptr, len)) return CryptoStatus.BadLength;
+  if (hashAlg == 256) sha256Update(hashCtx, ptr, len);
+  else if (hashAlg == 512) sha512Update(hashCtx, ptr, len);
+  else return CryptoStatus.Invalid;
+  return CryptoStatus.Valid;
+}
+
+/** Writes the digest (32 or 64 bytes) to `out` and ends the hash. */
+export function hashFinal(out: usize): i32 {
+  if (hashAlg == 256) {
+    if (!writable(out, 32)) return CryptoStatus.BadLength;
+    sha256Final(hashCtx, out);
+  } else if (hashAlg == 512) {
+    if (!writable(out, 64)) return CryptoStatus.BadLength;
+    sha512Final(hashCtx, out);
+  } else return CryptoStatus.Invalid;
+  hashAlg = 0;
+  return CryptoStatus.Valid;
+}
+
+/** One-shot SHA-256 of `len` bytes at `ptr` into 32 bytes at `out`. */
+export function sha256Digest(ptr: usize, len: usize, out: usize): i32 {
+  if (!readable(ptr, len) || !writable(out, 32)) return CryptoStatus.BadLength;
+  sha256(ptr, len, out);
+  return CryptoStatus.Valid;
+}
+
+/** One-shot SHA-512 of `len` bytes at `ptr` into 64 bytes at `out`. */
+export function sha512Digest(ptr: usize, len: usize, out: usize): i32 {
+  if (!readable(ptr, len) || !writable(out, 64)) return CryptoStatus.BadLength;
+  sha512(ptr, len, out);
+  return CryptoStatus.Valid;
+}
+
+/**
+ * Ed25519 verification with the lengths the host was given: a key that is not 32 bytes
+ * or a signature that is not 64 bytes is BadLength here, in the module, whatever the host did.
+ */
+export function ed25519VerifyBytes(
+  publicKey: usize, publicKeyLen: usize, signature: usize, signatureLen: usize, message: usize, len: usize,
+): i32 {
+  if (publicKeyLen != 32 || signatureLen != 64) return CryptoStatus.BadLength;
+  if (!readable(publicKey, 32) || !readable(signature, 64) || !readable(message, len)) return CryptoStatus.BadLength;
+  return ed25519Verify(publicKey, signature, message, len);
+}

@@ -1,0 +1,164 @@
+// The crypto exports of a core module (assembly/exports/crypto.ts) as typed host calls:
+// SHA-256 / SHA-512, one-shot and streaming, and Ed25519 verification.
+//
+// Memory stays flat: every call resets the arena before copying in, and anything larger
+// than one scratch chunk is streamed through that chunk, so hashing a 1 GiB image needs
+// no more than a few pages of linear memory.
+import { CRYPTO_STATUS, type CryptoStatusName, ModuleMisuseError } from "../outcome.ts";
+import { CoreInstance, type ModuleKind } from "./module.ts";
+
+export type HashAlgorithm = "sha256" | "sha512";
+
+/** Bytes copied into the module per hashUpdate call. */
+export const HASH_CHUNK_BYTES = 64 * 1024;
+
+const DIGEST_BYTES: Record<HashAlgorithm, number> = { sha256: 32, sha512: 64 };
+const ALG_ID: Record<HashAlgorithm, number> = { sha256: 256, sha512: 512 };
+const CONTEXT_BYTES = 216; // SHA512_CTX_SIZE, the larger context
+
+interface CryptoExports {
+  hashInit(alg: number): number;
+  hashUpdate(ptr: number, len: number): number;
+  hashFinal(out: number): number;
+  hashContext(): number;
+  sha256Digest(ptr: number, len: number, out: number): number;
+  sha512Digest(ptr: number, len: number, out: number): number;
+  ed25519VerifyBytes(pk: number, pkLen: number, sig: number, sigLen: number, msg: number, len: number): number;
+}
+
+function statusName(code: number): CryptoStatusName {
+  const name = CRYPTO_STATUS[code];
+  if (name === undefined) throw new ModuleMisuseError(`module returned unknown crypto status ${code}`);
+  return name;
+}
+
+/** A streaming hash: feed chunks of any size with `update`, then `digest` once. */
+export class Hasher {
+  readonly algorithm: HashAlgorithm;
+  private readonly owner: CryptoCore;
+  /** The module's context bytes while another hasher holds the module's one context. */
+  saved: Uint8Array | null = null;
+  finished = false;
+
+  constructor(owner: CryptoCore, algorithm: HashAlgorithm) {
+    this.owner = owner;
+    this.algorithm = algorithm;
+  }
+
+  update(chunk: Uint8Array): this {
+    if (this.finished) throw new ModuleMisuseError(`${this.algorithm} hasher used after digest()`);
+    this.owner.feed(this, chunk);
+    return this;
+  }
+
+  digest(): Uint8Array {
+    if (this.finished) throw new ModuleMisuseError(`${this.algorithm} hasher digest() called twice`);
+    this.finished = true;
+    return this.owner.finish(this);
+  }
+}
+
+/** Crypto calls on one module instance. */
+export class CryptoCore {
+  readonly core: CoreInstance;
+  private readonly fns: CryptoExports;
+  /** The hasher whose state is in the module's context right now. */
+  private active: Hasher | null = null;
+
+  constructor(core: CoreInstance | ModuleKind = "full") {
+    this.core = typeof core === "string" ? new CoreInstance(core) : core;
+    this.fns = this.core.exports as unknown as CryptoExports;
+  }
+
+  sha256(bytes: Uint8Array): Uint8Array {
+    return this.oneShot("sha256", bytes);
+  }
+
+  sha512(bytes: Uint8Array): Uint8Array {
+    return this.oneShot("sha512", bytes);
+  }
+
+  createHash(algorithm: HashAlgorithm): Hasher {
+    if (!(algorithm in ALG_ID)) throw new ModuleMisuseError(`unknown hash algorithm ${String(algorithm)}`);
+    const hasher = new Hasher(this, algorithm);
+    this.activate(hasher, true);
+    return hasher;
+  }
+
+  /**
+   * Ed25519 verification in the module. Keys and signatures of any length go across with
+   * their lengths: the module answers BadLength for the wrong ones. A message larger than
+   * the arena can hold is BadLength too (the module refuses the buffer).
+   */
+  ed25519Verify(publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array): CryptoStatusName {
+    this.core.reset();
+    const exp = this.core.exports;
+    const pk = exp.alloc(Math.max(publicKey.length, 1));
+    const sig = exp.alloc(Math.max(signature.length, 1));
+    const msg = exp.alloc(Math.max(message.length, 1));
+    if (pk === 0 || sig === 0 || msg === 0) return "BadLength";
+    const mem = new Uint8Array(exp.memory.buffer);
+    mem.set(publicKey, pk);
+    mem.set(signature, sig);
+    mem.set(message, msg);
+    const code = this.fns.ed25519VerifyBytes(pk, publicKey.length, sig, signature.length, msg, message.length);
+    this.core.checkAlive();
+    return statusName(code);
+  }
+
+  private oneShot(algorithm: HashAlgorithm, bytes: Uint8Array): Uint8Array {
+    if (bytes.length > HASH_CHUNK_BYTES) {
+      // Larger inputs stream through the scratch chunk (flat memory).
+      return this.createHash(algorithm).update(bytes).digest();
+    }
+    this.core.reset();
+    const ptr = this.core.copyIn(bytes);
+    const out = this.core.scratch(DIGEST_BYTES[algorithm]);
+    const fn = algorithm === "sha256" ? this.fns.sha256Digest : this.fns.sha512Digest;
+    this.check(fn(ptr, bytes.length, out), `${algorithm}Digest`);
+    return this.core.copyOut(out, DIGEST_BYTES[algorithm]);
+  }
+
+  /** @internal Hasher.update: copies `chunk` through the scratch buffer into the module. */
+  feed(hasher: Hasher, chunk: Uint8Array): void {
+    this.activate(hasher, false);
+    this.core.reset();
+    const scratch = this.core.scratch(Math.min(Math.max(chunk.length, 1), HASH_CHUNK_BYTES));
+    for (let off = 0; off < chunk.length; off += HASH_CHUNK_BYTES) {
+      const piece = chunk.subarray(off, Math.min(off + HASH_CHUNK_BYTES, chunk.length));
+      // The buffer may have been replaced by a memory.grow; take a fresh view each time.
+      new Uint8Array(this.core.exports.memory.buffer, scratch, piece.length).set(piece);
+      this.check(this.fns.hashUpdate(scratch, piece.length), "hashUpdate");
+    }
+  }
+
+  /** @internal Hasher.digest. */
+  finish(hasher: Hasher): Uint8Array {
+    this.activate(hasher, false);
+    this.core.reset();
+    const out = this.core.scratch(DIGEST_BYTES[hasher.algorithm]);
+    this.check(this.fns.hashFinal(out), "hashFinal");
+    this.active = null;
+    return this.core.copyOut(out, DIGEST_BYTES[hasher.algorithm]);
+  }
+
+  /** Puts `hasher`'s state into the module's one context, parking the current one's. */
+  private activate(hasher: Hasher, fresh: boolean): void {
+    this.core.checkAlive();
+    if (this.active === hasher) return;
+    const ctx = this.fns.hashContext();
+    if (this.active && !this.active.finished) this.active.saved = this.core.copyOut(ctx, CONTEXT_BYTES);
+    this.check(this.fns.hashInit(ALG_ID[hasher.algorithm]), "hashInit");
+    if (!fresh) {
+      if (!hasher.saved) throw new ModuleMisuseError("hasher has no saved state");
+      new Uint8Array(this.core.exports.memory.buffer, ctx, CONTEXT_BYTES).set(hasher.saved);
+      hasher.saved = null;
+    }
+    this.active = hasher;
+  }
+
+  private check(code: number, what: string): void {
+    this.core.checkAlive();
+    if (code !== 0) throw new ModuleMisuseError(`${this.core.kind}.wasm ${what} refused: ${statusName(code)}`);
+  }
+}
