@@ -4,7 +4,7 @@
 //   POST /director/api/vehicles     {vin, ecus:[{serial, hardwareId, publicKey, primary}]}   (token)
 //   POST /director/api/assignments  {vin, ecuSerial, target}                                (token)
 //   POST /director/api/campaigns    {hardwareId, target, vins?}                             (token)
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { RouteRequest } from "../http/server.ts";
 import { requireApiToken } from "../http/api-token.ts";
 import { readBody, sendError, sendFile, sendJson } from "../http/request-body.ts";
 import type { Director, EcuRegistration } from "./director.ts";
@@ -14,27 +14,27 @@ import { MAX_MANIFEST_BYTES } from "./manifest-format.ts";
 
 const MAX_API_BODY_BYTES = 256 * 1024;
 
-/** Handles a request whose path starts with `/director/`; `path` is the full URL path. */
+/** The handler mounted at `/director/` (segments below it, already decoded and checked by the router). */
 export function directorRoutes(director: Director, apiToken: string) {
-  return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+  return async ({ method, segments: parts, req, res }: RouteRequest): Promise<void> => {
     try {
-      const parts = path.split("/").slice(2); // ["vehicles", VIN, FILE] or ["api", WHAT]
+      // parts: ["vehicles", VIN, FILE] or ["api", WHAT]
       if (parts[0] === "vehicles" && parts.length === 3 && isVin(parts[1])) {
         const [, vin, file] = parts as [string, string, string];
         if (file === "manifest") {
-          if (req.method !== "POST") throw new Refused(405, "method-not-allowed", "POST a vehicle version manifest here");
+          if (method !== "POST") throw new Refused(405, "method-not-allowed", "POST a vehicle version manifest here");
           const body = await readBody(req, MAX_MANIFEST_BYTES);
           sendJson(res, 200, director.receiveManifest(vin, body));
           return;
         }
-        if (req.method !== "GET" && req.method !== "HEAD") throw new Refused(405, "method-not-allowed", "metadata is read with GET");
+        if (method !== "GET" && method !== "HEAD") throw new Refused(405, "method-not-allowed", "metadata is read with GET");
         if (!director.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
         const root = /^(\d{1,9})\.root\.json$/.exec(file);
         sendFile(res, root ? director.rootFile(Number(root[1])) : director.vehicleFile(vin, file), `${vin}/${file}`);
         return;
       }
       if (parts[0] === "api" && parts.length === 2) {
-        if (req.method !== "POST") throw new Refused(405, "method-not-allowed", "the API takes POST");
+        if (method !== "POST") throw new Refused(405, "method-not-allowed", "the API takes POST");
         requireApiToken(req, apiToken);
         const body = parseJsonObject(await readBody(req, MAX_API_BODY_BYTES));
         if (parts[1] === "vehicles") {
@@ -52,7 +52,7 @@ export function directorRoutes(director: Director, apiToken: string) {
           return;
         }
       }
-      throw new Refused(404, "not-found", `no Director resource at ${path}`);
+      throw new Refused(404, "not-found", `no Director resource at /director/${parts.join("/")}`);
     } catch (e) {
       sendError(res, e);
     }

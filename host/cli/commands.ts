@@ -5,5 +5,8 @@ import { demoCommand } from "./demo.ts";
 import { initCommand } from "./init.ts";
 import { imageAddCommand } from "./image-add.ts";
 import { serveCommand } from "./serve.ts";
+import { vehicleAddCommand } from "./vehicle-add.ts";
+import { assignCommand } from "./assign.ts";
+import { campaignCommand } from "./campaign.ts";
 
-export const commands: Command[] = [demoCommand, initCommand, imageAddCommand, serveCommand];
+export const commands: Command[] = [demoCommand, initCommand, imageAddCommand, serveCommand, vehicleAddCommand, assignCommand, campaignCommand];

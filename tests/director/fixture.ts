@@ -1,12 +1,12 @@
 // Test fixture for the Director: a fresh backend folder, an in-memory Image repository
 // stand-in, vehicles with real ECU keys, manifests signed like a Primary signs them, and
 // an HTTP server on 127.0.0.1 with an OS-chosen port.
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
+import { Router, listen, close as closeServer } from "../../backend/http/server.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash, randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
 import { Director, initDirector, type DirectorOptions } from "../../backend/director/director.ts";
 import type { ImageTarget, ImageTargetSource } from "../../backend/director/image-targets.ts";
 import type { EcuVersionReport, EcuVersionReportSigned, VehicleManifest } from "../../backend/director/manifest-format.ts";
@@ -71,21 +71,17 @@ export class DirectorFixture {
   }
 
   async listen(): Promise<string> {
-    const director = directorRoutes(this.director, this.apiToken);
-    const time = timeServerRoutes(loadDirectorOnlineKeys(this.dir).timeserver);
-    this.server = createServer((req, res) => {
-      const path = new URL(req.url ?? "/", "http://x").pathname;
-      if (path.startsWith("/director/")) void director(req, res, path);
-      else if (path.startsWith("/time/")) void time(req, res, path);
-      else res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    this.baseUrl = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this.baseUrl;
+    const router = new Router();
+    router.mount("director", directorRoutes(this.director, this.apiToken));
+    router.mount("time", timeServerRoutes(loadDirectorOnlineKeys(this.dir).timeserver));
+    const { server, url } = await listen(router, "127.0.0.1", 0);
+    this.server = server;
+    this.baseUrl = url;
+    return url;
   }
 
   async close(): Promise<void> {
-    if (this.server) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    if (this.server) await closeServer(this.server);
     this.director.close();
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -101,7 +97,7 @@ export class DirectorFixture {
     const res = await fetch(`${this.baseUrl}/director/vehicles/${vin}/manifest`, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: typeof body === "string" || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+      body: typeof body === "string" ? body : Buffer.isBuffer(body) ? new Uint8Array(body) : JSON.stringify(body),
     });
     return { status: res.status, json: await res.json() };
   }

@@ -1,8 +1,7 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { createHash } from "node:crypto";
 import { Metadata, MetadataKind } from "@tufjs/models";
-import { DirectorFixture, ecuReport, installedOf, vehicleManifest } from "./fixture.ts";
+import { DirectorFixture } from "./fixture.ts";
 import { canonicalBytes } from "../../backend/metadata/canonical-json.ts";
 import { verifyBytes, type TufKey } from "../../backend/metadata/keys.ts";
 
@@ -103,15 +102,15 @@ test("expiries are short (timestamp one day, targets and snapshot a week) and st
   }
 });
 
-test("metadata for an unknown vehicle or an unknown file is a 404 JSON error", async () => {
+test("metadata for an unknown vehicle, an unknown file or a traversal path is a 4xx JSON error", async () => {
   const f = new DirectorFixture();
   f.addVehicle("VIN-A", 1);
   await f.listen();
   try {
     for (const path of ["/director/vehicles/NOPE/timestamp.json", "/director/vehicles/VIN-A/9.targets.json", "/director/vehicles/VIN-A/secret.pem", "/director/vehicles/VIN-A/..%2F..%2Fkeys"]) {
       const res = await fetch(`${f.baseUrl}${path}`);
-      assert.is(res.status, 404, path);
-      assert.is((await res.json()).ok, false);
+      assert.ok(res.status === 404 || (path.includes("%2F") && res.status === 400), `${path}: ${res.status}`);
+      assert.type((await res.json()).error, "string");
     }
   } finally {
     await f.close();
