@@ -29,6 +29,7 @@ import { checkHardwareId, checkPathPattern, checkRoleName, checkTargetName } fro
 import { hashesOf, initialRoot, publish, type PublishChange } from "./publish.ts";
 import { loadPublished, RepositoryError, type PublishedState } from "./published.ts";
 import { signMetadata } from "../metadata/keys.ts";
+import { readBundleFile, verifyBundle } from "./import.ts";
 
 export { RepositoryError, type PublishedState } from "./published.ts";
 
@@ -223,6 +224,28 @@ export async function delegate(dir: string, opts: DelegateOptions): Promise<Dele
     const keys = Object.fromEntries(Object.entries(allKeys).filter(([id]) => used.has(id)));
     await publish(state, { targets: { targets: state.targets.signed.targets, delegations: { keys, roles } } }, ctx);
     return role;
+  });
+}
+
+// ---------------------------------------------------------------- supplier bundles
+
+export interface ImportResult {
+  roles: { name: string; version: number; targets: string[] }[];
+  images: number;
+  snapshotVersion: number;
+}
+
+/** Verifies a supplier's bundle completely, then publishes its roles and images (or throws BundleError, writing nothing). */
+export async function importBundle(dir: string, bundlePath: string, opts: OperationOptions = {}): Promise<ImportResult> {
+  const bundle = await readBundleFile(bundlePath);
+  return changing(dir, opts, async (state, ctx) => {
+    const verified = verifyBundle(state, bundle, ctx.now);
+    const next = await publish(state, { delegated: verified.delegated, images: verified.images }, ctx);
+    return {
+      roles: [...verified.delegated].map(([name, doc]) => ({ name, version: doc.signed.version, targets: Object.keys(doc.signed.targets) })),
+      images: verified.images.length,
+      snapshotVersion: next.snapshot.signed.version,
+    };
   });
 }
 
