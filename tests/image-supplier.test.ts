@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import { serveBackend } from "../backend/serve.ts";
 import { close } from "../backend/http/server.ts";
-import { delegate, importBundle, ImageRepository } from "../backend/image/repository.ts";
+import { delegate, importBundle, ImageRepository, refresh } from "../backend/image/repository.ts";
 import { initSupplier, readPublicKeyFile, signSupplier, supplierDelegate } from "../backend/supplier/workdir.ts";
 import { signingKeyFromPem, signMetadata } from "../backend/metadata/keys.ts";
 import { hashTree, newBackend, TufClient, tempDir, writeTemp } from "./helpers/image-backend.ts";
@@ -142,6 +142,24 @@ test("signed metadata listing a wrong SHA-512 or length for the delivered image 
   }
 });
 
+test("a tier-1 bundle that re-keys a published tier-2 delegation without the re-signed tier-2 role is refused", async () => {
+  const newBolt = join(work, "bolt-new");
+  const { publicKeyFile } = await initSupplier(newBolt, "bolt");
+  await supplierDelegate(acme, { role: "bolt", keys: [await readPublicKeyFile(publicKeyFile)], paths: ["acme/bolt-*"], terminating: true });
+  const out = join(work, "rekey.bundle");
+  await signSupplier(acme, { out });
+  await refusedUnchanged(out, /published role 'bolt' would no longer verify under the new delegation; include it in the bundle/);
+});
+
+test("a bundle holding the same role twice is refused", async () => {
+  const out = join(work, "twice.bundle");
+  await signSupplier(acme, { out });
+  const bundle = JSON.parse(await readFile(out, "utf8"));
+  bundle.roles.push(bundle.roles[0]);
+  await writeFile(out, JSON.stringify(bundle));
+  await refusedUnchanged(out, /bundle holds role 'acme' twice/);
+});
+
 test("a target outside the supplier's delegated paths is refused", async () => {
   const out = join(work, "outside.bundle");
   await signSupplier(acme, { image: { file: await writeTemp(work, "o.bin", "x"), name: "engine/ecu.bin", hardwareIds: ["brake"] }, out });
@@ -169,6 +187,12 @@ test("a bundle that is not JSON, or not a bundle, is refused with a clear messag
   await refusedUnchanged(await writeTemp(work, "junk.bundle", "{not json"), /bundle is not valid JSON/);
   await refusedUnchanged(await writeTemp(work, "other.bundle", '{"format":"zip"}'), /bundle format is 'zip'/);
   await refusedUnchanged(join(work, "missing.bundle"), /cannot read bundle .*ENOENT/);
+});
+
+test("refresh warns about supplier roles close to expiry", async () => {
+  const soon = await refresh(dir, { now: new Date(Date.now() + 85 * 86_400_000) });
+  assert.equal(soon.delegatedExpiringSoon.map((d) => d.role).sort(), ["acme", "bolt"]);
+  assert.equal((await refresh(dir, { force: true })).delegatedExpiringSoon, []);
 });
 
 test.run();

@@ -286,6 +286,8 @@ export interface RefreshResult {
   expires: Record<TopRole, string>;
   /** Offline roles that expire within a quarter of their period: re-sign them with the offline keys. */
   offlineExpiringSoon: TopRole[];
+  /** Supplier roles expired or expiring within 7 days: ask the supplier for a new bundle. */
+  delegatedExpiringSoon: { role: string; expires: string }[];
 }
 
 /**
@@ -305,7 +307,10 @@ export async function refresh(dir: string, opts: OperationOptions & { force?: bo
     }
     const expires = { root: next.root.signed.expires, targets: next.targets.signed.expires, snapshot: next.snapshot.signed.expires, timestamp: next.timestamp.signed.expires };
     const offlineExpiringSoon = (["root", "targets"] as const).filter((r) => left(expires[r]) < period(r) / 4);
-    return { resigned, timestampVersion: next.timestamp.signed.version, expires, offlineExpiringSoon };
+    const delegatedExpiringSoon = [...next.delegated]
+      .filter(([, doc]) => left(doc.signed.expires) < 7 * 86_400_000)
+      .map(([role, doc]) => ({ role, expires: doc.signed.expires }));
+    return { resigned, timestampVersion: next.timestamp.signed.version, expires, offlineExpiringSoon, delegatedExpiringSoon };
   });
 }
 

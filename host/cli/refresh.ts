@@ -11,7 +11,8 @@ export const refreshCommand: Command = {
     "",
     "Re-signs snapshot and timestamp when less than half of their validity is left (always",
     "with --force). Reports offline roles (root, targets) that expire within a quarter of their",
-    "period: re-sign those with `uptane rotate` or by publishing with the offline keys.",
+    "period: re-sign those with `uptane rotate` or by publishing with the offline keys, and",
+    "supplier roles expiring within 7 days (they need a new bundle from the supplier).",
     "Run it from a timer (e.g. every few hours).",
   ].join("\n"),
   async run(args) {
@@ -26,6 +27,7 @@ export const refreshCommand: Command = {
       const lines = [r.resigned.length > 0 ? `Re-signed ${r.resigned.join(" and ")} (timestamp version ${r.timestampVersion})` : "Nothing due; online roles are fresh"];
       for (const [role, expires] of Object.entries(r.expires)) lines.push(`  ${role} expires ${expires}`);
       if (r.offlineExpiringSoon.length > 0) lines.push(`  WARNING: offline role(s) ${r.offlineExpiringSoon.join(", ")} expire soon`);
+      for (const d of r.delegatedExpiringSoon) lines.push(`  WARNING: supplier role ${d.role} expires ${d.expires}; import a new bundle from the supplier`);
       return { data: { ...r }, text: lines.join("\n") };
     });
   },
