@@ -354,18 +354,16 @@ function pass(base: usize, len: u32): bool {
       setTok(nTok, pos, <u32>end, nTok + 1, JsonType.Number);
       nTok++;
       pos = <u32>end;
-    } else if (c == 0x74 && scanLiteral(base, len, pos, "true")) {
-      setTok(nTok, pos, pos + 4, nTok + 1, JsonType.True);
+    } else if (c == 0x74 || c == 0x66 || c == 0x6e) {
+      const lit = c == 0x74 ? "true" : c == 0x66 ? "false" : "null";
+      if (!scanLiteral(base, len, pos, lit)) {
+        parseError = Detail.UnexpectedCharacter;
+        return false;
+      }
+      const n = <u32>lit.length;
+      setTok(nTok, pos, pos + n, nTok + 1, c == 0x74 ? JsonType.True : c == 0x66 ? JsonType.False : JsonType.Null);
       nTok++;
-      pos += 4;
-    } else if (c == 0x66 && scanLiteral(base, len, pos, "false")) {
-      setTok(nTok, pos, pos + 5, nTok + 1, JsonType.False);
-      nTok++;
-      pos += 5;
-    } else if (c == 0x6e && scanLiteral(base, len, pos, "null")) {
-      setTok(nTok, pos, pos + 4, nTok + 1, JsonType.Null);
-      nTok++;
-      pos += 4;
+      pos += n;
     } else {
       parseError = Detail.UnexpectedCharacter;
       return false;

@@ -4,7 +4,7 @@
 import { Outcome } from "../outcome";
 import { JsonType, tokType, tokStart, tokLen, tokNext, tokInt, objGet, objGetStr } from "../json/reader";
 import { strDecode } from "../json/strings";
-import { checkThreshold } from "./keys";
+import { checkThreshold, keysetSameKeys } from "./keys";
 import { openDocument, checkNotExpired, envDoc, envSigned, envSigs, envVersion, envExpires } from "./envelope";
 import { rootKeyset, RoleSet } from "./root";
 import { readFileInfo, matchFileInfo } from "./fileinfo";
@@ -164,4 +164,12 @@ export function snapshotEntry(rs: usize, p: usize, n: u32): i32 {
 
 export function snapshotDoc(rs: usize): usize {
   return <usize>load<u32>(cAddr(rs, C_SNAP_DOC));
+}
+
+/** 5.4.4.3 step 4: whether root `next` changed the timestamp or snapshot keys of root `old`. */
+export function onlineKeysRotated(old: usize, next: usize): bool {
+  return (
+    !keysetSameKeys(rootKeyset(old, RoleSet.Timestamp), rootKeyset(next, RoleSet.Timestamp)) ||
+    !keysetSameKeys(rootKeyset(old, RoleSet.Snapshot), rootKeyset(next, RoleSet.Snapshot))
+  );
 }

@@ -3,7 +3,7 @@
 // N+1, N+2, ... signed by both the old and the new thresholds, capped per cycle.
 import { Outcome } from "../outcome";
 import { JsonType, tokType, objGet } from "../json/reader";
-import { KEYSET_SIZE, buildKeyset, checkKeyIds, checkThreshold, keysetSameKeys, keysetClear } from "./keys";
+import { KEYSET_SIZE, buildKeyset, checkKeyIds, checkThreshold, keysetClear } from "./keys";
 import { openDocument, checkNotExpired, envDoc, envSigned, envSigs, envDialect, envVersion, envExpires } from "./envelope";
 import { fail, failNumbers, setContext, Role } from "./result";
 import { ROOT_CAP, MAX_ROOT_ROTATIONS } from "../verify/caps";
@@ -96,6 +96,17 @@ export function loadTrustedRoot(trusted: usize, repo: i32, ptr: usize, len: u32)
  */
 export let rotatedOnlineKeys: bool = false;
 
+// Whether a rotation changed the timestamp or snapshot keys. Only the full module has
+// those roles to forget, so it installs the comparison (assembly/meta/online.ts); the
+// partial module keeps the default and does not carry the code.
+function noOnlineRoles(old: usize, next: usize): bool {
+  return false;
+}
+let onlineKeysChanged: (old: usize, next: usize) => bool = noOnlineRoles;
+export function setOnlineKeysCheck(check: (old: usize, next: usize) => bool): void {
+  onlineKeysChanged = check;
+}
+
 export function rotateRoot(trusted: usize, repo: i32, ptr: usize, len: u32, done: u32): i32 {
   setContext(repo, Role.Root);
   // capped count of rotations per cycle
@@ -112,9 +123,7 @@ export function rotateRoot(trusted: usize, repo: i32, ptr: usize, len: u32, done
   const n = rootVersion(trusted);
   if (envVersion < n) return failNumbers(Outcome.RollbackAttack, Detail.RootVersionLowerThanTheTrustedOne, n + 1, envVersion);
   if (envVersion != n + 1) return failNumbers(Outcome.BadVersion, Detail.RootVersionIsNotN1, n + 1, envVersion);
-  rotatedOnlineKeys =
-    !keysetSameKeys(rootKeyset(trusted, RoleSet.Timestamp), rootKeyset(candidate, RoleSet.Timestamp)) ||
-    !keysetSameKeys(rootKeyset(trusted, RoleSet.Snapshot), rootKeyset(candidate, RoleSet.Snapshot));
+  rotatedOnlineKeys = onlineKeysChanged(trusted, candidate);
   // 5.4.4.3 step 2.5: the new root is now trusted
   memory.copy(trusted, candidate, ROOT_SIZE);
   return Outcome.Ok;
