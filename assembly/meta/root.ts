@@ -8,6 +8,7 @@ import { openDocument, checkNotExpired, envDoc, envSigned, envSigs, envDialect, 
 import { fail, failNumbers, setContext, Role } from "./result";
 import { ROOT_CAP, MAX_ROOT_ROTATIONS } from "../verify/caps";
 import { Detail } from "./detail";
+import * as N from "../json/names";
 
 export const enum RoleSet {
   Root = 0,
@@ -40,26 +41,26 @@ export function rootLoaded(root: usize): bool {
 
 // Parses a root document into `candidate`; leaves the doc open in envelope.ts.
 function parseRoot(ptr: usize, len: u32): i32 {
-  const rc = openDocument(ptr, len, ROOT_CAP, "root");
+  const rc = openDocument(ptr, len, ROOT_CAP, N.k_root);
   if (rc != Outcome.Ok) return rc;
   const doc = envDoc;
-  const keys = objGet(doc, envSigned, "keys");
-  const roles = objGet(doc, envSigned, "roles");
+  const keys = objGet(doc, envSigned, N.k_keys);
+  const roles = objGet(doc, envSigned, N.k_roles);
   if (tokType(doc, roles) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.RolesIsNotAnObject);
   const kc = checkKeyIds(doc, keys, envDialect);
   if (kc != Outcome.Ok) return kc;
-  if (!roleInto(doc, keys, roles, "root", RoleSet.Root, true)) return Outcome.InvalidMetadata;
-  if (!roleInto(doc, keys, roles, "targets", RoleSet.Targets, true)) return Outcome.InvalidMetadata;
-  if (!roleInto(doc, keys, roles, "snapshot", RoleSet.Snapshot, true)) return Outcome.InvalidMetadata;
-  if (!roleInto(doc, keys, roles, "timestamp", RoleSet.Timestamp, true)) return Outcome.InvalidMetadata;
-  if (!roleInto(doc, keys, roles, "timeserver", RoleSet.Timeserver, false)) return Outcome.InvalidMetadata;
+  if (!roleInto(doc, keys, roles, N.k_root, RoleSet.Root, true)) return Outcome.InvalidMetadata;
+  if (!roleInto(doc, keys, roles, N.k_targets, RoleSet.Targets, true)) return Outcome.InvalidMetadata;
+  if (!roleInto(doc, keys, roles, N.k_snapshot, RoleSet.Snapshot, true)) return Outcome.InvalidMetadata;
+  if (!roleInto(doc, keys, roles, N.k_timestamp, RoleSet.Timestamp, true)) return Outcome.InvalidMetadata;
+  if (!roleInto(doc, keys, roles, N.k_timeserver, RoleSet.Timeserver, false)) return Outcome.InvalidMetadata;
   store<i64>(candidate, envVersion, ROOT_VERSION);
   store<i64>(candidate, envExpires, ROOT_EXPIRES);
   store<u32>(candidate, 1, ROOT_LOADED);
   return Outcome.Ok;
 }
 
-function roleInto(doc: usize, keys: i32, roles: i32, name: string, which: i32, required: bool): bool {
+function roleInto(doc: usize, keys: i32, roles: i32, name: usize, which: i32, required: bool): bool {
   const set = rootKeyset(candidate, which);
   const role = objGet(doc, roles, name);
   if (role < 0) {
