@@ -1,0 +1,176 @@
+// The mutation fuzzer: takes the documents of a good simulated update, replaces one of
+// them by a mutant, runs the verifier, and checks two properties:
+//   1. no trap: the verifier returns an outcome; nothing throws (no ModuleMisuseError);
+//   2. no acceptance of changed signed content: an accepted mutant parses as JSON, has no
+//      duplicate keys in `signed`, and its `signed` is canonically the original's.
+// Mutants that only move white space or escape letters must still be accepted.
+import { canonicalJson } from "../../backend/metadata/canonical-json.ts";
+import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
+import type { RepositoryFiles, VerifyResult } from "../../host/verify/types.ts";
+import { VehicleSim } from "../sim/vehicle.ts";
+import { Rng, mutate, type Mutant } from "./mutate.ts";
+
+/** Where a mutant goes: which document of which verification. */
+export interface Slot {
+  name: string;
+  original: Uint8Array;
+  /** Runs one verification with `doc` in place of the original. */
+  run(doc: Uint8Array): VerifyResult;
+}
+
+export interface Finding {
+  seed: number;
+  index: number;
+  slot: string;
+  kind: string;
+  problem: string;
+  bytes: Uint8Array;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Strict reading for the oracle: valid UTF-8, JSON.parse-able, no duplicate keys in `signed`. */
+function signedCanonical(bytes: Uint8Array): string | null {
+  try {
+    const text = decoder.decode(bytes);
+    const doc = JSON.parse(text);
+    if (!doc || typeof doc !== "object" || !("signed" in doc)) return null;
+    if (hasDuplicateKeys(text)) return null;
+    return canonicalJson(doc.signed);
+  } catch {
+    return null;
+  }
+}
+
+/** True if any object in the JSON text repeats a key (JSON.parse keeps the last one silently). */
+export function hasDuplicateKeys(text: string): boolean {
+  // A reviver cannot see repeats, so a small tokenizer over the (already valid) text.
+  let dup = false;
+  const stack: Array<Set<string> | null> = [];
+  let i = 0;
+  let expectKey = false;
+  while (i < text.length && !dup) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      const str = JSON.parse(text.slice(i, j + 1)) as string;
+      const top = stack[stack.length - 1];
+      if (expectKey && top) {
+        if (top.has(str)) dup = true;
+        top.add(str);
+        expectKey = false;
+      }
+      i = j + 1;
+      continue;
+    }
+    if (c === "{") (stack.push(new Set()), (expectKey = true));
+    else if (c === "[") stack.push(null);
+    else if (c === "}" || c === "]") stack.pop();
+    else if (c === ",") expectKey = stack.length > 0 && stack[stack.length - 1] !== null;
+    i++;
+  }
+  return dup;
+}
+
+const ACCEPTED = new Set(["Ok", "NoUpdate"]);
+
+function check(slot: Slot, baseline: VerifyResult, mutant: Mutant, run: () => VerifyResult): string | null {
+  let result: VerifyResult;
+  try {
+    result = run();
+  } catch (err) {
+    return `threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
+  }
+  if (typeof result?.outcome !== "string") return "returned no outcome";
+  if (mutant.canonicallyEqual) {
+    return result.outcome === baseline.outcome ? null : `canonically equal document gave ${result.outcome} (${result.detail}), the original ${baseline.outcome}`;
+  }
+  if (!ACCEPTED.has(result.outcome)) return null;
+  const original = signedCanonical(slot.original);
+  const got = signedCanonical(mutant.bytes);
+  if (got === null) return `accepted (${result.outcome}) a document that is not strict JSON or repeats a key in signed`;
+  if (got !== original) return `accepted (${result.outcome}) a document whose signed content changed`;
+  return null;
+}
+
+/** The slots: each document of a good update, fed to the verifier that reads it. */
+export function buildSlots(): Slot[] {
+  const v = VehicleSim.standard();
+  const name = "supplier-a/brakes-2.0.bin";
+  v.delegate({ name: "supplier-a", paths: ["supplier-a/*"], hardwareIds: [v.ecus[1]!.hardwareId] });
+  v.director.rotate({ root: 1 });
+  v.addImage({ name, bytes: new Uint8Array(300).fill(7), hardwareIds: [v.ecus[1]!.hardwareId], releaseCounter: 2, role: "supplier-a" });
+  v.director.targets.get("targets")!.delete(v.assignedName(v.ecus[1]!.serial));
+  v.assign(v.ecus[1]!.serial, name);
+  const now = v.now + 60;
+  const { director, image } = v.files();
+  const secondary = v.ecus[1]!.serial;
+
+  const partial = (files: { rootRotations: Uint8Array[]; targets: Uint8Array }, root = v.director.root(1)) =>
+    new PartialVerifier({ directorRoot: root, ecu: v.partialConfig(secondary).ecu }).update(files, now);
+  const full = (d: RepositoryFiles, i: RepositoryFiles, roots = { d: v.director.root(1), i: v.image.root(1) }) =>
+    new FullVerifier({ ...v.fullConfig(secondary), directorRoot: roots.d, imageRoot: roots.i }).update(d, i, now);
+  const nonce = "fuzz-nonce";
+  const attestation = v.timeAttestation({ nonces: [nonce], time: now });
+
+  return [
+    { name: "partial director targets", original: director.targets, run: (doc) => partial({ rootRotations: director.rootRotations, targets: doc }) },
+    { name: "partial director root rotation", original: director.rootRotations[0]!, run: (doc) => partial({ rootRotations: [doc], targets: director.targets }) },
+    { name: "partial pinned director root", original: v.director.root(1), run: (doc) => partial({ rootRotations: director.rootRotations, targets: director.targets }, doc) },
+    { name: "time attestation", original: attestation, run: (doc) => new PartialVerifier(v.partialConfig(secondary)).attestTime({ attestation: doc, nonce }) },
+    { name: "full director timestamp", original: director.timestamp, run: (doc) => full({ ...director, timestamp: doc }, image) },
+    { name: "full director snapshot", original: director.snapshot, run: (doc) => full({ ...director, snapshot: doc }, image) },
+    { name: "full director targets", original: director.targets, run: (doc) => full({ ...director, targets: doc }, image) },
+    { name: "full image targets", original: image.targets, run: (doc) => full(director, { ...image, targets: doc }) },
+    { name: "full image delegation", original: image.delegations!.get("supplier-a")!, run: (doc) => full(director, { ...image, delegations: new Map([["supplier-a", doc]]) }) },
+    { name: "full pinned image root", original: v.image.root(1), run: (doc) => full(director, image, { d: v.director.root(1), i: doc }) },
+  ];
+}
+
+/** Relative cost of running a slot: cheap partial checks get most of the mutants. */
+const WEIGHTS: Record<string, number> = {
+  "partial director targets": 6,
+  "partial director root rotation": 3,
+  "partial pinned director root": 2,
+  "time attestation": 4,
+};
+
+export interface FuzzReport {
+  seed: number;
+  documents: number;
+  accepted: number;
+  byOutcome: Map<string, number>;
+  findings: Finding[];
+}
+
+/** Runs `count` mutants from `seed` (reproducible: same seed, same mutants). */
+export function fuzz(seed: number, count: number, slots = buildSlots()): FuzzReport {
+  const rng = new Rng(seed);
+  const baselines = slots.map((s) => s.run(s.original));
+  for (const [i, b] of baselines.entries()) {
+    if (!ACCEPTED.has(b.outcome)) throw new Error(`fuzz baseline for ${slots[i]!.name} is ${b.outcome} (${b.detail}), not accepted`);
+  }
+  const weighted: number[] = [];
+  slots.forEach((s, i) => {
+    for (let w = 0; w < (WEIGHTS[s.name] ?? 1); w++) weighted.push(i);
+  });
+  const report: FuzzReport = { seed, documents: 0, accepted: 0, byOutcome: new Map(), findings: [] };
+  for (let index = 0; index < count; index++) {
+    const s = rng.pick(weighted);
+    const slot = slots[s]!;
+    const other = slots[rng.int(slots.length)]!.original;
+    const mutant = mutate(rng, slot.original, other);
+    let outcome = "threw";
+    const problem = check(slot, baselines[s]!, mutant, () => {
+      const r = slot.run(mutant.bytes);
+      outcome = r.outcome;
+      return r;
+    });
+    report.documents++;
+    report.byOutcome.set(outcome, (report.byOutcome.get(outcome) ?? 0) + 1);
+    if (ACCEPTED.has(outcome)) report.accepted++;
+    if (problem) report.findings.push({ seed, index, slot: slot.name, kind: mutant.kind, problem, bytes: mutant.bytes });
+  }
+  return report;
+}
