@@ -38,8 +38,13 @@ const K: usize = memory.data<u32>([
 @inline function ch(x: u32, y: u32, z: u32): u32 { return z ^ (x & (y ^ z)); }
 // @ts-ignore: decorator
 @inline function maj(x: u32, y: u32, z: u32): u32 { return (x & y) | (z & (x | y)); }
+// Four big-endian words at once: wasm has no scalar byte swap (asc's bswap is a call to
+// a shift-and-mask helper), but one shuffle reverses the bytes of all four lanes.
 // @ts-ignore: decorator
-@inline function be32(p: usize, offset: usize): u32 { return bswap<u32>(load<u32>(p + offset)); }
+@inline function be32x4(p: usize): v128 {
+  const v = v128.load(p);
+  return i8x16.shuffle(v, v, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
+}
 
 /** Compresses `blocks` consecutive 64-byte blocks at `data` into the state at `ctx`. */
 function compress(ctx: usize, data: usize, blocks: usize): void {
@@ -49,10 +54,14 @@ function compress(ctx: usize, data: usize, blocks: usize): void {
     const p = data + (n << 6);
     let a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7;
     // Section 6.2.2 step 1: W0..W15 are the block's big-endian words.
-    let w0 = be32(p, 0), w1 = be32(p, 4), w2 = be32(p, 8), w3 = be32(p, 12);
-    let w4 = be32(p, 16), w5 = be32(p, 20), w6 = be32(p, 24), w7 = be32(p, 28);
-    let w8 = be32(p, 32), w9 = be32(p, 36), w10 = be32(p, 40), w11 = be32(p, 44);
-    let w12 = be32(p, 48), w13 = be32(p, 52), w14 = be32(p, 56), w15 = be32(p, 60);
+    let v = be32x4(p);
+    let w0 = <u32>i32x4.extract_lane(v, 0), w1 = <u32>i32x4.extract_lane(v, 1), w2 = <u32>i32x4.extract_lane(v, 2), w3 = <u32>i32x4.extract_lane(v, 3);
+    v = be32x4(p + 16);
+    let w4 = <u32>i32x4.extract_lane(v, 0), w5 = <u32>i32x4.extract_lane(v, 1), w6 = <u32>i32x4.extract_lane(v, 2), w7 = <u32>i32x4.extract_lane(v, 3);
+    v = be32x4(p + 32);
+    let w8 = <u32>i32x4.extract_lane(v, 0), w9 = <u32>i32x4.extract_lane(v, 1), w10 = <u32>i32x4.extract_lane(v, 2), w11 = <u32>i32x4.extract_lane(v, 3);
+    v = be32x4(p + 48);
+    let w12 = <u32>i32x4.extract_lane(v, 0), w13 = <u32>i32x4.extract_lane(v, 1), w14 = <u32>i32x4.extract_lane(v, 2), w15 = <u32>i32x4.extract_lane(v, 3);
     for (let k = K; k < K + 256; k += 64) {
       if (k != K) {
         // Step 1 for t >= 16, in place: wi becomes W[t] from W[t-2], W[t-7], W[t-15], W[t-16].

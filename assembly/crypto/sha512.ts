@@ -50,8 +50,13 @@ const K: usize = memory.data<u64>([
 @inline function ch(x: u64, y: u64, z: u64): u64 { return z ^ (x & (y ^ z)); }
 // @ts-ignore: decorator
 @inline function maj(x: u64, y: u64, z: u64): u64 { return (x & y) | (z & (x | y)); }
+// Two big-endian words at once: wasm has no scalar byte swap (asc's bswap is a call to
+// a shift-and-mask helper), but one shuffle reverses the bytes of both lanes.
 // @ts-ignore: decorator
-@inline function be64(p: usize, offset: usize): u64 { return bswap<u64>(load<u64>(p + offset)); }
+@inline function be64x2(p: usize): v128 {
+  const v = v128.load(p);
+  return i8x16.shuffle(v, v, 7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8);
+}
 
 /** Compresses `blocks` consecutive 128-byte blocks at `data` into the state at `ctx`. */
 function compress(ctx: usize, data: usize, blocks: usize): void {
@@ -61,10 +66,22 @@ function compress(ctx: usize, data: usize, blocks: usize): void {
     const p = data + (n << 7);
     let a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7;
     // Section 6.4.2 step 1: W0..W15 are the block's big-endian words.
-    let w0 = be64(p, 0), w1 = be64(p, 8), w2 = be64(p, 16), w3 = be64(p, 24);
-    let w4 = be64(p, 32), w5 = be64(p, 40), w6 = be64(p, 48), w7 = be64(p, 56);
-    let w8 = be64(p, 64), w9 = be64(p, 72), w10 = be64(p, 80), w11 = be64(p, 88);
-    let w12 = be64(p, 96), w13 = be64(p, 104), w14 = be64(p, 112), w15 = be64(p, 120);
+    let v = be64x2(p);
+    let w0: u64 = i64x2.extract_lane(v, 0), w1: u64 = i64x2.extract_lane(v, 1);
+    v = be64x2(p + 16);
+    let w2: u64 = i64x2.extract_lane(v, 0), w3: u64 = i64x2.extract_lane(v, 1);
+    v = be64x2(p + 32);
+    let w4: u64 = i64x2.extract_lane(v, 0), w5: u64 = i64x2.extract_lane(v, 1);
+    v = be64x2(p + 48);
+    let w6: u64 = i64x2.extract_lane(v, 0), w7: u64 = i64x2.extract_lane(v, 1);
+    v = be64x2(p + 64);
+    let w8: u64 = i64x2.extract_lane(v, 0), w9: u64 = i64x2.extract_lane(v, 1);
+    v = be64x2(p + 80);
+    let w10: u64 = i64x2.extract_lane(v, 0), w11: u64 = i64x2.extract_lane(v, 1);
+    v = be64x2(p + 96);
+    let w12: u64 = i64x2.extract_lane(v, 0), w13: u64 = i64x2.extract_lane(v, 1);
+    v = be64x2(p + 112);
+    let w14: u64 = i64x2.extract_lane(v, 0), w15: u64 = i64x2.extract_lane(v, 1);
     for (let k = K; k < K + 640; k += 128) {
       if (k != K) {
         // Step 1 for t >= 16, in place: wi becomes W[t] from W[t-2], W[t-7], W[t-15], W[t-16].

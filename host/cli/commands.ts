@@ -2,6 +2,9 @@
 // Add one import and one entry per command; the command's code lives in its own file.
 import type { Command } from "./command.ts";
 import { demoCommand } from "./demo.ts";
+import { initCommand } from "./init.ts";
+import { imageAddCommand } from "./image-add.ts";
+import { serveCommand } from "./serve.ts";
 import { verifyCommand } from "./verify.ts";
 
-export const commands: Command[] = [demoCommand, verifyCommand];
+export const commands: Command[] = [demoCommand, initCommand, imageAddCommand, serveCommand, verifyCommand];

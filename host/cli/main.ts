@@ -5,7 +5,7 @@ import { commands } from "./commands.ts";
 import { UsageError, printHelp } from "./command.ts";
 
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
     printHelp(commands);
     return name ? 0 : 2;
@@ -14,16 +14,22 @@ async function main(argv: string[]): Promise<number> {
     console.log("uptane 0.1.0");
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
+  // Command names may be two words ("image add"): the longest name matching argv wins.
+  const command = commands
+    .filter((c) => c.name.split(" ").every((word, i) => argv[i] === word))
+    .sort((a, b) => b.name.length - a.name.length)[0];
   if (!command) {
-    console.error(`uptane: unknown command '${name}' (see uptane --help)`);
+    const group = commands.filter((c) => c.name.startsWith(`${name} `)).map((c) => c.name);
+    if (group.length > 0) console.error(`uptane: '${name}' needs a subcommand: ${group.join(", ")}`);
+    else console.error(`uptane: unknown command '${name}' (see uptane --help)`);
     return 2;
   }
+  const args = argv.slice(command.name.split(" ").length);
   try {
-    return await command.run(rest);
+    return await command.run(args);
   } catch (err) {
     if (err instanceof UsageError) {
-      console.error(`uptane ${name}: ${err.message} (see uptane ${name} --help)`);
+      console.error(`uptane ${command.name}: ${err.message} (see uptane ${command.name} --help)`);
       return 2;
     }
     throw err;

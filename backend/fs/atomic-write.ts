@@ -1,0 +1,48 @@
+// Crash-safe file writes: every file is written to a hidden temporary name in the same
+// folder, fsynced, renamed over the final name, and the folder fsynced. A crash at any
+// point leaves either the old file or the new one, never a torn one. The writer is an
+// interface so tests can inject a failure at every step of a publish.
+import { randomBytes } from "node:crypto";
+import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+export interface FileWriter {
+  /** Replaces `path` with `bytes` atomically; `mode` applies to a new file (default 0644). */
+  write(path: string, bytes: Uint8Array, mode?: number): Promise<void>;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function writeFileAtomic(path: string, bytes: Uint8Array, mode = 0o644): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  const handle = await open(temp, "wx", mode);
+  try {
+    await handle.writeFile(bytes);
+    await handle.chmod(mode); // the umask must not loosen or tighten what was asked
+    await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await unlink(temp).catch(() => {});
+    throw err;
+  }
+  await handle.close();
+  try {
+    await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => {});
+    throw err;
+  }
+  await fsyncDir(dir);
+}
+
+/** The writer used outside tests. */
+export const diskWriter: FileWriter = { write: writeFileAtomic };

@@ -1,0 +1,186 @@
+// The backend's HTTP server: a router that parts mount into by prefix (`/image/`,
+// `/director/`, `/time/`), JSON error bodies, a body-size cap for POSTs, and static file
+// serving where path traversal is impossible by construction (requests become validated
+// path segments before any file name is built).
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createReadStream } from "node:fs";
+import { lstat, realpath } from "node:fs/promises";
+import { join, sep } from "node:path";
+
+/** An error a handler throws to answer with a status code and `{"error": message}`. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One request as a mounted part sees it: `segments` is the path below the mount prefix. */
+export interface RouteRequest {
+  method: string;
+  /** Decoded path segments below the prefix; each is non-empty, not `.`/`..`, has no `/`, `\` or NUL. */
+  segments: string[];
+  /** The query string parameters. */
+  query: URLSearchParams;
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+export type RouteHandler = (request: RouteRequest) => Promise<void> | void;
+
+/** Mounts handlers by first path segment; everything else is 404. */
+export class Router {
+  private readonly mounts = new Map<string, RouteHandler>();
+
+  /** `prefix` is one path segment such as "image" (served as `/image/...`). */
+  mount(prefix: string, handler: RouteHandler): void {
+    if (!/^[a-z][a-z0-9-]*$/.test(prefix)) throw new Error(`invalid mount prefix '${prefix}'`);
+    if (this.mounts.has(prefix)) throw new Error(`prefix /${prefix}/ is already mounted`);
+    this.mounts.set(prefix, handler);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const { segments, query } = parseRequestPath(req.url ?? "/");
+      const handler = segments.length > 0 ? this.mounts.get(segments[0]!) : undefined;
+      if (!handler) throw new HttpError(404, "not found");
+      await handler({ method: req.method ?? "GET", segments: segments.slice(1), query, req, res });
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      if (err instanceof HttpError) sendError(res, err.status, err.message);
+      else sendError(res, 500, "internal error");
+    }
+  }
+}
+
+/**
+ * Splits a request target into validated, decoded segments. A segment that is empty (except
+ * a trailing one), `.`, `..`, or that decodes to something holding `/`, `\`, NUL or a
+ * control character is a 400: such a request can never name a file outside a served folder.
+ */
+export function parseRequestPath(target: string): { segments: string[]; query: URLSearchParams } {
+  if (!target.startsWith("/")) throw new HttpError(400, "request target must be an absolute path");
+  const q = target.indexOf("?");
+  const rawPath = q < 0 ? target : target.slice(0, q);
+  const query = new URLSearchParams(q < 0 ? "" : target.slice(q + 1));
+  const rawSegments = rawPath.slice(1).split("/");
+  if (rawSegments.length > 0 && rawSegments[rawSegments.length - 1] === "") rawSegments.pop();
+  const segments = rawSegments.map((raw) => {
+    let s: string;
+    try {
+      s = decodeURIComponent(raw);
+    } catch {
+      throw new HttpError(400, "malformed percent-encoding in path");
+    }
+    if (s === "" || s === "." || s === ".." || /[/\\\u0000-\u001f\u007f]/.test(s)) {
+      throw new HttpError(400, "invalid path segment");
+    }
+    return s;
+  });
+  return { segments, query };
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = Buffer.from(JSON.stringify(value), "utf8");
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": body.length });
+  res.end(body);
+}
+
+export function sendError(res: ServerResponse, status: number, message: string): void {
+  sendJson(res, status, { error: message });
+}
+
+export function sendBytes(res: ServerResponse, status: number, body: Uint8Array, contentType: string): void {
+  res.writeHead(status, { "content-type": contentType, "content-length": body.length });
+  res.end(body);
+}
+
+/** Reads a request body, refusing (413) more than `maxBytes`; reading stops at the cap. */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = req.headers["content-length"];
+  if (declared !== undefined && Number(declared) > maxBytes) throw new HttpError(413, `request body larger than ${maxBytes} bytes`);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of req) {
+    total += (chunk as Buffer).length;
+    if (total > maxBytes) throw new HttpError(413, `request body larger than ${maxBytes} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Reads and parses a JSON body (400 when it is not JSON). */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const body = await readBody(req, maxBytes);
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    throw new HttpError(400, "request body is not valid JSON");
+  }
+}
+
+export function contentTypeOf(name: string): string {
+  return name.endsWith(".json") ? "application/json" : "application/octet-stream";
+}
+
+/**
+ * Serves `segments` (already validated by parseRequestPath) as a regular file under `root`.
+ * Hidden names (temporary files of atomic writes) and anything that resolves outside `root`
+ * through a symbolic link are 404. GET and HEAD only.
+ */
+export async function serveStaticFile(request: RouteRequest, root: string): Promise<void> {
+  const { method, segments, res } = request;
+  if (method !== "GET" && method !== "HEAD") throw new HttpError(405, "method not allowed");
+  if (segments.length === 0 || segments.some((s) => s.startsWith("."))) throw new HttpError(404, "not found");
+  const path = join(root, ...segments);
+  let size: number;
+  let fileReal: string;
+  try {
+    const [rootReal, resolved] = await Promise.all([realpath(root), realpath(path)]);
+    fileReal = resolved;
+    if (!fileReal.startsWith(rootReal + sep)) throw new HttpError(404, "not found");
+    const st = await lstat(fileReal);
+    if (!st.isFile()) throw new HttpError(404, "not found");
+    size = st.size;
+  } catch (err) {
+    if (err instanceof HttpError) throw err;
+    throw new HttpError(404, "not found");
+  }
+  res.writeHead(200, { "content-type": contentTypeOf(segments[segments.length - 1]!), "content-length": size });
+  if (method === "HEAD") {
+    res.end();
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
+    const stream = createReadStream(fileReal);
+    stream.on("error", reject);
+    res.on("close", resolve);
+    stream.pipe(res);
+  });
+}
+
+/** Starts `router` on host:port (port 0 picks a free one); resolves with the base URL. */
+export async function listen(router: Router, host = "127.0.0.1", port = 0): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => void router.handle(req, res));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("server has no TCP address");
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return { server, url: `http://${shownHost}:${address.port}` };
+}
+
+/** Closes a server, dropping idle keep-alive connections so tests end promptly. */
+export async function close(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}

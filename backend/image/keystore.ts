@@ -1,0 +1,73 @@
+// Private keys of the Image repository on disk. Root and targets keys are offline keys and
+// live under DIR/keys/offline/; snapshot and timestamp keys are online keys under
+// DIR/keys/online/. One PEM file per key, named `image-ROLE-KEYID.pem`, mode 0600. Which
+// keys sign a role is decided by the current root, never by the file names alone.
+import { mkdir, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { privateKeyPem, signingKeyFromPem, type SigningKey } from "../metadata/keys.ts";
+import type { FileWriter } from "../fs/atomic-write.ts";
+import { OFFLINE_ROLES, type RoleKeys, type TopRole } from "./metadata.ts";
+
+export class KeyStoreError extends Error {}
+
+export function offlineKeyDir(dir: string): string {
+  return join(dir, "keys", "offline");
+}
+
+export function onlineKeyDir(dir: string): string {
+  return join(dir, "keys", "online");
+}
+
+export function keyFolderOf(dir: string, role: TopRole): string {
+  return OFFLINE_ROLES.includes(role) ? offlineKeyDir(dir) : onlineKeyDir(dir);
+}
+
+export function keyFileName(role: TopRole, keyid: string): string {
+  return `image-${role}-${keyid}.pem`;
+}
+
+export async function writeRoleKey(dir: string, role: TopRole, key: SigningKey, writer: FileWriter): Promise<string> {
+  const folder = keyFolderOf(dir, role);
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  const path = join(folder, keyFileName(role, key.keyid));
+  await writer.write(path, Buffer.from(privateKeyPem(key)), 0o600);
+  return path;
+}
+
+/** Every key of `role` found in its folder, by keyid (a file whose key does not match its name is an error). */
+export async function loadRoleKeys(dir: string, role: TopRole): Promise<Map<string, SigningKey>> {
+  const folder = keyFolderOf(dir, role);
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch (err) {
+    throw new KeyStoreError(`cannot read the key folder ${folder}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const prefix = `image-${role}-`;
+  const keys = new Map<string, SigningKey>();
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith(".pem")) continue;
+    const path = join(folder, name);
+    let key: SigningKey;
+    try {
+      key = signingKeyFromPem(await readFile(path, "utf8"));
+    } catch (err) {
+      throw new KeyStoreError(`cannot read key file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    if (name !== keyFileName(role, key.keyid)) throw new KeyStoreError(`key file ${path} holds key ${key.keyid}, not the one its name says`);
+    keys.set(key.keyid, key);
+  }
+  return keys;
+}
+
+/** The keys that sign `role` under `roleKeys`; at least a threshold of them must be on disk. */
+export async function signersFor(dir: string, role: TopRole, roleKeys: RoleKeys): Promise<SigningKey[]> {
+  const available = await loadRoleKeys(dir, role);
+  const signers = roleKeys.keyids.map((id) => available.get(id)).filter((k): k is SigningKey => k !== undefined);
+  if (signers.length < roleKeys.threshold) {
+    throw new KeyStoreError(
+      `only ${signers.length} of the ${roleKeys.threshold} ${role} key(s) needed are in ${keyFolderOf(dir, role)}`,
+    );
+  }
+  return signers;
+}

@@ -1,0 +1,53 @@
+// The Image repository as a backend part: its share of `uptane init` and `uptane serve`.
+import type { BackendPart, InitContext } from "../parts.ts";
+import { TOP_ROLES, type ExpiryPolicy, type TopRole } from "./metadata.ts";
+import { createImageRepository } from "./repository.ts";
+import { imageRoutes } from "./http.ts";
+import { offlineKeyDir, onlineKeyDir } from "./keystore.ts";
+import { repositoryDir } from "./layout.ts";
+
+export class InitOptionError extends Error {}
+
+function positiveInt(ctx: InitContext, option: string): number | undefined {
+  const raw = ctx.values[option]?.[0];
+  if (raw === undefined) return undefined;
+  if (!/^[1-9]\d{0,5}$/.test(raw)) throw new InitOptionError(`--${option} must be a positive integer, got '${raw}'`);
+  return Number(raw);
+}
+
+const values: Record<string, { repeat?: boolean }> = {};
+for (const role of TOP_ROLES) {
+  values[`${role}-threshold`] = {};
+  values[`${role}-expiry-days`] = {};
+}
+
+export const imageRepositoryPart: BackendPart = {
+  name: "image",
+  initOptions: { values },
+  initHelp: [
+    "  --ROLE-threshold N      keys generated for ROLE and signatures required (default 1);",
+    "                          ROLE is root, targets, snapshot or timestamp",
+    "  --ROLE-expiry-days D    validity of ROLE's metadata (defaults: root 365, targets 90,",
+    "                          snapshot 1, timestamp 1)",
+  ].join("\n"),
+  async init(ctx) {
+    const thresholds: Partial<Record<TopRole, number>> = {};
+    const expiryDays: Partial<ExpiryPolicy> = {};
+    for (const role of TOP_ROLES) {
+      const t = positiveInt(ctx, `${role}-threshold`);
+      if (t !== undefined) thresholds[role] = t;
+      const d = positiveInt(ctx, `${role}-expiry-days`);
+      if (d !== undefined) expiryDays[role] = d;
+    }
+    const result = await createImageRepository(ctx.dir, { thresholds, expiryDays, now: ctx.now });
+    return {
+      repository: repositoryDir(ctx.dir),
+      offlineKeys: offlineKeyDir(ctx.dir),
+      onlineKeys: onlineKeyDir(ctx.dir),
+      rootKeyIds: result.rootKeyIds,
+    };
+  },
+  mount(router, dir) {
+    router.mount("image", imageRoutes(dir));
+  },
+};

@@ -1,0 +1,160 @@
+// Atomic publishing of a new Image repository state. Order of writes:
+//   1. image files (content-addressed, new names)
+//   2. delegated roles N.ROLE.json (new versions, not yet referenced)
+//   3. N.targets.json (new version, not yet referenced)
+//   4. N.snapshot.json (new version, not yet referenced)
+//   5. timestamp.json (the pointer clients start from)
+//   6. N.root.json when the root changes (clients probe for it)
+// Every file goes through the FileWriter (temp + fsync + rename). A failure before step 5
+// leaves only unreferenced files behind; the previous state stays what clients see. During a
+// key rotation each role is signed by its keys under both the old and the new root, so the
+// state between steps 5 and 6 verifies under either root.
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import type { SigningKey } from "../metadata/keys.ts";
+import type { FileWriter } from "../fs/atomic-write.ts";
+import { signMetadata } from "../metadata/keys.ts";
+import { signersFor } from "./keystore.ts";
+import { repositoryDir, targetFilePath, versionedFile } from "./layout.ts";
+import {
+  expiryAfterDays,
+  metadataBytes,
+  SPEC_VERSION,
+  type ExpiryPolicy,
+  type RootSigned,
+  type Signed,
+  type SnapshotSigned,
+  type TargetsSigned,
+  type TimestampSigned,
+  type TopRole,
+} from "./metadata.ts";
+import type { PublishedState } from "./published.ts";
+
+export interface ImageBytes {
+  name: string;
+  bytes: Uint8Array;
+  hashes: Record<string, string>;
+}
+
+export interface PublishChange {
+  /** New top-level targets content (version, expiry and signatures are set here). */
+  targets?: Omit<TargetsSigned, "version" | "expires" | "_type" | "spec_version">;
+  /** Delegated roles already signed by their owners, by name. */
+  delegated?: Map<string, Signed<TargetsSigned>>;
+  images?: ImageBytes[];
+  /** A new root (rotation or re-signing); version must be the current one plus 1. */
+  root?: RootSigned;
+}
+
+export interface PublishContext {
+  dir: string;
+  writer: FileWriter;
+  now: Date;
+  expiry: ExpiryPolicy;
+}
+
+export function hashesOf(bytes: Uint8Array): { sha256: string; sha512: string } {
+  return {
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+    sha512: createHash("sha512").update(bytes).digest("hex"),
+  };
+}
+
+/** Keys of `role` under the current root and, during a rotation, the new one. */
+async function roleSigners(dir: string, role: TopRole, current: RootSigned, next: RootSigned | undefined): Promise<SigningKey[]> {
+  const signers = await signersFor(dir, role, current.roles[role]);
+  if (next) {
+    for (const key of await signersFor(dir, role, next.roles[role])) if (!signers.some((k) => k.keyid === key.keyid)) signers.push(key);
+  }
+  return signers;
+}
+
+/** Publishes `change` on top of `state`; returns the new published state. */
+export async function publish(state: PublishedState, change: PublishChange, ctx: PublishContext): Promise<PublishedState> {
+  const { dir, writer, now, expiry } = ctx;
+  const repo = repositoryDir(dir);
+  const currentRoot = state.root.signed;
+  const nextRoot = change.root;
+  if (nextRoot && nextRoot.version !== currentRoot.version + 1) throw new Error(`new root must be version ${currentRoot.version + 1}`);
+
+  // Sign everything before the first write, so a missing key changes nothing on disk.
+  let targets = state.targets;
+  if (change.targets) {
+    const signed: TargetsSigned = {
+      _type: "targets",
+      spec_version: SPEC_VERSION,
+      version: state.targets.signed.version + 1,
+      expires: expiryAfterDays(now, expiry.targets),
+      targets: change.targets.targets,
+      ...(change.targets.delegations ? { delegations: change.targets.delegations } : {}),
+    };
+    targets = signMetadata(signed, await roleSigners(dir, "targets", currentRoot, nextRoot));
+  } else if (nextRoot) {
+    // Re-sign the same content so it verifies under the new targets keys too.
+    const signed = { ...state.targets.signed, version: state.targets.signed.version + 1 };
+    targets = signMetadata(signed, await roleSigners(dir, "targets", currentRoot, nextRoot));
+  }
+  const delegated = new Map(state.delegated);
+  for (const [name, doc] of change.delegated ?? []) delegated.set(name, doc);
+
+  const meta: SnapshotSigned["meta"] = { ...state.snapshot.signed.meta };
+  meta["targets.json"] = { version: targets.signed.version };
+  for (const [name, doc] of change.delegated ?? []) meta[`${name}.json`] = { version: doc.signed.version };
+  const snapshot = signMetadata<SnapshotSigned>(
+    { _type: "snapshot", spec_version: SPEC_VERSION, version: state.snapshot.signed.version + 1, expires: expiryAfterDays(now, expiry.snapshot), meta },
+    await roleSigners(dir, "snapshot", currentRoot, nextRoot),
+  );
+  const snapshotBytes = metadataBytes(snapshot);
+  const timestamp = signMetadata<TimestampSigned>(
+    {
+      _type: "timestamp",
+      spec_version: SPEC_VERSION,
+      version: state.timestamp.signed.version + 1,
+      expires: expiryAfterDays(now, expiry.timestamp),
+      meta: {
+        "snapshot.json": { version: snapshot.signed.version, length: snapshotBytes.length, hashes: { sha256: createHash("sha256").update(snapshotBytes).digest("hex") } },
+      },
+    },
+    await roleSigners(dir, "timestamp", currentRoot, nextRoot),
+  );
+  let root = state.root;
+  if (nextRoot) {
+    // 5.3.4 / TUF 5.3.5: the new root must carry a threshold of the old root keys and of its own.
+    root = signMetadata(nextRoot, await roleSigners(dir, "root", currentRoot, nextRoot));
+  }
+
+  // 1. images
+  for (const image of change.images ?? []) {
+    for (const hash of Object.values(image.hashes)) await writer.write(targetFilePath(dir, image.name, hash), image.bytes);
+  }
+  // 2. delegated roles
+  for (const [name, doc] of change.delegated ?? []) await writer.write(join(repo, versionedFile(doc.signed.version, name)), metadataBytes(doc));
+  // 3. top-level targets
+  if (targets !== state.targets) await writer.write(join(repo, versionedFile(targets.signed.version, "targets")), metadataBytes(targets));
+  // 4. snapshot
+  await writer.write(join(repo, versionedFile(snapshot.signed.version, "snapshot")), snapshotBytes);
+  // 5. timestamp: from here on clients see the new state
+  await writer.write(join(repo, "timestamp.json"), metadataBytes(timestamp));
+  // 6. root
+  if (root !== state.root) await writer.write(join(repo, versionedFile(root.signed.version, "root")), metadataBytes(root));
+
+  return { root, timestamp, snapshot, targets, delegated };
+}
+
+/** A fresh repository's first root. */
+export function initialRoot(keys: Record<TopRole, SigningKey[]>, thresholds: Record<TopRole, number>, now: Date, expiry: ExpiryPolicy): RootSigned {
+  const root: RootSigned = {
+    _type: "root",
+    spec_version: SPEC_VERSION,
+    version: 1,
+    expires: expiryAfterDays(now, expiry.root),
+    consistent_snapshot: true,
+    keys: {},
+    roles: {} as RootSigned["roles"],
+  };
+  for (const role of Object.keys(keys) as TopRole[]) {
+    for (const k of keys[role]) root.keys[k.keyid] = k.publicKey;
+    root.roles[role] = { keyids: keys[role].map((k) => k.keyid), threshold: thresholds[role] };
+  }
+  return root;
+}

@@ -1,0 +1,132 @@
+// Reads the currently published Image repository from disk, the way a client would find it
+// (highest N.root.json; timestamp.json -> N.snapshot.json -> N.targets.json and every
+// delegated role), and checks every document's shape and signatures, so that corrupt
+// metadata on disk is reported by name instead of being built upon.
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  checkRoot,
+  checkSnapshot,
+  checkTargets,
+  checkTimestamp,
+  countValidSignatures,
+  MetadataError,
+  type RootSigned,
+  type Signed,
+  type SnapshotSigned,
+  type TargetsSigned,
+  type TimestampSigned,
+} from "./metadata.ts";
+import { repositoryDir, versionedFile } from "./layout.ts";
+import type { TufKey } from "../metadata/keys.ts";
+
+type TufKeyMap = Record<string, TufKey>;
+
+export interface PublishedState {
+  root: Signed<RootSigned>;
+  timestamp: Signed<TimestampSigned>;
+  snapshot: Signed<SnapshotSigned>;
+  targets: Signed<TargetsSigned>;
+  /** Delegated targets roles listed in the snapshot, by role name. */
+  delegated: Map<string, Signed<TargetsSigned>>;
+}
+
+export class RepositoryError extends Error {}
+
+async function readJson(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new RepositoryError(`cannot read ${what} (${path}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new RepositoryError(`${what} (${path}) is not valid JSON`);
+  }
+}
+
+function checked<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof MetadataError) throw new RepositoryError(`corrupt metadata on disk: ${err.message}`);
+    throw err;
+  }
+}
+
+function requireSigned(doc: Signed<unknown>, keys: TufKeyMap, role: { keyids: string[]; threshold: number }, what: string): void {
+  const n = countValidSignatures(doc, keys, role);
+  if (n < role.threshold) throw new RepositoryError(`corrupt metadata on disk: ${what} has ${n} valid signature(s), needs ${role.threshold}`);
+}
+
+/** The highest root version published. */
+export async function latestRootVersion(dir: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(repositoryDir(dir));
+  } catch {
+    throw new RepositoryError(`${dir} holds no Image repository (no ${repositoryDir(dir)}); run uptane init first`);
+  }
+  let latest = 0;
+  for (const n of names) {
+    const m = /^([1-9]\d*)\.root\.json$/.exec(n);
+    if (m) latest = Math.max(latest, Number(m[1]));
+  }
+  if (latest === 0) throw new RepositoryError(`no N.root.json in ${repositoryDir(dir)}`);
+  return latest;
+}
+
+export async function loadPublished(dir: string): Promise<PublishedState> {
+  const repo = repositoryDir(dir);
+  const rootVersion = await latestRootVersion(dir);
+  const rootFile = versionedFile(rootVersion, "root");
+  const rootDoc = await readJson(join(repo, rootFile), rootFile);
+  const root = checked(() => checkRoot(rootDoc, rootFile));
+  if (root.signed.version !== rootVersion) throw new RepositoryError(`corrupt metadata on disk: ${rootFile} says version ${root.signed.version}`);
+  const keys = root.signed.keys;
+  const roles = root.signed.roles;
+  requireSigned(root, keys, roles.root, rootFile);
+
+  const tsDoc = await readJson(join(repo, "timestamp.json"), "timestamp.json");
+  const timestamp = checked(() => checkTimestamp(tsDoc, "timestamp.json"));
+  requireSigned(timestamp, keys, roles.timestamp, "timestamp.json");
+
+  const snapshotFile = versionedFile(timestamp.signed.meta["snapshot.json"].version, "snapshot");
+  const snapshotDoc = await readJson(join(repo, snapshotFile), snapshotFile);
+  const snapshot = checked(() => checkSnapshot(snapshotDoc, snapshotFile));
+  requireSigned(snapshot, keys, roles.snapshot, snapshotFile);
+  if (snapshot.signed.version !== timestamp.signed.meta["snapshot.json"].version) {
+    throw new RepositoryError(`corrupt metadata on disk: ${snapshotFile} says version ${snapshot.signed.version}`);
+  }
+
+  const loadTargetsRole = async (role: string): Promise<Signed<TargetsSigned>> => {
+    const version = snapshot.signed.meta[`${role}.json`]!.version;
+    const file = versionedFile(version, role);
+    const doc = await readJson(join(repo, file), file);
+    const targets = checked(() => checkTargets(doc, file, role !== "targets"));
+    if (targets.signed.version !== version) throw new RepositoryError(`corrupt metadata on disk: ${file} says version ${targets.signed.version}`);
+    return targets;
+  };
+  const targets = await loadTargetsRole("targets");
+  requireSigned(targets, keys, roles.targets, versionedFile(targets.signed.version, "targets"));
+
+  // Delegated roles: load each one the snapshot lists and that a loaded role delegates to,
+  // verified against the delegating role's keys (breadth first from the top-level targets).
+  const delegated = new Map<string, Signed<TargetsSigned>>();
+  const queue: Signed<TargetsSigned>[] = [targets];
+  while (queue.length > 0) {
+    const parent = queue.shift()!;
+    const d = parent.signed.delegations;
+    if (!d) continue;
+    for (const role of d.roles) {
+      if (delegated.has(role.name) || !snapshot.signed.meta[`${role.name}.json`]) continue;
+      const doc = await loadTargetsRole(role.name);
+      requireSigned(doc, d.keys, role, versionedFile(doc.signed.version, role.name));
+      delegated.set(role.name, doc);
+      queue.push(doc);
+    }
+  }
+  return { root, timestamp, snapshot, targets, delegated };
+}

@@ -1,0 +1,320 @@
+// The Image repository's operations: create, add an image, delegate to a supplier, rotate
+// keys, refresh online roles, and the read API the Director uses (current metadata, target
+// lookup through delegations). Each changing operation takes the repository lock, reads
+// the published state, and publishes atomically (publish.ts).
+import { mkdir, readFile, readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { generateSigningKey, keyIdOf, type SigningKey, type TufKey } from "../metadata/keys.ts";
+import { diskWriter, type FileWriter } from "../fs/atomic-write.ts";
+import { withLock } from "../fs/lock.ts";
+import { writeRoleKey } from "./keystore.ts";
+import { configPath, lockPath, repositoryDir, versionedFile } from "./layout.ts";
+import { findTarget, type FoundTarget, type LookupOptions } from "./lookup.ts";
+import {
+  DEFAULT_EXPIRY_DAYS,
+  expiryAfterDays,
+  metadataBytes,
+  SPEC_VERSION,
+  TOP_ROLES,
+  type DelegatedRole,
+  type ExpiryPolicy,
+  type RootSigned,
+  type Signed,
+  type SnapshotSigned,
+  type TargetsSigned,
+  type TimestampSigned,
+  type TopRole,
+} from "./metadata.ts";
+import { checkHardwareId, checkPathPattern, checkRoleName, checkTargetName } from "./names.ts";
+import { hashesOf, initialRoot, publish, type PublishChange } from "./publish.ts";
+import { loadPublished, RepositoryError, type PublishedState } from "./published.ts";
+import { signMetadata } from "../metadata/keys.ts";
+
+export { RepositoryError, type PublishedState } from "./published.ts";
+
+export interface OperationOptions {
+  writer?: FileWriter;
+  now?: Date;
+}
+
+export interface ImageConfig {
+  expiryDays: ExpiryPolicy;
+}
+
+export async function readConfig(dir: string): Promise<ImageConfig> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(configPath(dir), "utf8"));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new RepositoryError(code === "ENOENT" ? `${dir} holds no Image repository (no ${configPath(dir)}); run uptane init first` : `cannot read ${configPath(dir)}: ${code ?? "not valid JSON"}`);
+  }
+  const days = (raw as { expiryDays?: Record<string, unknown> })?.expiryDays;
+  const expiryDays = { ...DEFAULT_EXPIRY_DAYS };
+  for (const role of TOP_ROLES) {
+    const v = days?.[role];
+    if (v === undefined) continue;
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) throw new RepositoryError(`${configPath(dir)}: expiryDays.${role} must be a positive integer`);
+    expiryDays[role] = v;
+  }
+  return { expiryDays };
+}
+
+async function changing<T>(dir: string, opts: OperationOptions, fn: (state: PublishedState, ctx: { dir: string; writer: FileWriter; now: Date; expiry: ExpiryPolicy }) => Promise<T>): Promise<T> {
+  const config = await readConfig(dir);
+  return withLock(lockPath(dir), async () => {
+    const state = await loadPublished(dir);
+    return fn(state, { dir, writer: opts.writer ?? diskWriter, now: opts.now ?? new Date(), expiry: config.expiryDays });
+  });
+}
+
+// ---------------------------------------------------------------- create
+
+export interface CreateOptions extends OperationOptions {
+  /** Number of keys (and signatures required) per top-level role; default 1 each. */
+  thresholds?: Partial<Record<TopRole, number>>;
+  expiryDays?: Partial<ExpiryPolicy>;
+}
+
+export interface CreateResult {
+  rootKeyIds: string[];
+  keyFiles: string[];
+}
+
+/** Creates the Image repository inside backend folder `dir` (which must not hold one). */
+export async function createImageRepository(dir: string, opts: CreateOptions = {}): Promise<CreateResult> {
+  const writer = opts.writer ?? diskWriter;
+  const now = opts.now ?? new Date();
+  const expiry: ExpiryPolicy = { ...DEFAULT_EXPIRY_DAYS, ...opts.expiryDays };
+  for (const role of TOP_ROLES) {
+    if (!Number.isSafeInteger(expiry[role]) || expiry[role] < 1) throw new RepositoryError(`expiry for ${role} must be a positive number of days`);
+  }
+  const thresholds = {} as Record<TopRole, number>;
+  const keys = {} as Record<TopRole, SigningKey[]>;
+  const keyFiles: string[] = [];
+  for (const role of TOP_ROLES) {
+    const t = opts.thresholds?.[role] ?? 1;
+    if (!Number.isSafeInteger(t) || t < 1 || t > 16) throw new RepositoryError(`threshold for ${role} must be 1..16`);
+    thresholds[role] = t;
+    keys[role] = Array.from({ length: t }, () => generateSigningKey());
+  }
+  await mkdir(repositoryDir(dir), { recursive: true });
+  for (const role of TOP_ROLES) for (const k of keys[role]) keyFiles.push(await writeRoleKey(dir, role, k, writer));
+  await writer.write(configPath(dir), Buffer.from(JSON.stringify({ expiryDays: expiry }, null, 2) + "\n"));
+
+  const root = signMetadata(initialRoot(keys, thresholds, now, expiry), keys.root);
+  const targets = signMetadata<TargetsSigned>(
+    { _type: "targets", spec_version: SPEC_VERSION, version: 1, expires: expiryAfterDays(now, expiry.targets), targets: {} },
+    keys.targets,
+  );
+  const snapshot = signMetadata<SnapshotSigned>(
+    { _type: "snapshot", spec_version: SPEC_VERSION, version: 1, expires: expiryAfterDays(now, expiry.snapshot), meta: { "targets.json": { version: 1 } } },
+    keys.snapshot,
+  );
+  const snapshotBytes = metadataBytes(snapshot);
+  const timestamp = signMetadata<TimestampSigned>(
+    {
+      _type: "timestamp",
+      spec_version: SPEC_VERSION,
+      version: 1,
+      expires: expiryAfterDays(now, expiry.timestamp),
+      meta: { "snapshot.json": { version: 1, length: snapshotBytes.length, hashes: { sha256: hashesOf(snapshotBytes).sha256 } } },
+    },
+    keys.timestamp,
+  );
+  const repo = repositoryDir(dir);
+  await writer.write(join(repo, versionedFile(1, "targets")), metadataBytes(targets));
+  await writer.write(join(repo, versionedFile(1, "snapshot")), snapshotBytes);
+  await writer.write(join(repo, "timestamp.json"), metadataBytes(timestamp));
+  await writer.write(join(repo, versionedFile(1, "root")), metadataBytes(root));
+  return { rootKeyIds: root.signed.roles.root.keyids, keyFiles };
+}
+
+// ---------------------------------------------------------------- images
+
+export interface AddImageOptions extends OperationOptions {
+  name: string;
+  hardwareIds: string[];
+  /** Default: 0 for a new name, the current counter when the name is replaced. */
+  releaseCounter?: number;
+}
+
+export interface AddImageResult {
+  name: string;
+  length: number;
+  hashes: Record<string, string>;
+  custom: { hardwareIds: string[]; releaseCounter: number };
+  targetsVersion: number;
+}
+
+export async function addImage(dir: string, file: string, opts: AddImageOptions): Promise<AddImageResult> {
+  checkTargetName(opts.name);
+  if (opts.hardwareIds.length === 0) throw new RepositoryError("at least one --hardware-id is needed");
+  const hardwareIds = [...new Set(opts.hardwareIds.map(checkHardwareId))];
+  let bytes: Buffer;
+  try {
+    const st = await stat(file);
+    if (!st.isFile()) throw new RepositoryError(`${file} is not a regular file`);
+    bytes = await readFile(file);
+  } catch (err) {
+    if (err instanceof RepositoryError) throw err;
+    throw new RepositoryError(`cannot read image ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return changing(dir, opts, async (state, ctx) => {
+    const previous = state.targets.signed.targets[opts.name];
+    const previousCounter = previous?.custom?.releaseCounter;
+    const releaseCounter = opts.releaseCounter ?? previousCounter ?? 0;
+    if (!Number.isSafeInteger(releaseCounter) || releaseCounter < 0) throw new RepositoryError("release counter must be a non-negative integer");
+    // Uptane: a release counter never decreases for a target.
+    if (previousCounter !== undefined && releaseCounter < previousCounter) {
+      throw new RepositoryError(`release counter ${releaseCounter} for '${opts.name}' is below the published ${previousCounter} (rollback refused)`);
+    }
+    const hashes = hashesOf(bytes);
+    const custom = { hardwareIds, releaseCounter };
+    const targets = { ...state.targets.signed.targets, [opts.name]: { length: bytes.length, hashes, custom } };
+    const next = await publish(
+      state,
+      { targets: { targets, delegations: state.targets.signed.delegations }, images: [{ name: opts.name, bytes, hashes }] },
+      ctx,
+    );
+    return { name: opts.name, length: bytes.length, hashes, custom, targetsVersion: next.targets.signed.version };
+  });
+}
+
+// ---------------------------------------------------------------- delegations
+
+export interface DelegateOptions extends OperationOptions {
+  role: string;
+  keys: TufKey[];
+  threshold?: number;
+  paths: string[];
+  hardwareIds?: string[];
+  terminating?: boolean;
+}
+
+/** Adds (or replaces) a supplier's delegation in the top-level targets (offline targets key). */
+export async function delegate(dir: string, opts: DelegateOptions): Promise<DelegatedRole> {
+  checkRoleName(opts.role);
+  if (opts.keys.length === 0) throw new RepositoryError("a delegation needs at least one key");
+  if (opts.paths.length === 0) throw new RepositoryError("a delegation needs at least one --paths pattern");
+  opts.paths.forEach(checkPathPattern);
+  opts.hardwareIds?.forEach(checkHardwareId);
+  const keyids = [...new Set(opts.keys.map(keyIdOf))];
+  const threshold = opts.threshold ?? 1;
+  if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > keyids.length) throw new RepositoryError(`threshold must be 1..${keyids.length}`);
+  const role: DelegatedRole = {
+    name: opts.role,
+    keyids,
+    threshold,
+    terminating: opts.terminating ?? false,
+    paths: [...opts.paths],
+    ...(opts.hardwareIds && opts.hardwareIds.length > 0 ? { hardwareIds: [...new Set(opts.hardwareIds)] } : {}),
+  };
+  return changing(dir, opts, async (state, ctx) => {
+    const current = state.targets.signed.delegations ?? { keys: {}, roles: [] };
+    const roles = current.roles.filter((r) => r.name !== role.name);
+    const replaced = roles.length !== current.roles.length;
+    if (replaced) roles.splice(current.roles.findIndex((r) => r.name === role.name), 0, role);
+    else roles.push(role);
+    // Keep only keys some role still uses.
+    const allKeys: Record<string, TufKey> = { ...current.keys };
+    for (const k of opts.keys) allKeys[keyIdOf(k)] = k;
+    const used = new Set(roles.flatMap((r) => r.keyids));
+    const keys = Object.fromEntries(Object.entries(allKeys).filter(([id]) => used.has(id)));
+    await publish(state, { targets: { targets: state.targets.signed.targets, delegations: { keys, roles } } }, ctx);
+    return role;
+  });
+}
+
+// ---------------------------------------------------------------- rotation and refresh
+
+export interface RotateResult {
+  role: TopRole;
+  oldKeyIds: string[];
+  newKeyIds: string[];
+  rootVersion: number;
+}
+
+/** Replaces the keys of `role` with new ones and publishes root N+1 signed by old and new root keys. */
+export async function rotate(dir: string, role: TopRole, opts: OperationOptions & { threshold?: number } = {}): Promise<RotateResult> {
+  if (!TOP_ROLES.includes(role)) throw new RepositoryError(`unknown role '${role}' (root, targets, snapshot or timestamp)`);
+  return changing(dir, opts, async (state, ctx) => {
+    const current = state.root.signed;
+    const threshold = opts.threshold ?? current.roles[role].threshold;
+    if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > 16) throw new RepositoryError("threshold must be 1..16");
+    const newKeys = Array.from({ length: threshold }, () => generateSigningKey());
+    const next: RootSigned = structuredClone(current);
+    next.version = current.version + 1;
+    next.expires = expiryAfterDays(ctx.now, ctx.expiry.root);
+    next.roles[role] = { keyids: newKeys.map((k) => k.keyid), threshold };
+    for (const k of newKeys) next.keys[k.keyid] = k.publicKey;
+    const used = new Set(TOP_ROLES.flatMap((r) => next.roles[r].keyids));
+    next.keys = Object.fromEntries(Object.entries(next.keys).filter(([id]) => used.has(id)));
+    // New key files first: without them nothing can be signed, and unused keys harm nothing.
+    for (const k of newKeys) await writeRoleKey(dir, role, k, ctx.writer);
+    const published = await publish(state, { root: next }, ctx);
+    return { role, oldKeyIds: current.roles[role].keyids, newKeyIds: next.roles[role].keyids, rootVersion: published.root.signed.version };
+  });
+}
+
+export interface RefreshResult {
+  resigned: ("snapshot" | "timestamp")[];
+  timestampVersion: number;
+  expires: Record<TopRole, string>;
+  /** Offline roles that expire within a quarter of their period: re-sign them with the offline keys. */
+  offlineExpiringSoon: TopRole[];
+}
+
+/**
+ * Re-signs the online roles (snapshot and timestamp) when less than half of their validity
+ * period is left, or always with `force`. Offline roles are reported, not touched.
+ */
+export async function refresh(dir: string, opts: OperationOptions & { force?: boolean } = {}): Promise<RefreshResult> {
+  return changing(dir, opts, async (state, ctx) => {
+    const left = (expires: string) => Date.parse(expires) - ctx.now.getTime();
+    const period = (role: TopRole) => ctx.expiry[role] * 86_400_000;
+    const due = (role: "snapshot" | "timestamp") => opts.force || left(state[role].signed.expires) < period(role) / 2;
+    let next = state;
+    const resigned: ("snapshot" | "timestamp")[] = [];
+    if (due("snapshot") || due("timestamp")) {
+      next = await publish(state, {}, ctx); // a publish always writes a new snapshot and timestamp
+      resigned.push("snapshot", "timestamp");
+    }
+    const expires = { root: next.root.signed.expires, targets: next.targets.signed.expires, snapshot: next.snapshot.signed.expires, timestamp: next.timestamp.signed.expires };
+    const offlineExpiringSoon = (["root", "targets"] as const).filter((r) => left(expires[r]) < period(r) / 4);
+    return { resigned, timestampVersion: next.timestamp.signed.version, expires, offlineExpiringSoon };
+  });
+}
+
+// ---------------------------------------------------------------- read API (used by the Director)
+
+/** Every targets role by name ("targets" included), for findTarget. */
+export function targetsRoles(state: PublishedState): Map<string, Signed<TargetsSigned>> {
+  return new Map([["targets", state.targets], ...state.delegated]);
+}
+
+/**
+ * Read-only view of a backend folder's Image repository. Each call reads the published state
+ * afresh, so a long-running server sees what other commands publish.
+ */
+export class ImageRepository {
+  constructor(readonly dir: string) {}
+
+  /** The currently published metadata, each document verified. */
+  published(): Promise<PublishedState> {
+    return loadPublished(this.dir);
+  }
+
+  /** A target as a TUF client finds it through the delegations, or null. */
+  async findTarget(name: string, options?: LookupOptions): Promise<FoundTarget | null> {
+    return findTarget(targetsRoles(await this.published()), name, options);
+  }
+
+  /** Names of the published metadata files (what `/image/` serves besides targets/). */
+  async metadataFiles(): Promise<string[]> {
+    return (await readdir(repositoryDir(this.dir))).filter((n) => n.endsWith(".json") && !n.startsWith(".")).sort();
+  }
+}
+
+export type { FoundTarget, LookupOptions } from "./lookup.ts";
+export type { PublishChange };

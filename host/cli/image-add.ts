@@ -1,0 +1,38 @@
+// `uptane image add DIR FILE --name NAME --hardware-id HW ... [--release-counter N]`
+import { optionInt, optionValue, parseArgs, UsageError, type Command } from "./command.ts";
+import { runReporting } from "./output.ts";
+import { addImage } from "../../backend/image/repository.ts";
+
+export const imageAddCommand: Command = {
+  name: "image add",
+  summary: "add an image to the Image repository and publish new metadata",
+  usage: [
+    "uptane image add DIR FILE --name NAME --hardware-id HW [--hardware-id HW2 ...] [--release-counter N] [--json]",
+    "",
+    "Stores FILE as targets/HASH.NAME (SHA-256 and SHA-512), lists it in the top-level targets",
+    "(signed with the offline targets key) and publishes new snapshot and timestamp metadata.",
+    "NAME is a relative path of letters, digits and ._+~@=,- segments. The release counter",
+    "defaults to 0 for a new name and to the published one when NAME is replaced; it may",
+    "never decrease.",
+  ].join("\n"),
+  async run(args) {
+    const parsed = parseArgs(args, { values: { name: {}, "hardware-id": { repeat: true }, "release-counter": {} }, flags: ["json"] });
+    if (parsed.help) {
+      console.log(this.usage);
+      return 0;
+    }
+    if (parsed.positional.length !== 2) throw new UsageError("expected DIR and FILE");
+    const [dir, file] = parsed.positional as [string, string];
+    const name = optionValue(parsed, "name");
+    const hardwareIds = parsed.values["hardware-id"] ?? [];
+    if (hardwareIds.length === 0) throw new UsageError("--hardware-id is required");
+    const releaseCounter = parsed.values["release-counter"] ? optionInt(parsed, "release-counter") : undefined;
+    return runReporting(parsed.flags.has("json"), async () => {
+      const r = await addImage(dir, file, { name, hardwareIds, releaseCounter });
+      return {
+        data: { ...r },
+        text: `Added ${r.name} (${r.length} bytes, sha256 ${r.hashes.sha256}) for ${r.custom.hardwareIds.join(", ")}, release counter ${r.custom.releaseCounter}; targets version ${r.targetsVersion}`,
+      };
+    });
+  },
+};

@@ -1,0 +1,50 @@
+// `uptane init DIR`: a new OEM backend (every part in backend/parts.ts).
+import { parseArgs, UsageError, type Command, type OptionSpec } from "./command.ts";
+import { runReporting } from "./output.ts";
+import { initBackend } from "../../backend/init.ts";
+import { backendParts } from "../../backend/parts.ts";
+
+function spec(): OptionSpec {
+  const values: Record<string, { repeat?: boolean }> = {};
+  const flags = ["json"];
+  for (const part of backendParts) {
+    Object.assign(values, part.initOptions?.values ?? {});
+    flags.push(...(part.initOptions?.flags ?? []));
+  }
+  return { values, flags };
+}
+
+export const initCommand: Command = {
+  name: "init",
+  summary: "create a new OEM backend (Image repository, keys, ...) in DIR",
+  get usage() {
+    return [
+      "uptane init DIR [options] [--json]",
+      "",
+      "Creates DIR if missing (refuses a DIR that already holds a backend or anything else) with",
+      "the Image repository (offline root/targets keys in DIR/keys/offline/, online",
+      "snapshot/timestamp keys in DIR/keys/online/) and every other backend part.",
+      "",
+      "Options:",
+      ...backendParts.filter((p) => p.initHelp).map((p) => p.initHelp!),
+      "  --json                  print the result as one JSON object",
+    ].join("\n");
+  },
+  async run(args) {
+    const parsed = parseArgs(args, spec());
+    if (parsed.help) {
+      console.log(this.usage);
+      return 0;
+    }
+    if (parsed.positional.length !== 1) throw new UsageError("expected exactly one DIR");
+    const dir = parsed.positional[0]!;
+    return runReporting(parsed.flags.has("json"), async () => {
+      const parts = await initBackend(dir, { values: parsed.values, flags: parsed.flags, now: new Date() });
+      const lines = [`Created an OEM backend in ${dir}`];
+      for (const [name, facts] of Object.entries(parts)) {
+        for (const [k, v] of Object.entries(facts)) lines.push(`  ${name}.${k}: ${Array.isArray(v) ? v.join(", ") : String(v)}`);
+      }
+      return { data: { dir, parts }, text: lines.join("\n") };
+    });
+  },
+};

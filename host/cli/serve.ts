@@ -1,0 +1,46 @@
+// `uptane serve DIR [--port P] [--host H]`: every backend part over HTTP until interrupted.
+import { optionInt, optionValue, parseArgs, UsageError, type Command } from "./command.ts";
+import { serveBackend } from "../../backend/serve.ts";
+import { close } from "../../backend/http/server.ts";
+
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "serve the Image repository (/image/) and the other backend parts over HTTP",
+  usage: [
+    "uptane serve DIR [--port P] [--host H] [--json]",
+    "",
+    "Serves DIR over HTTP on 127.0.0.1 (default) at port P (default 8080; 0 picks a free port)",
+    "and prints the base URL (with --json: {\"url\": ...}). The Image repository is under",
+    "/image/ (N.root.json, timestamp.json, N.snapshot.json, N.targets.json, N.ROLE.json,",
+    "targets/HASH.NAME). Stops on SIGINT or SIGTERM.",
+  ].join("\n"),
+  async run(args) {
+    const parsed = parseArgs(args, { values: { port: {}, host: {} }, flags: ["json"] });
+    if (parsed.help) {
+      console.log(this.usage);
+      return 0;
+    }
+    if (parsed.positional.length !== 1) throw new UsageError("expected exactly one DIR");
+    const port = optionInt(parsed, "port", 8080);
+    if (port > 65535) throw new UsageError("--port must be 0..65535");
+    const host = optionValue(parsed, "host", "127.0.0.1");
+    let started;
+    try {
+      started = await serveBackend(parsed.positional[0]!, { host, port });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (parsed.flags.has("json")) console.log(JSON.stringify({ ok: false, error: message }));
+      else console.error(`uptane serve: ${message}`);
+      return 1;
+    }
+    const { server, url } = started;
+    if (parsed.flags.has("json")) console.log(JSON.stringify({ ok: true, url }));
+    else console.log(`Serving ${parsed.positional[0]} at ${url} (image repository: ${url}/image/)`);
+    await new Promise<void>((resolve) => {
+      const stop = () => void close(server).then(resolve);
+      process.once("SIGINT", stop);
+      process.once("SIGTERM", stop);
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,17 @@
+// `npm run bench [-- --quick] [-- --suite NAME]`: every benchmark suite, registered here
+// one line each. See harness.ts for how measurements are taken.
+import { main, type Suite } from "./harness.ts";
+import { modulesSuite } from "./suites/modules.ts";
+import { shaSuite } from "./suites/sha.ts";
+
+const suites: Suite[] = [
+  shaSuite,
+  modulesSuite,
+];
+
+try {
+  await main(suites, process.argv.slice(2));
+} catch (err) {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(2);
+}

@@ -1,0 +1,91 @@
+// Test helpers for the Image repository: a fresh backend folder, a tuf-js client that
+// updates from a served backend, and a hash of a whole folder for "nothing changed" checks.
+import { mkdtemp, mkdir, readFile, readdir, rm, writeFile, copyFile, lstat } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { Updater } from "tuf-js";
+import { initBackend } from "../../backend/init.ts";
+import { repositoryDir } from "../../backend/image/layout.ts";
+
+export async function tempDir(prefix = "uptane-test-"): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** A new backend in a fresh temporary folder; returns DIR. */
+export async function newBackend(values: Record<string, string[]> = {}): Promise<string> {
+  const dir = join(await tempDir(), "backend");
+  await initBackend(dir, { values, flags: new Set(), now: new Date() });
+  return dir;
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/**
+ * A TUF client with its own local folder, trusting the repository's root version 1 (as
+ * provisioned out of band). Each `update` runs a fresh tuf-js Updater over the same local
+ * folder, as a device would on each update cycle.
+ */
+export class TufClient {
+  private constructor(
+    readonly local: string,
+    readonly baseUrl: string,
+  ) {}
+
+  static async create(backendDir: string, baseUrl: string): Promise<TufClient> {
+    const local = await tempDir("uptane-tufjs-");
+    await mkdir(join(local, "metadata"));
+    await mkdir(join(local, "targets"));
+    await copyFile(join(repositoryDir(backendDir), "1.root.json"), join(local, "metadata", "root.json"));
+    return new TufClient(local, baseUrl);
+  }
+
+  updater(): Updater {
+    return new Updater({
+      metadataDir: join(this.local, "metadata"),
+      metadataBaseUrl: `${this.baseUrl}/image`,
+      targetDir: join(this.local, "targets"),
+      targetBaseUrl: `${this.baseUrl}/image/targets`,
+    });
+  }
+
+  /** Refreshes and downloads `name`; returns its bytes (or null when no role signs it). */
+  async fetchTarget(name: string): Promise<Buffer | null> {
+    const updater = this.updater();
+    await updater.refresh();
+    const info = await updater.getTargetInfo(name);
+    if (!info) return null;
+    const path = join(this.local, "targets", createHash("sha256").update(name).digest("hex"));
+    await updater.downloadTarget(info, path);
+    return readFile(path);
+  }
+
+  /** The version of a role the client now trusts. */
+  async trustedVersion(role: string): Promise<number> {
+    return JSON.parse(await readFile(join(this.local, "metadata", `${role}.json`), "utf8")).signed.version;
+  }
+}
+
+/** SHA-256 over every file path, mode and content under `dir` (sorted), for byte-for-byte comparisons. */
+export async function hashTree(dir: string): Promise<string> {
+  const hash = createHash("sha256");
+  const walk = async (d: string): Promise<void> => {
+    for (const name of (await readdir(d)).sort()) {
+      const p = join(d, name);
+      const st = await lstat(p);
+      hash.update(`${relative(dir, p)}\0${st.mode}\0`);
+      if (st.isDirectory()) await walk(p);
+      else hash.update(await readFile(p));
+    }
+  };
+  await walk(dir);
+  return hash.digest("hex");
+}
+
+export async function writeTemp(dir: string, name: string, bytes: Uint8Array | string): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, bytes);
+  return path;
+}
