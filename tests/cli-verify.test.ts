@@ -25,7 +25,7 @@ function onDisk(v: VehicleSim, opts: { versionedNames?: boolean } = {}) {
   writeRepository(join(base, "director"), v.director.root(1), director, opts);
   writeRepository(join(base, "image"), v.image.root(1), image, opts);
   const file = join(base, "image.bin");
-  writeFileSync(file, v.images.get(v.assignedName())!);
+  writeFileSync(file, v.images.values().next().value!);
   return { director: join(base, "director"), image: join(base, "image"), file, base };
 }
 

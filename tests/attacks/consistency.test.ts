@@ -63,7 +63,7 @@ function rollback(repo: "director" | "image", roll: (v: VehicleSim) => void) {
 }
 
 for (const repo of ["director", "image"] as const) {
-  test(`rollback of the ${repo} timestamp (3 after trusted 2... served 1): RollbackAttack (${repo} timestamp)`, () => {
+  test(`rollback of the ${repo} timestamp (version 1 after trusted 2): RollbackAttack (${repo} timestamp)`, () => {
     expectOutcome(rollback(repo, (v) => (v[repo].versions.timestamp = 1)), "RollbackAttack", repo, "timestamp");
   });
 

@@ -28,7 +28,8 @@ test("target signed by a nested delegation (targets -> supplier -> sub-supplier)
   const v = VehicleSim.standard();
   const serial = v.ecus[1]!.serial;
   const name = "supplier-a/sub/brakes-3.bin";
-  v.delegate({ name: "supplier-a", paths: ["supplier-a/*"] });
+  // A "*" does not cross "/" (TUF path patterns), so the parent lists the sub-folder too.
+  v.delegate({ name: "supplier-a", paths: ["supplier-a/*", "supplier-a/sub/*"] });
   v.delegate({ name: "supplier-a-sub", paths: ["supplier-a/sub/*"] }, "supplier-a");
   v.addImage({ name, bytes: imageBytes(name), hardwareIds: [v.ecus[1]!.hardwareId], role: "supplier-a-sub" });
   v.director.targets.get("targets")!.delete(v.assignedName(serial));

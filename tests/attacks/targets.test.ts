@@ -73,6 +73,7 @@ test("Director assigns an image the Image repository does not sign: MissingTarge
   const bytes = imageBytes("evil.bin");
   v.addImage({ name: "evil.bin", bytes, hardwareIds: [v.primary.hardwareId] });
   v.image.targets.get("targets")!.delete("evil.bin");
+  v.director.targets.get("targets")!.delete(v.assignedName());
   v.assign(v.primary.serial, "evil.bin");
   expectOutcome(verifyFull(v), "MissingTarget", "image", "targets");
 });

@@ -10,11 +10,12 @@ const PER_BATCH = Number(process.env.FUZZ_PER_BATCH ?? 10_000);
 const seed = Number(process.env.FUZZ_SEED ?? (Math.random() * 2 ** 32) >>> 0);
 console.log(`fuzz: seed ${seed} (FUZZ_SEED=${seed} reproduces), ${BATCHES} batches of ${PER_BATCH}`);
 
-test("the duplicate-key oracle sees repeats at any depth and nothing else", () => {
-  assert.ok(hasDuplicateKeys('{"a":1,"a":1}'));
-  assert.ok(hasDuplicateKeys('{"x":[{"b":{"c":1,"d":2,"c":3}}]}'));
-  assert.not.ok(hasDuplicateKeys('{"a":{"a":{"a":1}},"b":["a","a"]}'));
-  assert.not.ok(hasDuplicateKeys('{"a\\"":1,"a":2}'));
+test("the duplicate-key oracle sees repeats in signed at any depth and nothing else", () => {
+  assert.ok(hasDuplicateKeys('{"signed":1,"signed":1}'));
+  assert.ok(hasDuplicateKeys('{"signatures":[],"signed":{"x":[{"b":{"c":1,"d":2,"c":3}}]}}'));
+  assert.not.ok(hasDuplicateKeys('{"signed":{"a":{"a":{"a":1}},"b":["a","a"]}}'));
+  assert.not.ok(hasDuplicateKeys('{"signed":{"a\\"":1,"a":2}}'));
+  assert.not.ok(hasDuplicateKeys('{"signatures":[{"keyid":"1","keyid":"2"}],"signed":{}}'), "outside signed");
 });
 
 const slots = buildSlots();

@@ -14,6 +14,8 @@ import { Rng, mutate, type Mutant } from "./mutate.ts";
 export interface Slot {
   name: string;
   original: Uint8Array;
+  /** The document's bytes are pinned by hashes in another document: any byte change must be refused. */
+  bytesPinned?: boolean;
   /** Runs one verification with `doc` in place of the original. */
   run(doc: Uint8Array): VerifyResult;
 }
@@ -42,35 +44,44 @@ function signedCanonical(bytes: Uint8Array): string | null {
   }
 }
 
-/** True if any object in the JSON text repeats a key (JSON.parse keeps the last one silently). */
+/**
+ * True if an object inside `signed` repeats a key in the JSON
+ * text, or `signed` itself appears twice (JSON.parse keeps the last one silently; a
+ * verifier that keeps the first would check other content than the oracle sees). Repeats
+ * elsewhere (in signatures) are outside the signed content.
+ */
 export function hasDuplicateKeys(text: string): boolean {
   // A reviver cannot see repeats, so a small tokenizer over the (already valid) text.
-  let dup = false;
-  const stack: Array<Set<string> | null> = [];
+  const stack: Array<{ keys: Set<string> | null; inSigned: boolean }> = [];
   let i = 0;
   let expectKey = false;
-  while (i < text.length && !dup) {
+  let topKey = "";
+  while (i < text.length) {
     const c = text[i]!;
     if (c === '"') {
       let j = i + 1;
       while (text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
-      const str = JSON.parse(text.slice(i, j + 1)) as string;
       const top = stack[stack.length - 1];
-      if (expectKey && top) {
-        if (top.has(str)) dup = true;
-        top.add(str);
+      if (expectKey && top?.keys) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (top.keys.has(key) && (top.inSigned || (stack.length === 1 && key === "signed"))) return true;
+        top.keys.add(key);
+        if (stack.length === 1) topKey = key;
         expectKey = false;
       }
       i = j + 1;
       continue;
     }
-    if (c === "{") (stack.push(new Set()), (expectKey = true));
-    else if (c === "[") stack.push(null);
-    else if (c === "}" || c === "]") stack.pop();
-    else if (c === ",") expectKey = stack.length > 0 && stack[stack.length - 1] !== null;
+    if (c === "{" || c === "[") {
+      const parent = stack[stack.length - 1];
+      const inSigned = (parent?.inSigned ?? false) || (stack.length === 1 && topKey === "signed");
+      stack.push({ keys: c === "{" ? new Set() : null, inSigned });
+      expectKey = c === "{";
+    } else if (c === "}" || c === "]") stack.pop();
+    else if (c === ",") expectKey = stack.length > 0 && stack[stack.length - 1]!.keys !== null;
     i++;
   }
-  return dup;
+  return false;
 }
 
 const ACCEPTED = new Set(["Ok", "NoUpdate"]);
@@ -83,6 +94,10 @@ function check(slot: Slot, baseline: VerifyResult, mutant: Mutant, run: () => Ve
     return `threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
   }
   if (typeof result?.outcome !== "string") return "returned no outcome";
+  if (slot.bytesPinned) {
+    const same = mutant.bytes.length === slot.original.length && mutant.bytes.every((b, i) => b === slot.original[i]);
+    return ACCEPTED.has(result.outcome) && !same ? `accepted (${result.outcome}) other bytes than the hashes listing the document allow` : null;
+  }
   if (mutant.canonicallyEqual) {
     return result.outcome === baseline.outcome ? null : `canonically equal document gave ${result.outcome} (${result.detail}), the original ${baseline.outcome}`;
   }
@@ -120,7 +135,7 @@ export function buildSlots(): Slot[] {
     { name: "partial pinned director root", original: v.director.root(1), run: (doc) => partial({ rootRotations: director.rootRotations, targets: director.targets }, doc) },
     { name: "time attestation", original: attestation, run: (doc) => new PartialVerifier(v.partialConfig(secondary)).attestTime({ attestation: doc, nonce }) },
     { name: "full director timestamp", original: director.timestamp, run: (doc) => full({ ...director, timestamp: doc }, image) },
-    { name: "full director snapshot", original: director.snapshot, run: (doc) => full({ ...director, snapshot: doc }, image) },
+    { name: "full director snapshot", original: director.snapshot, bytesPinned: true, run: (doc) => full({ ...director, snapshot: doc }, image) },
     { name: "full director targets", original: director.targets, run: (doc) => full({ ...director, targets: doc }, image) },
     { name: "full image targets", original: image.targets, run: (doc) => full(director, { ...image, targets: doc }) },
     { name: "full image delegation", original: image.delegations!.get("supplier-a")!, run: (doc) => full(director, { ...image, delegations: new Map([["supplier-a", doc]]) }) },
