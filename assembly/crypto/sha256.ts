@@ -1,8 +1,12 @@
 // SHA-256 (FIPS 180-4 section 6.2). Streaming over a caller-provided context; no allocation.
 //
-// Speed: the compression function keeps the working variables and the 16-word message
-// window in locals; each group of 16 rounds is written out with the variables renamed
-// instead of shifted, and `update` compresses whole blocks straight from the input.
+// Two compression functions, one per module (chosen at compile time by asconfig.json's
+// shrinkLevel, see `compress`):
+// - full.wasm, for speed: all 64 rounds written out with the round constants inline, the
+//   working variables renamed instead of shifted, the 16-word message window in locals.
+// - partial.wasm, for size: one round per loop iteration over a schedule in static memory.
+// Both read block words with a SIMD byte shuffle, and `update` compresses whole blocks
+// straight from the input.
 
 /** Bytes a context needs. */
 export const SHA256_CTX_SIZE: usize = 112;
@@ -12,18 +16,6 @@ export const SHA256_CTX_SIZE: usize = 112;
 const CTX_BLOCK: usize = 32;
 const CTX_TOTAL: usize = 96;
 const CTX_FILL: usize = 104;
-
-// FIPS 180-4 section 4.2.2: the 64 round constants.
-const K: usize = memory.data<u32>([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-]);
 
 // Section 4.1.2 functions.
 // @ts-ignore: decorator
@@ -46,8 +38,8 @@ const K: usize = memory.data<u32>([
   return i8x16.shuffle(v, v, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
 }
 
-/** Compresses `blocks` consecutive 64-byte blocks at `data` into the state at `ctx`. */
-function compress(ctx: usize, data: usize, blocks: usize): void {
+/** Fast variant (full.wasm): compresses `blocks` consecutive 64-byte blocks at `data` into the state at `ctx`. */
+function compressUnrolled(ctx: usize, data: usize, blocks: usize): void {
   let h0 = load<u32>(ctx, 0), h1 = load<u32>(ctx, 4), h2 = load<u32>(ctx, 8), h3 = load<u32>(ctx, 12);
   let h4 = load<u32>(ctx, 16), h5 = load<u32>(ctx, 20), h6 = load<u32>(ctx, 24), h7 = load<u32>(ctx, 28);
   for (let n: usize = 0; n < blocks; n++) {
@@ -62,49 +54,176 @@ function compress(ctx: usize, data: usize, blocks: usize): void {
     let w8 = <u32>i32x4.extract_lane(v, 0), w9 = <u32>i32x4.extract_lane(v, 1), w10 = <u32>i32x4.extract_lane(v, 2), w11 = <u32>i32x4.extract_lane(v, 3);
     v = be32x4(p + 48);
     let w12 = <u32>i32x4.extract_lane(v, 0), w13 = <u32>i32x4.extract_lane(v, 1), w14 = <u32>i32x4.extract_lane(v, 2), w15 = <u32>i32x4.extract_lane(v, 3);
-    for (let k = K; k < K + 256; k += 64) {
-      if (k != K) {
-        // Step 1 for t >= 16, in place: wi becomes W[t] from W[t-2], W[t-7], W[t-15], W[t-16].
-        w0 += smallSigma1(w14) + w9 + smallSigma0(w1);
-        w1 += smallSigma1(w15) + w10 + smallSigma0(w2);
-        w2 += smallSigma1(w0) + w11 + smallSigma0(w3);
-        w3 += smallSigma1(w1) + w12 + smallSigma0(w4);
-        w4 += smallSigma1(w2) + w13 + smallSigma0(w5);
-        w5 += smallSigma1(w3) + w14 + smallSigma0(w6);
-        w6 += smallSigma1(w4) + w15 + smallSigma0(w7);
-        w7 += smallSigma1(w5) + w0 + smallSigma0(w8);
-        w8 += smallSigma1(w6) + w1 + smallSigma0(w9);
-        w9 += smallSigma1(w7) + w2 + smallSigma0(w10);
-        w10 += smallSigma1(w8) + w3 + smallSigma0(w11);
-        w11 += smallSigma1(w9) + w4 + smallSigma0(w12);
-        w12 += smallSigma1(w10) + w5 + smallSigma0(w13);
-        w13 += smallSigma1(w11) + w6 + smallSigma0(w14);
-        w14 += smallSigma1(w12) + w7 + smallSigma0(w15);
-        w15 += smallSigma1(w13) + w8 + smallSigma0(w0);
-      }
-      // Steps 3: sixteen rounds; T1 is added to d and to the new a (which takes h's place).
-      h += bigSigma1(e) + ch(e, f, g) + load<u32>(k, 0) + w0; d += h; h += bigSigma0(a) + maj(a, b, c);
-      g += bigSigma1(d) + ch(d, e, f) + load<u32>(k, 4) + w1; c += g; g += bigSigma0(h) + maj(h, a, b);
-      f += bigSigma1(c) + ch(c, d, e) + load<u32>(k, 8) + w2; b += f; f += bigSigma0(g) + maj(g, h, a);
-      e += bigSigma1(b) + ch(b, c, d) + load<u32>(k, 12) + w3; a += e; e += bigSigma0(f) + maj(f, g, h);
-      d += bigSigma1(a) + ch(a, b, c) + load<u32>(k, 16) + w4; h += d; d += bigSigma0(e) + maj(e, f, g);
-      c += bigSigma1(h) + ch(h, a, b) + load<u32>(k, 20) + w5; g += c; c += bigSigma0(d) + maj(d, e, f);
-      b += bigSigma1(g) + ch(g, h, a) + load<u32>(k, 24) + w6; f += b; b += bigSigma0(c) + maj(c, d, e);
-      a += bigSigma1(f) + ch(f, g, h) + load<u32>(k, 28) + w7; e += a; a += bigSigma0(b) + maj(b, c, d);
-      h += bigSigma1(e) + ch(e, f, g) + load<u32>(k, 32) + w8; d += h; h += bigSigma0(a) + maj(a, b, c);
-      g += bigSigma1(d) + ch(d, e, f) + load<u32>(k, 36) + w9; c += g; g += bigSigma0(h) + maj(h, a, b);
-      f += bigSigma1(c) + ch(c, d, e) + load<u32>(k, 40) + w10; b += f; f += bigSigma0(g) + maj(g, h, a);
-      e += bigSigma1(b) + ch(b, c, d) + load<u32>(k, 44) + w11; a += e; e += bigSigma0(f) + maj(f, g, h);
-      d += bigSigma1(a) + ch(a, b, c) + load<u32>(k, 48) + w12; h += d; d += bigSigma0(e) + maj(e, f, g);
-      c += bigSigma1(h) + ch(h, a, b) + load<u32>(k, 52) + w13; g += c; c += bigSigma0(d) + maj(d, e, f);
-      b += bigSigma1(g) + ch(g, h, a) + load<u32>(k, 56) + w14; f += b; b += bigSigma0(c) + maj(c, d, e);
-      a += bigSigma1(f) + ch(f, g, h) + load<u32>(k, 60) + w15; e += a; a += bigSigma0(b) + maj(b, c, d);
-    }
+    // Step 3, round t: T1 = h + Σ1(e) + Ch(e, f, g) + K[t] + W[t] is added to d (the new e)
+    // and, with T2 = Σ0(a) + Maj(a, b, c), becomes the new a in h's place: the names rotate.
+    h += bigSigma1(e) + ch(e, f, g) + 0x428a2f98 + w0; d += h; h += bigSigma0(a) + maj(a, b, c);
+    g += bigSigma1(d) + ch(d, e, f) + 0x71374491 + w1; c += g; g += bigSigma0(h) + maj(h, a, b);
+    f += bigSigma1(c) + ch(c, d, e) + 0xb5c0fbcf + w2; b += f; f += bigSigma0(g) + maj(g, h, a);
+    e += bigSigma1(b) + ch(b, c, d) + 0xe9b5dba5 + w3; a += e; e += bigSigma0(f) + maj(f, g, h);
+    d += bigSigma1(a) + ch(a, b, c) + 0x3956c25b + w4; h += d; d += bigSigma0(e) + maj(e, f, g);
+    c += bigSigma1(h) + ch(h, a, b) + 0x59f111f1 + w5; g += c; c += bigSigma0(d) + maj(d, e, f);
+    b += bigSigma1(g) + ch(g, h, a) + 0x923f82a4 + w6; f += b; b += bigSigma0(c) + maj(c, d, e);
+    a += bigSigma1(f) + ch(f, g, h) + 0xab1c5ed5 + w7; e += a; a += bigSigma0(b) + maj(b, c, d);
+    h += bigSigma1(e) + ch(e, f, g) + 0xd807aa98 + w8; d += h; h += bigSigma0(a) + maj(a, b, c);
+    g += bigSigma1(d) + ch(d, e, f) + 0x12835b01 + w9; c += g; g += bigSigma0(h) + maj(h, a, b);
+    f += bigSigma1(c) + ch(c, d, e) + 0x243185be + w10; b += f; f += bigSigma0(g) + maj(g, h, a);
+    e += bigSigma1(b) + ch(b, c, d) + 0x550c7dc3 + w11; a += e; e += bigSigma0(f) + maj(f, g, h);
+    d += bigSigma1(a) + ch(a, b, c) + 0x72be5d74 + w12; h += d; d += bigSigma0(e) + maj(e, f, g);
+    c += bigSigma1(h) + ch(h, a, b) + 0x80deb1fe + w13; g += c; c += bigSigma0(d) + maj(d, e, f);
+    b += bigSigma1(g) + ch(g, h, a) + 0x9bdc06a7 + w14; f += b; b += bigSigma0(c) + maj(c, d, e);
+    a += bigSigma1(f) + ch(f, g, h) + 0xc19bf174 + w15; e += a; a += bigSigma0(b) + maj(b, c, d);
+    // Step 1 for the next 16 t, in place: wi becomes W[t] from W[t-2], W[t-7], W[t-15], W[t-16].
+    w0 += smallSigma1(w14) + w9 + smallSigma0(w1);
+    w1 += smallSigma1(w15) + w10 + smallSigma0(w2);
+    w2 += smallSigma1(w0) + w11 + smallSigma0(w3);
+    w3 += smallSigma1(w1) + w12 + smallSigma0(w4);
+    w4 += smallSigma1(w2) + w13 + smallSigma0(w5);
+    w5 += smallSigma1(w3) + w14 + smallSigma0(w6);
+    w6 += smallSigma1(w4) + w15 + smallSigma0(w7);
+    w7 += smallSigma1(w5) + w0 + smallSigma0(w8);
+    w8 += smallSigma1(w6) + w1 + smallSigma0(w9);
+    w9 += smallSigma1(w7) + w2 + smallSigma0(w10);
+    w10 += smallSigma1(w8) + w3 + smallSigma0(w11);
+    w11 += smallSigma1(w9) + w4 + smallSigma0(w12);
+    w12 += smallSigma1(w10) + w5 + smallSigma0(w13);
+    w13 += smallSigma1(w11) + w6 + smallSigma0(w14);
+    w14 += smallSigma1(w12) + w7 + smallSigma0(w15);
+    w15 += smallSigma1(w13) + w8 + smallSigma0(w0);
+    h += bigSigma1(e) + ch(e, f, g) + 0xe49b69c1 + w0; d += h; h += bigSigma0(a) + maj(a, b, c);
+    g += bigSigma1(d) + ch(d, e, f) + 0xefbe4786 + w1; c += g; g += bigSigma0(h) + maj(h, a, b);
+    f += bigSigma1(c) + ch(c, d, e) + 0x0fc19dc6 + w2; b += f; f += bigSigma0(g) + maj(g, h, a);
+    e += bigSigma1(b) + ch(b, c, d) + 0x240ca1cc + w3; a += e; e += bigSigma0(f) + maj(f, g, h);
+    d += bigSigma1(a) + ch(a, b, c) + 0x2de92c6f + w4; h += d; d += bigSigma0(e) + maj(e, f, g);
+    c += bigSigma1(h) + ch(h, a, b) + 0x4a7484aa + w5; g += c; c += bigSigma0(d) + maj(d, e, f);
+    b += bigSigma1(g) + ch(g, h, a) + 0x5cb0a9dc + w6; f += b; b += bigSigma0(c) + maj(c, d, e);
+    a += bigSigma1(f) + ch(f, g, h) + 0x76f988da + w7; e += a; a += bigSigma0(b) + maj(b, c, d);
+    h += bigSigma1(e) + ch(e, f, g) + 0x983e5152 + w8; d += h; h += bigSigma0(a) + maj(a, b, c);
+    g += bigSigma1(d) + ch(d, e, f) + 0xa831c66d + w9; c += g; g += bigSigma0(h) + maj(h, a, b);
+    f += bigSigma1(c) + ch(c, d, e) + 0xb00327c8 + w10; b += f; f += bigSigma0(g) + maj(g, h, a);
+    e += bigSigma1(b) + ch(b, c, d) + 0xbf597fc7 + w11; a += e; e += bigSigma0(f) + maj(f, g, h);
+    d += bigSigma1(a) + ch(a, b, c) + 0xc6e00bf3 + w12; h += d; d += bigSigma0(e) + maj(e, f, g);
+    c += bigSigma1(h) + ch(h, a, b) + 0xd5a79147 + w13; g += c; c += bigSigma0(d) + maj(d, e, f);
+    b += bigSigma1(g) + ch(g, h, a) + 0x06ca6351 + w14; f += b; b += bigSigma0(c) + maj(c, d, e);
+    a += bigSigma1(f) + ch(f, g, h) + 0x14292967 + w15; e += a; a += bigSigma0(b) + maj(b, c, d);
+    // Step 1 for the next 16 t, in place: wi becomes W[t] from W[t-2], W[t-7], W[t-15], W[t-16].
+    w0 += smallSigma1(w14) + w9 + smallSigma0(w1);
+    w1 += smallSigma1(w15) + w10 + smallSigma0(w2);
+    w2 += smallSigma1(w0) + w11 + smallSigma0(w3);
+    w3 += smallSigma1(w1) + w12 + smallSigma0(w4);
+    w4 += smallSigma1(w2) + w13 + smallSigma0(w5);
+    w5 += smallSigma1(w3) + w14 + smallSigma0(w6);
+    w6 += smallSigma1(w4) + w15 + smallSigma0(w7);
+    w7 += smallSigma1(w5) + w0 + smallSigma0(w8);
+    w8 += smallSigma1(w6) + w1 + smallSigma0(w9);
+    w9 += smallSigma1(w7) + w2 + smallSigma0(w10);
+    w10 += smallSigma1(w8) + w3 + smallSigma0(w11);
+    w11 += smallSigma1(w9) + w4 + smallSigma0(w12);
+    w12 += smallSigma1(w10) + w5 + smallSigma0(w13);
+    w13 += smallSigma1(w11) + w6 + smallSigma0(w14);
+    w14 += smallSigma1(w12) + w7 + smallSigma0(w15);
+    w15 += smallSigma1(w13) + w8 + smallSigma0(w0);
+    h += bigSigma1(e) + ch(e, f, g) + 0x27b70a85 + w0; d += h; h += bigSigma0(a) + maj(a, b, c);
+    g += bigSigma1(d) + ch(d, e, f) + 0x2e1b2138 + w1; c += g; g += bigSigma0(h) + maj(h, a, b);
+    f += bigSigma1(c) + ch(c, d, e) + 0x4d2c6dfc + w2; b += f; f += bigSigma0(g) + maj(g, h, a);
+    e += bigSigma1(b) + ch(b, c, d) + 0x53380d13 + w3; a += e; e += bigSigma0(f) + maj(f, g, h);
+    d += bigSigma1(a) + ch(a, b, c) + 0x650a7354 + w4; h += d; d += bigSigma0(e) + maj(e, f, g);
+    c += bigSigma1(h) + ch(h, a, b) + 0x766a0abb + w5; g += c; c += bigSigma0(d) + maj(d, e, f);
+    b += bigSigma1(g) + ch(g, h, a) + 0x81c2c92e + w6; f += b; b += bigSigma0(c) + maj(c, d, e);
+    a += bigSigma1(f) + ch(f, g, h) + 0x92722c85 + w7; e += a; a += bigSigma0(b) + maj(b, c, d);
+    h += bigSigma1(e) + ch(e, f, g) + 0xa2bfe8a1 + w8; d += h; h += bigSigma0(a) + maj(a, b, c);
+    g += bigSigma1(d) + ch(d, e, f) + 0xa81a664b + w9; c += g; g += bigSigma0(h) + maj(h, a, b);
+    f += bigSigma1(c) + ch(c, d, e) + 0xc24b8b70 + w10; b += f; f += bigSigma0(g) + maj(g, h, a);
+    e += bigSigma1(b) + ch(b, c, d) + 0xc76c51a3 + w11; a += e; e += bigSigma0(f) + maj(f, g, h);
+    d += bigSigma1(a) + ch(a, b, c) + 0xd192e819 + w12; h += d; d += bigSigma0(e) + maj(e, f, g);
+    c += bigSigma1(h) + ch(h, a, b) + 0xd6990624 + w13; g += c; c += bigSigma0(d) + maj(d, e, f);
+    b += bigSigma1(g) + ch(g, h, a) + 0xf40e3585 + w14; f += b; b += bigSigma0(c) + maj(c, d, e);
+    a += bigSigma1(f) + ch(f, g, h) + 0x106aa070 + w15; e += a; a += bigSigma0(b) + maj(b, c, d);
+    // Step 1 for the next 16 t, in place: wi becomes W[t] from W[t-2], W[t-7], W[t-15], W[t-16].
+    w0 += smallSigma1(w14) + w9 + smallSigma0(w1);
+    w1 += smallSigma1(w15) + w10 + smallSigma0(w2);
+    w2 += smallSigma1(w0) + w11 + smallSigma0(w3);
+    w3 += smallSigma1(w1) + w12 + smallSigma0(w4);
+    w4 += smallSigma1(w2) + w13 + smallSigma0(w5);
+    w5 += smallSigma1(w3) + w14 + smallSigma0(w6);
+    w6 += smallSigma1(w4) + w15 + smallSigma0(w7);
+    w7 += smallSigma1(w5) + w0 + smallSigma0(w8);
+    w8 += smallSigma1(w6) + w1 + smallSigma0(w9);
+    w9 += smallSigma1(w7) + w2 + smallSigma0(w10);
+    w10 += smallSigma1(w8) + w3 + smallSigma0(w11);
+    w11 += smallSigma1(w9) + w4 + smallSigma0(w12);
+    w12 += smallSigma1(w10) + w5 + smallSigma0(w13);
+    w13 += smallSigma1(w11) + w6 + smallSigma0(w14);
+    w14 += smallSigma1(w12) + w7 + smallSigma0(w15);
+    w15 += smallSigma1(w13) + w8 + smallSigma0(w0);
+    h += bigSigma1(e) + ch(e, f, g) + 0x19a4c116 + w0; d += h; h += bigSigma0(a) + maj(a, b, c);
+    g += bigSigma1(d) + ch(d, e, f) + 0x1e376c08 + w1; c += g; g += bigSigma0(h) + maj(h, a, b);
+    f += bigSigma1(c) + ch(c, d, e) + 0x2748774c + w2; b += f; f += bigSigma0(g) + maj(g, h, a);
+    e += bigSigma1(b) + ch(b, c, d) + 0x34b0bcb5 + w3; a += e; e += bigSigma0(f) + maj(f, g, h);
+    d += bigSigma1(a) + ch(a, b, c) + 0x391c0cb3 + w4; h += d; d += bigSigma0(e) + maj(e, f, g);
+    c += bigSigma1(h) + ch(h, a, b) + 0x4ed8aa4a + w5; g += c; c += bigSigma0(d) + maj(d, e, f);
+    b += bigSigma1(g) + ch(g, h, a) + 0x5b9cca4f + w6; f += b; b += bigSigma0(c) + maj(c, d, e);
+    a += bigSigma1(f) + ch(f, g, h) + 0x682e6ff3 + w7; e += a; a += bigSigma0(b) + maj(b, c, d);
+    h += bigSigma1(e) + ch(e, f, g) + 0x748f82ee + w8; d += h; h += bigSigma0(a) + maj(a, b, c);
+    g += bigSigma1(d) + ch(d, e, f) + 0x78a5636f + w9; c += g; g += bigSigma0(h) + maj(h, a, b);
+    f += bigSigma1(c) + ch(c, d, e) + 0x84c87814 + w10; b += f; f += bigSigma0(g) + maj(g, h, a);
+    e += bigSigma1(b) + ch(b, c, d) + 0x8cc70208 + w11; a += e; e += bigSigma0(f) + maj(f, g, h);
+    d += bigSigma1(a) + ch(a, b, c) + 0x90befffa + w12; h += d; d += bigSigma0(e) + maj(e, f, g);
+    c += bigSigma1(h) + ch(h, a, b) + 0xa4506ceb + w13; g += c; c += bigSigma0(d) + maj(d, e, f);
+    b += bigSigma1(g) + ch(g, h, a) + 0xbef9a3f7 + w14; f += b; b += bigSigma0(c) + maj(c, d, e);
+    a += bigSigma1(f) + ch(f, g, h) + 0xc67178f2 + w15; e += a; a += bigSigma0(b) + maj(b, c, d);
     // Step 4: the intermediate hash value.
     h0 += a; h1 += b; h2 += c; h3 += d; h4 += e; h5 += f; h6 += g; h7 += h;
   }
   store<u32>(ctx, h0, 0); store<u32>(ctx, h1, 4); store<u32>(ctx, h2, 8); store<u32>(ctx, h3, 12);
   store<u32>(ctx, h4, 16); store<u32>(ctx, h5, 20); store<u32>(ctx, h6, 24); store<u32>(ctx, h7, 28);
+}
+
+// Message schedule W0..W63 of the compact variant.
+const SCHEDULE: usize = memory.data(256, 16);
+
+/** Compact variant (partial.wasm, where size counts): one round per loop iteration. */
+function compressCompact(ctx: usize, data: usize, blocks: usize): void {
+  // Declared in here so that only the module compiling this variant carries the table.
+  // FIPS 180-4 section 4.2.2: the 64 round constants.
+  const K: usize = memory.data<u32>([
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+  ]);
+  for (let n: usize = 0; n < blocks; n++) {
+    const p = data + (n << 6);
+    // Section 6.2.2 step 1: the message schedule.
+    for (let i: usize = 0; i < 64; i += 16) v128.store(SCHEDULE + i, be32x4(p + i));
+    for (let i: usize = 64; i < 256; i += 4) {
+      const w = SCHEDULE + i;
+      store<u32>(w, smallSigma1(load<u32>(w - 8)) + load<u32>(w - 28) + smallSigma0(load<u32>(w - 60)) + load<u32>(w - 64));
+    }
+    // Steps 2-4.
+    let a = load<u32>(ctx, 0), b = load<u32>(ctx, 4), c = load<u32>(ctx, 8), d = load<u32>(ctx, 12);
+    let e = load<u32>(ctx, 16), f = load<u32>(ctx, 20), g = load<u32>(ctx, 24), h = load<u32>(ctx, 28);
+    for (let i: usize = 0; i < 256; i += 4) {
+      const t1 = h + bigSigma1(e) + ch(e, f, g) + load<u32>(K + i) + load<u32>(SCHEDULE + i);
+      const t2 = bigSigma0(a) + maj(a, b, c);
+      h = g; g = f; f = e; e = d + t1; d = c; c = b; b = a; a = t1 + t2;
+    }
+    store<u32>(ctx, load<u32>(ctx, 0) + a, 0); store<u32>(ctx, load<u32>(ctx, 4) + b, 4);
+    store<u32>(ctx, load<u32>(ctx, 8) + c, 8); store<u32>(ctx, load<u32>(ctx, 12) + d, 12);
+    store<u32>(ctx, load<u32>(ctx, 16) + e, 16); store<u32>(ctx, load<u32>(ctx, 20) + f, 20);
+    store<u32>(ctx, load<u32>(ctx, 24) + g, 24); store<u32>(ctx, load<u32>(ctx, 28) + h, 28);
+  }
+}
+
+/** Compresses `blocks` consecutive 64-byte blocks at `data` into the state at `ctx`. */
+// @ts-ignore: decorator
+@inline function compress(ctx: usize, data: usize, blocks: usize): void {
+  // asc folds this constant: each module compiles one variant (asconfig.json shrinkLevel).
+  if (ASC_SHRINK_LEVEL >= 2) compressCompact(ctx, data, blocks);
+  else compressUnrolled(ctx, data, blocks);
 }
 
 export function sha256Init(ctx: usize): void {

@@ -8,9 +8,7 @@
 import { CryptoStatus } from "../outcome";
 import { sha256, sha256Final, sha256Init, sha256Update } from "../crypto/sha256";
 import { SHA512_CTX_SIZE, sha512, sha512Final, sha512Init, sha512Update } from "../crypto/sha512";
-import { ed25519Verify } from "../crypto/ed25519";
-
-export { ed25519Verify } from "../crypto/ed25519";
+import { ed25519Verify, ed25519VerifyAbandon, ed25519VerifyFinish, ed25519VerifyStart, ed25519VerifyUpdate } from "../crypto/ed25519";
 
 /** True when [ptr, ptr + len) lies inside linear memory. */
 function readable(ptr: usize, len: usize): bool {
@@ -86,4 +84,31 @@ export function ed25519VerifyBytes(
   if (publicKeyLen != 32 || signatureLen != 64) return CryptoStatus.BadLength;
   if (!readable(publicKey, 32) || !readable(signature, 64) || !readable(message, len)) return CryptoStatus.BadLength;
   return ed25519Verify(publicKey, signature, message, len);
+}
+
+/**
+ * Streaming Ed25519 verification, for a message the host feeds in chunks: start with the
+ * key and signature (BadLength for wrong lengths, BadEncoding for S >= L or a
+ * non-canonical or invalid A or R), then update, then finish for the verdict.
+ */
+export function ed25519StreamStart(publicKey: usize, publicKeyLen: usize, signature: usize, signatureLen: usize): i32 {
+  ed25519VerifyAbandon();
+  if (publicKeyLen != 32 || signatureLen != 64) return CryptoStatus.BadLength;
+  if (!readable(publicKey, 32) || !readable(signature, 64)) return CryptoStatus.BadLength;
+  return ed25519VerifyStart(publicKey, signature);
+}
+
+/** Feeds `len` message bytes at `ptr`; BadLength for a range outside memory (the verification is then abandoned). */
+export function ed25519StreamUpdate(ptr: usize, len: usize): i32 {
+  if (!readable(ptr, len)) {
+    ed25519VerifyAbandon();
+    return CryptoStatus.BadLength;
+  }
+  ed25519VerifyUpdate(ptr, len);
+  return CryptoStatus.Valid;
+}
+
+/** The verdict of the streamed verification; Invalid when none was started or it was abandoned. */
+export function ed25519StreamFinish(): i32 {
+  return ed25519VerifyFinish();
 }

@@ -24,6 +24,9 @@ interface CryptoExports {
   sha256Digest(ptr: number, len: number, out: number): number;
   sha512Digest(ptr: number, len: number, out: number): number;
   ed25519VerifyBytes(pk: number, pkLen: number, sig: number, sigLen: number, msg: number, len: number): number;
+  ed25519StreamStart(pk: number, pkLen: number, sig: number, sigLen: number): number;
+  ed25519StreamUpdate(ptr: number, len: number): number;
+  ed25519StreamFinish(): number;
 }
 
 function statusName(code: number): CryptoStatusName {
@@ -102,6 +105,36 @@ export class CryptoCore {
     mem.set(signature, sig);
     mem.set(message, msg);
     const code = this.fns.ed25519VerifyBytes(pk, publicKey.length, sig, signature.length, msg, message.length);
+    this.core.checkAlive();
+    return statusName(code);
+  }
+
+  /**
+   * Streaming Ed25519 verification: the message goes in as chunks of any size (each
+   * copied through one scratch buffer), with the same verdicts as ed25519Verify.
+   */
+  ed25519VerifyChunks(publicKey: Uint8Array, signature: Uint8Array, chunks: Iterable<Uint8Array>): CryptoStatusName {
+    this.core.reset();
+    const exp = this.core.exports;
+    const pk = exp.alloc(Math.max(publicKey.length, 1));
+    const sig = exp.alloc(Math.max(signature.length, 1));
+    if (pk === 0 || sig === 0) return "BadLength";
+    const mem = new Uint8Array(exp.memory.buffer);
+    mem.set(publicKey, pk);
+    mem.set(signature, sig);
+    const started = statusName(this.fns.ed25519StreamStart(pk, publicKey.length, sig, signature.length));
+    this.core.checkAlive();
+    if (started !== "Valid") return started;
+    for (const chunk of chunks) {
+      for (let off = 0; off < chunk.length; off += HASH_CHUNK_BYTES) {
+        const piece = chunk.subarray(off, Math.min(off + HASH_CHUNK_BYTES, chunk.length));
+        this.core.reset();
+        const ptr = this.core.copyIn(piece);
+        const status = statusName(this.fns.ed25519StreamUpdate(ptr, piece.length));
+        if (status !== "Valid") return status;
+      }
+    }
+    const code = this.fns.ed25519StreamFinish();
     this.core.checkAlive();
     return statusName(code);
   }

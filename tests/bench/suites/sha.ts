@@ -1,4 +1,5 @@
-// SHA-256 and SHA-512 throughput: our wasm (through the host wrapper, copies included)
+// SHA-256 and SHA-512 throughput: our wasm (through the host wrapper, copies included;
+// full.wasm's unrolled rounds and partial.wasm's compact ones)
 // against Node's native crypto and, for SHA-256, @chainsafe/as-sha256's one-shot
 // `digest` (its streaming update is wrong off 64-byte boundaries, DESIGN.md section 3).
 import { createHash, randomBytes } from "node:crypto";
@@ -21,6 +22,7 @@ export const shaSuite: Suite = {
   name: "sha",
   cases({ quick }) {
     const crypto = new CryptoCore("full");
+    const small = new CryptoCore("partial"); // the size-first compression functions
     const sizes = quick ? [64 * 1024, MiB] : [MiB, 64 * MiB];
     const cases: BenchCase[] = [];
     for (const size of sizes) {
@@ -28,6 +30,7 @@ export const shaSuite: Suite = {
       const rounds = size > MiB ? (quick ? 2 : 7) : undefined;
       checkAgree(`sha256 ${label(size)}`, createHash("sha256").update(data).digest("hex"), {
         ours: crypto.sha256(data),
+        "ours partial.wasm": small.sha256(data),
         "as-sha256": asSha256Digest(data),
       });
       cases.push({
@@ -39,12 +42,14 @@ export const shaSuite: Suite = {
         baseline: "as-sha256",
         contenders: {
           ours: () => crypto.sha256(data),
+          "ours partial.wasm": () => small.sha256(data),
           node: () => createHash("sha256").update(data).digest(),
           "as-sha256": () => asSha256Digest(data),
         },
       });
       checkAgree(`sha512 ${label(size)}`, createHash("sha512").update(data).digest("hex"), {
         ours: crypto.sha512(data),
+        "ours partial.wasm": small.sha512(data),
       });
       cases.push({
         kind: "timed",
@@ -55,6 +60,7 @@ export const shaSuite: Suite = {
         baseline: "node",
         contenders: {
           ours: () => crypto.sha512(data),
+          "ours partial.wasm": () => small.sha512(data),
           node: () => createHash("sha512").update(data).digest(),
         },
       });
