@@ -63,10 +63,16 @@ test("root 'rotation' that keeps the version number (1 -> 1): BadVersion (image 
   expectOutcome(verifyFull(v), "BadVersion", "image", "root");
 });
 
-test("rotations beyond the per-cycle cap of 256 are not all followed: the timestamp signed under root 258 fails (UnmetThreshold director timestamp)", () => {
+test("257 root rotations in one cycle, beyond the cap of 256: OversizedMetadata (director root)", () => {
   const v = VehicleSim.standard();
   for (let i = 0; i < 257; i++) v.director.rotate({ timestamp: 1 });
-  expectOutcome(verifyFull(v), "UnmetThreshold", "director", "timestamp");
+  expectOutcome(verifyFull(v), "OversizedMetadata", "director", "root");
+});
+
+test("256 root rotations in one cycle, exactly the cap: Ok", () => {
+  const v = VehicleSim.standard();
+  for (let i = 0; i < 256; i++) v.director.rotate({ timestamp: 1 });
+  expectOutcome(verifyFull(v), "Ok", null, null);
 });
 
 test("fast-forward recovery: after a timestamp key rotation the inflated trusted timestamp version is dropped: Ok", () => {
