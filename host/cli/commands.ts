@@ -5,6 +5,24 @@ import { demoCommand } from "./demo.ts";
 import { initCommand } from "./init.ts";
 import { imageAddCommand } from "./image-add.ts";
 import { serveCommand } from "./serve.ts";
+import { delegateCommand } from "./delegate.ts";
+import { supplierInitCommand } from "./supplier-init.ts";
+import { supplierSignCommand } from "./supplier-sign.ts";
+import { supplierImportCommand } from "./supplier-import.ts";
+import { rotateCommand } from "./rotate.ts";
+import { refreshCommand } from "./refresh.ts";
 import { verifyCommand } from "./verify.ts";
 
-export const commands: Command[] = [demoCommand, initCommand, imageAddCommand, serveCommand, verifyCommand];
+export const commands: Command[] = [
+  demoCommand,
+  initCommand,
+  imageAddCommand,
+  serveCommand,
+  delegateCommand,
+  supplierInitCommand,
+  supplierSignCommand,
+  supplierImportCommand,
+  rotateCommand,
+  refreshCommand,
+  verifyCommand,
+];
