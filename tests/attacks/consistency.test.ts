@@ -44,14 +44,11 @@ test("image targets version differs from the one the snapshot lists: BadVersion 
   expectOutcome(verifyFull(v), "BadVersion", "image", "targets");
 });
 
-test("targets whose hash differs from the one the snapshot lists: LengthOrHashMismatch (image targets)", () => {
-  const v = VehicleSim.standard();
-  v.image.snapshotMetaHashes = true;
-  v.image.tamperSnapshotMeta = (m) => (m["targets.json"].hashes.sha256 = "11".repeat(32));
-  expectOutcome(verifyFull(v), "LengthOrHashMismatch", "image", "targets");
-});
-
-/** Cycle 1 at version 2 of every role, then cycle 2 with `roll` applied on top of a normal new cycle. */
+/**
+ * Cycle 1 at version 2 of every role, then cycle 2 with `roll` applied on top of a normal
+ * new cycle. A rollback is reported on the document that reveals it: the timestamp for
+ * the snapshot version it lists, the snapshot for the targets versions it lists.
+ */
 function rollback(repo: "director" | "image", roll: (v: VehicleSim) => void) {
   const v = VehicleSim.standard();
   v.nextCycle();
@@ -67,16 +64,16 @@ for (const repo of ["director", "image"] as const) {
     expectOutcome(rollback(repo, (v) => (v[repo].versions.timestamp = 1)), "RollbackAttack", repo, "timestamp");
   });
 
-  test(`rollback of the ${repo} snapshot (timestamp lists snapshot 1 after trusted 2): RollbackAttack (${repo} snapshot)`, () => {
-    expectOutcome(rollback(repo, (v) => (v[repo].versions.snapshot = 1)), "RollbackAttack", repo, "snapshot");
+  test(`rollback of the ${repo} snapshot (timestamp lists snapshot 1 after trusted 2): RollbackAttack (${repo} timestamp)`, () => {
+    expectOutcome(rollback(repo, (v) => (v[repo].versions.snapshot = 1)), "RollbackAttack", repo, "timestamp");
   });
 
-  test(`rollback of the ${repo} targets (snapshot lists targets 1 after trusted 2): RollbackAttack (${repo} targets)`, () => {
-    expectOutcome(rollback(repo, (v) => (v[repo].versions.targets = 1)), "RollbackAttack", repo, "targets");
+  test(`rollback of the ${repo} targets (snapshot lists targets 1 after trusted 2): RollbackAttack (${repo} snapshot)`, () => {
+    expectOutcome(rollback(repo, (v) => (v[repo].versions.targets = 1)), "RollbackAttack", repo, "snapshot");
   });
 }
 
-test("rollback of a delegated role (snapshot lists supplier 1 after trusted 2): RollbackAttack (image supplier-a)", () => {
+test("rollback of a delegated role (snapshot lists supplier 1 after trusted 2): RollbackAttack (image snapshot)", () => {
   const v = VehicleSim.standard();
   v.delegate({ name: "supplier-a", paths: ["supplier-a/*"] });
   v.image.bump("supplier-a");
@@ -85,7 +82,7 @@ test("rollback of a delegated role (snapshot lists supplier 1 after trusted 2): 
   expectOutcome(fullCycle(verifier, v), "Ok", null, null);
   v.nextCycle();
   v.image.versions["supplier-a"] = 1;
-  expectOutcome(fullCycle(verifier, v), "RollbackAttack", "image", "supplier-a");
+  expectOutcome(fullCycle(verifier, v), "RollbackAttack", "image", "snapshot");
 });
 
 test("replay of the whole previous cycle (every document older): RollbackAttack (director timestamp)", () => {

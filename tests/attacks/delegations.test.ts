@@ -64,14 +64,14 @@ test("the same non-terminating role in front does not stop the search: Ok", () =
   expectOutcome(verifyFull(v, { serial }), "Ok", null, null);
 });
 
-test("priority order: the first role that signs the target decides, even if a later one matches the Director: TargetMismatch (director targets)", () => {
+test("priority order: the first role that signs the target decides, even if a later one matches the Director: TargetMismatch (image targets)", () => {
   const { v, serial, name } = supplierVehicle();
   const first = { name: "first", keys: keys(1), threshold: 1, paths: ["supplier-a/*"] };
   v.image.delegations.get("targets")!.unshift(first);
   v.image.versions.first = 1;
   const real = v.image.targets.get("supplier-a")!.get(name)!;
   v.image.targets.set("first", new Map([[name, { ...real, length: real.length + 1 }]]));
-  expectOutcome(verifyFull(v, { serial }), "TargetMismatch", "director", "targets");
+  expectOutcome(verifyFull(v, { serial }), "TargetMismatch", "image", "targets");
 });
 
 test("delegated role signed by a key it was not delegated to: UnmetThreshold (image supplier-a)", () => {
@@ -87,10 +87,10 @@ test("delegated role with threshold 2 signed by one key: UnmetThreshold (image s
   expectOutcome(verifyFull(v, { serial }), "UnmetThreshold", "image", "supplier-a");
 });
 
-test("delegation with threshold 0: DelegationError (image targets)", () => {
+test("delegation with threshold 0: DelegationError (image supplier-a)", () => {
   const { v, serial } = supplierVehicle({ threshold: 0 });
   v.image.signers["supplier-a"] = [];
-  expectOutcome(verifyFull(v, { serial }), "DelegationError", "image", "targets");
+  expectOutcome(verifyFull(v, { serial }), "DelegationError", "image", "supplier-a");
 });
 
 test("expired delegated role: ExpiredMetadata (image supplier-a)", () => {
@@ -99,16 +99,30 @@ test("expired delegated role: ExpiredMetadata (image supplier-a)", () => {
   expectOutcome(verifyFull(v, { serial }), "ExpiredMetadata", "image", "supplier-a");
 });
 
-test("delegated role missing from the snapshot: MissingTarget (image supplier-a)", () => {
+test("delegated role missing from the snapshot: DelegationError (image supplier-a)", () => {
   const { v, serial } = supplierVehicle();
   v.image.tamperSnapshotMeta = (m) => delete m["supplier-a.json"];
-  expectOutcome(verifyFull(v, { serial }), "MissingTarget", "image", "supplier-a");
+  expectOutcome(verifyFull(v, { serial }), "DelegationError", "image", "supplier-a");
 });
 
 test("delegated role version differs from the snapshot's: BadVersion (image supplier-a)", () => {
   const { v, serial } = supplierVehicle();
   v.image.tamperSnapshotMeta = (m) => (m["supplier-a.json"].version = 4);
   expectOutcome(verifyFull(v, { serial }), "BadVersion", "image", "supplier-a");
+});
+
+test("delegated role whose hash differs from the one the snapshot lists: LengthOrHashMismatch (image supplier-a)", () => {
+  const { v, serial } = supplierVehicle();
+  v.image.snapshotMetaHashes = true;
+  v.image.tamperSnapshotMeta = (m) => (m["supplier-a.json"].hashes.sha256 = "11".repeat(32));
+  expectOutcome(verifyFull(v, { serial }), "LengthOrHashMismatch", "image", "supplier-a");
+});
+
+test("delegated role longer than the length the snapshot lists: LengthOrHashMismatch (image supplier-a)", () => {
+  const { v, serial } = supplierVehicle();
+  v.image.snapshotMetaHashes = true;
+  v.image.tamperSnapshotMeta = (m) => (m["supplier-a.json"].length -= 1);
+  expectOutcome(verifyFull(v, { serial }), "LengthOrHashMismatch", "image", "supplier-a");
 });
 
 test("delegated role document withheld by the mirror: MissingTarget (image supplier-a)", () => {

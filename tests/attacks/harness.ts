@@ -3,7 +3,7 @@
 import * as assert from "uvu/assert";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
 import type { VerifyResult } from "../../host/verify/types.ts";
-import type { OutcomeName, RepoName } from "../../host/outcome.ts";
+import { VerificationError, type OutcomeName, type RepoName } from "../../host/outcome.ts";
 import { VehicleSim } from "../sim/vehicle.ts";
 
 /** Reference time of every cycle: a minute after the simulator's clock. */
@@ -28,9 +28,21 @@ export function fullCycle(verifier: FullVerifier, v: VehicleSim, trusted: { dire
   return verifier.update(director, image, now);
 }
 
-/** A fresh full verifier's first cycle. */
+/** The verdict a refused pinned root gives: the verifiers throw it from their constructor. */
+export function refused(err: unknown): VerifyResult {
+  if (!(err instanceof VerificationError)) throw err;
+  return { outcome: err.outcome, ok: false, repo: err.context.repo, role: err.context.role, detail: err.context.detail };
+}
+
+/** A fresh full verifier's first cycle (or the verdict on its pinned roots). */
 export function verifyFull(v: VehicleSim, opts: { serial?: string; installedReleaseCounter?: number; now?: number } = {}): VerifyResult {
-  return fullCycle(fullVerifier(v, opts.serial, opts.installedReleaseCounter), v, {}, opts.now ?? at(v));
+  let verifier: FullVerifier;
+  try {
+    verifier = fullVerifier(v, opts.serial, opts.installedReleaseCounter);
+  } catch (err) {
+    return refused(err);
+  }
+  return fullCycle(verifier, v, {}, opts.now ?? at(v));
 }
 
 export function partialVerifier(v: VehicleSim, serial = v.primary.serial, installedReleaseCounter = 0): PartialVerifier {
@@ -43,7 +55,13 @@ export function partialCycle(verifier: PartialVerifier, v: VehicleSim, trustedRo
 }
 
 export function verifyPartial(v: VehicleSim, opts: { serial?: string; installedReleaseCounter?: number; now?: number } = {}): VerifyResult {
-  return partialCycle(partialVerifier(v, opts.serial, opts.installedReleaseCounter), v, 1, opts.now ?? at(v));
+  let verifier: PartialVerifier;
+  try {
+    verifier = partialVerifier(v, opts.serial, opts.installedReleaseCounter);
+  } catch (err) {
+    return refused(err);
+  }
+  return partialCycle(verifier, v, 1, opts.now ?? at(v));
 }
 
 /** Streams `bytes` through an image check in chunks of `chunk` bytes. */

@@ -43,29 +43,29 @@ test("aktualizr / OTA Connect dialect (Root, ED25519, base64 sig with method, ow
   assert.equal(result.target, v.expectedTarget(v.assignedName()));
 });
 
-test("Director target length differs from the Image repository's: TargetMismatch (director targets)", () => {
+test("Director target length differs from the Image repository's: TargetMismatch (image targets)", () => {
   const v = VehicleSim.standard();
   v.director.targets.get("targets")!.get(v.assignedName())!.length += 1;
-  expectOutcome(verifyFull(v), "TargetMismatch", "director", "targets");
+  expectOutcome(verifyFull(v), "TargetMismatch", "image", "targets");
 });
 
-test("Director target sha256 differs from the Image repository's: TargetMismatch (director targets)", () => {
+test("Director target sha256 differs from the Image repository's: TargetMismatch (image targets)", () => {
   const v = VehicleSim.standard();
   v.director.targets.get("targets")!.get(v.assignedName())!.hashes.sha256 = "22".repeat(32);
-  expectOutcome(verifyFull(v), "TargetMismatch", "director", "targets");
+  expectOutcome(verifyFull(v), "TargetMismatch", "image", "targets");
 });
 
-test("Director target with no hash algorithm in common with the Image repository's: TargetMismatch (director targets)", () => {
+test("Director target with no hash algorithm in common with the Image repository's: TargetMismatch (image targets)", () => {
   const v = VehicleSim.standard();
   const e = v.director.targets.get("targets")!.get(v.assignedName())!;
   e.hashes = { sha384: "33".repeat(48) };
-  expectOutcome(verifyFull(v), "TargetMismatch", "director", "targets");
+  expectOutcome(verifyFull(v), "TargetMismatch", "image", "targets");
 });
 
-test("Director target releaseCounter differs from the Image repository's: TargetMismatch (director targets)", () => {
+test("Director target releaseCounter differs from the Image repository's: TargetMismatch (image targets)", () => {
   const v = VehicleSim.standard();
   v.director.targets.get("targets")!.get(v.assignedName())!.custom!.releaseCounter = 5;
-  expectOutcome(verifyFull(v), "TargetMismatch", "director", "targets");
+  expectOutcome(verifyFull(v), "TargetMismatch", "image", "targets");
 });
 
 test("Director assigns an image the Image repository does not sign: MissingTarget (image targets)", () => {
@@ -88,9 +88,10 @@ test("Director points the ECU at another hardware type's image: HardwareIdMismat
 
 test("Director lists the ECU's hardware ID but the image is signed for another hardware type: HardwareIdMismatch (image targets)", () => {
   const v = VehicleSim.standard();
-  const brakes = v.assignedName(v.ecus[1]!.serial);
+  const name = "brakes-alt.bin";
+  v.addImage({ name, bytes: imageBytes(name), hardwareIds: [v.ecus[1]!.hardwareId] });
   v.director.targets.get("targets")!.delete(v.assignedName());
-  v.assign(v.primary.serial, brakes);
+  v.assign(v.primary.serial, name);
   expectOutcome(verifyFull(v), "HardwareIdMismatch", "image", "targets");
 });
 

@@ -3,10 +3,12 @@
 //   1. no trap: the verifier returns an outcome; nothing throws (no ModuleMisuseError);
 //   2. no acceptance of changed signed content: an accepted mutant parses as JSON, has no
 //      duplicate keys in `signed`, and its `signed` is canonically the original's.
-// Mutants that only move white space or escape letters must still be accepted.
+// Mutants that only move white space must still be accepted (pretty-printed metadata
+// verifies); other canonically equal ones (letters written as \u escapes) may be either.
 import { canonicalJson } from "../../backend/metadata/canonical-json.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
 import type { RepositoryFiles, VerifyResult } from "../../host/verify/types.ts";
+import { VerificationError } from "../../host/outcome.ts";
 import { VehicleSim } from "../sim/vehicle.ts";
 import { Rng, mutate, type Mutant } from "./mutate.ts";
 
@@ -18,6 +20,9 @@ export interface Slot {
   bytesPinned?: boolean;
   /** Runs one verification with `doc` in place of the original. */
   run(doc: Uint8Array): VerifyResult;
+  /** Drops a reused verifier: after a throw, and after any accepted mutant if `resetOnAccept`. */
+  reset?(): void;
+  resetOnAccept?: boolean;
 }
 
 export interface Finding {
@@ -86,6 +91,15 @@ export function hasDuplicateKeys(text: string): boolean {
 
 const ACCEPTED = new Set(["Ok", "NoUpdate"]);
 
+function verdict(run: () => VerifyResult): VerifyResult {
+  try {
+    return run();
+  } catch (err) {
+    if (!(err instanceof VerificationError)) throw err;
+    return { outcome: err.outcome, ok: false, repo: err.context.repo, role: err.context.role, detail: err.context.detail };
+  }
+}
+
 function check(slot: Slot, baseline: VerifyResult, mutant: Mutant, run: () => VerifyResult): string | null {
   let result: VerifyResult;
   try {
@@ -98,7 +112,7 @@ function check(slot: Slot, baseline: VerifyResult, mutant: Mutant, run: () => Ve
     const same = mutant.bytes.length === slot.original.length && mutant.bytes.every((b, i) => b === slot.original[i]);
     return ACCEPTED.has(result.outcome) && !same ? `accepted (${result.outcome}) other bytes than the hashes listing the document allow` : null;
   }
-  if (mutant.canonicallyEqual) {
+  if (mutant.mustVerify) {
     return result.outcome === baseline.outcome ? null : `canonically equal document gave ${result.outcome} (${result.detail}), the original ${baseline.outcome}`;
   }
   if (!ACCEPTED.has(result.outcome)) return null;
@@ -122,33 +136,62 @@ export function buildSlots(): Slot[] {
   const { director, image } = v.files();
   const secondary = v.ecus[1]!.serial;
 
-  const partial = (files: { rootRotations: Uint8Array[]; targets: Uint8Array }, root = v.director.root(1)) =>
-    new PartialVerifier({ directorRoot: root, ecu: v.partialConfig(secondary).ecu }).update(files, now);
-  const full = (d: RepositoryFiles, i: RepositoryFiles, roots = { d: v.director.root(1), i: v.image.root(1) }) =>
-    new FullVerifier({ ...v.fullConfig(secondary), directorRoot: roots.d, imageRoot: roots.i }).update(d, i, now);
+  // A refused pinned root is thrown by the constructor as a VerificationError: a verdict, not a trap.
+  const partialConfig = (root = v.director.root(1)) => ({ directorRoot: root, ecu: v.partialConfig(secondary).ecu });
+  const fullConfig = (roots = { d: v.director.root(1), i: v.image.root(1) }) => ({ ...v.fullConfig(secondary), directorRoot: roots.d, imageRoot: roots.i });
+  const fresh = (d: RepositoryFiles, i: RepositoryFiles, roots?: { d: Uint8Array; i: Uint8Array }) => verdict(() => new FullVerifier(fullConfig(roots)).update(d, i, now));
   const nonce = "fuzz-nonce";
   const attestation = v.timeAttestation({ nonces: [nonce], time: now });
 
+  // Verifiers reused across mutants (a refused document leaves the trusted state as it
+  // was): one that already accepted the original update, and one that holds only root 1.
+  const primedPartial = reusable(() => {
+    const p = new PartialVerifier(partialConfig());
+    p.update({ rootRotations: director.rootRotations, targets: director.targets }, now);
+    return p;
+  });
+  const rootOnlyPartial = reusable(() => new PartialVerifier(partialConfig()));
+  const primedFull = reusable(() => {
+    const f = new FullVerifier(fullConfig());
+    f.update(director, image, now);
+    return f;
+  });
+
   return [
-    { name: "partial director targets", original: director.targets, run: (doc) => partial({ rootRotations: director.rootRotations, targets: doc }) },
-    { name: "partial director root rotation", original: director.rootRotations[0]!, run: (doc) => partial({ rootRotations: [doc], targets: director.targets }) },
-    { name: "partial pinned director root", original: v.director.root(1), run: (doc) => partial({ rootRotations: director.rootRotations, targets: director.targets }, doc) },
-    { name: "time attestation", original: attestation, run: (doc) => new PartialVerifier(v.partialConfig(secondary)).attestTime({ attestation: doc, nonce }) },
-    { name: "full director timestamp", original: director.timestamp, run: (doc) => full({ ...director, timestamp: doc }, image) },
-    { name: "full director snapshot", original: director.snapshot, bytesPinned: true, run: (doc) => full({ ...director, snapshot: doc }, image) },
-    { name: "full director targets", original: director.targets, run: (doc) => full({ ...director, targets: doc }, image) },
-    { name: "full image targets", original: image.targets, run: (doc) => full(director, { ...image, targets: doc }) },
-    { name: "full image delegation", original: image.delegations!.get("supplier-a")!, run: (doc) => full(director, { ...image, delegations: new Map([["supplier-a", doc]]) }) },
-    { name: "full pinned image root", original: v.image.root(1), run: (doc) => full(director, image, { d: v.director.root(1), i: doc }) },
+    { name: "partial director targets", original: director.targets, reset: primedPartial.reset, run: (doc) => primedPartial.get().update({ rootRotations: [], targets: doc }, now) },
+    {
+      name: "partial director root rotation", original: director.rootRotations[0]!, reset: rootOnlyPartial.reset, resetOnAccept: true,
+      run: (doc) => rootOnlyPartial.get().update({ rootRotations: [doc], targets: director.targets }, now),
+    },
+    { name: "partial pinned director root", original: v.director.root(1), run: (doc) => verdict(() => new PartialVerifier(partialConfig(doc)).update({ rootRotations: director.rootRotations, targets: director.targets }, now)) },
+    { name: "time attestation", original: attestation, reset: rootOnlyPartial.reset, run: (doc) => rootOnlyPartial.get().attestTime({ attestation: doc, nonce }) },
+    { name: "full director timestamp", original: director.timestamp, reset: primedFull.reset, run: (doc) => primedFull.get().update({ ...director, rootRotations: [], timestamp: doc }, image, now) },
+    { name: "full director snapshot", original: director.snapshot, bytesPinned: true, run: (doc) => fresh({ ...director, snapshot: doc }, image) },
+    { name: "full director targets", original: director.targets, run: (doc) => fresh({ ...director, targets: doc }, image) },
+    { name: "full image targets", original: image.targets, run: (doc) => fresh(director, { ...image, targets: doc }) },
+    { name: "full image delegation", original: image.delegations!.get("supplier-a")!, run: (doc) => fresh(director, { ...image, delegations: new Map([["supplier-a", doc]]) }) },
+    { name: "full pinned image root", original: v.image.root(1), run: (doc) => fresh(director, image, { d: v.director.root(1), i: doc }) },
   ];
+}
+
+/** A verifier made on first use and kept until reset (after a throw, or an accepted root rotation). */
+function reusable<T>(make: () => T): { get(): T; reset(): void } {
+  let current: T | undefined;
+  return {
+    get: () => (current ??= make()),
+    reset: () => {
+      current = undefined;
+    },
+  };
 }
 
 /** Relative cost of running a slot: cheap partial checks get most of the mutants. */
 const WEIGHTS: Record<string, number> = {
-  "partial director targets": 6,
-  "partial director root rotation": 3,
-  "partial pinned director root": 2,
-  "time attestation": 4,
+  "partial director targets": 30,
+  "partial director root rotation": 12,
+  "partial pinned director root": 3,
+  "time attestation": 12,
+  "full director timestamp": 6,
 };
 
 export interface FuzzReport {
@@ -162,7 +205,11 @@ export interface FuzzReport {
 /** Runs `count` mutants from `seed` (reproducible: same seed, same mutants). */
 export function fuzz(seed: number, count: number, slots = buildSlots()): FuzzReport {
   const rng = new Rng(seed);
-  const baselines = slots.map((s) => s.run(s.original));
+  const baselines = slots.map((s) => {
+    const b = s.run(s.original);
+    s.reset?.();
+    return b;
+  });
   for (const [i, b] of baselines.entries()) {
     if (!ACCEPTED.has(b.outcome)) throw new Error(`fuzz baseline for ${slots[i]!.name} is ${b.outcome} (${b.detail}), not accepted`);
   }
@@ -185,6 +232,7 @@ export function fuzz(seed: number, count: number, slots = buildSlots()): FuzzRep
     report.documents++;
     report.byOutcome.set(outcome, (report.byOutcome.get(outcome) ?? 0) + 1);
     if (ACCEPTED.has(outcome)) report.accepted++;
+    if (outcome === "threw" || (slot.resetOnAccept && ACCEPTED.has(outcome))) slot.reset?.();
     if (problem) report.findings.push({ seed, index, slot: slot.name, kind: mutant.kind, problem, bytes: mutant.bytes });
   }
   return report;

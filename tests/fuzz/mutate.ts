@@ -27,7 +27,7 @@ export interface Mutant {
   bytes: Uint8Array;
   kind: string;
   /** The mutation only moved white space between tokens: the document must still verify. */
-  canonicallyEqual?: boolean;
+  mustVerify?: boolean;
 }
 
 const enc = new TextEncoder();
@@ -173,15 +173,15 @@ function whitespace(rng: Rng, tree: unknown): Mutant {
   const indent = rng.pick([1, 2, 4, "\t", " \r\n"]);
   let text = JSON.stringify(tree, null, indent);
   if (rng.next() < 0.5) text = rng.pick([" ", "\n", "\t", "\r\n"]) + text + rng.pick([" ", "\n", "\t\r\n"]);
-  return { bytes: enc.encode(text), kind: `whitespace ${JSON.stringify(indent)}`, canonicallyEqual: true };
+  return { bytes: enc.encode(text), kind: `whitespace ${JSON.stringify(indent)}`, mustVerify: true };
 }
 
-/** Unicode escapes for plain ASCII letters inside strings: the same strings, other bytes. */
+/** Unicode escapes for plain ASCII letters inside strings: the same strings, other bytes (a verifier may accept or refuse them). */
 function escapedLetters(rng: Rng, tree: unknown): Mutant {
   const escape = (c: string) => (c.length === 1 && rng.next() < 0.05 ? "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0") : c);
   // Only inside string literals, and never the letter of an existing escape (`\n`).
   const text = JSON.stringify(tree).replace(/"(?:[^"\\]|\\.)*"/g, (lit) => lit.replace(/\\.|[a-z]/g, escape));
-  return { bytes: enc.encode(text), kind: "escaped letters", canonicallyEqual: true };
+  return { bytes: enc.encode(text), kind: "escaped letters" };
 }
 
 const STRUCTURAL = [deepNesting, oddNumber, oddNumber, oddString, oddString, oddKey, duplicateKey, duplicateKey, whitespace, escapedLetters];
