@@ -115,9 +115,10 @@ export class SecondaryClient {
   }
 
   /** Routine "install": installs, boot-checks; throws if the new image failed and the ECU rolled back. */
-  async install(): Promise<"installed" | "alreadyInstalled"> {
+  async install(): Promise<"installed"> {
     const status = this.routine(RID.install, "install");
-    return status[0] === INSTALL_STATUS.alreadyInstalled ? "alreadyInstalled" : "installed";
+    if (status[0] !== INSTALL_STATUS.installed) throw new Error(`install answered with unknown status 0x${(status[0] ?? 0).toString(16)}`);
+    return "installed";
   }
 
   // ---------------------------------------------------------------------------------

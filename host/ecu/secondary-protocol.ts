@@ -33,8 +33,8 @@ export const AREA = {
   timeAttestation: 0x5449_4d45,
 } as const;
 
-/** Status byte of a positive "install" routine response. */
-export const INSTALL_STATUS = { installed: 0x00, alreadyInstalled: 0x01 } as const;
+/** Status byte of a positive "install" routine response (a failed boot check is NRC 0x72 instead). */
+export const INSTALL_STATUS = { installed: 0x00 } as const;
 
 /**
  * One repository's metadata as the Primary passes it on (Uptane 5.4.2.6). `roots` holds
@@ -84,7 +84,7 @@ export function encodeBundle(bundle: MetadataBundle): Uint8Array {
     const name = Buffer.from(e.name, "utf8");
     parts.push(Uint8Array.of(e.repo, e.kind), u16(name.length), name, u32(e.data.length), e.data);
   }
-  return Buffer.concat(parts);
+  return new Uint8Array(Buffer.concat(parts));
 }
 
 /** Parses a bundle; throws MalformedBundleError naming what is wrong (never reads past the end). */
@@ -118,7 +118,7 @@ export function decodeBundle(bytes: Uint8Array): MetadataBundle {
     const len = ((bytes[at]! << 24) >>> 0) + (bytes[at + 1]! << 16) + (bytes[at + 2]! << 8) + bytes[at + 3]!;
     at += 4;
     need(len, "data");
-    const data = bytes.slice(at, at + len);
+    const data = new Uint8Array(bytes.subarray(at, at + len)); // a copy, as a plain Uint8Array
     at += len;
     const r = repos[repo]!;
     if (kind === KIND.root) r.roots.push(data);

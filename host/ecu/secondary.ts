@@ -87,7 +87,7 @@ export class Secondary implements UdsApplication {
   readonly hardwareId: string;
   readonly keys: EcuKeyStore;
   private readonly flash: FlashStore;
-  private readonly selfTest: (image: Uint8Array) => boolean;
+  private readonly selfTest: ((image: Uint8Array) => boolean) | undefined;
   private readonly maxMetadataBytes: number;
   private readonly maxNonces: number;
   private verifier: SecondaryVerifier;
@@ -107,7 +107,7 @@ export class Secondary implements UdsApplication {
     this.serial = config.serial;
     this.hardwareId = config.hardwareId;
     this.flash = config.flash;
-    this.selfTest = config.selfTest ?? (() => true);
+    this.selfTest = config.selfTest;
     this.maxMetadataBytes = config.maxMetadataBytes ?? 8 * 1024 * 1024;
     this.maxNonces = config.outstandingNonces ?? 4;
     this.flash.removeTemporaries();
@@ -359,7 +359,8 @@ export class Secondary implements UdsApplication {
     if (algorithms.length === 0) return false;
     const got = this.flash.hash(name, algorithms);
     if (!got || algorithms.some((a) => got[a] !== record.image.hashes[a]!.toLowerCase())) return false;
-    return this.selfTest(this.flash.read(name)!);
+    // Only a configured self test reads the whole slot; the hash check above streams it.
+    return this.selfTest ? this.selfTest(this.flash.read(name)!) : true;
   }
 
   // --- report ------------------------------------------------------------------------

@@ -23,10 +23,11 @@ import type { MetadataBundle, SecondaryLink } from "./secondary-link.ts";
 import { DEFAULT_RETRIEVAL_POLICY, guarded, type RetrievalPolicy } from "./slow-retrieval.ts";
 import {
   dropImage,
+  dropHeldMetadata,
   heldBundle,
   heldImage,
   holdImage,
-  holdMetadata,
+  writeHeldMetadata,
   loadState,
   readAttestation,
   readRoot,
@@ -94,8 +95,8 @@ export async function provisionPrimary(store: Store, roots: { directorRoot: Uint
     unreported: [],
     time: null,
     roots: { director: { pinned: director, trusted: director }, image: { pinned: image, trusted: image } },
-    heldDelegations: [],
-    heldMetadata: false,
+    held: null,
+    vehicleTargets: [],
   };
   await saveState(store, record, null);
 }
@@ -163,7 +164,7 @@ export class Primary {
 
     // 5.4.2 step 4 (5.4.2.4): download and verify the image of every ECU that needs one.
     const installedBySecondary = new Map(reports.map((r) => [r.serial, r.report.signed.installedImage]));
-    const due = (verified.vehicleTargets ?? []).filter(({ ecuSerial, target }) => {
+    const due = this.record.vehicleTargets.filter(({ ecuSerial, target }) => {
       const installed = ecuSerial === this.config.serial ? this.record.installed.image : installedBySecondary.get(ecuSerial);
       return !(installed && sameFile(installed, target));
     });
@@ -254,38 +255,48 @@ export class Primary {
     const image = await downloadRepository(get, { repo: "image", base: "/image/", delegations: true }, record.roots.image.trusted, this.caps);
 
     const result = this.verifier.update(director.files, image.files, time);
+    // NoUpdate without targets: the Director's snapshot is unchanged and verification
+    // stopped there (5.4.4.2 step 4); what was verified and held last time stays.
+    const verifiedAll = result.outcome === "Ok" || (result.outcome === "NoUpdate" && result.vehicleTargets !== undefined);
+    const previous = record.held;
+    if (verifiedAll) {
+      // Held for the Secondaries (5.4.2.6) under a new generation of keys; the record
+      // points at it in the same write that commits the verifier's new state.
+      record.held = await writeHeldMetadata(config.store, (previous?.generation ?? 0) + 1, director.files, image.files);
+      record.vehicleTargets = (result.vehicleTargets ?? []).map((t) => ({ ecuSerial: t.ecuSerial, target: structuredClone(t.target) }));
+    }
     await this.keepAcceptedRoots(result, director, image);
+    if (verifiedAll && previous) await dropHeldMetadata(config.store, previous);
     if (result.outcome !== "Ok" && result.outcome !== "NoUpdate") throw await this.refuse(result);
-
-    // Held for the Secondaries (5.4.2.6), written while marked not held so a torn set is never sent.
-    record.heldMetadata = false;
-    await this.save();
-    await holdMetadata(config.store, "director", { ...director.files, delegations: new Map() });
-    await holdMetadata(config.store, "image", { ...image.files, delegations: image.files.delegations ?? new Map() });
-    record.heldDelegations = [...(image.files.delegations?.keys() ?? [])];
-    record.heldMetadata = true;
-    await this.save();
     return result;
   }
 
   /**
    * Stores the root files the verifier accepted and moves the trusted root versions on.
-   * The verifier checks a repository's root chain before anything else of that
-   * repository, and the Director's before the Image repository's; so an outcome about
-   * any later document means the roots before it were accepted.
+   * The verifier checks a repository's root chain before anything else of it, and the
+   * Director before the Image repository; so an outcome about a later document means the
+   * roots before it were accepted. A refused rotation names the version it expected next,
+   * which says exactly how far the chain got.
    */
   private async keepAcceptedRoots(result: VerifyResult, director: DownloadedRepository, image: DownloadedRepository): Promise<void> {
-    const failedAt = result.outcome === "Ok" || result.outcome === "NoUpdate" ? null : { repo: result.repo, role: result.role };
-    const accepted = (repo: RepoName): boolean => {
-      if (failedAt === null) return true;
-      if (failedAt.repo === null) return false;
-      if (failedAt.repo === repo) return failedAt.role !== "root";
-      return repo === "director"; // failed in the Image repository: the Director's part passed
+    const acceptedUpTo = (repo: RepoName, fetched: DownloadedRepository): number | null => {
+      const all = fetched.newRoots.length ? fetched.newRoots[fetched.newRoots.length - 1]!.version : null;
+      if (result.outcome === "Ok") return all;
+      if (result.outcome === "NoUpdate") return repo === "director" || result.vehicleTargets ? all : null;
+      if (result.repo === null) return null;
+      if (result.repo !== repo) return repo === "director" ? all : null;
+      if (result.role !== "root") return all;
+      if ((result.outcome === "BadVersion" || result.outcome === "RollbackAttack") && result.expected !== undefined) return result.expected - 1;
+      return null;
     };
     for (const [repo, fetched] of [["director", director], ["image", image]] as const) {
-      if (!accepted(repo) || fetched.newRoots.length === 0) continue;
-      for (const root of fetched.newRoots) await this.config.store.write(rootKey(repo, root.version), root.bytes);
-      this.record.roots[repo].trusted = fetched.newRoots[fetched.newRoots.length - 1]!.version;
+      const upTo = acceptedUpTo(repo, fetched);
+      const roots = this.record.roots[repo];
+      if (upTo === null) continue;
+      const resync = result.role === "root" && result.repo === repo; // the verifier said where its chain stands
+      if (!resync && upTo <= roots.trusted) continue;
+      for (const root of fetched.newRoots) if (root.version <= upTo) await this.config.store.write(rootKey(repo, root.version), root.bytes);
+      roots.trusted = Math.max(roots.pinned, upTo);
     }
     await this.save();
   }

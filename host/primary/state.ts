@@ -4,7 +4,7 @@
 // are written before the record that refers to them.
 import type { ImageFileInfo, InstallResult } from "../../backend/director/manifest-format.ts";
 import type { RepoName } from "../outcome.ts";
-import type { VerifiedTarget } from "../verify/types.ts";
+import type { RepositoryFiles, VerifiedTarget } from "../verify/types.ts";
 import type { MetadataBundle, RepositoryBundle } from "./secondary-link.ts";
 import { readJson, writeJson, type Store } from "./store.ts";
 
@@ -13,6 +13,12 @@ export interface RootVersions {
   pinned: number;
   /** The newest root the verifier has accepted; rotations are fetched from the next one. */
   trusted: number;
+}
+
+export interface HeldMetadata {
+  generation: number;
+  /** Delegated role names in the held Image metadata. */
+  delegations: string[];
 }
 
 export interface PrimaryRecord {
@@ -24,10 +30,18 @@ export interface PrimaryRecord {
   /** Latest verified time, unix seconds (null before the first attestation). */
   time: number | null;
   roots: Record<RepoName, RootVersions>;
-  /** Delegated role names in the held Image metadata. */
-  heldDelegations: string[];
-  /** Whether verified metadata for the Secondaries is held. */
-  heldMetadata: boolean;
+  /**
+   * The verified metadata held for the Secondaries: a generation of store keys written
+   * whole before this record points at it (null before the first verified cycle).
+   */
+  held: HeldMetadata | null;
+  /**
+   * The Director's targets for every ECU from the last full verification that reached
+   * them. A cycle whose Director snapshot is unchanged stops before them (NoUpdate), and
+   * the images still due (an aborted download, a Secondary that was off the bus) are taken
+   * from here; each is still checked by the verifier's image check.
+   */
+  vehicleTargets: Array<{ ecuSerial: string; target: VerifiedTarget }>;
 }
 
 interface StoredState {
@@ -39,8 +53,9 @@ const STATE_KEY = "primary-state.json";
 const ATTESTATION_KEY = "time-attestation.json";
 
 export const rootKey = (repo: RepoName, version: number) => `${repo}.${version}.root.json`;
-const heldKey = (repo: RepoName, file: string) => `held.${repo}.${file}`;
-const roleKey = (role: string) => `held.image.role.${Buffer.from(role, "utf8").toString("hex")}.json`;
+const heldKey = (generation: number, repo: RepoName, file: string) => `held.${generation}.${repo}.${file}`;
+const roleKey = (generation: number, role: string) => `held.${generation}.image.role.${Buffer.from(role, "utf8").toString("hex")}.json`;
+const HELD_FILES = ["timestamp", "snapshot", "targets"] as const;
 const imageKey = (serial: string) => `image.${Buffer.from(serial, "utf8").toString("hex")}`;
 
 export async function loadState(store: Store): Promise<{ record: PrimaryRecord; verifierState: Uint8Array | null } | null> {
@@ -64,25 +79,36 @@ export async function readRoot(store: Store, repo: RepoName, version: number): P
 export const readAttestation = (store: Store) => store.read(ATTESTATION_KEY);
 export const writeAttestation = (store: Store, bytes: Uint8Array) => store.write(ATTESTATION_KEY, bytes);
 
-/** Keeps a verified cycle's metadata for the Secondaries (5.4.2.6). */
-export async function holdMetadata(store: Store, repo: RepoName, files: Omit<RepositoryBundle, "roots">): Promise<void> {
-  await store.write(heldKey(repo, "timestamp.json"), files.timestamp);
-  await store.write(heldKey(repo, "snapshot.json"), files.snapshot);
-  await store.write(heldKey(repo, "targets.json"), files.targets);
-  for (const [role, bytes] of files.delegations) await store.write(roleKey(role), bytes);
+/** Writes a verified cycle's metadata for the Secondaries (5.4.2.6) as a new generation. */
+export async function writeHeldMetadata(store: Store, generation: number, director: RepositoryFiles, image: RepositoryFiles): Promise<HeldMetadata> {
+  for (const [repo, files] of [["director", director], ["image", image]] as const) {
+    for (const f of HELD_FILES) await store.write(heldKey(generation, repo, `${f}.json`), files[f]);
+  }
+  for (const [role, bytes] of image.delegations ?? []) await store.write(roleKey(generation, role), bytes);
+  return { generation, delegations: [...(image.delegations?.keys() ?? [])] };
+}
+
+export async function dropHeldMetadata(store: Store, held: HeldMetadata): Promise<void> {
+  for (const repo of ["director", "image"] as const) for (const f of HELD_FILES) await store.remove(heldKey(held.generation, repo, `${f}.json`));
+  for (const role of held.delegations) await store.remove(roleKey(held.generation, role));
 }
 
 export async function heldBundle(store: Store, record: PrimaryRecord): Promise<MetadataBundle | null> {
-  if (!record.heldMetadata) return null;
+  const held = record.held;
+  if (!held) return null;
   const repo = async (name: RepoName): Promise<RepositoryBundle | null> => {
     const roots: Uint8Array[] = [];
-    for (let v = record.roots[name].pinned; v <= record.roots[name].trusted; v++) roots.push(await readRoot(store, name, v));
-    const [timestamp, snapshot, targets] = await Promise.all(["timestamp.json", "snapshot.json", "targets.json"].map((f) => store.read(heldKey(name, f))));
+    for (let v = record.roots[name].pinned; v <= record.roots[name].trusted; v++) {
+      const bytes = await store.read(rootKey(name, v));
+      if (!bytes) break; // a chain is only useful without gaps
+      roots.push(bytes);
+    }
+    const [timestamp, snapshot, targets] = await Promise.all(HELD_FILES.map((f) => store.read(heldKey(held.generation, name, `${f}.json`))));
     if (!timestamp || !snapshot || !targets) return null;
     const delegations = new Map<string, Uint8Array>();
     if (name === "image") {
-      for (const role of record.heldDelegations) {
-        const bytes = await store.read(roleKey(role));
+      for (const role of held.delegations) {
+        const bytes = await store.read(roleKey(held.generation, role));
         if (bytes) delegations.set(role, bytes);
       }
     }

@@ -212,6 +212,35 @@ test("a power cut at every flash write of an install leaves the ECU booting a ve
   assert.ok(cuts >= 15, `cut at ${cuts} flash operations`);
 });
 
+test("a thousand random UDS requests never crash the Secondary nor change what it runs", async () => {
+  const v = vehicle();
+  const dir = tempDir("sec");
+  const r = rig(dir, provider(v));
+  await update(r, v);
+  const before = slots(dir);
+  let seed = 99;
+  const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8) % n;
+  const sids = [0x22, 0x2e, 0x31, 0x34, 0x36, 0x37, 0x10, 0x3e];
+  let negative = 0;
+  for (let i = 0; i < 1000; i++) {
+    const req = Uint8Array.from({ length: 1 + rand(40) }, () => rand(256));
+    req[0] = sids[rand(sids.length)]!;
+    if (req[0] === 0x22 && req.length >= 3 && rand(2) === 0) { req[1] = 0xf1; req[2] = 0xa0 + rand(6); }
+    try {
+      r.client.uds.request(req);
+    } catch (err) {
+      assert.ok(err instanceof Error && err.name === "UdsNegativeResponseError", String(err));
+      negative++;
+    }
+  }
+  assert.ok(negative > 900);
+  assert.equal(slots(dir), before);
+  const report = await r.client.readReport();
+  assertSignedBy(r, report);
+  assert.is(report.signed.installedImage!.filename, "brakes-1.bin");
+  assert.is(await update(r, v), "NoUpdate", "and it still takes part in the next cycle");
+});
+
 test("the Primary's SecondaryLink over CAN: report bytes, time, the Director's part of a full bundle, then the image", async () => {
   const v = vehicle();
   const r = rig(tempDir("sec"), provider(v));

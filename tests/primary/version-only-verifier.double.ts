@@ -80,6 +80,8 @@ export class VersionOnlyVerifierDouble implements PrimaryVerifier {
         if (repo === "director" && role === "snapshot" && signed.version === v.snapshot) directorSnapshotUnchanged = true;
         v[role] = signed.version;
       }
+      // Like full.wasm: an unchanged Director snapshot ends verification there.
+      if (repo === "director" && directorSnapshotUnchanged) return { outcome: "NoUpdate", ok: false, repo: null, role: null, detail: "Director snapshot unchanged" };
     }
     const vehicleTargets: NonNullable<VerifyResult["vehicleTargets"]> = [];
     const targets = json(director.targets).signed.targets as Record<string, { length: number; hashes: Record<string, string>; custom: { ecuIdentifiers: Record<string, { hardwareId: string }>; releaseCounter: number } }>;
@@ -90,7 +92,7 @@ export class VersionOnlyVerifierDouble implements PrimaryVerifier {
     }
     const own = vehicleTargets.find((t) => t.ecuSerial === this.config.ecu.serial)?.target;
     if (own && own.releaseCounter < this.state.releaseCounter) return fail("RollbackAttack", "director", "targets", "release counter went back");
-    if (directorSnapshotUnchanged || !own) return { outcome: "NoUpdate", ok: false, repo: null, role: null, detail: "", vehicleTargets };
+    if (!own) return { outcome: "NoUpdate", ok: false, repo: null, role: null, detail: "", vehicleTargets };
     return { outcome: "Ok", ok: true, repo: null, role: null, detail: "", target: own, vehicleTargets };
   }
 
