@@ -25,6 +25,7 @@ import {
   dropImage,
   dropHeldMetadata,
   heldBundle,
+  heldFiles,
   heldImage,
   holdImage,
   writeHeldMetadata,
@@ -38,7 +39,8 @@ import {
   type PrimaryRecord,
 } from "./state.ts";
 import type { Store } from "./store.ts";
-import type { PrimaryVerifier, VerifierFactory } from "./verifier-port.ts";
+import type { PrimaryVerifier, PrimaryVerifierConfig, VerifierFactory } from "./verifier-port.ts";
+import { fullVerifierFactory } from "./full-verifier.ts";
 
 /** Largest time attestation read from the time server. */
 export const MAX_ATTESTATION_BYTES = 64 * 1024;
@@ -59,7 +61,8 @@ export interface PrimaryConfig {
   store: Store;
   keys: KeyStore;
   secondaries: SecondaryLink[];
-  verifier: VerifierFactory;
+  /** Default: full verification in full.wasm (fullVerifierFactory). */
+  verifier?: VerifierFactory;
   retrieval?: RetrievalPolicy;
   caps?: MetadataCaps;
   /** Writes the Primary's own verified image to its inactive bank (default: nothing beyond the record). */
@@ -105,15 +108,19 @@ export class Primary {
   private readonly config: PrimaryConfig;
   private readonly retrieval: RetrievalPolicy;
   private readonly caps: MetadataCaps;
+  private readonly makeVerifier: VerifierFactory;
   private record: PrimaryRecord;
   private verifier: PrimaryVerifier;
+  private readonly pinnedRoots: { director: Uint8Array; image: Uint8Array };
 
-  private constructor(config: PrimaryConfig, record: PrimaryRecord, verifier: PrimaryVerifier) {
+  private constructor(config: PrimaryConfig, record: PrimaryRecord, pinnedRoots: { director: Uint8Array; image: Uint8Array }, verifierState: Uint8Array | null) {
     this.config = config;
+    this.makeVerifier = config.verifier ?? fullVerifierFactory;
+    this.pinnedRoots = pinnedRoots;
     this.retrieval = config.retrieval ?? DEFAULT_RETRIEVAL_POLICY;
     this.caps = config.caps ?? DEFAULT_METADATA_CAPS;
     this.record = record;
-    this.verifier = verifier;
+    this.verifier = this.makeVerifier(this.verifierConfig(), verifierState);
   }
 
   /** Opens a provisioned Primary from its store: trusted state as last saved. */
@@ -121,14 +128,22 @@ export class Primary {
     const saved = await loadState(config.store);
     if (!saved) throw new Error("the store holds no provisioned Primary (run provisionPrimary first)");
     const { record } = saved;
-    const verifierConfig = {
-      directorRoot: await readRoot(config.store, "director", record.roots.director.pinned),
-      imageRoot: await readRoot(config.store, "image", record.roots.image.pinned),
-      ecu: { serial: config.serial, hardwareId: config.hardwareId, installedReleaseCounter: record.installed.releaseCounter },
+    const pinned = {
+      director: await readRoot(config.store, "director", record.roots.director.pinned),
+      image: await readRoot(config.store, "image", record.roots.image.pinned),
+    };
+    return new Primary(config, record, pinned, saved.verifierState);
+  }
+
+  private verifierConfig(): PrimaryVerifierConfig {
+    const { config } = this;
+    return {
+      directorRoot: this.pinnedRoots.director,
+      imageRoot: this.pinnedRoots.image,
+      ecu: { serial: config.serial, hardwareId: config.hardwareId, installedReleaseCounter: this.record.installed.releaseCounter },
       vin: config.vin,
       vehicleEcus: config.vehicleEcus,
     };
-    return new Primary(config, record, config.verifier(verifierConfig, saved.verifierState));
   }
 
   /** The Primary's installed image and what it still has to report (for callers and tests). */
@@ -164,13 +179,23 @@ export class Primary {
 
     // 5.4.2 step 4 (5.4.2.4): download and verify the image of every ECU that needs one.
     const installedBySecondary = new Map(reports.map((r) => [r.serial, r.report.signed.installedImage]));
-    const due = this.record.vehicleTargets.filter(({ ecuSerial, target }) => {
+    const isDue = ({ ecuSerial, target }: { ecuSerial: string; target: VerifiedTarget }) => {
       const installed = ecuSerial === this.config.serial ? this.record.installed.image : installedBySecondary.get(ecuSerial);
       return !(installed && sameFile(installed, target));
-    });
+    };
+    let checker = this.verifier;
+    let due = this.record.vehicleTargets.filter(isDue);
+    if (!verified.vehicleTargets && due.length > 0) {
+      // The Director is unchanged but images of its last targets are still due (a download
+      // was aborted, the Primary restarted): the held metadata is verified again by a fresh
+      // verifier, whose targets the images are checked against. Its state is thrown away.
+      const again = await this.reverifyHeld(time);
+      checker = again.verifier;
+      due = (again.result.vehicleTargets ?? []).filter(isDue);
+    }
     const images: CycleResult["images"] = [];
     for (const { ecuSerial, target } of due) {
-      images.push({ ecuSerial, target: target.name, source: await this.obtainImage(ecuSerial, target) });
+      images.push({ ecuSerial, target: target.name, source: await this.obtainImage(checker, ecuSerial, target) });
     }
     await this.step("images");
 
@@ -262,7 +287,11 @@ export class Primary {
     if (verifiedAll) {
       // Held for the Secondaries (5.4.2.6) under a new generation of keys; the record
       // points at it in the same write that commits the verifier's new state.
-      record.held = await writeHeldMetadata(config.store, (previous?.generation ?? 0) + 1, director.files, image.files);
+      const verifiedUnder = {
+        director: director.newRoots.at(-1)?.version ?? record.roots.director.trusted,
+        image: image.newRoots.at(-1)?.version ?? record.roots.image.trusted,
+      };
+      record.held = await writeHeldMetadata(config.store, (previous?.generation ?? 0) + 1, verifiedUnder, director.files, image.files);
       record.vehicleTargets = (result.vehicleTargets ?? []).map((t) => ({ ecuSerial: t.ecuSerial, target: structuredClone(t.target) }));
     }
     await this.keepAcceptedRoots(result, director, image);
@@ -303,19 +332,29 @@ export class Primary {
 
   // ---- 5.4.2.4 ------------------------------------------------------------------------
 
+  private async reverifyHeld(time: number): Promise<{ verifier: PrimaryVerifier; result: VerifyResult }> {
+    const files = await heldFiles(this.config.store, this.record);
+    const verifier = this.makeVerifier(this.verifierConfig(), null);
+    const result = files
+      ? verifier.update(files.director, files.image, time)
+      : { outcome: "InvalidMetadata" as const, ok: false, repo: null, role: null, detail: "held metadata is incomplete" };
+    if (!result.vehicleTargets) throw await this.refuse({ ...result, detail: `held metadata verified again: ${result.detail}` });
+    return { verifier, result };
+  }
+
   /** The checked image for `ecuSerial`, held in the store: reused if held already, else downloaded. */
-  private async obtainImage(ecuSerial: string, target: VerifiedTarget): Promise<"downloaded" | "held"> {
+  private async obtainImage(checker: PrimaryVerifier, ecuSerial: string, target: VerifiedTarget): Promise<"downloaded" | "held"> {
     const store = this.config.store;
     const held = await heldImage(store, ecuSerial, target);
     if (held) {
       // Checked again: the store is not the trust boundary, the verifier is.
-      const check = this.verifier.imageCheck(target);
+      const check = checker.imageCheck(target);
       check.update(held);
       if (check.finish().ok) return "held";
       await dropImage(store, ecuSerial);
     }
     const path = imagePath(target);
-    const check = this.verifier.imageCheck(target);
+    const check = checker.imageCheck(target);
     const parts: Uint8Array[] = [];
     try {
       // One byte past the length is read so that a longer image fails the check (endless data).

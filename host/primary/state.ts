@@ -17,6 +17,8 @@ export interface RootVersions {
 
 export interface HeldMetadata {
   generation: number;
+  /** The trusted root versions the held documents were verified under. */
+  roots: Record<RepoName, number>;
   /** Delegated role names in the held Image metadata. */
   delegations: string[];
 }
@@ -80,12 +82,12 @@ export const readAttestation = (store: Store) => store.read(ATTESTATION_KEY);
 export const writeAttestation = (store: Store, bytes: Uint8Array) => store.write(ATTESTATION_KEY, bytes);
 
 /** Writes a verified cycle's metadata for the Secondaries (5.4.2.6) as a new generation. */
-export async function writeHeldMetadata(store: Store, generation: number, director: RepositoryFiles, image: RepositoryFiles): Promise<HeldMetadata> {
+export async function writeHeldMetadata(store: Store, generation: number, roots: Record<RepoName, number>, director: RepositoryFiles, image: RepositoryFiles): Promise<HeldMetadata> {
   for (const [repo, files] of [["director", director], ["image", image]] as const) {
     for (const f of HELD_FILES) await store.write(heldKey(generation, repo, `${f}.json`), files[f]);
   }
   for (const [role, bytes] of image.delegations ?? []) await store.write(roleKey(generation, role), bytes);
-  return { generation, delegations: [...(image.delegations?.keys() ?? [])] };
+  return { generation, roots: { ...roots }, delegations: [...(image.delegations?.keys() ?? [])] };
 }
 
 export async function dropHeldMetadata(store: Store, held: HeldMetadata): Promise<void> {
@@ -116,6 +118,30 @@ export async function heldBundle(store: Store, record: PrimaryRecord): Promise<M
   };
   const director = await repo("director");
   const image = await repo("image");
+  return director && image ? { director, image } : null;
+}
+
+/**
+ * The held documents as the verifier read them, with the root rotations from the pinned
+ * root to the one they were verified under (for verifying them again from scratch).
+ */
+export async function heldFiles(store: Store, record: PrimaryRecord): Promise<{ director: RepositoryFiles; image: RepositoryFiles } | null> {
+  const bundle = await heldBundle(store, record);
+  const held = record.held;
+  if (!bundle || !held) return null;
+  const files = (name: RepoName, b: RepositoryBundle): RepositoryFiles | null => {
+    const count = held.roots[name] - record.roots[name].pinned;
+    if (b.roots.length < count + 1) return null;
+    return {
+      rootRotations: b.roots.slice(1, count + 1),
+      timestamp: b.timestamp,
+      snapshot: b.snapshot,
+      targets: b.targets,
+      ...(name === "image" ? { delegations: b.delegations } : {}),
+    };
+  };
+  const director = files("director", bundle.director);
+  const image = files("image", bundle.image!);
   return director && image ? { director, image } : null;
 }
 

@@ -1,4 +1,4 @@
-// The Secondary ECU over the simulated bus: installs, refusals, rollback, power cuts.
+// The Secondary ECU (partial.wasm) over the simulated bus: installs, refusals, rollback, power cuts.
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,13 +11,13 @@ import { NRC } from "../../host/can/uds.ts";
 import { SecondaryRefusedError } from "../../host/ecu/secondary-client.ts";
 import { CanSecondaryLink } from "../../host/ecu/can-secondary-link.ts";
 import { imageBytes, VehicleSim } from "../sim/vehicle.ts";
-import { NodePartialVerifierDouble } from "./node-partial-verifier.double.ts";
+import { partialVerifier } from "../../host/ecu/verifiers.ts";
 import { addRelease, directorBundle, rig, SECONDARY, tempDir, update, vehicle, type Rig } from "./rig.ts";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
 function provider(v: VehicleSim) {
-  return NodePartialVerifierDouble.provider({ directorRoot: v.director.root(1), ecu: { ...SECONDARY, installedReleaseCounter: 0 } });
+  return partialVerifier(v.partialConfig(SECONDARY.serial));
 }
 
 function assertSignedBy(r: Rig, report: EcuVersionReport): void {

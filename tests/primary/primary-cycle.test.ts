@@ -1,5 +1,6 @@
 // The Primary's update cycle (Uptane 5.4.2) against the repository simulator, through
 // an in-memory fetcher: what installs, what stops the cycle, and what the Director hears.
+// The verifier is the real one (full.wasm).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { VerificationError } from "../../host/outcome.ts";
@@ -13,9 +14,9 @@ import { VehicleSim, imageBytes } from "../sim/vehicle.ts";
 import { rejects } from "./helpers.ts";
 import { SimBackend } from "./sim-backend.ts";
 import { RecordingSecondary } from "./test-secondary.ts";
-import { VersionOnlyVerifierDouble } from "./version-only-verifier.double.ts";
+import { fullVerifierFactory } from "../../host/primary/full-verifier.ts";
 
-const VERIFIER: VerifierFactory = VersionOnlyVerifierDouble.factory;
+const VERIFIER: VerifierFactory = fullVerifierFactory;
 const FAST = { minBytesPerSecond: 10_000, windowMs: 80 };
 
 async function vehicle(opts: { store?: Store } = {}) {
@@ -42,6 +43,12 @@ async function vehicle(opts: { store?: Store } = {}) {
   });
   const open = (extra: Partial<PrimaryConfig> = {}) => Primary.open(config(extra));
   return { sim, backend, store, secondary, keys, flashed, open };
+}
+
+/** The Director moves an ECU to another image (its previous target leaves the Director's targets). */
+function reassign(sim: VehicleSim, serial: string, name: string): void {
+  sim.director.targets.get("targets")!.delete(sim.assignedName(serial));
+  sim.assign(serial, name);
 }
 
 const ownReport = (manifest: any, serial: string) => manifest.signed.ecuVersionReports.find((r: any) => r.signed.ecuSerial === serial).signed;
@@ -96,7 +103,7 @@ test("rollback of the Director's metadata stops the cycle without installing, an
   // A newer image for the Primary; then an attacker replays the old Director timestamp.
   const name = "hw-primary-2.0.bin";
   v.sim.addImage({ name, bytes: imageBytes(name), hardwareIds: ["hw-primary"], releaseCounter: 2 });
-  v.sim.assign(v.sim.primary.serial, name);
+  reassign(v.sim, v.sim.primary.serial, name);
   v.sim.nextCycle();
   v.backend.publish();
   v.backend.fetcher.setFile(v.backend.directorPath("timestamp.json"), oldTimestamp);
@@ -131,6 +138,8 @@ test("a stalled image download is aborted, nothing installs, and the next manife
   v.backend.fetcher.unhandle("GET", v.backend.imagePath(ownName));
   const next = await primary.runCycle();
   assert.match(ownReport(v.backend.manifests.at(-1), v.sim.primary.serial).attacksDetected, /slow retrieval of hw-primary-1\.0\.bin/);
+  // The Director did not change: the held metadata is verified again to check the image.
+  assert.is(next.outcome, "NoUpdate");
   assert.equal(next.installed?.name, ownName, "the next cycle fetches it again and installs");
 });
 
@@ -179,6 +188,21 @@ test("a Secondary off the bus does not stop the Primary installing its own image
   assert.equal(v.flashed, [v.sim.assignedName(v.sim.primary.serial)]);
   assert.ok(result.secondaries[0]!.error);
   assert.is(v.backend.manifests[0].signed.ecuVersionReports.length, 1, "its report is left out");
+});
+
+test("an image signed by a supplier's delegated role is found: the Primary fetches the delegated role and installs", async () => {
+  const v = await vehicle();
+  v.sim.delegate({ name: "supplier-a", paths: ["hw-primary-*"] });
+  const name = "hw-primary-3.0.bin";
+  v.sim.addImage({ name, bytes: imageBytes(name, 3000), hardwareIds: ["hw-primary"], releaseCounter: 3, role: "supplier-a" });
+  reassign(v.sim, v.sim.primary.serial, name);
+  v.sim.nextCycle();
+  v.backend.publish();
+  const primary = await v.open();
+  const result = await primary.runCycle();
+  assert.ok(v.backend.fetcher.log.includes("GET /image/1.supplier-a.json"));
+  assert.equal(result.installed?.name, name);
+  assert.ok(v.secondary.bundles[0]!.image!.delegations.has("supplier-a"), "the Secondary gets the delegated role too");
 });
 
 const STEPS: CycleStep[] = ["manifest", "time", "metadata", "images", "secondaries", "install"];

@@ -15,7 +15,7 @@ import { VehicleSim } from "../sim/vehicle.ts";
 import { rejects } from "./helpers.ts";
 import { SimBackend } from "./sim-backend.ts";
 import { RecordingSecondary } from "./test-secondary.ts";
-import { VersionOnlyVerifierDouble } from "./version-only-verifier.double.ts";
+import { fullVerifierFactory } from "../../host/primary/full-verifier.ts";
 
 /** Loses power on the `cutAt`-th commit of the Primary's state document. */
 class PowerCutStore extends FileStore {
@@ -43,7 +43,7 @@ test("a power cut during any state write of a cycle leaves the previous state re
     store,
     keys: SoftwareKeyStore.generate(),
     secondaries: [new InProcessLink(new RecordingSecondary(sim.ecus[1]!.serial))],
-    verifier: VersionOnlyVerifierDouble.factory,
+    verifier: fullVerifierFactory,
   });
   await (await Primary.open(config(probe, counting))).runCycle();
   const writesPerCycle = counting.stateCommits - base;
