@@ -10,7 +10,7 @@ export function canonicalize(ptr: usize, len: u32, out: usize, cap: u32): i32 {
   return n < 0 ? -2 : <i32>n;
 }
 
-/** Why the last parse failed (static UTF-16 string, byte length at the u32 before it). */
-export function parseErrorText(): usize {
-  return changetype<usize>(parseError);
+/** Why the last parse failed (a detail code). */
+export function parseErrorCode(): i32 {
+  return parseError;
 }

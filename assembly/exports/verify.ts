@@ -15,6 +15,8 @@ import { tokStart, tokLen } from "../json/reader";
 import { rootVersion } from "../meta/root";
 import { repoState } from "../verify/cycle";
 import * as caps from "../verify/caps";
+import { MAX_ROLE_KEYS } from "../meta/keys";
+import { DETAIL_COUNT } from "../meta/detail";
 
 // ---- identity ----
 
@@ -109,9 +111,12 @@ export function resultExpected(): f64 {
 export function resultGot(): f64 {
   return <f64>resGot;
 }
-/** Address of a static UTF-16 string; its byte length is the u32 just before it. */
-export function resultDetail(): usize {
-  return changetype<usize>(resDetail);
+/** Detail code (assembly/meta/detail.ts; the host holds the text). */
+export function resultDetail(): i32 {
+  return resDetail;
+}
+export function detailCount(): i32 {
+  return DETAIL_COUNT;
 }
 export function resultNamePtr(): usize {
   return resNamePtr;
@@ -165,40 +170,26 @@ export function targetHash(i: u32, alg: i32): usize {
 
 // ---- capacities ----
 
-export function capRootBytes(): u32 {
-  return caps.ROOT_CAP;
+/**
+ * One capacity of the module (DESIGN.md section 5): 0 root bytes, 1 timestamp bytes,
+ * 2 snapshot bytes, 3 targets bytes, 4 time attestation bytes, 5 root rotations per
+ * cycle, 6 delegation depth, 7 delegated roles, 8 (ECU, target) pairs, 9 vehicle ECUs,
+ * 10 identifier bytes, 11 keys per role; -1 for another index.
+ */
+export function capacity(which: i32): i32 {
+  switch (which) {
+    case 0: return <i32>caps.ROOT_CAP;
+    case 1: return <i32>caps.TIMESTAMP_CAP;
+    case 2: return <i32>caps.SNAPSHOT_CAP;
+    case 3: return <i32>caps.TARGETS_CAP;
+    case 4: return <i32>caps.TIME_ATTESTATION_CAP;
+    case 5: return <i32>caps.MAX_ROOT_ROTATIONS;
+    case 6: return caps.MAX_DELEGATION_DEPTH;
+    case 7: return <i32>caps.MAX_DELEGATED_ROLES;
+    case 8: return <i32>caps.MAX_VEHICLE_TARGETS;
+    case 9: return <i32>caps.MAX_VEHICLE_ECUS;
+    case 10: return <i32>caps.MAX_ID_BYTES;
+    case 11: return <i32>MAX_ROLE_KEYS;
+  }
+  return -1;
 }
-export function capTimestampBytes(): u32 {
-  return caps.TIMESTAMP_CAP;
-}
-export function capSnapshotBytes(): u32 {
-  return caps.SNAPSHOT_CAP;
-}
-export function capTargetsBytes(): u32 {
-  return caps.TARGETS_CAP;
-}
-export function capTimeAttestationBytes(): u32 {
-  return caps.TIME_ATTESTATION_CAP;
-}
-export function capRootRotations(): u32 {
-  return caps.MAX_ROOT_ROTATIONS;
-}
-export function capDelegationDepth(): i32 {
-  return caps.MAX_DELEGATION_DEPTH;
-}
-export function capDelegatedRoles(): u32 {
-  return caps.MAX_DELEGATED_ROLES;
-}
-export function capVehicleTargets(): u32 {
-  return caps.MAX_VEHICLE_TARGETS;
-}
-export function capVehicleEcus(): u32 {
-  return caps.MAX_VEHICLE_ECUS;
-}
-export function capIdBytes(): u32 {
-  return caps.MAX_ID_BYTES;
-}
-export function capKeysPerRole(): u32 {
-  return 16;
-}
-

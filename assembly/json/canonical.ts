@@ -6,7 +6,9 @@
 import { ed25519VerifyUpdate } from "../crypto/ed25519";
 import { sha256Update } from "../crypto/sha256";
 import { JsonType, tokType, tokStart, tokLen, tokNext, orderList } from "./reader";
-import { decoderFor, decNextCodePoint } from "./strings";
+import { decoderFor, decNextCodePoint, utf8Put } from "./strings";
+
+const cpBuf = memory.data(4);
 
 export const enum Sink {
   Ed25519 = 0,
@@ -40,7 +42,7 @@ function flush(): void {
   bufLen = 0;
 }
 
-@inline function put(b: u32): void {
+function put(b: u32): void {
   if (bufLen == BUF_SIZE) flush();
   store<u8>(buf + <usize>bufLen, <u8>b);
   bufLen++;
@@ -59,20 +61,11 @@ function putString(doc: usize, i: i32): void {
     if (cp == 0x22 || cp == 0x5c) {
       put(0x5c);
       put(<u32>cp);
-    } else if (cp < 0x80) {
-      put(<u32>cp);
-    } else if (cp < 0x800) {
-      put(<u32>(0xc0 | (cp >> 6)));
-      put(<u32>(0x80 | (cp & 0x3f)));
-    } else if (cp < 0x10000) {
-      put(<u32>(0xe0 | (cp >> 12)));
-      put(<u32>(0x80 | ((cp >> 6) & 0x3f)));
-      put(<u32>(0x80 | (cp & 0x3f)));
     } else {
-      put(<u32>(0xf0 | (cp >> 18)));
-      put(<u32>(0x80 | ((cp >> 12) & 0x3f)));
-      put(<u32>(0x80 | ((cp >> 6) & 0x3f)));
-      put(<u32>(0x80 | (cp & 0x3f)));
+      // re-encode as UTF-8 (the same bytes the signer's encoder writes)
+      const w: u32 = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      utf8Put(cpBuf, cp, w);
+      putBytes(cpBuf, w);
     }
   }
   put(0x22);

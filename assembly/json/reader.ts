@@ -43,7 +43,7 @@ export const DOC_ORDER: usize = 16; // u32 order array
 export const DOC_SIZE: usize = 20;
 
 /** Why the last parse failed (a static string for the detail record). */
-export let parseError: string = "";
+export let parseError: i32 = 0;
 
 const stack = memory.data(4 * (MAX_JSON_DEPTH + 1));
 const memberCounts = memory.data(4 * (MAX_JSON_DEPTH + 1));
@@ -56,7 +56,7 @@ const memberCounts = memory.data(4 * (MAX_JSON_DEPTH + 1));
   return c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09;
 }
 
-@inline function hexVal(c: u32): i32 {
+function hexVal(c: u32): i32 {
   if (c >= 0x30 && c <= 0x39) return <i32>(c - 0x30);
   if (c >= 0x61 && c <= 0x66) return <i32>(c - 0x61 + 10);
   if (c >= 0x41 && c <= 0x46) return <i32>(c - 0x41 + 10);
@@ -90,36 +90,36 @@ export function scanString(base: usize, len: u32, pos: u32): i64 {
     const c = byteAt(base, i);
     if (c == 0x22) return <i64>i;
     if (c < 0x20) {
-      parseError = "raw control character in string";
+      parseError = Detail.RawControlCharacterInString;
       return -1;
     }
     if (c == 0x5c) {
       flagEscaped = true;
       if (i + 1 >= len) {
-        parseError = "truncated string";
+        parseError = Detail.TruncatedString;
         return -1;
       }
       const e = byteAt(base, i + 1);
       if (e == 0x75) {
         const u = hex4(base, len, i + 2);
         if (u < 0) {
-          parseError = "bad \\u escape";
+          parseError = Detail.BadUEscape;
           return -1;
         }
         i += 6;
         if (u >= 0xdc00 && u <= 0xdfff) {
-          parseError = "lone low surrogate escape";
+          parseError = Detail.LoneLowSurrogateEscape;
           return -1;
         }
         if (u >= 0xd800 && u <= 0xdbff) {
           // a high surrogate must be followed by an escaped low surrogate
           if (i + 1 >= len || byteAt(base, i) != 0x5c || byteAt(base, i + 1) != 0x75) {
-            parseError = "lone high surrogate escape";
+            parseError = Detail.LoneHighSurrogateEscape;
             return -1;
           }
           const lo = hex4(base, len, i + 2);
           if (lo < 0xdc00 || lo > 0xdfff) {
-            parseError = "lone high surrogate escape";
+            parseError = Detail.LoneHighSurrogateEscape;
             return -1;
           }
           i += 6;
@@ -130,7 +130,7 @@ export function scanString(base: usize, len: u32, pos: u32): i64 {
         i += 2;
         continue;
       }
-      parseError = "bad escape";
+      parseError = Detail.BadEscape;
       return -1;
     }
     if (c < 0x80) {
@@ -154,28 +154,28 @@ export function scanString(base: usize, len: u32, pos: u32): i64 {
       min = 0x10000;
       cp = c & 0x07;
     } else {
-      parseError = "invalid UTF-8";
+      parseError = Detail.InvalidUTF8;
       return -1;
     }
     if (i + need >= len) {
-      parseError = "truncated string";
+      parseError = Detail.TruncatedString;
       return -1;
     }
     for (let k: u32 = 1; k <= need; k++) {
       const cc = byteAt(base, i + k);
       if ((cc & 0xc0) != 0x80) {
-        parseError = "invalid UTF-8";
+        parseError = Detail.InvalidUTF8;
         return -1;
       }
       cp = (cp << 6) | (cc & 0x3f);
     }
     if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      parseError = "invalid UTF-8";
+      parseError = Detail.InvalidUTF8;
       return -1;
     }
     i += need + 1;
   }
-  parseError = "truncated string";
+  parseError = Detail.TruncatedString;
   return -2; // ran to the end without a closing quote
 }
 
@@ -188,7 +188,8 @@ export function lastStringEscaped(): bool {
   return flagEscaped;
 }
 
-function hex4(base: usize, len: u32, pos: u32): i32 {
+/** The 4-hex-digit value at `pos` (of a `\\u` escape), or -1. */
+export function hex4(base: usize, len: u32, pos: u32): i32 {
   if (pos + 4 > len) return -1;
   let v: i32 = 0;
   for (let k: u32 = 0; k < 4; k++) {
@@ -204,12 +205,12 @@ function scanNumber(base: usize, len: u32, pos: u32): i64 {
   let i = pos;
   if (byteAt(base, i) == 0x2d) i++;
   if (i >= len) {
-    parseError = "truncated number";
+    parseError = Detail.TruncatedNumber;
     return -1;
   }
   const first = byteAt(base, i);
   if (first < 0x30 || first > 0x39) {
-    parseError = "bad number";
+    parseError = Detail.BadNumber;
     return -1;
   }
   let value: u64 = 0;
@@ -221,7 +222,7 @@ function scanNumber(base: usize, len: u32, pos: u32): i64 {
       const c = byteAt(base, i);
       if (c < 0x30 || c > 0x39) break;
       if (++digits > 16) {
-        parseError = "integer outside the safe range";
+        parseError = Detail.IntegerOutsideTheSafeRange;
         return -1;
       }
       value = value * 10 + <u64>(c - 0x30);
@@ -229,17 +230,17 @@ function scanNumber(base: usize, len: u32, pos: u32): i64 {
     }
   }
   if (value > 9007199254740991) {
-    parseError = "integer outside the safe range";
+    parseError = Detail.IntegerOutsideTheSafeRange;
     return -1;
   }
   if (i < len) {
     const c = byteAt(base, i);
     if (c == 0x2e || c == 0x65 || c == 0x45) {
-      parseError = "floats are not allowed";
+      parseError = Detail.FloatsAreNotAllowed;
       return -1;
     }
     if (c >= 0x30 && c <= 0x39) {
-      parseError = "leading zero";
+      parseError = Detail.LeadingZero;
       return -1;
     }
   }
@@ -268,14 +269,14 @@ function pass(base: usize, len: u32): bool {
   let mode = MODE_VALUE;
   while (pos < len && isWs(byteAt(base, pos))) pos++;
   if (pos >= len || byteAt(base, pos) != 0x7b) {
-    parseError = "top level is not an object";
+    parseError = Detail.TopLevelIsNotAnObject;
     return false;
   }
   while (true) {
     if (mode == MODE_AFTER && depth == 0) break;
     while (pos < len && isWs(byteAt(base, pos))) pos++;
     if (pos >= len) {
-      parseError = "truncated document";
+      parseError = Detail.TruncatedDocument;
       return false;
     }
     const c = byteAt(base, pos);
@@ -293,12 +294,12 @@ function pass(base: usize, len: u32): bool {
         if (!closeContainer(top & 0x7fffffff, isObj, pos, load<u32>(memberCounts + <usize>depth * 4))) return false;
         continue;
       }
-      parseError = "expected , or closing bracket";
+      parseError = Detail.ExpectedOrClosingBracket;
       return false;
     }
     if (mode == MODE_KEY) {
       if (c != 0x22) {
-        parseError = "expected a string key";
+        parseError = Detail.ExpectedAStringKey;
         return false;
       }
       const end = scanString(base, len, pos + 1);
@@ -310,7 +311,7 @@ function pass(base: usize, len: u32): bool {
       pos = <u32>end + 1;
       while (pos < len && isWs(byteAt(base, pos))) pos++;
       if (pos >= len || byteAt(base, pos) != 0x3a) {
-        parseError = "expected :";
+        parseError = Detail.ExpectedColon;
         return false;
       }
       pos++;
@@ -320,7 +321,7 @@ function pass(base: usize, len: u32): bool {
     // MODE_VALUE
     if (c == 0x7b || c == 0x5b) {
       if (depth >= MAX_JSON_DEPTH) {
-        parseError = "nesting too deep";
+        parseError = Detail.NestingTooDeep;
         return false;
       }
       const isObj = c == 0x7b;
@@ -366,14 +367,14 @@ function pass(base: usize, len: u32): bool {
       nTok++;
       pos += 4;
     } else {
-      parseError = "unexpected character";
+      parseError = Detail.UnexpectedCharacter;
       return false;
     }
     mode = MODE_AFTER;
   }
   while (pos < len && isWs(byteAt(base, pos))) pos++;
   if (pos != len) {
-    parseError = "bytes after the document";
+    parseError = Detail.BytesAfterTheDocument;
     return false;
   }
   return true;
@@ -406,7 +407,7 @@ function closeContainer(i: u32, isObj: bool, endPos: u32, members: u32): bool {
     }
     store<u32>(orderBase + <usize>listAt * 4, count);
     if (!sortMembers(orderBase + <usize>(listAt + 1) * 4, count)) {
-      parseError = "duplicate key";
+      parseError = Detail.DuplicateKey;
       return false;
     }
   } else {
@@ -468,7 +469,7 @@ export function parseDoc(base: usize, len: u32): usize {
   const orderWords = orderTop;
   const doc = arenaAlloc(DOC_SIZE + <usize>count * TOKEN_SIZE + <usize>orderWords * 4);
   if (doc == 0) {
-    parseError = "document too large for memory";
+    parseError = Detail.DocumentTooLargeForMemory;
     return 0;
   }
   tokBase = doc + DOC_SIZE;
@@ -574,6 +575,7 @@ export function strEqLit(doc: usize, i: i32, lit: string): bool {
 }
 
 import { strCompareLit } from "./strings";
+import { Detail } from "../meta/detail";
 
 /** Reads integer token `i`; callers check tokType first. */
 export function tokInt(doc: usize, i: i32): i64 {

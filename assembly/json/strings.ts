@@ -3,6 +3,8 @@
 // keys (the order backend/metadata/canonical-json.ts signs in). Inputs were validated by
 // the reader's scanString; every read is still bounds-checked, so nothing traps.
 
+import { hex4 } from "./reader";
+
 // Two decoders (A and B): position, end, pending low surrogate.
 const dec = memory.data(32);
 
@@ -12,16 +14,10 @@ function decInit(d: usize, ptr: usize, len: u32): void {
   store<i32>(d, -1, 8);
 }
 
-@inline function hexv(c: u32): i32 {
-  if (c >= 0x30 && c <= 0x39) return <i32>(c - 0x30);
-  if (c >= 0x61 && c <= 0x66) return <i32>(c - 0x61 + 10);
-  if (c >= 0x41 && c <= 0x46) return <i32>(c - 0x41 + 10);
-  return 0;
-}
-
 function hex4At(p: usize, end: usize): i32 {
   if (p + 4 > end) return 0xfffd;
-  return (hexv(load<u8>(p)) << 12) | (hexv(load<u8>(p + 1)) << 8) | (hexv(load<u8>(p + 2)) << 4) | hexv(load<u8>(p + 3));
+  const v = hex4(p, 4, 0);
+  return v < 0 ? 0xfffd : v;
 }
 
 /** Next code point of decoder `d`, or -1 at the end. */

@@ -14,6 +14,7 @@ import { fail, failNumbers, setContext, setDelegatedContext, Repo, Role } from "
 import { snapshotEntry, snapshotDoc } from "./online";
 import { sha256 } from "../crypto/sha256";
 import { MAX_DELEGATED_ROLES, MAX_DELEGATION_DEPTH, MAX_ID_BYTES, TARGETS_CAP } from "../verify/caps";
+import { Detail } from "./detail";
 
 // registry of role files: name (JSON string content), bytes, parsed doc and signed token
 const REG_NAME: usize = 0;
@@ -72,14 +73,14 @@ let nameLen: i32 = 0;
  */
 export function resolveTarget(rs: usize, doc: usize, signed: i32, ndoc: usize, name: i32, hw: i32): i32 {
   nameLen = strDecode(tokStart(ndoc, name), tokLen(ndoc, name), decoded, MAX_ID_BYTES);
-  if (nameLen < 0) return fail(Outcome.InvalidMetadata, "target name too long");
+  if (nameLen < 0) return fail(Outcome.InvalidMetadata, Detail.TargetNameTooLong);
   visits = 0;
   for (let i: u32 = 0; i < regCount; i++) store<u32>(registry + <usize>i * REG_SIZE, 0, REG_ON_PATH);
   const rc = search(rs, doc, signed, ndoc, name, hw, 0);
   if (rc == 1) return Outcome.Ok;
   if (rc == 0) {
     setContext(Repo.Image, Role.Targets);
-    return fail(Outcome.MissingTarget, "the Image repository does not sign this target");
+    return fail(Outcome.MissingTarget, Detail.TheImageRepositoryDoesNotSignThisTarget);
   }
   return rc;
 }
@@ -100,24 +101,24 @@ function search(rs: usize, doc: usize, signed: i32, ndoc: usize, name: i32, hw: 
   if (dels < 0) return NOT_FOUND;
   const keys = objGet(doc, dels, "keys");
   const roles = objGet(doc, dels, "roles");
-  if (tokType(doc, dels) != JsonType.Object || tokType(doc, roles) != JsonType.Array) return fail(Outcome.DelegationError, "delegations without a roles list");
+  if (tokType(doc, dels) != JsonType.Object || tokType(doc, roles) != JsonType.Array) return fail(Outcome.DelegationError, Detail.DelegationsWithoutARolesList);
   const kc = checkKeyIds(doc, keys, 0);
-  if (kc != Outcome.Ok) return fail(Outcome.DelegationError, "delegation key id is not the SHA-256 of the key");
+  if (kc != Outcome.Ok) return fail(Outcome.DelegationError, Detail.DelegationKeyIdIsNotTheSHA256OfTheKey);
   // 5.4.4.7 step 4: delegations in listed order
   const end = tokNext(doc, roles);
   let r = roles + 1;
   while (r < end) {
-    if (tokType(doc, r) != JsonType.Object) return fail(Outcome.DelegationError, "delegated role is not an object");
+    if (tokType(doc, r) != JsonType.Object) return fail(Outcome.DelegationError, Detail.DelegatedRoleIsNotAnObject);
     const rn = objGet(doc, r, "name");
-    if (tokType(doc, rn) != JsonType.String) return fail(Outcome.DelegationError, "delegated role without a name");
+    if (tokType(doc, rn) != JsonType.String) return fail(Outcome.DelegationError, Detail.DelegatedRoleWithoutAName);
     const term = objGet(doc, r, "terminating");
     const terminating = tokType(doc, term) == JsonType.True;
     const applies = appliesTo(doc, r, ndoc, hw);
-    if (applies < 0) return fail(Outcome.DelegationError, "delegation with bad paths or hardwareIds");
+    if (applies < 0) return fail(Outcome.DelegationError, Detail.DelegationWithBadPathsOrHardwareIds);
     if (applies == 1) {
       // 5.4.4.7 step 4.3: resolve the delegated role, depth capped
-      if (depth + 1 > MAX_DELEGATION_DEPTH) return fail(Outcome.DelegationError, "delegation deeper than the cap");
-      if (++visits > MAX_VISITS) return fail(Outcome.DelegationError, "too many delegated roles visited");
+      if (depth + 1 > MAX_DELEGATION_DEPTH) return fail(Outcome.DelegationError, Detail.DelegationDeeperThanTheCap);
+      if (++visits > MAX_VISITS) return fail(Outcome.DelegationError, Detail.TooManyDelegatedRolesVisited);
       const entry = findRole(doc, rn);
       if (entry != 0 && load<u32>(entry, REG_ON_PATH) == 0) {
         store<u32>(entry, 1, REG_ON_PATH);
@@ -128,12 +129,12 @@ function search(rs: usize, doc: usize, signed: i32, ndoc: usize, name: i32, hw: 
       } else if (entry == 0) {
         setContext(Repo.Image, Role.Targets);
         setDelegatedContext(tokStart(doc, rn), tokLen(doc, rn));
-        return fail(Outcome.MissingTarget, "delegated role file not provided");
+        return fail(Outcome.MissingTarget, Detail.DelegatedRoleFileNotProvided);
       }
       // 5.4.4.7 step 3: a terminating delegation ends the search
       if (terminating) {
         setContext(Repo.Image, Role.Targets);
-        return fail(Outcome.MissingTarget, "a terminating delegation does not sign this target");
+        return fail(Outcome.MissingTarget, Detail.ATerminatingDelegationDoesNotSignThisTarget);
       }
     }
     r = tokNext(doc, r);
@@ -232,7 +233,7 @@ function checkDelegatedRole(rs: usize, doc: usize, keys: i32, role: i32, rn: i32
   setDelegatedContext(tokStart(doc, rn), tokLen(doc, rn));
   const sdoc = snapshotDoc(rs);
   const listed = snapshotEntry(rs, tokStart(doc, rn), tokLen(doc, rn));
-  if (sdoc == 0 || listed < 0) return fail(Outcome.DelegationError, "delegated role missing from the snapshot");
+  if (sdoc == 0 || listed < 0) return fail(Outcome.DelegationError, Detail.DelegatedRoleMissingFromTheSnapshot);
   const ptr = <usize>load<u32>(entry, REG_PTR);
   const len = load<u32>(entry, REG_LEN);
   const fi = readFileInfo(sdoc, listed, fileInfo, false, false);
@@ -243,14 +244,14 @@ function checkDelegatedRole(rs: usize, doc: usize, keys: i32, role: i32, rn: i32
   const rc = openDocument(ptr, len, TARGETS_CAP, "targets");
   if (rc != Outcome.Ok) return rc;
   const want = tokInt(sdoc, lv);
-  if (envVersion != want) return failNumbers(Outcome.BadVersion, "delegated role version is not the one the snapshot lists", want, envVersion);
+  if (envVersion != want) return failNumbers(Outcome.BadVersion, Detail.DelegatedRoleVersionIsNotTheOneTheSnapshotLists, want, envVersion);
   const kb = buildKeyset(doc, keys, role, 0, keyset);
-  if (kb != Outcome.Ok) return fail(Outcome.DelegationError, "delegation with bad keys or threshold");
-  const th = checkThreshold(envDoc, envSigs, envSigned, keyset, "delegated role not signed by a threshold of its keys");
+  if (kb != Outcome.Ok) return fail(Outcome.DelegationError, Detail.DelegationWithBadKeysOrThreshold);
+  const th = checkThreshold(envDoc, envSigs, envSigned, keyset, Detail.DelegatedRoleNotSignedByAThresholdOfItsKeys);
   if (th != Outcome.Ok) return th;
   const ex = checkNotExpired(envExpires, cycleNowForDelegations);
   if (ex != Outcome.Ok) return ex;
-  if (tokType(envDoc, objGet(envDoc, envSigned, "targets")) != JsonType.Object) return fail(Outcome.InvalidMetadata, "targets is not an object");
+  if (tokType(envDoc, objGet(envDoc, envSigned, "targets")) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.TargetsIsNotAnObject);
   return Outcome.Ok;
 }
 

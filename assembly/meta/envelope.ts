@@ -6,6 +6,7 @@ import { JsonType, parseDoc, parseError, tokType, tokStart, tokLen, objGet, getU
 import { parseIsoTime } from "../util/encoding";
 import { Dialect, eqIgnoreCase } from "./keys";
 import { fail, failNumbers } from "./result";
+import { Detail } from "./detail";
 
 // The document last opened.
 export let envDoc: usize = 0;
@@ -22,39 +23,39 @@ export let envExpires: i64 = 0;
  */
 export function openDocument(ptr: usize, len: u32, cap: u32, type: string): i32 {
   // size cap first: nothing past the cap is read
-  if (len > cap) return failNumbers(Outcome.OversizedMetadata, "document larger than its cap", <i64>cap, <i64>len);
+  if (len > cap) return failNumbers(Outcome.OversizedMetadata, Detail.DocumentLargerThanItsCap, <i64>cap, <i64>len);
   const doc = parseDoc(ptr, len);
   if (doc == 0) return fail(Outcome.InvalidMetadata, parseError);
   envDoc = doc;
   envSigned = objGet(doc, 0, "signed");
   envSigs = objGet(doc, 0, "signatures");
-  if (tokType(doc, envSigned) != JsonType.Object) return fail(Outcome.InvalidMetadata, "signed is not an object");
-  if (tokType(doc, envSigs) != JsonType.Array) return fail(Outcome.InvalidMetadata, "signatures is not an array");
+  if (tokType(doc, envSigned) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.SignedIsNotAnObject);
+  if (tokType(doc, envSigs) != JsonType.Array) return fail(Outcome.InvalidMetadata, Detail.SignaturesIsNotAnArray);
   const t = objGet(doc, envSigned, "_type");
-  if (tokType(doc, t) != JsonType.String) return fail(Outcome.InvalidMetadata, "_type is missing");
+  if (tokType(doc, t) != JsonType.String) return fail(Outcome.InvalidMetadata, Detail.TypeIsMissing);
   const tp = tokStart(doc, t);
   const tn = tokLen(doc, t);
-  if (!eqIgnoreCase(tp, tn, type)) return fail(Outcome.RoleTypeMismatch, "_type is not the role expected");
+  if (!eqIgnoreCase(tp, tn, type)) return fail(Outcome.RoleTypeMismatch, Detail.TypeIsNotTheRoleExpected);
   const first = load<u8>(tp);
   envDialect = first >= 0x41 && first <= 0x5a ? Dialect.Aktualizr : Dialect.Tuf;
   const sv = objGet(doc, envSigned, "spec_version");
   if (sv >= 0 || envDialect == Dialect.Tuf) {
     // TUF 1.0: spec_version "1.x"; aktualizr may leave it out
-    if (tokType(doc, sv) != JsonType.String || tokLen(doc, sv) < 2) return fail(Outcome.InvalidMetadata, "spec_version is not 1.x");
+    if (tokType(doc, sv) != JsonType.String || tokLen(doc, sv) < 2) return fail(Outcome.InvalidMetadata, Detail.SpecVersionIsNot1X);
     const sp = tokStart(doc, sv);
-    if (load<u8>(sp) != 0x31 || load<u8>(sp + 1) != 0x2e) return fail(Outcome.InvalidMetadata, "spec_version is not 1.x");
+    if (load<u8>(sp) != 0x31 || load<u8>(sp + 1) != 0x2e) return fail(Outcome.InvalidMetadata, Detail.SpecVersionIsNot1X);
   }
   envVersion = getUint(doc, envSigned, "version");
-  if (envVersion < 1) return fail(Outcome.InvalidMetadata, "version is not a positive integer");
+  if (envVersion < 1) return fail(Outcome.InvalidMetadata, Detail.VersionIsNotAPositiveInteger);
   const ex = objGet(doc, envSigned, "expires");
-  if (tokType(doc, ex) != JsonType.String) return fail(Outcome.InvalidMetadata, "expires is missing");
+  if (tokType(doc, ex) != JsonType.String) return fail(Outcome.InvalidMetadata, Detail.ExpiresIsMissing);
   envExpires = parseIsoTime(tokStart(doc, ex), tokLen(doc, ex));
-  if (envExpires == i64.MIN_VALUE) return fail(Outcome.InvalidMetadata, "expires is not YYYY-MM-DDTHH:MM:SSZ");
+  if (envExpires == i64.MIN_VALUE) return fail(Outcome.InvalidMetadata, Detail.ExpiresIsNotYYYYMMDDTHHMMSSZ);
   return Outcome.Ok;
 }
 
 /** Freeze-attack check: `expires` must be after the reference time. */
 export function checkNotExpired(expires: i64, now: i64): i32 {
-  if (expires <= now) return failNumbers(Outcome.ExpiredMetadata, "expired", expires, now);
+  if (expires <= now) return failNumbers(Outcome.ExpiredMetadata, Detail.Expired, expires, now);
   return Outcome.Ok;
 }

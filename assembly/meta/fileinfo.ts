@@ -8,6 +8,7 @@ import { hexDecode } from "../util/encoding";
 import { sha256 } from "../crypto/sha256";
 import { sha512 } from "../crypto/sha512";
 import { fail, failNumbers } from "./result";
+import { Detail } from "./detail";
 
 export const FI_LENGTH: usize = 0; // i64, -1 when not listed
 export const FI_FLAGS: usize = 8; // 1: sha256, 2: sha512
@@ -26,24 +27,24 @@ const digest = memory.data(64);
 export function readFileInfo(doc: usize, obj: i32, fi: usize, needLength: bool, needHashes: bool): i32 {
   store<i64>(fi, -1, FI_LENGTH);
   store<u32>(fi, 0, FI_FLAGS);
-  if (tokType(doc, obj) != JsonType.Object) return fail(Outcome.InvalidMetadata, "file info is not an object");
+  if (tokType(doc, obj) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.FileInfoIsNotAnObject);
   const len = objGet(doc, obj, "length");
   if (len >= 0 || needLength) {
-    if (tokType(doc, len) != JsonType.Number || tokInt(doc, len) < 0) return fail(Outcome.InvalidMetadata, "length is not a non-negative integer");
+    if (tokType(doc, len) != JsonType.Number || tokInt(doc, len) < 0) return fail(Outcome.InvalidMetadata, Detail.LengthIsNotANonNegativeInteger);
     store<i64>(fi, tokInt(doc, len), FI_LENGTH);
   }
   const hashes = objGet(doc, obj, "hashes");
   if (hashes < 0 && !needHashes) return Outcome.Ok;
-  if (tokType(doc, hashes) != JsonType.Object || tokSize(doc, hashes) == 0) return fail(Outcome.InvalidMetadata, "hashes is not a non-empty object");
+  if (tokType(doc, hashes) != JsonType.Object || tokSize(doc, hashes) == 0) return fail(Outcome.InvalidMetadata, Detail.HashesIsNotANonEmptyObject);
   let flags: u32 = 0;
   const h256 = objGet(doc, hashes, "sha256");
   if (h256 >= 0) {
-    if (tokType(doc, h256) != JsonType.String || !hexDecode(tokStart(doc, h256), tokLen(doc, h256), fi + FI_SHA256, 32)) return fail(Outcome.InvalidMetadata, "sha256 is not 64 hex digits");
+    if (tokType(doc, h256) != JsonType.String || !hexDecode(tokStart(doc, h256), tokLen(doc, h256), fi + FI_SHA256, 32)) return fail(Outcome.InvalidMetadata, Detail.Sha256IsNot64HexDigits);
     flags |= HAS_SHA256;
   }
   const h512 = objGet(doc, hashes, "sha512");
   if (h512 >= 0) {
-    if (tokType(doc, h512) != JsonType.String || !hexDecode(tokStart(doc, h512), tokLen(doc, h512), fi + FI_SHA512, 64)) return fail(Outcome.InvalidMetadata, "sha512 is not 128 hex digits");
+    if (tokType(doc, h512) != JsonType.String || !hexDecode(tokStart(doc, h512), tokLen(doc, h512), fi + FI_SHA512, 64)) return fail(Outcome.InvalidMetadata, Detail.Sha512IsNot128HexDigits);
     flags |= HAS_SHA512;
   }
   store<u32>(fi, flags, FI_FLAGS);
@@ -53,15 +54,15 @@ export function readFileInfo(doc: usize, obj: i32, fi: usize, needLength: bool, 
 /** Length and every hash the record lists must match the bytes; else LengthOrHashMismatch. */
 export function matchFileInfo(fi: usize, ptr: usize, len: u32): i32 {
   const want = load<i64>(fi, FI_LENGTH);
-  if (want >= 0 && want != <i64>len) return failNumbers(Outcome.LengthOrHashMismatch, "length differs from the listed one", want, <i64>len);
+  if (want >= 0 && want != <i64>len) return failNumbers(Outcome.LengthOrHashMismatch, Detail.LengthDiffersFromTheListedOne, want, <i64>len);
   const flags = load<u32>(fi, FI_FLAGS);
   if ((flags & HAS_SHA256) != 0) {
     sha256(ptr, len, digest);
-    if (memory.compare(digest, fi + FI_SHA256, 32) != 0) return fail(Outcome.LengthOrHashMismatch, "sha256 differs from the listed one");
+    if (memory.compare(digest, fi + FI_SHA256, 32) != 0) return fail(Outcome.LengthOrHashMismatch, Detail.Sha256DiffersFromTheListedOne);
   }
   if ((flags & HAS_SHA512) != 0) {
     sha512(ptr, len, digest);
-    if (memory.compare(digest, fi + FI_SHA512, 64) != 0) return fail(Outcome.LengthOrHashMismatch, "sha512 differs from the listed one");
+    if (memory.compare(digest, fi + FI_SHA512, 64) != 0) return fail(Outcome.LengthOrHashMismatch, Detail.Sha512DiffersFromTheListedOne);
   }
   return Outcome.Ok;
 }

@@ -12,6 +12,7 @@ import { JsonType, tokType, tokStart, tokLen, tokNext, tokInt, objGet, objGetStr
 import { canonicalToEd25519, canonicalToSha256 } from "../json/canonical";
 import { hexDecode, base64Decode } from "../util/encoding";
 import { fail, failNumbers } from "./result";
+import { Detail } from "./detail";
 
 export const MAX_ROLE_KEYS: u32 = 16;
 const KEY_ENTRY: usize = 64; // key id (32) + public key (32)
@@ -61,20 +62,20 @@ export function keysetSameKeys(a: usize, b: usize): bool {
  * Returns Outcome.Ok or InvalidMetadata.
  */
 export function checkKeyIds(doc: usize, keys: i32, dialect: i32): i32 {
-  if (tokType(doc, keys) != JsonType.Object) return fail(Outcome.InvalidMetadata, "keys is not an object");
+  if (tokType(doc, keys) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.KeysIsNotAnObject);
   const end = tokNext(doc, keys);
   let k = keys + 1;
   while (k < end) {
     const key = k + 1;
-    if (tokType(doc, key) != JsonType.Object) return fail(Outcome.InvalidMetadata, "key is not an object");
-    if (tokType(doc, objGet(doc, key, "keytype")) != JsonType.String) return fail(Outcome.InvalidMetadata, "key without keytype");
-    if (tokType(doc, objGet(doc, key, "keyval")) != JsonType.Object) return fail(Outcome.InvalidMetadata, "key without keyval");
+    if (tokType(doc, key) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.KeyIsNotAnObject);
+    if (tokType(doc, objGet(doc, key, "keytype")) != JsonType.String) return fail(Outcome.InvalidMetadata, Detail.KeyWithoutKeytype);
+    if (tokType(doc, objGet(doc, key, "keyval")) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.KeyWithoutKeyval);
     if (dialect == Dialect.Tuf) {
-      if (!hexDecode(tokStart(doc, k), tokLen(doc, k), scratch, 32)) return fail(Outcome.InvalidMetadata, "key id is not 64 hex digits");
+      if (!hexDecode(tokStart(doc, k), tokLen(doc, k), scratch, 32)) return fail(Outcome.InvalidMetadata, Detail.KeyIdIsNot64HexDigits);
       sha256Init(shaCtx);
       canonicalToSha256(doc, key, shaCtx);
       sha256Final(shaCtx, scratch + 32);
-      if (memory.compare(scratch, scratch + 32, 32) != 0) return fail(Outcome.InvalidMetadata, "key id is not the SHA-256 of the key");
+      if (memory.compare(scratch, scratch + 32, 32) != 0) return fail(Outcome.InvalidMetadata, Detail.KeyIdIsNotTheSHA256OfTheKey);
     }
     k = tokNext(doc, key);
   }
@@ -113,19 +114,19 @@ export function eqIgnoreCase(p: usize, n: u32, lit: string): bool {
  */
 export function buildKeyset(doc: usize, keys: i32, role: i32, dialect: i32, set: usize): i32 {
   keysetClear(set);
-  if (tokType(doc, role) != JsonType.Object) return fail(Outcome.InvalidMetadata, "role is not an object");
+  if (tokType(doc, role) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.RoleIsNotAnObject);
   const th = objGet(doc, role, "threshold");
-  if (tokType(doc, th) != JsonType.Number) return fail(Outcome.InvalidMetadata, "threshold is not an integer");
+  if (tokType(doc, th) != JsonType.Number) return fail(Outcome.InvalidMetadata, Detail.ThresholdIsNotAnInteger);
   const thv = tokInt(doc, th);
-  if (thv < 1) return fail(Outcome.InvalidMetadata, "threshold below 1");
-  if (thv > 0xffff) return fail(Outcome.InvalidMetadata, "threshold too large");
+  if (thv < 1) return fail(Outcome.InvalidMetadata, Detail.ThresholdBelow1);
+  if (thv > 0xffff) return fail(Outcome.InvalidMetadata, Detail.ThresholdTooLarge);
   store<u32>(set, <u32>thv, KEYSET_THRESHOLD);
   const ids = objGet(doc, role, "keyids");
-  if (tokType(doc, ids) != JsonType.Array) return fail(Outcome.InvalidMetadata, "keyids is not an array");
+  if (tokType(doc, ids) != JsonType.Array) return fail(Outcome.InvalidMetadata, Detail.KeyidsIsNotAnArray);
   const end = tokNext(doc, ids);
   let k = ids + 1;
   while (k < end) {
-    if (tokType(doc, k) != JsonType.String) return fail(Outcome.InvalidMetadata, "key id is not a string");
+    if (tokType(doc, k) != JsonType.String) return fail(Outcome.InvalidMetadata, Detail.KeyIdIsNotAString);
     const key = objGetStr(doc, keys, tokStart(doc, k), tokLen(doc, k));
     if (key >= 0 && hexDecode(tokStart(doc, k), tokLen(doc, k), scratch, 32) && ed25519Public(doc, key, dialect, scratch + 32)) {
       const n = load<u32>(set, KEYSET_COUNT);
@@ -135,7 +136,7 @@ export function buildKeyset(doc: usize, keys: i32, role: i32, dialect: i32, set:
         if (memory.compare(e, scratch, 32) == 0 || memory.compare(e + 32, scratch + 32, 32) == 0) dup = true;
       }
       if (!dup) {
-        if (n >= MAX_ROLE_KEYS) return fail(Outcome.InvalidMetadata, "more keys for one role than the module holds");
+        if (n >= MAX_ROLE_KEYS) return fail(Outcome.InvalidMetadata, Detail.MoreKeysForOneRoleThanTheModuleHolds);
         memory.copy(set + KEYSET_KEYS + <usize>n * KEY_ENTRY, scratch, <usize>KEY_ENTRY);
         store<u32>(set, n + 1, KEYSET_COUNT);
       }
@@ -154,7 +155,7 @@ export function buildKeyset(doc: usize, keys: i32, role: i32, dialect: i32, set:
  */
 export function countSignatures(doc: usize, sigs: i32, signed: i32, set: usize): i32 {
   if (tokType(doc, sigs) != JsonType.Array) {
-    fail(Outcome.InvalidMetadata, "signatures is not an array");
+    fail(Outcome.InvalidMetadata, Detail.SignaturesIsNotAnArray);
     return -1;
   }
   const n = load<u32>(set, KEYSET_COUNT);
@@ -164,7 +165,7 @@ export function countSignatures(doc: usize, sigs: i32, signed: i32, set: usize):
   let s = sigs + 1;
   while (s < end) {
     if (tokType(doc, s) != JsonType.Object) {
-      fail(Outcome.InvalidMetadata, "signature is not an object");
+      fail(Outcome.InvalidMetadata, Detail.SignatureIsNotAnObject);
       return -1;
     }
     const kid = objGet(doc, s, "keyid");
@@ -200,7 +201,7 @@ function decodeSignature(doc: usize, entry: i32, sig: i32, out: usize): bool {
 }
 
 /** Outcome.Ok when `set`'s threshold of keys signed, else UnmetThreshold (or InvalidMetadata). */
-export function checkThreshold(doc: usize, sigs: i32, signed: i32, set: usize, what: string): i32 {
+export function checkThreshold(doc: usize, sigs: i32, signed: i32, set: usize, what: i32): i32 {
   const count = countSignatures(doc, sigs, signed, set);
   if (count < 0) return Outcome.InvalidMetadata;
   const th = load<u32>(set, KEYSET_THRESHOLD);

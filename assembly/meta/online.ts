@@ -15,6 +15,7 @@ import {
   RS_P, P_TS_VERSION, P_TS_SNAP_VERSION, P_SNAP_VERSION, P_ENTRY_COUNT, P_ENTRIES, ENTRY_SIZE, P_DONE_VERSION, P_DONE_DIGEST,
   C_LISTED_VERSION, C_LISTED_LENGTH, C_SNAP_DOC, C_SNAP_META, C_SNAP_DIGEST, C_SNAP_VERSION, pGet, pSet, cAddr,
 } from "./repo";
+import { Detail } from "./detail";
 
 const nameBuf = memory.data(<i32>MAX_ID_BYTES);
 const nameHash = memory.data(32);
@@ -28,22 +29,22 @@ export function checkTimestamp(rs: usize, repo: i32, ptr: usize, len: u32, now: 
   if (rc != Outcome.Ok) return rc;
   const doc = envDoc;
   // step 2: signed by the root's timestamp threshold
-  const th = checkThreshold(doc, envSigs, envSigned, rootKeyset(rs, RoleSet.Timestamp), "timestamp not signed by a threshold of timestamp keys");
+  const th = checkThreshold(doc, envSigs, envSigned, rootKeyset(rs, RoleSet.Timestamp), Detail.TimestampNotSignedByAThresholdOfTimestampKeys);
   if (th != Outcome.Ok) return th;
   const meta = objGet(doc, envSigned, "meta");
   const snap = objGet(doc, meta, "snapshot.json");
-  if (tokType(doc, snap) != JsonType.Object) return fail(Outcome.InvalidMetadata, "timestamp does not list snapshot.json");
+  if (tokType(doc, snap) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.TimestampDoesNotListSnapshotJson);
   const sv = objGet(doc, snap, "version");
-  if (tokType(doc, sv) != JsonType.Number) return fail(Outcome.InvalidMetadata, "snapshot version is not an integer");
+  if (tokType(doc, sv) != JsonType.Number) return fail(Outcome.InvalidMetadata, Detail.SnapshotVersionIsNotAnInteger);
   const listed = tokInt(doc, sv);
-  if (listed < 1) return fail(Outcome.InvalidMetadata, "snapshot version is not a positive integer");
+  if (listed < 1) return fail(Outcome.InvalidMetadata, Detail.SnapshotVersionIsNotAPositiveInteger);
   const fi = readFileInfo(doc, snap, cAddr(rs, C_LISTED_LENGTH), false, false);
   if (fi != Outcome.Ok) return fi;
   // step 3: rollback of the timestamp, and of the snapshot version it lists
   const trusted = pGet(rs, P_TS_VERSION);
-  if (envVersion < trusted) return failNumbers(Outcome.RollbackAttack, "timestamp version lower than the trusted one", trusted, envVersion);
+  if (envVersion < trusted) return failNumbers(Outcome.RollbackAttack, Detail.TimestampVersionLowerThanTheTrustedOne, trusted, envVersion);
   const trustedSnap = pGet(rs, P_TS_SNAP_VERSION);
-  if (listed < trustedSnap) return failNumbers(Outcome.RollbackAttack, "timestamp lists an older snapshot", trustedSnap, listed);
+  if (listed < trustedSnap) return failNumbers(Outcome.RollbackAttack, Detail.TimestampListsAnOlderSnapshot, trustedSnap, listed);
   // trusted from here on, even if expired (kept for rollback checks)
   pSet(rs, P_TS_VERSION, envVersion);
   pSet(rs, P_TS_SNAP_VERSION, listed);
@@ -71,8 +72,8 @@ export function checkSnapshot(rs: usize, repo: i32, ptr: usize, len: u32, now: i
   setContext(repo, Role.Snapshot);
   // step 1: at most the listed length (or the cap)
   const listedLen = load<i64>(cAddr(rs, C_LISTED_LENGTH));
-  if (listedLen >= 0 && <i64>len > listedLen) return failNumbers(Outcome.LengthOrHashMismatch, "snapshot longer than the timestamp lists", listedLen, <i64>len);
-  if (len > SNAPSHOT_CAP) return failNumbers(Outcome.OversizedMetadata, "document larger than its cap", <i64>SNAPSHOT_CAP, <i64>len);
+  if (listedLen >= 0 && <i64>len > listedLen) return failNumbers(Outcome.LengthOrHashMismatch, Detail.SnapshotLongerThanTheTimestampLists, listedLen, <i64>len);
+  if (len > SNAPSHOT_CAP) return failNumbers(Outcome.OversizedMetadata, Detail.DocumentLargerThanItsCap, <i64>SNAPSHOT_CAP, <i64>len);
   // step 2: hashes and version as the timestamp lists them (mix-and-match)
   const fm = matchFileInfo(cAddr(rs, C_LISTED_LENGTH), ptr, len);
   if (fm != Outcome.Ok) return fm;
@@ -80,24 +81,24 @@ export function checkSnapshot(rs: usize, repo: i32, ptr: usize, len: u32, now: i
   if (rc != Outcome.Ok) return rc;
   const doc = envDoc;
   const listed = load<i64>(cAddr(rs, C_LISTED_VERSION));
-  if (envVersion != listed) return failNumbers(Outcome.BadVersion, "snapshot version is not the one the timestamp lists", listed, envVersion);
+  if (envVersion != listed) return failNumbers(Outcome.BadVersion, Detail.SnapshotVersionIsNotTheOneTheTimestampLists, listed, envVersion);
   // step 3: signatures
-  const th = checkThreshold(doc, envSigs, envSigned, rootKeyset(rs, RoleSet.Snapshot), "snapshot not signed by a threshold of snapshot keys");
+  const th = checkThreshold(doc, envSigs, envSigned, rootKeyset(rs, RoleSet.Snapshot), Detail.SnapshotNotSignedByAThresholdOfSnapshotKeys);
   if (th != Outcome.Ok) return th;
   // step 4: rollback of the snapshot itself
   const trusted = pGet(rs, P_SNAP_VERSION);
-  if (envVersion < trusted) return failNumbers(Outcome.RollbackAttack, "snapshot version lower than the trusted one", trusted, envVersion);
+  if (envVersion < trusted) return failNumbers(Outcome.RollbackAttack, Detail.SnapshotVersionLowerThanTheTrustedOne, trusted, envVersion);
   const meta = objGet(doc, envSigned, "meta");
-  if (tokType(doc, meta) != JsonType.Object) return fail(Outcome.InvalidMetadata, "snapshot meta is not an object");
+  if (tokType(doc, meta) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.SnapshotMetaIsNotAnObject);
   // collect (name hash, version) of every role listed
   let count: u32 = 0;
   const end = tokNext(doc, meta);
   let k = meta + 1;
   while (k < end) {
     const v = objGet(doc, k + 1, "version");
-    if (tokType(doc, v) != JsonType.Number || tokInt(doc, v) < 1) return fail(Outcome.InvalidMetadata, "snapshot entry without a positive version");
-    if (count >= MAX_DELEGATED_ROLES) return failNumbers(Outcome.OversizedMetadata, "snapshot lists more roles than the module holds", <i64>MAX_DELEGATED_ROLES, <i64>count + 1);
-    if (!hashName(tokStart(doc, k), tokLen(doc, k))) return fail(Outcome.InvalidMetadata, "role name too long");
+    if (tokType(doc, v) != JsonType.Number || tokInt(doc, v) < 1) return fail(Outcome.InvalidMetadata, Detail.SnapshotEntryWithoutAPositiveVersion);
+    if (count >= MAX_DELEGATED_ROLES) return failNumbers(Outcome.OversizedMetadata, Detail.SnapshotListsMoreRolesThanTheModuleHolds, <i64>MAX_DELEGATED_ROLES, <i64>count + 1);
+    if (!hashName(tokStart(doc, k), tokLen(doc, k))) return fail(Outcome.InvalidMetadata, Detail.RoleNameTooLong);
     const e = newEntries + <usize>count * ENTRY_SIZE;
     memory.copy(e, nameHash, 32);
     store<i64>(e, tokInt(doc, v), 32);
@@ -113,9 +114,9 @@ export function checkSnapshot(rs: usize, repo: i32, ptr: usize, len: u32, now: i
       const e = newEntries + <usize>j * ENTRY_SIZE;
       if (memory.compare(o, e, 32) != 0) continue;
       found = true;
-      if (load<i64>(e, 32) < load<i64>(o, 32)) return failNumbers(Outcome.RollbackAttack, "snapshot lists a targets role with a lower version", load<i64>(o, 32), load<i64>(e, 32));
+      if (load<i64>(e, 32) < load<i64>(o, 32)) return failNumbers(Outcome.RollbackAttack, Detail.SnapshotListsATargetsRoleWithALowerVersion, load<i64>(o, 32), load<i64>(e, 32));
     }
-    if (!found) return fail(Outcome.RollbackAttack, "snapshot drops a targets role the trusted one listed");
+    if (!found) return fail(Outcome.RollbackAttack, Detail.SnapshotDropsATargetsRoleTheTrustedOneListed);
   }
   // trusted from here on, even if expired
   pSet(rs, P_SNAP_VERSION, envVersion);

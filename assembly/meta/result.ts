@@ -29,7 +29,7 @@ export let resRole: i32 = Role.None;
 export let resExpected: i64 = 0;
 export let resGot: i64 = 0;
 export let resHasNumbers: bool = false;
-export let resDetail: string = "";
+export let resDetail: i32 = 0;
 export let resNamePtr: usize = 0; // delegated role name (JSON string content)
 export let resNameLen: u32 = 0;
 
@@ -53,7 +53,7 @@ export function setDelegatedContext(namePtr: usize, nameLen: u32): void {
 }
 
 /** Records an outcome for the current repository and role; returns it. */
-export function fail(outcome: i32, detail: string): i32 {
+export function fail(outcome: i32, detail: i32): i32 {
   resOutcome = outcome;
   resRepo = curRepo;
   resRole = curRole;
@@ -67,7 +67,7 @@ export function fail(outcome: i32, detail: string): i32 {
 }
 
 /** Records an outcome with expected/got numbers. */
-export function failNumbers(outcome: i32, detail: string, expected: i64, got: i64): i32 {
+export function failNumbers(outcome: i32, detail: i32, expected: i64, got: i64): i32 {
   fail(outcome, detail);
   resHasNumbers = true;
   resExpected = expected;
@@ -76,7 +76,7 @@ export function failNumbers(outcome: i32, detail: string, expected: i64, got: i6
 }
 
 /** Records a verified end (Ok, NoUpdate): no repository or role to blame. */
-export function succeed(outcome: i32, detail: string): i32 {
+export function succeed(outcome: i32, detail: i32): i32 {
   setContext(Repo.None, Role.None);
   fail(outcome, detail);
   return outcome;
@@ -84,5 +84,5 @@ export function succeed(outcome: i32, detail: string): i32 {
 
 export function clearResult(): void {
   setContext(Repo.None, Role.None);
-  fail(Outcome.Ok, "");
+  fail(Outcome.Ok, 0);
 }

@@ -7,6 +7,7 @@ import { KEYSET_SIZE, buildKeyset, checkKeyIds, checkThreshold, keysetSameKeys, 
 import { openDocument, checkNotExpired, envDoc, envSigned, envSigs, envDialect, envVersion, envExpires } from "./envelope";
 import { fail, failNumbers, setContext, Role } from "./result";
 import { ROOT_CAP, MAX_ROOT_ROTATIONS } from "../verify/caps";
+import { Detail } from "./detail";
 
 export const enum RoleSet {
   Root = 0,
@@ -44,7 +45,7 @@ function parseRoot(ptr: usize, len: u32): i32 {
   const doc = envDoc;
   const keys = objGet(doc, envSigned, "keys");
   const roles = objGet(doc, envSigned, "roles");
-  if (tokType(doc, roles) != JsonType.Object) return fail(Outcome.InvalidMetadata, "roles is not an object");
+  if (tokType(doc, roles) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.RolesIsNotAnObject);
   const kc = checkKeyIds(doc, keys, envDialect);
   if (kc != Outcome.Ok) return kc;
   if (!roleInto(doc, keys, roles, "root", RoleSet.Root, true)) return Outcome.InvalidMetadata;
@@ -63,7 +64,7 @@ function roleInto(doc: usize, keys: i32, roles: i32, name: string, which: i32, r
   const role = objGet(doc, roles, name);
   if (role < 0) {
     keysetClear(set);
-    if (required) fail(Outcome.InvalidMetadata, "root lacks a required role");
+    if (required) fail(Outcome.InvalidMetadata, Detail.RootLacksARequiredRole);
     return !required;
   }
   return buildKeyset(doc, keys, role, envDialect, set) == Outcome.Ok;
@@ -79,10 +80,10 @@ export function loadTrustedRoot(trusted: usize, repo: i32, ptr: usize, len: u32)
   setContext(repo, Role.Root);
   const rc = parseRoot(ptr, len);
   if (rc != Outcome.Ok) return rc;
-  const th = checkThreshold(envDoc, envSigs, envSigned, rootKeyset(candidate, RoleSet.Root), "root not signed by a threshold of its own keys");
+  const th = checkThreshold(envDoc, envSigs, envSigned, rootKeyset(candidate, RoleSet.Root), Detail.RootNotSignedByAThresholdOfItsOwnKeys);
   if (th != Outcome.Ok) return th;
   if (rootLoaded(trusted) && envVersion < rootVersion(trusted)) {
-    return failNumbers(Outcome.RollbackAttack, "root older than the trusted one", rootVersion(trusted), envVersion);
+    return failNumbers(Outcome.RollbackAttack, Detail.RootOlderThanTheTrustedOne, rootVersion(trusted), envVersion);
   }
   memory.copy(trusted, candidate, ROOT_SIZE);
   return Outcome.Ok;
@@ -98,19 +99,19 @@ export let rotatedOnlineKeys: bool = false;
 export function rotateRoot(trusted: usize, repo: i32, ptr: usize, len: u32, done: u32): i32 {
   setContext(repo, Role.Root);
   // capped count of rotations per cycle
-  if (done >= MAX_ROOT_ROTATIONS) return failNumbers(Outcome.OversizedMetadata, "too many root rotations in one cycle", <i64>MAX_ROOT_ROTATIONS, <i64>done + 1);
+  if (done >= MAX_ROOT_ROTATIONS) return failNumbers(Outcome.OversizedMetadata, Detail.TooManyRootRotationsInOneCycle, <i64>MAX_ROOT_ROTATIONS, <i64>done + 1);
   const rc = parseRoot(ptr, len);
   if (rc != Outcome.Ok) return rc;
   // 5.4.4.3 step 2.3: signed by a threshold of the trusted root (N) ...
-  const old = checkThreshold(envDoc, envSigs, envSigned, rootKeyset(trusted, RoleSet.Root), "new root not signed by a threshold of the trusted root's keys");
+  const old = checkThreshold(envDoc, envSigs, envSigned, rootKeyset(trusted, RoleSet.Root), Detail.NewRootNotSignedByAThresholdOfTheTrustedRootSKeys);
   if (old != Outcome.Ok) return old;
   // ... and by a threshold of its own keys (N+1)
-  const own = checkThreshold(envDoc, envSigs, envSigned, rootKeyset(candidate, RoleSet.Root), "new root not signed by a threshold of its own keys");
+  const own = checkThreshold(envDoc, envSigs, envSigned, rootKeyset(candidate, RoleSet.Root), Detail.NewRootNotSignedByAThresholdOfItsOwnKeys);
   if (own != Outcome.Ok) return own;
   // 5.4.4.3 step 2.4: version N+1 exactly (lower than N: rollback)
   const n = rootVersion(trusted);
-  if (envVersion < n) return failNumbers(Outcome.RollbackAttack, "root version lower than the trusted one", n + 1, envVersion);
-  if (envVersion != n + 1) return failNumbers(Outcome.BadVersion, "root version is not N+1", n + 1, envVersion);
+  if (envVersion < n) return failNumbers(Outcome.RollbackAttack, Detail.RootVersionLowerThanTheTrustedOne, n + 1, envVersion);
+  if (envVersion != n + 1) return failNumbers(Outcome.BadVersion, Detail.RootVersionIsNotN1, n + 1, envVersion);
   rotatedOnlineKeys =
     !keysetSameKeys(rootKeyset(trusted, RoleSet.Timestamp), rootKeyset(candidate, RoleSet.Timestamp)) ||
     !keysetSameKeys(rootKeyset(trusted, RoleSet.Snapshot), rootKeyset(candidate, RoleSet.Snapshot));

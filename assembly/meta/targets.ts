@@ -8,6 +8,7 @@ import { rootKeyset, RoleSet } from "./root";
 import { fail, failNumbers, setContext, Role, Repo } from "./result";
 import { TARGETS_CAP } from "../verify/caps";
 import { P_TARGETS_VERSION, C_TARGETS_DOC, C_TARGETS_SIGNED, pGet, pSet, cAddr } from "./repo";
+import { Detail } from "./detail";
 
 /**
  * 5.4.4.6: checks top-level targets. `snapshotVersion` is the version the snapshot lists
@@ -20,24 +21,24 @@ export function checkTopTargets(rs: usize, repo: i32, ptr: usize, len: u32, now:
   if (rc != Outcome.Ok) return rc;
   const doc = envDoc;
   // step 2: the version the snapshot lists (mix-and-match)
-  if (snapshotVersion >= 0 && envVersion != snapshotVersion) return failNumbers(Outcome.BadVersion, "targets version is not the one the snapshot lists", snapshotVersion, envVersion);
+  if (snapshotVersion >= 0 && envVersion != snapshotVersion) return failNumbers(Outcome.BadVersion, Detail.TargetsVersionIsNotTheOneTheSnapshotLists, snapshotVersion, envVersion);
   // step 3: signed by the root's targets threshold
-  const th = checkThreshold(doc, envSigs, envSigned, rootKeyset(rs, RoleSet.Targets), "targets not signed by a threshold of targets keys");
+  const th = checkThreshold(doc, envSigs, envSigned, rootKeyset(rs, RoleSet.Targets), Detail.TargetsNotSignedByAThresholdOfTargetsKeys);
   if (th != Outcome.Ok) return th;
   // step 4: rollback
   const trusted = pGet(rs, P_TARGETS_VERSION);
-  if (envVersion < trusted) return failNumbers(Outcome.RollbackAttack, "targets version lower than the trusted one", trusted, envVersion);
+  if (envVersion < trusted) return failNumbers(Outcome.RollbackAttack, Detail.TargetsVersionLowerThanTheTrustedOne, trusted, envVersion);
   // step 5: freeze
   const ex = checkNotExpired(envExpires, now);
   if (ex != Outcome.Ok) return ex;
-  if (tokType(doc, objGet(doc, envSigned, "targets")) != JsonType.Object) return fail(Outcome.InvalidMetadata, "targets is not an object");
+  if (tokType(doc, objGet(doc, envSigned, "targets")) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.TargetsIsNotAnObject);
   // step 6: Director targets carry no delegations
   if (repo == Repo.Director) {
     const d = objGet(doc, envSigned, "delegations");
     if (d >= 0) {
       const roles = objGet(doc, d, "roles");
       if (tokType(doc, d) != JsonType.Object || tokType(doc, roles) != JsonType.Array || tokSize(doc, roles) != 0 || tokSize(doc, objGet(doc, d, "keys")) != 0) {
-        return fail(Outcome.DelegationError, "Director targets carry delegations");
+        return fail(Outcome.DelegationError, Detail.DirectorTargetsCarryDelegations);
       }
     }
   }

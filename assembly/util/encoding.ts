@@ -1,6 +1,6 @@
 // Hex and base64 decoding and the TUF date format, over raw bytes (no allocation).
 
-@inline function hexNibble(c: u32): i32 {
+function hexNibble(c: u32): i32 {
   if (c >= 0x30 && c <= 0x39) return <i32>(c - 0x30);
   if (c >= 0x61 && c <= 0x66) return <i32>(c - 0x61 + 10);
   if (c >= 0x41 && c <= 0x46) return <i32>(c - 0x41 + 10);
@@ -19,7 +19,7 @@ export function hexDecode(src: usize, srcLen: u32, out: usize, outLen: u32): boo
   return true;
 }
 
-@inline function b64Value(c: u32): i32 {
+function b64Value(c: u32): i32 {
   if (c >= 0x41 && c <= 0x5a) return <i32>(c - 0x41);
   if (c >= 0x61 && c <= 0x7a) return <i32>(c - 0x61 + 26);
   if (c >= 0x30 && c <= 0x39) return <i32>(c - 0x30 + 52);
@@ -54,39 +54,50 @@ export function base64Decode(src: usize, srcLen: u32, out: usize, outLen: u32): 
   return true;
 }
 
-function digits(p: usize, n: u32): i32 {
-  let v: i32 = 0;
-  for (let k: u32 = 0; k < n; k++) {
-    const c = <i32>load<u8>(p + <usize>k) - 0x30;
-    if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
-  }
-  return v;
-}
+// Layout of "YYYY-MM-DDTHH:MM:SSZ": separator positions and characters.
+const SEPARATORS = memory.data<u8>([4, 0x2d, 7, 0x2d, 10, 0x54, 13, 0x3a, 16, 0x3a, 19, 0x5a]);
 
 /** Unix seconds of "YYYY-MM-DDTHH:MM:SSZ", or i64.MIN_VALUE when malformed. */
 export function parseIsoTime(p: usize, n: u32): i64 {
   const bad = i64.MIN_VALUE;
   if (n != 20) return bad;
-  if (load<u8>(p + 4) != 0x2d || load<u8>(p + 7) != 0x2d || load<u8>(p + 10) != 0x54) return bad;
-  if (load<u8>(p + 13) != 0x3a || load<u8>(p + 16) != 0x3a || load<u8>(p + 19) != 0x5a) return bad;
-  const y = digits(p, 4);
-  const mo = digits(p + 5, 2);
-  const d = digits(p + 8, 2);
-  const h = digits(p + 11, 2);
-  const mi = digits(p + 14, 2);
-  const s = digits(p + 17, 2);
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 59) return bad;
+  // the six numbers: digits everywhere except the separators
+  let field: i32 = 0;
+  let v: i32 = 0;
+  let sep: u32 = 0;
+  const parts = scratch;
+  for (let k: u32 = 0; k < 20; k++) {
+    const c = <i32>load<u8>(p + k);
+    if (sep < 6 && k == <u32>load<u8>(SEPARATORS + sep * 2)) {
+      if (c != <i32>load<u8>(SEPARATORS + sep * 2 + 1)) return bad;
+      store<i32>(parts + <usize>field * 4, v);
+      field++;
+      v = 0;
+      sep++;
+      continue;
+    }
+    if (c < 0x30 || c > 0x39) return bad;
+    v = v * 10 + c - 0x30;
+  }
+  const y = load<i32>(parts);
+  const mo = load<i32>(parts, 4);
+  const d = load<i32>(parts, 8);
+  const h = load<i32>(parts, 12);
+  const mi = load<i32>(parts, 16);
+  const s = load<i32>(parts, 20);
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return bad;
   const leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   const dim = mo == 2 ? (leap ? 29 : 28) : mo == 4 || mo == 6 || mo == 9 || mo == 11 ? 30 : 31;
   if (d > dim) return bad;
-  // days from civil (proleptic Gregorian)
-  const yy: i64 = <i64>(mo <= 2 ? y - 1 : y);
-  const era: i64 = (yy >= 0 ? yy : yy - 399) / 400;
+  // days from civil (proleptic Gregorian; years 0000-9999 only, so no negative eras)
+  const yy: i64 = <i64>(mo <= 2 ? y - 1 : y) + 400;
+  const era: i64 = yy / 400;
   const yoe: i64 = yy - era * 400;
   const mp: i64 = <i64>((mo + 9) % 12);
   const doy: i64 = (153 * mp + 2) / 5 + <i64>d - 1;
   const doe: i64 = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const days: i64 = era * 146097 + doe - 719468;
+  const days: i64 = (era - 1) * 146097 + doe - 719468;
   return days * 86400 + <i64>h * 3600 + <i64>mi * 60 + <i64>s;
 }
+
+const scratch = memory.data(24);

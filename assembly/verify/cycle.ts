@@ -5,6 +5,7 @@ import { loadTrustedRoot, rotateRoot, checkRootFresh, rotatedOnlineKeys, rootLoa
 import { directorState, beginRepoCycle, stage, setStage, Stage, forgetOnlineRoles, cAddr, C_ROTATIONS } from "../meta/repo";
 import { Repo, MISUSE, clearResult, fail, setContext, Role } from "../meta/result";
 import { clearVehicleTargets } from "./vehicle";
+import { Detail } from "../meta/detail";
 
 /** The Image repository's state; set by the full module only (partial has none). */
 export let imageState: usize = 0;
@@ -51,7 +52,7 @@ export function track(rs: usize, rc: i32): i32 {
 export function expectStage(rs: usize, s: i32): i32 {
   const now = stage(rs);
   if (now == s) return Outcome.Ok;
-  if (now == Stage.Failed) return fail(Outcome.InvalidMetadata, "an earlier step of this cycle failed");
+  if (now == Stage.Failed) return fail(Outcome.InvalidMetadata, Detail.AnEarlierStepOfThisCycleFailed);
   return MISUSE;
 }
 

@@ -14,6 +14,7 @@ import { cycleNow, repoState, expectStage, track, imageState } from "./cycle";
 import { readDirectorTargets, releaseCounterOf, vtRow, vtCount, vtThis, VT_DOC, VT_NAME, VT_HW, VT_FI, VT_RC } from "./vehicle";
 import { isConfigured } from "./config";
 import { tokInt, objGetStr } from "../json/reader";
+import { Detail } from "../meta/detail";
 
 const imageFi = memory.data(<i32>FI_SIZE, 8);
 
@@ -30,7 +31,7 @@ export function stepTimestamp(repo: i32, ptr: usize, len: u32): i32 {
   // 5.4.4.2 step 4: the Director's snapshot is the one verified last time: nothing new
   if (repo == Repo.Director && snapshotUnchanged(rs)) {
     setStage(rs, Stage.Finished);
-    return succeed(Outcome.NoUpdate, "Director snapshot unchanged");
+    return succeed(Outcome.NoUpdate, Detail.DirectorSnapshotUnchanged);
   }
   setStage(rs, Stage.Snapshot);
   return Outcome.Ok;
@@ -61,7 +62,7 @@ export function stepTargets(repo: i32, ptr: usize, len: u32): i32 {
   if (!docsAlive(rs)) return MISUSE;
   const listed = snapshotEntry(rs, TARGETS_NAME, 7);
   const lv = objGet(snapshotDoc(rs), listed, "version");
-  if (tokType(snapshotDoc(rs), lv) != JsonType.Number) return track(rs, fail(Outcome.BadVersion, "snapshot does not list targets.json"));
+  if (tokType(snapshotDoc(rs), lv) != JsonType.Number) return track(rs, fail(Outcome.BadVersion, Detail.SnapshotDoesNotListTargetsJson));
   const rc = checkTopTargets(rs, repo, ptr, len, cycleNow, tokInt(snapshotDoc(rs), lv));
   if (rc != Outcome.Ok) return track(rs, rc);
   if (repo == Repo.Director) {
@@ -91,7 +92,7 @@ export function stepCrossCheck(): i32 {
   const d = directorState;
   const im = imageState;
   if (im == 0) return MISUSE;
-  if (stage(d) == Stage.Failed || stage(im) == Stage.Failed) return fail(Outcome.InvalidMetadata, "an earlier step of this cycle failed");
+  if (stage(d) == Stage.Failed || stage(im) == Stage.Failed) return fail(Outcome.InvalidMetadata, Detail.AnEarlierStepOfThisCycleFailed);
   if (stage(d) != Stage.TargetsDone || stage(im) != Stage.TargetsDone || !docsAlive(d) || !docsAlive(im)) return MISUSE;
   setDelegationTime(cycleNow);
   const idoc = <usize>load<u32>(cAddr(im, C_TARGETS_DOC));
@@ -107,8 +108,8 @@ export function stepCrossCheck(): i32 {
   commitCompletedSnapshot(im);
   setStage(d, Stage.Finished);
   setStage(im, Stage.Finished);
-  if (vtThis < 0) return succeed(Outcome.NoUpdate, "no target for this ECU");
-  return succeed(Outcome.Ok, "target for this ECU verified");
+  if (vtThis < 0) return succeed(Outcome.NoUpdate, Detail.NoTargetForThisECU);
+  return succeed(Outcome.Ok, Detail.TargetForThisECUVerified);
 }
 
 function matchRow(im: usize, idoc: usize, isigned: i32, i: u32): i32 {
@@ -129,7 +130,7 @@ function matchRow(im: usize, idoc: usize, isigned: i32, i: u32): i32 {
   // 5.4.4.2 step 10.2.1: same length, every common hash equal, at least one in common
   const dl = load<i64>(dfi, FI_LENGTH);
   const il = load<i64>(imageFi, FI_LENGTH);
-  if (dl != il) return failNumbers(Outcome.TargetMismatch, "length differs between the repositories", il, dl);
+  if (dl != il) return failNumbers(Outcome.TargetMismatch, Detail.LengthDiffersBetweenTheRepositories, il, dl);
   const hc = compareHashes(ddoc, nameTok + 1, fdoc, ft);
   if (hc != Outcome.Ok) return hc;
   // keep every hash either repository lists for the image check
@@ -138,18 +139,18 @@ function matchRow(im: usize, idoc: usize, isigned: i32, i: u32): i32 {
   if ((df & HAS_SHA256) == 0 && (imf & HAS_SHA256) != 0) memory.copy(dfi + FI_SHA256, imageFi + FI_SHA256, 32);
   if ((df & HAS_SHA512) == 0 && (imf & HAS_SHA512) != 0) memory.copy(dfi + FI_SHA512, imageFi + FI_SHA512, 64);
   store<u32>(dfi, df | imf, FI_FLAGS);
-  if ((df | imf) == 0) return fail(Outcome.TargetMismatch, "neither repository lists sha256 or sha512");
+  if ((df | imf) == 0) return fail(Outcome.TargetMismatch, Detail.NeitherRepositoryListsSha256OrSha512);
   // 5.4.4.2 step 10.2.2: the MUST-match custom fields
   const icustom = objGet(fdoc, ft, "custom");
   const ihw = objGet(fdoc, icustom, "hardwareIds");
-  if (tokType(fdoc, ihw) != JsonType.Array) return fail(Outcome.TargetMismatch, "Image target without hardwareIds");
-  if (!hasString(fdoc, ihw, ddoc, hw)) return fail(Outcome.HardwareIdMismatch, "Image target is not for the ECU's hardware ID");
+  if (tokType(fdoc, ihw) != JsonType.Array) return fail(Outcome.TargetMismatch, Detail.ImageTargetWithoutHardwareIds);
+  if (!hasString(fdoc, ihw, ddoc, hw)) return fail(Outcome.HardwareIdMismatch, Detail.ImageTargetIsNotForTheECUSHardwareID);
   const dhw = objGet(ddoc, objGet(ddoc, nameTok + 1, "custom"), "hardwareIds");
-  if (dhw >= 0 && !sameStrings(ddoc, dhw, fdoc, ihw)) return fail(Outcome.TargetMismatch, "hardwareIds differ between the repositories");
+  if (dhw >= 0 && !sameStrings(ddoc, dhw, fdoc, ihw)) return fail(Outcome.TargetMismatch, Detail.HardwareIdsDifferBetweenTheRepositories);
   const irc = releaseCounterOf(fdoc, ft);
-  if (irc < 0) return fail(Outcome.InvalidMetadata, "releaseCounter is not a non-negative integer");
+  if (irc < 0) return fail(Outcome.InvalidMetadata, Detail.ReleaseCounterIsNotANonNegativeInteger);
   const drc = load<i64>(row, VT_RC);
-  if (irc != drc) return failNumbers(Outcome.TargetMismatch, "releaseCounter differs between the repositories", irc, drc);
+  if (irc != drc) return failNumbers(Outcome.TargetMismatch, Detail.ReleaseCounterDiffersBetweenTheRepositories, irc, drc);
   return Outcome.Ok;
 }
 
@@ -166,12 +167,12 @@ function compareHashes(ddoc: usize, dt: i32, idoc: usize, it: i32): i32 {
       common++;
       const v = k + 1;
       if (tokType(ddoc, v) != JsonType.String || tokType(idoc, other) != JsonType.String || !hexEqual(tokStart(ddoc, v), tokLen(ddoc, v), tokStart(idoc, other), tokLen(idoc, other))) {
-        return fail(Outcome.TargetMismatch, "hashes differ between the repositories");
+        return fail(Outcome.TargetMismatch, Detail.HashesDifferBetweenTheRepositories);
       }
     }
     k = tokNext(ddoc, k + 1);
   }
-  if (common == 0) return fail(Outcome.TargetMismatch, "no hash algorithm in common");
+  if (common == 0) return fail(Outcome.TargetMismatch, Detail.NoHashAlgorithmInCommon);
   return Outcome.Ok;
 }
 

@@ -7,6 +7,7 @@ import { sha512Init, sha512Update, sha512Final, SHA512_CTX_SIZE } from "../crypt
 import { FI_LENGTH, FI_FLAGS, FI_SHA256, FI_SHA512, HAS_SHA256, HAS_SHA512 } from "../meta/fileinfo";
 import { Repo, Role, clearResult, fail, failNumbers, setContext, MISUSE } from "../meta/result";
 import { vtRow, vtCount, VT_FI } from "./vehicle";
+import { Detail } from "../meta/detail";
 
 const ctx256 = memory.data(<i32>SHA256_CTX_SIZE, 8);
 const ctx512 = memory.data(<i32>SHA512_CTX_SIZE, 8);
@@ -44,12 +45,12 @@ export function imageFinish(): i32 {
   active = false;
   setContext(Repo.None, Role.Image);
   const want = load<i64>(fi, FI_LENGTH);
-  if (got != want) return failNumbers(Outcome.LengthOrHashMismatch, got > want ? "image longer than its verified length" : "image shorter than its verified length", want, got);
+  if (got != want) return failNumbers(Outcome.LengthOrHashMismatch, got > want ? Detail.ImageLongerThanItsVerifiedLength : Detail.ImageShorterThanItsVerifiedLength, want, got);
   const flags = load<u32>(fi, FI_FLAGS);
-  if ((flags & (HAS_SHA256 | HAS_SHA512)) == 0) return fail(Outcome.LengthOrHashMismatch, "no sha256 or sha512 to check the image against");
+  if ((flags & (HAS_SHA256 | HAS_SHA512)) == 0) return fail(Outcome.LengthOrHashMismatch, Detail.NoSha256OrSha512ToCheckTheImageAgainst);
   sha256Final(ctx256, digest);
-  if ((flags & HAS_SHA256) != 0 && memory.compare(digest, fi + FI_SHA256, 32) != 0) return fail(Outcome.LengthOrHashMismatch, "image sha256 differs");
+  if ((flags & HAS_SHA256) != 0 && memory.compare(digest, fi + FI_SHA256, 32) != 0) return fail(Outcome.LengthOrHashMismatch, Detail.ImageSha256Differs);
   sha512Final(ctx512, digest);
-  if ((flags & HAS_SHA512) != 0 && memory.compare(digest, fi + FI_SHA512, 64) != 0) return fail(Outcome.LengthOrHashMismatch, "image sha512 differs");
+  if ((flags & HAS_SHA512) != 0 && memory.compare(digest, fi + FI_SHA512, 64) != 0) return fail(Outcome.LengthOrHashMismatch, Detail.ImageSha512Differs);
   return Outcome.Ok;
 }

@@ -8,6 +8,7 @@ import { Repo, Role, clearResult, setContext, succeed, MISUSE, fail } from "../m
 import { cycleNow, stepRootFinish, track } from "./cycle";
 import { readDirectorTargets, vtThis } from "./vehicle";
 import { isConfigured } from "./config";
+import { Detail } from "../meta/detail";
 
 /** 5.4.4.1 step 2 (5.4.4.6 without the snapshot step): Director targets, then this ECU's target. */
 export function stepPartialTargets(ptr: usize, len: u32): i32 {
@@ -19,7 +20,7 @@ export function stepPartialTargets(ptr: usize, len: u32): i32 {
   }
   clearResult();
   setContext(Repo.Director, Role.Targets);
-  if (stage(rs) == Stage.Failed) return fail(Outcome.InvalidMetadata, "an earlier step of this cycle failed");
+  if (stage(rs) == Stage.Failed) return fail(Outcome.InvalidMetadata, Detail.AnEarlierStepOfThisCycleFailed);
   if (stage(rs) != Stage.Timestamp) return MISUSE;
   const rc = checkTopTargets(rs, Repo.Director, ptr, len, cycleNow, -1);
   if (rc != Outcome.Ok) return track(rs, rc);
@@ -29,6 +30,6 @@ export function stepPartialTargets(ptr: usize, len: u32): i32 {
   const vt = readDirectorTargets(doc, signed, false);
   if (vt != Outcome.Ok) return track(rs, vt);
   setStage(rs, Stage.Finished);
-  if (vtThis < 0) return succeed(Outcome.NoUpdate, "no target for this ECU");
-  return succeed(Outcome.Ok, "target for this ECU verified");
+  if (vtThis < 0) return succeed(Outcome.NoUpdate, Detail.NoTargetForThisECU);
+  return succeed(Outcome.Ok, Detail.TargetForThisECUVerified);
 }

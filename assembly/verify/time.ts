@@ -11,6 +11,7 @@ import { rootKeyset, RoleSet } from "../meta/root";
 import { directorState } from "../meta/repo";
 import { Repo, Role, clearResult, fail, failNumbers, setContext, MISUSE } from "../meta/result";
 import { TIME_ATTESTATION_CAP } from "./caps";
+import { Detail } from "../meta/detail";
 
 /** Last verified time (unix seconds; 0 before the first). */
 export let lastTime: i64 = 0;
@@ -22,20 +23,20 @@ export function verifyTimeAttestation(ptr: usize, len: u32, nonce: usize, nonceL
   clearResult();
   setContext(Repo.Director, Role.Timeserver);
   if (!validStringContent(nonce, nonceLen)) return MISUSE;
-  if (len > TIME_ATTESTATION_CAP) return failNumbers(Outcome.OversizedMetadata, "time attestation larger than its cap", <i64>TIME_ATTESTATION_CAP, <i64>len);
+  if (len > TIME_ATTESTATION_CAP) return failNumbers(Outcome.OversizedMetadata, Detail.TimeAttestationLargerThanItsCap, <i64>TIME_ATTESTATION_CAP, <i64>len);
   const doc = parseDoc(ptr, len);
   if (doc == 0) return fail(Outcome.BadTimeAttestation, parseError);
   const signed = objGet(doc, 0, "signed");
   const sigs = objGet(doc, 0, "signatures");
-  if (tokType(doc, signed) != JsonType.Object || tokType(doc, sigs) != JsonType.Array) return fail(Outcome.BadTimeAttestation, "not a signed time attestation");
+  if (tokType(doc, signed) != JsonType.Object || tokType(doc, sigs) != JsonType.Array) return fail(Outcome.BadTimeAttestation, Detail.NotASignedTimeAttestation);
   const set = rootKeyset(directorState, RoleSet.Timeserver);
   const th = keysetThreshold(set);
-  if (th == 0) return fail(Outcome.BadTimeAttestation, "Director root lists no timeserver role");
+  if (th == 0) return fail(Outcome.BadTimeAttestation, Detail.DirectorRootListsNoTimeserverRole);
   const count = countSignatures(doc, sigs, signed, set);
-  if (count < 0) return fail(Outcome.BadTimeAttestation, "malformed signatures");
-  if (<u32>count < th) return failNumbers(Outcome.BadTimeAttestation, "not signed by a threshold of timeserver keys", <i64>th, <i64>count);
+  if (count < 0) return fail(Outcome.BadTimeAttestation, Detail.MalformedSignatures);
+  if (<u32>count < th) return failNumbers(Outcome.BadTimeAttestation, Detail.NotSignedByAThresholdOfTimeserverKeys, <i64>th, <i64>count);
   const nonces = objGet(doc, signed, "nonces");
-  if (tokType(doc, nonces) != JsonType.Array) return fail(Outcome.BadTimeAttestation, "nonces is not an array");
+  if (tokType(doc, nonces) != JsonType.Array) return fail(Outcome.BadTimeAttestation, Detail.NoncesIsNotAnArray);
   let found = false;
   const end = tokNext(doc, nonces);
   let k = nonces + 1;
@@ -43,12 +44,12 @@ export function verifyTimeAttestation(ptr: usize, len: u32, nonce: usize, nonceL
     if (tokType(doc, k) == JsonType.String && strCompare(tokStart(doc, k), tokLen(doc, k), nonce, nonceLen) == 0) found = true;
     k = tokNext(doc, k);
   }
-  if (!found) return fail(Outcome.BadTimeAttestation, "this ECU's nonce is missing");
+  if (!found) return fail(Outcome.BadTimeAttestation, Detail.ThisECUSNonceIsMissing);
   const tt = objGet(doc, signed, "time");
-  if (tokType(doc, tt) != JsonType.String) return fail(Outcome.BadTimeAttestation, "time is missing");
+  if (tokType(doc, tt) != JsonType.String) return fail(Outcome.BadTimeAttestation, Detail.TimeIsMissing);
   const t = parseIsoTime(tokStart(doc, tt), tokLen(doc, tt));
-  if (t == i64.MIN_VALUE) return fail(Outcome.BadTimeAttestation, "time is not YYYY-MM-DDTHH:MM:SSZ");
-  if (t < lastTime) return failNumbers(Outcome.BadTimeAttestation, "time going backwards", lastTime, t);
+  if (t == i64.MIN_VALUE) return fail(Outcome.BadTimeAttestation, Detail.TimeIsNotYYYYMMDDTHHMMSSZ);
+  if (t < lastTime) return failNumbers(Outcome.BadTimeAttestation, Detail.TimeGoingBackwards, lastTime, t);
   lastTime = t;
   return Outcome.Ok;
 }

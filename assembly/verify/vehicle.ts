@@ -10,6 +10,7 @@ import { readFileInfo, FI_SIZE, FI_FLAGS } from "../meta/fileinfo";
 import { fail, failNumbers } from "../meta/result";
 import { MAX_VEHICLE_TARGETS } from "./caps";
 import { isThisEcu, isThisHardware, isThisVin, isVehicleEcu, installedReleaseCounter } from "./config";
+import { Detail } from "../meta/detail";
 
 // row layout
 export const VT_DOC: usize = 0; // the Director targets doc (arena)
@@ -65,22 +66,22 @@ export function readDirectorTargets(doc: usize, signed: i32, fullVehicle: bool):
   if (fullVehicle) {
     // the vehicle the metadata was made for, also when it lists no targets
     const vin = objGet(doc, objGet(doc, signed, "custom"), "vin");
-    if (tokType(doc, vin) != JsonType.String) return fail(Outcome.EcuMismatch, "Director targets carry no VIN");
-    if (!isThisVin(tokStart(doc, vin), tokLen(doc, vin))) return fail(Outcome.EcuMismatch, "Director targets made for another vehicle");
+    if (tokType(doc, vin) != JsonType.String) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsCarryNoVIN);
+    if (!isThisVin(tokStart(doc, vin), tokLen(doc, vin))) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsMadeForAnotherVehicle);
   }
   const targets = objGet(doc, signed, "targets");
   const end = tokNext(doc, targets);
   let k = targets + 1;
   while (k < end) {
     const t = k + 1;
-    if (tokType(doc, t) != JsonType.Object) return fail(Outcome.InvalidMetadata, "target is not an object");
+    if (tokType(doc, t) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.TargetIsNotAnObject);
     const custom = objGet(doc, t, "custom");
     const ecus = objGet(doc, custom, "ecuIdentifiers");
-    if (tokType(doc, ecus) != JsonType.Object) return fail(Outcome.InvalidMetadata, "Director target without ecuIdentifiers");
+    if (tokType(doc, ecus) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.DirectorTargetWithoutEcuIdentifiers);
     const hwIds = objGet(doc, custom, "hardwareIds");
-    if (hwIds >= 0 && tokType(doc, hwIds) != JsonType.Array) return fail(Outcome.InvalidMetadata, "hardwareIds is not an array");
+    if (hwIds >= 0 && tokType(doc, hwIds) != JsonType.Array) return fail(Outcome.InvalidMetadata, Detail.HardwareIdsIsNotAnArray);
     const rc = releaseCounterOf(doc, t);
-    if (rc < 0) return fail(Outcome.InvalidMetadata, "releaseCounter is not a non-negative integer");
+    if (rc < 0) return fail(Outcome.InvalidMetadata, Detail.ReleaseCounterIsNotANonNegativeInteger);
     const eEnd = tokNext(doc, ecus);
     let e = ecus + 1;
     while (e < eEnd) {
@@ -88,25 +89,25 @@ export function readDirectorTargets(doc: usize, signed: i32, fullVehicle: bool):
       const sp = tokStart(doc, e);
       const sn = tokLen(doc, e);
       // 5.4.4.6 step 7: no ECU identifier more than once (within and across targets)
-      if (ecuSeenBefore(doc, targets, e)) return fail(Outcome.EcuMismatch, "Director targets name one ECU twice");
+      if (ecuSeenBefore(doc, targets, e)) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsNameOneECUTwice);
       // 5.4.4.6 step 8: every ECU named is in the vehicle
-      if (fullVehicle && !isVehicleEcu(sp, sn)) return fail(Outcome.EcuMismatch, "Director targets name an ECU not in the vehicle");
+      if (fullVehicle && !isVehicleEcu(sp, sn)) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsNameAnECUNotInTheVehicle);
       const hw = objGet(doc, ev, "hardwareId");
-      if (tokType(doc, hw) != JsonType.String) return fail(Outcome.InvalidMetadata, "ecuIdentifiers entry without hardwareId");
-      if (hwIds >= 0 && !arrayHasString(doc, hwIds, doc, hw)) return fail(Outcome.HardwareIdMismatch, "ECU's hardware ID not among the target's hardwareIds");
+      if (tokType(doc, hw) != JsonType.String) return fail(Outcome.InvalidMetadata, Detail.EcuIdentifiersEntryWithoutHardwareId);
+      if (hwIds >= 0 && !arrayHasString(doc, hwIds, doc, hw)) return fail(Outcome.HardwareIdMismatch, Detail.ECUSHardwareIDNotAmongTheTargetSHardwareIds);
       const mine = isThisEcu(sp, sn);
       if (mine) {
         // 5.4.4.1 / 5.4.4.2: the target for this ECU is for its hardware
-        if (!isThisHardware(tokStart(doc, hw), tokLen(doc, hw))) return fail(Outcome.HardwareIdMismatch, "target is for another hardware ID");
+        if (!isThisHardware(tokStart(doc, hw), tokLen(doc, hw))) return fail(Outcome.HardwareIdMismatch, Detail.TargetIsForAnotherHardwareID);
         // release counter never goes back for this ECU
-        if (rc < installedReleaseCounter) return failNumbers(Outcome.RollbackAttack, "release counter lower than the installed one", installedReleaseCounter, rc);
+        if (rc < installedReleaseCounter) return failNumbers(Outcome.RollbackAttack, Detail.ReleaseCounterLowerThanTheInstalledOne, installedReleaseCounter, rc);
       }
       if (mine || fullVehicle) {
-        if (vtCount >= MAX_VEHICLE_TARGETS) return failNumbers(Outcome.OversizedMetadata, "more ECU targets than the module holds", <i64>MAX_VEHICLE_TARGETS, <i64>vtCount + 1);
+        if (vtCount >= MAX_VEHICLE_TARGETS) return failNumbers(Outcome.OversizedMetadata, Detail.MoreECUTargetsThanTheModuleHolds, <i64>MAX_VEHICLE_TARGETS, <i64>vtCount + 1);
         const row = vtRow(vtCount);
         const fi = readFileInfo(doc, t, row + VT_FI, true, true);
         if (fi != Outcome.Ok) return fi;
-        if (load<u32>(row + VT_FI, FI_FLAGS) == 0 && !fullVehicle) return fail(Outcome.InvalidMetadata, "target lists neither sha256 nor sha512");
+        if (load<u32>(row + VT_FI, FI_FLAGS) == 0 && !fullVehicle) return fail(Outcome.InvalidMetadata, Detail.TargetListsNeitherSha256NorSha512);
         store<u32>(row, <u32>doc, VT_DOC);
         store<i32>(row, e, VT_ECU);
         store<i32>(row, k, VT_NAME);

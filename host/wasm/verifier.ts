@@ -5,6 +5,7 @@
 // here only avoid copying what the module would refuse anyway.
 import { CoreInstance, type ModuleKind } from "./module.ts";
 import { outcomeName, ModuleMisuseError, VerificationError, type OutcomeName, type RepoName } from "../outcome.ts";
+import { DETAILS } from "./details.ts";
 import type { EcuIdentity, RepositoryFiles, TimeAttestationInput, VerifiedTarget, VerifyResult } from "../verify/types.ts";
 
 const MISUSE = -1;
@@ -48,12 +49,8 @@ interface VerifyExports {
   targetLength(i: number): number;
   targetReleaseCounter(i: number): number;
   targetHash(i: number, alg: number): number;
-  capRootBytes(): number;
-  capTimestampBytes(): number;
-  capSnapshotBytes(): number;
-  capTargetsBytes(): number;
-  capTimeAttestationBytes(): number;
-  capRootRotations(): number;
+  capacity(which: number): number;
+  detailCount(): number;
   // full only
   timestamp?(repo: number, p: number, l: number): number;
   snapshot?(repo: number, p: number, l: number): number;
@@ -107,8 +104,8 @@ abstract class CoreVerifier {
   /** Loads a root the host holds into the module; throws VerificationError when it does not verify. */
   protected trustRoot(repo: RepoName, bytes: Uint8Array): void {
     this.core.reset();
-    if (bytes.length > this.x.capRootBytes()) {
-      throw new VerificationError("OversizedMetadata", { repo, role: "root", detail: "trusted root larger than its cap", expected: this.x.capRootBytes(), got: bytes.length });
+    if (bytes.length > this.x.capacity(0)) {
+      throw new VerificationError("OversizedMetadata", { repo, role: "root", detail: "trusted root larger than its cap", expected: this.x.capacity(0), got: bytes.length });
     }
     const r = this.x.loadRoot(REPO[repo], this.core.copyIn(bytes), bytes.length);
     if (r === MISUSE) throw new ModuleMisuseError(`loadRoot(${repo}) refused`);
@@ -181,7 +178,7 @@ abstract class CoreVerifier {
 
   attestTime(input: TimeAttestationInput): VerifyResult & { time?: number } {
     this.core.reset();
-    const cap = this.x.capTimeAttestationBytes();
+    const cap = this.x.capacity(4);
     if (input.attestation.length > cap) return this.hostResult("OversizedMetadata", "director", "timeserver", "time attestation larger than its cap", cap, input.attestation.length);
     const a = this.core.copyIn(input.attestation);
     const nonce = jsonContent(input.nonce);
@@ -217,8 +214,8 @@ abstract class CoreVerifier {
 
   /** Runs the root steps of one repository. */
   protected rootSteps(repo: RepoName, rotations: Uint8Array[]): void {
-    const cap = this.x.capRootBytes();
-    const max = this.x.capRootRotations();
+    const cap = this.x.capacity(0);
+    const max = this.x.capacity(5);
     rotations.forEach((bytes, i) => {
       if (i >= max) throw new Stop(this.hostResult("OversizedMetadata", repo, "root", "too many root rotations in one cycle", max, rotations.length));
       if (bytes.length > cap) throw new Stop(this.hostResult("OversizedMetadata", repo, "root", "document larger than its cap", cap, bytes.length));
@@ -301,9 +298,7 @@ abstract class CoreVerifier {
     const roleCode = this.x.resultRole();
     let role: string | null = ROLE_NAMES[roleCode] ?? null;
     if (roleCode === 5) role = this.readString(this.x.resultNamePtr(), this.x.resultNameLen());
-    const detailPtr = this.x.resultDetail();
-    const detailLen = new DataView(this.x.memory.buffer).getUint32(detailPtr - 4, true);
-    const detail = Buffer.from(this.x.memory.buffer, detailPtr, detailLen).toString("utf16le");
+    const detail = DETAILS[this.x.resultDetail()] ?? `detail ${this.x.resultDetail()}`;
     const res: VerifyResult = {
       outcome,
       ok: outcome === "Ok",
@@ -371,21 +366,21 @@ export class FullVerifier extends CoreVerifier {
         } finally {
           this.keepRotations(name, files.rootRotations);
         }
-        const ts = this.copyChecked(files.timestamp, x.capTimestampBytes(), name, "timestamp");
+        const ts = this.copyChecked(files.timestamp, x.capacity(1), name, "timestamp");
         const tsCode = this.check(x.timestamp!(repo, ts, files.timestamp.length), "timestamp");
         if (name === "director" && tsCode === 1) {
           // 5.4.4.2 step 4: Director snapshot unchanged since the last completed cycle
           return this.result(tsCode);
         }
         this.step(tsCode, "timestamp");
-        this.step(x.snapshot!(repo, this.copyChecked(files.snapshot, x.capSnapshotBytes(), name, "snapshot"), files.snapshot.length), "snapshot");
-        this.step(x.targets!(repo, this.copyChecked(files.targets, x.capTargetsBytes(), name, "targets"), files.targets.length), "targets");
+        this.step(x.snapshot!(repo, this.copyChecked(files.snapshot, x.capacity(2), name, "snapshot"), files.snapshot.length), "snapshot");
+        this.step(x.targets!(repo, this.copyChecked(files.targets, x.capacity(3), name, "targets"), files.targets.length), "targets");
         if (name === "director") directorDone = true;
         if (name === "image") {
           for (const [role, bytes] of files.delegations ?? []) {
             const n = jsonContent(role);
             const np = this.core.copyIn(n);
-            if (bytes.length > x.capTargetsBytes()) continue; // the module reports the role if the search reaches it
+            if (bytes.length > x.capacity(3)) continue; // the module reports the role if the search reaches it
             this.check(x.delegatedRole!(np, n.length, this.core.copyIn(bytes), bytes.length), "delegatedRole");
           }
         }
@@ -427,7 +422,7 @@ export class PartialVerifier extends CoreVerifier {
       }
       // the rotation files are no longer needed: reuse their memory for the targets
       this.core.reset();
-      const t = this.copyChecked(director.targets, x.capTargetsBytes(), "director", "targets");
+      const t = this.copyChecked(director.targets, x.capacity(3), "director", "targets");
       const code = this.check(x.partialTargets!(t, director.targets.length), "partialTargets");
       const res = this.result(code);
       return code === 0 || code === 1 ? this.readTargets(res) : res;
