@@ -27,9 +27,17 @@ export function arenaAlloc(len: usize): usize {
   return ptr;
 }
 
+let generation: u32 = 1;
+
 /** Forgets every buffer handed out since the last reset. */
 export function arenaReset(): void {
   arenaTop = arenaBase();
+  generation++;
+}
+
+/** Changes on every reset, so state that points into the arena can tell it is gone. */
+export function arenaGeneration(): u32 {
+  return generation;
 }
 
 /** Bytes handed out since the last reset (for peak-memory reporting). */

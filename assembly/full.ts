@@ -2,3 +2,6 @@
 // The module's whole exported surface is listed here.
 export * from "./exports/memory";
 export * from "./exports/crypto";
+export * from "./exports/verify";
+export * from "./exports/verify-full";
+export * from "./exports/json";

@@ -86,6 +86,9 @@ test("refresh re-signs snapshot and timestamp and the client accepts them", asyn
   assert.ok((await client.trustedVersion("timestamp")) > before);
   const notDue = await refresh(dir);
   assert.equal(notDue.resigned, [], "fresh online roles are not re-signed");
+  const later = await refresh(dir, { now: new Date(Date.now() + 80 * 86_400_000) });
+  assert.equal(later.resigned, ["snapshot", "timestamp"], "online roles near expiry are re-signed");
+  assert.equal(later.offlineExpiringSoon, ["targets"], "targets (90 days) is reported, not re-signed");
 });
 
 test("@tufjs/models independently verifies every published document", async () => {

@@ -108,6 +108,17 @@ test("every refusal is a negative response with its NRC, and the frame on the bu
   assert.is(refusal(() => client.request(hex("36 03 01"))), NRC.requestSequenceError, "the suspended download is gone");
 });
 
+test("a 100-byte TransferData takes exactly the bits of its 17 frames on classic CAN 500k", () => {
+  const { bus, client } = setup({}, 4097);
+  client.request(hex("34 00 22 1000 0064"));
+  const start = bus.now;
+  const startFrames = bus.stats.frames;
+  client.request(Uint8Array.of(0x36, 0x01, ...new Uint8Array(100)));
+  // Request of 102 bytes: FF (6 data bytes) + FC + ceil(96 / 7) = 14 CFs; response: 1 SF. All padded to 8 bytes (135 bits).
+  assert.is(bus.stats.frames - startFrames, 17);
+  assert.is(bus.now - start, 17 * 135 * 2000);
+});
+
 test("a retried TransferData block (its response was lost) is acknowledged without being written twice", () => {
   const { app, client } = setup({}, 6);
   client.request(hex("34 00 22 1000 0004"));

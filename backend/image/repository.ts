@@ -29,6 +29,7 @@ import { checkHardwareId, checkPathPattern, checkRoleName, checkTargetName } fro
 import { hashesOf, initialRoot, publish, type PublishChange } from "./publish.ts";
 import { loadPublished, RepositoryError, type PublishedState } from "./published.ts";
 import { signMetadata } from "../metadata/keys.ts";
+import { readBundleFile, verifyBundle } from "./import.ts";
 
 export { RepositoryError, type PublishedState } from "./published.ts";
 
@@ -226,6 +227,28 @@ export async function delegate(dir: string, opts: DelegateOptions): Promise<Dele
   });
 }
 
+// ---------------------------------------------------------------- supplier bundles
+
+export interface ImportResult {
+  roles: { name: string; version: number; targets: string[] }[];
+  images: number;
+  snapshotVersion: number;
+}
+
+/** Verifies a supplier's bundle completely, then publishes its roles and images (or throws BundleError, writing nothing). */
+export async function importBundle(dir: string, bundlePath: string, opts: OperationOptions = {}): Promise<ImportResult> {
+  const bundle = await readBundleFile(bundlePath);
+  return changing(dir, opts, async (state, ctx) => {
+    const verified = verifyBundle(state, bundle, ctx.now);
+    const next = await publish(state, { delegated: verified.delegated, images: verified.images }, ctx);
+    return {
+      roles: [...verified.delegated].map(([name, doc]) => ({ name, version: doc.signed.version, targets: Object.keys(doc.signed.targets) })),
+      images: verified.images.length,
+      snapshotVersion: next.snapshot.signed.version,
+    };
+  });
+}
+
 // ---------------------------------------------------------------- rotation and refresh
 
 export interface RotateResult {
@@ -263,6 +286,8 @@ export interface RefreshResult {
   expires: Record<TopRole, string>;
   /** Offline roles that expire within a quarter of their period: re-sign them with the offline keys. */
   offlineExpiringSoon: TopRole[];
+  /** Supplier roles expired or expiring within 7 days: ask the supplier for a new bundle. */
+  delegatedExpiringSoon: { role: string; expires: string }[];
 }
 
 /**
@@ -282,7 +307,10 @@ export async function refresh(dir: string, opts: OperationOptions & { force?: bo
     }
     const expires = { root: next.root.signed.expires, targets: next.targets.signed.expires, snapshot: next.snapshot.signed.expires, timestamp: next.timestamp.signed.expires };
     const offlineExpiringSoon = (["root", "targets"] as const).filter((r) => left(expires[r]) < period(r) / 4);
-    return { resigned, timestampVersion: next.timestamp.signed.version, expires, offlineExpiringSoon };
+    const delegatedExpiringSoon = [...next.delegated]
+      .filter(([, doc]) => left(doc.signed.expires) < 7 * 86_400_000)
+      .map(([role, doc]) => ({ role, expires: doc.signed.expires }));
+    return { resigned, timestampVersion: next.timestamp.signed.version, expires, offlineExpiringSoon, delegatedExpiringSoon };
   });
 }
 

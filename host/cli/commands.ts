@@ -5,5 +5,22 @@ import { demoCommand } from "./demo.ts";
 import { initCommand } from "./init.ts";
 import { imageAddCommand } from "./image-add.ts";
 import { serveCommand } from "./serve.ts";
+import { delegateCommand } from "./delegate.ts";
+import { supplierInitCommand } from "./supplier-init.ts";
+import { supplierSignCommand } from "./supplier-sign.ts";
+import { supplierImportCommand } from "./supplier-import.ts";
+import { rotateCommand } from "./rotate.ts";
+import { refreshCommand } from "./refresh.ts";
 
-export const commands: Command[] = [demoCommand, initCommand, imageAddCommand, serveCommand];
+export const commands: Command[] = [
+  demoCommand,
+  initCommand,
+  imageAddCommand,
+  serveCommand,
+  delegateCommand,
+  supplierInitCommand,
+  supplierSignCommand,
+  supplierImportCommand,
+  rotateCommand,
+  refreshCommand,
+];

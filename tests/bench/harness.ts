@@ -5,7 +5,7 @@
 // runs rounds in which every contender takes one sample, in an order that rotates each
 // round so that none always runs first (or last) after the others. Results are medians
 // with the 10th and 90th percentiles over the samples, and each contender's ratio to the
-// baseline measured in the same run. Value cases report a number that is not a time
+// baseline: the median over rounds of the ratio of the two samples taken in that round. Value cases report a number that is not a time
 // (sizes, memory pages). Nothing here asserts a time: benchmarks report, tests decide.
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -109,17 +109,23 @@ function measureTimed(suite: string, c: TimedCase, options: BenchOptions): Bench
 
   const stats = new Map(
     names.map((n) => {
-      const s = samples.get(n)!.sort((a, b) => a - b);
+      const s = [...samples.get(n)!].sort((a, b) => a - b);
       return [n, { median: percentile(s, 0.5), p10: percentile(s, 0.1), p90: percentile(s, 0.9) }];
     }),
   );
-  const base = stats.get(c.baseline)!.median;
+  // The ratio pairs samples taken in the same round (moments apart), so load that comes
+  // and goes on a shared machine cancels out; its median over rounds is what we report.
+  const base = samples.get(c.baseline)!;
+  const pairedRatio = (n: string) => {
+    const ratios = samples.get(n)!.map((v, r) => v / base[r]).sort((a, b) => a - b);
+    return percentile(ratios, 0.5);
+  };
   return names.map((n) => ({
     suite,
     name: `${c.name}: ${n}`,
     unit: c.unit,
     ...stats.get(n)!,
-    ratioToBaseline: stats.get(n)!.median / base,
+    ratioToBaseline: pairedRatio(n),
     baseline: `${c.name}: ${c.baseline}`,
   }));
 }
@@ -182,6 +188,7 @@ export async function main(suites: Suite[], argv: string[]): Promise<BenchResult
   }
   const chosen = only.length ? suites.filter((s) => only.includes(s.name)) : suites;
 
+  if (options.quick) console.log("--quick: a smoke run with few samples; its numbers are not meaningful");
   const results: BenchResult[] = [];
   for (const suite of chosen) {
     const mine: BenchResult[] = [];

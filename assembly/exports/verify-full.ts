@@ -1,0 +1,26 @@
+// Full verification's own steps (Uptane 5.4.4.2), in the order the host must call them:
+// per repository (Director, then Image) rootRotation* and rootFinish (exports/verify.ts),
+// timestamp, snapshot, targets; then delegatedRole for each Image delegated role file;
+// then crossCheck.
+import { stepTimestamp, stepSnapshot, stepTargets, stepDelegatedRole, stepCrossCheck } from "../verify/full";
+import { registerImageState } from "../verify/cycle";
+import { RS_SIZE } from "../meta/repo";
+
+const imageRepoState = memory.data(<i32>RS_SIZE, 8);
+registerImageState(imageRepoState);
+
+export function timestamp(repo: i32, ptr: usize, len: u32): i32 {
+  return stepTimestamp(repo, ptr, len);
+}
+export function snapshot(repo: i32, ptr: usize, len: u32): i32 {
+  return stepSnapshot(repo, ptr, len);
+}
+export function targets(repo: i32, ptr: usize, len: u32): i32 {
+  return stepTargets(repo, ptr, len);
+}
+export function delegatedRole(name: usize, nameLen: u32, ptr: usize, len: u32): i32 {
+  return stepDelegatedRole(name, nameLen, ptr, len);
+}
+export function crossCheck(): i32 {
+  return stepCrossCheck();
+}

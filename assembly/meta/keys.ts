@@ -1,0 +1,210 @@
+// Keys, key sets and threshold signature checks (TUF 1.0 plus the aktualizr dialect).
+//
+// A key set is what one role trusts: a threshold and up to MAX_ROLE_KEYS Ed25519 keys
+// (key id + raw public key). Keys of other types are never added, so they never count.
+// A signature counts once per key, whatever its key id repeats; a key that appears twice
+// in a set (same public key under two key ids, possible only in the aktualizr dialect)
+// is added once.
+import { Outcome, CryptoStatus } from "../outcome";
+import { ed25519VerifyStart, ed25519VerifyFinish } from "../crypto/ed25519";
+import { sha256Init, sha256Final, SHA256_CTX_SIZE } from "../crypto/sha256";
+import { JsonType, tokType, tokStart, tokLen, tokNext, tokInt, objGet, objGetStr, strEqLit } from "../json/reader";
+import { canonicalToEd25519, canonicalToSha256 } from "../json/canonical";
+import { hexDecode, base64Decode } from "../util/encoding";
+import { fail, failNumbers } from "./result";
+import { Detail } from "./detail";
+
+export const MAX_ROLE_KEYS: u32 = 16;
+const KEY_ENTRY: usize = 64; // key id (32) + public key (32)
+export const KEYSET_THRESHOLD: usize = 0;
+export const KEYSET_COUNT: usize = 4;
+export const KEYSET_KEYS: usize = 8;
+export const KEYSET_SIZE: usize = 8 + <usize>MAX_ROLE_KEYS * KEY_ENTRY;
+
+/** TUF 1.0, or aktualizr / OTA Connect (capitalised `_type`, base64 `sig`, key ids as given). */
+export const enum Dialect {
+  Tuf = 0,
+  Aktualizr = 1,
+}
+
+const scratch = memory.data(256);
+const shaCtx = memory.data(<i32>SHA256_CTX_SIZE);
+
+export function keysetClear(set: usize): void {
+  store<u32>(set, 0, KEYSET_THRESHOLD);
+  store<u32>(set, 0, KEYSET_COUNT);
+}
+
+export function keysetThreshold(set: usize): u32 {
+  return load<u32>(set, KEYSET_THRESHOLD);
+}
+
+/** Whether two key sets hold the same keys (for fast-forward recovery after rotation). */
+export function keysetSameKeys(a: usize, b: usize): bool {
+  const n = load<u32>(a, KEYSET_COUNT);
+  if (n != load<u32>(b, KEYSET_COUNT)) return false;
+  for (let i: u32 = 0; i < n; i++) {
+    let found = false;
+    for (let j: u32 = 0; j < n; j++) {
+      if (memory.compare(a + KEYSET_KEYS + <usize>i * KEY_ENTRY, b + KEYSET_KEYS + <usize>j * KEY_ENTRY, <usize>KEY_ENTRY) == 0) {
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+/**
+ * Checks every key of a `keys` object: TUF 1.0 requires key id = hex SHA-256 of the key's
+ * canonical JSON (for every key type); the aktualizr dialect takes key ids as given.
+ * Returns Outcome.Ok or InvalidMetadata.
+ */
+export function checkKeyIds(doc: usize, keys: i32, dialect: i32): i32 {
+  if (tokType(doc, keys) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.KeysIsNotAnObject);
+  const end = tokNext(doc, keys);
+  let k = keys + 1;
+  while (k < end) {
+    const key = k + 1;
+    if (tokType(doc, key) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.KeyIsNotAnObject);
+    if (tokType(doc, objGet(doc, key, "keytype")) != JsonType.String) return fail(Outcome.InvalidMetadata, Detail.KeyWithoutKeytype);
+    if (tokType(doc, objGet(doc, key, "keyval")) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.KeyWithoutKeyval);
+    if (dialect == Dialect.Tuf) {
+      if (!hexDecode(tokStart(doc, k), tokLen(doc, k), scratch, 32)) return fail(Outcome.InvalidMetadata, Detail.KeyIdIsNot64HexDigits);
+      sha256Init(shaCtx);
+      canonicalToSha256(doc, key, shaCtx);
+      sha256Final(shaCtx, scratch + 32);
+      if (memory.compare(scratch, scratch + 32, 32) != 0) return fail(Outcome.InvalidMetadata, Detail.KeyIdIsNotTheSHA256OfTheKey);
+    }
+    k = tokNext(doc, key);
+  }
+  return Outcome.Ok;
+}
+
+// Whether key object `key` is a usable Ed25519 key; writes its raw public key to `out`.
+function ed25519Public(doc: usize, key: i32, dialect: i32, out: usize): bool {
+  const keytype = objGet(doc, key, "keytype");
+  if (dialect == Dialect.Tuf) {
+    if (!strEqLit(doc, keytype, "ed25519")) return false;
+    if (!strEqLit(doc, objGet(doc, key, "scheme"), "ed25519")) return false;
+  } else {
+    if (tokType(doc, keytype) != JsonType.String || !eqIgnoreCase(tokStart(doc, keytype), tokLen(doc, keytype), "ed25519")) return false;
+  }
+  const pub = objGet(doc, objGet(doc, key, "keyval"), "public");
+  if (tokType(doc, pub) != JsonType.String) return false;
+  return hexDecode(tokStart(doc, pub), tokLen(doc, pub), out, 32);
+}
+
+/** ASCII case-insensitive equality of raw bytes with a lower-case literal. */
+export function eqIgnoreCase(p: usize, n: u32, lit: string): bool {
+  if (n != <u32>lit.length) return false;
+  for (let k: u32 = 0; k < n; k++) {
+    let c = <u32>load<u8>(p + <usize>k);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c != <u32>lit.charCodeAt(<i32>k)) return false;
+  }
+  return true;
+}
+
+/**
+ * Fills `set` from a role description `{keyids: [...], threshold: N}` whose keys are in
+ * the `keys` object. Threshold below 1 or ill-typed fields: InvalidMetadata. Key ids the
+ * `keys` object lacks and keys of other types are skipped (they can never count).
+ */
+export function buildKeyset(doc: usize, keys: i32, role: i32, dialect: i32, set: usize): i32 {
+  keysetClear(set);
+  if (tokType(doc, role) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.RoleIsNotAnObject);
+  const th = objGet(doc, role, "threshold");
+  if (tokType(doc, th) != JsonType.Number) return fail(Outcome.InvalidMetadata, Detail.ThresholdIsNotAnInteger);
+  const thv = tokInt(doc, th);
+  if (thv < 1) return fail(Outcome.InvalidMetadata, Detail.ThresholdBelow1);
+  if (thv > 0xffff) return fail(Outcome.InvalidMetadata, Detail.ThresholdTooLarge);
+  store<u32>(set, <u32>thv, KEYSET_THRESHOLD);
+  const ids = objGet(doc, role, "keyids");
+  if (tokType(doc, ids) != JsonType.Array) return fail(Outcome.InvalidMetadata, Detail.KeyidsIsNotAnArray);
+  const end = tokNext(doc, ids);
+  let k = ids + 1;
+  while (k < end) {
+    if (tokType(doc, k) != JsonType.String) return fail(Outcome.InvalidMetadata, Detail.KeyIdIsNotAString);
+    const key = objGetStr(doc, keys, tokStart(doc, k), tokLen(doc, k));
+    if (key >= 0 && hexDecode(tokStart(doc, k), tokLen(doc, k), scratch, 32) && ed25519Public(doc, key, dialect, scratch + 32)) {
+      const n = load<u32>(set, KEYSET_COUNT);
+      let dup = false;
+      for (let j: u32 = 0; j < n; j++) {
+        const e = set + KEYSET_KEYS + <usize>j * KEY_ENTRY;
+        if (memory.compare(e, scratch, 32) == 0 || memory.compare(e + 32, scratch + 32, 32) == 0) dup = true;
+      }
+      if (!dup) {
+        if (n >= MAX_ROLE_KEYS) return fail(Outcome.InvalidMetadata, Detail.MoreKeysForOneRoleThanTheModuleHolds);
+        memory.copy(set + KEYSET_KEYS + <usize>n * KEY_ENTRY, scratch, <usize>KEY_ENTRY);
+        store<u32>(set, n + 1, KEYSET_COUNT);
+      }
+    }
+    k = tokNext(doc, k);
+  }
+  return Outcome.Ok;
+}
+
+
+/**
+ * Counts the keys of `set` with a valid signature over the canonical form of `signed`.
+ * Each key is tried at most once (duplicate signatures count once and cannot be used to
+ * make the module verify endlessly); unknown key ids and malformed entries are ignored.
+ * Returns the count, or -1 (InvalidMetadata recorded) if `signatures` is not a list of objects.
+ */
+export function countSignatures(doc: usize, sigs: i32, signed: i32, set: usize): i32 {
+  if (tokType(doc, sigs) != JsonType.Array) {
+    fail(Outcome.InvalidMetadata, Detail.SignaturesIsNotAnArray);
+    return -1;
+  }
+  const n = load<u32>(set, KEYSET_COUNT);
+  let tried: u32 = 0;
+  let count: i32 = 0;
+  const end = tokNext(doc, sigs);
+  let s = sigs + 1;
+  while (s < end) {
+    if (tokType(doc, s) != JsonType.Object) {
+      fail(Outcome.InvalidMetadata, Detail.SignatureIsNotAnObject);
+      return -1;
+    }
+    const kid = objGet(doc, s, "keyid");
+    const sig = objGet(doc, s, "sig");
+    if (tokType(doc, kid) == JsonType.String && tokType(doc, sig) == JsonType.String && hexDecode(tokStart(doc, kid), tokLen(doc, kid), scratch, 32)) {
+      for (let j: u32 = 0; j < n; j++) {
+        const e = set + KEYSET_KEYS + <usize>j * KEY_ENTRY;
+        if ((tried & (1 << j)) != 0 || memory.compare(e, scratch, 32) != 0) continue;
+        tried |= 1 << j;
+        if (decodeSignature(doc, s, sig, scratch + 64)) {
+          let st = ed25519VerifyStart(e + 32, scratch + 64);
+          if (st == CryptoStatus.Valid) {
+            canonicalToEd25519(doc, signed);
+            st = ed25519VerifyFinish();
+          }
+          if (st == CryptoStatus.Valid) count++;
+        }
+        break;
+      }
+    }
+    s = tokNext(doc, s);
+  }
+  return count;
+}
+
+// 64 signature bytes from hex (TUF) or, when a `method` is given (aktualizr), base64.
+function decodeSignature(doc: usize, entry: i32, sig: i32, out: usize): bool {
+  const method = objGet(doc, entry, "method");
+  if (method < 0) return hexDecode(tokStart(doc, sig), tokLen(doc, sig), out, 64);
+  if (tokType(doc, method) != JsonType.String || !eqIgnoreCase(tokStart(doc, method), tokLen(doc, method), "ed25519")) return false;
+  if (base64Decode(tokStart(doc, sig), tokLen(doc, sig), out, 64)) return true;
+  return hexDecode(tokStart(doc, sig), tokLen(doc, sig), out, 64);
+}
+
+/** Outcome.Ok when `set`'s threshold of keys signed, else UnmetThreshold (or InvalidMetadata). */
+export function checkThreshold(doc: usize, sigs: i32, signed: i32, set: usize, what: i32): i32 {
+  const count = countSignatures(doc, sigs, signed, set);
+  if (count < 0) return Outcome.InvalidMetadata;
+  const th = load<u32>(set, KEYSET_THRESHOLD);
+  if (th == 0 || <u32>count < th) return failNumbers(Outcome.UnmetThreshold, what, <i64>th, <i64>count);
+  return Outcome.Ok;
+}

@@ -1,0 +1,146 @@
+// What the Director's verified targets say about the vehicle (5.4.4.6 steps 7-8 and the
+// Uptane fields of DESIGN.md section 4): one row per (ECU, target) pair, the VIN, every ECU
+// named once and present in the vehicle, this ECU's hardware ID and release counter. The
+// rows (with the hashes to check images against) live in static memory, so the image
+// check works after the arena is reused; the token references are valid until reset.
+import { Outcome } from "../outcome";
+import { JsonType, tokType, tokStart, tokLen, tokNext, tokInt, objGet } from "../json/reader";
+import { strCompare } from "../json/strings";
+import { readFileInfo, FI_SIZE, FI_FLAGS } from "../meta/fileinfo";
+import { fail, failNumbers } from "../meta/result";
+import { MAX_VEHICLE_TARGETS } from "./caps";
+import { isThisEcu, isThisHardware, isThisVin, isVehicleEcu, installedReleaseCounter } from "./config";
+import { Detail } from "../meta/detail";
+
+// row layout
+export const VT_DOC: usize = 0; // the Director targets doc (arena)
+export const VT_ECU: usize = 4; // ECU serial key token
+export const VT_NAME: usize = 8; // target name key token
+export const VT_HW: usize = 12; // hardwareId value token
+export const VT_URI: usize = 16; // uri value token or -1
+export const VT_RC: usize = 24; // release counter (i64)
+export const VT_FI: usize = 32; // file info (length, hashes): director's, plus the Image repo's after the cross-check
+export const VT_SIZE: usize = VT_FI + FI_SIZE + 4;
+
+export const vtRows = memory.data(<i32>(<usize>MAX_VEHICLE_TARGETS * VT_SIZE), 8);
+export let vtCount: u32 = 0;
+/** Row of this ECU's target, or -1. */
+export let vtThis: i32 = -1;
+
+export function vtRow(i: u32): usize {
+  return vtRows + <usize>i * VT_SIZE;
+}
+
+export function clearVehicleTargets(): void {
+  vtCount = 0;
+  vtThis = -1;
+}
+
+/** Release counter of a target entry's custom (missing: 0), or -1 when ill-typed. */
+export function releaseCounterOf(doc: usize, target: i32): i64 {
+  const rc = objGet(doc, objGet(doc, target, "custom"), "releaseCounter");
+  if (rc < 0) return 0;
+  if (tokType(doc, rc) != JsonType.Number || tokInt(doc, rc) < 0) return -1;
+  return tokInt(doc, rc);
+}
+
+/** Whether the string array `arr` holds a string equal to string token `s` of doc `sdoc`. */
+export function arrayHasString(doc: usize, arr: i32, sdoc: usize, s: i32): bool {
+  if (tokType(doc, arr) != JsonType.Array) return false;
+  const end = tokNext(doc, arr);
+  let k = arr + 1;
+  while (k < end) {
+    if (tokType(doc, k) == JsonType.String && strCompare(tokStart(doc, k), tokLen(doc, k), tokStart(sdoc, s), tokLen(sdoc, s)) == 0) return true;
+    k = tokNext(doc, k);
+  }
+  return false;
+}
+
+/**
+ * Reads the verified Director targets (`signed` of `doc`) into the rows. `fullVehicle`:
+ * a Primary or full-verification ECU (VIN and vehicle membership checked, every pair kept);
+ * otherwise only this ECU's pair is kept. Returns Ok, or the failure recorded.
+ */
+export function readDirectorTargets(doc: usize, signed: i32, fullVehicle: bool): i32 {
+  clearVehicleTargets();
+  if (fullVehicle) {
+    // the vehicle the metadata was made for, also when it lists no targets
+    const vin = objGet(doc, objGet(doc, signed, "custom"), "vin");
+    if (tokType(doc, vin) != JsonType.String) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsCarryNoVIN);
+    if (!isThisVin(tokStart(doc, vin), tokLen(doc, vin))) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsMadeForAnotherVehicle);
+  }
+  const targets = objGet(doc, signed, "targets");
+  const end = tokNext(doc, targets);
+  let k = targets + 1;
+  while (k < end) {
+    const t = k + 1;
+    if (tokType(doc, t) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.TargetIsNotAnObject);
+    const custom = objGet(doc, t, "custom");
+    const ecus = objGet(doc, custom, "ecuIdentifiers");
+    if (tokType(doc, ecus) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.DirectorTargetWithoutEcuIdentifiers);
+    const hwIds = objGet(doc, custom, "hardwareIds");
+    if (hwIds >= 0 && tokType(doc, hwIds) != JsonType.Array) return fail(Outcome.InvalidMetadata, Detail.HardwareIdsIsNotAnArray);
+    const rc = releaseCounterOf(doc, t);
+    if (rc < 0) return fail(Outcome.InvalidMetadata, Detail.ReleaseCounterIsNotANonNegativeInteger);
+    const eEnd = tokNext(doc, ecus);
+    let e = ecus + 1;
+    while (e < eEnd) {
+      const ev = e + 1;
+      const sp = tokStart(doc, e);
+      const sn = tokLen(doc, e);
+      // 5.4.4.6 step 7: no ECU identifier more than once (within and across targets)
+      if (ecuSeenBefore(doc, targets, e)) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsNameOneECUTwice);
+      // 5.4.4.6 step 8: every ECU named is in the vehicle
+      if (fullVehicle && !isVehicleEcu(sp, sn)) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsNameAnECUNotInTheVehicle);
+      const hw = objGet(doc, ev, "hardwareId");
+      if (tokType(doc, hw) != JsonType.String) return fail(Outcome.InvalidMetadata, Detail.EcuIdentifiersEntryWithoutHardwareId);
+      if (hwIds >= 0 && !arrayHasString(doc, hwIds, doc, hw)) return fail(Outcome.HardwareIdMismatch, Detail.ECUSHardwareIDNotAmongTheTargetSHardwareIds);
+      const mine = isThisEcu(sp, sn);
+      if (mine) {
+        // 5.4.4.1 / 5.4.4.2: the target for this ECU is for its hardware
+        if (!isThisHardware(tokStart(doc, hw), tokLen(doc, hw))) return fail(Outcome.HardwareIdMismatch, Detail.TargetIsForAnotherHardwareID);
+        // release counter never goes back for this ECU
+        if (rc < installedReleaseCounter) return failNumbers(Outcome.RollbackAttack, Detail.ReleaseCounterLowerThanTheInstalledOne, installedReleaseCounter, rc);
+      }
+      if (mine || fullVehicle) {
+        if (vtCount >= MAX_VEHICLE_TARGETS) return failNumbers(Outcome.OversizedMetadata, Detail.MoreECUTargetsThanTheModuleHolds, <i64>MAX_VEHICLE_TARGETS, <i64>vtCount + 1);
+        const row = vtRow(vtCount);
+        const fi = readFileInfo(doc, t, row + VT_FI, true, true);
+        if (fi != Outcome.Ok) return fi;
+        if (load<u32>(row + VT_FI, FI_FLAGS) == 0 && !fullVehicle) return fail(Outcome.InvalidMetadata, Detail.TargetListsNeitherSha256NorSha512);
+        store<u32>(row, <u32>doc, VT_DOC);
+        store<i32>(row, e, VT_ECU);
+        store<i32>(row, k, VT_NAME);
+        store<i32>(row, hw, VT_HW);
+        const uri = objGet(doc, custom, "uri");
+        store<i32>(row, tokType(doc, uri) == JsonType.String ? uri : -1, VT_URI);
+        store<i64>(row, rc, VT_RC);
+        if (mine) vtThis = <i32>vtCount;
+        vtCount++;
+      }
+      e = tokNext(doc, ev);
+    }
+    k = tokNext(doc, t);
+  }
+  return Outcome.Ok;
+}
+
+// Whether ECU key token `e` equals an ECU key of any earlier ecuIdentifiers in `targets`.
+function ecuSeenBefore(doc: usize, targets: i32, e: i32): bool {
+  const end = tokNext(doc, targets);
+  let k = targets + 1;
+  while (k < end) {
+    const ecus = objGet(doc, objGet(doc, k + 1, "custom"), "ecuIdentifiers");
+    if (tokType(doc, ecus) == JsonType.Object) {
+      const eEnd = tokNext(doc, ecus);
+      let x = ecus + 1;
+      while (x < eEnd) {
+        if (x >= e) return false;
+        if (strCompare(tokStart(doc, x), tokLen(doc, x), tokStart(doc, e), tokLen(doc, e)) == 0) return true;
+        x = tokNext(doc, x + 1);
+      }
+    }
+    k = tokNext(doc, k + 1);
+  }
+  return false;
+}

@@ -1,0 +1,243 @@
+// A supplier's own working folder: its key pair, the content of its delegated targets role,
+// its images, and the role as last signed. `uptane supplier sign` turns it into a bundle.
+//   WORK/supplier.json       {"role": NAME, "expiryDays": D}
+//   WORK/NAME.pub.json       the public key to give the OEM (`uptane delegate --key`)
+//   WORK/keys/supplier-KEYID.pem   private key, mode 0600
+//   WORK/content.json        targets (and delegations to tier-2 suppliers) of the next signing
+//   WORK/role.json           the role as last signed (its version is the next one's base)
+//   WORK/images/SHA256       image bytes
+import { mkdir, readFile, readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { diskWriter, type FileWriter } from "../fs/atomic-write.ts";
+import { generateSigningKey, keyIdOf, privateKeyPem, signingKeyFromPem, signMetadata, type SigningKey, type TufKey } from "../metadata/keys.ts";
+import { decodeBundle, encodeBundle, type Bundle } from "../image/bundle.ts";
+import { expiryAfterDays, SPEC_VERSION, type DelegatedRole, type Delegations, type Signed, type TargetFile, type TargetsSigned } from "../image/metadata.ts";
+import { checkHardwareId, checkPathPattern, checkRoleName, checkTargetName } from "../image/names.ts";
+import { hashesOf } from "../image/publish.ts";
+
+export class SupplierError extends Error {}
+
+interface SupplierConfig {
+  role: string;
+  expiryDays: number;
+}
+
+interface Content {
+  targets: Record<string, TargetFile>;
+  delegations?: Delegations;
+}
+
+export const DEFAULT_SUPPLIER_EXPIRY_DAYS = 90;
+
+export async function isSupplierDir(dir: string): Promise<boolean> {
+  return stat(join(dir, "supplier.json")).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+async function readJsonFile<T>(path: string): Promise<T> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as T;
+  } catch (err) {
+    throw new SupplierError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? "not valid JSON"}`);
+  }
+}
+
+async function readConfig(work: string): Promise<SupplierConfig> {
+  if (!(await isSupplierDir(work))) throw new SupplierError(`${work} is not a supplier folder (run uptane supplier init first)`);
+  const config = await readJsonFile<SupplierConfig>(join(work, "supplier.json"));
+  checkRoleName(config.role);
+  if (!Number.isSafeInteger(config.expiryDays) || config.expiryDays < 1) throw new SupplierError(`${work}/supplier.json: expiryDays must be a positive integer`);
+  return config;
+}
+
+async function loadKeys(work: string): Promise<SigningKey[]> {
+  const folder = join(work, "keys");
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch (err) {
+    throw new SupplierError(`cannot read the key folder ${folder}: ${(err as NodeJS.ErrnoException).code}`);
+  }
+  const keys: SigningKey[] = [];
+  for (const name of names.filter((n) => n.endsWith(".pem"))) {
+    try {
+      keys.push(signingKeyFromPem(await readFile(join(folder, name), "utf8")));
+    } catch (err) {
+      throw new SupplierError(`cannot read key file ${join(folder, name)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  if (keys.length === 0) throw new SupplierError(`no private key in ${folder}`);
+  return keys;
+}
+
+export interface SupplierInitResult {
+  role: string;
+  keyid: string;
+  publicKeyFile: string;
+}
+
+export async function initSupplier(work: string, role: string, opts: { expiryDays?: number; writer?: FileWriter } = {}): Promise<SupplierInitResult> {
+  checkRoleName(role);
+  const writer = opts.writer ?? diskWriter;
+  const expiryDays = opts.expiryDays ?? DEFAULT_SUPPLIER_EXPIRY_DAYS;
+  if (!Number.isSafeInteger(expiryDays) || expiryDays < 1) throw new SupplierError("expiry days must be a positive integer");
+  if (await isSupplierDir(work)) throw new SupplierError(`${work} is already a supplier folder`);
+  const existing = await readdir(work).catch(() => [] as string[]);
+  if (existing.length > 0) throw new SupplierError(`${work} is not empty; supplier init needs a new or empty folder`);
+  await mkdir(join(work, "keys"), { recursive: true, mode: 0o700 });
+  await mkdir(join(work, "images"), { recursive: true });
+  const key = generateSigningKey();
+  await writer.write(join(work, "keys", `supplier-${key.keyid}.pem`), Buffer.from(privateKeyPem(key)), 0o600);
+  const publicKeyFile = join(work, `${role}.pub.json`);
+  await writer.write(publicKeyFile, Buffer.from(JSON.stringify(key.publicKey, null, 2) + "\n"));
+  await writer.write(join(work, "content.json"), Buffer.from(JSON.stringify({ targets: {} }, null, 2) + "\n"));
+  await writer.write(join(work, "supplier.json"), Buffer.from(JSON.stringify({ role, expiryDays }, null, 2) + "\n"));
+  return { role, keyid: key.keyid, publicKeyFile };
+}
+
+/** Reads a public key file: a TUF key JSON object (as `supplier init` writes it). */
+export async function readPublicKeyFile(path: string): Promise<TufKey> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, "utf8"));
+  } catch (err) {
+    throw new SupplierError(`cannot read public key ${path}: ${(err as NodeJS.ErrnoException).code ?? "not valid JSON"}`);
+  }
+  const k = raw as TufKey;
+  if (!k || k.keytype !== "ed25519" || k.scheme !== "ed25519" || typeof k.keyval?.public !== "string" || !/^[0-9a-f]{64}$/.test(k.keyval.public)) {
+    throw new SupplierError(`${path} is not an ed25519 TUF public key ({"keytype":"ed25519","scheme":"ed25519","keyval":{"public":HEX}})`);
+  }
+  return { keytype: "ed25519", scheme: "ed25519", keyval: { public: k.keyval.public } };
+}
+
+export interface SupplierDelegateOptions {
+  role: string;
+  keys: TufKey[];
+  threshold?: number;
+  paths: string[];
+  hardwareIds?: string[];
+  terminating?: boolean;
+}
+
+/** A tier-1 supplier delegates part of its paths to a tier-2 supplier (signed at the next `supplier sign`). */
+export async function supplierDelegate(work: string, opts: SupplierDelegateOptions, writer: FileWriter = diskWriter): Promise<DelegatedRole> {
+  const config = await readConfig(work);
+  checkRoleName(opts.role);
+  if (opts.role === config.role) throw new SupplierError("a role cannot delegate to itself");
+  opts.paths.forEach(checkPathPattern);
+  opts.hardwareIds?.forEach(checkHardwareId);
+  if (opts.keys.length === 0 || opts.paths.length === 0) throw new SupplierError("a delegation needs a key and at least one path pattern");
+  const keyids = [...new Set(opts.keys.map(keyIdOf))];
+  const threshold = opts.threshold ?? 1;
+  if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > keyids.length) throw new SupplierError(`threshold must be 1..${keyids.length}`);
+  const role: DelegatedRole = {
+    name: opts.role,
+    keyids,
+    threshold,
+    terminating: opts.terminating ?? false,
+    paths: [...opts.paths],
+    ...(opts.hardwareIds?.length ? { hardwareIds: [...new Set(opts.hardwareIds)] } : {}),
+  };
+  const content = await readJsonFile<Content>(join(work, "content.json"));
+  const d: Delegations = content.delegations ?? { keys: {}, roles: [] };
+  d.roles = d.roles.filter((r) => r.name !== role.name).concat(role);
+  for (const k of opts.keys) d.keys[keyIdOf(k)] = k;
+  content.delegations = d;
+  await writer.write(join(work, "content.json"), Buffer.from(JSON.stringify(content, null, 2) + "\n"));
+  return role;
+}
+
+export interface SupplierImage {
+  file: string;
+  name: string;
+  hardwareIds: string[];
+  releaseCounter?: number;
+}
+
+export interface SignResult {
+  role: string;
+  version: number;
+  targets: string[];
+  bundle: string;
+  bytes: number;
+}
+
+/**
+ * Adds `image` (if given) to the supplier's role, signs the role's next version and writes a
+ * bundle holding it, every image it lists, and the roles and images of `includes` (bundles of
+ * tier-2 suppliers below this one).
+ */
+export async function signSupplier(
+  work: string,
+  opts: { image?: SupplierImage; includes?: string[]; out: string; now?: Date; writer?: FileWriter },
+): Promise<SignResult> {
+  const writer = opts.writer ?? diskWriter;
+  const now = opts.now ?? new Date();
+  const config = await readConfig(work);
+  const keys = await loadKeys(work);
+  const content = await readJsonFile<Content>(join(work, "content.json"));
+  const included: Bundle[] = [];
+  for (const path of opts.includes ?? []) {
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (err) {
+      throw new SupplierError(`cannot read included bundle ${path}: ${(err as NodeJS.ErrnoException).code}`);
+    }
+    included.push(decodeBundle(bytes));
+  }
+  if (opts.image) {
+    const { file, name, hardwareIds } = opts.image;
+    checkTargetName(name);
+    if (hardwareIds.length === 0) throw new SupplierError("an image needs at least one hardware ID");
+    hardwareIds.forEach(checkHardwareId);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (err) {
+      throw new SupplierError(`cannot read image ${file}: ${(err as NodeJS.ErrnoException).code}`);
+    }
+    const previous = content.targets[name]?.custom?.releaseCounter;
+    const releaseCounter = opts.image.releaseCounter ?? previous ?? 0;
+    if (previous !== undefined && releaseCounter < previous) throw new SupplierError(`release counter ${releaseCounter} for '${name}' is below the earlier ${previous}`);
+    const hashes = hashesOf(bytes);
+    await writer.write(join(work, "images", hashes.sha256), bytes);
+    content.targets[name] = { length: bytes.length, hashes, custom: { hardwareIds: [...new Set(hardwareIds)], releaseCounter } };
+    await writer.write(join(work, "content.json"), Buffer.from(JSON.stringify(content, null, 2) + "\n"));
+  }
+  const last = await readFile(join(work, "role.json"), "utf8").then(
+    (t) => JSON.parse(t) as Signed<TargetsSigned>,
+    () => undefined,
+  );
+  const signed: TargetsSigned = {
+    _type: "targets",
+    spec_version: SPEC_VERSION,
+    version: (last?.signed.version ?? 0) + 1,
+    expires: expiryAfterDays(now, config.expiryDays),
+    targets: content.targets,
+    ...(content.delegations ? { delegations: content.delegations } : {}),
+  };
+  const doc = signMetadata(signed, keys);
+  const images = new Map<string, Buffer>();
+  for (const [name, info] of Object.entries(content.targets)) {
+    const sha = info.hashes.sha256!;
+    try {
+      images.set(sha, await readFile(join(work, "images", sha)));
+    } catch {
+      throw new SupplierError(`image of '${name}' is missing from ${join(work, "images")}`);
+    }
+  }
+  const bundle: Bundle = { roles: [{ name: config.role, metadata: doc }], images };
+  for (const inc of included) {
+    bundle.roles.push(...inc.roles);
+    for (const [sha, bytes] of inc.images) images.set(sha, bytes);
+  }
+  const encoded = encodeBundle(bundle);
+  await writer.write(opts.out, encoded);
+  await writer.write(join(work, "role.json"), Buffer.from(JSON.stringify(doc) + "\n"));
+  return { role: config.role, version: signed.version, targets: Object.keys(content.targets), bundle: opts.out, bytes: encoded.length };
+}
+
+export type { SigningKey };

@@ -1,0 +1,33 @@
+// `uptane rotate DIR --role ROLE [--threshold N]`: new keys for a top-level role.
+import { optionInt, optionValue, parseArgs, UsageError, type Command } from "./command.ts";
+import { runReporting } from "./output.ts";
+import { rotate } from "../../backend/image/repository.ts";
+import { TOP_ROLES, type TopRole } from "../../backend/image/metadata.ts";
+
+export const rotateCommand: Command = {
+  name: "rotate",
+  summary: "replace the keys of an Image repository role (root, targets, snapshot, timestamp)",
+  usage: [
+    "uptane rotate DIR --role ROLE [--threshold N] [--json]",
+    "",
+    "Generates N new keys for ROLE (default: the current threshold), lists them in a new root",
+    "version signed by a threshold of both the old and the new root keys, and re-publishes",
+    "every role signed by its old and new keys so clients trusting either root keep updating.",
+    "Old key files stay in DIR/keys/ (no longer used) until you remove them.",
+  ].join("\n"),
+  async run(args) {
+    const parsed = parseArgs(args, { values: { role: {}, threshold: {} }, flags: ["json"] });
+    if (parsed.help) {
+      console.log(this.usage);
+      return 0;
+    }
+    if (parsed.positional.length !== 1) throw new UsageError("expected exactly one DIR");
+    const role = optionValue(parsed, "role");
+    if (!TOP_ROLES.includes(role as TopRole)) throw new UsageError(`--role must be one of ${TOP_ROLES.join(", ")}`);
+    const threshold = parsed.values.threshold ? optionInt(parsed, "threshold") : undefined;
+    return runReporting(parsed.flags.has("json"), async () => {
+      const r = await rotate(parsed.positional[0]!, role as TopRole, { threshold });
+      return { data: { ...r }, text: `Rotated ${r.role} keys (${r.oldKeyIds.join(", ")} -> ${r.newKeyIds.join(", ")}); root version ${r.rootVersion}` };
+    });
+  },
+};

@@ -1,0 +1,47 @@
+// `uptane supplier sign WORK [--image FILE --name NAME --hardware-id HW ...] --out BUNDLE`
+import { optionInt, optionValue, parseArgs, UsageError, type Command } from "./command.ts";
+import { runReporting } from "./output.ts";
+import { signSupplier, type SupplierImage } from "../../backend/supplier/workdir.ts";
+
+export const supplierSignCommand: Command = {
+  name: "supplier sign",
+  summary: "sign a supplier's role (optionally adding an image) and write a delivery bundle",
+  usage: [
+    "uptane supplier sign WORK [--image FILE --name NAME --hardware-id HW [--hardware-id HW2 ...]",
+    "                     [--release-counter N]] [--include BUNDLE ...] --out BUNDLE [--json]",
+    "",
+    "Adds FILE as target NAME to the supplier's role (if given), signs the role's next version",
+    "with the supplier's key, and writes BUNDLE: the signed role, every image it lists, and the",
+    "roles and images of each --include bundle (from tier-2 suppliers delegated below this one).",
+    "The OEM imports it with `uptane supplier import`.",
+  ].join("\n"),
+  async run(args) {
+    const parsed = parseArgs(args, {
+      values: { image: {}, name: {}, "hardware-id": { repeat: true }, "release-counter": {}, include: { repeat: true }, out: {} },
+      flags: ["json"],
+    });
+    if (parsed.help) {
+      console.log(this.usage);
+      return 0;
+    }
+    if (parsed.positional.length !== 1) throw new UsageError("expected exactly one WORK folder");
+    const out = optionValue(parsed, "out");
+    let image: SupplierImage | undefined;
+    if (parsed.values.image) {
+      const hardwareIds = parsed.values["hardware-id"] ?? [];
+      if (hardwareIds.length === 0) throw new UsageError("--image needs --hardware-id");
+      image = {
+        file: optionValue(parsed, "image"),
+        name: optionValue(parsed, "name"),
+        hardwareIds,
+        releaseCounter: parsed.values["release-counter"] ? optionInt(parsed, "release-counter") : undefined,
+      };
+    } else if (parsed.values.name || parsed.values["hardware-id"] || parsed.values["release-counter"]) {
+      throw new UsageError("--name, --hardware-id and --release-counter go with --image");
+    }
+    return runReporting(parsed.flags.has("json"), async () => {
+      const r = await signSupplier(parsed.positional[0]!, { image, includes: parsed.values.include, out });
+      return { data: { ...r }, text: `Signed role '${r.role}' version ${r.version} (${r.targets.length} target(s)); bundle ${r.bundle} (${r.bytes} bytes)` };
+    });
+  },
+};

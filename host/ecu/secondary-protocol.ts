@@ -1,0 +1,162 @@
+// What the Primary and a Secondary agree on over UDS: data identifiers, routine
+// identifiers, download areas, and the binary container that carries metadata files.
+/** Data identifiers (ISO 14229-1: 0xF1A0-0xF1EF are vehicle-manufacturer specific). */
+export const DID = {
+  /** W: a metadata bundle small enough for one message (larger ones go by download). */
+  metadata: 0xf1a0,
+  /** W: a signed time attestation (time server output). */
+  timeAttestation: 0xf1a1,
+  /** R: the ECU's current nonce (ASCII). */
+  nonce: 0xf1a2,
+  /** R: the signed ECU version report (JSON), made fresh with a new nonce on each read. */
+  versionReport: 0xf1a3,
+  /** R: the last verification/install result (JSON `{"outcome","detail"}`). */
+  lastResult: 0xf1a4,
+  /** R: ECU serial number (ISO 14229-1 ECUSerialNumberDataIdentifier). */
+  ecuSerial: 0xf18c,
+} as const;
+
+/** Routine identifiers (0x0200-0xDFFF: vehicle-manufacturer specific). */
+export const RID = {
+  /** Finish the image check of the downloaded image. */
+  verify: 0x0201,
+  /** Install the verified image into the inactive slot, boot-check it, roll back on failure. */
+  install: 0x0202,
+} as const;
+
+/** RequestDownload memory addresses: which area a download fills. */
+export const AREA = {
+  image: 0x0000_0000,
+  /** "META": a metadata bundle too large for one write. */
+  metadata: 0x4d45_5441,
+  /** "TIME": a time attestation, when a single write would be too long for the link. */
+  timeAttestation: 0x5449_4d45,
+} as const;
+
+/** Status byte of a positive "install" routine response (a failed boot check is NRC 0x72 instead). */
+export const INSTALL_STATUS = { installed: 0x00 } as const;
+
+/**
+ * One repository's metadata as the Primary passes it on (Uptane 5.4.2.6). `roots` holds
+ * every root the Primary has from the pinned one on; the Secondary applies those newer
+ * than its own. A partial verifier needs only `roots` and `targets` of the Director.
+ */
+export interface RepositoryBundle {
+  roots: Uint8Array[];
+  timestamp?: Uint8Array;
+  snapshot?: Uint8Array;
+  targets: Uint8Array;
+  delegations?: Map<string, Uint8Array>;
+}
+
+/** Metadata for one update cycle: the Director's always; the Image repository's for full verifiers. */
+export interface MetadataBundle {
+  director: RepositoryBundle;
+  image?: RepositoryBundle;
+}
+
+// Container: "UPMB" 0x01, entry count (u16), then per entry: repo (u8: 0 director,
+// 1 image), kind (u8), name length (u16) + UTF-8 name, data length (u32) + data.
+const MAGIC = [0x55, 0x50, 0x4d, 0x42, 0x01];
+const KIND = { root: 0, timestamp: 1, snapshot: 2, targets: 3, delegation: 4 } as const;
+const MAX_ENTRIES = 1024;
+
+export class MalformedBundleError extends Error {
+  constructor(message: string) {
+    super(`metadata bundle: ${message}`);
+    this.name = "MalformedBundleError";
+  }
+}
+
+export function encodeBundle(bundle: MetadataBundle): Uint8Array {
+  const entries: Array<{ repo: number; kind: number; name: string; data: Uint8Array }> = [];
+  const add = (repo: number, files: RepositoryBundle) => {
+    for (const root of files.roots) entries.push({ repo, kind: KIND.root, name: "", data: root });
+    if (files.timestamp) entries.push({ repo, kind: KIND.timestamp, name: "", data: files.timestamp });
+    if (files.snapshot) entries.push({ repo, kind: KIND.snapshot, name: "", data: files.snapshot });
+    entries.push({ repo, kind: KIND.targets, name: "", data: files.targets });
+    for (const [name, data] of files.delegations ?? []) entries.push({ repo, kind: KIND.delegation, name, data });
+  };
+  add(0, bundle.director);
+  if (bundle.image) add(1, bundle.image);
+  const parts: Uint8Array[] = [Uint8Array.from(MAGIC), u16(entries.length)];
+  for (const e of entries) {
+    const name = Buffer.from(e.name, "utf8");
+    parts.push(Uint8Array.of(e.repo, e.kind), u16(name.length), name, u32(e.data.length), e.data);
+  }
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** Parses a bundle; throws MalformedBundleError naming what is wrong (never reads past the end). */
+export function decodeBundle(bytes: Uint8Array): MetadataBundle {
+  let at = 0;
+  const need = (n: number, what: string) => {
+    if (at + n > bytes.length) throw new MalformedBundleError(`truncated in ${what} at byte ${at}`);
+  };
+  need(MAGIC.length + 2, "header");
+  for (let i = 0; i < MAGIC.length; i++) if (bytes[i] !== MAGIC[i]) throw new MalformedBundleError("bad magic or version");
+  at = MAGIC.length;
+  const count = (bytes[at]! << 8) | bytes[at + 1]!;
+  at += 2;
+  if (count > MAX_ENTRIES) throw new MalformedBundleError(`${count} entries (at most ${MAX_ENTRIES})`);
+  const repos = [
+    { roots: [] as Uint8Array[], fields: new Map<number, Uint8Array>(), delegations: new Map<string, Uint8Array>() },
+    { roots: [] as Uint8Array[], fields: new Map<number, Uint8Array>(), delegations: new Map<string, Uint8Array>() },
+  ];
+  for (let i = 0; i < count; i++) {
+    need(4, "entry header");
+    const repo = bytes[at]!;
+    const kind = bytes[at + 1]!;
+    const nameLen = (bytes[at + 2]! << 8) | bytes[at + 3]!;
+    at += 4;
+    if (repo > 1) throw new MalformedBundleError(`entry ${i}: unknown repository ${repo}`);
+    if (kind > KIND.delegation) throw new MalformedBundleError(`entry ${i}: unknown kind ${kind}`);
+    need(nameLen, "name");
+    const name = Buffer.from(bytes.subarray(at, at + nameLen)).toString("utf8");
+    at += nameLen;
+    need(4, "data length");
+    const len = ((bytes[at]! << 24) >>> 0) + (bytes[at + 1]! << 16) + (bytes[at + 2]! << 8) + bytes[at + 3]!;
+    at += 4;
+    need(len, "data");
+    const data = new Uint8Array(bytes.subarray(at, at + len)); // a copy, as a plain Uint8Array
+    at += len;
+    const r = repos[repo]!;
+    if (kind === KIND.root) r.roots.push(data);
+    else if (kind === KIND.delegation) {
+      if (r.delegations.has(name)) throw new MalformedBundleError(`entry ${i}: delegated role "${name}" twice`);
+      r.delegations.set(name, data);
+    } else {
+      if (r.fields.has(kind)) throw new MalformedBundleError(`entry ${i}: a second ${kindName(kind)}`);
+      r.fields.set(kind, data);
+    }
+  }
+  if (at !== bytes.length) throw new MalformedBundleError(`${bytes.length - at} trailing bytes`);
+  const toRepo = (r: (typeof repos)[number]): RepositoryBundle | null => {
+    const targets = r.fields.get(KIND.targets);
+    if (!targets) return null;
+    const out: RepositoryBundle = { roots: r.roots, targets, delegations: r.delegations };
+    const timestamp = r.fields.get(KIND.timestamp);
+    const snapshot = r.fields.get(KIND.snapshot);
+    if (timestamp) out.timestamp = timestamp;
+    if (snapshot) out.snapshot = snapshot;
+    return out;
+  };
+  const director = toRepo(repos[0]!);
+  if (!director) throw new MalformedBundleError("no Director targets");
+  const image = toRepo(repos[1]!);
+  if (!image && (repos[1]!.fields.size > 0 || repos[1]!.roots.length > 0)) throw new MalformedBundleError("Image repository files without targets");
+  return image ? { director, image } : { director };
+}
+
+function kindName(kind: number): string {
+  return Object.entries(KIND).find(([, v]) => v === kind)?.[0] ?? String(kind);
+}
+
+function u16(n: number): Uint8Array {
+  if (n > 0xffff) throw new RangeError(`${n} does not fit 16 bits`);
+  return Uint8Array.of(n >> 8, n & 0xff);
+}
+
+function u32(n: number): Uint8Array {
+  return Uint8Array.of((n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+}

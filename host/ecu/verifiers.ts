@@ -1,0 +1,116 @@
+// The Secondary's verification modules: partial.wasm or full.wasm (host/wasm/verifier.ts)
+// behind the Secondary's SecondaryVerifier interface. The Primary hands every root it
+// holds; only those newer than the module's trusted root go in as rotations (the module
+// checks the chain, the host only picks where it starts).
+import { FullVerifier, type FullVerifierConfig, PartialVerifier, type PartialVerifierConfig } from "../wasm/verifier.ts";
+import type { RepoName } from "../outcome.ts";
+import type { TimeAttestationInput, VerifiedTarget, VerifyResult } from "../verify/types.ts";
+import type { SecondaryVerifier, VerifierProvider } from "./secondary.ts";
+import type { MetadataBundle, RepositoryBundle } from "./secondary-protocol.ts";
+
+/** `signed.version` of a root file, or null when it cannot be read (the module will refuse it). */
+function rootVersion(bytes: Uint8Array): number | null {
+  try {
+    const v = JSON.parse(Buffer.from(bytes).toString("utf8"))?.signed?.version;
+    return Number.isSafeInteger(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Roots after the trusted one, in the order given; unreadable ones stay in so the module names them. */
+function rotationsAfter(roots: Uint8Array[], trusted: Uint8Array): Uint8Array[] {
+  const from = rootVersion(trusted) ?? 0;
+  return roots.filter((r) => {
+    const v = rootVersion(r);
+    return v === null || v > from;
+  });
+}
+
+function missing(detail: string): VerifyResult {
+  return { outcome: "InvalidMetadata", ok: false, repo: "image", role: null, detail };
+}
+
+class PartialWithRoots extends PartialVerifier {
+  static restore(config: PartialVerifierConfig, state: Uint8Array): PartialWithRoots {
+    const v = new PartialWithRoots(config);
+    v.importState(state);
+    return v;
+  }
+  trustedRoot(repo: RepoName): Uint8Array {
+    return this.roots.get(repo)!;
+  }
+}
+
+class FullWithRoots extends FullVerifier {
+  static restore(config: FullVerifierConfig, state: Uint8Array): FullWithRoots {
+    const v = new FullWithRoots(config);
+    v.importState(state);
+    return v;
+  }
+  trustedRoot(repo: RepoName): Uint8Array {
+    return this.roots.get(repo)!;
+  }
+}
+
+abstract class Adapter<V extends PartialWithRoots | FullWithRoots> implements SecondaryVerifier {
+  abstract readonly mode: "partial" | "full";
+  protected readonly v: V;
+  constructor(v: V) {
+    this.v = v;
+  }
+  attestTime(input: TimeAttestationInput): VerifyResult & { time?: number } {
+    return this.v.attestTime(input);
+  }
+  imageCheck(target: VerifiedTarget) {
+    return this.v.imageCheck(target);
+  }
+  setInstalledReleaseCounter(n: number): void {
+    this.v.setInstalledReleaseCounter(n);
+  }
+  exportState(): Uint8Array {
+    return this.v.exportState();
+  }
+  abstract verifyMetadata(bundle: MetadataBundle, nowUnixSeconds: number): VerifyResult;
+}
+
+class PartialAdapter extends Adapter<PartialWithRoots> {
+  readonly mode = "partial" as const;
+  verifyMetadata(bundle: MetadataBundle, now: number): VerifyResult {
+    // 5.4.4.1: Director root rotations (optional), then Director targets.
+    const rootRotations = rotationsAfter(bundle.director.roots, this.v.trustedRoot("director"));
+    return this.v.update({ rootRotations, targets: bundle.director.targets }, now);
+  }
+}
+
+class FullAdapter extends Adapter<FullWithRoots> {
+  readonly mode = "full" as const;
+  verifyMetadata(bundle: MetadataBundle, now: number): VerifyResult {
+    const files = (repo: RepoName, b: RepositoryBundle | undefined) => {
+      if (!b || !b.timestamp || !b.snapshot) return null;
+      return { rootRotations: rotationsAfter(b.roots, this.v.trustedRoot(repo)), timestamp: b.timestamp, snapshot: b.snapshot, targets: b.targets, delegations: b.delegations };
+    };
+    const director = files("director", bundle.director);
+    if (!director) return { ...missing("full verification needs the Director's timestamp, snapshot and targets"), repo: "director" };
+    const image = files("image", bundle.image);
+    if (!image) return missing("full verification needs the Image repository's timestamp, snapshot and targets");
+    // 5.4.4.2: both repositories, then the cross-check of targets.
+    return this.v.update(director, image, now);
+  }
+}
+
+/** A partial-verification Secondary's module (partial.wasm), provisioned with the Director root. */
+export function partialVerifier(config: PartialVerifierConfig): VerifierProvider {
+  return {
+    create: () => new PartialAdapter(new PartialWithRoots(config)),
+    restore: (state) => new PartialAdapter(PartialWithRoots.restore(config, state)),
+  };
+}
+
+/** A full-verification Secondary's module (full.wasm), provisioned with both roots and the vehicle's ECUs. */
+export function fullVerifier(config: FullVerifierConfig): VerifierProvider {
+  return {
+    create: () => new FullAdapter(new FullWithRoots(config)),
+    restore: (state) => new FullAdapter(FullWithRoots.restore(config, state)),
+  };
+}

@@ -1,0 +1,11 @@
+// The Primary ECU's public surface.
+export { Primary, provisionPrimary, imagePath, type PrimaryConfig, type CycleResult, type CycleStep } from "./primary.ts";
+export { HttpFetcher, type Fetcher, type FetchRequest } from "./fetcher.ts";
+export { MemoryFetcher } from "./memory-fetcher.ts";
+export { FileStore, MemoryStore, type Store } from "./store.ts";
+export { SoftwareKeyStore, type KeyStore } from "./keystore.ts";
+export { InProcessLink, type SecondaryLink, type SecondaryEndpoint, type MetadataBundle, type RepositoryBundle, type VerificationMode } from "./secondary-link.ts";
+export { DEFAULT_RETRIEVAL_POLICY, type RetrievalPolicy } from "./slow-retrieval.ts";
+export { DEFAULT_METADATA_CAPS, type MetadataCaps } from "./repository-download.ts";
+export { TransportError, NotFoundError, SlowRetrievalError, OversizedResponseError } from "./errors.ts";
+export type { PrimaryVerifier, VerifierFactory } from "./verifier-port.ts";

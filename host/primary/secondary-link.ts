@@ -1,0 +1,89 @@
+// How the Primary talks to one Secondary (Uptane 5.4.2.1, 5.4.2.5-5.4.2.7). The can
+// engineer's link carries these calls over ISO-TP/UDS; InProcessLink calls a Secondary
+// in the same process, copying bytes both ways as a bus would.
+import type { VerifiedTarget } from "../verify/types.ts";
+
+/** One repository's metadata as the Primary holds it after verifying it (5.4.2.6). */
+export interface RepositoryBundle {
+  /** Every root the Primary holds, from its pinned root on, in version order; a Secondary applies those newer than its own. */
+  roots: Uint8Array[];
+  timestamp: Uint8Array;
+  snapshot: Uint8Array;
+  targets: Uint8Array;
+  /** Delegated targets roles by name (Image repository). */
+  delegations: Map<string, Uint8Array>;
+}
+
+export interface MetadataBundle {
+  director: RepositoryBundle;
+  /** Only for full-verification Secondaries; a partial one needs the Director's roots and targets. */
+  image?: RepositoryBundle;
+}
+
+export type VerificationMode = "full" | "partial";
+
+export interface SecondaryLink {
+  readonly serial: string;
+  readonly verification: VerificationMode;
+  /** 5.4.2.1: the Secondary's signed ECU version report (JSON bytes), with a fresh nonce. */
+  versionReport(): Promise<Uint8Array>;
+  /** 5.4.2.5: the latest time attestation (the time server's signed bytes, unchanged). */
+  sendTime(attestation: Uint8Array): Promise<void>;
+  /** 5.4.2.6: the metadata it verifies. */
+  sendMetadata(bundle: MetadataBundle): Promise<void>;
+  /** 5.4.2.7: its image; the install result comes back in its next version report. */
+  sendImage(target: VerifiedTarget, image: Uint8Array): Promise<void>;
+}
+
+/** What a Secondary implements to be reachable in process (the ECU side of a SecondaryLink). */
+export interface SecondaryEndpoint {
+  readonly serial: string;
+  readonly verification: VerificationMode;
+  versionReport(): Promise<Uint8Array>;
+  receiveTime(attestation: Uint8Array): Promise<void>;
+  receiveMetadata(bundle: MetadataBundle): Promise<void>;
+  receiveImage(target: VerifiedTarget, image: Uint8Array): Promise<void>;
+}
+
+/** A SecondaryLink to a Secondary in the same process; nothing is shared by reference. */
+export class InProcessLink implements SecondaryLink {
+  readonly serial: string;
+  readonly verification: VerificationMode;
+  private readonly endpoint: SecondaryEndpoint;
+
+  constructor(endpoint: SecondaryEndpoint) {
+    this.endpoint = endpoint;
+    this.serial = endpoint.serial;
+    this.verification = endpoint.verification;
+  }
+
+  async versionReport(): Promise<Uint8Array> {
+    return (await this.endpoint.versionReport()).slice();
+  }
+
+  sendTime(attestation: Uint8Array): Promise<void> {
+    return this.endpoint.receiveTime(attestation.slice());
+  }
+
+  sendMetadata(bundle: MetadataBundle): Promise<void> {
+    return this.endpoint.receiveMetadata(copyBundle(bundle));
+  }
+
+  sendImage(target: VerifiedTarget, image: Uint8Array): Promise<void> {
+    return this.endpoint.receiveImage(structuredClone(target), image.slice());
+  }
+}
+
+function copyRepo(r: RepositoryBundle): RepositoryBundle {
+  return {
+    roots: r.roots.map((b) => b.slice()),
+    timestamp: r.timestamp.slice(),
+    snapshot: r.snapshot.slice(),
+    targets: r.targets.slice(),
+    delegations: new Map([...r.delegations].map(([k, v]) => [k, v.slice()])),
+  };
+}
+
+function copyBundle(b: MetadataBundle): MetadataBundle {
+  return { director: copyRepo(b.director), ...(b.image ? { image: copyRepo(b.image) } : {}) };
+}

@@ -1,0 +1,431 @@
+// The host side of the verification cores (host/verify/types.ts over full.wasm and
+// partial.wasm): copies bytes in, calls the steps in the order Uptane 5.4.4 gives them,
+// and turns the module's outcome and detail record into a VerifyResult. It decides
+// nothing itself: every check is the module's (DESIGN.md section 2); the length checks
+// here only avoid copying what the module would refuse anyway.
+import { CoreInstance, type ModuleKind } from "./module.ts";
+import { outcomeName, ModuleMisuseError, VerificationError, type OutcomeName, type RepoName } from "../outcome.ts";
+import { DETAILS } from "./details.ts";
+import type { EcuIdentity, RepositoryFiles, TimeAttestationInput, VerifiedTarget, VerifyResult } from "../verify/types.ts";
+
+const MISUSE = -1;
+const REPO = { director: 1, image: 2 } as const;
+const ROLE_NAMES = [null, "root", "timestamp", "snapshot", "targets", null, "timeserver", "image"] as const;
+const CHUNK = 64 * 1024;
+const STATE_MAGIC = 0x53545055; // "UPTS"
+
+/** Raw exports of the verification ABI (assembly/exports/verify*.ts). */
+interface VerifyExports {
+  configure(s: number, sl: number, h: number, hl: number, v: number, vl: number): number;
+  addVehicleEcu(p: number, l: number): number;
+  setInstalledReleaseCounter(n: number): void;
+  loadRoot(repo: number, p: number, l: number): number;
+  trustedRootVersion(repo: number): number;
+  cycleBegin(now: number): number;
+  rootRotation(repo: number, p: number, l: number): number;
+  rootFinish(repo: number): number;
+  rotationsAccepted(repo: number): number;
+  timeAttestation(p: number, l: number, n: number, nl: number): number;
+  attestedTime(): number;
+  imageBegin(row: number): number;
+  imageUpdate(p: number, l: number): number;
+  imageFinish(): number;
+  stateSize(): number;
+  stateExport(out: number): number;
+  stateImport(p: number, l: number): number;
+  resultOutcome(): number;
+  resultRepo(): number;
+  resultRole(): number;
+  resultHasNumbers(): number;
+  resultExpected(): number;
+  resultGot(): number;
+  resultDetail(): number;
+  resultNamePtr(): number;
+  resultNameLen(): number;
+  targetCount(): number;
+  targetForThisEcu(): number;
+  targetStringPtr(i: number, field: number): number;
+  targetStringLen(i: number, field: number): number;
+  targetLength(i: number): number;
+  targetReleaseCounter(i: number): number;
+  targetHash(i: number, alg: number): number;
+  capacity(which: number): number;
+  detailCount(): number;
+  // full only
+  timestamp?(repo: number, p: number, l: number): number;
+  snapshot?(repo: number, p: number, l: number): number;
+  targets?(repo: number, p: number, l: number): number;
+  delegatedRole?(n: number, nl: number, p: number, l: number): number;
+  crossCheck?(): number;
+  // partial only
+  partialTargets?(p: number, l: number): number;
+}
+
+/** A string as JSON string content (what the module compares identifiers as). */
+function jsonContent(s: string): Uint8Array {
+  return Buffer.from(JSON.stringify(s).slice(1, -1), "utf8");
+}
+
+/** A step's early stop: the result to return. */
+class Stop {
+  constructor(readonly result: VerifyResult) {}
+}
+
+/** What the verifiers share: the module instance, the ABI calls, results and state. */
+abstract class CoreVerifier {
+  protected readonly core: CoreInstance;
+  protected readonly x: VerifyExports;
+  protected readonly ecu: EcuIdentity;
+  /** The trusted root files, by repository, as the module holds them. */
+  protected roots: Map<RepoName, Uint8Array>;
+  /** Rows of the last verification (the module's verified targets). */
+  private rows: VerifiedTarget[] = [];
+
+  protected constructor(kind: ModuleKind, ecu: EcuIdentity, vin: string, roots: Map<RepoName, Uint8Array>) {
+    this.core = new CoreInstance(kind);
+    this.x = this.core.exports as unknown as VerifyExports;
+    this.ecu = ecu;
+    this.roots = new Map(roots);
+    this.core.reset();
+    const serial = this.copy(jsonContent(ecu.serial));
+    const hw = this.copy(jsonContent(ecu.hardwareId));
+    const v = this.copy(jsonContent(vin));
+    if (this.x.configure(serial.ptr, serial.len, hw.ptr, hw.len, v.ptr, v.len) !== 0) {
+      throw new ModuleMisuseError(`ECU identity not accepted (empty, longer than the module holds, or not valid Unicode)`);
+    }
+    this.x.setInstalledReleaseCounter(ecu.installedReleaseCounter);
+    for (const [repo, bytes] of this.roots) this.trustRoot(repo, bytes);
+  }
+
+  private copy(bytes: Uint8Array): { ptr: number; len: number } {
+    return { ptr: this.core.copyIn(bytes), len: bytes.length };
+  }
+
+  /** Loads a root the host holds into the module; throws VerificationError when it does not verify. */
+  protected trustRoot(repo: RepoName, bytes: Uint8Array): void {
+    this.core.reset();
+    if (bytes.length > this.x.capacity(0)) {
+      throw new VerificationError("OversizedMetadata", { repo, role: "root", detail: "trusted root larger than its cap", expected: this.x.capacity(0), got: bytes.length });
+    }
+    const r = this.x.loadRoot(REPO[repo], this.core.copyIn(bytes), bytes.length);
+    if (r === MISUSE) throw new ModuleMisuseError(`loadRoot(${repo}) refused`);
+    if (r !== 0) {
+      const res = this.result(r);
+      throw new VerificationError(res.outcome, res);
+    }
+  }
+
+  /** Applies a persisted state: its roots are re-verified, then the module checks the blob. */
+  protected importState(state: Uint8Array): void {
+    const fail = (detail: string): never => {
+      throw new VerificationError("InvalidMetadata", { repo: null, role: null, detail: `trusted state refused: ${detail}` });
+    };
+    const view = new DataView(state.buffer, state.byteOffset, state.byteLength);
+    if (state.length < 8 || view.getUint32(0, true) !== STATE_MAGIC) fail("not a state file");
+    const count = view.getUint32(4, true);
+    const parts: Uint8Array[] = [];
+    let p = 8;
+    for (let i = 0; i < count; i++) {
+      if (p + 4 > state.length) fail("truncated");
+      const n = view.getUint32(p, true);
+      p += 4;
+      if (p + n > state.length) fail("truncated");
+      parts.push(state.subarray(p, p + n));
+      p += n;
+    }
+    if (p !== state.length || parts.length !== this.roots.size + 1) fail("wrong layout");
+    const repos = [...this.roots.keys()];
+    repos.forEach((repo, i) => {
+      try {
+        this.trustRoot(repo, parts[i]);
+      } catch (e) {
+        if (e instanceof VerificationError) fail(`${repo} root: ${e.message}`);
+        throw e;
+      }
+      this.roots.set(repo, parts[i].slice());
+    });
+    this.core.reset();
+    const blob = parts[parts.length - 1];
+    if (this.x.stateImport(this.core.copyIn(blob), blob.length) !== 0) fail("checksum, kind or root versions do not match");
+  }
+
+  exportState(): Uint8Array {
+    this.core.reset();
+    const size = this.x.stateSize();
+    const out = this.core.scratch(size);
+    const n = this.x.stateExport(out);
+    const blob = this.core.copyOut(out, n);
+    const parts = [...this.roots.values(), blob];
+    const total = 8 + parts.reduce((s, b) => s + 4 + b.length, 0);
+    const state = new Uint8Array(total);
+    const view = new DataView(state.buffer);
+    view.setUint32(0, STATE_MAGIC, true);
+    view.setUint32(4, parts.length, true);
+    let p = 8;
+    for (const b of parts) {
+      view.setUint32(p, b.length, true);
+      state.set(b, p + 4);
+      p += 4 + b.length;
+    }
+    return state;
+  }
+
+  setInstalledReleaseCounter(n: number): void {
+    if (!Number.isSafeInteger(n) || n < 0) throw new ModuleMisuseError(`release counter must be a non-negative integer, got ${n}`);
+    this.ecu.installedReleaseCounter = n;
+    this.x.setInstalledReleaseCounter(n);
+  }
+
+  attestTime(input: TimeAttestationInput): VerifyResult & { time?: number } {
+    this.core.reset();
+    const cap = this.x.capacity(4);
+    if (input.attestation.length > cap) return this.hostResult("OversizedMetadata", "director", "timeserver", "time attestation larger than its cap", cap, input.attestation.length);
+    const a = this.core.copyIn(input.attestation);
+    const nonce = jsonContent(input.nonce);
+    const n = this.core.copyIn(nonce);
+    const r = this.check(this.x.timeAttestation(a, input.attestation.length, n, nonce.length), "timeAttestation");
+    const res = this.result(r);
+    return r === 0 ? { ...res, time: this.x.attestedTime() } : res;
+  }
+
+  /** Streams an image through the module's check against the verified target. */
+  imageCheck(target: VerifiedTarget): { update(chunk: Uint8Array): void; finish(): VerifyResult } {
+    const row = this.rows.findIndex((t) => t.name === target.name && t.length === target.length && sameHashes(t.hashes, target.hashes));
+    if (row < 0) throw new ModuleMisuseError(`image check for a target the last verification did not return: ${target.name}`);
+    this.core.reset();
+    const buf = this.core.scratch(CHUNK);
+    this.check(this.x.imageBegin(row), "imageBegin");
+    let done = false;
+    return {
+      update: (chunk: Uint8Array) => {
+        if (done) throw new ModuleMisuseError("image check already finished");
+        for (let off = 0; off < chunk.length; off += CHUNK) {
+          const part = chunk.subarray(off, Math.min(chunk.length, off + CHUNK));
+          new Uint8Array(this.x.memory.buffer, buf, part.length).set(part);
+          this.check(this.x.imageUpdate(buf, part.length), "imageUpdate");
+        }
+      },
+      finish: () => {
+        done = true;
+        return this.result(this.check(this.x.imageFinish(), "imageFinish"));
+      },
+    };
+  }
+
+  /** Runs the root steps of one repository. */
+  protected rootSteps(repo: RepoName, rotations: Uint8Array[]): void {
+    const cap = this.x.capacity(0);
+    const max = this.x.capacity(5);
+    rotations.forEach((bytes, i) => {
+      if (i >= max) throw new Stop(this.hostResult("OversizedMetadata", repo, "root", "too many root rotations in one cycle", max, rotations.length));
+      if (bytes.length > cap) throw new Stop(this.hostResult("OversizedMetadata", repo, "root", "document larger than its cap", cap, bytes.length));
+      this.step(this.x.rootRotation(REPO[repo], this.core.copyIn(bytes), bytes.length), "rootRotation");
+    });
+    const accepted = this.x.rotationsAccepted(REPO[repo]);
+    if (accepted > 0) this.roots.set(repo, rotations[accepted - 1].slice());
+    this.step(this.x.rootFinish(REPO[repo]), "rootFinish");
+  }
+
+  /** Records accepted rotations even when a later root fails. */
+  protected keepRotations(repo: RepoName, rotations: Uint8Array[]): void {
+    const accepted = this.x.rotationsAccepted(REPO[repo]);
+    if (accepted > 0) this.roots.set(repo, rotations[accepted - 1].slice());
+  }
+
+  /** A step's return: continue on Ok, stop with the result otherwise. */
+  protected step(code: number, what: string): void {
+    this.check(code, what);
+    if (code !== 0) throw new Stop(this.result(code));
+  }
+
+  protected copyChecked(bytes: Uint8Array, cap: number, repo: RepoName, role: string): number {
+    if (bytes.length > cap) throw new Stop(this.hostResult("OversizedMetadata", repo, role, "document larger than its cap", cap, bytes.length));
+    return this.core.copyIn(bytes);
+  }
+
+  protected run(body: () => VerifyResult): VerifyResult {
+    this.rows = [];
+    try {
+      return body();
+    } catch (e) {
+      if (e instanceof Stop) return e.result;
+      throw e;
+    }
+  }
+
+  protected check(code: number, what: string): number {
+    if (code === MISUSE) throw new ModuleMisuseError(`${what}: the module refused the call (out of order or bad arguments)`);
+    return code;
+  }
+
+  private readString(ptr: number, len: number): string {
+    const text = Buffer.from(this.x.memory.buffer, ptr, len).toString("utf8");
+    return JSON.parse(`"${text}"`) as string;
+  }
+
+  /** The module's verified targets, read right after the verification. */
+  protected readTargets(res: VerifyResult): VerifyResult {
+    const rows: Array<{ ecuSerial: string; target: VerifiedTarget }> = [];
+    const count = this.x.targetCount();
+    for (let i = 0; i < count; i++) {
+      const str = (f: number) => this.readString(this.x.targetStringPtr(i, f), this.x.targetStringLen(i, f));
+      const hashes: Record<string, string> = {};
+      const h256 = this.x.targetHash(i, 0);
+      const h512 = this.x.targetHash(i, 1);
+      if (h256) hashes.sha256 = Buffer.from(this.x.memory.buffer, h256, 32).toString("hex");
+      if (h512) hashes.sha512 = Buffer.from(this.x.memory.buffer, h512, 64).toString("hex");
+      const target: VerifiedTarget = {
+        name: str(1),
+        length: this.x.targetLength(i),
+        hashes,
+        hardwareId: str(2),
+        releaseCounter: this.x.targetReleaseCounter(i),
+      };
+      if (this.x.targetStringPtr(i, 3)) target.uri = str(3);
+      rows.push({ ecuSerial: str(0), target });
+    }
+    this.rows = rows.map((r) => r.target);
+    const mine = this.x.targetForThisEcu();
+    const out: VerifyResult = { ...res, vehicleTargets: rows };
+    if (mine >= 0 && res.ok) out.target = rows[mine].target;
+    return out;
+  }
+
+  /** The module's detail record as a VerifyResult. */
+  protected result(code: number): VerifyResult {
+    const outcome = outcomeName(code);
+    const repoCode = this.x.resultRepo();
+    const roleCode = this.x.resultRole();
+    let role: string | null = ROLE_NAMES[roleCode] ?? null;
+    if (roleCode === 5) role = this.readString(this.x.resultNamePtr(), this.x.resultNameLen());
+    const detail = DETAILS[this.x.resultDetail()] ?? `detail ${this.x.resultDetail()}`;
+    const res: VerifyResult = {
+      outcome,
+      ok: outcome === "Ok",
+      repo: repoCode === 1 ? "director" : repoCode === 2 ? "image" : null,
+      role,
+      detail: detail || outcome,
+    };
+    if (this.x.resultHasNumbers()) {
+      res.expected = this.x.resultExpected();
+      res.got = this.x.resultGot();
+    }
+    return res;
+  }
+
+  protected hostResult(outcome: OutcomeName, repo: RepoName | null, role: string | null, detail: string, expected?: number, got?: number): VerifyResult {
+    const res: VerifyResult = { outcome, ok: outcome === "Ok", repo, role, detail };
+    if (expected !== undefined) res.expected = expected;
+    if (got !== undefined) res.got = got;
+    return res;
+  }
+}
+
+function sameHashes(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a).sort();
+  const kb = Object.keys(b).sort();
+  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k].toLowerCase() === b[k].toLowerCase());
+}
+
+export interface FullVerifierConfig {
+  directorRoot: Uint8Array;
+  imageRoot: Uint8Array;
+  ecu: EcuIdentity;
+  vin: string;
+  /** Every ECU serial of the vehicle, incl. ecu.serial. */
+  vehicleEcus: string[];
+}
+
+/** Full verification (Uptane 5.4.4.2) in full.wasm: Primaries and capable Secondaries. */
+export class FullVerifier extends CoreVerifier {
+  constructor(config: FullVerifierConfig) {
+    super("full", { ...config.ecu }, config.vin, new Map<RepoName, Uint8Array>([["director", config.directorRoot], ["image", config.imageRoot]]));
+    for (const serial of config.vehicleEcus) {
+      const bytes = jsonContent(serial);
+      if (this.x.addVehicleEcu(this.core.copyIn(bytes), bytes.length) !== 0) throw new ModuleMisuseError(`vehicle ECU not accepted: ${serial}`);
+    }
+  }
+
+  /** A verifier resuming from exportState(); throws VerificationError on a corrupt state. */
+  static fromState(config: FullVerifierConfig, state: Uint8Array): FullVerifier {
+    const v = new FullVerifier(config);
+    v.importState(state);
+    return v;
+  }
+
+  update(director: RepositoryFiles, image: RepositoryFiles, nowUnixSeconds: number): VerifyResult {
+    return this.run(() => {
+      const x = this.x;
+      this.core.reset();
+      this.check(x.cycleBegin(Math.floor(nowUnixSeconds)), "cycleBegin");
+      let directorDone = false;
+      for (const [name, files] of [["director", director], ["image", image]] as const) {
+        const repo = REPO[name];
+        try {
+          this.rootSteps(name, files.rootRotations);
+        } finally {
+          this.keepRotations(name, files.rootRotations);
+        }
+        const ts = this.copyChecked(files.timestamp, x.capacity(1), name, "timestamp");
+        const tsCode = this.check(x.timestamp!(repo, ts, files.timestamp.length), "timestamp");
+        if (name === "director" && tsCode === 1) {
+          // 5.4.4.2 step 4: Director snapshot unchanged since the last completed cycle
+          return this.result(tsCode);
+        }
+        this.step(tsCode, "timestamp");
+        this.step(x.snapshot!(repo, this.copyChecked(files.snapshot, x.capacity(2), name, "snapshot"), files.snapshot.length), "snapshot");
+        this.step(x.targets!(repo, this.copyChecked(files.targets, x.capacity(3), name, "targets"), files.targets.length), "targets");
+        if (name === "director") directorDone = true;
+        if (name === "image") {
+          for (const [role, bytes] of files.delegations ?? []) {
+            const n = jsonContent(role);
+            const np = this.core.copyIn(n);
+            if (bytes.length > x.capacity(3)) continue; // the module reports the role if the search reaches it
+            this.check(x.delegatedRole!(np, n.length, this.core.copyIn(bytes), bytes.length), "delegatedRole");
+          }
+        }
+      }
+      void directorDone;
+      const code = this.check(x.crossCheck!(), "crossCheck");
+      const res = this.result(code);
+      return code === 0 || code === 1 ? this.readTargets(res) : res;
+    });
+  }
+}
+
+export interface PartialVerifierConfig {
+  directorRoot: Uint8Array;
+  ecu: EcuIdentity;
+}
+
+/** Partial verification (Uptane 5.4.4.1) in partial.wasm: small Secondaries. */
+export class PartialVerifier extends CoreVerifier {
+  constructor(config: PartialVerifierConfig) {
+    super("partial", { ...config.ecu }, "", new Map<RepoName, Uint8Array>([["director", config.directorRoot]]));
+  }
+
+  static fromState(config: PartialVerifierConfig, state: Uint8Array): PartialVerifier {
+    const v = new PartialVerifier(config);
+    v.importState(state);
+    return v;
+  }
+
+  update(director: { rootRotations: Uint8Array[]; targets: Uint8Array }, nowUnixSeconds: number): VerifyResult {
+    return this.run(() => {
+      const x = this.x;
+      this.core.reset();
+      this.check(x.cycleBegin(Math.floor(nowUnixSeconds)), "cycleBegin");
+      try {
+        this.rootSteps("director", director.rootRotations);
+      } finally {
+        this.keepRotations("director", director.rootRotations);
+      }
+      // the rotation files are no longer needed: reuse their memory for the targets
+      this.core.reset();
+      const t = this.copyChecked(director.targets, x.capacity(3), "director", "targets");
+      const code = this.check(x.partialTargets!(t, director.targets.length), "partialTargets");
+      const res = this.result(code);
+      return code === 0 || code === 1 ? this.readTargets(res) : res;
+    });
+  }
+}
