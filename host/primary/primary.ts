@@ -96,6 +96,7 @@ export async function provisionPrimary(store: Store, roots: { directorRoot: Uint
   const record: PrimaryRecord = {
     installed: { image: null, releaseCounter: 0 },
     unreported: [],
+    nonce: null,
     time: null,
     roots: { director: { pinned: director, trusted: director }, image: { pinned: image, trusted: image } },
     held: null,
@@ -157,8 +158,12 @@ export class Primary {
    * be reached or a download is too slow (SlowRetrievalError, also reported).
    */
   async runCycle(): Promise<CycleResult> {
-    // 5.4.2 step 1 (5.4.2.1): construct and send the vehicle version manifest.
-    const nonce = freshNonce();
+    // 5.4.2 step 1 (5.4.2.1): construct and send the vehicle version manifest, with a
+    // fresh nonce (stored before it leaves, never the previous one).
+    let nonce = freshNonce();
+    while (nonce === this.record.nonce) nonce = freshNonce();
+    this.record.nonce = nonce;
+    await this.save();
     const reports = await this.collectSecondaryReports();
     const manifest = await this.sendManifest(nonce, reports.map((r) => r.report));
     await this.step("manifest");

@@ -42,7 +42,7 @@ async function vehicle(opts: { store?: Store } = {}) {
     ...extra,
   });
   const open = (extra: Partial<PrimaryConfig> = {}) => Primary.open(config(extra));
-  return { sim, backend, store, secondary, keys, flashed, open };
+  return { sim, backend, store, secondary, keys, flashed, open, config };
 }
 
 /** The Director moves an ECU to another image (its previous target leaves the Director's targets). */
@@ -50,6 +50,8 @@ function reassign(sim: VehicleSim, serial: string, name: string): void {
   sim.director.targets.get("targets")!.delete(sim.assignedName(serial));
   sim.assign(serial, name);
 }
+
+const configOf = (v: { config: () => PrimaryConfig }) => v.config();
 
 const ownReport = (manifest: any, serial: string) => manifest.signed.ecuVersionReports.find((r: any) => r.signed.ecuSerial === serial).signed;
 
@@ -75,6 +77,7 @@ test("a good update installs the Primary's image and hands the Secondary time, m
   const first = v.backend.manifests[0];
   assert.is(first.signed.primarySerial, v.sim.primary.serial);
   assert.is(ownReport(first, v.sim.primary.serial).installedImage, null);
+  assert.is((await Primary.open({ ...configOf(v) })).status.nonce, ownReport(first, v.sim.primary.serial).nonce, "the nonce sent is in the store");
   assert.equal(v.backend.attestedNonces[0], [ownReport(first, v.sim.primary.serial).nonce, ownReport(first, v.secondary.serial).nonce]);
 });
 
