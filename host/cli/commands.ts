@@ -11,6 +11,7 @@ import { supplierSignCommand } from "./supplier-sign.ts";
 import { supplierImportCommand } from "./supplier-import.ts";
 import { rotateCommand } from "./rotate.ts";
 import { refreshCommand } from "./refresh.ts";
+import { primaryCycleCommand, primaryInitCommand } from "./primary.ts";
 
 export const commands: Command[] = [
   demoCommand,
@@ -23,4 +24,6 @@ export const commands: Command[] = [
   supplierImportCommand,
   rotateCommand,
   refreshCommand,
+  primaryInitCommand,
+  primaryCycleCommand,
 ];

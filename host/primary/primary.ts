@@ -270,7 +270,9 @@ export class Primary {
   private async fetchAttestation(nonces: string[]): Promise<Uint8Array> {
     const path = "/time/attestation";
     const body = Buffer.from(JSON.stringify({ nonces }), "utf8");
-    const answer = await this.download(path, MAX_ATTESTATION_BYTES, (signal) => this.config.fetcher.post(path, body, { maxBytes: MAX_ATTESTATION_BYTES + 1, signal }));
+    const answer = await this.download(path, MAX_ATTESTATION_BYTES, (signal) => this.config.fetcher.post(path, body, { maxBytes: MAX_ATTESTATION_BYTES + 1, signal })).catch((e) => {
+      throw e instanceof NotFoundError ? new TransportError(`no time server at ${path}`, 404) : e;
+    });
     // An endless attestation is handed over cut one byte past the cap; the verifier refuses it.
     return answer.bytes;
   }
@@ -370,6 +372,7 @@ export class Primary {
       }
     } catch (e) {
       if (e instanceof SlowRetrievalError) await this.reportLater(`slow retrieval of ${target.name} for ${ecuSerial}: ${e.message}`);
+      if (e instanceof NotFoundError) throw new TransportError(`the Image repository has no ${path}`, 404);
       if (!(e instanceof OversizedResponseError)) throw e;
     }
     // 5.4.2.4 / 5.4.3: length and every hash, decided by the verifier.

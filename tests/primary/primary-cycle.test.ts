@@ -182,6 +182,14 @@ test("an unreachable repository is a TransportError, not a verification failure"
   assert.equal(v.flashed, []);
 });
 
+test("an image missing from the Image repository is a TransportError and installs nothing", async () => {
+  const v = await vehicle();
+  v.backend.fetcher.removeFile(v.backend.imagePath(v.sim.assignedName(v.sim.primary.serial)));
+  const e = await rejects(() => v.open().then((p) => p.runCycle()), TransportError);
+  assert.is(e.status, 404);
+  assert.equal(v.flashed, []);
+});
+
 test("a Secondary off the bus does not stop the Primary installing its own image", async () => {
   const v = await vehicle();
   v.secondary.offline = true;
