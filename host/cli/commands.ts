@@ -11,6 +11,9 @@ import { supplierSignCommand } from "./supplier-sign.ts";
 import { supplierImportCommand } from "./supplier-import.ts";
 import { rotateCommand } from "./rotate.ts";
 import { refreshCommand } from "./refresh.ts";
+import { vehicleAddCommand } from "./vehicle-add.ts";
+import { assignCommand } from "./assign.ts";
+import { campaignCommand } from "./campaign.ts";
 import { primaryCycleCommand, primaryInitCommand } from "./primary.ts";
 
 export const commands: Command[] = [
@@ -24,6 +27,9 @@ export const commands: Command[] = [
   supplierImportCommand,
   rotateCommand,
   refreshCommand,
+  vehicleAddCommand,
+  assignCommand,
+  campaignCommand,
   primaryInitCommand,
   primaryCycleCommand,
 ];
