@@ -14,6 +14,7 @@ import { refreshCommand } from "./refresh.ts";
 import { vehicleAddCommand } from "./vehicle-add.ts";
 import { assignCommand } from "./assign.ts";
 import { campaignCommand } from "./campaign.ts";
+import { verifyCommand } from "./verify.ts";
 import { primaryCycleCommand, primaryInitCommand } from "./primary.ts";
 
 export const commands: Command[] = [
@@ -30,6 +31,7 @@ export const commands: Command[] = [
   vehicleAddCommand,
   assignCommand,
   campaignCommand,
+  verifyCommand,
   primaryInitCommand,
   primaryCycleCommand,
 ];
