@@ -15,6 +15,7 @@ import { vehicleAddCommand } from "./vehicle-add.ts";
 import { assignCommand } from "./assign.ts";
 import { campaignCommand } from "./campaign.ts";
 import { verifyCommand } from "./verify.ts";
+import { primaryCycleCommand, primaryInitCommand } from "./primary.ts";
 
 export const commands: Command[] = [
   demoCommand,
@@ -31,4 +32,6 @@ export const commands: Command[] = [
   assignCommand,
   campaignCommand,
   verifyCommand,
+  primaryInitCommand,
+  primaryCycleCommand,
 ];
