@@ -25,6 +25,8 @@ export interface BackendPart {
 }
 
 import { imageRepositoryPart } from "./image/part.ts";
+import { directorPart } from "./director/part.ts";
+import { timeServerPart } from "./timeserver/part.ts";
 
-/** Every part, in init order. The Director and time server append theirs here. */
-export const backendParts: BackendPart[] = [imageRepositoryPart];
+/** Every part, in init order. */
+export const backendParts: BackendPart[] = [imageRepositoryPart, directorPart, timeServerPart];

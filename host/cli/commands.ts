@@ -11,6 +11,9 @@ import { supplierSignCommand } from "./supplier-sign.ts";
 import { supplierImportCommand } from "./supplier-import.ts";
 import { rotateCommand } from "./rotate.ts";
 import { refreshCommand } from "./refresh.ts";
+import { vehicleAddCommand } from "./vehicle-add.ts";
+import { assignCommand } from "./assign.ts";
+import { campaignCommand } from "./campaign.ts";
 
 export const commands: Command[] = [
   demoCommand,
@@ -23,4 +26,7 @@ export const commands: Command[] = [
   supplierImportCommand,
   rotateCommand,
   refreshCommand,
+  vehicleAddCommand,
+  assignCommand,
+  campaignCommand,
 ];

@@ -1,0 +1,329 @@
+// The Director repository (Uptane 2.1 5.3.2): registers vehicles, takes assignments and
+// campaigns, records verified vehicle version manifests, and publishes per-vehicle
+// targets/snapshot/timestamp signed with online keys. Every change is one SQLite
+// transaction; files follow the database (publisher.ts).
+import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { Inventory, INVENTORY_FILE, type AssignmentRow, type EcuRow } from "../inventory/inventory.ts";
+import { keyIdOf, tufKeyFromRaw, type SigningKey } from "../metadata/keys.ts";
+import { writeFileAtomic } from "./atomic-file.ts";
+import { createDirectorKeys, loadDirectorOnlineKeys, type DirectorOnlineKeys } from "./director-keys.ts";
+import { Refused } from "./errors.ts";
+import { isEcuSerial, isHardwareId, isTargetName, isVin } from "./identifiers.ts";
+import type { ImageTarget, ImageTargetSource } from "./image-targets.ts";
+import { checkManifest, parseManifest } from "./manifest.ts";
+import type { ManifestResponse } from "./manifest-format.ts";
+import { buildDirectorRoot, isoSeconds, type DirectorTargetEntry } from "./metadata.ts";
+import { VehicleMetadataPublisher, type PublishFaults } from "./publisher.ts";
+
+export const DIRECTOR_ROOT_DIR = "director/root";
+export const DIRECTOR_VEHICLES_DIR = "director/vehicles";
+
+export interface EcuRegistration {
+  serial: string;
+  hardwareId: string;
+  /** Ed25519 public key, 64 hex characters. */
+  publicKeyHex: string;
+  primary: boolean;
+}
+
+export interface DirectorOptions {
+  imageTargets: ImageTargetSource;
+  clock?: () => Date;
+  faults?: PublishFaults;
+}
+
+export interface AssignmentOutcome {
+  vin: string;
+  ecuSerial: string;
+  assignmentId: number;
+  /** "published": in the vehicle's targets now; "queued": held back until the previous bundle is confirmed. */
+  status: "published" | "queued";
+}
+
+export interface CampaignOutcome {
+  campaignId: number;
+  stage: "group" | "all";
+  assigned: AssignmentOutcome[];
+  skipped: Array<{ vin: string; ecuSerial: string; reason: string }>;
+}
+
+/** Creates the Director part of a backend in `dir`: keys, root, inventory database. */
+export function initDirector(dir: string, now = new Date()): { root: SigningKey; online: DirectorOnlineKeys } {
+  if (existsSync(join(dir, INVENTORY_FILE))) throw new Error(`${dir} already holds an inventory database`);
+  const keys = createDirectorKeys(dir);
+  mkdirSync(join(dir, DIRECTOR_ROOT_DIR), { recursive: true });
+  mkdirSync(join(dir, DIRECTOR_VEHICLES_DIR), { recursive: true });
+  const root = buildDirectorRoot([keys.root], keys.online, 1, now);
+  writeFileAtomic(join(dir, DIRECTOR_ROOT_DIR, "1.root.json"), root.bytes);
+  Inventory.open(join(dir, INVENTORY_FILE)).close();
+  return keys;
+}
+
+export class Director {
+  readonly inventory: Inventory;
+  private readonly publisher: VehicleMetadataPublisher;
+  private readonly clock: () => Date;
+
+  private constructor(
+    readonly dir: string,
+    keys: DirectorOnlineKeys,
+    private readonly imageTargets: ImageTargetSource,
+    options: DirectorOptions,
+  ) {
+    this.inventory = Inventory.open(join(dir, INVENTORY_FILE));
+    this.clock = options.clock ?? (() => new Date());
+    this.publisher = new VehicleMetadataPublisher(this.inventory, keys, join(dir, DIRECTOR_VEHICLES_DIR), options.faults);
+  }
+
+  /** Opens an initialised backend and finishes any publication a crash interrupted. */
+  static open(dir: string, options: DirectorOptions): Director {
+    const director = new Director(dir, loadDirectorOnlineKeys(dir), options.imageTargets, options);
+    director.publisher.publishPending();
+    return director;
+  }
+
+  close(): void {
+    this.inventory.close();
+  }
+
+  // ---- registration
+
+  addVehicle(vin: string, ecus: EcuRegistration[]): void {
+    if (!isVin(vin)) throw new Refused(400, "invalid-vin", `VIN ${JSON.stringify(vin)} must be 1-64 of A-Z a-z 0-9 _ -`);
+    if (ecus.length === 0) throw new Refused(400, "no-ecus", "a vehicle needs at least one ECU");
+    if (ecus.filter((e) => e.primary).length !== 1) throw new Refused(400, "primary-count", "a vehicle needs exactly one Primary ECU");
+    const serials = new Set<string>();
+    for (const e of ecus) {
+      if (!isEcuSerial(e.serial)) throw new Refused(400, "invalid-serial", `ECU serial ${JSON.stringify(e.serial)} must be 1-64 of A-Z a-z 0-9 . _ -`);
+      if (!isHardwareId(e.hardwareId)) throw new Refused(400, "invalid-hardware-id", `hardware ID ${JSON.stringify(e.hardwareId)} must be 1-64 of A-Z a-z 0-9 . _ -`);
+      if (typeof e.publicKeyHex !== "string" || !/^[0-9a-f]{64}$/.test(e.publicKeyHex)) throw new Refused(400, "invalid-public-key", `ECU ${e.serial}: public key must be 64 lowercase hex characters (Ed25519)`);
+      if (serials.has(e.serial)) throw new Refused(400, "duplicate-serial", `ECU ${e.serial} is listed twice`);
+      serials.add(e.serial);
+    }
+    const now = this.clock();
+    this.inventory.transaction(() => {
+      if (this.inventory.vehicleExists(vin)) throw new Refused(409, "vehicle-exists", `vehicle ${vin} is already registered`);
+      for (const e of ecus) if (this.inventory.ecu(e.serial)) throw new Refused(409, "ecu-exists", `ECU ${e.serial} is already registered`);
+      this.inventory.insertVehicle(vin, isoSeconds(now));
+      for (const e of ecus) {
+        const keyid = keyIdOf(tufKeyFromRaw(Buffer.from(e.publicKeyHex, "hex")));
+        this.inventory.insertEcu({ serial: e.serial, vin, hardwareId: e.hardwareId, publicKey: e.publicKeyHex, keyid, primary: e.primary });
+      }
+      // Version 1: empty targets made for this VIN.
+      this.publisher.stage(vin, [], now);
+    });
+    this.publisher.writeFiles(vin);
+  }
+
+  // ---- assignments
+
+  async assign(vin: string, ecuSerial: string, targetName: string): Promise<AssignmentOutcome> {
+    if (!isTargetName(targetName)) throw new Refused(400, "invalid-target-name", "target name must be 1-255 printable characters");
+    const image = await this.imageTargets.findTarget(targetName);
+    const now = this.clock();
+    const outcome = this.inventory.transaction(() => {
+      if (!this.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
+      const ecu = this.inventory.ecu(ecuSerial);
+      if (!ecu || ecu.vin !== vin) throw new Refused(404, "unknown-ecu", `vehicle ${vin} has no ECU ${ecuSerial}`);
+      const refusal = assignmentRefusal(ecu, targetName, image);
+      if (refusal) throw refusal;
+      const result = this.insertAssignment(ecu, image!, null, now);
+      this.advance(vin, now);
+      return result;
+    });
+    this.publisher.writeFiles(vin);
+    return { ...outcome, status: this.statusOf(outcome.vin, outcome.assignmentId) };
+  }
+
+  /**
+   * A campaign assigns `targetName` to every ECU of `hardwareId`: first to a reserved
+   * group (`vins` given, stage "group"), then to all (stage "all"), skipping ECUs that
+   * already have it and ECUs whose installed release counter is higher.
+   */
+  async campaign(hardwareId: string, targetName: string, vins?: string[]): Promise<CampaignOutcome> {
+    if (!isHardwareId(hardwareId)) throw new Refused(400, "invalid-hardware-id", `hardware ID ${JSON.stringify(hardwareId)} is not valid`);
+    if (!isTargetName(targetName)) throw new Refused(400, "invalid-target-name", "target name must be 1-255 printable characters");
+    const image = await this.imageTargets.findTarget(targetName);
+    if (!image) throw new Refused(400, "target-not-signed", `the Image repository signs no target ${targetName}`);
+    if (!image.custom.hardwareIds.includes(hardwareId)) throw new Refused(400, "hardware-id-mismatch", `${targetName} is for ${image.custom.hardwareIds.join(", ")}, not ${hardwareId}`);
+    const now = this.clock();
+    const stage = vins ? "group" : "all";
+    const touched = new Set<string>();
+    const result = this.inventory.transaction(() => {
+      for (const vin of vins ?? []) if (!this.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
+      const campaignId = this.inventory.insertCampaign(hardwareId, targetName, stage, isoSeconds(now));
+      const assigned: AssignmentOutcome[] = [];
+      const skipped: CampaignOutcome["skipped"] = [];
+      for (const ecu of this.inventory.ecusWithHardware(hardwareId, vins)) {
+        const has = this.inventory.assignmentsOf(ecu.vin).some((a) => a.ecu_serial === ecu.serial && a.target_name === targetName && a.status !== "failed" && a.status !== "superseded");
+        if (has) {
+          skipped.push({ vin: ecu.vin, ecuSerial: ecu.serial, reason: "already assigned" });
+          continue;
+        }
+        const refusal = assignmentRefusal(ecu, targetName, image);
+        if (refusal) {
+          skipped.push({ vin: ecu.vin, ecuSerial: ecu.serial, reason: refusal.message });
+          continue;
+        }
+        assigned.push(this.insertAssignment(ecu, image, campaignId, now));
+        touched.add(ecu.vin);
+      }
+      for (const vin of touched) this.advance(vin, now);
+      return { campaignId, stage, assigned, skipped } as CampaignOutcome;
+    });
+    for (const vin of touched) this.publisher.writeFiles(vin);
+    for (const a of result.assigned) a.status = this.statusOf(a.vin, a.assignmentId);
+    return result;
+  }
+
+  private insertAssignment(ecu: EcuRow, image: ImageTarget, campaignId: number | null, now: Date): AssignmentOutcome {
+    // A newer assignment replaces one still waiting in the queue for the same ECU.
+    for (const old of this.inventory.openAssignmentsOfEcu(ecu.serial)) if (old.status === "queued") this.inventory.setAssignmentStatus(old.id, "superseded");
+    const assignmentId = this.inventory.insertAssignment({
+      vin: ecu.vin,
+      serial: ecu.serial,
+      target: image.name,
+      length: image.length,
+      hashes: JSON.stringify(image.hashes),
+      custom: JSON.stringify(image.custom),
+      releaseCounter: image.custom.releaseCounter,
+      campaignId,
+      now: isoSeconds(now),
+    });
+    return { vin: ecu.vin, ecuSerial: ecu.serial, assignmentId, status: "queued" };
+  }
+
+  private statusOf(vin: string, id: number): "published" | "queued" {
+    return this.inventory.assignmentsOf(vin).find((a) => a.id === id)?.status === "queued" ? "queued" : "published";
+  }
+
+  /**
+   * Moves the vehicle's queue forward and re-signs what changed (in the caller's
+   * transaction). The next bundle is published only when no assignment of the previous
+   * one is still unconfirmed.
+   */
+  private advance(vin: string, now: Date): void {
+    const all = this.inventory.assignmentsOf(vin);
+    if (!all.some((a) => a.status === "published")) {
+      const queued = all.filter((a) => a.status === "queued");
+      if (queued.length > 0) {
+        const bundle = (this.inventory.latestMetadata(vin, "targets")?.version ?? 0) + 1;
+        for (const a of queued) this.inventory.setAssignmentStatus(a.id, "published", bundle);
+      }
+    }
+    this.publisher.stage(vin, this.currentEntries(vin), now);
+  }
+
+  /** The targets of the newest bundle that are pending or installed. */
+  private currentEntries(vin: string): DirectorTargetEntry[] {
+    const all = this.inventory.assignmentsOf(vin);
+    const bundle = Math.max(0, ...all.map((a) => a.bundle ?? 0));
+    const byName = new Map<string, DirectorTargetEntry>();
+    for (const a of all) {
+      if (a.bundle !== bundle || (a.status !== "published" && a.status !== "installed")) continue;
+      const ecu = this.inventory.ecu(a.ecu_serial)!;
+      let entry = byName.get(a.target_name);
+      if (!entry) {
+        entry = { name: a.target_name, length: a.length, hashes: JSON.parse(a.hashes), custom: { ...JSON.parse(a.custom), ecuIdentifiers: {} } };
+        byName.set(a.target_name, entry);
+      }
+      entry.custom.ecuIdentifiers[ecu.serial] = { hardwareId: ecu.hardware_id };
+    }
+    return [...byName.values()];
+  }
+
+  // ---- manifests
+
+  /** Checks and records a vehicle version manifest posted for `urlVin`; throws Refused (4xx) and changes nothing when refused. */
+  receiveManifest(urlVin: string, body: Buffer): ManifestResponse {
+    const manifest = parseManifest(body);
+    const now = this.clock();
+    const nowIso = isoSeconds(now);
+    const response = this.inventory.transaction(() => {
+      const checked = checkManifest(manifest, urlVin, this.inventory);
+      const inv = this.inventory;
+      const manifestId = inv.insertManifest(urlVin, manifest.signed.primarySerial, nowIso, body.toString("utf8"));
+      for (const d of checked.discarded) inv.insertAlert({ vin: urlVin, serial: d.ecuSerial, manifestId, kind: `report-${d.reason}`, detail: d.detail, now: nowIso });
+      for (const { ecu, report } of checked.accepted) {
+        inv.insertReport({ manifestId, serial: ecu.serial, nonce: report.nonce, installedFilename: report.installedImage?.filename ?? null, releaseCounter: report.releaseCounter, reportTime: report.reportTime, attacksDetected: report.attacksDetected });
+        // 5.4.2.1: an ECU's "attacks detected" field goes to the operators.
+        if (report.attacksDetected !== "") inv.insertAlert({ vin: urlVin, serial: ecu.serial, manifestId, kind: "attack-detected", detail: report.attacksDetected, now: nowIso });
+        if (report.releaseCounter < ecu.installed_release_counter) {
+          inv.insertAlert({ vin: urlVin, serial: ecu.serial, manifestId, kind: "release-counter-decreased", detail: `reported ${report.releaseCounter}, previously ${ecu.installed_release_counter}`, now: nowIso });
+        }
+        const img = report.installedImage;
+        inv.recordInstalled(ecu.serial, { filename: img?.filename ?? null, length: img?.length ?? null, hashes: img ? JSON.stringify(img.hashes) : null, releaseCounter: report.releaseCounter, reportTime: report.reportTime });
+        for (const a of inv.openAssignmentsOfEcu(ecu.serial)) {
+          if (a.status !== "published") continue;
+          const last = report.lastInstall;
+          if (img && installedIs(img, a)) {
+            inv.setAssignmentStatus(a.id, "installed");
+            inv.insertInstallResult({ manifestId, vin: urlVin, serial: ecu.serial, assignmentId: a.id, filename: a.target_name, success: true, code: last?.filename === a.target_name ? last.code : "Ok", detail: last?.filename === a.target_name ? last.detail : "" });
+          } else if (last && last.filename === a.target_name && !last.success) {
+            inv.setAssignmentStatus(a.id, "failed");
+            inv.insertInstallResult({ manifestId, vin: urlVin, serial: ecu.serial, assignmentId: a.id, filename: a.target_name, success: false, code: last.code, detail: last.detail });
+          }
+        }
+      }
+      this.advance(urlVin, now);
+      return {
+        ok: true as const,
+        accepted: checked.accepted.map((a) => a.ecu.serial),
+        discarded: checked.discarded.map((d) => ({ ecuSerial: d.ecuSerial, reason: d.reason })),
+      };
+    });
+    this.publisher.writeFiles(urlVin);
+    return response;
+  }
+
+  // ---- serving
+
+  /** Re-signs a vehicle's timestamp/snapshot/targets whose lifetime is half gone. */
+  refresh(vin: string): void {
+    const now = this.clock();
+    const changed = this.inventory.transaction(() => this.inventory.vehicleExists(vin) && this.publisher.stage(vin, null, now));
+    if (changed) this.publisher.writeFiles(vin);
+  }
+
+  /** Bytes of `N.root.json`, or null. */
+  rootFile(version: number): Buffer | null {
+    const path = join(this.dir, DIRECTOR_ROOT_DIR, `${version}.root.json`);
+    return existsSync(path) ? readFileSync(path) : null;
+  }
+
+  latestRootVersion(): number {
+    const versions = readdirSync(join(this.dir, DIRECTOR_ROOT_DIR))
+      .map((n) => /^(\d+)\.root\.json$/.exec(n)?.[1])
+      .filter((v): v is string => v !== undefined)
+      .map(Number);
+    return Math.max(0, ...versions);
+  }
+
+  /** Bytes of a vehicle's `timestamp.json`, `N.snapshot.json` or `N.targets.json`, or null. */
+  vehicleFile(vin: string, name: string): Buffer | null {
+    if (!isVin(vin) || !/^(timestamp|\d+\.snapshot|\d+\.targets)\.json$/.test(name)) return null;
+    if (name === "timestamp.json") this.refresh(vin);
+    return this.publisher.readFile(vin, name);
+  }
+}
+
+/** Why `image` may not be assigned to `ecu`, or null (5.3.2: the Director assigns only what the Image repository signs). */
+function assignmentRefusal(ecu: EcuRow, targetName: string, image: ImageTarget | null): Refused | null {
+  if (!image) return new Refused(400, "target-not-signed", `the Image repository signs no target ${targetName}`);
+  if (!image.custom.hardwareIds.includes(ecu.hardware_id)) {
+    return new Refused(400, "hardware-id-mismatch", `${targetName} is for ${image.custom.hardwareIds.join(", ")}, ECU ${ecu.serial} is ${ecu.hardware_id}`);
+  }
+  if (image.custom.releaseCounter < ecu.installed_release_counter) {
+    return new Refused(400, "release-counter-rollback", `${targetName} has release counter ${image.custom.releaseCounter}, ECU ${ecu.serial} reports ${ecu.installed_release_counter} installed`);
+  }
+  return null;
+}
+
+/** The installed image is the assigned one: same name and length, and every hash both list agrees (at least one). */
+function installedIs(img: { filename: string; length: number; hashes: Record<string, string> }, a: AssignmentRow): boolean {
+  if (img.filename !== a.target_name || img.length !== a.length) return false;
+  const want = JSON.parse(a.hashes) as Record<string, string>;
+  const common = Object.keys(want).filter((alg) => alg in img.hashes);
+  return common.length > 0 && common.every((alg) => want[alg] === img.hashes[alg]);
+}

@@ -1,0 +1,91 @@
+// The Director's HTTP surface, mounted under `/director/`:
+//   GET  /director/vehicles/VIN/N.root.json | timestamp.json | N.snapshot.json | N.targets.json
+//   POST /director/vehicles/VIN/manifest                 (vehicle version manifest)
+//   POST /director/api/vehicles     {vin, ecus:[{serial, hardwareId, publicKey, primary}]}   (token)
+//   POST /director/api/assignments  {vin, ecuSerial, target}                                (token)
+//   POST /director/api/campaigns    {hardwareId, target, vins?}                             (token)
+import type { RouteRequest } from "../http/server.ts";
+import { requireApiToken } from "../http/api-token.ts";
+import { readBody, sendError, sendFile, sendJson } from "../http/request-body.ts";
+import type { Director, EcuRegistration } from "./director.ts";
+import { Refused } from "./errors.ts";
+import { isVin } from "./identifiers.ts";
+import { MAX_MANIFEST_BYTES } from "./manifest-format.ts";
+
+const MAX_API_BODY_BYTES = 256 * 1024;
+
+/** The handler mounted at `/director/` (segments below it, already decoded and checked by the router). */
+export function directorRoutes(director: Director, apiToken: string) {
+  return async ({ method, segments: parts, req, res }: RouteRequest): Promise<void> => {
+    try {
+      // parts: ["vehicles", VIN, FILE] or ["api", WHAT]
+      if (parts[0] === "vehicles" && parts.length === 3 && isVin(parts[1])) {
+        const [, vin, file] = parts as [string, string, string];
+        if (file === "manifest") {
+          if (method !== "POST") throw new Refused(405, "method-not-allowed", "POST a vehicle version manifest here");
+          const body = await readBody(req, MAX_MANIFEST_BYTES);
+          sendJson(res, 200, director.receiveManifest(vin, body));
+          return;
+        }
+        if (method !== "GET" && method !== "HEAD") throw new Refused(405, "method-not-allowed", "metadata is read with GET");
+        if (!director.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
+        const root = /^(\d{1,9})\.root\.json$/.exec(file);
+        sendFile(res, root ? director.rootFile(Number(root[1])) : director.vehicleFile(vin, file), `${vin}/${file}`);
+        return;
+      }
+      if (parts[0] === "api" && parts.length === 2) {
+        if (method !== "POST") throw new Refused(405, "method-not-allowed", "the API takes POST");
+        requireApiToken(req, apiToken);
+        const body = parseJsonObject(await readBody(req, MAX_API_BODY_BYTES));
+        if (parts[1] === "vehicles") {
+          director.addVehicle(stringField(body, "vin"), ecuList(body.ecus));
+          sendJson(res, 201, { ok: true, vin: body.vin });
+          return;
+        }
+        if (parts[1] === "assignments") {
+          sendJson(res, 201, { ok: true, ...(await director.assign(stringField(body, "vin"), stringField(body, "ecuSerial"), stringField(body, "target"))) });
+          return;
+        }
+        if (parts[1] === "campaigns") {
+          const vins = body.vins === undefined ? undefined : stringList(body.vins, "vins");
+          sendJson(res, 201, { ok: true, ...(await director.campaign(stringField(body, "hardwareId"), stringField(body, "target"), vins)) });
+          return;
+        }
+      }
+      throw new Refused(404, "not-found", `no Director resource at /director/${parts.join("/")}`);
+    } catch (e) {
+      sendError(res, e);
+    }
+  };
+}
+
+function parseJsonObject(body: Buffer): Record<string, unknown> {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body.toString("utf8"));
+  } catch (e) {
+    throw new Refused(400, "invalid-json", `body is not JSON: ${(e as Error).message}`);
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Refused(400, "invalid-request", "body must be a JSON object");
+  return doc as Record<string, unknown>;
+}
+
+function stringField(body: Record<string, unknown>, name: string): string {
+  const v = body[name];
+  if (typeof v !== "string") throw new Refused(400, "invalid-request", `${name} must be a string`);
+  return v;
+}
+
+function stringList(v: unknown, name: string): string[] {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) throw new Refused(400, "invalid-request", `${name} must be an array of strings`);
+  return v as string[];
+}
+
+function ecuList(v: unknown): EcuRegistration[] {
+  if (!Array.isArray(v)) throw new Refused(400, "invalid-request", "ecus must be an array");
+  return v.map((e) => {
+    if (typeof e !== "object" || e === null) throw new Refused(400, "invalid-request", "each ECU must be an object");
+    const o = e as Record<string, unknown>;
+    return { serial: stringField(o, "serial"), hardwareId: stringField(o, "hardwareId"), publicKeyHex: stringField(o, "publicKey"), primary: o.primary === true };
+  });
+}

@@ -1,0 +1,161 @@
+// Checks a vehicle version manifest (Uptane 2.1 5.4.2.1 / 5.4.2.2, format in
+// manifest-format.ts) against the inventory. No writes: the Director records what this
+// accepts inside one transaction. Whole-manifest problems throw ManifestRefused (the
+// HTTP layer turns it into a 4xx JSON error); a Secondary's bad report is discarded
+// with a reason and the rest goes on.
+import type { EcuRow, Inventory } from "../inventory/inventory.ts";
+import { isEcuSerial, isTargetName, isVin } from "./identifiers.ts";
+import { MAX_MANIFEST_BYTES, MAX_REPORTS_PER_MANIFEST, type EcuVersionReportSigned, type VehicleManifest } from "./manifest-format.ts";
+import { signedBy } from "./signature-check.ts";
+import { Refused } from "./errors.ts";
+
+export { Refused as ManifestRefused };
+
+export interface AcceptedReport {
+  ecu: EcuRow;
+  report: EcuVersionReportSigned;
+}
+
+export interface DiscardedReport {
+  ecuSerial: string;
+  reason: "unknown-ecu" | "bad-signature" | "replayed-nonce" | "invalid-report";
+  detail: string;
+}
+
+export interface CheckedManifest {
+  manifest: VehicleManifest;
+  accepted: AcceptedReport[];
+  discarded: DiscardedReport[];
+}
+
+const ISO_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+const MAX_TEXT = 1024;
+const MAX_NONCE = 128;
+const MAX_SIGNATURES = 8;
+
+/** Parses the body; refuses oversized bodies, bad JSON and a bad envelope. */
+export function parseManifest(body: Buffer): VehicleManifest {
+  if (body.length > MAX_MANIFEST_BYTES) throw new Refused(413, "body-too-large", `manifest is larger than ${MAX_MANIFEST_BYTES} bytes`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body.toString("utf8"));
+  } catch (e) {
+    throw new Refused(400, "invalid-json", `manifest is not JSON: ${(e as Error).message}`);
+  }
+  const problem = envelopeProblem(doc);
+  if (problem) throw new Refused(400, "invalid-manifest", problem);
+  return doc as VehicleManifest;
+}
+
+function envelopeProblem(doc: unknown): string | null {
+  if (!isObject(doc)) return "manifest is not a JSON object";
+  if (!Array.isArray(doc.signatures) || doc.signatures.length > MAX_SIGNATURES) return `signatures must be an array of at most ${MAX_SIGNATURES}`;
+  const s = doc.signed;
+  if (!isObject(s)) return "signed is missing or not an object";
+  if (s._type !== "vehicle-manifest") return `signed._type must be "vehicle-manifest"`;
+  if (!isVin(s.vin)) return "signed.vin is missing or not a valid VIN";
+  if (!isEcuSerial(s.primarySerial)) return "signed.primarySerial is missing or not a valid ECU serial";
+  if (!Array.isArray(s.ecuVersionReports)) return "signed.ecuVersionReports must be an array";
+  if (s.ecuVersionReports.length > MAX_REPORTS_PER_MANIFEST) return `more than ${MAX_REPORTS_PER_MANIFEST} ECU version reports`;
+  const seen = new Set<string>();
+  for (const r of s.ecuVersionReports) {
+    const serial = isObject(r) && isObject(r.signed) ? r.signed.ecuSerial : undefined;
+    if (typeof serial !== "string") continue; // judged per report below
+    if (seen.has(serial)) return `ECU ${JSON.stringify(serial)} has more than one version report`;
+    seen.add(serial);
+  }
+  return null;
+}
+
+/** Why a report's shape is wrong, or null. */
+export function reportProblem(r: unknown): string | null {
+  if (!isObject(r) || !Array.isArray(r.signatures) || r.signatures.length > MAX_SIGNATURES || !isObject(r.signed)) return "report is not a signed envelope";
+  const s = r.signed;
+  if (s._type !== "ecu-version-report") return `_type must be "ecu-version-report"`;
+  if (!isEcuSerial(s.ecuSerial)) return "ecuSerial is not a valid serial";
+  if (s.installedImage !== null) {
+    const i = s.installedImage;
+    if (!isObject(i) || !isTargetName(i.filename) || !isCount(i.length) || !isHashes(i.hashes)) return "installedImage must be null or {filename, length, hashes}";
+  }
+  if (!isCount(s.releaseCounter)) return "releaseCounter must be a non-negative integer";
+  if (typeof s.nonce !== "string" || s.nonce.length === 0 || s.nonce.length > MAX_NONCE) return `nonce must be a string of 1 to ${MAX_NONCE} characters`;
+  if (typeof s.attacksDetected !== "string" || s.attacksDetected.length > MAX_TEXT) return `attacksDetected must be a string of at most ${MAX_TEXT} characters`;
+  if (typeof s.reportTime !== "string" || !ISO_SECONDS.test(s.reportTime)) return "reportTime must be YYYY-MM-DDTHH:MM:SSZ";
+  if (s.lastInstall !== undefined) {
+    const l = s.lastInstall;
+    if (!isObject(l) || !isTargetName(l.filename) || typeof l.success !== "boolean" || typeof l.code !== "string" || l.code.length > 64 || typeof l.detail !== "string" || l.detail.length > MAX_TEXT) {
+      return "lastInstall must be {filename, success, code, detail}";
+    }
+  }
+  return null;
+}
+
+/**
+ * Checks a parsed manifest posted to `/director/vehicles/URL_VIN/manifest`. Call inside
+ * the transaction that records the result, so the nonce check and the insert are one step.
+ */
+export function checkManifest(manifest: VehicleManifest, urlVin: string, inventory: Inventory): CheckedManifest {
+  const signed = manifest.signed;
+  if (!inventory.vehicleExists(urlVin)) throw new Refused(404, "unknown-vin", `no vehicle ${urlVin} is registered`);
+  if (signed.vin !== urlVin) throw new Refused(400, "vin-mismatch", `manifest is for vehicle ${signed.vin}, posted to ${urlVin}`);
+  const ecus = new Map(inventory.ecusOf(urlVin).map((e) => [e.serial, e]));
+  const primary = ecus.get(signed.primarySerial);
+  if (!primary || primary.is_primary !== 1) throw new Refused(400, "unknown-primary", `${signed.primarySerial} is not the registered Primary of ${urlVin}`);
+  // 5.4.2.2: the manifest is signed by the Primary's key.
+  if (!signedBy(signed, manifest.signatures, { keyid: primary.keyid, publicKeyHex: primary.public_key })) {
+    throw new Refused(400, "bad-primary-signature", `manifest is not signed by the registered key of Primary ${primary.serial}`);
+  }
+
+  const accepted: AcceptedReport[] = [];
+  const discarded: DiscardedReport[] = [];
+  for (const raw of signed.ecuVersionReports) {
+    const serialOf = (isObject(raw) && isObject(raw.signed) && typeof raw.signed.ecuSerial === "string" ? raw.signed.ecuSerial : "?").slice(0, 64);
+    const problem = reportProblem(raw);
+    if (problem) {
+      discarded.push({ ecuSerial: serialOf, reason: "invalid-report", detail: problem });
+      continue;
+    }
+    const report = raw as { signatures: unknown; signed: EcuVersionReportSigned };
+    const ecu = ecus.get(report.signed.ecuSerial);
+    if (!ecu) {
+      discarded.push({ ecuSerial: serialOf, reason: "unknown-ecu", detail: `ECU ${serialOf} is not registered in vehicle ${urlVin}` });
+      continue;
+    }
+    // 5.4.2.1: each ECU version report is signed by that ECU's key.
+    if (!signedBy(report.signed, report.signatures, { keyid: ecu.keyid, publicKeyHex: ecu.public_key })) {
+      discarded.push({ ecuSerial: serialOf, reason: "bad-signature", detail: `report is not signed by the registered key of ECU ${serialOf}` });
+      continue;
+    }
+    // 5.4.2.1: the nonce/counter makes each report fresh; one seen before is a replay.
+    if (inventory.nonceSeen(ecu.serial, report.signed.nonce)) {
+      discarded.push({ ecuSerial: serialOf, reason: "replayed-nonce", detail: `ECU ${serialOf} already sent nonce ${JSON.stringify(report.signed.nonce)}` });
+      continue;
+    }
+    accepted.push({ ecu, report: report.signed });
+  }
+
+  // The Primary's own report must be there and good; otherwise the whole manifest is
+  // stale or forged (a replayed manifest carries the Primary's old nonce).
+  const primaryDiscard = discarded.find((d) => d.ecuSerial === primary.serial);
+  if (primaryDiscard) {
+    const status = primaryDiscard.reason === "replayed-nonce" ? 409 : 400;
+    const code = primaryDiscard.reason === "replayed-nonce" ? "replayed-nonce" : "bad-primary-report";
+    throw new Refused(status, code, `Primary's report refused: ${primaryDiscard.detail}`);
+  }
+  if (!accepted.some((a) => a.ecu.serial === primary.serial)) throw new Refused(400, "bad-primary-report", `manifest holds no version report of Primary ${primary.serial}`);
+  return { manifest, accepted, discarded };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+}
+
+function isHashes(v: unknown): v is Record<string, string> {
+  if (!isObject(v)) return false;
+  const entries = Object.entries(v);
+  return entries.length > 0 && entries.length <= 4 && entries.every(([alg, h]) => /^[a-z0-9-]{1,16}$/.test(alg) && typeof h === "string" && /^[0-9a-f]{1,128}$/.test(h));
+}

@@ -1,0 +1,98 @@
+// Builds and signs the Director's TUF 1.0 documents (DESIGN.md section 4). Pure: keys,
+// versions and times in, signed documents and their exact served bytes out.
+import { createHash } from "node:crypto";
+import { canonicalJson } from "../metadata/canonical-json.ts";
+import { signMetadata, type SigningKey, type TufKey } from "../metadata/keys.ts";
+import type { DirectorOnlineKeys } from "./director-keys.ts";
+
+export const SPEC_VERSION = "1.0.31";
+
+/** Lifetimes (seconds). Short for the online roles: a frozen vehicle notices within a day. */
+export const EXPIRY = {
+  root: 365 * 24 * 3600,
+  targets: 7 * 24 * 3600,
+  snapshot: 7 * 24 * 3600,
+  timestamp: 24 * 3600,
+} as const;
+
+/** TUF time: UTC to the second. */
+export function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+export function expiresFrom(now: Date, seconds: number): string {
+  return isoSeconds(new Date(now.getTime() + seconds * 1000));
+}
+
+/** A signed document and the bytes the server hands out for it. */
+export interface SignedDocument {
+  version: number;
+  expires: string;
+  bytes: string;
+}
+
+function serialise(signed: object, keys: SigningKey[]): string {
+  return canonicalJson(signMetadata(signed, keys));
+}
+
+function keyEntry(keys: SigningKey[]): { keyids: string[]; threshold: number } {
+  return { keyids: keys.map((k) => k.keyid), threshold: 1 };
+}
+
+/** The Director root: offline root keys; online targets/snapshot/timestamp; the time server role. */
+export function buildDirectorRoot(rootKeys: SigningKey[], online: DirectorOnlineKeys, version: number, now: Date): SignedDocument {
+  const all = [...rootKeys, online.targets, online.snapshot, online.timestamp, online.timeserver];
+  const keys: Record<string, TufKey> = {};
+  for (const k of all) keys[k.keyid] = k.publicKey;
+  const expires = expiresFrom(now, EXPIRY.root);
+  const signed = {
+    _type: "root",
+    spec_version: SPEC_VERSION,
+    version,
+    expires,
+    consistent_snapshot: true,
+    keys,
+    roles: {
+      root: { keyids: rootKeys.map((k) => k.keyid), threshold: rootKeys.length },
+      targets: keyEntry([online.targets]),
+      snapshot: keyEntry([online.snapshot]),
+      timestamp: keyEntry([online.timestamp]),
+      timeserver: keyEntry([online.timeserver]),
+    },
+  };
+  return { version, expires, bytes: serialise(signed, rootKeys) };
+}
+
+/** One entry of a vehicle's Director targets. */
+export interface DirectorTargetEntry {
+  name: string;
+  length: number;
+  hashes: Record<string, string>;
+  /** The Image repository target's `custom` (hardwareIds, releaseCounter, ...) plus ecuIdentifiers. */
+  custom: Record<string, unknown> & { ecuIdentifiers: Record<string, { hardwareId: string }> };
+}
+
+export function buildTargets(vin: string, entries: DirectorTargetEntry[], version: number, now: Date, key: SigningKey): SignedDocument {
+  const targets: Record<string, { length: number; hashes: Record<string, string>; custom: object }> = {};
+  for (const e of entries) targets[e.name] = { length: e.length, hashes: e.hashes, custom: e.custom };
+  const expires = expiresFrom(now, EXPIRY.targets);
+  const signed = { _type: "targets", spec_version: SPEC_VERSION, version, expires, targets, custom: { vin } };
+  return { version, expires, bytes: serialise(signed, [key]) };
+}
+
+function fileMeta(version: number, bytes: string): { version: number; length: number; hashes: { sha256: string } } {
+  const buf = Buffer.from(bytes, "utf8");
+  return { version, length: buf.length, hashes: { sha256: createHash("sha256").update(buf).digest("hex") } };
+}
+
+export function buildSnapshot(targets: SignedDocument, version: number, now: Date, key: SigningKey): SignedDocument {
+  const expires = expiresFrom(now, EXPIRY.snapshot);
+  const signed = { _type: "snapshot", spec_version: SPEC_VERSION, version, expires, meta: { "targets.json": fileMeta(targets.version, targets.bytes) } };
+  return { version, expires, bytes: serialise(signed, [key]) };
+}
+
+export function buildTimestamp(snapshot: SignedDocument, version: number, now: Date, key: SigningKey): SignedDocument {
+  const expires = expiresFrom(now, EXPIRY.timestamp);
+  const signed = { _type: "timestamp", spec_version: SPEC_VERSION, version, expires, meta: { "snapshot.json": fileMeta(snapshot.version, snapshot.bytes) } };
+  return { version, expires, bytes: serialise(signed, [key]) };
+}

@@ -1,0 +1,132 @@
+// Per-vehicle Director metadata: signs new versions into the inventory database (inside
+// the caller's transaction), then publishes them as files. The database is the source
+// of truth; files follow it. Order on disk: N.targets.json, N.snapshot.json, then
+// timestamp.json (the one file that is replaced), each written atomically, so a client
+// that reads timestamp.json always finds the snapshot and targets it names. A crash
+// between commit and files leaves the previous complete set served; `publishPending`
+// (run when the Director opens) finishes the job.
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { canonicalJson } from "../metadata/canonical-json.ts";
+import type { Inventory, MetadataRow } from "../inventory/inventory.ts";
+import { writeFileAtomic, removeStaleTempFiles } from "./atomic-file.ts";
+import type { DirectorOnlineKeys } from "./director-keys.ts";
+import { EXPIRY, buildSnapshot, buildTargets, buildTimestamp, type DirectorTargetEntry, type SignedDocument } from "./metadata.ts";
+
+/** Test hooks that simulate a crash at a given point of a publication. */
+export interface PublishFaults {
+  /** Inside the transaction, after the new versions are inserted, before commit. */
+  beforeCommit?: () => void;
+  /** After `N.targets.json` is on disk, before the snapshot. */
+  afterTargetsFile?: () => void;
+  /** After `N.snapshot.json` is on disk, before `timestamp.json`. */
+  afterSnapshotFile?: () => void;
+}
+
+export class VehicleMetadataPublisher {
+  constructor(
+    private readonly inventory: Inventory,
+    private readonly keys: DirectorOnlineKeys,
+    private readonly vehiclesDir: string,
+    private readonly faults: PublishFaults = {},
+  ) {}
+
+  vehicleDir(vin: string): string {
+    return join(this.vehiclesDir, vin);
+  }
+
+  /**
+   * Signs what changed, in the caller's transaction: new targets when `entries` differ
+   * from the current ones (or are stale), then snapshot and timestamp as needed.
+   * Versions only move forward. Returns true when anything new was signed.
+   */
+  stage(vin: string, entries: DirectorTargetEntry[] | null, now: Date): boolean {
+    const t = this.inventory.latestMetadata(vin, "targets");
+    const s = this.inventory.latestMetadata(vin, "snapshot");
+    const ts = this.inventory.latestMetadata(vin, "timestamp");
+    const current = t ? targetEntriesOf(t) : [];
+    const wanted = entries ?? current;
+
+    let targets = t ? docOf(t) : null;
+    const targetsChanged = !t || !sameEntries(current, wanted) || stale(t, EXPIRY.targets, now);
+    if (targetsChanged) {
+      targets = buildTargets(vin, wanted, (t?.version ?? 0) + 1, now, this.keys.targets);
+      this.insert(vin, "targets", targets);
+    }
+    let snapshot = s ? docOf(s) : null;
+    const snapshotChanged = targetsChanged || !s || stale(s, EXPIRY.snapshot, now);
+    if (snapshotChanged) {
+      snapshot = buildSnapshot(targets!, (s?.version ?? 0) + 1, now, this.keys.snapshot);
+      this.insert(vin, "snapshot", snapshot);
+    }
+    const timestampChanged = snapshotChanged || !ts || stale(ts, EXPIRY.timestamp, now);
+    if (timestampChanged) this.insert(vin, "timestamp", buildTimestamp(snapshot!, (ts?.version ?? 0) + 1, now, this.keys.timestamp));
+    if (timestampChanged) this.faults.beforeCommit?.();
+    return timestampChanged;
+  }
+
+  /** After commit: writes the newest signed versions of `vin` to disk (idempotent). */
+  writeFiles(vin: string): void {
+    const t = this.inventory.latestMetadata(vin, "targets");
+    const s = this.inventory.latestMetadata(vin, "snapshot");
+    const ts = this.inventory.latestMetadata(vin, "timestamp");
+    if (!t || !s || !ts) return;
+    if (this.inventory.publishedTimestampVersion(vin) >= ts.version) return;
+    const dir = this.vehicleDir(vin);
+    mkdirSync(dir, { recursive: true });
+    // Versioned files never change once written, and the atomic write means one that
+    // exists is complete.
+    const targetsFile = join(dir, `${t.version}.targets.json`);
+    if (!existsSync(targetsFile)) writeFileAtomic(targetsFile, t.json);
+    this.faults.afterTargetsFile?.();
+    const snapshotFile = join(dir, `${s.version}.snapshot.json`);
+    if (!existsSync(snapshotFile)) writeFileAtomic(snapshotFile, s.json);
+    this.faults.afterSnapshotFile?.();
+    writeFileAtomic(join(dir, "timestamp.json"), ts.json);
+    this.inventory.setPublishedTimestampVersion(vin, ts.version);
+  }
+
+  /** Finishes publications a crash interrupted (database ahead of files). */
+  publishPending(): string[] {
+    const pending = this.inventory.vinsWithUnpublishedMetadata();
+    for (const vin of pending) {
+      const dir = this.vehicleDir(vin);
+      if (existsSync(dir)) removeStaleTempFiles(dir);
+      this.writeFiles(vin);
+    }
+    return pending;
+  }
+
+  /** The served bytes of a vehicle's file, or null (`name` already validated by the router). */
+  readFile(vin: string, name: string): Buffer | null {
+    const path = join(this.vehicleDir(vin), name);
+    try {
+      return readFileSync(path);
+    } catch {
+      return null;
+    }
+  }
+
+  private insert(vin: string, role: MetadataRow["role"], doc: SignedDocument): void {
+    this.inventory.insertMetadata({ vin, role, version: doc.version, expires: doc.expires, json: doc.bytes });
+  }
+}
+
+function docOf(row: MetadataRow): SignedDocument {
+  return { version: row.version, expires: row.expires, bytes: row.json };
+}
+
+/** Re-sign when less than half the lifetime is left. */
+function stale(row: MetadataRow, lifetimeSeconds: number, now: Date): boolean {
+  return Date.parse(row.expires) - now.getTime() < (lifetimeSeconds * 1000) / 2;
+}
+
+export function targetEntriesOf(row: MetadataRow): DirectorTargetEntry[] {
+  const targets = (JSON.parse(row.json) as { signed: { targets: Record<string, Omit<DirectorTargetEntry, "name">> } }).signed.targets;
+  return Object.entries(targets).map(([name, t]) => ({ name, ...t }));
+}
+
+function sameEntries(a: DirectorTargetEntry[], b: DirectorTargetEntry[]): boolean {
+  const key = (list: DirectorTargetEntry[]) => canonicalJson([...list].sort((x, y) => (x.name < y.name ? -1 : 1)).map((e) => [e.name, e.length, e.hashes, e.custom]));
+  return key(a) === key(b);
+}

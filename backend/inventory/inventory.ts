@@ -1,0 +1,240 @@
+// The inventory database (SQLite through better-sqlite3): vehicles, their ECUs and keys,
+// manifests received, assignments, install results, alerts, and the Director's signed
+// metadata. Every method is one query; callers group writes with `transaction` so a
+// crash leaves either all or none of them.
+import Database from "better-sqlite3";
+import { MIGRATIONS } from "./migrations.ts";
+
+export const INVENTORY_FILE = "inventory.sqlite";
+
+export interface EcuRow {
+  serial: string;
+  vin: string;
+  hardware_id: string;
+  public_key: string;
+  keyid: string;
+  is_primary: number;
+  installed_filename: string | null;
+  installed_length: number | null;
+  installed_hashes: string | null;
+  installed_release_counter: number;
+  last_report_time: string | null;
+}
+
+export interface AssignmentRow {
+  id: number;
+  vin: string;
+  ecu_serial: string;
+  target_name: string;
+  length: number;
+  hashes: string;
+  custom: string;
+  release_counter: number;
+  campaign_id: number | null;
+  status: "queued" | "published" | "installed" | "failed" | "superseded";
+  bundle: number | null;
+  created_at: string;
+}
+
+export interface MetadataRow {
+  vin: string;
+  role: "targets" | "snapshot" | "timestamp";
+  version: number;
+  expires: string;
+  json: string;
+}
+
+export interface AlertRow {
+  id: number;
+  vin: string;
+  ecu_serial: string | null;
+  manifest_id: number | null;
+  kind: string;
+  detail: string;
+  created_at: string;
+}
+
+export class Inventory {
+  readonly db: Database.Database;
+
+  private constructor(db: Database.Database) {
+    this.db = db;
+  }
+
+  /** Opens (creating if needed) the database at `path` and applies missing migrations. */
+  static open(path: string): Inventory {
+    const db = new Database(path);
+    db.pragma("journal_mode = WAL"); // readers never block the writer (CLI next to `serve`)
+    db.pragma("synchronous = FULL"); // a committed transaction survives a power cut
+    db.pragma("foreign_keys = ON");
+    db.pragma("busy_timeout = 5000");
+    const inventory = new Inventory(db);
+    inventory.migrate();
+    return inventory;
+  }
+
+  get schemaVersion(): number {
+    return this.db.pragma("user_version", { simple: true }) as number;
+  }
+
+  private migrate(): void {
+    const current = this.schemaVersion;
+    if (current > MIGRATIONS.length) {
+      throw new Error(`inventory schema version ${current} is newer than this program knows (${MIGRATIONS.length})`);
+    }
+    this.transaction(() => {
+      for (let v = current; v < MIGRATIONS.length; v++) {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      }
+    });
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, prepared once per SQL text. */
+  private q(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // ---- vehicles and ECUs
+
+  vehicleExists(vin: string): boolean {
+    return this.q("SELECT 1 FROM vehicles WHERE vin = ?").get(vin) !== undefined;
+  }
+
+  listVins(): string[] {
+    return (this.q("SELECT vin FROM vehicles ORDER BY vin").all() as { vin: string }[]).map((r) => r.vin);
+  }
+
+  insertVehicle(vin: string, now: string): void {
+    this.q("INSERT INTO vehicles (vin, created_at) VALUES (?, ?)").run(vin, now);
+  }
+
+  insertEcu(e: { serial: string; vin: string; hardwareId: string; publicKey: string; keyid: string; primary: boolean }): void {
+    this.q("INSERT INTO ecus (serial, vin, hardware_id, public_key, keyid, is_primary) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(e.serial, e.vin, e.hardwareId, e.publicKey, e.keyid, e.primary ? 1 : 0);
+  }
+
+  ecu(serial: string): EcuRow | undefined {
+    return this.q("SELECT * FROM ecus WHERE serial = ?").get(serial) as EcuRow | undefined;
+  }
+
+  ecusOf(vin: string): EcuRow[] {
+    return this.q("SELECT * FROM ecus WHERE vin = ? ORDER BY serial").all(vin) as EcuRow[];
+  }
+
+  ecusWithHardware(hardwareId: string, vins?: string[]): EcuRow[] {
+    const all = this.q("SELECT * FROM ecus WHERE hardware_id = ? ORDER BY vin, serial").all(hardwareId) as EcuRow[];
+    if (!vins) return all;
+    const wanted = new Set(vins);
+    return all.filter((e) => wanted.has(e.vin));
+  }
+
+  recordInstalled(serial: string, r: { filename: string | null; length: number | null; hashes: string | null; releaseCounter: number; reportTime: string }): void {
+    this.q(
+        "UPDATE ecus SET installed_filename = ?, installed_length = ?, installed_hashes = ?, installed_release_counter = ?, last_report_time = ? WHERE serial = ?",
+      )
+      .run(r.filename, r.length, r.hashes, r.releaseCounter, r.reportTime, serial);
+  }
+
+  // ---- manifests and reports
+
+  insertManifest(vin: string, primarySerial: string, now: string, body: string): number {
+    return Number(this.q("INSERT INTO manifests (vin, primary_serial, received_at, body) VALUES (?, ?, ?, ?)").run(vin, primarySerial, now, body).lastInsertRowid);
+  }
+
+  nonceSeen(serial: string, nonce: string): boolean {
+    return this.q("SELECT 1 FROM ecu_reports WHERE ecu_serial = ? AND nonce = ?").get(serial, nonce) !== undefined;
+  }
+
+  insertReport(r: { manifestId: number; serial: string; nonce: string; installedFilename: string | null; releaseCounter: number; reportTime: string; attacksDetected: string }): void {
+    this.q("INSERT INTO ecu_reports (manifest_id, ecu_serial, nonce, installed_filename, release_counter, report_time, attacks_detected) VALUES (?, ?, ?, ?, ?, ?, ?)")
+      .run(r.manifestId, r.serial, r.nonce, r.installedFilename, r.releaseCounter, r.reportTime, r.attacksDetected);
+  }
+
+  count(table: "vehicles" | "ecus" | "manifests" | "ecu_reports" | "assignments" | "install_results" | "alerts" | "campaigns" | "director_metadata", where = "1", ...params: unknown[]): number {
+    return (this.q(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`).get(...params) as { n: number }).n;
+  }
+
+  // ---- alerts and install results
+
+  insertAlert(a: { vin: string; serial: string | null; manifestId: number | null; kind: string; detail: string; now: string }): void {
+    this.q("INSERT INTO alerts (vin, ecu_serial, manifest_id, kind, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)").run(a.vin, a.serial, a.manifestId, a.kind, a.detail, a.now);
+  }
+
+  alertsOf(vin: string): AlertRow[] {
+    return this.q("SELECT * FROM alerts WHERE vin = ? ORDER BY id").all(vin) as AlertRow[];
+  }
+
+  insertInstallResult(r: { manifestId: number; vin: string; serial: string; assignmentId: number | null; filename: string; success: boolean; code: string; detail: string }): void {
+    this.q("INSERT INTO install_results (manifest_id, vin, ecu_serial, assignment_id, filename, success, code, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(r.manifestId, r.vin, r.serial, r.assignmentId, r.filename, r.success ? 1 : 0, r.code, r.detail);
+  }
+
+  // ---- campaigns and assignments
+
+  insertCampaign(hardwareId: string, target: string, stage: "group" | "all", now: string): number {
+    return Number(this.q("INSERT INTO campaigns (hardware_id, target_name, stage, created_at) VALUES (?, ?, ?, ?)").run(hardwareId, target, stage, now).lastInsertRowid);
+  }
+
+  insertAssignment(a: { vin: string; serial: string; target: string; length: number; hashes: string; custom: string; releaseCounter: number; campaignId: number | null; now: string }): number {
+    return Number(
+      this.q("INSERT INTO assignments (vin, ecu_serial, target_name, length, hashes, custom, release_counter, campaign_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)")
+        .run(a.vin, a.serial, a.target, a.length, a.hashes, a.custom, a.releaseCounter, a.campaignId, a.now).lastInsertRowid,
+    );
+  }
+
+  assignmentsOf(vin: string, status?: AssignmentRow["status"]): AssignmentRow[] {
+    if (status) return this.q("SELECT * FROM assignments WHERE vin = ? AND status = ? ORDER BY id").all(vin, status) as AssignmentRow[];
+    return this.q("SELECT * FROM assignments WHERE vin = ? ORDER BY id").all(vin) as AssignmentRow[];
+  }
+
+  /** Queued or published assignments of this ECU (not yet confirmed either way). */
+  openAssignmentsOfEcu(serial: string): AssignmentRow[] {
+    return this.q("SELECT * FROM assignments WHERE ecu_serial = ? AND status IN ('queued', 'published') ORDER BY id").all(serial) as AssignmentRow[];
+  }
+
+  setAssignmentStatus(id: number, status: AssignmentRow["status"], bundle?: number): void {
+    if (bundle === undefined) this.q("UPDATE assignments SET status = ? WHERE id = ?").run(status, id);
+    else this.q("UPDATE assignments SET status = ?, bundle = ? WHERE id = ?").run(status, bundle, id);
+  }
+
+  // ---- Director metadata
+
+  latestMetadata(vin: string, role: MetadataRow["role"]): MetadataRow | undefined {
+    return this.q("SELECT * FROM director_metadata WHERE vin = ? AND role = ? ORDER BY version DESC LIMIT 1").get(vin, role) as MetadataRow | undefined;
+  }
+
+  insertMetadata(m: MetadataRow): void {
+    this.q("INSERT INTO director_metadata (vin, role, version, expires, json) VALUES (?, ?, ?, ?, ?)").run(m.vin, m.role, m.version, m.expires, m.json);
+  }
+
+  publishedTimestampVersion(vin: string): number {
+    return (this.q("SELECT published_timestamp_version AS v FROM vehicles WHERE vin = ?").get(vin) as { v: number } | undefined)?.v ?? 0;
+  }
+
+  setPublishedTimestampVersion(vin: string, version: number): void {
+    this.q("UPDATE vehicles SET published_timestamp_version = ? WHERE vin = ? AND published_timestamp_version < ?").run(version, vin, version);
+  }
+
+  /** Vehicles whose newest signed metadata has not reached the disk yet (a crash between commit and file write). */
+  vinsWithUnpublishedMetadata(): string[] {
+    return (
+      this.q(
+          "SELECT v.vin FROM vehicles v JOIN director_metadata m ON m.vin = v.vin AND m.role = 'timestamp' GROUP BY v.vin HAVING MAX(m.version) > v.published_timestamp_version",
+        )
+        .all() as { vin: string }[]
+    ).map((r) => r.vin);
+  }
+}

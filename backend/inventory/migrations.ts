@@ -1,0 +1,112 @@
+// Schema of the inventory database, as an append-only list of migrations. The
+// database's `PRAGMA user_version` is the number of migrations applied; opening a
+// database applies the missing ones in one transaction. Never edit a migration that
+// has shipped: add a new one.
+
+export const MIGRATIONS: string[] = [
+  // 1: vehicles, ECUs, manifests, reports, assignments, install results, alerts, campaigns,
+  //    and the Director's signed metadata per vehicle.
+  `
+  CREATE TABLE vehicles (
+    vin TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    -- Highest timestamp version whose files are on disk (publication is DB first, files second).
+    published_timestamp_version INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE ecus (
+    serial TEXT PRIMARY KEY,
+    vin TEXT NOT NULL REFERENCES vehicles(vin),
+    hardware_id TEXT NOT NULL,
+    public_key TEXT NOT NULL,          -- Ed25519 public key, hex
+    keyid TEXT NOT NULL,
+    is_primary INTEGER NOT NULL CHECK (is_primary IN (0, 1)),
+    installed_filename TEXT,
+    installed_length INTEGER,
+    installed_hashes TEXT,             -- JSON object algorithm -> hex
+    installed_release_counter INTEGER NOT NULL DEFAULT 0,
+    last_report_time TEXT
+  );
+  CREATE INDEX ecus_by_vin ON ecus(vin);
+  CREATE INDEX ecus_by_hardware ON ecus(hardware_id);
+  CREATE UNIQUE INDEX one_primary_per_vehicle ON ecus(vin) WHERE is_primary = 1;
+
+  CREATE TABLE manifests (
+    id INTEGER PRIMARY KEY,
+    vin TEXT NOT NULL REFERENCES vehicles(vin),
+    primary_serial TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    body TEXT NOT NULL
+  );
+  CREATE INDEX manifests_by_vin ON manifests(vin);
+
+  CREATE TABLE ecu_reports (
+    id INTEGER PRIMARY KEY,
+    manifest_id INTEGER NOT NULL REFERENCES manifests(id),
+    ecu_serial TEXT NOT NULL REFERENCES ecus(serial),
+    nonce TEXT NOT NULL,
+    installed_filename TEXT,
+    release_counter INTEGER NOT NULL,
+    report_time TEXT NOT NULL,
+    attacks_detected TEXT NOT NULL,
+    UNIQUE (ecu_serial, nonce)         -- a nonce is accepted once per ECU (replay guard)
+  );
+
+  CREATE TABLE campaigns (
+    id INTEGER PRIMARY KEY,
+    hardware_id TEXT NOT NULL,
+    target_name TEXT NOT NULL,
+    stage TEXT NOT NULL CHECK (stage IN ('group', 'all')),
+    created_at TEXT NOT NULL
+  );
+
+  CREATE TABLE assignments (
+    id INTEGER PRIMARY KEY,
+    vin TEXT NOT NULL REFERENCES vehicles(vin),
+    ecu_serial TEXT NOT NULL REFERENCES ecus(serial),
+    target_name TEXT NOT NULL,
+    length INTEGER NOT NULL,
+    hashes TEXT NOT NULL,              -- JSON, copied from the Image repository's signed target
+    custom TEXT NOT NULL,              -- JSON, ditto
+    release_counter INTEGER NOT NULL,
+    campaign_id INTEGER REFERENCES campaigns(id),
+    -- queued: waits for the vehicle's previous bundle; published: in the vehicle's targets;
+    -- installed / failed: confirmed by a version report; superseded: replaced while queued.
+    status TEXT NOT NULL CHECK (status IN ('queued', 'published', 'installed', 'failed', 'superseded')),
+    bundle INTEGER,                    -- targets version that first carried it
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX assignments_by_vin ON assignments(vin, status);
+
+  CREATE TABLE install_results (
+    id INTEGER PRIMARY KEY,
+    manifest_id INTEGER NOT NULL REFERENCES manifests(id),
+    vin TEXT NOT NULL,
+    ecu_serial TEXT NOT NULL,
+    assignment_id INTEGER REFERENCES assignments(id),
+    filename TEXT NOT NULL,
+    success INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    detail TEXT NOT NULL
+  );
+
+  CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    vin TEXT NOT NULL,
+    ecu_serial TEXT,
+    manifest_id INTEGER REFERENCES manifests(id),
+    kind TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX alerts_by_vin ON alerts(vin);
+
+  CREATE TABLE director_metadata (
+    vin TEXT NOT NULL REFERENCES vehicles(vin),
+    role TEXT NOT NULL CHECK (role IN ('targets', 'snapshot', 'timestamp')),
+    version INTEGER NOT NULL,
+    expires TEXT NOT NULL,
+    json TEXT NOT NULL,                -- the exact bytes served
+    PRIMARY KEY (vin, role, version)
+  );
+  `,
+];

@@ -1,0 +1,102 @@
+// The Director inside a whole backend: `uptane init` creates it, the CLI registers and
+// assigns against the real Image repository, `uptane serve` serves it, and the write API
+// demands the token made at init.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { Metadata, MetadataKind } from "@tufjs/models";
+import { newBackend, removeDir, tempDir } from "../helpers/image-backend.ts";
+import { serveBackend } from "../../backend/serve.ts";
+import { close } from "../../backend/http/server.ts";
+import { generateSigningKey } from "../../backend/metadata/keys.ts";
+import { API_TOKEN_FILE } from "../../backend/http/api-token.ts";
+import { createPublicKey } from "node:crypto";
+
+const CLI = join(import.meta.dirname, "../../dist/uptane.mjs");
+
+function uptane(...args: string[]): { status: number; out: any; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args, "--json"], { encoding: "utf8" });
+  let out: any = null;
+  try {
+    out = JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "");
+  } catch {
+    /* not JSON: left null for the assertion to show */
+  }
+  return { status: r.status ?? -1, out, stderr: r.stderr };
+}
+
+test("init, vehicle add, assign and campaign from the CLI; serve with the token-guarded API", async () => {
+  const dir = await newBackend();
+  const work = await tempDir();
+  try {
+    // init made the Director's files; the offline root key and the token are private.
+    assert.is(statSync(join(dir, "keys/offline/director-root.pem")).mode & 0o777, 0o600);
+    assert.is(statSync(join(dir, API_TOKEN_FILE)).mode & 0o777, 0o600);
+
+    const primary = generateSigningKey();
+    const secondary = generateSigningKey();
+    writeFileSync(join(work, "p.pem"), createPublicKey(primary.privateKey).export({ type: "spki", format: "pem" }));
+    writeFileSync(join(work, "s.json"), JSON.stringify(secondary.publicKey));
+    writeFileSync(join(work, "fw.bin"), "brake controller firmware v2");
+
+    assert.is(uptane("image", "add", dir, join(work, "fw.bin"), "--name", "brake-v2.bin", "--hardware-id", "brake", "--release-counter", "2").status, 0);
+    let r = uptane("vehicle", "add", dir, "--vin", "CLI1", "--ecu", `P1:gateway:${join(work, "p.pem")}:primary`, "--ecu", `S1:brake:${join(work, "s.json")}`);
+    assert.is(r.status, 0, r.stderr + JSON.stringify(r.out));
+    r = uptane("assign", dir, "--vin", "CLI1", "--ecu", "S1", "--target", "not-there.bin");
+    assert.is(r.status, 1);
+    assert.match(r.out.error, /signs no target/);
+    r = uptane("assign", dir, "--vin", "CLI1", "--ecu", "P1", "--target", "brake-v2.bin");
+    assert.is(r.status, 1);
+    assert.match(r.out.error, /gateway/);
+    r = uptane("assign", dir, "--vin", "CLI1", "--ecu", "S1", "--target", "brake-v2.bin");
+    assert.is(r.status, 0, JSON.stringify(r.out));
+    assert.is(r.out.status, "published");
+    r = uptane("campaign", dir, "--hardware-id", "brake", "--target", "brake-v2.bin");
+    assert.is(r.status, 0);
+    assert.equal(r.out.skipped.map((s: any) => s.ecuSerial), ["S1"]);
+    r = uptane("vehicle", "add", dir, "--vin", "CLI2", "--ecu", "P2:gateway");
+    assert.is(r.status, 2);
+
+    const { server, url } = await serveBackend(dir);
+    try {
+      const base = `${url}/director/vehicles/CLI1`;
+      const root = Metadata.fromJSON(MetadataKind.Root, await (await fetch(`${base}/1.root.json`)).json());
+      const ts = Metadata.fromJSON(MetadataKind.Timestamp, await (await fetch(`${base}/timestamp.json`)).json());
+      root.verifyDelegate("timestamp", ts);
+      const snap = Metadata.fromJSON(MetadataKind.Snapshot, await (await fetch(`${base}/${ts.signed.snapshotMeta.version}.snapshot.json`)).json());
+      const targetsJson = await (await fetch(`${base}/${snap.signed.meta["targets.json"]!.version}.targets.json`)).json();
+      const targets = Metadata.fromJSON(MetadataKind.Targets, targetsJson);
+      root.verifyDelegate("targets", targets);
+      const entry = targetsJson.signed.targets["brake-v2.bin"];
+      const imageTargets = JSON.parse(readFileSync(join(dir, "image/repository/2.targets.json"), "utf8")).signed.targets["brake-v2.bin"];
+      assert.equal({ length: entry.length, hashes: entry.hashes }, { length: imageTargets.length, hashes: imageTargets.hashes }, "copied from the Image repository's signed target");
+      assert.equal(entry.custom.hardwareIds, ["brake"]);
+      assert.is(entry.custom.releaseCounter, 2);
+      assert.equal(entry.custom.ecuIdentifiers, { S1: { hardwareId: "brake" } });
+
+      const body = JSON.stringify({ vin: "API1", ecus: [{ serial: "AP1", hardwareId: "gateway", publicKey: primary.publicKey.keyval.public, primary: true }] });
+      const noToken = await fetch(`${url}/director/api/vehicles`, { method: "POST", body });
+      assert.is(noToken.status, 401);
+      const wrongToken = await fetch(`${url}/director/api/vehicles`, { method: "POST", body, headers: { authorization: "Bearer nope" } });
+      assert.is(wrongToken.status, 401);
+      const token = readFileSync(join(dir, API_TOKEN_FILE), "utf8").trim();
+      const ok = await fetch(`${url}/director/api/vehicles`, { method: "POST", body, headers: { authorization: `Bearer ${token}` } });
+      assert.is(ok.status, 201, await ok.clone().text());
+      const assigned = await fetch(`${url}/director/api/assignments`, { method: "POST", body: JSON.stringify({ vin: "CLI1", ecuSerial: "S1", target: "missing.bin" }), headers: { authorization: `Bearer ${token}` } });
+      assert.is(assigned.status, 400);
+      assert.is((await assigned.json()).error, "target-not-signed");
+      assert.is((await fetch(`${url}/director/vehicles/API1/timestamp.json`)).status, 200);
+      const time = await fetch(`${url}/time/attestation`, { method: "POST", body: JSON.stringify({ nonces: ["abc"] }) });
+      assert.equal((await time.json()).signed.nonces, ["abc"]);
+    } finally {
+      await close(server);
+    }
+  } finally {
+    await removeDir(dir);
+    await removeDir(work);
+  }
+});
+
+test.run();
