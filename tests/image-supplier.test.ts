@@ -81,6 +81,14 @@ test("a nested tier-2 delegation delivered through the tier-1 bundle is imported
   assert.is(found?.role, "bolt");
   assert.equal(Buffer.compare((await client.fetchTarget("acme/bolt-1.bin"))!, boltImage), 0);
   assert.equal(Buffer.compare((await client.fetchTarget("acme/brake.bin"))!, brakeImage), 0);
+  // The tier-1 supplier includes the same tier-2 bundle again with its next delivery.
+  const again = join(work, "acme-3.bundle");
+  const absImage = randomBytes(50);
+  await signSupplier(acme, { image: { file: await writeTemp(work, "abs.bin", absImage), name: "acme/abs.bin", hardwareIds: ["abs"] }, includes: [boltBundle], out: again });
+  assert.equal((await importBundle(dir, again)).roles.map((r) => r.name), ["acme"], "the unchanged tier-2 role is not published again");
+  assert.equal(Buffer.compare((await client.fetchTarget("acme/abs.bin"))!, absImage), 0);
+  assert.equal(Buffer.compare((await client.fetchTarget("acme/bolt-1.bin"))!, boltImage), 0);
+  await refusedUnchanged(again, /bundle holds nothing new/);
 });
 
 test("a bundle with a forged signature is refused and changes nothing", async () => {
@@ -101,7 +109,7 @@ test("a bundle signed by a key the OEM did not delegate to is refused", async ()
 });
 
 test("a rolled-back role version is refused", async () => {
-  await refusedUnchanged(firstBundle, /role 'acme': version 1 is not newer than the published version 2 \(rollback refused\)/);
+  await refusedUnchanged(firstBundle, /role 'acme': version 1 is not newer than the published version 3 \(rollback refused\)/);
 });
 
 test("an expired role is refused", async () => {

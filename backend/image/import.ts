@@ -4,6 +4,7 @@
 // Uptane hardware-ID restriction, release counters, and every image's length and hashes.
 // Only then does one atomic publish add the roles and images. A refused bundle writes nothing.
 import { createHash } from "node:crypto";
+import { canonicalJson } from "../metadata/canonical-json.ts";
 import { readFile, stat } from "node:fs/promises";
 import { decodeBundle, BundleError, MAX_BUNDLE_BYTES, type Bundle } from "./bundle.ts";
 import { roleCoversPath, hardwareAllowed } from "./lookup.ts";
@@ -42,6 +43,10 @@ export async function readBundleFile(path: string): Promise<Bundle> {
   return decodeBundle(bytes);
 }
 
+function sameDocument(a: Signed<TargetsSigned>, b: Signed<TargetsSigned>): boolean {
+  return canonicalJson(a.signed) === canonicalJson(b.signed);
+}
+
 function restrictionOf(chain: DelegatedRole[]): string[] | undefined {
   let r: string[] | undefined;
   for (const role of chain) if (role.hardwareIds) r = r ? r.filter((x) => role.hardwareIds!.includes(x)) : [...role.hardwareIds];
@@ -69,6 +74,7 @@ export function verifyBundle(state: PublishedState, bundle: Bundle, now: Date): 
   const verified = new Map<string, Signed<TargetsSigned>>();
   const images: ImageBytes[] = [];
   const usedImages = new Set<string>();
+  const unchanged = new Set<string>();
   const visited = new Set<string>(["targets"]);
   const queue: Visit[] = [{ parent: "root", doc: state.targets, chain: [], fromBundle: false }];
 
@@ -81,13 +87,20 @@ export function verifyBundle(state: PublishedState, bundle: Bundle, now: Date): 
       const incoming = byName.get(role.name);
       const published = state.delegated.get(role.name);
       const roleChain = [...chain, role];
-      if (incoming) {
+      const redelivered = incoming !== undefined && published !== undefined && sameDocument(incoming, published);
+      if (incoming && !redelivered) {
         visited.add(role.name);
         verifyRole(role, delegations, incoming, published, roleChain, bundle, now, images, usedImages);
         verified.set(role.name, incoming);
         queue.push({ parent: role.name, doc: incoming, chain: roleChain, fromBundle: true });
       } else if (published) {
+        // Published already (and maybe re-delivered unchanged, e.g. a tier-2 bundle included
+        // again: then its images may come along again).
         visited.add(role.name);
+        if (redelivered) {
+          unchanged.add(role.name);
+          for (const info of Object.values(published.signed.targets)) usedImages.add(info.hashes.sha256!);
+        }
         // A new delegation from a bundled role must still accept the published child.
         if (fromBundle && countValidSignatures(published, delegations.keys, role) < role.threshold) {
           throw new BundleError(`published role '${role.name}' would no longer verify under the new delegation; include it in the bundle`);
@@ -97,8 +110,9 @@ export function verifyBundle(state: PublishedState, bundle: Bundle, now: Date): 
     }
   }
   for (const name of byName.keys()) {
-    if (!verified.has(name)) throw new BundleError(`role '${name}' is not delegated by the top-level targets or any role below it`);
+    if (!verified.has(name) && !unchanged.has(name)) throw new BundleError(`role '${name}' is not delegated by the top-level targets or any role below it`);
   }
+  if (verified.size === 0) throw new BundleError("bundle holds nothing new: every role in it is published already");
   for (const sha of bundle.images.keys()) {
     if (!usedImages.has(sha)) throw new BundleError(`image ${sha} in the bundle is not listed by any of its roles`);
   }

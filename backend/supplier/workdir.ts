@@ -235,8 +235,10 @@ export async function signSupplier(
     for (const [sha, bytes] of inc.images) images.set(sha, bytes);
   }
   const encoded = encodeBundle(bundle);
-  await writer.write(opts.out, encoded);
+  // The signed version is recorded first: a failure after it only skips a version number,
+  // never hands out two different documents with the same version.
   await writer.write(join(work, "role.json"), Buffer.from(JSON.stringify(doc) + "\n"));
+  await writer.write(opts.out, encoded);
   return { role: config.role, version: signed.version, targets: Object.keys(content.targets), bundle: opts.out, bytes: encoded.length };
 }
 

@@ -94,7 +94,8 @@ export class Secondary implements UdsApplication {
   private state: InstallState;
   /** The slot booted now, or null when neither slot passes its boot check. */
   private running: Slot | null = null;
-  private nonces: string[] = [];
+  /** Recent nonces, newest first; `reported` is the attacksDetected text of the report that carried it. */
+  private nonces: Array<{ nonce: string; reported: string | null }> = [];
   private lastResult: SecondaryResult = { outcome: "NoUpdate", detail: "nothing received yet" };
   /** The target the last verified metadata assigns this ECU. */
   private pending: VerifiedTarget | null = null;
@@ -148,7 +149,7 @@ export class Secondary implements UdsApplication {
   readData(did: number): Uint8Array {
     switch (did) {
       case DID.nonce:
-        return Buffer.from(this.nonces[0]!, "ascii");
+        return Buffer.from(this.nonces[0]!.nonce, "ascii");
       case DID.versionReport:
         return Buffer.from(JSON.stringify(this.makeReport()), "utf8");
       case DID.lastResult:
@@ -194,15 +195,21 @@ export class Secondary implements UdsApplication {
     // Any of our recent nonces will do (the Primary may have read more than one report).
     let result: (VerifyResult & { time?: number }) | undefined;
     let first: VerifyResult | undefined;
-    for (const nonce of this.nonces) {
-      result = this.verifier.attestTime({ attestation, nonce });
+    let used: (typeof this.nonces)[number] | undefined;
+    for (const entry of this.nonces) {
+      result = this.verifier.attestTime({ attestation, nonce: entry.nonce });
       first ??= result;
-      if (result.ok) break;
+      if (result.ok) {
+        used = entry;
+        break;
+      }
     }
     if (!result || !result.ok || result.time === undefined) {
       this.refuse(first ?? { outcome: "BadTimeAttestation", detail: "no nonce outstanding" }, "time attestation");
     }
-    this.state = { ...this.state, latestTime: result!.time! };
+    // The report that carried this nonce went out with its attacks: they are reported.
+    const reported = used?.reported !== null && used?.reported === this.state.attacksDetected;
+    this.state = { ...this.state, latestTime: result!.time!, attacksDetected: reported ? "" : this.state.attacksDetected };
     this.saveVerifier();
     this.writeState();
     this.lastResult = { outcome: "Ok", detail: `time ${isoTime(result!.time!)}` };
@@ -367,7 +374,8 @@ export class Secondary implements UdsApplication {
 
   /** 5.4.2.1: a signed version report with a fresh nonce. */
   private makeReport(): EcuVersionReport {
-    const nonce = this.nonces[0]!;
+    const current = this.nonces[0]!;
+    const nonce = current.nonce;
     const signed: EcuVersionReportSigned = {
       _type: "ecu-version-report",
       ecuSerial: this.serial,
@@ -379,13 +387,14 @@ export class Secondary implements UdsApplication {
     };
     if (this.state.lastInstall) signed.lastInstall = this.state.lastInstall;
     const report = { signatures: [this.keys.sign(canonicalBytes(signed))], signed };
+    current.reported = signed.attacksDetected;
     // Every report gets its own nonce; the time server may answer any recent one.
     this.newNonce();
     return report;
   }
 
   private newNonce(): void {
-    this.nonces.unshift(randomBytes(16).toString("hex"));
+    this.nonces.unshift({ nonce: randomBytes(16).toString("hex"), reported: null });
     this.nonces.length = Math.min(this.nonces.length, this.maxNonces);
   }
 

@@ -81,6 +81,28 @@ test("a tampered image over the bus is refused (LengthOrHashMismatch) and no slo
   const after = await r.client.readReport();
   assert.is(after.signed.installedImage!.filename, "brakes-1.bin");
   assert.match(after.signed.attacksDetected, /LengthOrHashMismatch/);
+  // Once the report carrying it is answered by the time server, the attack counts as reported.
+  assert.match((await r.client.readReport()).signed.attacksDetected, /LengthOrHashMismatch/, "still there until then");
+  await r.client.sendTime(v.timeAttestation({ nonces: [after.signed.nonce] }));
+  assert.is((await r.client.readReport()).signed.attacksDetected, "");
+});
+
+test("an image streamed from a chunk source in odd sizes arrives whole, in blocks of the ECU's announced size", async () => {
+  const v = vehicle();
+  const r = rig(tempDir("sec"), provider(v), { client: { blockLength: 1000 } });
+  const report = await r.client.readReport();
+  await r.client.sendTime(v.timeAttestation({ nonces: [report.signed.nonce] }));
+  await r.client.sendMetadata(directorBundle(v));
+  const image = v.images.get("brakes-1.bin")!;
+  function* chunks() {
+    for (let off = 0; off < image.length; off += 333) yield image.subarray(off, off + 333);
+  }
+  const progress: number[] = [];
+  await r.client.sendImage({ length: image.length, chunks: chunks() }, (sent) => progress.push(sent));
+  assert.equal(progress, [1000, 2000, 3000]);
+  await r.client.verify();
+  await r.client.install();
+  assert.is((await r.client.readReport()).signed.installedImage!.filename, "brakes-1.bin");
 });
 
 test("an image longer than the verified target is refused at RequestDownload", async () => {
