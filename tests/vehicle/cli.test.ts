@@ -13,7 +13,7 @@ test("uptane demo (npm start) runs the whole update from the bundle, ends with t
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /Supplier acme-brakes signs acme-brakes\/brake-ctl-2\.0\.bin/);
   assert.match(r.stdout, /Director's view of DEMO0VIN000000001/);
-  const table = r.stdout.slice(r.stdout.lastIndexOf("ECU "));
+  const table = r.stdout.slice(r.stdout.lastIndexOf("\nECU "));
   assert.match(table, /brake-rear\s+secondary\s+partial\s+CAN 500k\s+.*Installed acme-brakes\/brake-ctl-2\.0\.bin/);
   assert.match(table, /adas-cam\s+secondary\s+full\s+CAN FD 500k\/5M\s+.*Installed oem\/adas-cam-4\.1\.bin/);
   assert.is(r.stderr, "", "no progress bars when stderr is not a terminal");
