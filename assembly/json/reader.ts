@@ -564,13 +564,6 @@ export function strEqLit(doc: usize, i: i32, lit: string): bool {
   if (tokType(doc, i) != JsonType.String) return false;
   const p = tokStart(doc, i);
   const n = tokLen(doc, i);
-  if (!tokEscaped(doc, i)) {
-    if (n != <u32>lit.length) return false;
-    for (let k: u32 = 0; k < n; k++) {
-      if (<u32>load<u8>(p + <usize>k) != <u32>lit.charCodeAt(<i32>k)) return false;
-    }
-    return true;
-  }
   return strCompareLit(p, n, lit) == 0;
 }
 

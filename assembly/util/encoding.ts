@@ -89,15 +89,13 @@ export function parseIsoTime(p: usize, n: u32): i64 {
   const leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   const dim = mo == 2 ? (leap ? 29 : 28) : mo == 4 || mo == 6 || mo == 9 || mo == 11 ? 30 : 31;
   if (d > dim) return bad;
-  // days from civil (proleptic Gregorian; years 0000-9999 only, so no negative eras)
-  const yy: i64 = <i64>(mo <= 2 ? y - 1 : y) + 400;
-  const era: i64 = yy / 400;
-  const yoe: i64 = yy - era * 400;
-  const mp: i64 = <i64>((mo + 9) % 12);
-  const doy: i64 = (153 * mp + 2) / 5 + <i64>d - 1;
-  const doe: i64 = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  const days: i64 = (era - 1) * 146097 + doe - 719468;
-  return days * 86400 + <i64>h * 3600 + <i64>mi * 60 + <i64>s;
+  // days from civil (proleptic Gregorian); years 0000-9999 keep every term in i32
+  const yy = (mo <= 2 ? y - 1 : y) + 400;
+  const era = yy / 400;
+  const yoe = yy - era * 400;
+  const doy = (153 * ((mo + 9) % 12) + 2) / 5 + d - 1;
+  const days = (era - 1) * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+  return <i64>days * 86400 + <i64>(h * 3600 + mi * 60 + s);
 }
 
 const scratch = memory.data(24);

@@ -43,11 +43,13 @@ export interface TransferStats {
   bytesSent: number;
   bytesReceived: number;
   requests: number;
+  /** Simulated bus time spent on this client's exchanges (requests, retries, responses), ns. */
+  busNs: number;
 }
 
 export class SecondaryClient {
   readonly uds: UdsClient;
-  readonly stats: TransferStats = { bytesSent: 0, bytesReceived: 0, requests: 0 };
+  readonly stats: TransferStats = { bytesSent: 0, bytesReceived: 0, requests: 0, busNs: 0 };
   private readonly blockLength: number | undefined;
   private readonly maxSingleWrite: number;
 
@@ -190,6 +192,7 @@ export class SecondaryClient {
   private exchange(request: Uint8Array, step: string, matches?: (r: Uint8Array) => boolean): Uint8Array {
     this.stats.requests++;
     this.stats.bytesSent += request.length;
+    const start = this.uds.bus.now;
     try {
       const response = this.uds.request(request, matches);
       this.stats.bytesReceived += response.length;
@@ -201,6 +204,8 @@ export class SecondaryClient {
         throw new SecondaryRefusedError(step, err.nrc, why);
       }
       throw err;
+    } finally {
+      this.stats.busNs += this.uds.bus.now - start;
     }
   }
 }

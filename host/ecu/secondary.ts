@@ -73,6 +73,14 @@ const slotFile = (slot: Slot) => `slot-${slot}.bin`;
 const other = (slot: Slot): Slot => (slot === "A" ? "B" : "A");
 const HASHES_CHECKED_AT_BOOT = ["sha256", "sha512"];
 
+/** Wall-clock time spent inside the verification module, for reports and benchmarks. */
+export interface SecondaryStats {
+  /** Time attestation and metadata verification, ms. */
+  verifyMs: number;
+  /** Streaming image check (every chunk and the final verdict), ms. */
+  imageCheckMs: number;
+}
+
 export interface SecondaryResult {
   outcome: OutcomeName;
   detail: string;
@@ -102,6 +110,7 @@ export class Secondary implements UdsApplication {
   private download: { target: VerifiedTarget; slot: Slot; writer: StreamWriter; check: ReturnType<SecondaryVerifier["imageCheck"]>; received: number; complete: boolean } | null = null;
   private verifiedImage: { target: VerifiedTarget; slot: Slot; writer: StreamWriter } | null = null;
   private server: UdsServer | null = null;
+  readonly stats: SecondaryStats = { verifyMs: 0, imageCheckMs: 0 };
   private dead = false;
 
   private constructor(config: SecondaryConfig) {
@@ -197,7 +206,7 @@ export class Secondary implements UdsApplication {
     let first: VerifyResult | undefined;
     let used: (typeof this.nonces)[number] | undefined;
     for (const entry of this.nonces) {
-      result = this.verifier.attestTime({ attestation, nonce: entry.nonce });
+      result = this.timed("verifyMs", () => this.verifier.attestTime({ attestation, nonce: entry.nonce }));
       first ??= result;
       if (result.ok) {
         used = entry;
@@ -231,7 +240,8 @@ export class Secondary implements UdsApplication {
     }
     this.dropImage();
     this.pending = null;
-    const result = this.verifier.verifyMetadata(bundle, this.state.latestTime);
+    const now = this.state.latestTime;
+    const result = this.timed("verifyMs", () => this.verifier.verifyMetadata(bundle, now));
     this.saveVerifier();
     if (result.outcome === "NoUpdate") {
       this.lastResult = { outcome: "NoUpdate", detail: result.detail };
@@ -275,7 +285,7 @@ export class Secondary implements UdsApplication {
     return {
       write: (chunk) => {
         // 5.4.3 image check, streamed: the module sees every byte before flash keeps it.
-        dl.check.update(chunk);
+        this.timed("imageCheckMs", () => dl.check.update(chunk));
         dl.writer.append(chunk);
         dl.received += chunk.length;
       },
@@ -295,7 +305,7 @@ export class Secondary implements UdsApplication {
       throw new UdsRefusal(NRC.requestSequenceError, "no complete image download to verify");
     }
     this.download = null;
-    const result = dl.check.finish();
+    const result = this.timed("imageCheckMs", () => dl.check.finish());
     if (!result.ok) {
       dl.writer.discard();
       this.refuse(result, `image ${dl.target.name}`);
@@ -406,6 +416,15 @@ export class Secondary implements UdsApplication {
     const attack = `${result.outcome}: ${what}: ${result.detail}`.slice(0, 1024);
     this.writeState({ ...this.state, attacksDetected: attack });
     throw new UdsRefusal(NRC.conditionsNotCorrect, attack);
+  }
+
+  private timed<T>(what: keyof SecondaryStats, fn: () => T): T {
+    const start = performance.now();
+    try {
+      return fn();
+    } finally {
+      this.stats[what] += performance.now() - start;
+    }
   }
 
   private dropImage(): void {

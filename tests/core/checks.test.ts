@@ -147,6 +147,23 @@ test("root rotation: two steps accepted and kept in the exported state; a rotati
   assert.is(bad.role, "root");
 });
 
+test("fast-forward recovery: after the timestamp key rotates, lower timestamp and snapshot versions are accepted; without rotation they are a rollback", () => {
+  const v = VehicleSim.standard();
+  const fv = new FullVerifier(v.fullConfig());
+  v.director.versions.timestamp = 50;
+  v.director.versions.snapshot = 50;
+  assert.is(run(v, fv).outcome, "Ok");
+  v.director.versions.timestamp = 2;
+  v.director.versions.snapshot = 2;
+  const rolled = run(v, fv);
+  assert.is(rolled.outcome, "RollbackAttack");
+  assert.is(rolled.role, "timestamp");
+  v.director.rotate({ timestamp: 1 });
+  const f = v.files();
+  const r = fv.update(f.director, f.image, v.now);
+  assert.is(r.outcome, "Ok", r.detail);
+});
+
 test("time attestation: accepted with this ECU's nonce, refused without it, unsigned, or going backwards", () => {
   const v = VehicleSim.standard();
   const fv = new FullVerifier(v.fullConfig());

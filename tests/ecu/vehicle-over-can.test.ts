@@ -63,6 +63,9 @@ test("a Primary updates a partial Secondary on CAN FD and a full one on classic 
   assert.is(brakes.installedImage?.filename, "hw-brakes-1.0.bin");
   assert.is(gearbox.installedImage?.filename, "hw-gearbox-1.0.bin");
   assert.ok(classicBus.seconds > fdBus.seconds, "the bigger image on the slower bus takes longer");
+  const [fdLink, classicLink] = links.map((l) => l.client.stats);
+  assert.is(classicLink!.busNs, classicBus.now, "the only traffic on the classic bus is this link's");
+  assert.ok(classicLink!.bytesSent > 6000 && fdLink!.bytesSent > 2000);
 
   sim.nextCycle();
   backend.publish();
