@@ -201,6 +201,8 @@ export class Secondary implements UdsApplication {
 
   /** 5.4.3: a time attestation signed by the time server naming one of our recent nonces. */
   private receiveTime(attestation: Uint8Array): void {
+    // A new cycle starts: an image check in progress does not survive other module calls.
+    this.dropImage();
     // Any of our recent nonces will do (the Primary may have read more than one report).
     let result: (VerifyResult & { time?: number }) | undefined;
     let first: VerifyResult | undefined;
@@ -284,12 +286,16 @@ export class Secondary implements UdsApplication {
     this.download = dl;
     return {
       write: (chunk) => {
+        if (this.download !== dl) throw new UdsRefusal(NRC.transferDataSuspended, "the image download was abandoned (new time or metadata arrived)");
         // 5.4.3 image check, streamed: the module sees every byte before flash keeps it.
         this.timed("imageCheckMs", () => dl.check.update(chunk));
         dl.writer.append(chunk);
         dl.received += chunk.length;
       },
-      finish: () => void (dl.complete = true),
+      finish: () => {
+        if (this.download !== dl) throw new UdsRefusal(NRC.transferDataSuspended, "the image download was abandoned (new time or metadata arrived)");
+        dl.complete = true;
+      },
       abort: () => {
         dl.writer.discard();
         if (this.download === dl) this.download = null;

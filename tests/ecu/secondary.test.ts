@@ -105,6 +105,21 @@ test("an image streamed from a chunk source in odd sizes arrives whole, in block
   assert.is((await r.client.readReport()).signed.installedImage!.filename, "brakes-1.bin");
 });
 
+test("a time attestation in the middle of an image download abandons the download (transferDataSuspended)", async () => {
+  const v = vehicle();
+  const r = rig(tempDir("sec"), provider(v));
+  const report = await r.client.readReport();
+  await r.client.sendTime(v.timeAttestation({ nonces: [report.signed.nonce] }));
+  await r.client.sendMetadata(directorBundle(v));
+  const image = v.images.get("brakes-1.bin")!;
+  r.client.uds.request(Uint8Array.of(0x34, 0x00, 0x44, 0, 0, 0, 0, 0, 0, image.length >> 8, image.length & 0xff));
+  r.client.uds.request(Uint8Array.of(0x36, 0x01, ...image.subarray(0, 1000)));
+  await r.client.sendTime(v.timeAttestation({ nonces: [await r.client.readNonce()] }));
+  assert.throws(() => r.client.uds.request(Uint8Array.of(0x36, 0x02, ...image.subarray(1000, 2000))), /transferDataSuspended/);
+  assert.throws(() => r.client.uds.request(Uint8Array.of(0x37)), /requestSequenceError/);
+  assert.is((await refusal(r.client.verify())).nrc, NRC.requestSequenceError);
+});
+
 test("an image longer than the verified target is refused at RequestDownload", async () => {
   const v = vehicle();
   const r = rig(tempDir("sec"), provider(v));
