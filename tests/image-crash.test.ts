@@ -5,7 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Server } from "node:http";
 import { randomBytes } from "node:crypto";
-import { cp, mkdir, rename, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { close, listen, Router, serveStaticFile } from "../backend/http/server.ts";
 import type { FileWriter } from "../backend/fs/atomic-write.ts";
@@ -24,6 +24,9 @@ const quickWriter: FileWriter = {
     await writeFile(temp, bytes, { mode });
     await rename(temp, path);
   },
+  async copy(source, path) {
+    await quickWriter.write(path, await readFile(source));
+  },
 };
 
 /** Fails at write number `failAt` (0-based); `torn` first leaves half a temporary file, as a power cut would. */
@@ -37,6 +40,9 @@ function failingWriter(failAt: number, torn: boolean): FileWriter & { count: num
         throw new InjectedFailure(`injected failure at write ${failAt} (${basename(path)})`);
       }
       await quickWriter.write(path, bytes, mode);
+    },
+    async copy(source: string, path: string) {
+      await w.write(path, await readFile(source));
     },
   };
   return w;

@@ -3,12 +3,14 @@
 // point leaves either the old file or the new one, never a torn one. The writer is an
 // interface so tests can inject a failure at every step of a publish.
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, unlink } from "node:fs/promises";
+import { copyFile, chmod, mkdir, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 export interface FileWriter {
   /** Replaces `path` with `bytes` atomically; `mode` applies to a new file (default 0644). */
   write(path: string, bytes: Uint8Array, mode?: number): Promise<void>;
+  /** Replaces `path` with a copy of the file `source` atomically (large images never held in memory). */
+  copy(source: string, path: string): Promise<void>;
 }
 
 async function fsyncDir(dir: string): Promise<void> {
@@ -44,5 +46,26 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array, mode = 0o
   await fsyncDir(dir);
 }
 
+export async function copyFileAtomic(source: string, path: string): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const temp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
+  try {
+    await copyFile(source, temp);
+    await chmod(temp, 0o644);
+    const handle = await open(temp, "r+");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => {});
+    throw err;
+  }
+  await fsyncDir(dir);
+}
+
 /** The writer used outside tests. */
-export const diskWriter: FileWriter = { write: writeFileAtomic };
+export const diskWriter: FileWriter = { write: writeFileAtomic, copy: copyFileAtomic };

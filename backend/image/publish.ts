@@ -10,6 +10,7 @@
 // key rotation each role is signed by its keys under both the old and the new root, so the
 // state between steps 5 and 6 verifies under either root.
 import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import type { SigningKey } from "../metadata/keys.ts";
 import type { FileWriter } from "../fs/atomic-write.ts";
@@ -32,8 +33,22 @@ import type { PublishedState } from "./published.ts";
 
 export interface ImageBytes {
   name: string;
-  bytes: Uint8Array;
+  /** The image itself, or a file holding it (copied, never read into memory). */
+  bytes: Uint8Array | { file: string };
   hashes: Record<string, string>;
+}
+
+/** Length and SHA-256/SHA-512 of a file, streamed. */
+export async function hashFile(path: string): Promise<{ length: number; hashes: { sha256: string; sha512: string } }> {
+  const sha256 = createHash("sha256");
+  const sha512 = createHash("sha512");
+  let length = 0;
+  for await (const chunk of createReadStream(path)) {
+    sha256.update(chunk as Buffer);
+    sha512.update(chunk as Buffer);
+    length += (chunk as Buffer).length;
+  }
+  return { length, hashes: { sha256: sha256.digest("hex"), sha512: sha512.digest("hex") } };
 }
 
 export interface PublishChange {
@@ -125,7 +140,17 @@ export async function publish(state: PublishedState, change: PublishChange, ctx:
 
   // 1. images
   for (const image of change.images ?? []) {
-    for (const hash of Object.values(image.hashes)) await writer.write(targetFilePath(dir, image.name, hash), image.bytes);
+    for (const [alg, hash] of Object.entries(image.hashes)) {
+      const path = targetFilePath(dir, image.name, hash);
+      if (image.bytes instanceof Uint8Array) {
+        await writer.write(path, image.bytes);
+      } else {
+        await writer.copy(image.bytes.file, path);
+        // The copy must be what was hashed and is about to be signed (the source may have changed).
+        const copied = await hashFile(path);
+        if (copied.hashes[alg as "sha256" | "sha512"] !== hash) throw new Error(`${image.bytes.file} changed while it was being added; nothing was published`);
+      }
+    }
   }
   // 2. delegated roles
   for (const [name, doc] of change.delegated ?? []) await writer.write(join(repo, versionedFile(doc.signed.version, name)), metadataBytes(doc));

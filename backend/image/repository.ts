@@ -26,7 +26,7 @@ import {
   type TopRole,
 } from "./metadata.ts";
 import { checkHardwareId, checkPathPattern, checkRoleName, checkTargetName } from "./names.ts";
-import { hashesOf, initialRoot, publish, type PublishChange } from "./publish.ts";
+import { hashesOf, hashFile, initialRoot, publish, type PublishChange } from "./publish.ts";
 import { loadPublished, RepositoryError, type PublishedState } from "./published.ts";
 import { signMetadata } from "../metadata/keys.ts";
 import { readBundleFile, verifyBundle } from "./import.ts";
@@ -152,15 +152,16 @@ export async function addImage(dir: string, file: string, opts: AddImageOptions)
   checkTargetName(opts.name);
   if (opts.hardwareIds.length === 0) throw new RepositoryError("at least one --hardware-id is needed");
   const hardwareIds = [...new Set(opts.hardwareIds.map(checkHardwareId))];
-  let bytes: Buffer;
+  let measured: Awaited<ReturnType<typeof hashFile>>;
   try {
     const st = await stat(file);
     if (!st.isFile()) throw new RepositoryError(`${file} is not a regular file`);
-    bytes = await readFile(file);
+    measured = await hashFile(file);
   } catch (err) {
     if (err instanceof RepositoryError) throw err;
     throw new RepositoryError(`cannot read image ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  const { length, hashes } = measured;
   return changing(dir, opts, async (state, ctx) => {
     const previous = state.targets.signed.targets[opts.name];
     const previousCounter = previous?.custom?.releaseCounter;
@@ -170,15 +171,14 @@ export async function addImage(dir: string, file: string, opts: AddImageOptions)
     if (previousCounter !== undefined && releaseCounter < previousCounter) {
       throw new RepositoryError(`release counter ${releaseCounter} for '${opts.name}' is below the published ${previousCounter} (rollback refused)`);
     }
-    const hashes = hashesOf(bytes);
     const custom = { hardwareIds, releaseCounter };
-    const targets = { ...state.targets.signed.targets, [opts.name]: { length: bytes.length, hashes, custom } };
+    const targets = { ...state.targets.signed.targets, [opts.name]: { length, hashes, custom } };
     const next = await publish(
       state,
-      { targets: { targets, delegations: state.targets.signed.delegations }, images: [{ name: opts.name, bytes, hashes }] },
+      { targets: { targets, delegations: state.targets.signed.delegations }, images: [{ name: opts.name, bytes: { file }, hashes }] },
       ctx,
     );
-    return { name: opts.name, length: bytes.length, hashes, custom, targetsVersion: next.targets.signed.version };
+    return { name: opts.name, length, hashes, custom, targetsVersion: next.targets.signed.version };
   });
 }
 
