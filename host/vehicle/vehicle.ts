@@ -42,6 +42,8 @@ export interface EcuRegistration {
 export interface VehicleOptions {
   /** How the Primary reaches the backend (an HttpFetcher on `uptane serve`). */
   fetcher: Fetcher;
+  /** The config to run with (default: the one provisioned); same VIN and ECUs, buses may differ. */
+  config?: VehicleConfig;
   onProgress?: ProgressListener;
   /**
    * Puts something between the Primary and a Secondary's CAN link (the attack demos put
@@ -165,7 +167,13 @@ export class Vehicle {
     if (!Vehicle.isProvisioned(stateDir)) throw new Error(`${stateDir} holds no provisioned vehicle`);
     const saved = JSON.parse(readFileSync(join(stateDir, STATE_FILE), "utf8")) as { format: number; config: unknown };
     if (saved.format !== 1) throw new Error(`${join(stateDir, STATE_FILE)} is not a format-1 vehicle`);
-    const config = parseVehicleConfig(saved.config);
+    let config = parseVehicleConfig(saved.config);
+    if (options.config) {
+      // The ECUs are fixed at provisioning; the buses they sit on may change between runs.
+      const ecus = (c: VehicleConfig) => JSON.stringify([c.vin, c.primary, c.secondaries.map((s) => [s.serial, s.hardwareId, s.mode])]);
+      if (ecus(options.config) !== ecus(config)) throw new Error(`${stateDir} holds vehicle ${config.vin} provisioned with other ECUs (serials, hardware IDs, modes) than the config given`);
+      config = options.config;
+    }
     const roots = { directorRoot: readFileSync(join(stateDir, ROOT_FILES.director)), imageRoot: readFileSync(join(stateDir, ROOT_FILES.image)) };
 
     const buses = new Map<string, CanBus>();
