@@ -15,6 +15,7 @@ import { refreshCommand } from "./refresh.ts";
 import { vehicleAddCommand } from "./vehicle-add.ts";
 import { assignCommand } from "./assign.ts";
 import { campaignCommand } from "./campaign.ts";
+import { verifyCommand } from "./verify.ts";
 
 export const commands: Command[] = [
   demoCommand,
@@ -31,4 +32,5 @@ export const commands: Command[] = [
   vehicleAddCommand,
   assignCommand,
   campaignCommand,
+  verifyCommand,
 ];

@@ -152,6 +152,17 @@ export class RepoSim {
     return bytes;
   }
 
+  /**
+   * Forgets every published root and publishes version 1 again from `roles`: for
+   * scenarios whose pinned root itself differs (more keys, other thresholds).
+   */
+  repinRoot(opts: Parameters<RepoSim["publishRoot"]>[0] = {}): Uint8Array {
+    this.roots.length = 0;
+    this.lastRootVersion = 0;
+    this.lastRootKeys = { keys: [...this.roles.root.keys], threshold: this.roles.root.threshold };
+    return this.publishRoot(opts);
+  }
+
   /** Rotates keys of the given roles (fresh keys unless given) and publishes the next root. */
   rotate(roles: Partial<Record<RootRole, SigningKey[] | number>>, publish: Parameters<RepoSim["publishRoot"]>[0] = {}): Uint8Array {
     for (const [role, spec] of Object.entries(roles)) {

@@ -107,10 +107,11 @@ export class VehicleSim {
     const releaseCounter = opts.releaseCounter ?? (imageEntry?.custom?.releaseCounter as number | undefined) ?? 1;
     const existing = this.director.targets.get("targets")!.get(name);
     const ecuIdentifiers = { ...((existing?.custom?.ecuIdentifiers as Json) ?? {}), [serial]: { hardwareId } };
+    const hardwareIds = [...new Set([...((existing?.custom?.hardwareIds as string[]) ?? []), hardwareId])];
     this.director.addTarget(name, {
       length: bytes.length,
       hashes: hashesOf(bytes),
-      custom: { ecuIdentifiers, hardwareIds: [hardwareId], releaseCounter, ...(opts.uri ? { uri: opts.uri } : {}) },
+      custom: { ecuIdentifiers, hardwareIds, releaseCounter, ...(opts.uri ? { uri: opts.uri } : {}) },
     });
   }
 

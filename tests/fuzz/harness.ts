@@ -1,0 +1,239 @@
+// The mutation fuzzer: takes the documents of a good simulated update, replaces one of
+// them by a mutant, runs the verifier, and checks two properties:
+//   1. no trap: the verifier returns an outcome; nothing throws (no ModuleMisuseError);
+//   2. no acceptance of changed signed content: an accepted mutant parses as JSON, has no
+//      duplicate keys in `signed`, and its `signed` is canonically the original's.
+// Mutants that only move white space must still be accepted (pretty-printed metadata
+// verifies); other canonically equal ones (letters written as \u escapes) may be either.
+import { canonicalJson } from "../../backend/metadata/canonical-json.ts";
+import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
+import type { RepositoryFiles, VerifyResult } from "../../host/verify/types.ts";
+import { VerificationError } from "../../host/outcome.ts";
+import { VehicleSim } from "../sim/vehicle.ts";
+import { Rng, mutate, type Mutant } from "./mutate.ts";
+
+/** Where a mutant goes: which document of which verification. */
+export interface Slot {
+  name: string;
+  original: Uint8Array;
+  /** The document's bytes are pinned by hashes in another document: any byte change must be refused. */
+  bytesPinned?: boolean;
+  /** Runs one verification with `doc` in place of the original. */
+  run(doc: Uint8Array): VerifyResult;
+  /** Drops a reused verifier: after a throw, and after any accepted mutant if `resetOnAccept`. */
+  reset?(): void;
+  resetOnAccept?: boolean;
+}
+
+export interface Finding {
+  seed: number;
+  index: number;
+  slot: string;
+  kind: string;
+  problem: string;
+  bytes: Uint8Array;
+}
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Strict reading for the oracle: valid UTF-8, JSON.parse-able, no duplicate keys in `signed`. */
+function signedCanonical(bytes: Uint8Array): string | null {
+  try {
+    const text = decoder.decode(bytes);
+    const doc = JSON.parse(text);
+    if (!doc || typeof doc !== "object" || !("signed" in doc)) return null;
+    if (hasDuplicateKeys(text)) return null;
+    return canonicalJson(doc.signed);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * True if an object inside `signed` repeats a key in the JSON
+ * text, or `signed` itself appears twice (JSON.parse keeps the last one silently; a
+ * verifier that keeps the first would check other content than the oracle sees). Repeats
+ * elsewhere (in signatures) are outside the signed content.
+ */
+export function hasDuplicateKeys(text: string): boolean {
+  // A reviver cannot see repeats, so a small tokenizer over the (already valid) text.
+  const stack: Array<{ keys: Set<string> | null; inSigned: boolean }> = [];
+  let i = 0;
+  let expectKey = false;
+  let topKey = "";
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (expectKey && top?.keys) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (top.keys.has(key) && (top.inSigned || (stack.length === 1 && key === "signed"))) return true;
+        top.keys.add(key);
+        if (stack.length === 1) topKey = key;
+        expectKey = false;
+      }
+      i = j + 1;
+      continue;
+    }
+    if (c === "{" || c === "[") {
+      const parent = stack[stack.length - 1];
+      const inSigned = (parent?.inSigned ?? false) || (stack.length === 1 && topKey === "signed");
+      stack.push({ keys: c === "{" ? new Set() : null, inSigned });
+      expectKey = c === "{";
+    } else if (c === "}" || c === "]") stack.pop();
+    else if (c === ",") expectKey = stack.length > 0 && stack[stack.length - 1]!.keys !== null;
+    i++;
+  }
+  return false;
+}
+
+const ACCEPTED = new Set(["Ok", "NoUpdate"]);
+
+function verdict(run: () => VerifyResult): VerifyResult {
+  try {
+    return run();
+  } catch (err) {
+    if (!(err instanceof VerificationError)) throw err;
+    return { outcome: err.outcome, ok: false, repo: err.context.repo, role: err.context.role, detail: err.context.detail };
+  }
+}
+
+function check(slot: Slot, baseline: VerifyResult, mutant: Mutant, run: () => VerifyResult): string | null {
+  let result: VerifyResult;
+  try {
+    result = run();
+  } catch (err) {
+    return `threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
+  }
+  if (typeof result?.outcome !== "string") return "returned no outcome";
+  if (slot.bytesPinned) {
+    const same = mutant.bytes.length === slot.original.length && mutant.bytes.every((b, i) => b === slot.original[i]);
+    return ACCEPTED.has(result.outcome) && !same ? `accepted (${result.outcome}) other bytes than the hashes listing the document allow` : null;
+  }
+  if (mutant.mustVerify) {
+    return result.outcome === baseline.outcome ? null : `canonically equal document gave ${result.outcome} (${result.detail}), the original ${baseline.outcome}`;
+  }
+  if (!ACCEPTED.has(result.outcome)) return null;
+  const original = signedCanonical(slot.original);
+  const got = signedCanonical(mutant.bytes);
+  if (got === null) return `accepted (${result.outcome}) a document that is not strict JSON or repeats a key in signed`;
+  if (got !== original) return `accepted (${result.outcome}) a document whose signed content changed`;
+  return null;
+}
+
+/** The slots: each document of a good update, fed to the verifier that reads it. */
+export function buildSlots(): Slot[] {
+  const v = VehicleSim.standard();
+  const name = "supplier-a/brakes-2.0.bin";
+  v.delegate({ name: "supplier-a", paths: ["supplier-a/*"], hardwareIds: [v.ecus[1]!.hardwareId] });
+  v.director.rotate({ root: 1 });
+  v.addImage({ name, bytes: new Uint8Array(300).fill(7), hardwareIds: [v.ecus[1]!.hardwareId], releaseCounter: 2, role: "supplier-a" });
+  v.director.targets.get("targets")!.delete(v.assignedName(v.ecus[1]!.serial));
+  v.assign(v.ecus[1]!.serial, name);
+  const now = v.now + 60;
+  const { director, image } = v.files();
+  const secondary = v.ecus[1]!.serial;
+
+  // A refused pinned root is thrown by the constructor as a VerificationError: a verdict, not a trap.
+  const partialConfig = (root = v.director.root(1)) => ({ directorRoot: root, ecu: v.partialConfig(secondary).ecu });
+  const fullConfig = (roots = { d: v.director.root(1), i: v.image.root(1) }) => ({ ...v.fullConfig(secondary), directorRoot: roots.d, imageRoot: roots.i });
+  const fresh = (d: RepositoryFiles, i: RepositoryFiles, roots?: { d: Uint8Array; i: Uint8Array }) => verdict(() => new FullVerifier(fullConfig(roots)).update(d, i, now));
+  const nonce = "fuzz-nonce";
+  const attestation = v.timeAttestation({ nonces: [nonce], time: now });
+
+  // Verifiers reused across mutants (a refused document leaves the trusted state as it
+  // was): one that already accepted the original update, and one that holds only root 1.
+  const primedPartial = reusable(() => {
+    const p = new PartialVerifier(partialConfig());
+    p.update({ rootRotations: director.rootRotations, targets: director.targets }, now);
+    return p;
+  });
+  const rootOnlyPartial = reusable(() => new PartialVerifier(partialConfig()));
+  const primedFull = reusable(() => {
+    const f = new FullVerifier(fullConfig());
+    f.update(director, image, now);
+    return f;
+  });
+
+  return [
+    { name: "partial director targets", original: director.targets, reset: primedPartial.reset, run: (doc) => primedPartial.get().update({ rootRotations: [], targets: doc }, now) },
+    {
+      name: "partial director root rotation", original: director.rootRotations[0]!, reset: rootOnlyPartial.reset, resetOnAccept: true,
+      run: (doc) => rootOnlyPartial.get().update({ rootRotations: [doc], targets: director.targets }, now),
+    },
+    { name: "partial pinned director root", original: v.director.root(1), run: (doc) => verdict(() => new PartialVerifier(partialConfig(doc)).update({ rootRotations: director.rootRotations, targets: director.targets }, now)) },
+    { name: "time attestation", original: attestation, reset: rootOnlyPartial.reset, run: (doc) => rootOnlyPartial.get().attestTime({ attestation: doc, nonce }) },
+    { name: "full director timestamp", original: director.timestamp, reset: primedFull.reset, run: (doc) => primedFull.get().update({ ...director, rootRotations: [], timestamp: doc }, image, now) },
+    { name: "full director snapshot", original: director.snapshot, bytesPinned: true, run: (doc) => fresh({ ...director, snapshot: doc }, image) },
+    { name: "full director targets", original: director.targets, run: (doc) => fresh({ ...director, targets: doc }, image) },
+    { name: "full image targets", original: image.targets, run: (doc) => fresh(director, { ...image, targets: doc }) },
+    { name: "full image delegation", original: image.delegations!.get("supplier-a")!, run: (doc) => fresh(director, { ...image, delegations: new Map([["supplier-a", doc]]) }) },
+    { name: "full pinned image root", original: v.image.root(1), run: (doc) => fresh(director, image, { d: v.director.root(1), i: doc }) },
+  ];
+}
+
+/** A verifier made on first use and kept until reset (after a throw, or an accepted root rotation). */
+function reusable<T>(make: () => T): { get(): T; reset(): void } {
+  let current: T | undefined;
+  return {
+    get: () => (current ??= make()),
+    reset: () => {
+      current = undefined;
+    },
+  };
+}
+
+/** Relative cost of running a slot: cheap partial checks get most of the mutants. */
+const WEIGHTS: Record<string, number> = {
+  "partial director targets": 30,
+  "partial director root rotation": 12,
+  "partial pinned director root": 3,
+  "time attestation": 12,
+  "full director timestamp": 6,
+};
+
+export interface FuzzReport {
+  seed: number;
+  documents: number;
+  accepted: number;
+  byOutcome: Map<string, number>;
+  findings: Finding[];
+}
+
+/** Runs `count` mutants from `seed` (reproducible: same seed, same mutants). */
+export function fuzz(seed: number, count: number, slots = buildSlots()): FuzzReport {
+  const rng = new Rng(seed);
+  const baselines = slots.map((s) => {
+    const b = s.run(s.original);
+    s.reset?.();
+    return b;
+  });
+  for (const [i, b] of baselines.entries()) {
+    if (!ACCEPTED.has(b.outcome)) throw new Error(`fuzz baseline for ${slots[i]!.name} is ${b.outcome} (${b.detail}), not accepted`);
+  }
+  const weighted: number[] = [];
+  slots.forEach((s, i) => {
+    for (let w = 0; w < (WEIGHTS[s.name] ?? 1); w++) weighted.push(i);
+  });
+  const report: FuzzReport = { seed, documents: 0, accepted: 0, byOutcome: new Map(), findings: [] };
+  for (let index = 0; index < count; index++) {
+    const s = rng.pick(weighted);
+    const slot = slots[s]!;
+    const other = slots[rng.int(slots.length)]!.original;
+    const mutant = mutate(rng, slot.original, other);
+    let outcome = "threw";
+    const problem = check(slot, baselines[s]!, mutant, () => {
+      const r = slot.run(mutant.bytes);
+      outcome = r.outcome;
+      return r;
+    });
+    report.documents++;
+    report.byOutcome.set(outcome, (report.byOutcome.get(outcome) ?? 0) + 1);
+    if (ACCEPTED.has(outcome)) report.accepted++;
+    if (outcome === "threw" || (slot.resetOnAccept && ACCEPTED.has(outcome))) slot.reset?.();
+    if (problem) report.findings.push({ seed, index, slot: slot.name, kind: mutant.kind, problem, bytes: mutant.bytes });
+  }
+  return report;
+}
