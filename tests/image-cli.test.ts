@@ -63,6 +63,13 @@ test("init creates the backend with offline and online keys apart, private keys 
   const again = await uptane("init", dir);
   assert.is(again.code, 1);
   assert.match(again.err, /already holds a backend/);
+  const full = join(work, "full");
+  await mkdir(full);
+  await writeFile(join(full, "notes.txt"), "mine");
+  const notEmpty = await uptane("init", full);
+  assert.is(notEmpty.code, 1);
+  assert.match(notEmpty.err, /is not empty/);
+  assert.is(await readFile(join(full, "notes.txt"), "utf8"), "mine");
   const bad = await uptane("init", join(work, "other"), "--root-threshold", "zero");
   assert.is(bad.code, 2);
   assert.match(bad.err, /--root-threshold must be a positive integer/);
@@ -105,7 +112,19 @@ test("supplier init, delegate, supplier sign and supplier import work end to end
   const imp = await uptane("supplier", "import", dir, bundle, "--json");
   assert.is(imp.code, 0, imp.err);
   assert.equal(json(imp.out).roles[0].targets, ["acme/brake.bin"]);
-  const again = await uptane("supplier", "import", dir, bundle, "--json");
+  // Tier 2 through the CLI: delegate on the supplier folder, sign, include, import.
+  const bolt = join(work, "bolt");
+  const boltPub = json((await uptane("supplier", "init", bolt, "--name", "bolt", "--json")).out).publicKeyFile;
+  const nested = await uptane("delegate", acme, "--supplier", "bolt", "--key", boltPub, "--paths", "acme/bolt-*", "--json");
+  assert.is(json(nested.out).signedBy, "supplier (next supplier sign)");
+  const boltBundle = join(work, "bolt.bundle");
+  const boltImg = await writeTemp(work, "bolt.bin", randomBytes(30));
+  assert.is((await uptane("supplier", "sign", bolt, "--image", boltImg, "--name", "acme/bolt-1.bin", "--hardware-id", "brake", "--out", boltBundle)).code, 0);
+  const acmeBundle2 = join(work, "acme-2.bundle");
+  assert.is((await uptane("supplier", "sign", acme, "--include", boltBundle, "--out", acmeBundle2)).code, 0);
+  const imp2 = await uptane("supplier", "import", dir, acmeBundle2, "--json");
+  assert.equal(json(imp2.out).roles.map((r: { name: string }) => r.name), ["acme", "bolt"]);
+  const again = await uptane("supplier", "import", dir, acmeBundle2, "--json");
   assert.is(again.code, 1);
   assert.equal(json(again.out), { ok: false, error: "bundle holds nothing new: every role in it is published already" });
 });

@@ -168,6 +168,15 @@ test("a bundle holding the same role twice is refused", async () => {
   await refusedUnchanged(out, /bundle holds role 'acme' twice/);
 });
 
+test("a role larger than clients accept (5 MiB) is refused before anything else is checked", async () => {
+  const out = join(work, "huge.bundle");
+  await signSupplier(acme, { out });
+  const bundle = JSON.parse(await readFile(out, "utf8"));
+  bundle.roles[0].metadata.signed.targets["acme/brake.bin"].custom.pad = "x".repeat(5 * 1024 * 1024);
+  await writeFile(out, JSON.stringify(bundle));
+  await refusedUnchanged(out, /role 'acme' is \d+ bytes; clients accept at most 5242880 per targets document/);
+});
+
 test("a target outside the supplier's delegated paths is refused", async () => {
   const out = join(work, "outside.bundle");
   await signSupplier(acme, { image: { file: await writeTemp(work, "o.bin", "x"), name: "engine/ecu.bin", hardwareIds: ["brake"] }, out });

@@ -8,12 +8,16 @@ import { canonicalJson } from "../metadata/canonical-json.ts";
 import { readFile, stat } from "node:fs/promises";
 import { decodeBundle, BundleError, MAX_BUNDLE_BYTES, type Bundle } from "./bundle.ts";
 import { roleCoversPath, hardwareAllowed } from "./lookup.ts";
-import { checkTargets, countValidSignatures, isExpired, MetadataError, type DelegatedRole, type Delegations, type Signed, type TargetsSigned } from "./metadata.ts";
+import { checkTargets, countValidSignatures, isExpired, metadataBytes, MetadataError, type DelegatedRole, type Delegations, type Signed, type TargetsSigned } from "./metadata.ts";
 import { checkRoleName } from "./names.ts";
 import type { ImageBytes } from "./publish.ts";
 import type { PublishedState } from "./published.ts";
 
 export { BundleError } from "./bundle.ts";
+
+/** Client caps (DESIGN.md section 5 defaults). */
+export const MAX_DELEGATION_DEPTH = 32;
+export const MAX_TARGETS_BYTES = 5 * 1024 * 1024;
 
 export interface VerifiedBundle {
   delegated: Map<string, Signed<TargetsSigned>>;
@@ -131,6 +135,10 @@ function verifyRole(
   usedImages: Set<string>,
 ): void {
   const name = role.name;
+  // Clients stop at these caps (DESIGN.md section 5), so such a role would be unusable.
+  if (chain.length > MAX_DELEGATION_DEPTH) throw new BundleError(`role '${name}' is ${chain.length} delegations deep; clients stop at ${MAX_DELEGATION_DEPTH}`);
+  const size = metadataBytes(doc).length;
+  if (size > MAX_TARGETS_BYTES) throw new BundleError(`role '${name}' is ${size} bytes; clients accept at most ${MAX_TARGETS_BYTES} per targets document`);
   // TUF 5.6.3: a threshold of the delegation's keys
   const valid = countValidSignatures(doc, delegations.keys, role);
   if (valid < role.threshold) throw new BundleError(`role '${name}': ${valid} valid signature(s) from its delegated keys, needs ${role.threshold}`);
