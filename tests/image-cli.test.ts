@@ -5,7 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, readFile, writeFile, stat } from "node:fs/promises";
+import { chmod, mkdir, readFile, readdir, rename, rm, writeFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { commands } from "../host/cli/commands.ts";
 import { UsageError } from "../host/cli/command.ts";
@@ -53,7 +53,6 @@ test("init creates the backend with offline and online keys apart, private keys 
   assert.is(root.signed.roles.root.threshold, 2);
   assert.is(root.signatures.length, 2);
   for (const [folder, roles] of [["offline", ["root", "targets"]], ["online", ["snapshot", "timestamp"]]] as const) {
-    const { readdir } = await import("node:fs/promises");
     const files = await readdir(join(dir, "keys", folder));
     // The Image repository's keys (other parts keep theirs beside them, e.g. director-*.pem).
     const imageKeys = files.filter((f) => f.startsWith("image-"));
@@ -164,12 +163,11 @@ test("corrupt metadata on disk or an unreadable keys folder gives a clear error 
     assert.match(r3.err, /cannot read the key folder .*offline: EACCES/);
   } else {
     // root ignores permissions: a key folder that is a file stands in for an unreadable one
-    const { rename } = await import("node:fs/promises");
     await rename(join(copy, "keys", "offline"), join(copy, "keys", "offline.moved"));
     await writeFile(join(copy, "keys", "offline"), "");
     const r3 = await uptane("image", "add", copy, file, "--name", "c.bin", "--hardware-id", "hw");
     assert.match(r3.err, /cannot read the key folder .*offline: ENOTDIR/);
-    await (await import("node:fs/promises")).rm(join(copy, "keys", "offline"));
+    await rm(join(copy, "keys", "offline"));
     await rename(join(copy, "keys", "offline.moved"), join(copy, "keys", "offline"));
   }
   const ok = await uptane("image", "add", copy, file, "--name", "c.bin", "--hardware-id", "hw");

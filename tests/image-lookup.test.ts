@@ -81,4 +81,15 @@ test("a delegated role whose metadata is not published yet vouches for nothing",
   assert.is(findTarget(roles, "l/a.bin"), null);
 });
 
+test("with a reference time, an expired role on the way ends the search as a TUF client fails", () => {
+  const roles = new Map([
+    ["targets", doc({ "top.bin": file(1) }, [role("old", ["o/*"])])],
+    ["old", { ...doc({ "o/a.bin": file(2) }), signed: { ...doc({ "o/a.bin": file(2) }).signed, expires: "2020-01-01T00:00:00Z" } }],
+  ]);
+  assert.is(findTarget(roles, "o/a.bin")?.length, 2);
+  assert.is(findTarget(roles, "o/a.bin", { now: new Date("2019-12-31T00:00:00Z") })?.length, 2);
+  assert.is(findTarget(roles, "o/a.bin", { now: new Date("2020-01-01T00:00:00Z") }), null);
+  assert.is(findTarget(roles, "top.bin", { now: new Date("2030-01-01T00:00:00Z") })?.length, 1);
+});
+
 test.run();

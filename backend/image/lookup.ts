@@ -18,6 +18,8 @@ export interface LookupOptions {
   /** When given, a found target must list this hardware type (else null). */
   hardwareId?: string;
   maxDelegations?: number;
+  /** When given, reaching an expired role ends the search with null, as a TUF client fails (TUF 5.6.5). */
+  now?: Date;
 }
 
 export function roleCoversPath(role: DelegatedRole, name: string): boolean {
@@ -55,6 +57,7 @@ export function findTarget(roles: Map<string, Signed<TargetsSigned>>, name: stri
     visited.add(role);
     const doc = roles.get(role);
     if (!doc) continue;
+    if (options.now && Date.parse(doc.signed.expires) <= options.now.getTime()) return null;
     const info = Object.prototype.hasOwnProperty.call(doc.signed.targets, name) ? doc.signed.targets[name] : undefined;
     if (info) {
       if (!hardwareAllowed(info, restriction)) return null; // fail closed: the most trusted match is not allowed

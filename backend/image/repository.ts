@@ -333,9 +333,9 @@ export class ImageRepository {
     return loadPublished(this.dir);
   }
 
-  /** A target as a TUF client finds it through the delegations, or null. */
+  /** A target as a TUF client finds it through the delegations now (expired roles end the search), or null. */
   async findTarget(name: string, options?: LookupOptions): Promise<FoundTarget | null> {
-    return findTarget(targetsRoles(await this.published()), name, options);
+    return findTarget(targetsRoles(await this.published()), name, { now: new Date(), ...options });
   }
 
   /** Names of the published metadata files (what `/image/` serves besides targets/). */
