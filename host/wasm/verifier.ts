@@ -134,6 +134,11 @@ abstract class CoreVerifier {
     if (this.x.stateImport(this.core.copyIn(blob), blob.length) !== 0) fail("checksum, kind or root versions do not match");
   }
 
+  /** Linear memory the module holds now (it never shrinks, so this is the peak). */
+  get memoryBytes(): number {
+    return this.core.memoryBytes;
+  }
+
   exportState(): Uint8Array {
     this.core.reset();
     const size = this.x.stateSize();
