@@ -2,6 +2,7 @@
 // Add one import and one entry per command; the command's code lives in its own file.
 import type { Command } from "./command.ts";
 import { demoCommand } from "./demo.ts";
+import { simulateCommand } from "./simulate.ts";
 import { initCommand } from "./init.ts";
 import { imageAddCommand } from "./image-add.ts";
 import { serveCommand } from "./serve.ts";
@@ -19,6 +20,7 @@ import { primaryCycleCommand, primaryInitCommand } from "./primary.ts";
 
 export const commands: Command[] = [
   demoCommand,
+  simulateCommand,
   initCommand,
   imageAddCommand,
   serveCommand,
