@@ -3,7 +3,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync, readdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readdirSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VehicleSim, isoTime } from "./sim/vehicle.ts";
@@ -162,6 +163,39 @@ test("uptane verify bad usage: exit 2 with a message naming the problem", () => 
   const r = uptane(base);
   assert.is(r.status, 2);
   assert.match(r.stderr, /has no timestamp\.json/);
+});
+
+test("metadata from the project's backend (uptane init, image add, vehicle add, assign) verifies with uptane verify, full and partial", () => {
+  const base = mkdtempSync(join(tmpdir(), "uptane-verify-backend-"));
+  dirs.push(base);
+  const backend = join(base, "backend");
+  const run = (args: string[]) => {
+    const r = uptane(args);
+    assert.is(r.status, 0, `${args.join(" ")}: ${r.stdout}${r.stderr}`);
+  };
+  const image = Buffer.from("firmware for hw-a, version 1");
+  writeFileSync(join(base, "fw.bin"), image);
+  writeFileSync(join(base, "ecu.pub"), generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "pem" }));
+  run(["init", backend]);
+  run(["image", "add", backend, join(base, "fw.bin"), "--name", "fw.bin", "--hardware-id", "hw-a"]);
+  run(["vehicle", "add", backend, "--vin", "VIN0000000000042", "--ecu", `ECU1:hw-a:${join(base, "ecu.pub")}:primary`]);
+  run(["assign", backend, "--vin", "VIN0000000000042", "--ecu", "ECU1", "--target", "fw.bin"]);
+  // The backend keeps the Director root apart from the vehicle's documents; pin version 1 of each root.
+  const d = join(base, "d");
+  const i = join(base, "i");
+  mkdirSync(d);
+  mkdirSync(i);
+  for (const f of readdirSync(join(backend, "director", "vehicles", "VIN0000000000042"))) copyFileSync(join(backend, "director", "vehicles", "VIN0000000000042", f), join(d, f));
+  copyFileSync(join(backend, "director", "root", "1.root.json"), join(d, "root.json"));
+  for (const f of readdirSync(join(backend, "image", "repository"))) if (f.endsWith(".json")) copyFileSync(join(backend, "image", "repository", f), join(i, f));
+  copyFileSync(join(i, "1.root.json"), join(i, "root.json"));
+  const common = ["--ecu", "ECU1", "--hardware-id", "hw-a", "--json", "--target-file", join(base, "fw.bin")];
+  const full = uptane(["verify", "--mode", "full", "--director", d, "--image", i, "--vin", "VIN0000000000042", ...common]);
+  assert.is(full.status, 0, full.stdout + full.stderr);
+  const partial = uptane(["verify", "--mode", "partial", "--director", d, ...common]);
+  assert.is(partial.status, 0, partial.stdout + partial.stderr);
+  const other = uptane(["verify", "--mode", "full", "--director", d, "--image", i, "--vin", "VIN0000000000099", ...common]);
+  assert.is(json(other.stdout).outcome, "EcuMismatch");
 });
 
 test("uptane verify --help: exit 0 with the usage", () => {

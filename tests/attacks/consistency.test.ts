@@ -85,6 +85,17 @@ test("rollback of a delegated role (snapshot lists supplier 1 after trusted 2): 
   expectOutcome(fullCycle(verifier, v), "RollbackAttack", "image", "snapshot");
 });
 
+test("rollback of the root: a root numbered 2, signed by the current keys, after root 3 is trusted: RollbackAttack (director root)", () => {
+  const v = VehicleSim.standard();
+  v.director.rotate({ root: 1 });
+  v.director.rotate({ root: 1 });
+  const verifier = fullVerifier(v);
+  expectOutcome(fullCycle(verifier, v), "Ok", null, null);
+  v.nextCycle();
+  v.director.publishRoot({ version: 2 });
+  expectOutcome(fullCycle(verifier, v, { director: 3 }), "RollbackAttack", "director", "root");
+});
+
 test("replay of the whole previous cycle (every document older): RollbackAttack (director timestamp)", () => {
   const v = VehicleSim.standard();
   const verifier = fullVerifier(v);

@@ -125,6 +125,32 @@ test("delegated role longer than the length the snapshot lists: LengthOrHashMism
   expectOutcome(verifyFull(v, { serial }), "LengthOrHashMismatch", "image", "supplier-a");
 });
 
+/** A chain targets -> level-1 -> ... -> level-DEPTH, the image signed by the last role. */
+function deepVehicle(depth: number) {
+  const v = VehicleSim.standard();
+  const serial = v.ecus[1]!.serial;
+  let parent = "targets";
+  for (let i = 1; i <= depth; i++) {
+    v.delegate({ name: `level-${i}`, paths: ["deep/*"] }, parent);
+    parent = `level-${i}`;
+  }
+  const name = "deep/brakes.bin";
+  v.addImage({ name, bytes: imageBytes(name), hardwareIds: [v.ecus[1]!.hardwareId], role: parent });
+  v.director.targets.get("targets")!.delete(v.assignedName(serial));
+  v.assign(serial, name);
+  return { v, serial };
+}
+
+test("a delegation chain 32 roles deep (the cap): Ok", () => {
+  const { v, serial } = deepVehicle(32);
+  expectOutcome(verifyFull(v, { serial }), "Ok", null, null);
+});
+
+test("a delegation chain 33 roles deep, beyond the cap: DelegationError (image level-32)", () => {
+  const { v, serial } = deepVehicle(33);
+  expectOutcome(verifyFull(v, { serial }), "DelegationError", "image", "level-32");
+});
+
 test("delegated role document withheld by the mirror: MissingTarget (image supplier-a)", () => {
   const { v, serial } = supplierVehicle();
   const { director, image } = v.files();

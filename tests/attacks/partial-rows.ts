@@ -86,6 +86,16 @@ export const PARTIAL_ROWS: PartialRow[] = [
     expect: ["ExpiredMetadata", "director", "targets"],
   },
   {
+    name: "partial: expired Director root (after a rotation): ExpiredMetadata (director root)",
+    build() {
+      const v = VehicleSim.standard();
+      v.director.expires.root = AT(v) - 1;
+      v.director.publishRoot();
+      return v;
+    },
+    expect: ["ExpiredMetadata", "director", "root"],
+  },
+  {
     name: "partial: targets document with _type snapshot: RoleTypeMismatch (director targets)",
     build() {
       const v = VehicleSim.standard();
