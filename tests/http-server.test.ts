@@ -7,7 +7,7 @@ import { request } from "node:http";
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { close, HttpError, listen, parseRequestPath, readJsonBody, Router, sendJson, serveStaticFile } from "../backend/http/server.ts";
-import { tempDir } from "./helpers/image-backend.ts";
+import { tempDir, removeTempDirs } from "./helpers/image-backend.ts";
 
 let server: Server;
 let url: string;
@@ -32,6 +32,7 @@ test.before(async () => {
 
 test.after(async () => {
   await close(server);
+  await removeTempDirs();
 });
 
 /** A raw request (fetch would normalise `..` away before sending). */

@@ -9,7 +9,7 @@ import { chmod, mkdir, readFile, readdir, rename, rm, writeFile, stat } from "no
 import { join } from "node:path";
 import { commands } from "../host/cli/commands.ts";
 import { UsageError } from "../host/cli/command.ts";
-import { hashTree, tempDir, writeTemp, TufClient } from "./helpers/image-backend.ts";
+import { hashTree, tempDir, writeTemp, TufClient, removeTempDirs } from "./helpers/image-backend.ts";
 import { repositoryDir } from "../backend/image/layout.ts";
 
 /** Runs `uptane ARGS` in-process; returns exit code and captured output (usage errors give 2 as main.ts does). */
@@ -43,6 +43,10 @@ let dir: string;
 test.before(async () => {
   work = await tempDir();
   dir = join(work, "backend");
+});
+
+test.after(async () => {
+  await removeTempDirs();
 });
 
 test("init creates the backend with offline and online keys apart, private keys mode 0600, and refuses to run twice", async () => {

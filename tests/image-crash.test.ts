@@ -12,7 +12,7 @@ import type { FileWriter } from "../backend/fs/atomic-write.ts";
 import { addImage, delegate, importBundle, refresh, rotate, ImageRepository, type OperationOptions } from "../backend/image/repository.ts";
 import { repositoryDir } from "../backend/image/layout.ts";
 import { initSupplier, readPublicKeyFile, signSupplier } from "../backend/supplier/workdir.ts";
-import { newBackend, TufClient, tempDir, writeTemp } from "./helpers/image-backend.ts";
+import { newBackend, TufClient, tempDir, writeTemp, removeTempDirs } from "./helpers/image-backend.ts";
 
 class InjectedFailure extends Error {}
 
@@ -66,6 +66,7 @@ test.before(async () => {
 
 test.after(async () => {
   await close(server);
+  await removeTempDirs();
 });
 
 let copies = 0;

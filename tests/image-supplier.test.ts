@@ -11,7 +11,7 @@ import { close } from "../backend/http/server.ts";
 import { delegate, importBundle, ImageRepository, refresh } from "../backend/image/repository.ts";
 import { initSupplier, readPublicKeyFile, signSupplier, supplierDelegate } from "../backend/supplier/workdir.ts";
 import { signingKeyFromPem, signMetadata } from "../backend/metadata/keys.ts";
-import { hashTree, newBackend, TufClient, tempDir, writeTemp } from "./helpers/image-backend.ts";
+import { hashTree, newBackend, TufClient, tempDir, writeTemp, removeTempDirs } from "./helpers/image-backend.ts";
 
 let dir: string;
 let server: Server;
@@ -34,6 +34,7 @@ test.before(async () => {
 
 test.after(async () => {
   await close(server);
+  await removeTempDirs();
 });
 
 async function refusedUnchanged(bundle: string, message: RegExp): Promise<void> {

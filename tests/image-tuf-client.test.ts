@@ -11,7 +11,7 @@ import { serveBackend } from "../backend/serve.ts";
 import { close } from "../backend/http/server.ts";
 import { addImage, rotate, refresh, ImageRepository } from "../backend/image/repository.ts";
 import { repositoryDir } from "../backend/image/layout.ts";
-import { newBackend, TufClient, tempDir, writeTemp } from "./helpers/image-backend.ts";
+import { newBackend, TufClient, tempDir, writeTemp, removeTempDirs } from "./helpers/image-backend.ts";
 
 let dir: string;
 let server: Server;
@@ -29,6 +29,7 @@ test.before(async () => {
 
 test.after(async () => {
   await close(server);
+  await removeTempDirs();
 });
 
 test("tuf-js refreshes, finds an added image and downloads the same bytes", async () => {

@@ -158,4 +158,19 @@ test("a repeated routine request after a lost response runs the routine once", (
   assert.is(app.routineRuns, 2, "a new request after another one runs again");
 });
 
+test("a download abandoned by its tester (idle past the S3 time) gives way to a new RequestDownload; a live one does not", () => {
+  const { bus, app, client } = setup({}, 6);
+  client.request(hex("34 00 22 1000 0006"));
+  client.request(hex("36 01 01020304"));
+  assert.is(refusal(() => client.request(hex("34 00 22 1000 0005"))), NRC.conditionsNotCorrect, "still live");
+  bus.schedule(5_000_000_000, () => {});
+  bus.run();
+  client.request(hex("34 00 22 1000 0003"));
+  assert.is(app.aborted, 1, "the abandoned download was aborted, its bytes discarded");
+  client.request(hex("36 01 0A0B0C"));
+  client.request(hex("37"));
+  assert.equal(app.memory, [0x0a, 0x0b, 0x0c]);
+  assert.is(app.finished, 1);
+});
+
 test.run();

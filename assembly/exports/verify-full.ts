@@ -5,9 +5,12 @@
 import { stepTimestamp, stepSnapshot, stepTargets, stepDelegatedRole, stepCrossCheck } from "../verify/full";
 import { registerImageState } from "../verify/cycle";
 import { RS_SIZE } from "../meta/repo";
+import { setOnlineKeysCheck } from "../meta/root";
+import { onlineKeysRotated } from "../meta/online";
 
 const imageRepoState = memory.data(<i32>RS_SIZE, 8);
 registerImageState(imageRepoState);
+setOnlineKeysCheck(onlineKeysRotated);
 
 export function timestamp(repo: i32, ptr: usize, len: u32): i32 {
   return stepTimestamp(repo, ptr, len);

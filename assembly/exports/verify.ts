@@ -30,18 +30,10 @@ export function addVehicleEcu(ptr: usize, len: u32): i32 {
 export function setInstalledReleaseCounter(n: f64): void {
   setRc(<i64>n);
 }
-export function installedRelease(): f64 {
-  return <f64>installedReleaseCounter;
-}
-
 // ---- trusted roots and the cycle ----
 
 export function loadRoot(repo: i32, ptr: usize, len: u32): i32 {
   return trustRoot(repo, ptr, len);
-}
-export function trustedRootVersion(repo: i32): f64 {
-  const rs = repoState(repo);
-  return rs == 0 ? -1 : <f64>rootVersion(rs);
 }
 export function cycleBegin(now: f64): i32 {
   if (!(now >= 0 && now < 9007199254740992)) return MISUSE;
@@ -93,79 +85,53 @@ export function stateImport(ptr: usize, len: u32): i32 {
 
 // ---- the detail record ----
 
-export function resultOutcome(): i32 {
-  return resOutcome;
-}
-export function resultRepo(): i32 {
-  return resRepo;
-}
-export function resultRole(): i32 {
-  return resRole;
-}
-export function resultHasNumbers(): i32 {
-  return resHasNumbers ? 1 : 0;
-}
-export function resultExpected(): f64 {
-  return <f64>resExpected;
-}
-export function resultGot(): f64 {
-  return <f64>resGot;
-}
-/** Detail code (assembly/meta/detail.ts; the host holds the text). */
-export function resultDetail(): i32 {
-  return resDetail;
-}
-export function detailCount(): i32 {
-  return DETAIL_COUNT;
-}
-export function resultNamePtr(): usize {
-  return resNamePtr;
-}
-export function resultNameLen(): u32 {
-  return resNameLen;
-}
-
-// ---- verified targets (valid until the next reset for the string fields) ----
-
-export function targetCount(): u32 {
-  return vtCount;
-}
-/** Row of this ECU's target, or -1. */
-export function targetForThisEcu(): i32 {
-  return vtThis;
-}
-/** Field of row `i`: 0 ECU serial, 1 target name, 2 hardware ID, 3 uri; pointer to JSON string content (0: none). */
-export function targetStringPtr(i: u32, field: i32): usize {
-  const tok = targetTok(i, field);
-  return tok < 0 ? 0 : tokStart(<usize>load<u32>(vtRow(i), VT_DOC), tok);
-}
-export function targetStringLen(i: u32, field: i32): u32 {
-  const tok = targetTok(i, field);
-  return tok < 0 ? 0 : tokLen(<usize>load<u32>(vtRow(i), VT_DOC), tok);
-}
-function targetTok(i: u32, field: i32): i32 {
-  if (i >= vtCount) return -1;
-  const row = vtRow(i);
-  if (field == 0) return load<i32>(row, VT_ECU);
-  if (field == 1) return load<i32>(row, VT_NAME);
-  if (field == 2) return load<i32>(row, VT_HW);
-  if (field == 3) return load<i32>(row, VT_URI);
+/**
+ * One field of the detail record: 0 outcome, 1 repository (0 none, 1 director, 2 image),
+ * 2 role (assembly/meta/result.ts Role), 3 whether expected/got are set, 4 expected,
+ * 5 got, 6 detail code (assembly/meta/detail.ts), 7 and 8 pointer and length of a
+ * delegated role's name (JSON string content).
+ */
+export function result(field: i32): f64 {
+  switch (field) {
+    case 0: return <f64>resOutcome;
+    case 1: return <f64>resRepo;
+    case 2: return <f64>resRole;
+    case 3: return resHasNumbers ? 1 : 0;
+    case 4: return <f64>resExpected;
+    case 5: return <f64>resGot;
+    case 6: return <f64>resDetail;
+    case 7: return <f64>resNamePtr;
+    case 8: return <f64>resNameLen;
+  }
   return -1;
 }
-export function targetLength(i: u32): f64 {
-  return i < vtCount ? <f64>load<i64>(vtRow(i) + VT_FI, FI_LENGTH) : -1;
-}
-export function targetReleaseCounter(i: u32): f64 {
-  return i < vtCount ? <f64>load<i64>(vtRow(i), VT_RC) : -1;
-}
-/** Pointer to the 32-byte sha256 (alg 0) or 64-byte sha512 (alg 1) of row `i`, 0 if not listed. */
-export function targetHash(i: u32, alg: i32): usize {
-  if (i >= vtCount) return 0;
-  const fi = vtRow(i) + VT_FI;
+
+// ---- verified targets (string fields valid until the next reset) ----
+
+/**
+ * One field of verified target row `i`: 0-3 pointer and 4-7 length of the ECU serial,
+ * target name, hardware ID, uri (JSON string contents; pointer 0: none), 8 length,
+ * 9 release counter, 10 / 11 pointer to the sha256 (32 bytes) / sha512 (64 bytes) or 0;
+ * 12 number of rows, 13 row of this ECU's target (-1: none). -1 for a bad index.
+ */
+export function target(i: u32, field: i32): f64 {
+  if (field == 12) return <f64>vtCount;
+  if (field == 13) return <f64>vtThis;
+  if (i >= vtCount) return -1;
+  const row = vtRow(i);
+  const fi = row + VT_FI;
   const flags = load<u32>(fi, FI_FLAGS);
-  if (alg == 0) return (flags & 1) != 0 ? fi + FI_SHA256 : 0;
-  if (alg == 1) return (flags & 2) != 0 ? fi + FI_SHA512 : 0;
-  return 0;
+  if (field < 8) {
+    const tok = load<i32>(row + VT_ECU + <usize>(field & 3) * 4);
+    if (tok < 0) return 0;
+    const doc = <usize>load<u32>(row, VT_DOC);
+    return field < 4 ? <f64>tokStart(doc, tok) : <f64>tokLen(doc, tok);
+  }
+  if (field == 8) return <f64>load<i64>(fi, FI_LENGTH);
+  if (field == 9) return <f64>load<i64>(row, VT_RC);
+  if (field == 10) return (flags & 1) != 0 ? <f64>(fi + FI_SHA256) : 0;
+  if (field == 11) return (flags & 2) != 0 ? <f64>(fi + FI_SHA512) : 0;
+  return -1;
 }
 
 // ---- capacities ----
@@ -174,7 +140,7 @@ export function targetHash(i: u32, alg: i32): usize {
  * One capacity of the module (DESIGN.md section 5): 0 root bytes, 1 timestamp bytes,
  * 2 snapshot bytes, 3 targets bytes, 4 time attestation bytes, 5 root rotations per
  * cycle, 6 delegation depth, 7 delegated roles, 8 (ECU, target) pairs, 9 vehicle ECUs,
- * 10 identifier bytes, 11 keys per role; -1 for another index.
+ * 10 identifier bytes, 11 keys per role, 12 number of detail codes; -1 for another index.
  */
 export function capacity(which: i32): i32 {
   switch (which) {
@@ -190,6 +156,7 @@ export function capacity(which: i32): i32 {
     case 9: return <i32>caps.MAX_VEHICLE_ECUS;
     case 10: return <i32>caps.MAX_ID_BYTES;
     case 11: return <i32>MAX_ROLE_KEYS;
+    case 12: return DETAIL_COUNT;
   }
   return -1;
 }

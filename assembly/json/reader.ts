@@ -247,11 +247,11 @@ function scanNumber(base: usize, len: u32, pos: u32): i64 {
   return <i64>i;
 }
 
-function scanLiteral(base: usize, len: u32, pos: u32, lit: string): bool {
-  const n = <u32>lit.length;
+function scanLiteral(base: usize, len: u32, pos: u32, lit: usize): bool {
+  const n = <u32>load<u8>(lit);
   if (pos + n > len) return false;
   for (let k: u32 = 0; k < n; k++) {
-    if (byteAt(base, pos + k) != <u32>lit.charCodeAt(<i32>k)) return false;
+    if (byteAt(base, pos + k) != <u32>load<u8>(lit + 1 + <usize>k)) return false;
   }
   return true;
 }
@@ -354,18 +354,16 @@ function pass(base: usize, len: u32): bool {
       setTok(nTok, pos, <u32>end, nTok + 1, JsonType.Number);
       nTok++;
       pos = <u32>end;
-    } else if (c == 0x74 && scanLiteral(base, len, pos, "true")) {
-      setTok(nTok, pos, pos + 4, nTok + 1, JsonType.True);
+    } else if (c == 0x74 || c == 0x66 || c == 0x6e) {
+      const lit = c == 0x74 ? N.k_true : c == 0x66 ? N.k_false : N.k_null;
+      if (!scanLiteral(base, len, pos, lit)) {
+        parseError = Detail.UnexpectedCharacter;
+        return false;
+      }
+      const n = <u32>load<u8>(lit);
+      setTok(nTok, pos, pos + n, nTok + 1, c == 0x74 ? JsonType.True : c == 0x66 ? JsonType.False : JsonType.Null);
       nTok++;
-      pos += 4;
-    } else if (c == 0x66 && scanLiteral(base, len, pos, "false")) {
-      setTok(nTok, pos, pos + 5, nTok + 1, JsonType.False);
-      nTok++;
-      pos += 5;
-    } else if (c == 0x6e && scanLiteral(base, len, pos, "null")) {
-      setTok(nTok, pos, pos + 4, nTok + 1, JsonType.Null);
-      nTok++;
-      pos += 4;
+      pos += n;
     } else {
       parseError = Detail.UnexpectedCharacter;
       return false;
@@ -530,7 +528,7 @@ export function orderList(doc: usize, obj: i32): usize {
 }
 
 /** The value token of member `key` (ASCII literal) of object `obj`, or -1. */
-export function objGet(doc: usize, obj: i32, key: string): i32 {
+export function objGet(doc: usize, obj: i32, key: usize): i32 {
   if (tokType(doc, obj) != JsonType.Object) return -1;
   const end = tokNext(doc, obj);
   let k = obj + 1;
@@ -560,7 +558,7 @@ export function objGetStr(doc: usize, obj: i32, ptr: usize, len: u32): i32 {
 }
 
 /** Whether string token `i` decodes to the ASCII literal `lit`. */
-export function strEqLit(doc: usize, i: i32, lit: string): bool {
+export function strEqLit(doc: usize, i: i32, lit: usize): bool {
   if (tokType(doc, i) != JsonType.String) return false;
   const p = tokStart(doc, i);
   const n = tokLen(doc, i);
@@ -569,6 +567,7 @@ export function strEqLit(doc: usize, i: i32, lit: string): bool {
 
 import { strCompareLit } from "./strings";
 import { Detail } from "../meta/detail";
+import * as N from "./names";
 
 /** Reads integer token `i`; callers check tokType first. */
 export function tokInt(doc: usize, i: i32): i64 {
@@ -586,7 +585,7 @@ export function tokInt(doc: usize, i: i32): i64 {
 }
 
 /** Integer member `key` of `obj` if it is an integer >= min, else -1 (callers report InvalidMetadata). */
-export function getUint(doc: usize, obj: i32, key: string): i64 {
+export function getUint(doc: usize, obj: i32, key: usize): i64 {
   const v = objGet(doc, obj, key);
   if (tokType(doc, v) != JsonType.Number) return -1;
   return tokInt(doc, v);

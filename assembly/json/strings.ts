@@ -98,13 +98,13 @@ export function strCompare(a: usize, aLen: u32, b: usize, bLen: u32): i32 {
 }
 
 /** Compares a JSON string content with an ASCII literal. */
-export function strCompareLit(a: usize, aLen: u32, lit: string): i32 {
+export function strCompareLit(a: usize, aLen: u32, lit: usize): i32 {
   const da = dec;
   decInit(da, a, aLen);
-  const n = lit.length;
+  const n = <i32>load<u8>(lit);
   for (let k = 0; k < n; k++) {
     const ua = decNextUnit(da);
-    const ub = <i32>lit.charCodeAt(k);
+    const ub = <i32>load<u8>(lit + 1 + <usize>k);
     if (ua != ub) return ua < ub ? -1 : 1;
   }
   return decNextUnit(da) < 0 ? 0 : 1;

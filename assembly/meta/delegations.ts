@@ -15,6 +15,7 @@ import { snapshotEntry, snapshotDoc } from "./online";
 import { sha256 } from "../crypto/sha256";
 import { MAX_DELEGATED_ROLES, MAX_DELEGATION_DEPTH, MAX_ID_BYTES, TARGETS_CAP } from "../verify/caps";
 import { Detail } from "./detail";
+import * as N from "../json/names";
 
 // registry of role files: name (JSON string content), bytes, parsed doc and signed token
 const REG_NAME: usize = 0;
@@ -91,16 +92,16 @@ const NOT_FOUND: i32 = 0;
 // 1 found, 0 not found, else the outcome code (> 1) of a failure on the way.
 function search(rs: usize, doc: usize, signed: i32, ndoc: usize, name: i32, hw: i32, depth: i32): i32 {
   // 5.4.4.7 step 2: this role signs the target
-  const t = objGetStr(doc, objGet(doc, signed, "targets"), tokStart(ndoc, name), tokLen(ndoc, name));
+  const t = objGetStr(doc, objGet(doc, signed, N.k_targets), tokStart(ndoc, name), tokLen(ndoc, name));
   if (t >= 0) {
     foundDoc = doc;
     foundTarget = t;
     return FOUND;
   }
-  const dels = objGet(doc, signed, "delegations");
+  const dels = objGet(doc, signed, N.k_delegations);
   if (dels < 0) return NOT_FOUND;
-  const keys = objGet(doc, dels, "keys");
-  const roles = objGet(doc, dels, "roles");
+  const keys = objGet(doc, dels, N.k_keys);
+  const roles = objGet(doc, dels, N.k_roles);
   if (tokType(doc, dels) != JsonType.Object || tokType(doc, roles) != JsonType.Array) return fail(Outcome.DelegationError, Detail.DelegationsWithoutARolesList);
   const kc = checkKeyIds(doc, keys, 0);
   if (kc != Outcome.Ok) return fail(Outcome.DelegationError, Detail.DelegationKeyIdIsNotTheSHA256OfTheKey);
@@ -109,9 +110,9 @@ function search(rs: usize, doc: usize, signed: i32, ndoc: usize, name: i32, hw: 
   let r = roles + 1;
   while (r < end) {
     if (tokType(doc, r) != JsonType.Object) return fail(Outcome.DelegationError, Detail.DelegatedRoleIsNotAnObject);
-    const rn = objGet(doc, r, "name");
+    const rn = objGet(doc, r, N.k_name);
     if (tokType(doc, rn) != JsonType.String) return fail(Outcome.DelegationError, Detail.DelegatedRoleWithoutAName);
-    const term = objGet(doc, r, "terminating");
+    const term = objGet(doc, r, N.k_terminating);
     const terminating = tokType(doc, term) == JsonType.True;
     const applies = appliesTo(doc, r, ndoc, hw);
     if (applies < 0) return fail(Outcome.DelegationError, Detail.DelegationWithBadPathsOrHardwareIds);
@@ -144,13 +145,13 @@ function search(rs: usize, doc: usize, signed: i32, ndoc: usize, name: i32, hw: 
 
 // 5.4.4.7 step 4.1: 1 if delegation `r` covers the target name and hardware ID, 0 if not, -1 malformed.
 function appliesTo(doc: usize, r: i32, ndoc: usize, hw: i32): i32 {
-  const hwIds = objGet(doc, r, "hardwareIds");
+  const hwIds = objGet(doc, r, N.k_hardwareIds);
   if (hwIds >= 0) {
     if (tokType(doc, hwIds) != JsonType.Array) return -1;
     if (!arrayHas(doc, hwIds, ndoc, hw)) return 0;
   }
-  const paths = objGet(doc, r, "paths");
-  const prefixes = objGet(doc, r, "path_hash_prefixes");
+  const paths = objGet(doc, r, N.k_paths);
+  const prefixes = objGet(doc, r, N.k_path_hash_prefixes);
   if ((paths >= 0) == (prefixes >= 0)) return -1; // exactly one of them
   const list = paths >= 0 ? paths : prefixes;
   if (tokType(doc, list) != JsonType.Array) return -1;
@@ -238,10 +239,10 @@ function checkDelegatedRole(rs: usize, doc: usize, keys: i32, role: i32, rn: i32
   const len = load<u32>(entry, REG_LEN);
   const fi = readFileInfo(sdoc, listed, fileInfo, false, false);
   if (fi != Outcome.Ok) return fi;
-  const lv = objGet(sdoc, listed, "version");
+  const lv = objGet(sdoc, listed, N.k_version);
   const fm = matchFileInfo(fileInfo, ptr, len);
   if (fm != Outcome.Ok) return fm;
-  const rc = openDocument(ptr, len, TARGETS_CAP, "targets");
+  const rc = openDocument(ptr, len, TARGETS_CAP, N.k_targets);
   if (rc != Outcome.Ok) return rc;
   const want = tokInt(sdoc, lv);
   if (envVersion != want) return failNumbers(Outcome.BadVersion, Detail.DelegatedRoleVersionIsNotTheOneTheSnapshotLists, want, envVersion);
@@ -251,7 +252,7 @@ function checkDelegatedRole(rs: usize, doc: usize, keys: i32, role: i32, rn: i32
   if (th != Outcome.Ok) return th;
   const ex = checkNotExpired(envExpires, cycleNowForDelegations);
   if (ex != Outcome.Ok) return ex;
-  if (tokType(envDoc, objGet(envDoc, envSigned, "targets")) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.TargetsIsNotAnObject);
+  if (tokType(envDoc, objGet(envDoc, envSigned, N.k_targets)) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.TargetsIsNotAnObject);
   return Outcome.Ok;
 }
 

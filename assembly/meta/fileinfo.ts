@@ -9,6 +9,7 @@ import { sha256 } from "../crypto/sha256";
 import { sha512 } from "../crypto/sha512";
 import { fail, failNumbers } from "./result";
 import { Detail } from "./detail";
+import * as N from "../json/names";
 
 export const FI_LENGTH: usize = 0; // i64, -1 when not listed
 export const FI_FLAGS: usize = 8; // 1: sha256, 2: sha512
@@ -28,21 +29,21 @@ export function readFileInfo(doc: usize, obj: i32, fi: usize, needLength: bool, 
   store<i64>(fi, -1, FI_LENGTH);
   store<u32>(fi, 0, FI_FLAGS);
   if (tokType(doc, obj) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.FileInfoIsNotAnObject);
-  const len = objGet(doc, obj, "length");
+  const len = objGet(doc, obj, N.k_length);
   if (len >= 0 || needLength) {
     if (tokType(doc, len) != JsonType.Number || tokInt(doc, len) < 0) return fail(Outcome.InvalidMetadata, Detail.LengthIsNotANonNegativeInteger);
     store<i64>(fi, tokInt(doc, len), FI_LENGTH);
   }
-  const hashes = objGet(doc, obj, "hashes");
+  const hashes = objGet(doc, obj, N.k_hashes);
   if (hashes < 0 && !needHashes) return Outcome.Ok;
   if (tokType(doc, hashes) != JsonType.Object || tokSize(doc, hashes) == 0) return fail(Outcome.InvalidMetadata, Detail.HashesIsNotANonEmptyObject);
   let flags: u32 = 0;
-  const h256 = objGet(doc, hashes, "sha256");
+  const h256 = objGet(doc, hashes, N.k_sha256);
   if (h256 >= 0) {
     if (tokType(doc, h256) != JsonType.String || !hexDecode(tokStart(doc, h256), tokLen(doc, h256), fi + FI_SHA256, 32)) return fail(Outcome.InvalidMetadata, Detail.Sha256IsNot64HexDigits);
     flags |= HAS_SHA256;
   }
-  const h512 = objGet(doc, hashes, "sha512");
+  const h512 = objGet(doc, hashes, N.k_sha512);
   if (h512 >= 0) {
     if (tokType(doc, h512) != JsonType.String || !hexDecode(tokStart(doc, h512), tokLen(doc, h512), fi + FI_SHA512, 64)) return fail(Outcome.InvalidMetadata, Detail.Sha512IsNot128HexDigits);
     flags |= HAS_SHA512;

@@ -13,6 +13,7 @@ import { canonicalToEd25519, canonicalToSha256 } from "../json/canonical";
 import { hexDecode, base64Decode } from "../util/encoding";
 import { fail, failNumbers } from "./result";
 import { Detail } from "./detail";
+import * as N from "../json/names";
 
 export const MAX_ROLE_KEYS: u32 = 16;
 const KEY_ENTRY: usize = 64; // key id (32) + public key (32)
@@ -68,8 +69,8 @@ export function checkKeyIds(doc: usize, keys: i32, dialect: i32): i32 {
   while (k < end) {
     const key = k + 1;
     if (tokType(doc, key) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.KeyIsNotAnObject);
-    if (tokType(doc, objGet(doc, key, "keytype")) != JsonType.String) return fail(Outcome.InvalidMetadata, Detail.KeyWithoutKeytype);
-    if (tokType(doc, objGet(doc, key, "keyval")) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.KeyWithoutKeyval);
+    if (tokType(doc, objGet(doc, key, N.k_keytype)) != JsonType.String) return fail(Outcome.InvalidMetadata, Detail.KeyWithoutKeytype);
+    if (tokType(doc, objGet(doc, key, N.k_keyval)) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.KeyWithoutKeyval);
     if (dialect == Dialect.Tuf) {
       if (!hexDecode(tokStart(doc, k), tokLen(doc, k), scratch, 32)) return fail(Outcome.InvalidMetadata, Detail.KeyIdIsNot64HexDigits);
       sha256Init(shaCtx);
@@ -84,25 +85,25 @@ export function checkKeyIds(doc: usize, keys: i32, dialect: i32): i32 {
 
 // Whether key object `key` is a usable Ed25519 key; writes its raw public key to `out`.
 function ed25519Public(doc: usize, key: i32, dialect: i32, out: usize): bool {
-  const keytype = objGet(doc, key, "keytype");
+  const keytype = objGet(doc, key, N.k_keytype);
   if (dialect == Dialect.Tuf) {
-    if (!strEqLit(doc, keytype, "ed25519")) return false;
-    if (!strEqLit(doc, objGet(doc, key, "scheme"), "ed25519")) return false;
+    if (!strEqLit(doc, keytype, N.k_ed25519)) return false;
+    if (!strEqLit(doc, objGet(doc, key, N.k_scheme), N.k_ed25519)) return false;
   } else {
-    if (tokType(doc, keytype) != JsonType.String || !eqIgnoreCase(tokStart(doc, keytype), tokLen(doc, keytype), "ed25519")) return false;
+    if (tokType(doc, keytype) != JsonType.String || !eqIgnoreCase(tokStart(doc, keytype), tokLen(doc, keytype), N.k_ed25519)) return false;
   }
-  const pub = objGet(doc, objGet(doc, key, "keyval"), "public");
+  const pub = objGet(doc, objGet(doc, key, N.k_keyval), N.k_public);
   if (tokType(doc, pub) != JsonType.String) return false;
   return hexDecode(tokStart(doc, pub), tokLen(doc, pub), out, 32);
 }
 
 /** ASCII case-insensitive equality of raw bytes with a lower-case literal. */
-export function eqIgnoreCase(p: usize, n: u32, lit: string): bool {
-  if (n != <u32>lit.length) return false;
+export function eqIgnoreCase(p: usize, n: u32, lit: usize): bool {
+  if (n != <u32>load<u8>(lit)) return false;
   for (let k: u32 = 0; k < n; k++) {
     let c = <u32>load<u8>(p + <usize>k);
     if (c >= 0x41 && c <= 0x5a) c += 0x20;
-    if (c != <u32>lit.charCodeAt(<i32>k)) return false;
+    if (c != <u32>load<u8>(lit + 1 + <usize>k)) return false;
   }
   return true;
 }
@@ -115,13 +116,13 @@ export function eqIgnoreCase(p: usize, n: u32, lit: string): bool {
 export function buildKeyset(doc: usize, keys: i32, role: i32, dialect: i32, set: usize): i32 {
   keysetClear(set);
   if (tokType(doc, role) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.RoleIsNotAnObject);
-  const th = objGet(doc, role, "threshold");
+  const th = objGet(doc, role, N.k_threshold);
   if (tokType(doc, th) != JsonType.Number) return fail(Outcome.InvalidMetadata, Detail.ThresholdIsNotAnInteger);
   const thv = tokInt(doc, th);
   if (thv < 1) return fail(Outcome.InvalidMetadata, Detail.ThresholdBelow1);
   if (thv > 0xffff) return fail(Outcome.InvalidMetadata, Detail.ThresholdTooLarge);
   store<u32>(set, <u32>thv, KEYSET_THRESHOLD);
-  const ids = objGet(doc, role, "keyids");
+  const ids = objGet(doc, role, N.k_keyids);
   if (tokType(doc, ids) != JsonType.Array) return fail(Outcome.InvalidMetadata, Detail.KeyidsIsNotAnArray);
   const end = tokNext(doc, ids);
   let k = ids + 1;
@@ -168,8 +169,8 @@ export function countSignatures(doc: usize, sigs: i32, signed: i32, set: usize):
       fail(Outcome.InvalidMetadata, Detail.SignatureIsNotAnObject);
       return -1;
     }
-    const kid = objGet(doc, s, "keyid");
-    const sig = objGet(doc, s, "sig");
+    const kid = objGet(doc, s, N.k_keyid);
+    const sig = objGet(doc, s, N.k_sig);
     if (tokType(doc, kid) == JsonType.String && tokType(doc, sig) == JsonType.String && hexDecode(tokStart(doc, kid), tokLen(doc, kid), scratch, 32)) {
       for (let j: u32 = 0; j < n; j++) {
         const e = set + KEYSET_KEYS + <usize>j * KEY_ENTRY;
@@ -193,9 +194,9 @@ export function countSignatures(doc: usize, sigs: i32, signed: i32, set: usize):
 
 // 64 signature bytes from hex (TUF) or, when a `method` is given (aktualizr), base64.
 function decodeSignature(doc: usize, entry: i32, sig: i32, out: usize): bool {
-  const method = objGet(doc, entry, "method");
+  const method = objGet(doc, entry, N.k_method);
   if (method < 0) return hexDecode(tokStart(doc, sig), tokLen(doc, sig), out, 64);
-  if (tokType(doc, method) != JsonType.String || !eqIgnoreCase(tokStart(doc, method), tokLen(doc, method), "ed25519")) return false;
+  if (tokType(doc, method) != JsonType.String || !eqIgnoreCase(tokStart(doc, method), tokLen(doc, method), N.k_ed25519)) return false;
   if (base64Decode(tokStart(doc, sig), tokLen(doc, sig), out, 64)) return true;
   return hexDecode(tokStart(doc, sig), tokLen(doc, sig), out, 64);
 }

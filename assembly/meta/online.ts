@@ -4,7 +4,7 @@
 import { Outcome } from "../outcome";
 import { JsonType, tokType, tokStart, tokLen, tokNext, tokInt, objGet, objGetStr } from "../json/reader";
 import { strDecode } from "../json/strings";
-import { checkThreshold } from "./keys";
+import { checkThreshold, keysetSameKeys } from "./keys";
 import { openDocument, checkNotExpired, envDoc, envSigned, envSigs, envVersion, envExpires } from "./envelope";
 import { rootKeyset, RoleSet } from "./root";
 import { readFileInfo, matchFileInfo } from "./fileinfo";
@@ -16,6 +16,7 @@ import {
   C_LISTED_VERSION, C_LISTED_LENGTH, C_SNAP_DOC, C_SNAP_META, C_SNAP_DIGEST, C_SNAP_VERSION, pGet, pSet, cAddr,
 } from "./repo";
 import { Detail } from "./detail";
+import * as N from "../json/names";
 
 const nameBuf = memory.data(<i32>MAX_ID_BYTES);
 const nameHash = memory.data(32);
@@ -25,16 +26,16 @@ const newEntries = memory.data(<i32>(<usize>MAX_DELEGATED_ROLES * ENTRY_SIZE));
 export function checkTimestamp(rs: usize, repo: i32, ptr: usize, len: u32, now: i64): i32 {
   setContext(repo, Role.Timestamp);
   // step 1: at most Y bytes
-  const rc = openDocument(ptr, len, TIMESTAMP_CAP, "timestamp");
+  const rc = openDocument(ptr, len, TIMESTAMP_CAP, N.k_timestamp);
   if (rc != Outcome.Ok) return rc;
   const doc = envDoc;
   // step 2: signed by the root's timestamp threshold
   const th = checkThreshold(doc, envSigs, envSigned, rootKeyset(rs, RoleSet.Timestamp), Detail.TimestampNotSignedByAThresholdOfTimestampKeys);
   if (th != Outcome.Ok) return th;
-  const meta = objGet(doc, envSigned, "meta");
-  const snap = objGet(doc, meta, "snapshot.json");
+  const meta = objGet(doc, envSigned, N.k_meta);
+  const snap = objGet(doc, meta, N.k_snapshot_json);
   if (tokType(doc, snap) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.TimestampDoesNotListSnapshotJson);
-  const sv = objGet(doc, snap, "version");
+  const sv = objGet(doc, snap, N.k_version);
   if (tokType(doc, sv) != JsonType.Number) return fail(Outcome.InvalidMetadata, Detail.SnapshotVersionIsNotAnInteger);
   const listed = tokInt(doc, sv);
   if (listed < 1) return fail(Outcome.InvalidMetadata, Detail.SnapshotVersionIsNotAPositiveInteger);
@@ -77,7 +78,7 @@ export function checkSnapshot(rs: usize, repo: i32, ptr: usize, len: u32, now: i
   // step 2: hashes and version as the timestamp lists them (mix-and-match)
   const fm = matchFileInfo(cAddr(rs, C_LISTED_LENGTH), ptr, len);
   if (fm != Outcome.Ok) return fm;
-  const rc = openDocument(ptr, len, SNAPSHOT_CAP, "snapshot");
+  const rc = openDocument(ptr, len, SNAPSHOT_CAP, N.k_snapshot);
   if (rc != Outcome.Ok) return rc;
   const doc = envDoc;
   const listed = load<i64>(cAddr(rs, C_LISTED_VERSION));
@@ -88,14 +89,14 @@ export function checkSnapshot(rs: usize, repo: i32, ptr: usize, len: u32, now: i
   // step 4: rollback of the snapshot itself
   const trusted = pGet(rs, P_SNAP_VERSION);
   if (envVersion < trusted) return failNumbers(Outcome.RollbackAttack, Detail.SnapshotVersionLowerThanTheTrustedOne, trusted, envVersion);
-  const meta = objGet(doc, envSigned, "meta");
+  const meta = objGet(doc, envSigned, N.k_meta);
   if (tokType(doc, meta) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.SnapshotMetaIsNotAnObject);
   // collect (name hash, version) of every role listed
   let count: u32 = 0;
   const end = tokNext(doc, meta);
   let k = meta + 1;
   while (k < end) {
-    const v = objGet(doc, k + 1, "version");
+    const v = objGet(doc, k + 1, N.k_version);
     if (tokType(doc, v) != JsonType.Number || tokInt(doc, v) < 1) return fail(Outcome.InvalidMetadata, Detail.SnapshotEntryWithoutAPositiveVersion);
     if (count >= MAX_DELEGATED_ROLES) return failNumbers(Outcome.OversizedMetadata, Detail.SnapshotListsMoreRolesThanTheModuleHolds, <i64>MAX_DELEGATED_ROLES, <i64>count + 1);
     if (!hashName(tokStart(doc, k), tokLen(doc, k))) return fail(Outcome.InvalidMetadata, Detail.RoleNameTooLong);
@@ -164,4 +165,12 @@ export function snapshotEntry(rs: usize, p: usize, n: u32): i32 {
 
 export function snapshotDoc(rs: usize): usize {
   return <usize>load<u32>(cAddr(rs, C_SNAP_DOC));
+}
+
+/** 5.4.4.3 step 4: whether root `next` changed the timestamp or snapshot keys of root `old`. */
+export function onlineKeysRotated(old: usize, next: usize): bool {
+  return (
+    !keysetSameKeys(rootKeyset(old, RoleSet.Timestamp), rootKeyset(next, RoleSet.Timestamp)) ||
+    !keysetSameKeys(rootKeyset(old, RoleSet.Snapshot), rootKeyset(next, RoleSet.Snapshot))
+  );
 }

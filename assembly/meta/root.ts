@@ -3,11 +3,12 @@
 // N+1, N+2, ... signed by both the old and the new thresholds, capped per cycle.
 import { Outcome } from "../outcome";
 import { JsonType, tokType, objGet } from "../json/reader";
-import { KEYSET_SIZE, buildKeyset, checkKeyIds, checkThreshold, keysetSameKeys, keysetClear } from "./keys";
+import { KEYSET_SIZE, buildKeyset, checkKeyIds, checkThreshold, keysetClear } from "./keys";
 import { openDocument, checkNotExpired, envDoc, envSigned, envSigs, envDialect, envVersion, envExpires } from "./envelope";
 import { fail, failNumbers, setContext, Role } from "./result";
 import { ROOT_CAP, MAX_ROOT_ROTATIONS } from "../verify/caps";
 import { Detail } from "./detail";
+import * as N from "../json/names";
 
 export const enum RoleSet {
   Root = 0,
@@ -40,26 +41,26 @@ export function rootLoaded(root: usize): bool {
 
 // Parses a root document into `candidate`; leaves the doc open in envelope.ts.
 function parseRoot(ptr: usize, len: u32): i32 {
-  const rc = openDocument(ptr, len, ROOT_CAP, "root");
+  const rc = openDocument(ptr, len, ROOT_CAP, N.k_root);
   if (rc != Outcome.Ok) return rc;
   const doc = envDoc;
-  const keys = objGet(doc, envSigned, "keys");
-  const roles = objGet(doc, envSigned, "roles");
+  const keys = objGet(doc, envSigned, N.k_keys);
+  const roles = objGet(doc, envSigned, N.k_roles);
   if (tokType(doc, roles) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.RolesIsNotAnObject);
   const kc = checkKeyIds(doc, keys, envDialect);
   if (kc != Outcome.Ok) return kc;
-  if (!roleInto(doc, keys, roles, "root", RoleSet.Root, true)) return Outcome.InvalidMetadata;
-  if (!roleInto(doc, keys, roles, "targets", RoleSet.Targets, true)) return Outcome.InvalidMetadata;
-  if (!roleInto(doc, keys, roles, "snapshot", RoleSet.Snapshot, true)) return Outcome.InvalidMetadata;
-  if (!roleInto(doc, keys, roles, "timestamp", RoleSet.Timestamp, true)) return Outcome.InvalidMetadata;
-  if (!roleInto(doc, keys, roles, "timeserver", RoleSet.Timeserver, false)) return Outcome.InvalidMetadata;
+  if (!roleInto(doc, keys, roles, N.k_root, RoleSet.Root, true)) return Outcome.InvalidMetadata;
+  if (!roleInto(doc, keys, roles, N.k_targets, RoleSet.Targets, true)) return Outcome.InvalidMetadata;
+  if (!roleInto(doc, keys, roles, N.k_snapshot, RoleSet.Snapshot, true)) return Outcome.InvalidMetadata;
+  if (!roleInto(doc, keys, roles, N.k_timestamp, RoleSet.Timestamp, true)) return Outcome.InvalidMetadata;
+  if (!roleInto(doc, keys, roles, N.k_timeserver, RoleSet.Timeserver, false)) return Outcome.InvalidMetadata;
   store<i64>(candidate, envVersion, ROOT_VERSION);
   store<i64>(candidate, envExpires, ROOT_EXPIRES);
   store<u32>(candidate, 1, ROOT_LOADED);
   return Outcome.Ok;
 }
 
-function roleInto(doc: usize, keys: i32, roles: i32, name: string, which: i32, required: bool): bool {
+function roleInto(doc: usize, keys: i32, roles: i32, name: usize, which: i32, required: bool): bool {
   const set = rootKeyset(candidate, which);
   const role = objGet(doc, roles, name);
   if (role < 0) {
@@ -96,6 +97,17 @@ export function loadTrustedRoot(trusted: usize, repo: i32, ptr: usize, len: u32)
  */
 export let rotatedOnlineKeys: bool = false;
 
+// Whether a rotation changed the timestamp or snapshot keys. Only the full module has
+// those roles to forget, so it installs the comparison (assembly/meta/online.ts); the
+// partial module keeps the default and does not carry the code.
+function noOnlineRoles(old: usize, next: usize): bool {
+  return false;
+}
+let onlineKeysChanged: (old: usize, next: usize) => bool = noOnlineRoles;
+export function setOnlineKeysCheck(check: (old: usize, next: usize) => bool): void {
+  onlineKeysChanged = check;
+}
+
 export function rotateRoot(trusted: usize, repo: i32, ptr: usize, len: u32, done: u32): i32 {
   setContext(repo, Role.Root);
   // capped count of rotations per cycle
@@ -112,9 +124,7 @@ export function rotateRoot(trusted: usize, repo: i32, ptr: usize, len: u32, done
   const n = rootVersion(trusted);
   if (envVersion < n) return failNumbers(Outcome.RollbackAttack, Detail.RootVersionLowerThanTheTrustedOne, n + 1, envVersion);
   if (envVersion != n + 1) return failNumbers(Outcome.BadVersion, Detail.RootVersionIsNotN1, n + 1, envVersion);
-  rotatedOnlineKeys =
-    !keysetSameKeys(rootKeyset(trusted, RoleSet.Timestamp), rootKeyset(candidate, RoleSet.Timestamp)) ||
-    !keysetSameKeys(rootKeyset(trusted, RoleSet.Snapshot), rootKeyset(candidate, RoleSet.Snapshot));
+  rotatedOnlineKeys = onlineKeysChanged(trusted, candidate);
   // 5.4.4.3 step 2.5: the new root is now trusted
   memory.copy(trusted, candidate, ROOT_SIZE);
   return Outcome.Ok;

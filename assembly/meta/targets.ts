@@ -9,6 +9,7 @@ import { fail, failNumbers, setContext, Role, Repo } from "./result";
 import { TARGETS_CAP } from "../verify/caps";
 import { P_TARGETS_VERSION, C_TARGETS_DOC, C_TARGETS_SIGNED, pGet, pSet, cAddr } from "./repo";
 import { Detail } from "./detail";
+import * as N from "../json/names";
 
 /**
  * 5.4.4.6: checks top-level targets. `snapshotVersion` is the version the snapshot lists
@@ -17,7 +18,7 @@ import { Detail } from "./detail";
 export function checkTopTargets(rs: usize, repo: i32, ptr: usize, len: u32, now: i64, snapshotVersion: i64): i32 {
   setContext(repo, Role.Targets);
   // step 1: at most Z bytes
-  const rc = openDocument(ptr, len, TARGETS_CAP, "targets");
+  const rc = openDocument(ptr, len, TARGETS_CAP, N.k_targets);
   if (rc != Outcome.Ok) return rc;
   const doc = envDoc;
   // step 2: the version the snapshot lists (mix-and-match)
@@ -31,13 +32,13 @@ export function checkTopTargets(rs: usize, repo: i32, ptr: usize, len: u32, now:
   // step 5: freeze
   const ex = checkNotExpired(envExpires, now);
   if (ex != Outcome.Ok) return ex;
-  if (tokType(doc, objGet(doc, envSigned, "targets")) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.TargetsIsNotAnObject);
+  if (tokType(doc, objGet(doc, envSigned, N.k_targets)) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.TargetsIsNotAnObject);
   // step 6: Director targets carry no delegations
   if (repo == Repo.Director) {
-    const d = objGet(doc, envSigned, "delegations");
+    const d = objGet(doc, envSigned, N.k_delegations);
     if (d >= 0) {
-      const roles = objGet(doc, d, "roles");
-      if (tokType(doc, d) != JsonType.Object || tokType(doc, roles) != JsonType.Array || tokSize(doc, roles) != 0 || tokSize(doc, objGet(doc, d, "keys")) != 0) {
+      const roles = objGet(doc, d, N.k_roles);
+      if (tokType(doc, d) != JsonType.Object || tokType(doc, roles) != JsonType.Array || tokSize(doc, roles) != 0 || tokSize(doc, objGet(doc, d, N.k_keys)) != 0) {
         return fail(Outcome.DelegationError, Detail.DirectorTargetsCarryDelegations);
       }
     }

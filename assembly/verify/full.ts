@@ -15,6 +15,7 @@ import { readDirectorTargets, releaseCounterOf, vtRow, vtCount, vtThis, VT_DOC, 
 import { isConfigured } from "./config";
 import { tokInt, objGetStr } from "../json/reader";
 import { Detail } from "../meta/detail";
+import * as N from "../json/names";
 
 const imageFi = memory.data(<i32>FI_SIZE, 8);
 
@@ -61,7 +62,7 @@ export function stepTargets(repo: i32, ptr: usize, len: u32): i32 {
   if (order != Outcome.Ok) return order;
   if (!docsAlive(rs)) return MISUSE;
   const listed = snapshotEntry(rs, TARGETS_NAME, 7);
-  const lv = objGet(snapshotDoc(rs), listed, "version");
+  const lv = objGet(snapshotDoc(rs), listed, N.k_version);
   if (tokType(snapshotDoc(rs), lv) != JsonType.Number) return track(rs, fail(Outcome.BadVersion, Detail.SnapshotDoesNotListTargetsJson));
   const rc = checkTopTargets(rs, repo, ptr, len, cycleNow, tokInt(snapshotDoc(rs), lv));
   if (rc != Outcome.Ok) return track(rs, rc);
@@ -141,11 +142,11 @@ function matchRow(im: usize, idoc: usize, isigned: i32, i: u32): i32 {
   store<u32>(dfi, df | imf, FI_FLAGS);
   if ((df | imf) == 0) return fail(Outcome.TargetMismatch, Detail.NeitherRepositoryListsSha256OrSha512);
   // 5.4.4.2 step 10.2.2: the MUST-match custom fields
-  const icustom = objGet(fdoc, ft, "custom");
-  const ihw = objGet(fdoc, icustom, "hardwareIds");
+  const icustom = objGet(fdoc, ft, N.k_custom);
+  const ihw = objGet(fdoc, icustom, N.k_hardwareIds);
   if (tokType(fdoc, ihw) != JsonType.Array) return fail(Outcome.TargetMismatch, Detail.ImageTargetWithoutHardwareIds);
   if (!hasString(fdoc, ihw, ddoc, hw)) return fail(Outcome.HardwareIdMismatch, Detail.ImageTargetIsNotForTheECUSHardwareID);
-  const dhw = objGet(ddoc, objGet(ddoc, nameTok + 1, "custom"), "hardwareIds");
+  const dhw = objGet(ddoc, objGet(ddoc, nameTok + 1, N.k_custom), N.k_hardwareIds);
   if (dhw >= 0 && !sameStrings(ddoc, dhw, fdoc, ihw)) return fail(Outcome.TargetMismatch, Detail.HardwareIdsDifferBetweenTheRepositories);
   const irc = releaseCounterOf(fdoc, ft);
   if (irc < 0) return fail(Outcome.InvalidMetadata, Detail.ReleaseCounterIsNotANonNegativeInteger);
@@ -156,8 +157,8 @@ function matchRow(im: usize, idoc: usize, isigned: i32, i: u32): i32 {
 
 // Every algorithm both repositories list has the same digest; at least one in common.
 function compareHashes(ddoc: usize, dt: i32, idoc: usize, it: i32): i32 {
-  const dh = objGet(ddoc, dt, "hashes");
-  const ih = objGet(idoc, it, "hashes");
+  const dh = objGet(ddoc, dt, N.k_hashes);
+  const ih = objGet(idoc, it, N.k_hashes);
   let common = 0;
   const end = tokNext(ddoc, dh);
   let k = dh + 1;

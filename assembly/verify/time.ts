@@ -12,6 +12,7 @@ import { directorState } from "../meta/repo";
 import { Repo, Role, clearResult, fail, failNumbers, setContext, MISUSE } from "../meta/result";
 import { TIME_ATTESTATION_CAP } from "./caps";
 import { Detail } from "../meta/detail";
+import * as N from "../json/names";
 
 /** Last verified time (unix seconds; 0 before the first). */
 export let lastTime: i64 = 0;
@@ -26,8 +27,8 @@ export function verifyTimeAttestation(ptr: usize, len: u32, nonce: usize, nonceL
   if (len > TIME_ATTESTATION_CAP) return failNumbers(Outcome.OversizedMetadata, Detail.TimeAttestationLargerThanItsCap, <i64>TIME_ATTESTATION_CAP, <i64>len);
   const doc = parseDoc(ptr, len);
   if (doc == 0) return fail(Outcome.BadTimeAttestation, parseError);
-  const signed = objGet(doc, 0, "signed");
-  const sigs = objGet(doc, 0, "signatures");
+  const signed = objGet(doc, 0, N.k_signed);
+  const sigs = objGet(doc, 0, N.k_signatures);
   if (tokType(doc, signed) != JsonType.Object || tokType(doc, sigs) != JsonType.Array) return fail(Outcome.BadTimeAttestation, Detail.NotASignedTimeAttestation);
   const set = rootKeyset(directorState, RoleSet.Timeserver);
   const th = keysetThreshold(set);
@@ -35,7 +36,7 @@ export function verifyTimeAttestation(ptr: usize, len: u32, nonce: usize, nonceL
   const count = countSignatures(doc, sigs, signed, set);
   if (count < 0) return fail(Outcome.BadTimeAttestation, Detail.MalformedSignatures);
   if (<u32>count < th) return failNumbers(Outcome.BadTimeAttestation, Detail.NotSignedByAThresholdOfTimeserverKeys, <i64>th, <i64>count);
-  const nonces = objGet(doc, signed, "nonces");
+  const nonces = objGet(doc, signed, N.k_nonces);
   if (tokType(doc, nonces) != JsonType.Array) return fail(Outcome.BadTimeAttestation, Detail.NoncesIsNotAnArray);
   let found = false;
   const end = tokNext(doc, nonces);
@@ -45,7 +46,7 @@ export function verifyTimeAttestation(ptr: usize, len: u32, nonce: usize, nonceL
     k = tokNext(doc, k);
   }
   if (!found) return fail(Outcome.BadTimeAttestation, Detail.ThisECUSNonceIsMissing);
-  const tt = objGet(doc, signed, "time");
+  const tt = objGet(doc, signed, N.k_time);
   if (tokType(doc, tt) != JsonType.String) return fail(Outcome.BadTimeAttestation, Detail.TimeIsMissing);
   const t = parseIsoTime(tokStart(doc, tt), tokLen(doc, tt));
   if (t == i64.MIN_VALUE) return fail(Outcome.BadTimeAttestation, Detail.TimeIsNotYYYYMMDDTHHMMSSZ);

@@ -11,6 +11,7 @@ import { fail, failNumbers } from "../meta/result";
 import { MAX_VEHICLE_TARGETS } from "./caps";
 import { isThisEcu, isThisHardware, isThisVin, isVehicleEcu, installedReleaseCounter } from "./config";
 import { Detail } from "../meta/detail";
+import * as N from "../json/names";
 
 // row layout
 export const VT_DOC: usize = 0; // the Director targets doc (arena)
@@ -38,7 +39,7 @@ export function clearVehicleTargets(): void {
 
 /** Release counter of a target entry's custom (missing: 0), or -1 when ill-typed. */
 export function releaseCounterOf(doc: usize, target: i32): i64 {
-  const rc = objGet(doc, objGet(doc, target, "custom"), "releaseCounter");
+  const rc = objGet(doc, objGet(doc, target, N.k_custom), N.k_releaseCounter);
   if (rc < 0) return 0;
   if (tokType(doc, rc) != JsonType.Number || tokInt(doc, rc) < 0) return -1;
   return tokInt(doc, rc);
@@ -65,20 +66,20 @@ export function readDirectorTargets(doc: usize, signed: i32, fullVehicle: bool):
   clearVehicleTargets();
   if (fullVehicle) {
     // the vehicle the metadata was made for, also when it lists no targets
-    const vin = objGet(doc, objGet(doc, signed, "custom"), "vin");
+    const vin = objGet(doc, objGet(doc, signed, N.k_custom), N.k_vin);
     if (tokType(doc, vin) != JsonType.String) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsCarryNoVIN);
     if (!isThisVin(tokStart(doc, vin), tokLen(doc, vin))) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsMadeForAnotherVehicle);
   }
-  const targets = objGet(doc, signed, "targets");
+  const targets = objGet(doc, signed, N.k_targets);
   const end = tokNext(doc, targets);
   let k = targets + 1;
   while (k < end) {
     const t = k + 1;
     if (tokType(doc, t) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.TargetIsNotAnObject);
-    const custom = objGet(doc, t, "custom");
-    const ecus = objGet(doc, custom, "ecuIdentifiers");
+    const custom = objGet(doc, t, N.k_custom);
+    const ecus = objGet(doc, custom, N.k_ecuIdentifiers);
     if (tokType(doc, ecus) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.DirectorTargetWithoutEcuIdentifiers);
-    const hwIds = objGet(doc, custom, "hardwareIds");
+    const hwIds = objGet(doc, custom, N.k_hardwareIds);
     if (hwIds >= 0 && tokType(doc, hwIds) != JsonType.Array) return fail(Outcome.InvalidMetadata, Detail.HardwareIdsIsNotAnArray);
     const rc = releaseCounterOf(doc, t);
     if (rc < 0) return fail(Outcome.InvalidMetadata, Detail.ReleaseCounterIsNotANonNegativeInteger);
@@ -92,7 +93,7 @@ export function readDirectorTargets(doc: usize, signed: i32, fullVehicle: bool):
       if (ecuSeenBefore(doc, targets, e)) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsNameOneECUTwice);
       // 5.4.4.6 step 8: every ECU named is in the vehicle
       if (fullVehicle && !isVehicleEcu(sp, sn)) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsNameAnECUNotInTheVehicle);
-      const hw = objGet(doc, ev, "hardwareId");
+      const hw = objGet(doc, ev, N.k_hardwareId);
       if (tokType(doc, hw) != JsonType.String) return fail(Outcome.InvalidMetadata, Detail.EcuIdentifiersEntryWithoutHardwareId);
       if (hwIds >= 0 && !arrayHasString(doc, hwIds, doc, hw)) return fail(Outcome.HardwareIdMismatch, Detail.ECUSHardwareIDNotAmongTheTargetSHardwareIds);
       const mine = isThisEcu(sp, sn);
@@ -112,7 +113,7 @@ export function readDirectorTargets(doc: usize, signed: i32, fullVehicle: bool):
         store<i32>(row, e, VT_ECU);
         store<i32>(row, k, VT_NAME);
         store<i32>(row, hw, VT_HW);
-        const uri = objGet(doc, custom, "uri");
+        const uri = objGet(doc, custom, N.k_uri);
         store<i32>(row, tokType(doc, uri) == JsonType.String ? uri : -1, VT_URI);
         store<i64>(row, rc, VT_RC);
         if (mine) vtThis = <i32>vtCount;
@@ -130,7 +131,7 @@ function ecuSeenBefore(doc: usize, targets: i32, e: i32): bool {
   const end = tokNext(doc, targets);
   let k = targets + 1;
   while (k < end) {
-    const ecus = objGet(doc, objGet(doc, k + 1, "custom"), "ecuIdentifiers");
+    const ecus = objGet(doc, objGet(doc, k + 1, N.k_custom), N.k_ecuIdentifiers);
     if (tokType(doc, ecus) == JsonType.Object) {
       const eEnd = tokNext(doc, ecus);
       let x = ecus + 1;

@@ -12,7 +12,7 @@ import { Refused } from "./errors.ts";
 import { isEcuSerial, isHardwareId, isTargetName, isVin } from "./identifiers.ts";
 import type { ImageTarget, ImageTargetSource } from "./image-targets.ts";
 import { checkManifest, parseManifest } from "./manifest.ts";
-import type { ManifestResponse } from "./manifest-format.ts";
+import type { ManifestResponse, VehicleManifest } from "./manifest-format.ts";
 import { buildDirectorRoot, isoSeconds, type DirectorTargetEntry } from "./metadata.ts";
 import { VehicleMetadataPublisher, type PublishFaults } from "./publisher.ts";
 
@@ -237,10 +237,46 @@ export class Director {
 
   /** Checks and records a vehicle version manifest posted for `urlVin`; throws Refused (4xx) and changes nothing when refused. */
   receiveManifest(urlVin: string, body: Buffer): ManifestResponse {
-    const manifest = parseManifest(body);
+    const [result] = this.receiveManifests([{ vin: urlVin, body }]);
+    if (result instanceof Refused) throw result;
+    return result!;
+  }
+
+  /**
+   * Records several manifests in one database transaction (one disk sync for all: group
+   * commit). Each manifest runs in its own savepoint, so a refused one changes nothing
+   * and does not disturb the others. Returns, per manifest, its response or its refusal.
+   */
+  receiveManifests(jobs: Array<{ vin: string; body: Buffer }>): Array<ManifestResponse | Refused> {
     const now = this.clock();
+    const parsed = jobs.map((job) => {
+      try {
+        return parseManifest(job.body);
+      } catch (e) {
+        if (e instanceof Refused) return e;
+        throw e;
+      }
+    });
+    const results = this.inventory.transaction(() =>
+      jobs.map((job, i) => {
+        const manifest = parsed[i]!;
+        if (manifest instanceof Refused) return manifest;
+        try {
+          return this.recordManifest(job.vin, job.body, manifest, now);
+        } catch (e) {
+          if (e instanceof Refused) return e;
+          throw e;
+        }
+      }),
+    );
+    for (const vin of new Set(jobs.filter((_, i) => !(results[i] instanceof Refused)).map((j) => j.vin))) this.publisher.writeFiles(vin);
+    return results;
+  }
+
+  /** One manifest, in a savepoint of the caller's transaction. */
+  private recordManifest(urlVin: string, body: Buffer, manifest: VehicleManifest, now: Date): ManifestResponse {
     const nowIso = isoSeconds(now);
-    const response = this.inventory.transaction(() => {
+    return this.inventory.transaction(() => {
       const checked = checkManifest(manifest, urlVin, this.inventory);
       const inv = this.inventory;
       const manifestId = inv.insertManifest(urlVin, manifest.signed.primarySerial, nowIso, body.toString("utf8"));
@@ -273,8 +309,6 @@ export class Director {
         discarded: checked.discarded.map((d) => ({ ecuSerial: d.ecuSerial, reason: d.reason })),
       };
     });
-    this.publisher.writeFiles(urlVin);
-    return response;
   }
 
   // ---- serving

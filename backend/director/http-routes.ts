@@ -11,11 +11,13 @@ import type { Director, EcuRegistration } from "./director.ts";
 import { Refused } from "./errors.ts";
 import { isVin } from "./identifiers.ts";
 import { MAX_MANIFEST_BYTES } from "./manifest-format.ts";
+import { ManifestBatcher } from "./manifest-batcher.ts";
 
 const MAX_API_BODY_BYTES = 256 * 1024;
 
 /** The handler mounted at `/director/` (segments below it, already decoded and checked by the router). */
 export function directorRoutes(director: Director, apiToken: string) {
+  const manifests = new ManifestBatcher(director);
   return async ({ method, segments: parts, req, res }: RouteRequest): Promise<void> => {
     try {
       // parts: ["vehicles", VIN, FILE] or ["api", WHAT]
@@ -24,7 +26,9 @@ export function directorRoutes(director: Director, apiToken: string) {
         if (file === "manifest") {
           if (method !== "POST") throw new Refused(405, "method-not-allowed", "POST a vehicle version manifest here");
           const body = await readBody(req, MAX_MANIFEST_BYTES);
-          sendJson(res, 200, director.receiveManifest(vin, body));
+          const result = await manifests.submit(vin, body);
+          if (result instanceof Refused) throw result;
+          sendJson(res, 200, result);
           return;
         }
         if (method !== "GET" && method !== "HEAD") throw new Refused(405, "method-not-allowed", "metadata is read with GET");

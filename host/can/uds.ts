@@ -79,6 +79,11 @@ export interface UdsServerConfig {
   maxBlockLength?: number;
   /** Largest download accepted, bytes. Default 64 MiB. */
   maxDownloadSize?: number;
+  /**
+   * A download idle this long (simulated ms) is abandoned, as when the S3 session timer
+   * runs out: a new RequestDownload then replaces it. Default 5000 (ISO 14229-2 S3server).
+   */
+  downloadIdleMs?: number;
 }
 
 interface ActiveDownload {
@@ -88,6 +93,8 @@ interface ActiveDownload {
   /** Counter expected in the next TransferData (1 first, wraps 0xFF -> 0x00). */
   nextCounter: number;
   sink: DownloadSink;
+  /** Simulated time of its last request, ns. */
+  lastActivity: number;
 }
 
 function u16(data: Uint8Array, at: number): number {
@@ -106,6 +113,8 @@ export class UdsServer {
   private readonly app: UdsApplication;
   private readonly maxBlockLength: number;
   private readonly maxDownloadSize: number;
+  private readonly downloadIdleNs: number;
+  private readonly bus: CanBus;
   private download: ActiveDownload | null = null;
   /** Last state-changing request and its response: a retried duplicate gets the same answer without running twice. */
   private lastRequest: Uint8Array | null = null;
@@ -120,6 +129,8 @@ export class UdsServer {
     this.maxBlockLength = config.maxBlockLength ?? 4095 + 2;
     if (this.maxBlockLength < 3 || this.maxBlockLength > 0xffff) throw new RangeError(`maxBlockLength ${this.maxBlockLength} must be 3..65535`);
     this.maxDownloadSize = config.maxDownloadSize ?? 64 * 1024 * 1024;
+    this.downloadIdleNs = (config.downloadIdleMs ?? 5000) * 1_000_000;
+    this.bus = bus;
     this.endpoint.onMessage = (request) => this.onRequest(request);
   }
 
@@ -211,10 +222,14 @@ export class UdsServer {
     if (dataFormat !== 0x00) throw new UdsRefusal(NRC.requestOutOfRange, "compression/encryption (dataFormatIdentifier) not supported");
     const address = readUint(req, 3, addrLen);
     const size = readUint(req, 3 + addrLen, sizeLen);
-    if (this.download) throw new UdsRefusal(NRC.conditionsNotCorrect, "a download is already in progress");
+    if (this.download) {
+      // A tester that lost the link mid-transfer starts over; a download it abandoned must not block the ECU forever.
+      if (this.bus.now - this.download.lastActivity < this.downloadIdleNs) throw new UdsRefusal(NRC.conditionsNotCorrect, "a download is already in progress");
+      this.abortDownload();
+    }
     if (size === 0 || size > this.maxDownloadSize) throw new UdsRefusal(NRC.requestOutOfRange, `download of ${size} bytes (allowed 1..${this.maxDownloadSize})`);
     const sink = this.app.requestDownload(address, size);
-    this.download = { address, size, received: 0, nextCounter: 1, sink };
+    this.download = { address, size, received: 0, nextCounter: 1, sink, lastActivity: this.bus.now };
     // lengthFormatIdentifier 0x20: maxNumberOfBlockLength in 2 bytes.
     return Uint8Array.of(0x74, 0x20, this.maxBlockLength >> 8, this.maxBlockLength & 0xff);
   }
@@ -225,6 +240,7 @@ export class UdsServer {
     if (req.length < 3) throw new UdsRefusal(NRC.incorrectMessageLengthOrInvalidFormat, "TransferData needs a block sequence counter and data");
     if (req.length > this.maxBlockLength) throw new UdsRefusal(NRC.incorrectMessageLengthOrInvalidFormat, `TransferData of ${req.length} bytes exceeds maxNumberOfBlockLength ${this.maxBlockLength}`);
     const counter = req[1]!;
+    dl.lastActivity = this.bus.now;
     if (counter !== dl.nextCounter) throw new UdsRefusal(NRC.wrongBlockSequenceCounter, `expected block ${dl.nextCounter}, got ${counter}`);
     const chunk = req.subarray(2);
     if (dl.received + chunk.length > dl.size) {

@@ -2,6 +2,7 @@
 // Add one import and one entry per command; the command's code lives in its own file.
 import type { Command } from "./command.ts";
 import { demoCommand } from "./demo.ts";
+import { simulateCommand } from "./simulate.ts";
 import { initCommand } from "./init.ts";
 import { imageAddCommand } from "./image-add.ts";
 import { serveCommand } from "./serve.ts";
@@ -15,9 +16,11 @@ import { vehicleAddCommand } from "./vehicle-add.ts";
 import { assignCommand } from "./assign.ts";
 import { campaignCommand } from "./campaign.ts";
 import { verifyCommand } from "./verify.ts";
+import { primaryCycleCommand, primaryInitCommand } from "./primary.ts";
 
 export const commands: Command[] = [
   demoCommand,
+  simulateCommand,
   initCommand,
   imageAddCommand,
   serveCommand,
@@ -31,4 +34,6 @@ export const commands: Command[] = [
   assignCommand,
   campaignCommand,
   verifyCommand,
+  primaryInitCommand,
+  primaryCycleCommand,
 ];

@@ -1,23 +1,63 @@
-// `uptane demo`: what `npm start` runs. Until the vehicle simulator exists it shows
-// what the build holds.
+// `uptane demo` (what `npm start` runs): the end-to-end update on embedded defaults, in a
+// temporary folder, narrated; `--attack NAME` shows an attack being caught.
 import type { Command } from "./command.ts";
-import { parseArgs } from "./command.ts";
-import { moduleBytes } from "../wasm/module.ts";
+import { parseArgs, UsageError } from "./command.ts";
+import { plainDemo } from "../vehicle/demo-script.ts";
+import { ProgressBars } from "../vehicle/progress.ts";
+import { SUMMARY_LEGEND, summaryTable } from "../vehicle/summary.ts";
+import { ATTACKS, runAttack } from "../vehicle/attacks.ts";
 
 export const demoCommand: Command = {
   name: "demo",
-  summary: "run the end-to-end demo on embedded defaults",
-  usage: "uptane demo\n\nRuns the end-to-end demo.",
+  summary: "run the end-to-end demo on embedded defaults (or show an attack being caught)",
+  usage: [
+    "uptane demo [--attack NAME] [--list-attacks]",
+    "",
+    "Initialises an OEM backend in a temporary folder and serves it on 127.0.0.1; registers a",
+    "vehicle (a Primary and three Secondaries: two partial-verification ECUs on CAN FD and",
+    "classic CAN 500k, one full-verification ECU on CAN FD); a supplier signs a brake image",
+    "under its delegation, the OEM imports it and adds a camera image; a campaign and an",
+    "assignment send them to the vehicle, which updates over HTTP and the CAN buses; the",
+    "Director's inventory then shows the new versions. Ends with a table per ECU. Removes the",
+    "folder and stops the server afterwards.",
+    "",
+    "  --attack NAME    run the same world, then the attack NAME, and show which ECU refused it",
+    "  --list-attacks   list the attacks",
+  ].join("\n"),
   async run(args) {
-    const parsed = parseArgs(args, {});
+    const parsed = parseArgs(args, { values: { attack: {} }, flags: ["list-attacks"] });
     if (parsed.help) {
       console.log(this.usage);
       return 0;
     }
-    console.log("The end-to-end demo is not built yet. What this build holds:");
-    console.log(`  build/full.wasm     ${moduleBytes("full").length} bytes`);
-    console.log(`  build/partial.wasm  ${moduleBytes("partial").length} bytes`);
-    console.log("Try `npm test` and `npm run bench`, or `node dist/uptane.mjs --help`.");
+    if (parsed.positional.length > 0) throw new UsageError(`unexpected argument ${parsed.positional[0]}`);
+    if (parsed.flags.has("list-attacks")) {
+      const w = Math.max(...ATTACKS.map((a) => a.name.length));
+      for (const a of ATTACKS) console.log(`${a.name.padEnd(w)}  ${a.summary}`);
+      return 0;
+    }
+    const bars = new ProgressBars();
+    const log = (line: string) => {
+      bars.end();
+      console.log(line);
+    };
+    const name = parsed.values.attack?.[0];
+    if (name !== undefined) {
+      const attack = ATTACKS.find((a) => a.name === name);
+      if (!attack) throw new UsageError(`no attack '${name}' (see uptane demo --list-attacks)`);
+      const result = await runAttack(attack, { log, onProgress: bars.listener });
+      bars.end();
+      console.log("");
+      console.log(summaryTable(result.summary));
+      console.log(SUMMARY_LEGEND.replace("Totals over the cycles run.", "The attack cycle only."));
+      // Caught as expected is the demo succeeding.
+      return result.caught ? 0 : 1;
+    }
+    const result = await plainDemo({ log, onProgress: bars.listener });
+    bars.end();
+    console.log("");
+    console.log(summaryTable(result.summary));
+    console.log(SUMMARY_LEGEND);
     return 0;
   },
 };

@@ -11,6 +11,8 @@ export class CanSecondaryLink implements SecondaryLink {
   readonly client: SecondaryClient;
   /** The Secondary's verdict on the last metadata sent. */
   lastVerdict: SecondaryResult | null = null;
+  /** Called after each TransferData block of an image (progress displays). */
+  onImageProgress: ((sent: number, total: number) => void) | null = null;
 
   constructor(client: SecondaryClient, serial: string, verification: VerificationMode) {
     this.client = client;
@@ -36,7 +38,7 @@ export class CanSecondaryLink implements SecondaryLink {
   async sendImage(target: VerifiedTarget, image: Uint8Array): Promise<void> {
     if (this.lastVerdict?.outcome === "NoUpdate") return; // it verified the metadata and has nothing to install
     if (image.length !== target.length) throw new Error(`image ${target.name} is ${image.length} bytes, its target ${target.length}`);
-    await this.client.sendImage(image);
+    await this.client.sendImage(image, this.onImageProgress ?? undefined);
     await this.client.verify();
     await this.client.install();
   }

@@ -6,7 +6,7 @@
 // Order the Primary follows: time attestation (WDBI), metadata (WDBI or download),
 // image (download; each block goes through the image check and into the inactive slot
 // as it arrives), routine "verify", routine "install", then a fresh version report (RDBI).
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type { EcuVersionReport, EcuVersionReportSigned, ImageFileInfo, InstallResult } from "../../backend/director/manifest-format.ts";
 import { canonicalBytes } from "../../backend/metadata/canonical-json.ts";
 import type { CanBus } from "../can/bus.ts";
@@ -86,6 +86,10 @@ export interface SecondaryResult {
   detail: string;
 }
 
+function emptyState(): InstallState {
+  return { format: 1, active: "A", slots: { A: null, B: null }, trial: null, latestTime: null, attacksDetected: "", lastInstall: null };
+}
+
 function isoTime(unixSeconds: number): string {
   return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
@@ -132,6 +136,23 @@ export class Secondary implements UdsApplication {
   /** Power-up: cleans up after any interrupted write, loads keys and state, boots a checked slot. */
   static powerUp(config: SecondaryConfig): Secondary {
     return new Secondary(config);
+  }
+
+  /**
+   * Factory provisioning, before the first power-up: the image the ECU ships with, in
+   * slot A. The factory is trusted here; the bytes must still match the given length and
+   * SHA-256 so the record never lies about the slot.
+   */
+  static provisionFactoryImage(flash: FlashStore, image: ImageFileInfo, releaseCounter: number, bytes: Uint8Array): void {
+    if (flash.exists(STATE_FILE)) throw new Error(`${flash.dir} already holds an ECU: factory provisioning is for an empty flash`);
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    if (bytes.length !== image.length || image.hashes.sha256?.toLowerCase() !== sha256)
+      throw new Error(`factory image ${image.filename} does not match its length and sha256`);
+    const writer = flash.stream(slotFile("A"));
+    writer.append(bytes);
+    writer.commit();
+    const state: InstallState = { ...emptyState(), slots: { A: { image: { ...image, hashes: { ...image.hashes } }, releaseCounter }, B: null } };
+    flash.writeAtomic(STATE_FILE, Buffer.from(JSON.stringify(state), "utf8"));
   }
 
   /** Puts the ECU on a bus as a UDS server. */
@@ -452,7 +473,7 @@ export class Secondary implements UdsApplication {
   private readState(): InstallState {
     const bytes = this.flash.read(STATE_FILE);
     if (!bytes) {
-      const fresh: InstallState = { format: 1, active: "A", slots: { A: null, B: null }, trial: null, latestTime: null, attacksDetected: "", lastInstall: null };
+      const fresh = emptyState();
       this.writeState(fresh);
       return fresh;
     }

@@ -96,6 +96,7 @@ export async function provisionPrimary(store: Store, roots: { directorRoot: Uint
   const record: PrimaryRecord = {
     installed: { image: null, releaseCounter: 0 },
     unreported: [],
+    nonce: null,
     time: null,
     roots: { director: { pinned: director, trusted: director }, image: { pinned: image, trusted: image } },
     held: null,
@@ -157,8 +158,12 @@ export class Primary {
    * be reached or a download is too slow (SlowRetrievalError, also reported).
    */
   async runCycle(): Promise<CycleResult> {
-    // 5.4.2 step 1 (5.4.2.1): construct and send the vehicle version manifest.
-    const nonce = freshNonce();
+    // 5.4.2 step 1 (5.4.2.1): construct and send the vehicle version manifest, with a
+    // fresh nonce (stored before it leaves, never the previous one).
+    let nonce = freshNonce();
+    while (nonce === this.record.nonce) nonce = freshNonce();
+    this.record.nonce = nonce;
+    await this.save();
     const reports = await this.collectSecondaryReports();
     const manifest = await this.sendManifest(nonce, reports.map((r) => r.report));
     await this.step("manifest");
@@ -265,7 +270,9 @@ export class Primary {
   private async fetchAttestation(nonces: string[]): Promise<Uint8Array> {
     const path = "/time/attestation";
     const body = Buffer.from(JSON.stringify({ nonces }), "utf8");
-    const answer = await this.download(path, MAX_ATTESTATION_BYTES, (signal) => this.config.fetcher.post(path, body, { maxBytes: MAX_ATTESTATION_BYTES + 1, signal }));
+    const answer = await this.download(path, MAX_ATTESTATION_BYTES, (signal) => this.config.fetcher.post(path, body, { maxBytes: MAX_ATTESTATION_BYTES + 1, signal })).catch((e) => {
+      throw e instanceof NotFoundError ? new TransportError(`no time server at ${path}`, 404) : e;
+    });
     // An endless attestation is handed over cut one byte past the cap; the verifier refuses it.
     return answer.bytes;
   }
@@ -365,6 +372,7 @@ export class Primary {
       }
     } catch (e) {
       if (e instanceof SlowRetrievalError) await this.reportLater(`slow retrieval of ${target.name} for ${ecuSerial}: ${e.message}`);
+      if (e instanceof NotFoundError) throw new TransportError(`the Image repository has no ${path}`, 404);
       if (!(e instanceof OversizedResponseError)) throw e;
     }
     // 5.4.2.4 / 5.4.3: length and every hash, decided by the verifier.

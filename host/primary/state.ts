@@ -29,6 +29,8 @@ export interface PrimaryRecord {
   lastInstall?: InstallResult;
   /** Attacks and aborted downloads not yet carried by a manifest the Director accepted. */
   unreported: string[];
+  /** The nonce of the Primary's latest version report (5.4.2.1), kept so the next one differs. */
+  nonce: string | null;
   /** Latest verified time, unix seconds (null before the first attestation). */
   time: number | null;
   roots: Record<RepoName, RootVersions>;

@@ -16,11 +16,11 @@ const STATE_MAGIC = 0x53545055; // "UPTS"
 
 /** Raw exports of the verification ABI (assembly/exports/verify*.ts). */
 interface VerifyExports {
+  memory: WebAssembly.Memory;
   configure(s: number, sl: number, h: number, hl: number, v: number, vl: number): number;
   addVehicleEcu(p: number, l: number): number;
   setInstalledReleaseCounter(n: number): void;
   loadRoot(repo: number, p: number, l: number): number;
-  trustedRootVersion(repo: number): number;
   cycleBegin(now: number): number;
   rootRotation(repo: number, p: number, l: number): number;
   rootFinish(repo: number): number;
@@ -33,24 +33,9 @@ interface VerifyExports {
   stateSize(): number;
   stateExport(out: number): number;
   stateImport(p: number, l: number): number;
-  resultOutcome(): number;
-  resultRepo(): number;
-  resultRole(): number;
-  resultHasNumbers(): number;
-  resultExpected(): number;
-  resultGot(): number;
-  resultDetail(): number;
-  resultNamePtr(): number;
-  resultNameLen(): number;
-  targetCount(): number;
-  targetForThisEcu(): number;
-  targetStringPtr(i: number, field: number): number;
-  targetStringLen(i: number, field: number): number;
-  targetLength(i: number): number;
-  targetReleaseCounter(i: number): number;
-  targetHash(i: number, alg: number): number;
+  result(field: number): number;
+  target(row: number, field: number): number;
   capacity(which: number): number;
-  detailCount(): number;
   // full only
   timestamp?(repo: number, p: number, l: number): number;
   snapshot?(repo: number, p: number, l: number): number;
@@ -81,8 +66,8 @@ abstract class CoreVerifier {
   /** Rows of the last verification (the module's verified targets). */
   private rows: VerifiedTarget[] = [];
 
-  protected constructor(kind: ModuleKind, ecu: EcuIdentity, vin: string, roots: Map<RepoName, Uint8Array>) {
-    this.core = new CoreInstance(kind);
+  protected constructor(kind: ModuleKind, ecu: EcuIdentity, vin: string, roots: Map<RepoName, Uint8Array>, memoryLimitPages?: number) {
+    this.core = new CoreInstance(kind, { maxPages: memoryLimitPages });
     this.x = this.core.exports as unknown as VerifyExports;
     this.ecu = ecu;
     this.roots = new Map(roots);
@@ -266,26 +251,21 @@ abstract class CoreVerifier {
   /** The module's verified targets, read right after the verification. */
   protected readTargets(res: VerifyResult): VerifyResult {
     const rows: Array<{ ecuSerial: string; target: VerifiedTarget }> = [];
-    const count = this.x.targetCount();
+    const t = (i: number, f: number) => this.x.target(i, f);
+    const count = t(0, 12);
     for (let i = 0; i < count; i++) {
-      const str = (f: number) => this.readString(this.x.targetStringPtr(i, f), this.x.targetStringLen(i, f));
+      const str = (f: number) => this.readString(t(i, f), t(i, f + 4));
       const hashes: Record<string, string> = {};
-      const h256 = this.x.targetHash(i, 0);
-      const h512 = this.x.targetHash(i, 1);
+      const h256 = t(i, 10);
+      const h512 = t(i, 11);
       if (h256) hashes.sha256 = Buffer.from(this.x.memory.buffer, h256, 32).toString("hex");
       if (h512) hashes.sha512 = Buffer.from(this.x.memory.buffer, h512, 64).toString("hex");
-      const target: VerifiedTarget = {
-        name: str(1),
-        length: this.x.targetLength(i),
-        hashes,
-        hardwareId: str(2),
-        releaseCounter: this.x.targetReleaseCounter(i),
-      };
-      if (this.x.targetStringPtr(i, 3)) target.uri = str(3);
+      const target: VerifiedTarget = { name: str(1), length: t(i, 8), hashes, hardwareId: str(2), releaseCounter: t(i, 9) };
+      if (t(i, 3)) target.uri = str(3);
       rows.push({ ecuSerial: str(0), target });
     }
     this.rows = rows.map((r) => r.target);
-    const mine = this.x.targetForThisEcu();
+    const mine = this.x.target(0, 13);
     const out: VerifyResult = { ...res, vehicleTargets: rows };
     if (mine >= 0 && res.ok) out.target = rows[mine].target;
     return out;
@@ -294,11 +274,12 @@ abstract class CoreVerifier {
   /** The module's detail record as a VerifyResult. */
   protected result(code: number): VerifyResult {
     const outcome = outcomeName(code);
-    const repoCode = this.x.resultRepo();
-    const roleCode = this.x.resultRole();
+    const field = (f: number) => this.x.result(f);
+    const repoCode = field(1);
+    const roleCode = field(2);
     let role: string | null = ROLE_NAMES[roleCode] ?? null;
-    if (roleCode === 5) role = this.readString(this.x.resultNamePtr(), this.x.resultNameLen());
-    const detail = DETAILS[this.x.resultDetail()] ?? `detail ${this.x.resultDetail()}`;
+    if (roleCode === 5) role = this.readString(field(7), field(8));
+    const detail = DETAILS[field(6)] ?? `detail ${field(6)}`;
     const res: VerifyResult = {
       outcome,
       ok: outcome === "Ok",
@@ -306,9 +287,9 @@ abstract class CoreVerifier {
       role,
       detail: detail || outcome,
     };
-    if (this.x.resultHasNumbers()) {
-      res.expected = this.x.resultExpected();
-      res.got = this.x.resultGot();
+    if (field(3)) {
+      res.expected = field(4);
+      res.got = field(5);
     }
     return res;
   }
@@ -334,12 +315,14 @@ export interface FullVerifierConfig {
   vin: string;
   /** Every ECU serial of the vehicle, incl. ecu.serial. */
   vehicleEcus: string[];
+  /** Linear memory limit in 64 KiB pages (the ECU's RAM budget); unlimited if absent. */
+  memoryLimitPages?: number;
 }
 
 /** Full verification (Uptane 5.4.4.2) in full.wasm: Primaries and capable Secondaries. */
 export class FullVerifier extends CoreVerifier {
   constructor(config: FullVerifierConfig) {
-    super("full", { ...config.ecu }, config.vin, new Map<RepoName, Uint8Array>([["director", config.directorRoot], ["image", config.imageRoot]]));
+    super("full", { ...config.ecu }, config.vin, new Map<RepoName, Uint8Array>([["director", config.directorRoot], ["image", config.imageRoot]]), config.memoryLimitPages);
     for (const serial of config.vehicleEcus) {
       const bytes = jsonContent(serial);
       if (this.x.addVehicleEcu(this.core.copyIn(bytes), bytes.length) !== 0) throw new ModuleMisuseError(`vehicle ECU not accepted: ${serial}`);
@@ -396,12 +379,14 @@ export class FullVerifier extends CoreVerifier {
 export interface PartialVerifierConfig {
   directorRoot: Uint8Array;
   ecu: EcuIdentity;
+  /** Linear memory limit in 64 KiB pages (the ECU's RAM budget); unlimited if absent. */
+  memoryLimitPages?: number;
 }
 
 /** Partial verification (Uptane 5.4.4.1) in partial.wasm: small Secondaries. */
 export class PartialVerifier extends CoreVerifier {
   constructor(config: PartialVerifierConfig) {
-    super("partial", { ...config.ecu }, "", new Map<RepoName, Uint8Array>([["director", config.directorRoot]]));
+    super("partial", { ...config.ecu }, "", new Map<RepoName, Uint8Array>([["director", config.directorRoot]]), config.memoryLimitPages);
   }
 
   static fromState(config: PartialVerifierConfig, state: Uint8Array): PartialVerifier {

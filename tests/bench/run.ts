@@ -4,11 +4,13 @@ import { main, type Suite } from "./harness.ts";
 import { ed25519Suite } from "./suites/ed25519.ts";
 import { modulesSuite } from "./suites/modules.ts";
 import { shaSuite } from "./suites/sha.ts";
+import { directorSuite } from "./suites/director.ts";
 
 const suites: Suite[] = [
   shaSuite,
   ed25519Suite,
   modulesSuite,
+  directorSuite,
 ];
 
 try {

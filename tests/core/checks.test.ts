@@ -176,6 +176,53 @@ test("time attestation: accepted with this ECU's nonce, refused without it, unsi
   assert.is(fv.attestTime({ attestation: v.timeAttestation({ nonces: ["n6"], tamper: (s) => (s.time = "2030-01-01T00:00:00Z") }), nonce: "n6" }).outcome, "BadTimeAttestation");
 });
 
+test("Director targets for another vehicle are refused, also when they list no targets", () => {
+  const v = VehicleSim.standard();
+  v.director.targetsCustom = { vin: "OTHER-VIN" };
+  const r = run(v);
+  assert.is(r.outcome, "EcuMismatch");
+  const empty = new VehicleSim();
+  empty.director.targetsCustom = { vin: "OTHER-VIN" };
+  assert.is(run(empty).outcome, "EcuMismatch");
+  const none = new VehicleSim();
+  none.director.targetsCustom = undefined;
+  assert.is(run(none).outcome, "EcuMismatch");
+});
+
+test("Director targets naming an ECU outside the vehicle, or carrying delegations, are refused", () => {
+  const v = VehicleSim.standard();
+  v.assign("stranger-999", v.assignedName(), { hardwareId: "hw-primary" });
+  assert.is(run(v).outcome, "EcuMismatch");
+  const d = VehicleSim.standard();
+  d.director.delegate({ name: "evil", keys: keys(1), threshold: 1, paths: ["*"] });
+  assert.is(run(d).outcome, "DelegationError");
+});
+
+test("a release counter below the installed one is a rollback (full and partial)", () => {
+  const v = VehicleSim.standard();
+  const f = v.files();
+  const fv = new FullVerifier(v.fullConfig(v.primary.serial, 5));
+  const r = fv.update(f.director, f.image, v.now);
+  assert.is(r.outcome, "RollbackAttack");
+  assert.is(r.expected, 5);
+  assert.is(r.got, 1);
+  const pv = new PartialVerifier(v.partialConfig(v.ecus[1].serial, 2));
+  assert.is(pv.update({ rootRotations: [], targets: f.director.targets }, v.now).outcome, "RollbackAttack");
+  pv.setInstalledReleaseCounter(1);
+  assert.is(pv.update({ rootRotations: [], targets: f.director.targets }, v.now).outcome, "Ok");
+});
+
+test("a partial verifier whose ECU has no target gets NoUpdate; a target for another hardware ID is HardwareIdMismatch", () => {
+  const v = VehicleSim.standard();
+  v.ecus.push({ serial: "idle-003", hardwareId: "hw-idle" });
+  const pv = new PartialVerifier(v.partialConfig("idle-003"));
+  assert.is(pv.update({ rootRotations: [], targets: v.files().director.targets }, v.now).outcome, "NoUpdate");
+  const w = VehicleSim.standard();
+  w.assign(w.ecus[1].serial, w.assignedName(w.ecus[1].serial), { hardwareId: "hw-primary" });
+  const p2 = new PartialVerifier(w.partialConfig(w.ecus[1].serial));
+  assert.is(p2.update({ rootRotations: [], targets: w.files().director.targets }, w.now).outcome, "HardwareIdMismatch");
+});
+
 test("memory stays flat over 1,000 verification cycles", () => {
   const v = VehicleSim.standard();
   const fv = new FullVerifier(v.fullConfig());

@@ -189,4 +189,22 @@ test("an ECU's attacks-detected field is recorded as an alert", async ({ f, car 
   assert.is(alerts[0]!.detail, "rollback attempt: counter 3 < 5");
 });
 
+test("in one group commit a refused manifest changes nothing and the others are recorded, a replay within the batch included", ({ f, car }) => {
+  const other = f.addVehicle("VIN002", 1);
+  const good = Buffer.from(JSON.stringify(vehicleManifest(car)));
+  const forged = Buffer.from(JSON.stringify(vehicleManifest(other, { signWith: generateSigningKey() })));
+  const results = f.director.receiveManifests([
+    { vin: car.vin, body: good },
+    { vin: other.vin, body: forged },
+    { vin: car.vin, body: good },
+  ]);
+  assert.is((results[0] as { ok: boolean }).ok, true);
+  assert.is((results[1] as { code: string }).code, "bad-primary-signature");
+  assert.is((results[2] as { code: string }).code, "replayed-nonce");
+  const inv = f.director.inventory;
+  assert.is(inv.count("manifests", "vin = ?", car.vin), 1);
+  assert.is(inv.count("manifests", "vin = ?", other.vin), 0);
+  assert.is(inv.count("ecu_reports"), 3);
+});
+
 test.run();

@@ -9,6 +9,8 @@ import { verifyBytes } from "../../backend/metadata/keys.ts";
 import type { EcuVersionReport } from "../../backend/director/manifest-format.ts";
 import { NRC } from "../../host/can/uds.ts";
 import { SecondaryRefusedError } from "../../host/ecu/secondary-client.ts";
+import { FlashStore } from "../../host/ecu/flash.ts";
+import { Secondary } from "../../host/ecu/secondary.ts";
 import { CanSecondaryLink } from "../../host/ecu/can-secondary-link.ts";
 import { imageBytes, VehicleSim } from "../sim/vehicle.ts";
 import { partialVerifier } from "../../host/ecu/verifiers.ts";
@@ -58,6 +60,21 @@ test("a Secondary installs its image over CAN FD and reports it, signed, with a 
   assert.is(after.signed.attacksDetected, "");
   assert.ok(r.bus.seconds > 0 && r.client.stats.bytesSent > 3000);
   assert.is(await update(r, v), "NoUpdate", "the same assignment again installs nothing");
+});
+
+test("a factory-provisioned image boots and is reported; the first update goes into the other slot", async () => {
+  const v = vehicle();
+  const dir = tempDir("sec");
+  const factory = imageBytes("factory.bin", 500);
+  const info = { filename: "factory.bin", length: 500, hashes: { sha256: sha256(factory) } };
+  assert.throws(() => Secondary.provisionFactoryImage(new FlashStore(dir), { ...info, length: 499 }, 0, factory), /does not match/);
+  Secondary.provisionFactoryImage(new FlashStore(dir), info, 0, factory);
+  assert.throws(() => Secondary.provisionFactoryImage(new FlashStore(dir), info, 0, factory), /already holds an ECU/);
+  const r = rig(dir, provider(v));
+  assert.equal((await r.client.readReport()).signed.installedImage, info);
+  assert.is(await update(r, v), "installed");
+  assert.is(r.ecu.activeSlot, "B");
+  assert.equal(fs.readFileSync(path.join(dir, "slot-A.bin")), Buffer.from(factory), "the factory image stays in slot A");
 });
 
 test("a tampered image over the bus is refused (LengthOrHashMismatch) and no slot changes", async () => {

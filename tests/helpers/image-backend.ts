@@ -8,8 +8,17 @@ import { Updater } from "tuf-js";
 import { initBackend } from "../../backend/init.ts";
 import { repositoryDir } from "../../backend/image/layout.ts";
 
+const created: string[] = [];
+
 export async function tempDir(prefix = "uptane-test-"): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+/** Removes every folder tempDir made in this test file (call from test.after). */
+export async function removeTempDirs(): Promise<void> {
+  for (const dir of created.splice(0)) await rm(dir, { recursive: true, force: true });
 }
 
 /** A new backend in a fresh temporary folder; returns DIR. */
@@ -17,10 +26,6 @@ export async function newBackend(values: Record<string, string[]> = {}): Promise
   const dir = join(await tempDir(), "backend");
   await initBackend(dir, { values, flags: new Set(), now: new Date() });
   return dir;
-}
-
-export async function removeDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
 }
 
 /**
@@ -88,4 +93,8 @@ export async function writeTemp(dir: string, name: string, bytes: Uint8Array | s
   const path = join(dir, name);
   await writeFile(path, bytes);
   return path;
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
 }

@@ -42,7 +42,7 @@ async function vehicle(opts: { store?: Store } = {}) {
     ...extra,
   });
   const open = (extra: Partial<PrimaryConfig> = {}) => Primary.open(config(extra));
-  return { sim, backend, store, secondary, keys, flashed, open };
+  return { sim, backend, store, secondary, keys, flashed, open, config };
 }
 
 /** The Director moves an ECU to another image (its previous target leaves the Director's targets). */
@@ -75,6 +75,7 @@ test("a good update installs the Primary's image and hands the Secondary time, m
   const first = v.backend.manifests[0];
   assert.is(first.signed.primarySerial, v.sim.primary.serial);
   assert.is(ownReport(first, v.sim.primary.serial).installedImage, null);
+  assert.is((await v.open()).status.nonce, ownReport(first, v.sim.primary.serial).nonce, "the nonce sent is in the store");
   assert.equal(v.backend.attestedNonces[0], [ownReport(first, v.sim.primary.serial).nonce, ownReport(first, v.secondary.serial).nonce]);
 });
 
@@ -178,6 +179,14 @@ test("an unreachable repository is a TransportError, not a verification failure"
   v.backend.fetcher.handle("GET", "/image/timestamp.json", () => ({ status: 503 }));
   const e = await rejects(() => v.open().then((p) => p.runCycle()), TransportError);
   assert.not.instance(e, VerificationError);
+  assert.equal(v.flashed, []);
+});
+
+test("an image missing from the Image repository is a TransportError and installs nothing", async () => {
+  const v = await vehicle();
+  v.backend.fetcher.removeFile(v.backend.imagePath(v.sim.assignedName(v.sim.primary.serial)));
+  const e = await rejects(() => v.open().then((p) => p.runCycle()), TransportError);
+  assert.is(e.status, 404);
   assert.equal(v.flashed, []);
 });
 

@@ -1,0 +1,112 @@
+// `uptane simulate --config FILE --server URL`: runs a simulated vehicle (host/vehicle/)
+// against a running backend and prints what each ECU did.
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { optionInt, optionValue, parseArgs, UsageError, type Command } from "./command.ts";
+import { parseVehicleConfig, VehicleConfigError } from "../vehicle/config.ts";
+import { enrolVehicle } from "../vehicle/enrol.ts";
+import { ProgressBars } from "../vehicle/progress.ts";
+import { SUMMARY_LEGEND, summarise, summaryTable } from "../vehicle/summary.ts";
+import { Vehicle, type VehicleCycleReport } from "../vehicle/vehicle.ts";
+import { HttpFetcher } from "../primary/fetcher.ts";
+
+export const simulateCommand: Command = {
+  name: "simulate",
+  summary: "run a simulated vehicle (Primary, Secondaries on CAN buses) against a running backend",
+  usage: [
+    "uptane simulate --config FILE --server URL [--state DIR] [--token-file FILE] [--cycles N] [--json]",
+    "",
+    "Runs N update cycles (default 1) of the vehicle described in FILE against the backend at URL",
+    "(`uptane serve` prints it): the Primary over HTTP, each Secondary over its simulated CAN bus.",
+    "Progress bars for downloads and bus transfers go to stderr when it is a terminal; then a",
+    "table per ECU: mode, bus, time in its verification module, bytes over the bus, simulated",
+    "bus time, outcome.",
+    "",
+    "  --state DIR        the vehicle's persistent state (ECU keys, flash, the Primary's store);",
+    "                     default: a temporary folder removed afterwards",
+    "  --token-file FILE  the backend's API token (DIR/keys/api-token), needed when the state",
+    "                     folder holds no vehicle yet: the vehicle is then enrolled (keys made,",
+    "                     registered with the Director, roots taken from the server: trust on",
+    "                     first use)",
+    "  --cycles N         update cycles to run (default 1)",
+    "  --json             one JSON object: {ok, vin, cycles:[...], summary:[...]}",
+    "",
+    "Config (JSON):",
+    '  {"vin": "VIN1", "primary": {"serial": "gw-1", "hardwareId": "gateway"},',
+    '   "buses": {"chassis": {"bitrate": 500000, "fd": true, "dataBitrate": 2000000, "lossRate": 0.01}},',
+    '   "secondaries": [{"serial": "brake-1", "hardwareId": "brake-ctl", "mode": "partial", "bus": "chassis"},',
+    '                   {"serial": "cam-1", "hardwareId": "adas-cam", "mode": "full", "bus": "can-500k"}]}',
+    "A Secondary's bus is a name from `buses` or a preset: can-500k, can-1m, canfd-2m, canfd-5m",
+    "(CAN FD: 500k arbitration). Secondaries naming the same bus share it (at most 8).",
+    "",
+    "Exit status: 0 every cycle ran without a refusal, 1 an ECU refused something or the",
+    "backend could not be reached, 2 bad usage or config.",
+  ].join("\n"),
+  async run(args) {
+    const parsed = parseArgs(args, { values: { config: {}, server: {}, state: {}, "token-file": {}, cycles: {} }, flags: ["json"] });
+    if (parsed.help) {
+      console.log(this.usage);
+      return 0;
+    }
+    if (parsed.positional.length > 0) throw new UsageError(`unexpected argument ${parsed.positional[0]}`);
+    const json = parsed.flags.has("json");
+    const configFile = optionValue(parsed, "config");
+    const server = optionValue(parsed, "server");
+    if (!/^https?:\/\/[^/]+/.test(server)) throw new UsageError(`--server must be an http:// URL, got '${server}'`);
+    const cycles = optionInt(parsed, "cycles", 1);
+    if (cycles < 1) throw new UsageError("--cycles must be at least 1");
+    let config;
+    try {
+      config = parseVehicleConfig(await readFile(configFile, "utf8"));
+    } catch (e) {
+      if (e instanceof VehicleConfigError) throw new UsageError(`${configFile}: ${e.message}`);
+      throw new UsageError(`cannot read --config ${configFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const given = parsed.values.state?.[0];
+    const stateDir = given ?? (await mkdtemp(join(tmpdir(), "uptane-vehicle-")));
+    const say = (line: string) => {
+      if (!json) console.log(line);
+    };
+    try {
+      if (!Vehicle.isProvisioned(stateDir)) {
+        const tokenFile = parsed.values["token-file"]?.[0];
+        if (!tokenFile) throw new UsageError(`${given ? `${stateDir} holds no vehicle yet` : "a new vehicle"} must be enrolled: give --token-file DIR/keys/api-token`);
+        const token = (await readFile(tokenFile, "utf8").catch((e) => {
+          throw new UsageError(`cannot read --token-file ${tokenFile}: ${(e as NodeJS.ErrnoException).code}`);
+        })).trim();
+        await enrolVehicle(config, stateDir, server, token);
+        say(`Enrolled ${config.vin}: ECU keys made in ${stateDir}, registered with the Director, roots pinned (taken from ${server}).`);
+      }
+      const bars = new ProgressBars();
+      const vehicle = await Vehicle.open(stateDir, { fetcher: new HttpFetcher(server), config, onProgress: json ? undefined : bars.listener });
+      const reports: VehicleCycleReport[] = [];
+      for (let n = 1; n <= cycles; n++) {
+        const report = await vehicle.runCycle();
+        bars.end();
+        reports.push(report);
+        const installed = report.ecus.filter((e) => e.outcome === "Installed").map((e) => `${e.serial} installed ${e.detail}`);
+        const refused = report.ecus.filter((e) => !["Installed", "NoUpdate", "Verified", "NotServed"].includes(e.outcome)).map((e) => `${e.serial}: ${e.outcome} (${e.detail})`);
+        const what = report.refusedBy === config.primary.serial ? `the Primary refused: ${report.outcome} (${report.detail})` : report.outcome === "TransportError" ? `backend unreachable: ${report.detail}` : [...installed, ...refused].join("; ") || "nothing to install";
+        say(`cycle ${n}: ${what}`);
+      }
+      const summary = summarise(reports);
+      const failed = reports.some((r) => r.refusedBy !== null || r.outcome === "TransportError");
+      if (json) console.log(JSON.stringify({ ok: !failed, vin: config.vin, state: given ?? null, cycles: reports, summary }));
+      else {
+        console.log("");
+        console.log(summaryTable(summary));
+        console.log(SUMMARY_LEGEND);
+      }
+      return failed ? 1 : 0;
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      if (json) console.log(JSON.stringify({ ok: false, error: message }));
+      else console.error(`uptane simulate: ${message}`);
+      return 1;
+    } finally {
+      if (!given) await rm(stateDir, { recursive: true, force: true });
+    }
+  },
+};
