@@ -9,7 +9,7 @@ import { DOC_DIALECT, JsonType, tokType, tokStart, tokLen, tokNext, tokInt, objG
 import { strCompare, strDecode } from "../json/strings";
 import { buildKeyset, checkKeyIds, checkThreshold, KEYSET_SIZE } from "./keys";
 import { openDocument, checkNotExpired, envDoc, envSigned, envSigs, envVersion, envExpires } from "./envelope";
-import { readFileInfo, matchFileInfo, FI_SIZE } from "./fileinfo";
+import { matchSnapshotListing } from "./fileinfo";
 import { fail, failNumbers, setContext, setDelegatedContext, Repo, Role } from "./result";
 import { snapshotEntry, snapshotDoc } from "./online";
 import { sha256 } from "../crypto/sha256";
@@ -28,7 +28,6 @@ const registry = memory.data(<i32>(<usize>MAX_DELEGATED_ROLES * REG_SIZE));
 let regCount: u32 = 0;
 
 const keyset = memory.data(<i32>KEYSET_SIZE, 8);
-const fileInfo = memory.data(<i32>FI_SIZE, 8);
 const decoded = memory.data(<i32>MAX_ID_BYTES);
 const pattern = memory.data(<i32>MAX_ID_BYTES);
 const nameDigest = memory.data(32);
@@ -237,10 +236,8 @@ function checkDelegatedRole(rs: usize, doc: usize, keys: i32, role: i32, rn: i32
   if (sdoc == 0 || listed < 0) return fail(Outcome.DelegationError, Detail.DelegatedRoleMissingFromTheSnapshot);
   const ptr = <usize>load<u32>(entry, REG_PTR);
   const len = load<u32>(entry, REG_LEN);
-  const fi = readFileInfo(sdoc, listed, fileInfo, false, false);
-  if (fi != Outcome.Ok) return fi;
   const lv = objGet(sdoc, listed, N.k_version);
-  const fm = matchFileInfo(fileInfo, ptr, len);
+  const fm = matchSnapshotListing(sdoc, listed, ptr, len);
   if (fm != Outcome.Ok) return fm;
   const rc = openDocument(ptr, len, TARGETS_CAP, N.k_targets);
   if (rc != Outcome.Ok) return rc;

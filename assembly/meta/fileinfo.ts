@@ -20,6 +20,7 @@ export const HAS_SHA256: u32 = 1;
 export const HAS_SHA512: u32 = 2;
 
 const digest = memory.data(64);
+const listedInfo = memory.data(<i32>FI_SIZE, 8);
 
 /**
  * Reads `length` (optional unless `needLength`) and `hashes` (optional unless
@@ -66,4 +67,15 @@ export function matchFileInfo(fi: usize, ptr: usize, len: u32): i32 {
     if (memory.compare(digest, fi + FI_SHA512, 64) != 0) return fail(Outcome.LengthOrHashMismatch, Detail.Sha512DiffersFromTheListedOne);
   }
   return Outcome.Ok;
+}
+
+/**
+ * TUF 5.5.2 / Uptane 5.4.4.6 step 1 (and 5.4.4.7 step 1 for delegated roles): when the
+ * snapshot entry `listed` of `sdoc` gives a length and/or hashes, the role's bytes must
+ * match them (else LengthOrHashMismatch). Checked before the bytes are parsed.
+ */
+export function matchSnapshotListing(sdoc: usize, listed: i32, ptr: usize, len: u32): i32 {
+  const fi = readFileInfo(sdoc, listed, listedInfo, false, false);
+  if (fi != Outcome.Ok) return fi;
+  return matchFileInfo(listedInfo, ptr, len);
 }

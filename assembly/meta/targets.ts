@@ -14,6 +14,8 @@ import * as N from "../json/names";
 /**
  * 5.4.4.6: checks top-level targets. `snapshotVersion` is the version the snapshot lists
  * (-1 on a partial-verification ECU, which has no snapshot: step 2 may be skipped there).
+ * The length and hashes the snapshot lists (step 1) are matched by the caller first
+ * (`matchSnapshotListing` in stepTargets), so the partial module does not carry that code.
  */
 export function checkTopTargets(rs: usize, repo: i32, ptr: usize, len: u32, now: i64, snapshotVersion: i64): i32 {
   setContext(repo, Role.Targets);

@@ -7,7 +7,7 @@ import { strCompare } from "../json/strings";
 import { checkTimestamp, checkSnapshot, snapshotUnchanged, snapshotEntry, snapshotDoc, commitCompletedSnapshot } from "../meta/online";
 import { checkTopTargets } from "../meta/targets";
 import { resolveTarget, registerRole, clearRoles, foundDoc, foundTarget, setDelegationTime } from "../meta/delegations";
-import { readFileInfo, FI_SIZE, FI_LENGTH, FI_FLAGS, FI_SHA256, FI_SHA512, HAS_SHA256, HAS_SHA512 } from "../meta/fileinfo";
+import { readFileInfo, matchSnapshotListing, FI_SIZE, FI_LENGTH, FI_FLAGS, FI_SHA256, FI_SHA512, HAS_SHA256, HAS_SHA512 } from "../meta/fileinfo";
 import { Stage, stage, setStage, docsAlive, directorState, cAddr, C_TARGETS_DOC, C_TARGETS_SIGNED } from "../meta/repo";
 import { Repo, Role, MISUSE, clearResult, fail, failNumbers, setContext, succeed } from "../meta/result";
 import { cycleNow, repoState, expectStage, track, imageState } from "./cycle";
@@ -64,6 +64,9 @@ export function stepTargets(repo: i32, ptr: usize, len: u32): i32 {
   const listed = snapshotEntry(rs, TARGETS_NAME, 7);
   const lv = objGet(snapshotDoc(rs), listed, N.k_version);
   if (tokType(snapshotDoc(rs), lv) != JsonType.Number) return track(rs, fail(Outcome.BadVersion, Detail.SnapshotDoesNotListTargetsJson));
+  // 5.4.4.6 step 1 (TUF 5.5.2): the length and hashes the snapshot lists, if any
+  const fm = matchSnapshotListing(snapshotDoc(rs), listed, ptr, len);
+  if (fm != Outcome.Ok) return track(rs, fm);
   const rc = checkTopTargets(rs, repo, ptr, len, cycleNow, tokInt(snapshotDoc(rs), lv));
   if (rc != Outcome.Ok) return track(rs, rc);
   if (repo == Repo.Director) {

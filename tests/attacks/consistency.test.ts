@@ -2,6 +2,8 @@
 // the one the document above it lists (version, length, hashes) and no version may go
 // below the trusted one.
 import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { createHash } from "node:crypto";
 import { VehicleSim, expectOutcome, fullCycle, fullVerifier, verifyFull } from "./harness.ts";
 
 test("mix-and-match: snapshot whose hash differs from the timestamp's: LengthOrHashMismatch (director snapshot)", () => {
@@ -104,6 +106,48 @@ test("replay of the whole previous cycle (every document older): RollbackAttack 
   v.nextCycle();
   expectOutcome(fullCycle(verifier, v), "Ok", null, null);
   expectOutcome(verifier.update(first.director, first.image, v.now + 60), "RollbackAttack", "director", "timestamp");
+});
+
+// TUF 5.5.2 / Uptane 5.4.4.6 step 1: a snapshot that lists length and hashes for the
+// top-level targets binds those exact bytes.
+for (const repo of ["director", "image"] as const) {
+  test(`mix-and-match: ${repo} targets whose length differs from the one the snapshot lists: LengthOrHashMismatch (${repo} targets)`, () => {
+    const v = VehicleSim.standard();
+    v[repo].snapshotMetaHashes = true;
+    v[repo].tamperSnapshotMeta = (m) => (m["targets.json"].length += 1);
+    expectOutcome(verifyFull(v), "LengthOrHashMismatch", repo, "targets");
+  });
+
+  test(`mix-and-match: ${repo} targets whose sha256 differs from the one the snapshot lists: LengthOrHashMismatch (${repo} targets)`, () => {
+    const v = VehicleSim.standard();
+    v[repo].snapshotMetaHashes = true;
+    v[repo].tamperSnapshotMeta = (m) => (m["targets.json"].hashes.sha256 = "00".repeat(32));
+    expectOutcome(verifyFull(v), "LengthOrHashMismatch", repo, "targets");
+  });
+
+  test(`mix-and-match: ${repo} targets whose sha512 differs from the one the snapshot lists: LengthOrHashMismatch (${repo} targets)`, () => {
+    const v = VehicleSim.standard();
+    v[repo].snapshotMetaHashes = true;
+    v[repo].tamperSnapshotMeta = (m) => (m["targets.json"].hashes.sha512 = "00".repeat(64));
+    expectOutcome(verifyFull(v), "LengthOrHashMismatch", repo, "targets");
+  });
+}
+
+test("snapshots listing the right length, sha256 and sha512 of both targets files verify", () => {
+  const v = VehicleSim.standard();
+  const targets = v.files();
+  for (const repo of ["director", "image"] as const) {
+    const sha512 = createHash("sha512").update(targets[repo].targets).digest("hex");
+    v[repo].snapshotMetaHashes = true;
+    v[repo].tamperSnapshotMeta = (m) => (m["targets.json"].hashes.sha512 = sha512);
+  }
+  const { director, image } = v.files();
+  for (const [repo, files] of [["director", director], ["image", image]] as const) {
+    const snap = JSON.parse(new TextDecoder().decode(files.snapshot)).signed.meta["targets.json"];
+    assert.is(snap.length, files.targets.length, `${repo} snapshot lists the length`);
+    assert.ok(snap.hashes.sha256 && snap.hashes.sha512, `${repo} snapshot lists both hashes`);
+  }
+  expectOutcome(verifyFull(v), "Ok", null, null);
 });
 
 test.run();
