@@ -94,7 +94,7 @@ test("the Director sees the new versions in the next manifest, and an unchanged 
   assert.is(ownReport(manifest, v.secondary.serial).installedImage.filename, v.sim.assignedName(v.secondary.serial));
   assert.is.not(ownReport(manifest, v.sim.primary.serial).nonce, ownReport(v.backend.manifests[0], v.sim.primary.serial).nonce, "a fresh nonce per manifest");
   assert.is(v.backend.fetcher.log.filter((l) => l.includes("/image/targets/")).length, 2, "images fetched once");
-  assert.equal(v.store.keys().filter((k) => k.startsWith("held-image.")), [], "images are not kept once installed");
+  assert.equal((v.store as MemoryStore).keys().filter((k) => k.startsWith("held-image.")), [], "images are not kept once installed");
 });
 
 test("two cycles at once on one Primary are refused (they would interleave state writes)", async () => {
