@@ -9,6 +9,13 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Inventory, INVENTORY_FILE } from "../../backend/inventory/inventory.ts";
+import { HttpFetcher } from "../../host/primary/fetcher.ts";
+import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
+import { Primary, provisionPrimary } from "../../host/primary/primary.ts";
+import { InProcessLink } from "../../host/primary/secondary-link.ts";
+import { MemoryStore } from "../../host/primary/store.ts";
+import { FullVerifier } from "../../host/wasm/verifier.ts";
+import { VerifyingSecondary } from "./verifying-secondary.ts";
 
 interface Run {
   code: number;
@@ -111,6 +118,71 @@ test("end to end: init, add an image, register the vehicle, assign, serve; the P
     const ecu = inventory.ecu("primary-001")!;
     assert.is(ecu.installed_filename, "fw-2.bin");
     assert.is(ecu.installed_release_counter, 2);
+  } finally {
+    inventory.close();
+  }
+});
+
+test("end to end with a Secondary: the Primary carries its report and nonce, and it verifies and installs what the Primary hands over", async () => {
+  const backend = join(work, "backend-c");
+  assert.is((await uptane("init", backend)).code, 0);
+  for (const [name, hw] of [["main-3.bin", "hw-primary"], ["brakes-3.bin", "hw-brakes"]] as const) {
+    await writeFile(join(work, name), Buffer.alloc(3000, name.length));
+    assert.is((await uptane("image", "add", backend, join(work, name), "--name", name, "--hardware-id", hw, "--release-counter", "3")).code, 0);
+  }
+  const vin = "WVWZZZ1JZXW000003";
+  const directorRoot = await readFile(join(backend, "director", "root", "1.root.json"));
+  const imageRoot = await readFile(join(backend, "image", "repository", "1.root.json"));
+  const store = new MemoryStore();
+  await provisionPrimary(store, { directorRoot, imageRoot });
+  const primaryKeys = SoftwareKeyStore.generate();
+  const vehicleEcus = ["primary-001", "brakes-002"];
+  const brakes = new VerifyingSecondary(
+    "brakes-002",
+    "full",
+    new FullVerifier({ directorRoot, imageRoot, ecu: { serial: "brakes-002", hardwareId: "hw-brakes", installedReleaseCounter: 0 }, vin, vehicleEcus }),
+  );
+  await writeFile(join(work, "p.pub.json"), JSON.stringify(primaryKeys.publicKey));
+  await writeFile(join(work, "b.pub.json"), JSON.stringify(brakes.keys.publicKey));
+  const added = await uptane("vehicle", "add", backend, "--vin", vin, "--ecu", `primary-001:hw-primary:${join(work, "p.pub.json")}:primary`, "--ecu", `brakes-002:hw-brakes:${join(work, "b.pub.json")}`);
+  assert.is(added.code, 0, added.err + added.out);
+  for (const [ecu, target] of [["primary-001", "main-3.bin"], ["brakes-002", "brakes-3.bin"]]) {
+    assert.is((await uptane("assign", backend, "--vin", vin, "--ecu", ecu!, "--target", target!)).code, 0);
+  }
+  const { url, child } = await serve(backend);
+  try {
+    const primary = await Primary.open({
+      vin,
+      serial: "primary-001",
+      hardwareId: "hw-primary",
+      vehicleEcus,
+      fetcher: new HttpFetcher(url),
+      store,
+      keys: primaryKeys,
+      secondaries: [new InProcessLink(brakes)],
+    });
+    // The Director publishes one assignment bundle at a time: the Primary's first, the
+    // brakes' once a manifest confirms it. A third cycle reports the brakes' install.
+    const first = await primary.runCycle();
+    assert.ok(first.manifest.accepted, first.manifest.detail);
+    assert.is(first.installed?.name, "main-3.bin");
+    assert.is(brakes.time !== null, true, "the attestation carried the Secondary's nonce");
+    const second = await primary.runCycle();
+    assert.ok(second.manifest.accepted);
+    assert.equal(second.manifest.detail, "", "no report discarded");
+    assert.equal(second.images.map((i) => i.target), ["brakes-3.bin"]);
+    assert.is(brakes.verdicts.at(-1)?.outcome, "Ok", brakes.verdicts.at(-1)?.detail);
+    assert.is(brakes.imageVerdicts.at(-1)?.outcome, "Ok");
+    const third = await primary.runCycle();
+    assert.ok(third.manifest.accepted);
+    assert.equal(third.images, [], "nothing left to fetch");
+  } finally {
+    child.kill("SIGTERM");
+  }
+  const inventory = Inventory.open(join(backend, INVENTORY_FILE));
+  try {
+    assert.is(inventory.ecu("brakes-002")!.installed_filename, "brakes-3.bin");
+    assert.is(inventory.ecu("primary-001")!.installed_filename, "main-3.bin");
   } finally {
     inventory.close();
   }

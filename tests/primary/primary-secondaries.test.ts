@@ -5,59 +5,12 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
 import { Primary, provisionPrimary } from "../../host/primary/primary.ts";
-import { InProcessLink, type MetadataBundle, type SecondaryEndpoint, type VerificationMode } from "../../host/primary/secondary-link.ts";
+import { InProcessLink, type VerificationMode } from "../../host/primary/secondary-link.ts";
 import { MemoryStore } from "../../host/primary/store.ts";
-import { signedVersion } from "../../host/primary/repository-download.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
-import type { VerifiedTarget, VerifyResult } from "../../host/verify/types.ts";
-import { canonicalBytes } from "../../backend/metadata/canonical-json.ts";
 import { VehicleSim } from "../sim/vehicle.ts";
 import { SimBackend } from "./sim-backend.ts";
-
-/** A Secondary test double that runs the real verifier on what it receives. */
-class VerifyingSecondary implements SecondaryEndpoint {
-  readonly keys = SoftwareKeyStore.generate();
-  nonce = "";
-  time: number | null = null;
-  trustedRoot = 1;
-  verdicts: VerifyResult[] = [];
-  imageVerdicts: VerifyResult[] = [];
-  received: MetadataBundle[] = [];
-
-  constructor(
-    readonly serial: string,
-    readonly verification: VerificationMode,
-    private readonly verifier: FullVerifier | PartialVerifier,
-  ) {}
-
-  async versionReport(): Promise<Uint8Array> {
-    this.nonce = `n-${Math.random().toString(16).slice(2)}`;
-    const signed = { _type: "ecu-version-report" as const, ecuSerial: this.serial, installedImage: null, releaseCounter: 0, nonce: this.nonce, attacksDetected: "", reportTime: "2026-01-01T00:00:00Z" };
-    return new Uint8Array(Buffer.from(JSON.stringify({ signatures: [await this.keys.sign(canonicalBytes(signed))], signed })));
-  }
-
-  async receiveTime(attestation: Uint8Array): Promise<void> {
-    const r = this.verifier.attestTime({ attestation, nonce: this.nonce });
-    if (r.ok) this.time = r.time!;
-  }
-
-  async receiveMetadata(bundle: MetadataBundle): Promise<void> {
-    this.received.push(bundle);
-    const newer = (roots: Uint8Array[]) => roots.filter((r) => signedVersion(r)! > this.trustedRoot);
-    const verdict =
-      this.verifier instanceof FullVerifier
-        ? this.verifier.update({ ...bundle.director, rootRotations: newer(bundle.director.roots) }, { ...bundle.image!, rootRotations: bundle.image!.roots.slice(1) }, this.time!)
-        : this.verifier.update({ rootRotations: newer(bundle.director.roots), targets: bundle.director.targets }, this.time!);
-    if (verdict.ok || verdict.outcome === "NoUpdate") this.trustedRoot = signedVersion(bundle.director.roots.at(-1)!)!;
-    this.verdicts.push(verdict);
-  }
-
-  async receiveImage(target: VerifiedTarget, image: Uint8Array): Promise<void> {
-    const check = this.verifier.imageCheck(target);
-    check.update(image);
-    this.imageVerdicts.push(check.finish());
-  }
-}
+import { VerifyingSecondary } from "./verifying-secondary.ts";
 
 async function vehicleWith(mode: VerificationMode) {
   const sim = VehicleSim.standard();
