@@ -1,7 +1,8 @@
 // The loader instantiates both embedded modules and the buffer ABI behaves.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { CoreInstance } from "../host/wasm/module.ts";
+import { CoreInstance, importedMemoryMinimum, moduleBytes } from "../host/wasm/module.ts";
+import { ModuleMisuseError } from "../host/outcome.ts";
 
 for (const kind of ["full", "partial"] as const) {
   test(`${kind}.wasm: buffers round-trip and reset reuses the same memory`, () => {
@@ -20,6 +21,20 @@ for (const kind of ["full", "partial"] as const) {
   test(`${kind}.wasm: a buffer beyond the arena cap is refused, not a trap`, () => {
     const core = new CoreInstance(kind);
     assert.is(core.exports.alloc(0xffff_fff0), 0);
+  });
+
+  test(`${kind}.wasm: an ECU memory limit is enforced by the engine, not exceeded`, () => {
+    const min = importedMemoryMinimum(moduleBytes(kind));
+    const core = new CoreInstance(kind, { maxPages: min + 1 });
+    assert.ok(core.exports.alloc(32 * 1024) !== 0, "what fits in the limit is handed out");
+    assert.is(core.exports.alloc(128 * 1024), 0, "what would grow memory past the limit is refused");
+    assert.ok(core.memoryBytes <= (min + 1) * 65536, "memory stayed within the limit");
+    assert.throws(() => core.copyIn(new Uint8Array(128 * 1024)), (e: unknown) => e instanceof ModuleMisuseError);
+  });
+
+  test(`${kind}.wasm: a limit below the module's static memory is refused at instantiation`, () => {
+    const min = importedMemoryMinimum(moduleBytes(kind));
+    assert.throws(() => new CoreInstance(kind, { maxPages: min - 1 }), /needs at least/);
   });
 }
 

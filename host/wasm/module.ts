@@ -14,20 +14,67 @@ export interface CoreExports {
   [name: string]: unknown;
 }
 
-const compiled = new Map<ModuleKind, WebAssembly.Module>();
+const compiled = new Map<ModuleKind, { module: WebAssembly.Module; minPages: number }>();
 
 /** The embedded release bytes of a module. */
-export function moduleBytes(kind: ModuleKind): Uint8Array {
-  return Buffer.from(kind === "full" ? fullWasmBase64 : partialWasmBase64, "base64");
+export function moduleBytes(kind: ModuleKind): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(Buffer.from(kind === "full" ? fullWasmBase64 : partialWasmBase64, "base64"));
 }
 
-function compiledModule(kind: ModuleKind): WebAssembly.Module {
-  let mod = compiled.get(kind);
-  if (!mod) {
-    mod = new WebAssembly.Module(moduleBytes(kind));
-    compiled.set(kind, mod);
+function compiledModule(kind: ModuleKind): { module: WebAssembly.Module; minPages: number } {
+  let entry = compiled.get(kind);
+  if (!entry) {
+    const bytes = moduleBytes(kind);
+    entry = { module: new WebAssembly.Module(bytes), minPages: importedMemoryMinimum(bytes) };
+    compiled.set(kind, entry);
   }
-  return mod;
+  return entry;
+}
+
+function readLeb(bytes: Uint8Array, at: { pos: number }): number {
+  let result = 0;
+  let shift = 0;
+  for (;;) {
+    const b = bytes[at.pos++];
+    result += (b & 0x7f) * 2 ** shift;
+    if (b < 0x80) return result;
+    shift += 7;
+  }
+}
+
+/**
+ * The minimum page count of the module's imported memory, read from its import section
+ * (the JS API does not expose import types). The modules import their memory so that
+ * the host sets its maximum: an ECU class's memory limit is enforced by the engine.
+ */
+export function importedMemoryMinimum(bytes: Uint8Array): number {
+  const at = { pos: 8 };
+  while (at.pos < bytes.length) {
+    const id = bytes[at.pos++];
+    const size = readLeb(bytes, at);
+    const end = at.pos + size;
+    if (id === 2) {
+      const count = readLeb(bytes, at);
+      for (let i = 0; i < count; i++) {
+        for (let name = 0; name < 2; name++) {
+          const len = readLeb(bytes, at); // module name, then field name
+          at.pos += len;
+        }
+        const kind = bytes[at.pos++];
+        if (kind === 0) readLeb(bytes, at);
+        else if (kind === 1) {
+          at.pos++;
+          if (bytes[at.pos++] & 1) readLeb(bytes, at);
+          readLeb(bytes, at);
+        } else if (kind === 2) {
+          at.pos++; // limits flag
+          return readLeb(bytes, at);
+        } else at.pos += 2; // global: value type, mutability
+      }
+    }
+    at.pos = end;
+  }
+  throw new ModuleMisuseError("module does not import its memory (build with importMemory)");
 }
 
 /** An instance of one module. After an abort the instance is poisoned and must be dropped. */
@@ -36,17 +83,27 @@ export class CoreInstance {
   readonly exports: CoreExports;
   private aborted: string | null = null;
 
-  constructor(kind: ModuleKind) {
+  /**
+   * `maxPages` caps linear memory (64 KiB pages); a module that needs more fails its
+   * allocation and the host raises ModuleMisuseError instead of growing past the limit.
+   */
+  constructor(kind: ModuleKind, options: { maxPages?: number } = {}) {
     this.kind = kind;
+    const { module, minPages } = compiledModule(kind);
+    if (options.maxPages !== undefined && options.maxPages < minPages) {
+      throw new ModuleMisuseError(`${kind}.wasm needs at least ${minPages} pages of memory, the limit is ${options.maxPages}`);
+    }
+    const memory = new WebAssembly.Memory({ initial: minPages, maximum: options.maxPages ?? 65536 });
     const imports = {
       env: {
+        memory,
         abort: (_msg: number, _file: number, line: number, column: number) => {
           this.aborted = `wasm abort at ${line}:${column}`;
           throw new ModuleMisuseError(`${kind}.wasm aborted (a bug, not bad input) at ${line}:${column}`);
         },
       },
     };
-    const instance = new WebAssembly.Instance(compiledModule(kind), imports);
+    const instance = new WebAssembly.Instance(module, imports);
     this.exports = instance.exports as unknown as CoreExports;
   }
 

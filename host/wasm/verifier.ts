@@ -66,8 +66,8 @@ abstract class CoreVerifier {
   /** Rows of the last verification (the module's verified targets). */
   private rows: VerifiedTarget[] = [];
 
-  protected constructor(kind: ModuleKind, ecu: EcuIdentity, vin: string, roots: Map<RepoName, Uint8Array>) {
-    this.core = new CoreInstance(kind);
+  protected constructor(kind: ModuleKind, ecu: EcuIdentity, vin: string, roots: Map<RepoName, Uint8Array>, memoryLimitPages?: number) {
+    this.core = new CoreInstance(kind, { maxPages: memoryLimitPages });
     this.x = this.core.exports as unknown as VerifyExports;
     this.ecu = ecu;
     this.roots = new Map(roots);
@@ -315,12 +315,14 @@ export interface FullVerifierConfig {
   vin: string;
   /** Every ECU serial of the vehicle, incl. ecu.serial. */
   vehicleEcus: string[];
+  /** Linear memory limit in 64 KiB pages (the ECU's RAM budget); unlimited if absent. */
+  memoryLimitPages?: number;
 }
 
 /** Full verification (Uptane 5.4.4.2) in full.wasm: Primaries and capable Secondaries. */
 export class FullVerifier extends CoreVerifier {
   constructor(config: FullVerifierConfig) {
-    super("full", { ...config.ecu }, config.vin, new Map<RepoName, Uint8Array>([["director", config.directorRoot], ["image", config.imageRoot]]));
+    super("full", { ...config.ecu }, config.vin, new Map<RepoName, Uint8Array>([["director", config.directorRoot], ["image", config.imageRoot]]), config.memoryLimitPages);
     for (const serial of config.vehicleEcus) {
       const bytes = jsonContent(serial);
       if (this.x.addVehicleEcu(this.core.copyIn(bytes), bytes.length) !== 0) throw new ModuleMisuseError(`vehicle ECU not accepted: ${serial}`);
@@ -377,12 +379,14 @@ export class FullVerifier extends CoreVerifier {
 export interface PartialVerifierConfig {
   directorRoot: Uint8Array;
   ecu: EcuIdentity;
+  /** Linear memory limit in 64 KiB pages (the ECU's RAM budget); unlimited if absent. */
+  memoryLimitPages?: number;
 }
 
 /** Partial verification (Uptane 5.4.4.1) in partial.wasm: small Secondaries. */
 export class PartialVerifier extends CoreVerifier {
   constructor(config: PartialVerifierConfig) {
-    super("partial", { ...config.ecu }, "", new Map<RepoName, Uint8Array>([["director", config.directorRoot]]));
+    super("partial", { ...config.ecu }, "", new Map<RepoName, Uint8Array>([["director", config.directorRoot]]), config.memoryLimitPages);
   }
 
   static fromState(config: PartialVerifierConfig, state: Uint8Array): PartialVerifier {
