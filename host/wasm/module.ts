@@ -93,6 +93,8 @@ export class CoreInstance {
     if (options.maxPages !== undefined && options.maxPages < minPages) {
       throw new ModuleMisuseError(`${kind}.wasm needs at least ${minPages} pages of memory, the limit is ${options.maxPages}`);
     }
+    // A fresh memory is zero-filled, which the modules are built to assume
+    // (asconfig zeroFilledMemory: zero static tables are not shipped as data).
     const memory = new WebAssembly.Memory({ initial: minPages, maximum: options.maxPages ?? 65536 });
     const imports = {
       env: {
