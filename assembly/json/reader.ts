@@ -40,7 +40,8 @@ export const DOC_LEN: usize = 4;
 export const DOC_TOKENS: usize = 8; // token array
 export const DOC_COUNT: usize = 12; // tokens
 export const DOC_ORDER: usize = 16; // u32 order array
-export const DOC_SIZE: usize = 20;
+export const DOC_DIALECT: usize = 20; // set by the metadata layer (meta/envelope.ts)
+export const DOC_SIZE: usize = 24;
 
 /** Why the last parse failed (a static string for the detail record). */
 export let parseError: i32 = 0;
@@ -482,6 +483,7 @@ export function parseDoc(base: usize, len: u32): usize {
   store<u32>(doc, <u32>tokBase, DOC_TOKENS);
   store<u32>(doc, nTok, DOC_COUNT);
   store<u32>(doc, <u32>orderBase, DOC_ORDER);
+  store<u32>(doc, 0, DOC_DIALECT);
   return doc;
 }
 

@@ -5,7 +5,7 @@
 // delegating role's keys, expiry). The host hands in every delegated role file up front
 // (registerRole); only roles the search reaches are parsed and verified.
 import { Outcome } from "../outcome";
-import { JsonType, tokType, tokStart, tokLen, tokNext, tokInt, objGet, objGetStr, validStringContent } from "../json/reader";
+import { DOC_DIALECT, JsonType, tokType, tokStart, tokLen, tokNext, tokInt, objGet, objGetStr, validStringContent } from "../json/reader";
 import { strCompare, strDecode } from "../json/strings";
 import { buildKeyset, checkKeyIds, checkThreshold, KEYSET_SIZE } from "./keys";
 import { openDocument, checkNotExpired, envDoc, envSigned, envSigs, envVersion, envExpires } from "./envelope";
@@ -103,7 +103,7 @@ function search(rs: usize, doc: usize, signed: i32, ndoc: usize, name: i32, hw: 
   const keys = objGet(doc, dels, N.k_keys);
   const roles = objGet(doc, dels, N.k_roles);
   if (tokType(doc, dels) != JsonType.Object || tokType(doc, roles) != JsonType.Array) return fail(Outcome.DelegationError, Detail.DelegationsWithoutARolesList);
-  const kc = checkKeyIds(doc, keys, 0);
+  const kc = checkKeyIds(doc, keys, <i32>load<u32>(doc, DOC_DIALECT));
   if (kc != Outcome.Ok) return fail(Outcome.DelegationError, Detail.DelegationKeyIdIsNotTheSHA256OfTheKey);
   // 5.4.4.7 step 4: delegations in listed order
   const end = tokNext(doc, roles);
@@ -246,7 +246,7 @@ function checkDelegatedRole(rs: usize, doc: usize, keys: i32, role: i32, rn: i32
   if (rc != Outcome.Ok) return rc;
   const want = tokInt(sdoc, lv);
   if (envVersion != want) return failNumbers(Outcome.BadVersion, Detail.DelegatedRoleVersionIsNotTheOneTheSnapshotLists, want, envVersion);
-  const kb = buildKeyset(doc, keys, role, 0, keyset);
+  const kb = buildKeyset(doc, keys, role, <i32>load<u32>(doc, DOC_DIALECT), keyset);
   if (kb != Outcome.Ok) return fail(Outcome.DelegationError, Detail.DelegationWithBadKeysOrThreshold);
   const th = checkThreshold(envDoc, envSigs, envSigned, keyset, Detail.DelegatedRoleNotSignedByAThresholdOfItsKeys);
   if (th != Outcome.Ok) return th;

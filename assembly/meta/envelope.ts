@@ -2,7 +2,7 @@
 // {"_type", "spec_version", "version", "expires", ...}}`, its size cap, and the header
 // fields. The dialect is read from `_type`: "root" is TUF 1.0, "Root" is aktualizr.
 import { Outcome } from "../outcome";
-import { JsonType, parseDoc, parseError, tokType, tokStart, tokLen, objGet, getUint } from "../json/reader";
+import { DOC_DIALECT, JsonType, parseDoc, parseError, tokType, tokStart, tokLen, objGet, getUint } from "../json/reader";
 import { parseIsoTime } from "../util/encoding";
 import { Dialect, eqIgnoreCase } from "./keys";
 import { fail, failNumbers } from "./result";
@@ -39,6 +39,7 @@ export function openDocument(ptr: usize, len: u32, cap: u32, type: usize): i32 {
   if (!eqIgnoreCase(tp, tn, type)) return fail(Outcome.RoleTypeMismatch, Detail.TypeIsNotTheRoleExpected);
   const first = load<u8>(tp);
   envDialect = first >= 0x41 && first <= 0x5a ? Dialect.Aktualizr : Dialect.Tuf;
+  store<u32>(doc, <u32>envDialect, DOC_DIALECT);
   const sv = objGet(doc, envSigned, N.k_spec_version);
   if (sv >= 0 || envDialect == Dialect.Tuf) {
     // TUF 1.0: spec_version "1.x"; aktualizr may leave it out

@@ -1,12 +1,12 @@
 // What the simulator measures per ECU, without changing what is measured: wall-clock
-// time spent inside the verification module (every call into it), and, per Secondary
-// link, the application bytes and simulated bus time its exchanges took. The wrappers
-// pass every call and every verdict through unchanged.
-import type { SecondaryVerifier, VerifierProvider } from "../ecu/secondary.ts";
+// time the Primary spends inside its verification module (a Secondary counts its own, in
+// `ecu.stats`), and, per Secondary link, the application bytes and simulated bus time its
+// exchanges took (from the SecondaryClient's counters). The wrappers pass every call and
+// every verdict through unchanged.
 import type { CanSecondaryLink } from "../ecu/can-secondary-link.ts";
 import { SecondaryRefusedError } from "../ecu/secondary-client.ts";
 import type { MetadataBundle, SecondaryLink, VerificationMode } from "../primary/secondary-link.ts";
-import type { PrimaryVerifier, VerifierFactory } from "../primary/verifier-port.ts";
+import type { ImageCheck, PrimaryVerifier, VerifierFactory } from "../primary/verifier-port.ts";
 import type { VerifiedTarget } from "../verify/types.ts";
 
 /** Accumulated milliseconds of the calls it timed. */
@@ -22,29 +22,10 @@ export class Stopwatch {
   }
 }
 
-function timedCheck(check: { update(chunk: Uint8Array): void; finish(): ReturnType<SecondaryVerifier["attestTime"]> }, watch: Stopwatch) {
+function timedCheck(check: ImageCheck, watch: Stopwatch): ImageCheck {
   return {
     update: (chunk: Uint8Array) => watch.time(() => check.update(chunk)),
     finish: () => watch.time(() => check.finish()),
-  };
-}
-
-function timedSecondary(v: SecondaryVerifier, watch: Stopwatch): SecondaryVerifier {
-  return {
-    mode: v.mode,
-    attestTime: (input) => watch.time(() => v.attestTime(input)),
-    verifyMetadata: (bundle, now) => watch.time(() => v.verifyMetadata(bundle, now)),
-    imageCheck: (target) => timedCheck(watch.time(() => v.imageCheck(target)), watch),
-    setInstalledReleaseCounter: (n) => v.setInstalledReleaseCounter(n),
-    exportState: () => v.exportState(),
-  };
-}
-
-/** A Secondary's module with every verification call timed on `watch`. */
-export function timedVerifierProvider(provider: VerifierProvider, watch: Stopwatch): VerifierProvider {
-  return {
-    create: () => timedSecondary(provider.create(), watch),
-    restore: (state) => timedSecondary(provider.restore(state), watch),
   };
 }
 
@@ -124,7 +105,7 @@ export class MeasuredLink implements SecondaryLink {
   private async measure<T>(fn: () => Promise<T>): Promise<T> {
     const { client } = this.can;
     const bytesBefore = client.stats.bytesSent + client.stats.bytesReceived;
-    const busBefore = client.uds.bus.now;
+    const busBefore = client.stats.busNs;
     try {
       return await fn();
     } catch (e) {
@@ -135,7 +116,7 @@ export class MeasuredLink implements SecondaryLink {
       throw e;
     } finally {
       this.cycle.bytes += client.stats.bytesSent + client.stats.bytesReceived - bytesBefore;
-      this.cycle.busNs += client.uds.bus.now - busBefore;
+      this.cycle.busNs += client.stats.busNs - busBefore;
     }
   }
 }

@@ -23,7 +23,7 @@ import { VerificationError } from "../outcome.ts";
 import { FileStore, Primary, provisionPrimary, SoftwareKeyStore, TransportError, type Fetcher, type SecondaryLink } from "../primary/index.ts";
 import { fullVerifierFactory } from "../primary/full-verifier.ts";
 import { busConfig, describeBus, parseVehicleConfig, type SecondarySpec, type VehicleConfig } from "./config.ts";
-import { MeasuredLink, Stopwatch, timedVerifierFactory, timedVerifierProvider } from "./measure.ts";
+import { MeasuredLink, Stopwatch, timedVerifierFactory } from "./measure.ts";
 import { ProgressFetcher, type ProgressListener } from "./progress.ts";
 
 const STATE_FILE = "vehicle.json";
@@ -89,7 +89,8 @@ interface SecondaryNode {
   bus: CanBus;
   link: MeasuredLink;
   can: CanSecondaryLink;
-  watch: Stopwatch;
+  /** The ECU's module time (verify + image check) when the cycle began, ms. */
+  msAtStart: number;
 }
 
 /**
@@ -186,12 +187,11 @@ export class Vehicle {
       const i = perBus.get(spec.bus) ?? 0;
       perBus.set(spec.bus, i + 1);
       const fd = busSpec.fd ?? false;
-      const watch = new Stopwatch();
       const ecu = Secondary.powerUp({
         serial: spec.serial,
         hardwareId: spec.hardwareId,
         flash: new FlashStore(join(stateDir, "ecus", spec.serial)),
-        verifier: timedVerifierProvider(verifierFor(config, spec, roots), watch),
+        verifier: verifierFor(config, spec, roots),
       });
       // UDS physical addressing: the tester sends on 0x7E0+i, the ECU answers on 0x7E8+i.
       ecu.serve(bus, { txId: 0x7e8 + i, rxId: 0x7e0 + i, fd });
@@ -202,7 +202,7 @@ export class Vehicle {
         can.onImageProgress = (done, total) => listener({ kind: "bus", label: `${spec.serial} (${describeBus(busSpec)})`, done, total });
       }
       const link = new MeasuredLink(options.wrapLink ? options.wrapLink(can, spec) : can, can);
-      secondaries.push({ spec, ecu, bus, link, can, watch });
+      secondaries.push({ spec, ecu, bus, link, can, msAtStart: 0 });
     }
 
     const primaryWatch = new Stopwatch();
@@ -265,7 +265,7 @@ export class Vehicle {
     this.primaryWatch.ms = 0;
     this.downloaded = 0;
     for (const s of this.secondaries) {
-      s.watch.ms = 0;
+      s.msAtStart = moduleMs(s.ecu);
       s.link.reset();
     }
     let outcome = "NoUpdate";
@@ -321,7 +321,7 @@ export class Vehicle {
         hardwareId: s.spec.hardwareId,
         mode: s.spec.mode,
         bus: describeBus(busConfig(this.config, s.spec.bus)),
-        verifyMs: s.watch.ms,
+        verifyMs: moduleMs(s.ecu) - s.msAtStart,
         bytes: c.bytes,
         busMs: c.busNs / 1e6,
         outcome: ecuOutcome,
@@ -331,6 +331,11 @@ export class Vehicle {
     }
     return { outcome, detail, refusedBy, manifestAccepted, ecus };
   }
+}
+
+/** Wall-clock ms a Secondary has spent in its module so far (metadata, time, image checks). */
+function moduleMs(ecu: Secondary): number {
+  return ecu.stats.verifyMs + ecu.stats.imageCheckMs;
 }
 
 function verifierFor(config: VehicleConfig, spec: SecondarySpec, roots: { directorRoot: Uint8Array; imageRoot: Uint8Array }) {

@@ -20,7 +20,7 @@ export interface TimedCase {
   unit: TimedUnit;
   /** Bytes one run processes (needed for MB/s; MB = 10^6 bytes). */
   bytesPerRun?: number;
-  /** Contender names in display order; the baseline must be one of them. */
+  /** Contender names in display order; the baseline must be one of them. A contender may be async. */
   contenders: Record<string, () => unknown>;
   baseline: string;
   /** Samples per contender (default 25, 5 with --quick). */
@@ -31,7 +31,7 @@ export interface ValueCase {
   kind: "value";
   name: string;
   unit: string;
-  measure: () => number;
+  measure: () => number | Promise<number>;
 }
 
 export type BenchCase = TimedCase | ValueCase;
@@ -65,9 +65,11 @@ function percentile(sorted: number[], p: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (i - lo);
 }
 
-function secondsOf(fn: () => unknown, runs: number): number {
+/** Seconds for `runs` calls; async contenders are awaited one call at a time. */
+async function secondsOf(fn: () => unknown, runs: number, isAsync: boolean): Promise<number> {
   const start = process.hrtime.bigint();
-  for (let i = 0; i < runs; i++) fn();
+  if (isAsync) for (let i = 0; i < runs; i++) await fn();
+  else for (let i = 0; i < runs; i++) fn();
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
@@ -78,7 +80,7 @@ function inUnit(c: TimedCase, secondsPerRun: number): number {
   return secondsPerRun * 1e6;
 }
 
-function measureTimed(suite: string, c: TimedCase, options: BenchOptions): BenchResult[] {
+async function measureTimed(suite: string, c: TimedCase, options: BenchOptions): Promise<BenchResult[]> {
   const names = Object.keys(c.contenders);
   if (!names.includes(c.baseline)) throw new Error(`${suite}/${c.name}: baseline ${c.baseline} is not a contender`);
   if (c.unit === "MB/s" && !c.bytesPerRun) throw new Error(`${suite}/${c.name}: MB/s needs bytesPerRun`);
@@ -87,13 +89,17 @@ function measureTimed(suite: string, c: TimedCase, options: BenchOptions): Bench
 
   // Warm up (lets the JIT tier up) and size each contender's batch.
   const batch = new Map<string, number>();
+  const isAsync = new Map<string, boolean>();
   for (const name of names) {
     const fn = c.contenders[name];
+    const first = fn();
+    isAsync.set(name, typeof (first as Promise<unknown> | undefined)?.then === "function");
+    await first;
     let runs = 1;
-    let t = secondsOf(fn, runs);
+    let t = await secondsOf(fn, runs, isAsync.get(name)!);
     while (t < sampleSeconds && runs < 1 << 20) {
       runs *= 2;
-      t = secondsOf(fn, runs);
+      t = await secondsOf(fn, runs, isAsync.get(name)!);
     }
     batch.set(name, runs);
   }
@@ -103,7 +109,7 @@ function measureTimed(suite: string, c: TimedCase, options: BenchOptions): Bench
     for (let k = 0; k < names.length; k++) {
       const name = names[(r + k) % names.length];
       const runs = batch.get(name)!;
-      samples.get(name)!.push(inUnit(c, secondsOf(c.contenders[name], runs) / runs));
+      samples.get(name)!.push(inUnit(c, (await secondsOf(c.contenders[name], runs, isAsync.get(name)!)) / runs));
     }
   }
 
@@ -161,13 +167,14 @@ function gitCommit(): string {
   }
 }
 
-const USAGE = `usage: npm run bench -- [--quick] [--suite NAME]... [--out FILE]
+const USAGE = `usage: npm run bench -- [--quick] [--suite NAME]... [--class NAME]... [--out FILE]
+  --class NAME   run only this ECU class of the classes suite (repeatable; tests/bench/classes.ts)
   --quick        short smoke run (few samples, small inputs); numbers are not meaningful
   --suite NAME   run only this suite (repeatable)
   --out FILE     where to write the JSON results (default bench-results.json)`;
 
-/** Parses argv, runs the chosen suites, prints the table and writes the JSON file. */
-export async function main(suites: Suite[], argv: string[]): Promise<BenchResult[]> {
+/** Parses argv, runs the chosen suites, prints the table and writes the JSON file; `written` gets the results and the JSON path. */
+export async function main(suites: Suite[], argv: string[], written?: (results: BenchResult[], jsonPath: string) => void): Promise<BenchResult[]> {
   const options: BenchOptions = { quick: false };
   const only: string[] = [];
   let out = "bench-results.json";
@@ -193,9 +200,9 @@ export async function main(suites: Suite[], argv: string[]): Promise<BenchResult
   for (const suite of chosen) {
     const mine: BenchResult[] = [];
     for (const c of await suite.cases(options)) {
-      if (c.kind === "timed") mine.push(...measureTimed(suite.name, c, options));
+      if (c.kind === "timed") mine.push(...(await measureTimed(suite.name, c, options)));
       else {
-        const v = c.measure();
+        const v = await c.measure();
         mine.push({ suite: suite.name, name: c.name, unit: c.unit, median: v, p10: v, p90: v, ratioToBaseline: null, baseline: null });
       }
     }
@@ -213,6 +220,7 @@ export async function main(suites: Suite[], argv: string[]): Promise<BenchResult
     results,
   };
   writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
+  written?.(results, out);
   console.log(`\n${report.machine.cpu}, ${report.machine.cores} cores, Node ${report.node}; results in ${out}`);
   return results;
 }

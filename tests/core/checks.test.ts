@@ -78,6 +78,14 @@ test("the aktualizr / OTA Connect dialect verifies (capitalised _type, base64 si
   assert.is(r.outcome, "Ok", r.detail);
   const pv = new PartialVerifier(v.partialConfig(v.ecus[1].serial));
   assert.is(pv.update({ rootRotations: [], targets: v.files().director.targets }, v.now).outcome, "Ok");
+  // delegations are read in the dialect of the document that delegates
+  const d = new VehicleSim({ dialect: "aktualizr" });
+  d.delegate({ name: "supplier-a", paths: ["*"] });
+  const name = "hw-primary-2.0.bin";
+  d.addImage({ name, bytes: imageBytes(name), hardwareIds: ["hw-primary"], role: "supplier-a" });
+  d.assign(d.primary.serial, name);
+  const rd = run(d);
+  assert.is(rd.outcome, "Ok", rd.detail);
 });
 
 test("pretty-printed metadata verifies (signatures are over the re-canonicalised signed part)", () => {
