@@ -5,14 +5,16 @@ import { close } from "../../backend/http/server.ts";
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "serve the Image repository (/image/) and the other backend parts over HTTP",
+  summary: "serve the Image repository (/image/), Director (/director/) and time server (/time/) over HTTP",
   usage: [
     "uptane serve DIR [--port P] [--host H] [--json]",
     "",
     "Serves DIR over HTTP on 127.0.0.1 (default) at port P (default 8080; 0 picks a free port)",
     "and prints the base URL (with --json: {\"url\": ...}). The Image repository is under",
     "/image/ (N.root.json, timestamp.json, N.snapshot.json, N.targets.json, N.ROLE.json,",
-    "targets/HASH.NAME). Stops on SIGINT or SIGTERM.",
+    "targets/HASH.NAME); the Director under /director/vehicles/VIN/ (N.root.json, timestamp.json,",
+    "N.snapshot.json, N.targets.json, POST manifest) with its token-guarded write API under",
+    "/director/api/; the time server at POST /time/attestation. Stops on SIGINT or SIGTERM.",
   ].join("\n"),
   async run(args) {
     const parsed = parseArgs(args, { values: { port: {}, host: {} }, flags: ["json"] });

@@ -99,4 +99,42 @@ test("init, vehicle add, assign and campaign from the CLI; serve with the token-
   }
 });
 
+test("a target signed only by a supplier's delegated role is assignable; a name the delegation does not vouch for is not", async () => {
+  const dir = await newBackend();
+  const work = await tempDir();
+  try {
+    const { initSupplier, readPublicKeyFile, signSupplier } = await import("../../backend/supplier/workdir.ts");
+    const { delegate, importBundle } = await import("../../backend/image/repository.ts");
+    const { openDirector } = await import("../../backend/director/part.ts");
+    const acme = join(work, "acme");
+    const { publicKeyFile } = await initSupplier(acme, "acme");
+    await delegate(dir, { role: "acme", keys: [await readPublicKeyFile(publicKeyFile)], paths: ["acme/*"], hardwareIds: ["brake"] });
+    writeFileSync(join(work, "brake.bin"), "acme brake firmware 5");
+    const bundle = join(work, "acme.bundle");
+    await signSupplier(acme, { image: { file: join(work, "brake.bin"), name: "acme/brake.bin", hardwareIds: ["brake"], releaseCounter: 5 }, out: bundle });
+    await importBundle(dir, bundle);
+
+    const director = openDirector(dir);
+    try {
+      director.addVehicle("DEL1", [
+        { serial: "P", hardwareId: "gateway", publicKeyHex: generateSigningKey().publicKey.keyval.public, primary: true },
+        { serial: "B", hardwareId: "brake", publicKeyHex: generateSigningKey().publicKey.keyval.public, primary: false },
+      ]);
+      const r = await director.assign("DEL1", "B", "acme/brake.bin");
+      assert.is(r.status, "published");
+      const targets = JSON.parse(director.vehicleFile("DEL1", "2.targets.json")!.toString()).signed.targets;
+      assert.is(targets["acme/brake.bin"].custom.releaseCounter, 5);
+      assert.equal(targets["acme/brake.bin"].custom.ecuIdentifiers, { B: { hardwareId: "brake" } });
+      let refused = "";
+      await director.assign("DEL1", "B", "acme/other.bin").catch((e: Error) => (refused = e.message));
+      assert.match(refused, /signs no target/);
+    } finally {
+      director.close();
+    }
+  } finally {
+    await removeDir(dir);
+    await removeDir(work);
+  }
+});
+
 test.run();
