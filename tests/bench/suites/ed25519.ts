@@ -29,7 +29,9 @@ async function loadWasmCrypto(): Promise<EdVerify> {
       process.execPath,
       [`${root}node_modules/assemblyscript/bin/asc.js`, wasmCryptoSource, `${root}node_modules/wasm-crypto/assembly/precomp.ts`,
         "-O3", "--bindings", "raw", "-o", wasmCryptoOut],
-      { stdio: ["ignore", "ignore", "inherit"] },
+      // run from the package's folder so that the project's asconfig.json (imported,
+      // zero-filled memory for our modules) does not apply to wasm-crypto
+      { stdio: ["ignore", "ignore", "inherit"], cwd: `${root}node_modules/wasm-crypto` },
     );
   }
   const { instantiate } = (await import(pathToFileURL(wasmCryptoOut.replace(/\.wasm$/, ".js")).href)) as {
