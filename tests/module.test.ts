@@ -4,6 +4,12 @@ import * as assert from "uvu/assert";
 import { CoreInstance, importedMemoryMinimum, moduleBytes } from "../host/wasm/module.ts";
 import { ModuleMisuseError } from "../host/outcome.ts";
 
+// The size targets: a module that grows past them fails here, not in a later benchmark.
+test("size budget: partial.wasm under 24,000 bytes, full.wasm under 64 KB", () => {
+  assert.ok(moduleBytes("partial").length < 24_000, `partial.wasm is ${moduleBytes("partial").length} bytes`);
+  assert.ok(moduleBytes("full").length < 64_000, `full.wasm is ${moduleBytes("full").length} bytes`);
+});
+
 for (const kind of ["full", "partial"] as const) {
   test(`${kind}.wasm: buffers round-trip and reset reuses the same memory`, () => {
     const core = new CoreInstance(kind);

@@ -156,6 +156,25 @@ export function feBytesCanonical(s: usize): bool {
 
 /** Writes the canonical 32-byte little-endian encoding of f (value below p, bit 255 clear). */
 export function feToBytes(s: usize, f: usize): void {
+  if (ASC_SHRINK_LEVEL >= 2) reduceCompact(f);
+  else reduceUnrolled(f);
+  let acc: u64 = 0;
+  let bits = 0;
+  let out = s;
+  for (let i = 0; i < 10; i++) {
+    acc |= <u64>load<u32>(packed + (<usize>i << 2)) << <u64>bits;
+    bits += 26 - (i & 1);
+    while (bits >= 8) {
+      store<u8>(out++, <u8>acc);
+      acc >>= 8;
+      bits -= 8;
+    }
+  }
+  store<u8>(out, <u8>acc); // bits 248..254
+}
+
+// Reduces f to its canonical limbs in `packed` (0 <= value < p, each limb in range).
+@inline function reduceUnrolled(f: usize): void {
   let h0 = limb(f, 0), h1 = limb(f, 1), h2 = limb(f, 2), h3 = limb(f, 3), h4 = limb(f, 4);
   let h5 = limb(f, 5), h6 = limb(f, 6), h7 = limb(f, 7), h8 = limb(f, 8), h9 = limb(f, 9);
   let c: i64;
@@ -204,19 +223,40 @@ export function feToBytes(s: usize, f: usize): void {
   store<i32>(packed, <i32>h7, 28);
   store<i32>(packed, <i32>h8, 32);
   store<i32>(packed, <i32>h9, 36);
-  let acc: u64 = 0;
-  let bits = 0;
-  let out = s;
-  for (let i = 0; i < 10; i++) {
-    acc |= <u64>load<u32>(packed + (<usize>i << 2)) << <u64>bits;
-    bits += 26 - (i & 1);
-    while (bits >= 8) {
-      store<u8>(out++, <u8>acc);
-      acc >>= 8;
-      bits -= 8;
-    }
+}
+
+const wide = memory.data(80, 8); // reduceCompact's limbs as i64
+
+/** Compact variant of reduceUnrolled (partial.wasm, where size counts): the same carries as loops. */
+function reduceCompact(f: usize): void {
+  for (let i: usize = 0; i < 10; i++) store<i64>(wide + (i << 3), limb(f, i));
+  let c: i64;
+  // Carry until every limb is in range and nothing wraps: then 0 <= value < 2^255.
+  do {
+    c = carryWide(10);
+  } while (c != 0);
+  // q = floor((value + 19) / 2^255) is 1 exactly when value >= p; then subtract p.
+  let q = (load<i64>(wide) + 19) >> 26;
+  for (let i: usize = 1; i < 10; i++) q = (load<i64>(wide + (i << 3)) + q) >> <i64>(26 - (i & 1));
+  store<i64>(wide, load<i64>(wide) + 19 * q);
+  carryWide(9);
+  store<i64>(wide + 72, load<i64>(wide + 72) & ((1 << 25) - 1)); // drops q * 2^255
+  for (let i: usize = 0; i < 10; i++) store<i32>(packed + (i << 2), <i32>load<i64>(wide + (i << 3)));
+}
+
+// Carries limbs 0..n-1 of `wide` into the next one (limb 9's carry wraps to limb 0 times
+// 19); returns the last carry.
+function carryWide(n: usize): i64 {
+  let c: i64 = 0;
+  for (let i: usize = 0; i < n; i++) {
+    const w = <i64>(26 - (i & 1));
+    const h = load<i64>(wide + (i << 3));
+    c = h >> w;
+    store<i64>(wide + (i << 3), h - (c << w));
+    const next = i < 9 ? wide + ((i + 1) << 3) : wide;
+    store<i64>(next, load<i64>(next) + (i < 9 ? c : c * 19));
   }
-  store<u8>(out, <u8>acc); // bits 248..254
+  return c;
 }
 
 /** True when f = 0 mod p. */

@@ -226,12 +226,13 @@ function compressCompact(ctx: usize, data: usize, blocks: usize): void {
   else compressUnrolled(ctx, data, blocks);
 }
 
+// Section 5.3.3: the initial hash value (copied from static data: smaller than 8 stores).
+const IV: usize = memory.data<u32>([
+  0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+]);
+
 export function sha256Init(ctx: usize): void {
-  // Section 5.3.3: the initial hash value.
-  store<u32>(ctx, 0x6a09e667, 0); store<u32>(ctx, 0xbb67ae85, 4);
-  store<u32>(ctx, 0x3c6ef372, 8); store<u32>(ctx, 0xa54ff53a, 12);
-  store<u32>(ctx, 0x510e527f, 16); store<u32>(ctx, 0x9b05688c, 20);
-  store<u32>(ctx, 0x1f83d9ab, 24); store<u32>(ctx, 0x5be0cd19, 28);
+  memory.copy(ctx, IV, 32);
   store<u64>(ctx + CTX_TOTAL, 0);
   store<u32>(ctx + CTX_FILL, 0);
 }

@@ -274,12 +274,14 @@ function compressCompact(ctx: usize, data: usize, blocks: usize): void {
   else compressUnrolled(ctx, data, blocks);
 }
 
+// Section 5.3.5: the initial hash value (copied from static data: smaller than 8 stores).
+const IV: usize = memory.data<u64>([
+  0x6a09e667f3bcc908, 0xbb67ae8584caa73b, 0x3c6ef372fe94f82b, 0xa54ff53a5f1d36f1,
+  0x510e527fade682d1, 0x9b05688c2b3e6c1f, 0x1f83d9abfb41bd6b, 0x5be0cd19137e2179,
+]);
+
 export function sha512Init(ctx: usize): void {
-  // Section 5.3.5: the initial hash value.
-  store<u64>(ctx, 0x6a09e667f3bcc908, 0); store<u64>(ctx, 0xbb67ae8584caa73b, 8);
-  store<u64>(ctx, 0x3c6ef372fe94f82b, 16); store<u64>(ctx, 0xa54ff53a5f1d36f1, 24);
-  store<u64>(ctx, 0x510e527fade682d1, 32); store<u64>(ctx, 0x9b05688c2b3e6c1f, 40);
-  store<u64>(ctx, 0x1f83d9abfb41bd6b, 48); store<u64>(ctx, 0x5be0cd19137e2179, 56);
+  memory.copy(ctx, IV, 64);
   store<u64>(ctx + CTX_TOTAL, 0);
   store<u32>(ctx + CTX_FILL, 0);
 }
