@@ -69,7 +69,8 @@ async function attackCycle(attack: Attack, world: DemoWorld, allowedChanges: str
   const after = snapshot(world);
   const refuser = report.ecus.find((e) => e.serial === report.refusedBy);
   const outcome = report.refusedBy === world.config.primary.serial ? report.outcome : (refuser?.outcome ?? "none");
-  const detail = report.refusedBy === world.config.primary.serial ? report.detail : (refuser?.detail ?? "");
+  // The Primary's refusal message starts with the outcome's name already.
+  const detail = report.refusedBy === world.config.primary.serial ? report.detail.replace(`${outcome} `, "") : (refuser?.detail ?? "");
   const changed = Object.keys(after).filter((serial) => !sameImage(before[serial] ?? null, after[serial] ?? null));
   const caught = report.refusedBy === attack.expect.ecu && outcome === attack.expect.outcome && changed.every((s) => allowedChanges.includes(s));
   log("");

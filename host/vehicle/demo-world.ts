@@ -167,13 +167,14 @@ export class DemoWorld {
     const report = await this.vehicle.runCycle();
     this.cycles.push(report);
     const primary = report.ecus[0]!;
-    const head = `Update cycle ${n}: manifest ${report.manifestAccepted ? "accepted" : "not accepted"} by the Director; time attested;`;
+    const manifest = report.manifestAccepted === null ? "no manifest sent" : `manifest ${report.manifestAccepted ? "accepted" : "NOT accepted"} by the Director`;
+    const head = `Update cycle ${n}: ${manifest};`;
     if (report.refusedBy === primary.serial) {
-      this.log(`${head} the Primary REFUSED the metadata: ${report.outcome} (${report.detail}). Nothing goes to the Secondaries.`);
+      this.log(`${head} the Primary REFUSED the metadata: ${report.detail}. Nothing goes to the Secondaries.`);
       return report;
     }
     const passed = report.outcome === "Ok" || report.outcome === "NoUpdate";
-    this.log(`${head} full verification on the Primary: ${passed ? "passed" : report.outcome}${primary.bytes ? `; ${primary.bytes} bytes downloaded over HTTP` : ""}.`);
+    this.log(`${head} time attested; full verification on the Primary: ${passed ? "passed" : report.outcome}${primary.bytes ? `; ${primary.bytes} bytes downloaded over HTTP` : ""}.`);
     for (const e of report.ecus.slice(1)) {
       const what = e.outcome === "Installed" ? `installed ${e.detail}` : e.outcome === "NoUpdate" ? "verified, nothing to install" : e.outcome === "NotServed" ? "not served" : `REFUSED: ${e.outcome} (${e.detail})`;
       this.log(`  ${e.serial}: ${what}${e.bytes ? `; ${e.bytes} bytes, ${e.busMs.toFixed(1)} ms on ${e.bus}` : ""}`);

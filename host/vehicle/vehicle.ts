@@ -79,7 +79,8 @@ export interface VehicleCycleReport {
   detail: string;
   /** Serial of the ECU that refused something this cycle (first one), or null. */
   refusedBy: string | null;
-  manifestAccepted: boolean;
+  /** Whether the Director took this cycle's manifest (null: none was sent). */
+  manifestAccepted: boolean | null;
   ecus: EcuCycleReport[];
 }
 
@@ -111,6 +112,8 @@ export class Vehicle {
   private readonly primaryWatch: Stopwatch;
   private readonly secondaries: SecondaryNode[];
   private downloaded = 0;
+  /** Whether the Director answered this cycle's manifest with 2xx (null: not posted yet). */
+  private manifestAccepted: boolean | null = null;
 
   private constructor(config: VehicleConfig, stateDir: string, primary: Primary, primaryWatch: Stopwatch, secondaries: SecondaryNode[]) {
     this.config = config;
@@ -217,7 +220,17 @@ export class Vehicle {
           }
         })();
       },
-      post: (path, body, request) => options.fetcher.post(path, body, request),
+      post: async (path, body, request) => {
+        const isManifest = /^\/director\/vehicles\/[^/]+\/manifest$/.test(path);
+        try {
+          const answer = await options.fetcher.post(path, body, request);
+          if (isManifest && vehicle) vehicle.manifestAccepted = true;
+          return answer;
+        } catch (e) {
+          if (isManifest && vehicle) vehicle.manifestAccepted = false;
+          throw e;
+        }
+      },
     };
     const fetcher = options.onProgress ? new ProgressFetcher(counting, options.onProgress) : counting;
     const primary = await Primary.open({
@@ -264,6 +277,7 @@ export class Vehicle {
     }
     this.primaryWatch.ms = 0;
     this.downloaded = 0;
+    this.manifestAccepted = null;
     for (const s of this.secondaries) {
       s.msAtStart = moduleMs(s.ecu);
       s.link.reset();
@@ -271,12 +285,10 @@ export class Vehicle {
     let outcome = "NoUpdate";
     let detail = "";
     let refusedBy: string | null = null;
-    let manifestAccepted = false;
     let primaryInstalled: string | null = null;
     try {
       const result = await this.primary.runCycle();
       outcome = result.outcome;
-      manifestAccepted = result.manifest.accepted;
       primaryInstalled = result.installed?.name ?? null;
       detail = result.manifest.accepted ? "" : `manifest not accepted: ${result.manifest.detail}`;
     } catch (e) {
@@ -329,7 +341,7 @@ export class Vehicle {
         installed: s.ecu.installedImage,
       });
     }
-    return { outcome, detail, refusedBy, manifestAccepted, ecus };
+    return { outcome, detail, refusedBy, manifestAccepted: this.manifestAccepted, ecus };
   }
 }
 
