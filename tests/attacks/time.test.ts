@@ -14,48 +14,48 @@ test("attestation signed by the timeserver key with this ECU's nonce: Ok with it
   assert.is(r.time, v.now + 10);
 });
 
-test("unsigned time attestation: BadTimeAttestation", () => {
+test("unsigned time attestation: BadTimeAttestation (director timeserver)", () => {
   const v = VehicleSim.standard();
   const r = fullVerifier(v).attestTime({ attestation: v.timeAttestation({ nonces: [NONCE], signers: [] }), nonce: NONCE });
-  assert.is(r.outcome, "BadTimeAttestation");
+  expectOutcome(r, "BadTimeAttestation", "director", "timeserver");
   assert.is(r.time, undefined);
 });
 
-test("time attestation signed by a key that is not the timeserver's (e.g. the Director targets key): BadTimeAttestation", () => {
+test("time attestation signed by a key that is not the timeserver's (e.g. the Director targets key): BadTimeAttestation (director timeserver)", () => {
   const v = VehicleSim.standard();
   for (const signers of [keys(1), v.director.roles.targets.keys]) {
     const r = fullVerifier(v).attestTime({ attestation: v.timeAttestation({ nonces: [NONCE], signers }), nonce: NONCE });
-    assert.is(r.outcome, "BadTimeAttestation");
+    expectOutcome(r, "BadTimeAttestation", "director", "timeserver");
   }
 });
 
-test("time changed after signing: BadTimeAttestation", () => {
+test("time changed after signing: BadTimeAttestation (director timeserver)", () => {
   const v = VehicleSim.standard();
   const attestation = v.timeAttestation({ nonces: [NONCE], tamper: (s) => (s.time = "2030-01-01T00:00:00Z") });
-  assert.is(fullVerifier(v).attestTime({ attestation, nonce: NONCE }).outcome, "BadTimeAttestation");
+  expectOutcome(fullVerifier(v).attestTime({ attestation, nonce: NONCE }), "BadTimeAttestation", "director", "timeserver");
 });
 
-test("attestation without this ECU's nonce (replayed from another request): BadTimeAttestation", () => {
+test("attestation without this ECU's nonce (replayed from another request): BadTimeAttestation (director timeserver)", () => {
   const v = VehicleSim.standard();
   const r = fullVerifier(v).attestTime({ attestation: v.timeAttestation({ nonces: ["someone-else"] }), nonce: NONCE });
-  assert.is(r.outcome, "BadTimeAttestation");
+  expectOutcome(r, "BadTimeAttestation", "director", "timeserver");
 });
 
-test("time going backwards after an accepted attestation: BadTimeAttestation", () => {
+test("time going backwards after an accepted attestation: BadTimeAttestation (director timeserver)", () => {
   const v = VehicleSim.standard();
   const verifier = fullVerifier(v);
   expectOutcome(verifier.attestTime({ attestation: v.timeAttestation({ nonces: ["n1"], time: v.now + 100 }), nonce: "n1" }), "Ok", null, null);
   const r = verifier.attestTime({ attestation: v.timeAttestation({ nonces: ["n2"], time: v.now + 99 }), nonce: "n2" });
-  assert.is(r.outcome, "BadTimeAttestation");
+  expectOutcome(r, "BadTimeAttestation", "director", "timeserver");
 });
 
-test("partial verifier: unsigned, missing nonce and backwards attestations are all BadTimeAttestation", () => {
+test("partial verifier: unsigned, missing nonce and backwards attestations are all BadTimeAttestation (director timeserver)", () => {
   const v = VehicleSim.standard();
   const verifier = partialVerifier(v);
-  assert.is(verifier.attestTime({ attestation: v.timeAttestation({ nonces: [NONCE], signers: [] }), nonce: NONCE }).outcome, "BadTimeAttestation");
-  assert.is(verifier.attestTime({ attestation: v.timeAttestation({ nonces: ["x"] }), nonce: NONCE }).outcome, "BadTimeAttestation");
+  expectOutcome(verifier.attestTime({ attestation: v.timeAttestation({ nonces: [NONCE], signers: [] }), nonce: NONCE }), "BadTimeAttestation", "director", "timeserver");
+  expectOutcome(verifier.attestTime({ attestation: v.timeAttestation({ nonces: ["x"] }), nonce: NONCE }), "BadTimeAttestation", "director", "timeserver");
   expectOutcome(verifier.attestTime({ attestation: v.timeAttestation({ nonces: [NONCE], time: v.now + 50 }), nonce: NONCE }), "Ok", null, null);
-  assert.is(verifier.attestTime({ attestation: v.timeAttestation({ nonces: ["n3"], time: v.now }), nonce: "n3" }).outcome, "BadTimeAttestation");
+  expectOutcome(verifier.attestTime({ attestation: v.timeAttestation({ nonces: ["n3"], time: v.now }), nonce: "n3" }), "BadTimeAttestation", "director", "timeserver");
 });
 
 test.run();

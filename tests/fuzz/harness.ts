@@ -10,7 +10,8 @@ import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
 import type { RepositoryFiles, VerifyResult } from "../../host/verify/types.ts";
 import { VerificationError } from "../../host/outcome.ts";
 import { VehicleSim } from "../sim/vehicle.ts";
-import { Rng, mutate, type Mutant } from "./mutate.ts";
+import { Rng, mutate, mutateResigned, type Mutant } from "./mutate.ts";
+import { signBytes } from "../../backend/metadata/keys.ts";
 
 /** Where a mutant goes: which document of which verification. */
 export interface Slot {
@@ -20,6 +21,10 @@ export interface Slot {
   bytesPinned?: boolean;
   /** Runs one verification with `doc` in place of the original. */
   run(doc: Uint8Array): VerifyResult;
+  /** Makes the slot's own mutants (default: `mutate` on the whole document). */
+  mutate?(rng: Rng): Mutant;
+  /** The slot's own verdict on a result (default: accepted only if `signed` is unchanged). */
+  judge?(result: VerifyResult, mutant: Mutant): string | null;
   /** Drops a reused verifier: after a throw, and after any accepted mutant if `resetOnAccept`. */
   reset?(): void;
   resetOnAccept?: boolean;
@@ -108,6 +113,7 @@ function check(slot: Slot, baseline: VerifyResult, mutant: Mutant, run: () => Ve
     return `threw ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
   }
   if (typeof result?.outcome !== "string") return "returned no outcome";
+  if (slot.judge) return slot.judge(result, mutant);
   if (slot.bytesPinned) {
     const same = mutant.bytes.length === slot.original.length && mutant.bytes.every((b, i) => b === slot.original[i]);
     return ACCEPTED.has(result.outcome) && !same ? `accepted (${result.outcome}) other bytes than the hashes listing the document allow` : null;
@@ -157,7 +163,24 @@ export function buildSlots(): Slot[] {
     return f;
   });
 
+  const resignedPartial = reusable(() => {
+    const p = new PartialVerifier(partialConfig());
+    p.update({ rootRotations: director.rootRotations, targets: director.targets }, now);
+    return p;
+  });
+  const targetsKeys = v.director.roles.targets.keys;
+  const ecu = v.partialConfig(secondary).ecu;
+
   return [
+    {
+      name: "partial director targets, re-signed",
+      original: director.targets,
+      reset: resignedPartial.reset,
+      resetOnAccept: true,
+      mutate: (rng) => mutateResigned(rng, director.targets, (bytes) => targetsKeys.map((k) => signBytes(k, bytes))),
+      run: (doc) => resignedPartial.get().update({ rootRotations: [], targets: doc }, now),
+      judge: (result, mutant) => agreesWithJson(result, mutant.bytes, ecu.serial, ecu.hardwareId),
+    },
     { name: "partial director targets", original: director.targets, reset: primedPartial.reset, run: (doc) => primedPartial.get().update({ rootRotations: [], targets: doc }, now) },
     {
       name: "partial director root rotation", original: director.rootRotations[0]!, reset: rootOnlyPartial.reset, resetOnAccept: true,
@@ -174,6 +197,38 @@ export function buildSlots(): Slot[] {
   ];
 }
 
+/**
+ * For validly signed mutants: an accepted verdict must agree with what JSON.parse reads
+ * from the same bytes (a differential check of the module's parser): no repeated key, and
+ * the ECU's one target with the same name, length, hashes, hardware ID, release counter.
+ */
+function agreesWithJson(result: VerifyResult, bytes: Uint8Array, serial: string, hardwareId: string): string | null {
+  if (!ACCEPTED.has(result.outcome)) return null;
+  let text: string;
+  let doc: { signed?: { targets?: Record<string, { length?: unknown; hashes?: Record<string, unknown>; custom?: { ecuIdentifiers?: Record<string, { hardwareId?: unknown }>; releaseCounter?: unknown } }> } };
+  try {
+    text = decoder.decode(bytes);
+    doc = JSON.parse(text);
+  } catch {
+    return `accepted (${result.outcome}) a document JSON.parse refuses`;
+  }
+  if (hasDuplicateKeys(text)) return `accepted (${result.outcome}) a document that repeats a key in signed`;
+  const mine = Object.entries(doc.signed?.targets ?? {}).filter(([, t]) => Object.hasOwn(t?.custom?.ecuIdentifiers ?? {}, serial));
+  if (result.outcome === "NoUpdate") return mine.length === 0 ? null : `NoUpdate, but JSON.parse sees ${mine.length} target(s) for ${serial}`;
+  if (mine.length !== 1) return `Ok, but JSON.parse sees ${mine.length} targets for ${serial}`;
+  const [name, t] = mine[0]!;
+  const got = result.target;
+  if (!got) return "Ok without a target";
+  const diffs: string[] = [];
+  if (got.name !== name) diffs.push(`name ${JSON.stringify(got.name)} vs ${JSON.stringify(name)}`);
+  if (got.length !== t.length) diffs.push(`length ${got.length} vs ${String(t.length)}`);
+  for (const [alg, hex] of Object.entries(got.hashes)) if (t.hashes?.[alg] !== hex) diffs.push(`${alg} ${hex} vs ${String(t.hashes?.[alg])}`);
+  if (got.hardwareId !== hardwareId || t.custom?.ecuIdentifiers?.[serial]?.hardwareId !== hardwareId) diffs.push(`hardware ID ${got.hardwareId}`);
+  // A Director target without releaseCounter reads as 0 (the aktualizr dialect has none); the rollback check still applies.
+  if (got.releaseCounter !== (t.custom?.releaseCounter ?? 0)) diffs.push(`releaseCounter ${got.releaseCounter} vs ${String(t.custom?.releaseCounter)}`);
+  return diffs.length ? `accepted, but the module's target differs from JSON.parse's: ${diffs.join("; ")}` : null;
+}
+
 /** A verifier made on first use and kept until reset (after a throw, or an accepted root rotation). */
 function reusable<T>(make: () => T): { get(): T; reset(): void } {
   let current: T | undefined;
@@ -187,6 +242,7 @@ function reusable<T>(make: () => T): { get(): T; reset(): void } {
 
 /** Relative cost of running a slot: cheap partial checks get most of the mutants. */
 const WEIGHTS: Record<string, number> = {
+  "partial director targets, re-signed": 10,
   "partial director targets": 30,
   "partial director root rotation": 12,
   "partial pinned director root": 3,
@@ -222,7 +278,7 @@ export function fuzz(seed: number, count: number, slots = buildSlots()): FuzzRep
     const s = rng.pick(weighted);
     const slot = slots[s]!;
     const other = slots[rng.int(slots.length)]!.original;
-    const mutant = mutate(rng, slot.original, other);
+    const mutant = slot.mutate ? slot.mutate(rng) : mutate(rng, slot.original, other);
     let outcome = "threw";
     const problem = check(slot, baselines[s]!, mutant, () => {
       const r = slot.run(mutant.bytes);

@@ -3,6 +3,8 @@
 // unicode, duplicated keys, whitespace) at a random place in the document. All driven by
 // one seeded generator, so a failure reproduces from its seed and index.
 
+import { canonicalJson } from "../../backend/metadata/canonical-json.ts";
+
 /** mulberry32: small, fast, good enough to drive mutations reproducibly. */
 export class Rng {
   private s: number;
@@ -185,6 +187,29 @@ function escapedLetters(rng: Rng, tree: unknown): Mutant {
 }
 
 const STRUCTURAL = [deepNesting, oddNumber, oddNumber, oddString, oddString, oddKey, duplicateKey, duplicateKey, whitespace, escapedLetters];
+
+const SIGNED_ONLY = [deepNesting, oddNumber, oddNumber, oddString, oddString, oddKey, duplicateKey];
+
+/**
+ * A structural mutant of the `signed` part of `doc`, signed again by `sign` when the
+ * result still has a canonical form (so the module's checks after the signature run on
+ * odd values); otherwise the original signatures stay.
+ */
+export function mutateResigned(rng: Rng, doc: Uint8Array, sign: (canonical: Uint8Array) => unknown[]): Mutant {
+  const parsed = JSON.parse(Buffer.from(doc).toString("utf8"));
+  const inner = rng.pick(SIGNED_ONLY)(rng, parsed.signed);
+  const text = Buffer.from(inner.bytes).toString("utf8");
+  let signatures = parsed.signatures;
+  let resigned = false;
+  try {
+    signatures = sign(enc.encode(canonicalJson(JSON.parse(text))));
+    resigned = true;
+  } catch {
+    // no canonical form (a float, a huge number, too deep for JSON.parse): keep the old signatures
+  }
+  const bytes = enc.encode(`{"signatures":${JSON.stringify(signatures)},"signed":${text}}`);
+  return { bytes, kind: `${resigned ? "re-signed " : ""}${inner.kind}` };
+}
 
 /** One mutant of `doc`; `other` is a second document for splices. */
 export function mutate(rng: Rng, doc: Uint8Array, other: Uint8Array): Mutant {

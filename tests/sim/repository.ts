@@ -318,8 +318,8 @@ export class RepoSim {
     const raw = this.raw[role];
     if (raw) return raw;
     this.tamper[role]?.(signed);
-    const roleType = role === "timestamp" || role === "snapshot" || role === "targets" ? role : "delegated";
-    const signers = this.signers[role] ?? (roleType === "delegated" ? this.delegationKeys(role) : this.roles[role]!.keys);
+    const topLevel = role === "timestamp" || role === "snapshot" || role === "targets";
+    const signers = this.signers[role] ?? (topLevel ? this.roles[role]!.keys : this.delegationKeys(role));
     return this.envelope(signed, signers, this.tamperEnvelope[role]);
   }
 
