@@ -172,6 +172,35 @@ test("fast-forward recovery: after the timestamp key rotates, lower timestamp an
   assert.is(r.outcome, "Ok", r.detail);
 });
 
+test("an expired timestamp still raises the trusted version: a later fresh but older timestamp is a rollback", () => {
+  const v = VehicleSim.standard();
+  const fv = new FullVerifier(v.fullConfig());
+  v.director.versions.timestamp = 5;
+  v.director.expires.timestamp = v.now - 1;
+  const expired = run(v, fv);
+  assert.is(expired.outcome, "ExpiredMetadata");
+  assert.is(expired.role, "timestamp");
+  v.director.versions.timestamp = 3;
+  v.director.expires.timestamp = v.now + DAY;
+  const r = run(v, fv);
+  assert.is(r.outcome, "RollbackAttack");
+  assert.is(r.expected, 5);
+  assert.is(r.got, 3);
+});
+
+test("delegation by path_hash_prefixes: the role whose prefix matches the name's SHA-256 signs it", () => {
+  const v = new VehicleSim();
+  const name = "hw-primary-3.0.bin";
+  const prefix = createHash("sha256").update(name).digest("hex").slice(0, 2);
+  const other = prefix === "00" ? "01" : "00";
+  v.delegate({ name: "wrong-bin", pathHashPrefixes: [other] });
+  v.delegate({ name: "right-bin", pathHashPrefixes: [prefix] });
+  v.addImage({ name, bytes: imageBytes(name), hardwareIds: ["hw-primary"], role: "right-bin" });
+  v.assign(v.primary.serial, name);
+  const r = run(v);
+  assert.is(r.outcome, "Ok", r.detail);
+});
+
 test("time attestation: accepted with this ECU's nonce, refused without it, unsigned, or going backwards", () => {
   const v = VehicleSim.standard();
   const fv = new FullVerifier(v.fullConfig());
