@@ -113,6 +113,7 @@ export class Primary {
   private record: PrimaryRecord;
   private verifier: PrimaryVerifier;
   private readonly pinnedRoots: { director: Uint8Array; image: Uint8Array };
+  private cycleRunning = false;
 
   private constructor(config: PrimaryConfig, record: PrimaryRecord, pinnedRoots: { director: Uint8Array; image: Uint8Array }, verifierState: Uint8Array | null) {
     this.config = config;
@@ -158,6 +159,17 @@ export class Primary {
    * be reached or a download is too slow (SlowRetrievalError, also reported).
    */
   async runCycle(): Promise<CycleResult> {
+    // One cycle at a time: two would interleave their writes of the trusted state.
+    if (this.cycleRunning) throw new Error("an update cycle is already running on this Primary");
+    this.cycleRunning = true;
+    try {
+      return await this.cycle();
+    } finally {
+      this.cycleRunning = false;
+    }
+  }
+
+  private async cycle(): Promise<CycleResult> {
     // 5.4.2 step 1 (5.4.2.1): construct and send the vehicle version manifest, with a
     // fresh nonce (stored before it leaves, never the previous one).
     let nonce = freshNonce();
@@ -198,6 +210,8 @@ export class Primary {
       checker = again.verifier;
       due = (again.result.vehicleTargets ?? []).filter(isDue);
     }
+    // Images held for ECUs that now report them installed are no longer needed.
+    for (const { ecuSerial } of this.record.vehicleTargets.filter((t) => !isDue(t))) await dropImage(this.config.store, ecuSerial);
     const images: CycleResult["images"] = [];
     for (const { ecuSerial, target } of due) {
       images.push({ ecuSerial, target: target.name, source: await this.obtainImage(checker, ecuSerial, target) });

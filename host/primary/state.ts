@@ -60,7 +60,7 @@ export const rootKey = (repo: RepoName, version: number) => `${repo}.${version}.
 const heldKey = (generation: number, repo: RepoName, file: string) => `held.${generation}.${repo}.${file}`;
 const roleKey = (generation: number, role: string) => `held.${generation}.image.role.${Buffer.from(role, "utf8").toString("hex")}.json`;
 const HELD_FILES = ["timestamp", "snapshot", "targets"] as const;
-const imageKey = (serial: string) => `image.${Buffer.from(serial, "utf8").toString("hex")}`;
+const imageKey = (serial: string) => `held-image.${Buffer.from(serial, "utf8").toString("hex")}`;
 
 export async function loadState(store: Store): Promise<{ record: PrimaryRecord; verifierState: Uint8Array | null } | null> {
   const stored = await readJson<StoredState>(store, STATE_KEY);

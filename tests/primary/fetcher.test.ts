@@ -90,7 +90,8 @@ test("HttpFetcher: POST sends the body and reads the answer", async () => {
 test("HttpFetcher: a drip-feeding server is aborted by the slow-retrieval guard", async () => {
   const f: Fetcher = new HttpFetcher(base);
   const e = await rejects(() => collect(guarded("/drip", (signal) => f.get("/drip", { maxBytes: 1_000_000, signal }), { minBytesPerSecond: 1000, windowMs: 100 })), SlowRetrievalError);
-  assert.match(e.message, /below the minimum/);
+  // On a busy machine the first window may close before the first byte: a stall, also slow retrieval.
+  assert.match(e.message, /below the minimum|stalled/);
 });
 
 test("MemoryFetcher: files, 404 as NotFoundError, handlers with status codes, caps", async () => {
