@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Inventory, INVENTORY_FILE, type AssignmentRow, type EcuRow } from "../inventory/inventory.ts";
 import { keyIdOf, tufKeyFromRaw, type SigningKey } from "../metadata/keys.ts";
-import { writeFileAtomic } from "./atomic-file.ts";
+import { writeFileAtomicSync } from "../fs/atomic-write.ts";
 import { createDirectorKeys, loadDirectorOnlineKeys, type DirectorOnlineKeys } from "./director-keys.ts";
 import { Refused } from "./errors.ts";
 import { isEcuSerial, isHardwareId, isTargetName, isVin } from "./identifiers.ts";
@@ -55,7 +55,7 @@ export function initDirector(dir: string, now = new Date()): { root: SigningKey;
   mkdirSync(join(dir, DIRECTOR_ROOT_DIR), { recursive: true });
   mkdirSync(join(dir, DIRECTOR_VEHICLES_DIR), { recursive: true });
   const root = buildDirectorRoot([keys.root], keys.online, 1, now);
-  writeFileAtomic(join(dir, DIRECTOR_ROOT_DIR, "1.root.json"), root.bytes);
+  writeFileAtomicSync(join(dir, DIRECTOR_ROOT_DIR, "1.root.json"), root.bytes);
   Inventory.open(join(dir, INVENTORY_FILE)).close();
   return keys;
 }

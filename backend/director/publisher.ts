@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { canonicalJson } from "../metadata/canonical-json.ts";
 import type { Inventory, MetadataRow } from "../inventory/inventory.ts";
-import { writeFileAtomic, removeStaleTempFiles } from "./atomic-file.ts";
+import { writeFileAtomicSync, removeStaleTempFiles } from "../fs/atomic-write.ts";
 import type { DirectorOnlineKeys } from "./director-keys.ts";
 import { EXPIRY, buildSnapshot, buildTargets, buildTimestamp, type DirectorTargetEntry, type SignedDocument } from "./metadata.ts";
 
@@ -77,12 +77,12 @@ export class VehicleMetadataPublisher {
     // Versioned files never change once written, and the atomic write means one that
     // exists is complete.
     const targetsFile = join(dir, `${t.version}.targets.json`);
-    if (!existsSync(targetsFile)) writeFileAtomic(targetsFile, t.json);
+    if (!existsSync(targetsFile)) writeFileAtomicSync(targetsFile, t.json);
     this.faults.afterTargetsFile?.();
     const snapshotFile = join(dir, `${s.version}.snapshot.json`);
-    if (!existsSync(snapshotFile)) writeFileAtomic(snapshotFile, s.json);
+    if (!existsSync(snapshotFile)) writeFileAtomicSync(snapshotFile, s.json);
     this.faults.afterSnapshotFile?.();
-    writeFileAtomic(join(dir, "timestamp.json"), ts.json);
+    writeFileAtomicSync(join(dir, "timestamp.json"), ts.json);
     this.inventory.setPublishedTimestampVersion(vin, ts.version);
   }
 

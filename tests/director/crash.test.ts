@@ -100,7 +100,7 @@ for (const point of ["beforeCommit", "afterTargetsFile", "afterSnapshotFile"] as
       const assigned = f.director.inventory.count("assignments");
       assert.equal(served.targetNames, assigned === 1 ? ["fw.bin"] : [], "served targets match the committed assignments");
       assert.is(assigned, point === "beforeCommit" ? 0 : 1);
-      assert.equal(readdirSync(join(f.dir, DIRECTOR_VEHICLES_DIR, car.vin)).filter((n) => n.startsWith(".tmp-")), []);
+      assert.equal(readdirSync(join(f.dir, DIRECTOR_VEHICLES_DIR, car.vin)).filter((n) => n.endsWith(".tmp")), []);
     } finally {
       await f.close();
     }
@@ -112,11 +112,11 @@ test("a temp file left by a write cut short is never served and is cleaned up on
   try {
     const vdir = join(f.dir, DIRECTOR_VEHICLES_DIR, car.vin);
     const before = readFileSync(join(vdir, "timestamp.json"));
-    writeFileSync(join(vdir, ".tmp-timestamp.json.deadbeef"), before.subarray(0, 10)); // half a file
+    writeFileSync(join(vdir, ".timestamp.json.deadbeef0000.tmp"), before.subarray(0, 10)); // half a file
     // Make the database ahead of the files, as a crash after commit would.
     f.director.inventory.db.prepare("UPDATE vehicles SET published_timestamp_version = 0").run();
     f.reopen();
-    assert.equal(readdirSync(vdir).filter((n) => n.startsWith(".tmp-")), []);
+    assert.equal(readdirSync(vdir).filter((n) => n.endsWith(".tmp")), []);
     assert.is(createHash("sha256").update(readFileSync(join(vdir, "timestamp.json"))).digest("hex"), createHash("sha256").update(before).digest("hex"));
     servedChain(f.dir, car.vin);
   } finally {
