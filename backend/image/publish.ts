@@ -106,7 +106,7 @@ export async function publish(state: PublishedState, change: PublishChange, ctx:
     targets = signMetadata(signed, await roleSigners(dir, "targets", currentRoot, nextRoot));
   } else if (nextRoot) {
     // Re-sign the same content so it verifies under the new targets keys too.
-    const signed = { ...state.targets.signed, version: state.targets.signed.version + 1 };
+    const signed = { ...state.targets.signed, version: state.targets.signed.version + 1, expires: expiryAfterDays(now, expiry.targets) };
     targets = signMetadata(signed, await roleSigners(dir, "targets", currentRoot, nextRoot));
   }
   const delegated = new Map(state.delegated);
