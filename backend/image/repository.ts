@@ -25,7 +25,8 @@ import {
   type TimestampSigned,
   type TopRole,
 } from "./metadata.ts";
-import { checkHardwareId, checkPathPattern, checkRoleName, checkTargetName } from "./names.ts";
+import { checkHardwareId, checkTargetName } from "./names.ts";
+import { buildDelegatedRole, type DelegationSpec } from "./delegation.ts";
 import { hashesOf, hashFile, initialRoot, publish, type PublishChange } from "./publish.ts";
 import { loadPublished, RepositoryError, type PublishedState } from "./published.ts";
 import { signMetadata } from "../metadata/keys.ts";
@@ -184,33 +185,11 @@ export async function addImage(dir: string, file: string, opts: AddImageOptions)
 
 // ---------------------------------------------------------------- delegations
 
-export interface DelegateOptions extends OperationOptions {
-  role: string;
-  keys: TufKey[];
-  threshold?: number;
-  paths: string[];
-  hardwareIds?: string[];
-  terminating?: boolean;
-}
+export interface DelegateOptions extends OperationOptions, DelegationSpec {}
 
 /** Adds (or replaces) a supplier's delegation in the top-level targets (offline targets key). */
 export async function delegate(dir: string, opts: DelegateOptions): Promise<DelegatedRole> {
-  checkRoleName(opts.role);
-  if (opts.keys.length === 0) throw new RepositoryError("a delegation needs at least one key");
-  if (opts.paths.length === 0) throw new RepositoryError("a delegation needs at least one --paths pattern");
-  opts.paths.forEach(checkPathPattern);
-  opts.hardwareIds?.forEach(checkHardwareId);
-  const keyids = [...new Set(opts.keys.map(keyIdOf))];
-  const threshold = opts.threshold ?? 1;
-  if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > keyids.length) throw new RepositoryError(`threshold must be 1..${keyids.length}`);
-  const role: DelegatedRole = {
-    name: opts.role,
-    keyids,
-    threshold,
-    terminating: opts.terminating ?? false,
-    paths: [...opts.paths],
-    ...(opts.hardwareIds && opts.hardwareIds.length > 0 ? { hardwareIds: [...new Set(opts.hardwareIds)] } : {}),
-  };
+  const role = buildDelegatedRole(opts, (m) => new RepositoryError(m));
   return changing(dir, opts, async (state, ctx) => {
     const current = state.targets.signed.delegations ?? { keys: {}, roles: [] };
     const roles = current.roles.filter((r) => r.name !== role.name);

@@ -12,8 +12,9 @@ import { diskWriter, type FileWriter } from "../fs/atomic-write.ts";
 import { generateSigningKey, keyIdOf, privateKeyPem, signingKeyFromPem, signMetadata, type SigningKey, type TufKey } from "../metadata/keys.ts";
 import { decodeBundle, encodeBundle, type Bundle } from "../image/bundle.ts";
 import { expiryAfterDays, SPEC_VERSION, type DelegatedRole, type Delegations, type Signed, type TargetFile, type TargetsSigned } from "../image/metadata.ts";
-import { checkHardwareId, checkPathPattern, checkRoleName, checkTargetName } from "../image/names.ts";
+import { checkHardwareId, checkRoleName, checkTargetName } from "../image/names.ts";
 import { hashesOf } from "../image/publish.ts";
+import { buildDelegatedRole, type DelegationSpec } from "../image/delegation.ts";
 
 export class SupplierError extends Error {}
 
@@ -112,34 +113,13 @@ export async function readPublicKeyFile(path: string): Promise<TufKey> {
   return { keytype: "ed25519", scheme: "ed25519", keyval: { public: k.keyval.public } };
 }
 
-export interface SupplierDelegateOptions {
-  role: string;
-  keys: TufKey[];
-  threshold?: number;
-  paths: string[];
-  hardwareIds?: string[];
-  terminating?: boolean;
-}
+export type SupplierDelegateOptions = DelegationSpec;
 
 /** A tier-1 supplier delegates part of its paths to a tier-2 supplier (signed at the next `supplier sign`). */
 export async function supplierDelegate(work: string, opts: SupplierDelegateOptions, writer: FileWriter = diskWriter): Promise<DelegatedRole> {
   const config = await readConfig(work);
-  checkRoleName(opts.role);
   if (opts.role === config.role) throw new SupplierError("a role cannot delegate to itself");
-  opts.paths.forEach(checkPathPattern);
-  opts.hardwareIds?.forEach(checkHardwareId);
-  if (opts.keys.length === 0 || opts.paths.length === 0) throw new SupplierError("a delegation needs a key and at least one path pattern");
-  const keyids = [...new Set(opts.keys.map(keyIdOf))];
-  const threshold = opts.threshold ?? 1;
-  if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > keyids.length) throw new SupplierError(`threshold must be 1..${keyids.length}`);
-  const role: DelegatedRole = {
-    name: opts.role,
-    keyids,
-    threshold,
-    terminating: opts.terminating ?? false,
-    paths: [...opts.paths],
-    ...(opts.hardwareIds?.length ? { hardwareIds: [...new Set(opts.hardwareIds)] } : {}),
-  };
+  const role = buildDelegatedRole(opts, (m) => new SupplierError(m));
   const content = await readJsonFile<Content>(join(work, "content.json"));
   const d: Delegations = content.delegations ?? { keys: {}, roles: [] };
   d.roles = d.roles.filter((r) => r.name !== role.name).concat(role);

@@ -13,8 +13,16 @@ import { imageBytes, VehicleSim } from "../sim/vehicle.ts";
 
 export const SECONDARY = { serial: "brakes-002", hardwareId: "hw-brakes" };
 
+const created: string[] = [];
+process.on("exit", () => {
+  for (const dir of created) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh flash folder, removed when the test process exits. */
 export function tempDir(tag: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `uptane-${tag}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `uptane-${tag}-`));
+  created.push(dir);
+  return dir;
 }
 
 /** A vehicle whose Director assigns `brakes-1.bin` (release counter 1) to the Secondary. */
