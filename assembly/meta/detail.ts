@@ -144,7 +144,8 @@ export const enum Detail {
   ReleaseCounterLowerThanTheInstalledOne = 139,
   MoreECUTargetsThanTheModuleHolds = 140,
   TargetListsNeitherSha256NorSha512 = 141,
+  ReferenceTimeEarlierThanTheLastAttestedTime = 142,
 }
 
 /** Number of codes (the host checks its table against it). */
-export const DETAIL_COUNT: i32 = 142;
+export const DETAIL_COUNT: i32 = 143;

@@ -3,7 +3,8 @@
 import { Outcome } from "../outcome";
 import { loadTrustedRoot, rotateRoot, checkRootFresh, rotatedOnlineKeys, rootLoaded } from "../meta/root";
 import { directorState, beginRepoCycle, stage, setStage, Stage, forgetOnlineRoles, cAddr, C_ROTATIONS } from "../meta/repo";
-import { Repo, MISUSE, clearResult, fail, setContext, Role } from "../meta/result";
+import { Repo, MISUSE, clearResult, fail, failNumbers, setContext, Role } from "../meta/result";
+import { lastTime } from "./time";
 import { clearVehicleTargets } from "./vehicle";
 import { Detail } from "../meta/detail";
 
@@ -39,6 +40,14 @@ export function beginCycle(now: i64): i32 {
   clearVehicleTargets();
   beginRepoCycle(directorState);
   if (imageState != 0) beginRepoCycle(imageState);
+  // Uptane 5.4.3 / DESIGN.md section 5: the ECU's time never goes back before a verified
+  // time attestation (an attacker must not make expired metadata current again)
+  if (now < lastTime) {
+    setStage(directorState, Stage.Failed);
+    if (imageState != 0) setStage(imageState, Stage.Failed);
+    setContext(Repo.Director, Role.Timeserver);
+    return failNumbers(Outcome.BadTimeAttestation, Detail.ReferenceTimeEarlierThanTheLastAttestedTime, lastTime, now);
+  }
   return Outcome.Ok;
 }
 

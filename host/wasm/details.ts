@@ -142,4 +142,5 @@ export const DETAILS: readonly string[] = [
   "release counter lower than the installed one",
   "more ECU targets than the module holds",
   "target lists neither sha256 nor sha512",
+  "reference time earlier than the last attested time",
 ];

@@ -345,7 +345,7 @@ export class FullVerifier extends CoreVerifier {
     return this.run(() => {
       const x = this.x;
       this.core.reset();
-      this.check(x.cycleBegin(Math.floor(nowUnixSeconds)), "cycleBegin");
+      this.step(x.cycleBegin(Math.floor(nowUnixSeconds)), "cycleBegin");
       let directorDone = false;
       for (const [name, files] of [["director", director], ["image", image]] as const) {
         const repo = REPO[name];
@@ -403,7 +403,7 @@ export class PartialVerifier extends CoreVerifier {
     return this.run(() => {
       const x = this.x;
       this.core.reset();
-      this.check(x.cycleBegin(Math.floor(nowUnixSeconds)), "cycleBegin");
+      this.step(x.cycleBegin(Math.floor(nowUnixSeconds)), "cycleBegin");
       try {
         this.rootSteps("director", director.rootRotations);
       } finally {

@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { keys } from "../sim/repository.ts";
-import { VehicleSim, expectOutcome, fullVerifier, partialVerifier } from "./harness.ts";
+import { VehicleSim, expectOutcome, fullVerifier, partialVerifier, fullCycle, partialCycle, FullVerifier } from "./harness.ts";
 
 const NONCE = "nonce-4f2a";
 
@@ -56,6 +56,32 @@ test("partial verifier: unsigned, missing nonce and backwards attestations are a
   expectOutcome(verifier.attestTime({ attestation: v.timeAttestation({ nonces: ["x"] }), nonce: NONCE }), "BadTimeAttestation", "director", "timeserver");
   expectOutcome(verifier.attestTime({ attestation: v.timeAttestation({ nonces: [NONCE], time: v.now + 50 }), nonce: NONCE }), "Ok", null, null);
   expectOutcome(verifier.attestTime({ attestation: v.timeAttestation({ nonces: ["n3"], time: v.now }), nonce: "n3" }), "BadTimeAttestation", "director", "timeserver");
+});
+
+// Uptane 5.4.3: once a time attestation is verified, the ECU's clock never goes back
+// before it (else expired metadata could be made current again by a wrong clock).
+test("full verifier: reference time earlier than the last verified attestation: BadTimeAttestation (director timeserver)", () => {
+  const v = VehicleSim.standard();
+  const verifier = fullVerifier(v);
+  expectOutcome(verifier.attestTime({ attestation: v.timeAttestation({ nonces: [NONCE], time: v.now + 100 }), nonce: NONCE }), "Ok", null, null);
+  expectOutcome(fullCycle(verifier, v, {}, v.now + 99), "BadTimeAttestation", "director", "timeserver");
+  expectOutcome(fullCycle(verifier, v, {}, v.now + 100), "Ok", null, null);
+});
+
+test("partial verifier: reference time earlier than the last verified attestation: BadTimeAttestation (director timeserver)", () => {
+  const v = VehicleSim.standard();
+  const verifier = partialVerifier(v);
+  expectOutcome(verifier.attestTime({ attestation: v.timeAttestation({ nonces: [NONCE], time: v.now + 100 }), nonce: NONCE }), "Ok", null, null);
+  expectOutcome(partialCycle(verifier, v, 1, v.now + 99), "BadTimeAttestation", "director", "timeserver");
+  expectOutcome(partialCycle(verifier, v, 1, v.now + 100), "Ok", null, null);
+});
+
+test("the last attested time survives export and import: an earlier reference time is still BadTimeAttestation (director timeserver)", () => {
+  const v = VehicleSim.standard();
+  const verifier = fullVerifier(v);
+  expectOutcome(verifier.attestTime({ attestation: v.timeAttestation({ nonces: [NONCE], time: v.now + 100 }), nonce: NONCE }), "Ok", null, null);
+  const restored = FullVerifier.fromState(v.fullConfig(v.primary.serial, 0), verifier.exportState());
+  expectOutcome(fullCycle(restored, v, {}, v.now + 60), "BadTimeAttestation", "director", "timeserver");
 });
 
 test.run();
