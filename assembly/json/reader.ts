@@ -592,3 +592,15 @@ export function getUint(doc: usize, obj: i32, key: usize): i64 {
   if (tokType(doc, v) != JsonType.Number) return -1;
   return tokInt(doc, v);
 }
+
+/** Whether the string array `arr` holds a string equal to string token `s` of doc `sdoc`. */
+export function arrayHasString(doc: usize, arr: i32, sdoc: usize, s: i32): bool {
+  if (tokType(doc, arr) != JsonType.Array) return false;
+  const end = tokNext(doc, arr);
+  let k = arr + 1;
+  while (k < end) {
+    if (tokType(doc, k) == JsonType.String && strCompare(tokStart(doc, k), tokLen(doc, k), tokStart(sdoc, s), tokLen(sdoc, s)) == 0) return true;
+    k = tokNext(doc, k);
+  }
+  return false;
+}

@@ -5,7 +5,7 @@
 // delegating role's keys, expiry). The host hands in every delegated role file up front
 // (registerRole); only roles the search reaches are parsed and verified.
 import { Outcome } from "../outcome";
-import { DOC_DIALECT, JsonType, tokType, tokStart, tokLen, tokNext, tokInt, objGet, objGetStr, validStringContent } from "../json/reader";
+import { DOC_DIALECT, JsonType, tokType, tokStart, tokLen, tokNext, tokInt, objGet, objGetStr, validStringContent, arrayHasString } from "../json/reader";
 import { strCompare, strDecode } from "../json/strings";
 import { buildKeyset, checkKeyIds, checkThreshold, KEYSET_SIZE } from "./keys";
 import { openDocument, checkNotExpired, envDoc, envSigned, envSigs, envVersion, envExpires } from "./envelope";
@@ -147,7 +147,7 @@ function appliesTo(doc: usize, r: i32, ndoc: usize, hw: i32): i32 {
   const hwIds = objGet(doc, r, N.k_hardwareIds);
   if (hwIds >= 0) {
     if (tokType(doc, hwIds) != JsonType.Array) return -1;
-    if (!arrayHas(doc, hwIds, ndoc, hw)) return 0;
+    if (!arrayHasString(doc, hwIds, ndoc, hw)) return 0;
   }
   const paths = objGet(doc, r, N.k_paths);
   const prefixes = objGet(doc, r, N.k_path_hash_prefixes);
@@ -167,15 +167,6 @@ function appliesTo(doc: usize, r: i32, ndoc: usize, hw: i32): i32 {
   return 0;
 }
 
-function arrayHas(doc: usize, arr: i32, sdoc: usize, s: i32): bool {
-  const end = tokNext(doc, arr);
-  let k = arr + 1;
-  while (k < end) {
-    if (tokType(doc, k) == JsonType.String && strCompare(tokStart(doc, k), tokLen(doc, k), tokStart(sdoc, s), tokLen(sdoc, s)) == 0) return true;
-    k = tokNext(doc, k);
-  }
-  return false;
-}
 
 // Shell-style match as TUF clients do it: `*` any run and `?` any one character, neither
 // crossing `/`.

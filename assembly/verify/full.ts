@@ -2,7 +2,7 @@
 // Image repository's, and the cross-check of every Director target against the Image
 // repository's (found through its delegations). Root steps are in cycle.ts.
 import { Outcome } from "../outcome";
-import { JsonType, tokType, tokStart, tokLen, tokNext, objGet } from "../json/reader";
+import { JsonType, tokType, tokStart, tokLen, tokNext, objGet, arrayHasString } from "../json/reader";
 import { strCompare } from "../json/strings";
 import { checkTimestamp, checkSnapshot, snapshotUnchanged, snapshotEntry, snapshotDoc, commitCompletedSnapshot } from "../meta/online";
 import { checkTopTargets } from "../meta/targets";
@@ -148,7 +148,7 @@ function matchRow(im: usize, idoc: usize, isigned: i32, i: u32): i32 {
   const icustom = objGet(fdoc, ft, N.k_custom);
   const ihw = objGet(fdoc, icustom, N.k_hardwareIds);
   if (tokType(fdoc, ihw) != JsonType.Array) return fail(Outcome.TargetMismatch, Detail.ImageTargetWithoutHardwareIds);
-  if (!hasString(fdoc, ihw, ddoc, hw)) return fail(Outcome.HardwareIdMismatch, Detail.ImageTargetIsNotForTheECUSHardwareID);
+  if (!arrayHasString(fdoc, ihw, ddoc, hw)) return fail(Outcome.HardwareIdMismatch, Detail.ImageTargetIsNotForTheECUSHardwareID);
   const dhw = objGet(ddoc, objGet(ddoc, nameTok + 1, N.k_custom), N.k_hardwareIds);
   if (dhw >= 0 && !sameStrings(ddoc, dhw, fdoc, ihw)) return fail(Outcome.TargetMismatch, Detail.HardwareIdsDifferBetweenTheRepositories);
   const irc = releaseCounterOf(fdoc, ft);
@@ -196,15 +196,6 @@ function hexEqual(a: usize, an: u32, b: usize, bn: u32): bool {
   return true;
 }
 
-function hasString(doc: usize, arr: i32, sdoc: usize, s: i32): bool {
-  const end = tokNext(doc, arr);
-  let k = arr + 1;
-  while (k < end) {
-    if (tokType(doc, k) == JsonType.String && strCompare(tokStart(doc, k), tokLen(doc, k), tokStart(sdoc, s), tokLen(sdoc, s)) == 0) return true;
-    k = tokNext(doc, k);
-  }
-  return false;
-}
 
 // Same set of strings (each of one found in the other, both ways).
 function sameStrings(adoc: usize, a: i32, bdoc: usize, b: i32): bool {
@@ -212,13 +203,13 @@ function sameStrings(adoc: usize, a: i32, bdoc: usize, b: i32): bool {
   let k = a + 1;
   const aend = tokNext(adoc, a);
   while (k < aend) {
-    if (tokType(adoc, k) != JsonType.String || !hasString(bdoc, b, adoc, k)) return false;
+    if (tokType(adoc, k) != JsonType.String || !arrayHasString(bdoc, b, adoc, k)) return false;
     k = tokNext(adoc, k);
   }
   k = b + 1;
   const bend = tokNext(bdoc, b);
   while (k < bend) {
-    if (tokType(bdoc, k) != JsonType.String || !hasString(adoc, a, bdoc, k)) return false;
+    if (tokType(bdoc, k) != JsonType.String || !arrayHasString(adoc, a, bdoc, k)) return false;
     k = tokNext(bdoc, k);
   }
   return true;

@@ -4,7 +4,7 @@
 // rows (with the hashes to check images against) live in static memory, so the image
 // check works after the arena is reused; the token references are valid until reset.
 import { Outcome } from "../outcome";
-import { JsonType, tokType, tokStart, tokLen, tokNext, tokInt, objGet } from "../json/reader";
+import { JsonType, tokType, tokStart, tokLen, tokNext, tokInt, objGet, arrayHasString } from "../json/reader";
 import { strCompare } from "../json/strings";
 import { readFileInfo, FI_SIZE, FI_FLAGS } from "../meta/fileinfo";
 import { fail, failNumbers } from "../meta/result";
@@ -45,17 +45,6 @@ export function releaseCounterOf(doc: usize, target: i32): i64 {
   return tokInt(doc, rc);
 }
 
-/** Whether the string array `arr` holds a string equal to string token `s` of doc `sdoc`. */
-export function arrayHasString(doc: usize, arr: i32, sdoc: usize, s: i32): bool {
-  if (tokType(doc, arr) != JsonType.Array) return false;
-  const end = tokNext(doc, arr);
-  let k = arr + 1;
-  while (k < end) {
-    if (tokType(doc, k) == JsonType.String && strCompare(tokStart(doc, k), tokLen(doc, k), tokStart(sdoc, s), tokLen(sdoc, s)) == 0) return true;
-    k = tokNext(doc, k);
-  }
-  return false;
-}
 
 /**
  * Reads the verified Director targets (`signed` of `doc`) into the rows. `fullVehicle`:
