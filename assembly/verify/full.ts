@@ -3,7 +3,6 @@
 // repository's (found through its delegations). Root steps are in cycle.ts.
 import { Outcome } from "../outcome";
 import { JsonType, tokType, tokStart, tokLen, tokNext, objGet, arrayHasString } from "../json/reader";
-import { strCompare } from "../json/strings";
 import { checkTimestamp, checkSnapshot, snapshotUnchanged, snapshotEntry, snapshotDoc, commitCompletedSnapshot } from "../meta/online";
 import { checkTopTargets } from "../meta/targets";
 import { resolveTarget, registerRole, clearRoles, foundDoc, foundTarget, setDelegationTime } from "../meta/delegations";
