@@ -4,9 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { VerificationError, type OutcomeName } from "../../host/outcome.ts";
-import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
 import { Primary, provisionPrimary } from "../../host/primary/primary.ts";
-import { InProcessLink } from "../../host/primary/secondary-link.ts";
 import { MemoryStore } from "../../host/primary/store.ts";
 import { DAY, keys } from "../sim/repository.ts";
 import { VehicleSim, imageBytes } from "../sim/vehicle.ts";
@@ -110,17 +108,7 @@ for (const attack of ATTACKS) {
     const backend = new SimBackend(sim);
     attack.mount(sim, backend);
     backend.publish();
-    const primary = await Primary.open({
-      vin: sim.vin,
-      serial: sim.primary.serial,
-      hardwareId: sim.primary.hardwareId,
-      vehicleEcus: sim.ecus.map((e) => e.serial),
-      fetcher: backend.fetcher,
-      store,
-      keys: SoftwareKeyStore.generate(),
-      secondaries: [new InProcessLink(secondary)],
-      install: async (t) => void flashed.push(t.name),
-    });
+    const primary = await Primary.open(backend.primaryConfig(store, [secondary], { install: async (t) => void flashed.push(t.name) }));
     const e = await rejects(() => primary.runCycle(), VerificationError);
     assert.is(e.outcome, attack.outcome, e.message);
     assert.equal(flashed, []);

@@ -7,7 +7,6 @@ import { VerificationError } from "../../host/outcome.ts";
 import { SlowRetrievalError, TransportError } from "../../host/primary/errors.ts";
 import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
 import { Primary, provisionPrimary, type CycleStep, type PrimaryConfig } from "../../host/primary/primary.ts";
-import { InProcessLink } from "../../host/primary/secondary-link.ts";
 import { MemoryStore, type Store } from "../../host/primary/store.ts";
 import type { VerifierFactory } from "../../host/primary/verifier-port.ts";
 import { VehicleSim, imageBytes } from "../sim/vehicle.ts";
@@ -28,20 +27,14 @@ async function vehicle(opts: { store?: Store } = {}) {
   const secondary = new RecordingSecondary(sim.ecus[1]!.serial);
   const keys = SoftwareKeyStore.generate();
   const flashed: string[] = [];
-  const config = (extra: Partial<PrimaryConfig> = {}): PrimaryConfig => ({
-    vin: sim.vin,
-    serial: sim.primary.serial,
-    hardwareId: sim.primary.hardwareId,
-    vehicleEcus: sim.ecus.map((e) => e.serial),
-    fetcher: backend.fetcher,
-    store,
-    keys,
-    secondaries: [new InProcessLink(secondary)],
-    verifier: VERIFIER,
-    retrieval: FAST,
-    install: async (target) => void flashed.push(target.name),
-    ...extra,
-  });
+  const config = (extra: Partial<PrimaryConfig> = {}): PrimaryConfig =>
+    backend.primaryConfig(store, [secondary], {
+      keys,
+      verifier: VERIFIER,
+      retrieval: FAST,
+      install: async (target) => void flashed.push(target.name),
+      ...extra,
+    });
   const open = (extra: Partial<PrimaryConfig> = {}) => Primary.open(config(extra));
   return { sim, backend, store, secondary, keys, flashed, open, config };
 }

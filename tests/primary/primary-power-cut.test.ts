@@ -7,9 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VerificationError } from "../../host/outcome.ts";
-import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
 import { Primary, provisionPrimary, type PrimaryConfig } from "../../host/primary/primary.ts";
-import { InProcessLink } from "../../host/primary/secondary-link.ts";
 import { FileStore } from "../../host/primary/store.ts";
 import { VehicleSim } from "../sim/vehicle.ts";
 import { rejects } from "./helpers.ts";
@@ -34,17 +32,8 @@ test("a power cut during any state write of a cycle leaves the previous state re
   const probe = VehicleSim.standard();
   await provisionPrimary(counting, { directorRoot: probe.director.root(1), imageRoot: probe.image.root(1) });
   const base = counting.stateCommits;
-  const config = (sim: VehicleSim, store: FileStore, backend = new SimBackend(sim)): PrimaryConfig => ({
-    vin: sim.vin,
-    serial: sim.primary.serial,
-    hardwareId: sim.primary.hardwareId,
-    vehicleEcus: sim.ecus.map((e) => e.serial),
-    fetcher: backend.fetcher,
-    store,
-    keys: SoftwareKeyStore.generate(),
-    secondaries: [new InProcessLink(new RecordingSecondary(sim.ecus[1]!.serial))],
-    verifier: fullVerifierFactory,
-  });
+  const config = (sim: VehicleSim, store: FileStore, backend = new SimBackend(sim)): PrimaryConfig =>
+    backend.primaryConfig(store, [new RecordingSecondary(sim.ecus[1]!.serial)], { verifier: fullVerifierFactory });
   await (await Primary.open(config(probe, counting))).runCycle();
   const writesPerCycle = counting.stateCommits - base;
   rmSync(probeDir, { recursive: true, force: true });

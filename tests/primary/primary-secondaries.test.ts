@@ -3,9 +3,8 @@
 // repositories (root rotations included), a partial one the Director's roots and targets.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
 import { Primary, provisionPrimary } from "../../host/primary/primary.ts";
-import { InProcessLink, type VerificationMode } from "../../host/primary/secondary-link.ts";
+import type { VerificationMode } from "../../host/primary/secondary-link.ts";
 import { MemoryStore } from "../../host/primary/store.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
 import { VehicleSim } from "../sim/vehicle.ts";
@@ -25,16 +24,7 @@ async function vehicleWith(mode: VerificationMode) {
       ? new FullVerifier({ ...sim.fullConfig(brakes.serial) })
       : new PartialVerifier({ directorRoot: sim.director.root(1), ecu });
   const secondary = new VerifyingSecondary(brakes.serial, mode, verifier);
-  const primary = await Primary.open({
-    vin: sim.vin,
-    serial: sim.primary.serial,
-    hardwareId: sim.primary.hardwareId,
-    vehicleEcus: sim.ecus.map((e) => e.serial),
-    fetcher: backend.fetcher,
-    store,
-    keys: SoftwareKeyStore.generate(),
-    secondaries: [new InProcessLink(secondary)],
-  });
+  const primary = await Primary.open(backend.primaryConfig(store, [secondary]));
   return { sim, primary, secondary };
 }
 

@@ -3,6 +3,10 @@
 // the time server under /time/. Tests change the simulator, call publish(), and break
 // single paths on the fetcher.
 import { MemoryFetcher } from "../../host/primary/memory-fetcher.ts";
+import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
+import type { PrimaryConfig } from "../../host/primary/primary.ts";
+import { InProcessLink, type SecondaryEndpoint } from "../../host/primary/secondary-link.ts";
+import type { Store } from "../../host/primary/store.ts";
 import type { RepoSim } from "../sim/repository.ts";
 import { hashesOf } from "../sim/repository.ts";
 import type { VehicleSim } from "../sim/vehicle.ts";
@@ -14,6 +18,21 @@ export class SimBackend {
   /** Every nonce list the time server signed. */
   readonly attestedNonces: string[][] = [];
   readonly sim: VehicleSim;
+
+  /** The sim's Primary ECU fetching from this backend, with a fresh key; `extra` overrides any field. */
+  primaryConfig(store: Store, secondaries: SecondaryEndpoint[], extra: Partial<PrimaryConfig> = {}): PrimaryConfig {
+    return {
+      vin: this.sim.vin,
+      serial: this.sim.primary.serial,
+      hardwareId: this.sim.primary.hardwareId,
+      vehicleEcus: this.sim.ecus.map((e) => e.serial),
+      fetcher: this.fetcher,
+      store,
+      keys: SoftwareKeyStore.generate(),
+      secondaries: secondaries.map((s) => new InProcessLink(s)),
+      ...extra,
+    };
+  }
 
   constructor(sim: VehicleSim) {
     this.sim = sim;
