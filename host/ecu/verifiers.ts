@@ -31,29 +31,7 @@ function missing(detail: string): VerifyResult {
   return { outcome: "InvalidMetadata", ok: false, repo: "image", role: null, detail };
 }
 
-class PartialWithRoots extends PartialVerifier {
-  static restore(config: PartialVerifierConfig, state: Uint8Array): PartialWithRoots {
-    const v = new PartialWithRoots(config);
-    v.importState(state);
-    return v;
-  }
-  trustedRoot(repo: RepoName): Uint8Array {
-    return this.roots.get(repo)!;
-  }
-}
-
-class FullWithRoots extends FullVerifier {
-  static restore(config: FullVerifierConfig, state: Uint8Array): FullWithRoots {
-    const v = new FullWithRoots(config);
-    v.importState(state);
-    return v;
-  }
-  trustedRoot(repo: RepoName): Uint8Array {
-    return this.roots.get(repo)!;
-  }
-}
-
-abstract class Adapter<V extends PartialWithRoots | FullWithRoots> implements SecondaryVerifier {
+abstract class Adapter<V extends PartialVerifier | FullVerifier> implements SecondaryVerifier {
   abstract readonly mode: "partial" | "full";
   protected readonly v: V;
   constructor(v: V) {
@@ -74,7 +52,7 @@ abstract class Adapter<V extends PartialWithRoots | FullWithRoots> implements Se
   abstract verifyMetadata(bundle: MetadataBundle, nowUnixSeconds: number): VerifyResult;
 }
 
-class PartialAdapter extends Adapter<PartialWithRoots> {
+class PartialAdapter extends Adapter<PartialVerifier> {
   readonly mode = "partial" as const;
   verifyMetadata(bundle: MetadataBundle, now: number): VerifyResult {
     // 5.4.4.1: Director root rotations (optional), then Director targets.
@@ -83,7 +61,7 @@ class PartialAdapter extends Adapter<PartialWithRoots> {
   }
 }
 
-class FullAdapter extends Adapter<FullWithRoots> {
+class FullAdapter extends Adapter<FullVerifier> {
   readonly mode = "full" as const;
   verifyMetadata(bundle: MetadataBundle, now: number): VerifyResult {
     const files = (repo: RepoName, b: RepositoryBundle | undefined) => {
@@ -102,15 +80,15 @@ class FullAdapter extends Adapter<FullWithRoots> {
 /** A partial-verification Secondary's module (partial.wasm), provisioned with the Director root. */
 export function partialVerifier(config: PartialVerifierConfig): VerifierProvider {
   return {
-    create: () => new PartialAdapter(new PartialWithRoots(config)),
-    restore: (state) => new PartialAdapter(PartialWithRoots.restore(config, state)),
+    create: () => new PartialAdapter(new PartialVerifier(config)),
+    restore: (state) => new PartialAdapter(PartialVerifier.fromState(config, state)),
   };
 }
 
 /** A full-verification Secondary's module (full.wasm), provisioned with both roots and the vehicle's ECUs. */
 export function fullVerifier(config: FullVerifierConfig): VerifierProvider {
   return {
-    create: () => new FullAdapter(new FullWithRoots(config)),
-    restore: (state) => new FullAdapter(FullWithRoots.restore(config, state)),
+    create: () => new FullAdapter(new FullVerifier(config)),
+    restore: (state) => new FullAdapter(FullVerifier.fromState(config, state)),
   };
 }

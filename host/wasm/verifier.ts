@@ -134,6 +134,13 @@ abstract class CoreVerifier {
     if (this.x.stateImport(this.core.copyIn(blob), blob.length) !== 0) fail("checksum, kind or root versions do not match");
   }
 
+  /** The root file this verifier trusts now for `repo` (after accepted rotations); rotations newer than it are what a cycle needs. */
+  trustedRoot(repo: RepoName): Uint8Array {
+    const root = this.roots.get(repo);
+    if (!root) throw new ModuleMisuseError(`this verifier holds no ${repo} root`);
+    return root;
+  }
+
   /** Linear memory the module holds now (it never shrinks, so this is the peak). */
   get memoryBytes(): number {
     return this.core.memoryBytes;
