@@ -5,7 +5,7 @@
 // - full.wasm, for speed: all 64 rounds written out with the round constants inline, the
 //   working variables renamed instead of shifted, the 16-word message window in locals.
 // - partial.wasm, for size: one round per loop iteration over a schedule in static memory.
-// Both read block words with a SIMD byte shuffle, and `update` compresses whole blocks
+// Both read block words with scalar loads (no SIMD), and `update` compresses whole blocks
 // straight from the input.
 
 /** Bytes a context needs. */
@@ -30,13 +30,10 @@ const CTX_FILL: usize = 104;
 @inline function ch(x: u32, y: u32, z: u32): u32 { return z ^ (x & (y ^ z)); }
 // @ts-ignore: decorator
 @inline function maj(x: u32, y: u32, z: u32): u32 { return (x & y) | (z & (x | y)); }
-// Four big-endian words at once: wasm has no scalar byte swap (asc's bswap is a call to
-// a shift-and-mask helper), but one shuffle reverses the bytes of all four lanes.
+// One big-endian word. Scalar on purpose: the modules stay WebAssembly 1.0 without SIMD
+// so that wasm3, WAMR and wasm2c take them (README "Embedding on an ECU").
 // @ts-ignore: decorator
-@inline function be32x4(p: usize): v128 {
-  const v = v128.load(p);
-  return i8x16.shuffle(v, v, 3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12);
-}
+@inline function be32(p: usize): u32 { return bswap<u32>(load<u32>(p)); }
 
 /** Fast variant (full.wasm): compresses `blocks` consecutive 64-byte blocks at `data` into the state at `ctx`. */
 function compressUnrolled(ctx: usize, data: usize, blocks: usize): void {
@@ -46,14 +43,10 @@ function compressUnrolled(ctx: usize, data: usize, blocks: usize): void {
     const p = data + (n << 6);
     let a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7;
     // Section 6.2.2 step 1: W0..W15 are the block's big-endian words.
-    let v = be32x4(p);
-    let w0 = <u32>i32x4.extract_lane(v, 0), w1 = <u32>i32x4.extract_lane(v, 1), w2 = <u32>i32x4.extract_lane(v, 2), w3 = <u32>i32x4.extract_lane(v, 3);
-    v = be32x4(p + 16);
-    let w4 = <u32>i32x4.extract_lane(v, 0), w5 = <u32>i32x4.extract_lane(v, 1), w6 = <u32>i32x4.extract_lane(v, 2), w7 = <u32>i32x4.extract_lane(v, 3);
-    v = be32x4(p + 32);
-    let w8 = <u32>i32x4.extract_lane(v, 0), w9 = <u32>i32x4.extract_lane(v, 1), w10 = <u32>i32x4.extract_lane(v, 2), w11 = <u32>i32x4.extract_lane(v, 3);
-    v = be32x4(p + 48);
-    let w12 = <u32>i32x4.extract_lane(v, 0), w13 = <u32>i32x4.extract_lane(v, 1), w14 = <u32>i32x4.extract_lane(v, 2), w15 = <u32>i32x4.extract_lane(v, 3);
+    let w0 = be32(p + 0), w1 = be32(p + 4), w2 = be32(p + 8), w3 = be32(p + 12);
+    let w4 = be32(p + 16), w5 = be32(p + 20), w6 = be32(p + 24), w7 = be32(p + 28);
+    let w8 = be32(p + 32), w9 = be32(p + 36), w10 = be32(p + 40), w11 = be32(p + 44);
+    let w12 = be32(p + 48), w13 = be32(p + 52), w14 = be32(p + 56), w15 = be32(p + 60);
     // Step 3, round t: T1 = h + Σ1(e) + Ch(e, f, g) + K[t] + W[t] is added to d (the new e)
     // and, with T2 = Σ0(a) + Maj(a, b, c), becomes the new a in h's place: the names rotate.
     h += bigSigma1(e) + ch(e, f, g) + 0x428a2f98 + w0; d += h; h += bigSigma0(a) + maj(a, b, c);
@@ -198,7 +191,7 @@ function compressCompact(ctx: usize, data: usize, blocks: usize): void {
   for (let n: usize = 0; n < blocks; n++) {
     const p = data + (n << 6);
     // Section 6.2.2 step 1: the message schedule.
-    for (let i: usize = 0; i < 64; i += 16) v128.store(SCHEDULE + i, be32x4(p + i));
+    for (let i: usize = 0; i < 64; i += 4) store<u32>(SCHEDULE + i, be32(p + i));
     for (let i: usize = 64; i < 256; i += 4) {
       const w = SCHEDULE + i;
       store<u32>(w, smallSigma1(load<u32>(w - 8)) + load<u32>(w - 28) + smallSigma0(load<u32>(w - 60)) + load<u32>(w - 64));

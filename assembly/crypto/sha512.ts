@@ -25,13 +25,10 @@ const CTX_FILL: usize = 200;
 @inline function ch(x: u64, y: u64, z: u64): u64 { return z ^ (x & (y ^ z)); }
 // @ts-ignore: decorator
 @inline function maj(x: u64, y: u64, z: u64): u64 { return (x & y) | (z & (x | y)); }
-// Two big-endian words at once: wasm has no scalar byte swap (asc's bswap is a call to
-// a shift-and-mask helper), but one shuffle reverses the bytes of both lanes.
+// One big-endian word. Scalar on purpose: the modules stay WebAssembly 1.0 without SIMD
+// so that wasm3, WAMR and wasm2c take them (README "Embedding on an ECU").
 // @ts-ignore: decorator
-@inline function be64x2(p: usize): v128 {
-  const v = v128.load(p);
-  return i8x16.shuffle(v, v, 7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8);
-}
+@inline function be64(p: usize): u64 { return bswap<u64>(load<u64>(p)); }
 
 /** Fast variant (full.wasm): compresses `blocks` consecutive 128-byte blocks at `data` into the state at `ctx`. */
 function compressUnrolled(ctx: usize, data: usize, blocks: usize): void {
@@ -41,22 +38,14 @@ function compressUnrolled(ctx: usize, data: usize, blocks: usize): void {
     const p = data + (n << 7);
     let a = h0, b = h1, c = h2, d = h3, e = h4, f = h5, g = h6, h = h7;
     // Section 6.4.2 step 1: W0..W15 are the block's big-endian words.
-    let v = be64x2(p);
-    let w0: u64 = i64x2.extract_lane(v, 0), w1: u64 = i64x2.extract_lane(v, 1);
-    v = be64x2(p + 16);
-    let w2: u64 = i64x2.extract_lane(v, 0), w3: u64 = i64x2.extract_lane(v, 1);
-    v = be64x2(p + 32);
-    let w4: u64 = i64x2.extract_lane(v, 0), w5: u64 = i64x2.extract_lane(v, 1);
-    v = be64x2(p + 48);
-    let w6: u64 = i64x2.extract_lane(v, 0), w7: u64 = i64x2.extract_lane(v, 1);
-    v = be64x2(p + 64);
-    let w8: u64 = i64x2.extract_lane(v, 0), w9: u64 = i64x2.extract_lane(v, 1);
-    v = be64x2(p + 80);
-    let w10: u64 = i64x2.extract_lane(v, 0), w11: u64 = i64x2.extract_lane(v, 1);
-    v = be64x2(p + 96);
-    let w12: u64 = i64x2.extract_lane(v, 0), w13: u64 = i64x2.extract_lane(v, 1);
-    v = be64x2(p + 112);
-    let w14: u64 = i64x2.extract_lane(v, 0), w15: u64 = i64x2.extract_lane(v, 1);
+    let w0 = be64(p + 0), w1 = be64(p + 8);
+    let w2 = be64(p + 16), w3 = be64(p + 24);
+    let w4 = be64(p + 32), w5 = be64(p + 40);
+    let w6 = be64(p + 48), w7 = be64(p + 56);
+    let w8 = be64(p + 64), w9 = be64(p + 72);
+    let w10 = be64(p + 80), w11 = be64(p + 88);
+    let w12 = be64(p + 96), w13 = be64(p + 104);
+    let w14 = be64(p + 112), w15 = be64(p + 120);
     // Step 3, round t: T1 = h + Σ1(e) + Ch(e, f, g) + K[t] + W[t] is added to d (the new e)
     // and, with T2 = Σ0(a) + Maj(a, b, c), becomes the new a in h's place: the names rotate.
     h += bigSigma1(e) + ch(e, f, g) + 0x428a2f98d728ae22 + w0; d += h; h += bigSigma0(a) + maj(a, b, c);
@@ -246,7 +235,7 @@ function compressCompact(ctx: usize, data: usize, blocks: usize): void {
   for (let n: usize = 0; n < blocks; n++) {
     const p = data + (n << 7);
     // Section 6.4.2 step 1: the message schedule.
-    for (let i: usize = 0; i < 128; i += 16) v128.store(SCHEDULE + i, be64x2(p + i));
+    for (let i: usize = 0; i < 128; i += 8) store<u64>(SCHEDULE + i, be64(p + i));
     for (let i: usize = 128; i < 640; i += 8) {
       const w = SCHEDULE + i;
       store<u64>(w, smallSigma1(load<u64>(w - 16)) + load<u64>(w - 56) + smallSigma0(load<u64>(w - 120)) + load<u64>(w - 128));
