@@ -1,5 +1,5 @@
 // The verifier on a Cortex-M4: the wasm2c translation of build/partial.wasm, built by
-// embed/cortex-m4/build.mjs for qemu's mps2-an386 and run there (semihosting feeds the
+// embed/cortex-m4/build.ts for qemu's mps2-an386 and run there (semihosting feeds the
 // inputs and carries the verdicts back). Partial verification (Uptane 5.4.4.1) of a good,
 // a tampered and a rolled-back Director targets document, and every Wycheproof Ed25519
 // case, each with the verdict partial.wasm gives in V8.
@@ -8,8 +8,8 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildCortexM4 } from "../embed/cortex-m4/build.mjs";
-import { reportLines, runOnQemu } from "../embed/cortex-m4/qemu.mjs";
+import { buildCortexM4 } from "../embed/cortex-m4/build.ts";
+import { reportLines, runOnQemu } from "../embed/cortex-m4/qemu.ts";
 import { CryptoCore } from "../host/wasm/crypto.ts";
 import { CRYPTO_STATUS, outcomeName } from "../host/outcome.ts";
 import { PartialVerifier } from "../host/wasm/verifier.ts";

@@ -5,7 +5,7 @@
 //   firmware.elf      the test and bench firmware (firmware.c: jobs over semihosting)
 //   ecu-partial.elf   what a partial-verification ECU links (ecu-partial.c), for flash
 //   ecu-base.elf      the same program without the verifier (the flash baseline)
-// Usage: node embed/cortex-m4/build.mjs   (or import { buildCortexM4 })
+// Usage: node --import tsx embed/cortex-m4/build.ts   (or import { buildCortexM4 })
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -25,17 +25,23 @@ const FIRMWARE_PAGES = 4;
 const WASM_RT_H = "/usr/include/wasm-rt.h";
 const WASM_RT_IMPL_DIR = "/usr/share/wabt/wasm2c";
 
-function newest(paths) {
+function newest(paths: string[]): number {
   return Math.max(...paths.map((p) => statSync(p).mtimeMs));
 }
 
-function run(cmd, args) {
+function run(cmd: string, args: string[]): void {
   execFileSync(cmd, args, { stdio: ["ignore", "ignore", "inherit"] });
 }
 
 /** Builds (when a source is newer than the images) and returns the paths of the three images. */
-export function buildCortexM4() {
-  const images = { firmware: join(out, "firmware.elf"), ecuPartial: join(out, "ecu-partial.elf"), ecuBase: join(out, "ecu-base.elf") };
+export interface CortexM4Images {
+  firmware: string;
+  ecuPartial: string;
+  ecuBase: string;
+}
+
+export function buildCortexM4(): CortexM4Images {
+  const images: CortexM4Images = { firmware: join(out, "firmware.elf"), ecuPartial: join(out, "ecu-partial.elf"), ecuBase: join(out, "ecu-base.elf") };
   const wasm = join(root, "build", "partial.wasm");
   if (!existsSync(wasm)) throw new Error("build/partial.wasm is missing: run `npm run build` first");
   const sources = [wasm, ...readdirSync(here).map((f) => join(here, f))];
@@ -46,11 +52,11 @@ export function buildCortexM4() {
   run("wasm2c", [wasm, "-n", "partial", "-o", join(out, "partial.c")]);
   const include = [`-I${out}`, `-I${join(out, "include")}`, `-I${WASM_RT_IMPL_DIR}`, `-I${here}`];
   // our sources build warning-free; the generated translation is not ours to lint
-  const cc = (src, obj, defines = [], warnings = ["-Wall", "-Wextra"]) => {
+  const cc = (src: string, obj: string, defines: string[] = [], warnings = ["-Wall", "-Wextra"]): string => {
     run("arm-none-eabi-gcc", [...CFLAGS, ...warnings, ...include, ...defines, "-c", src, "-o", join(out, obj)]);
     return join(out, obj);
   };
-  const link = (objs, elf) => run("arm-none-eabi-gcc", [...LDFLAGS, "-T", join(here, "mps2-an386.ld"), ...objs, "-o", elf, `-Wl,-Map=${elf.replace(/\.elf$/, ".map")}`]);
+  const link = (objs: string[], elf: string): void => run("arm-none-eabi-gcc", [...LDFLAGS, "-T", join(here, "mps2-an386.ld"), ...objs, "-o", elf, `-Wl,-Map=${elf.replace(/\.elf$/, ".map")}`]);
 
   const module = cc(join(out, "partial.c"), "partial.o", [], ["-w"]);
   const runtime = cc(join(here, "wasm-rt-static.c"), "wasm-rt-static.o");

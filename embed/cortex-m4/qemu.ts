@@ -12,7 +12,7 @@ export const INSNS_PER_TICK = 40;
  * output: the semihosting console goes to qemu's stdout or stderr depending on whether
  * stdout is a terminal, so `output` joins both.
  */
-export function runOnQemu(elf, args, timeoutMs = 120_000) {
+export function runOnQemu(elf: string, args: string[], timeoutMs = 120_000): Promise<{ status: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const qemu = spawn(
       "qemu-system-arm",
@@ -21,8 +21,8 @@ export function runOnQemu(elf, args, timeoutMs = 120_000) {
     );
     let stdout = "";
     let stderr = "";
-    qemu.stdout.on("data", (d) => (stdout += d));
-    qemu.stderr.on("data", (d) => (stderr += d));
+    qemu.stdout.on("data", (d: Buffer) => (stdout += d));
+    qemu.stderr.on("data", (d: Buffer) => (stderr += d));
     const timer = setTimeout(() => {
       if (qemu.pid) process.kill(qemu.pid, "SIGKILL");
       reject(new Error(`qemu ran longer than ${timeoutMs} ms on ${args[0]}; killed`));
@@ -39,17 +39,17 @@ export function runOnQemu(elf, args, timeoutMs = 120_000) {
 }
 
 /** The firmware's "key value..." lines, in order. */
-export function reportLines(output) {
+export function reportLines(output: string): Array<{ key: string; values: string[] }> {
   return output
     .split("\n")
     .filter((l) => l.trim())
     .map((l) => {
-      const [key, ...values] = l.trim().split(/\s+/);
+      const [key = "", ...values] = l.trim().split(/\s+/);
       return { key, values };
     });
 }
 
 /** Instructions from a "ticks HIGH LOW" line. */
-export function insnsOf(values) {
+export function insnsOf(values: string[]): number {
   return (Number(values[0]) * 2 ** 32 + Number(values[1])) * INSNS_PER_TICK;
 }
