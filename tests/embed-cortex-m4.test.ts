@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { buildCortexM4 } from "../embed/cortex-m4/build.ts";
 import { reportLines, runOnQemu } from "../embed/cortex-m4/qemu.ts";
 import { CryptoCore } from "../host/wasm/crypto.ts";
-import { CRYPTO_STATUS, outcomeName } from "../host/outcome.ts";
+import { CRYPTO_STATUS, outcomeName } from "../model/outcome.ts";
 import { PartialVerifier } from "../host/wasm/verifier.ts";
 import { VehicleSim } from "./sim/vehicle.ts";
 
