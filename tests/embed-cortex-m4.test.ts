@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildCortexM4 } from "../embed/cortex-m4/build.ts";
-import { reportLines, runOnQemu } from "../embed/cortex-m4/qemu.ts";
+import { ed25519CasesFile, reportLines, runOnQemu } from "../embed/cortex-m4/qemu.ts";
 import { CryptoCore } from "../host/wasm/crypto.ts";
 import { CRYPTO_STATUS, outcomeName } from "../model/outcome.ts";
 import { PartialVerifier } from "../host/wasm/verifier.ts";
@@ -78,24 +78,11 @@ const wycheproof = JSON.parse(readFileSync(new URL("crypto/fixtures/wycheproof-e
   testGroups: Array<{ publicKey: { pk: string }; tests: WycheproofCase[] }>;
 };
 
-/** The firmware's cases file: public key, signature, message, each a u32 little-endian length then the bytes. */
-function casesFile(cases: Array<{ pk: Uint8Array; sig: Uint8Array; msg: Uint8Array }>): Uint8Array {
-  const parts: Buffer[] = [];
-  for (const c of cases) {
-    for (const field of [c.pk, c.sig, c.msg]) {
-      const len = Buffer.alloc(4);
-      len.writeUInt32LE(field.length);
-      parts.push(len, Buffer.from(field));
-    }
-  }
-  return Buffer.concat(parts);
-}
-
 test("Cortex-M4: Wycheproof Ed25519, every one of the 151 cases as expected, with the status V8 gives", async () => {
   const hex = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
   const cases = wycheproof.testGroups.flatMap((g) => g.tests.map((t) => ({ t, pk: hex(g.publicKey.pk), sig: hex(t.sig), msg: hex(t.msg) })));
   assert.is(cases.length, 151);
-  writeFileSync(join(dir, "wycheproof.bin"), casesFile(cases));
+  writeFileSync(join(dir, "wycheproof.bin"), ed25519CasesFile(cases));
   const m4 = await runJob(["ed25519", join(dir, "wycheproof.bin")]);
   assert.is(m4.status, 0, JSON.stringify(m4.lines.slice(-3)));
   const verdicts = m4.lines.filter((l) => l.key === "verdict").map((l) => CRYPTO_STATUS[Number(l.values[0])]);

@@ -7,7 +7,7 @@
 //   ecu-base.elf      the same program without the verifier (the flash baseline)
 // Usage: node --import tsx embed/cortex-m4/build.ts   (or import { buildCortexM4 })
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -27,6 +27,20 @@ const WASM_RT_IMPL_DIR = "/usr/share/wabt/wasm2c";
 
 function newest(paths: string[]): number {
   return Math.max(...paths.map((p) => statSync(p).mtimeMs));
+}
+
+/**
+ * Marks the translation's memory load and store helpers always_inline. At -Os gcc keeps
+ * them as calls (hundreds of call sites), which costs a call per linear-memory access and
+ * hides the sign extension of 32-bit loads, so products of field limbs become full
+ * 64x64-bit multiplies instead of SMULL/SMLAL. The helpers (and their bounds checks) are
+ * unchanged otherwise.
+ */
+export function inlineMemoryAccess(c: string): string {
+  const helpers = /^  static inline (t3|void) name\(wasm_rt_memory_t\* mem, u64 addr/gm;
+  const count = c.match(helpers)?.length ?? 0;
+  if (count < 2) throw new Error(`wasm2c output changed: expected the DEFINE_LOAD/DEFINE_STORE helpers, found ${count}`);
+  return c.replace(helpers, "  static inline __attribute__((always_inline)) $1 name(wasm_rt_memory_t* mem, u64 addr");
 }
 
 function run(cmd: string, args: string[]): void {
@@ -50,6 +64,7 @@ export function buildCortexM4(): CortexM4Images {
   mkdirSync(join(out, "include"), { recursive: true });
   copyFileSync(WASM_RT_H, join(out, "include", "wasm-rt.h"));
   run("wasm2c", [wasm, "-n", "partial", "-o", join(out, "partial.c")]);
+  writeFileSync(join(out, "partial.c"), inlineMemoryAccess(readFileSync(join(out, "partial.c"), "utf8")));
   const include = [`-I${out}`, `-I${join(out, "include")}`, `-I${WASM_RT_IMPL_DIR}`, `-I${here}`];
   // our sources build warning-free; the generated translation is not ours to lint
   const cc = (src: string, obj: string, defines: string[] = [], warnings = ["-Wall", "-Wextra"]): string => {

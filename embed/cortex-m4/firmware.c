@@ -99,7 +99,9 @@ static void verify_job(char **argv) {
   Z_partialZ_setInstalledReleaseCounter(&m, (double)rc);
   Z_partialZ_reset(&m);
   uint32_t r = copy_in(file_a, (uint32_t)root_len);
+  uint64_t t0 = insn_ticks();
   code = Z_partialZ_loadRoot(&m, REPO_DIRECTOR, r, (uint32_t)root_len);
+  report_insns("root-ticks", insn_ticks() - t0);
   if (code != 0) {
     sh_report("root", code);
     sh_exit(0);
@@ -107,7 +109,7 @@ static void verify_job(char **argv) {
   for (uint32_t run = 0; run < runs; run++) {
     Z_partialZ_reset(&m);
     uint32_t t = copy_in(file_b, (uint32_t)targets_len);
-    uint64_t t0 = insn_ticks();
+    t0 = insn_ticks();
     code = Z_partialZ_cycleBegin(&m, (double)now);
     if (code != 0) fail("cycleBegin");
     code = Z_partialZ_partialTargets(&m, t, (uint32_t)targets_len);

@@ -1,6 +1,7 @@
-// Runs a firmware image on qemu's mps2-an386 (Cortex-M4) with semihosting, counting
-// instructions (-icount shift=0: one instruction per virtual nanosecond). Bounded in
-// time: qemu is killed by its own pid when it overruns.
+// The host side of firmware.c: runs an image on qemu's mps2-an386 (Cortex-M4) with
+// semihosting, counting instructions (-icount shift=0: one instruction per virtual
+// nanosecond), reads its report lines and writes its input files. Bounded in time: qemu
+// is killed by its own pid when it overruns.
 import { spawn } from "node:child_process";
 
 /** Instructions per SysTick tick: SysTick runs from the 25 MHz system clock, 40 virtual ns. */
@@ -52,4 +53,17 @@ export function reportLines(output: string): Array<{ key: string; values: string
 /** Instructions from a "ticks HIGH LOW" line. */
 export function insnsOf(values: string[]): number {
   return (Number(values[0]) * 2 ** 32 + Number(values[1])) * INSNS_PER_TICK;
+}
+
+/** The ed25519 job's cases file: public key, signature, message, each a u32 little-endian length then the bytes. */
+export function ed25519CasesFile(cases: Array<{ pk: Uint8Array; sig: Uint8Array; msg: Uint8Array }>): Uint8Array {
+  const parts: Buffer[] = [];
+  for (const c of cases) {
+    for (const field of [c.pk, c.sig, c.msg]) {
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(field.length);
+      parts.push(len, Buffer.from(field));
+    }
+  }
+  return Buffer.concat(parts);
 }

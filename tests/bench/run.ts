@@ -6,6 +6,7 @@ import { ed25519Suite } from "./suites/ed25519.ts";
 import { modulesSuite } from "./suites/modules.ts";
 import { shaSuite } from "./suites/sha.ts";
 import { directorSuite } from "./suites/director.ts";
+import { ecuSuite } from "./suites/ecu.ts";
 import { classesSuite, selectedClasses } from "./suites/classes.ts";
 import { ecuClass } from "./classes.ts";
 import { writeVerificationChart } from "./chart.ts";
@@ -16,6 +17,7 @@ const suites: Suite[] = [
   modulesSuite,
   directorSuite,
   classesSuite,
+  ecuSuite,
 ];
 
 try {
