@@ -1,7 +1,7 @@
 // Builds the Cortex-M4 images for qemu's mps2-an386 from build/partial.wasm (run
-// `npm run build` first): wasm2c translates the module, arm-none-eabi-gcc compiles it
-// with our startup, linker script and bare-metal wasm2c runtime. Outputs, in
-// build/cortex-m4/:
+// `npm run build` first): the C kit's translation (make -C embed/c, wasm2c into build/c/)
+// and its calls (embed/c/uptane.c), compiled by arm-none-eabi-gcc with our startup,
+// linker script and bare-metal wasm2c runtime. Outputs, in build/cortex-m4/:
 //   firmware.elf      the test and bench firmware (firmware.c: jobs over semihosting)
 //   ecu-partial.elf   what a partial-verification ECU links (ecu-partial.c), for flash
 //   ecu-base.elf      the same program without the verifier (the flash baseline)
@@ -16,7 +16,7 @@ const root = join(here, "..", "..");
 const out = join(root, "build", "cortex-m4");
 
 /** The compiler flags of the README's recipe. NDEBUG drops the translation's asserts (and newlib's printf with them). */
-export const CFLAGS = ["-Os", "-DNDEBUG", "-mcpu=cortex-m4", "-mthumb", "-ffunction-sections", "-fdata-sections"];
+export const CFLAGS = ["-Os", "-DNDEBUG", "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=0", "-mcpu=cortex-m4", "-mthumb", "-ffunction-sections", "-fdata-sections"];
 export const LDFLAGS = ["-mcpu=cortex-m4", "-mthumb", "-nostartfiles", "--specs=nano.specs", "--specs=nosys.specs", "-Wl,--gc-sections"];
 /** Linear memory pages the test firmware gives the module (the bench reports the pages it used). */
 const FIRMWARE_PAGES = 4;
@@ -58,14 +58,16 @@ export function buildCortexM4(): CortexM4Images {
   const images: CortexM4Images = { firmware: join(out, "firmware.elf"), ecuPartial: join(out, "ecu-partial.elf"), ecuBase: join(out, "ecu-base.elf") };
   const wasm = join(root, "build", "partial.wasm");
   if (!existsSync(wasm)) throw new Error("build/partial.wasm is missing: run `npm run build` first");
-  const sources = [wasm, ...readdirSync(here).map((f) => join(here, f))];
+  const kit = join(root, "embed", "c");
+  const sources = [wasm, ...[here, kit].flatMap((d) => readdirSync(d).map((f) => join(d, f)))];
   if (Object.values(images).every((p) => existsSync(p)) && newest(Object.values(images)) > newest(sources)) return images;
 
   mkdirSync(join(out, "include"), { recursive: true });
   copyFileSync(WASM_RT_H, join(out, "include", "wasm-rt.h"));
-  run("wasm2c", [wasm, "-n", "partial", "-o", join(out, "partial.c")]);
-  writeFileSync(join(out, "partial.c"), inlineMemoryAccess(readFileSync(join(out, "partial.c"), "utf8")));
-  const include = [`-I${out}`, `-I${join(out, "include")}`, `-I${WASM_RT_IMPL_DIR}`, `-I${here}`];
+  const kitOut = join(root, "build", "c");
+  run("make", ["-s", "-C", kit, join(kitOut, "partial.c"), join(kitOut, "uptane_pages.h")]);
+  writeFileSync(join(out, "partial.c"), inlineMemoryAccess(readFileSync(join(kitOut, "partial.c"), "utf8")));
+  const include = [`-I${kitOut}`, `-I${kit}`, `-I${join(out, "include")}`, `-I${WASM_RT_IMPL_DIR}`, `-I${here}`];
   // our sources build warning-free; the generated translation is not ours to lint
   const cc = (src: string, obj: string, defines: string[] = [], warnings = ["-Wall", "-Wextra"]): string => {
     run("arm-none-eabi-gcc", [...CFLAGS, ...warnings, ...include, ...defines, "-c", src, "-o", join(out, obj)]);
@@ -75,6 +77,7 @@ export function buildCortexM4(): CortexM4Images {
 
   const module = cc(join(out, "partial.c"), "partial.o", [], ["-w"]);
   const runtime = cc(join(here, "wasm-rt-static.c"), "wasm-rt-static.o");
+  const calls = cc(join(kit, "uptane.c"), "uptane.o");
   const startup = cc(join(here, "startup.c"), "startup.o");
   const firmware = [
     cc(join(here, "firmware.c"), "firmware.o", [`-DUPTANE_PAGES=${FIRMWARE_PAGES}`]),
@@ -82,8 +85,8 @@ export function buildCortexM4(): CortexM4Images {
     cc(join(here, "insn-counter.c"), "insn-counter.o"),
     cc(join(here, "stack-meter.c"), "stack-meter.o"),
   ];
-  link([startup, module, runtime, ...firmware], images.firmware);
-  link([startup, module, runtime, cc(join(here, "ecu-partial.c"), "ecu-partial.o")], images.ecuPartial);
+  link([startup, module, runtime, calls, ...firmware], images.firmware);
+  link([startup, module, runtime, calls, cc(join(here, "ecu-partial.c"), "ecu-partial.o")], images.ecuPartial);
   link([startup, cc(join(here, "ecu-partial.c"), "ecu-base.o", ["-DUPTANE_VERIFIER=0"])], images.ecuBase);
   return images;
 }

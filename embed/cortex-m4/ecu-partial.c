@@ -1,9 +1,10 @@
-/* The flash figure's program: what a partial-verification Secondary calls and nothing
- * more (identity, the pinned Director root, root rotations, Director targets, the image
- * check, the detail record, verified target rows and its saved state), linked with
- * --gc-sections so the translation's other exports drop out. Inputs come from volatile
- * globals so the compiler keeps every call. Built twice: with UPTANE_VERIFIER=0 the
- * same program without the verifier, so the difference is the verifier's own cost. */
+/* The flash figure's program: what a partial-verification Secondary calls through the C
+ * kit (embed/c/uptane.h: provisioning with the pinned Director root, the cycle, root
+ * rotations, Director targets, the detail record, its target and the image check) and
+ * nothing more, linked with --gc-sections so the translation's other exports drop out.
+ * Inputs come from volatile globals so the compiler keeps every call. Built twice: with
+ * UPTANE_VERIFIER=0 the same program without the verifier, so the difference is the
+ * verifier's own cost. */
 #include <stdint.h>
 
 #ifndef UPTANE_VERIFIER
@@ -12,47 +13,36 @@
 
 volatile uint32_t in[8];
 volatile uint32_t out;
+static const uint8_t input[16];
 
 #if UPTANE_VERIFIER
-#include "partial.h"
-#include "wasm-rt-impl.h"
+#include "uptane.h"
 
 static uint8_t linear_memory[65536] __attribute__((aligned(16)));
-static wasm_rt_memory_t memory = {linear_memory, 1, 1, 65536};
-static Z_partial_instance_t m;
-
-wasm_rt_memory_t *Z_envZ_memory(struct Z_env_instance_t *env) {
-  (void)env;
-  return &memory;
-}
+static wasm_rt_memory_t memory;
+static uptane_partial_t v;
 
 int main(void) {
-  wasm_rt_init();
-  Z_partial_init_module();
-  if (wasm_rt_impl_try() != 0) return 1;
-  Z_partial_instantiate(&m, 0);
-  Z_partialZ_reset(&m);
-  out = Z_partialZ_alloc(&m, in[0]);
-  out = Z_partialZ_configure(&m, in[0], in[1], in[2], in[3], in[4], in[5]);
-  Z_partialZ_setInstalledReleaseCounter(&m, in[0]);
-  out = Z_partialZ_stateImport(&m, in[0], in[1]);
-  out = Z_partialZ_loadRoot(&m, in[0], in[1], in[2]);
-  out = Z_partialZ_cycleBegin(&m, in[0]);
-  out = Z_partialZ_rootRotation(&m, in[0], in[1], in[2]);
-  out = Z_partialZ_rootFinish(&m, in[0]);
-  out = Z_partialZ_partialTargets(&m, in[0], in[1]);
-  out = (uint32_t)Z_partialZ_result(&m, in[0]);
-  out = (uint32_t)Z_partialZ_target(&m, in[0], in[1]);
-  out = Z_partialZ_imageBegin(&m, in[0]);
-  out = Z_partialZ_imageUpdate(&m, in[0], in[1]);
-  out = Z_partialZ_imageFinish(&m);
-  out = Z_partialZ_stateSize(&m);
-  out = Z_partialZ_stateExport(&m, in[0]);
+  uptane_runtime_init();
+  uptane_memory_from_buffer(&memory, linear_memory, 1);
+  out = (uint32_t)uptane_partial_open(&v, &memory, input, in[0], input, in[1], in[2], input, in[3]);
+  out = (uint32_t)uptane_partial_begin(&v, in[4]);
+  out = (uint32_t)uptane_partial_root(&v, input, in[0]);
+  out = (uint32_t)uptane_partial_targets(&v, input, in[1]);
+  uptane_result_t res;
+  uptane_partial_result(&v, &res);
+  out = (uint32_t)res.outcome;
+  uptane_target_t t;
+  out = (uint32_t)uptane_partial_target(&v, &t);
+  out = (uint32_t)t.length;
+  out = (uint32_t)uptane_image_begin(&v);
+  out = (uint32_t)uptane_image_update(&v, input, in[2]);
+  out = (uint32_t)uptane_image_finish(&v);
   return 0;
 }
 #else
 int main(void) {
-  for (int i = 0; i < 16; i++) out = in[i & 7];
+  for (int i = 0; i < 16; i++) out = in[i & 7] + input[i];
   return 0;
 }
 #endif
