@@ -5,6 +5,8 @@
 //   firmware.elf      the test and bench firmware (firmware.c: jobs over semihosting)
 //   ecu-partial.elf   what a partial-verification ECU links (ecu-partial.c), for flash
 //   ecu-base.elf      the same program without the verifier (the flash baseline)
+//   ecu-partial-nodepth.elf  ecu-partial.elf without wasm2c's call-depth counter
+//                     (WASM_RT_USE_STACK_DEPTH_COUNT=0), for the flash it costs
 // Usage: node --import tsx embed/cortex-m4/build.ts   (or import { buildCortexM4 })
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
@@ -52,10 +54,11 @@ export interface CortexM4Images {
   firmware: string;
   ecuPartial: string;
   ecuBase: string;
+  ecuPartialNoDepth: string;
 }
 
 export function buildCortexM4(): CortexM4Images {
-  const images: CortexM4Images = { firmware: join(out, "firmware.elf"), ecuPartial: join(out, "ecu-partial.elf"), ecuBase: join(out, "ecu-base.elf") };
+  const images: CortexM4Images = { firmware: join(out, "firmware.elf"), ecuPartial: join(out, "ecu-partial.elf"), ecuBase: join(out, "ecu-base.elf"), ecuPartialNoDepth: join(out, "ecu-partial-nodepth.elf") };
   const wasm = join(root, "build", "partial.wasm");
   if (!existsSync(wasm)) throw new Error("build/partial.wasm is missing: run `npm run build` first");
   const kit = join(root, "embed", "c");
@@ -88,6 +91,12 @@ export function buildCortexM4(): CortexM4Images {
   link([startup, module, runtime, calls, ...firmware], images.firmware);
   link([startup, module, runtime, calls, cc(join(here, "ecu-partial.c"), "ecu-partial.o")], images.ecuPartial);
   link([startup, cc(join(here, "ecu-partial.c"), "ecu-base.o", ["-DUPTANE_VERIFIER=0"])], images.ecuBase);
+  const noDepth = ["-DWASM_RT_USE_STACK_DEPTH_COUNT=0"];
+  link(
+    [startup, cc(join(out, "partial.c"), "partial-nodepth.o", noDepth, ["-w"]), cc(join(here, "wasm-rt-static.c"), "wasm-rt-static-nodepth.o", noDepth),
+      cc(join(kit, "uptane.c"), "uptane-nodepth.o", noDepth), cc(join(here, "ecu-partial.c"), "ecu-partial-nodepth.o", noDepth)],
+    images.ecuPartialNoDepth,
+  );
   return images;
 }
 
