@@ -8,13 +8,12 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, readdir, rename, rm, writeFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { commands } from "../app/cli/commands.ts";
-import { UsageError } from "../app/cli/command.ts";
+import { runCli } from "../app/cli/run.ts";
 import { hashTree, tempDir, writeTemp, TufClient, removeTempDirs } from "./helpers/image-backend.ts";
 import { repositoryDir } from "../backend/image/layout.ts";
 
-/** Runs `uptane ARGS` in-process; returns exit code and captured output (usage errors give 2 as main.ts does). */
+/** Runs `uptane ARGS` in-process, as the bundle does; returns exit code and captured output. */
 async function uptane(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const command = commands.filter((c) => c.name.split(" ").every((w, i) => argv[i] === w)).sort((a, b) => b.name.length - a.name.length)[0]!;
   const out: string[] = [];
   const err: string[] = [];
   const log = console.log;
@@ -22,11 +21,8 @@ async function uptane(...argv: string[]): Promise<{ code: number; out: string; e
   console.log = (...a: unknown[]) => void out.push(a.join(" "));
   console.error = (...a: unknown[]) => void err.push(a.join(" "));
   try {
-    const code = await command.run(argv.slice(command.name.split(" ").length));
+    const code = await runCli(argv);
     return { code, out: out.join("\n"), err: err.join("\n") };
-  } catch (e) {
-    if (e instanceof UsageError) return { code: 2, out: out.join("\n"), err: e.message };
-    throw e;
   } finally {
     console.log = log;
     console.error = error;

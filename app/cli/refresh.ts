@@ -1,5 +1,5 @@
 // `uptane refresh DIR [--force]`: re-sign the online roles before they expire.
-import { parseArgs, UsageError, type Command } from "./command.ts";
+import type { Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { refresh } from "../../backend/image/repository.ts";
 
@@ -15,13 +15,9 @@ export const refreshCommand: Command = {
     "supplier roles expiring within 7 days (they need a new bundle from the supplier).",
     "Run it from a timer (e.g. every few hours).",
   ].join("\n"),
-  async run(args) {
-    const parsed = parseArgs(args, { flags: ["force", "json"] });
-    if (parsed.help) {
-      console.log(this.usage);
-      return 0;
-    }
-    if (parsed.positional.length !== 1) throw new UsageError("expected exactly one DIR");
+  options: { flags: ["force", "json"] },
+  positionals: ["DIR"],
+  async run(parsed) {
     return runReporting(parsed.flags.has("json"), async () => {
       const r = await refresh(parsed.positional[0]!, { force: parsed.flags.has("force") });
       const lines = [r.resigned.length > 0 ? `Re-signed ${r.resigned.join(" and ")} (timestamp version ${r.timestampVersion})` : "Nothing due; online roles are fresh"];

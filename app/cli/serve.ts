@@ -1,5 +1,5 @@
 // `uptane serve DIR [--port P] [--host H]`: every backend part over HTTP until interrupted.
-import { optionInt, optionValue, parseArgs, UsageError, type Command } from "./command.ts";
+import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
 import { serveBackend } from "../../backend/serve.ts";
 import { close } from "../../backend/http/server.ts";
 
@@ -16,13 +16,9 @@ export const serveCommand: Command = {
     "N.snapshot.json, N.targets.json, POST manifest) with its token-guarded write API under",
     "/director/api/; the time server at POST /time/attestation. Stops on SIGINT or SIGTERM.",
   ].join("\n"),
-  async run(args) {
-    const parsed = parseArgs(args, { values: { port: {}, host: {} }, flags: ["json"] });
-    if (parsed.help) {
-      console.log(this.usage);
-      return 0;
-    }
-    if (parsed.positional.length !== 1) throw new UsageError("expected exactly one DIR");
+  options: { values: { port: {}, host: {} }, flags: ["json"] },
+  positionals: ["DIR"],
+  async run(parsed) {
     const port = optionInt(parsed, "port", 8080);
     if (port > 65535) throw new UsageError("--port must be 0..65535");
     const host = optionValue(parsed, "host", "127.0.0.1");
