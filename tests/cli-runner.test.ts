@@ -8,25 +8,9 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { commands } from "../app/cli/commands.ts";
-import { runCli } from "../app/cli/run.ts";
+import { uptane } from "./helpers/uptane-in-process.ts";
 
 const ROOT = join(import.meta.dirname, "..");
-
-/** `uptane ARGV` in process, as the bundle runs it: exit status and captured output. */
-async function uptane(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = console.log;
-  const error = console.error;
-  console.log = (...a: unknown[]) => void out.push(a.join(" "));
-  console.error = (...a: unknown[]) => void err.push(a.join(" "));
-  try {
-    return { code: await runCli(argv), out: out.join("\n"), err: err.join("\n") };
-  } finally {
-    console.log = log;
-    console.error = error;
-  }
-}
 
 test("the built uptane prints package.json's version", () => {
   const { version } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string };
