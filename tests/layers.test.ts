@@ -20,7 +20,8 @@ const MAY_IMPORT: Record<Layer, readonly string[]> = {
   // build/ holds the module bytes the build embeds (generated from assembly/).
   host: ["model", "build"],
   backend: ["model"],
-  app: ["model", "host", "backend", "build"],
+  // package.json: `uptane --version` prints its version.
+  app: ["model", "host", "backend", "build", "package.json"],
 };
 
 /** Layers that may import npm packages (bare specifiers other than node: builtins). */
