@@ -38,6 +38,8 @@ export interface ServeContext {
   upkeep: (job: () => Promise<void> | void) => void;
   /** Registers a check that must pass before the server starts (it throws naming what failed). */
   startCheck: (check: () => Promise<void> | void) => void;
+  /** Registers what to release when the server stops (or fails to start). */
+  onClose: (release: () => void) => void;
 }
 
 import { imageRepositoryPart } from "./image/part.ts";

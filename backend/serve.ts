@@ -38,6 +38,10 @@ export async function serveBackend(dir: string, options: ServeOptions = {}): Pro
   const stamp = (line: string) => log(`${clock().toISOString()} ${line}`);
   const jobs: Array<() => Promise<void> | void> = [];
   const checks: Array<() => Promise<void> | void> = [];
+  const releases: Array<() => void> = [];
+  const release = () => {
+    for (const r of releases.splice(0).reverse()) r();
+  };
   const warned = new Map<string, { message: string; at: number }>();
   const ctx: ServeContext = {
     clock,
@@ -56,9 +60,15 @@ export async function serveBackend(dir: string, options: ServeOptions = {}): Pro
     },
     upkeep: (job) => void jobs.push(job),
     startCheck: (check) => void checks.push(check),
+    onClose: (r) => void releases.push(r),
   };
   const router = new Router();
-  for (const part of backendParts) await part.mount(router, dir, ctx);
+  try {
+    for (const part of backendParts) await part.mount(router, dir, ctx);
+  } catch (err) {
+    release();
+    throw err;
+  }
 
   // One upkeep run at a time; a failing job is logged and the others still run.
   let running: Promise<void> | null = null;
@@ -79,12 +89,23 @@ export async function serveBackend(dir: string, options: ServeOptions = {}): Pro
     try {
       await check();
     } catch (err) {
+      release();
       throw new ServeError(`not serving ${dir}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
-  const { server, url } = await listen(router, options.host ?? "127.0.0.1", options.port ?? 0, options.log ? stamp : undefined);
+  let listening;
+  try {
+    listening = await listen(router, options.host ?? "127.0.0.1", options.port ?? 0, options.log ? stamp : undefined);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const { server, url } = listening;
   const timer = setInterval(() => void upkeep(), options.upkeepIntervalMs ?? 60_000);
   timer.unref(); // the server, not the timer, keeps the process alive
-  server.on("close", () => clearInterval(timer));
+  server.on("close", () => {
+    clearInterval(timer);
+    void (running ?? Promise.resolve()).then(release);
+  });
   return { server, url, upkeep };
 }

@@ -32,6 +32,7 @@ export const directorPart: BackendPart = {
   mount(router, dir, ctx) {
     // Files a crash left unpublished are published here, before the first request.
     const director = openDirector(dir, ctx.clock);
+    ctx.onClose(() => director.close());
     for (const m of director.checkAll()) ctx.log(`ALERT ${m.message}`);
     router.mount("director", directorRoutes(director, readApiToken(dir), ctx.log));
     ctx.upkeep(() => {

@@ -169,12 +169,12 @@ export async function serveStaticFile(request: RouteRequest, root: string): Prom
  * read the log and could carry what should not be kept), status, bytes sent, milliseconds.
  * Headers and bodies (tokens, manifests) are never logged.
  */
-export function requestLogLine(req: IncomingMessage, res: ServerResponse, startedMs: number): string {
+export function requestLogLine(req: IncomingMessage, res: ServerResponse, startedMs: number, bytesBefore: number): string {
   const raw = req.url ?? "";
   const q = raw.indexOf("?");
   const path = (q < 0 ? raw : raw.slice(0, q)).slice(0, 300).replace(/[^\x21-\x7e]/g, "?");
   const method = (req.method ?? "-").replace(/[^A-Z]/g, "?").slice(0, 10);
-  const bytes = Number(res.getHeader("content-length") ?? 0) || 0;
+  const bytes = (req.socket?.bytesWritten ?? bytesBefore) - bytesBefore; // headers included
   return `${method} ${path} ${res.statusCode} ${bytes}B ${Math.round(performance.now() - startedMs)}ms`;
 }
 
@@ -183,7 +183,8 @@ export async function listen(router: Router, host = "127.0.0.1", port = 0, reque
   const server = createServer((req, res) => {
     if (requestLog) {
       const started = performance.now();
-      res.once("close", () => requestLog(requestLogLine(req, res, started)));
+      const bytesBefore = req.socket.bytesWritten;
+      res.once("close", () => requestLog(requestLogLine(req, res, started, bytesBefore)));
     }
     void router.handle(req, res);
   });
