@@ -4,7 +4,7 @@
 // the offline keys in DIR/keys/offline/.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { signingKeyFromPem } from "./metadata/keys.ts";
+import { signingKeyFromPem } from "../model/keys.ts";
 import { openDirector } from "./director/part.ts";
 import { DIRECTOR_ROOT_DIR } from "./director/director.ts";
 import { DIRECTOR_ROOT_KEY_FILE } from "./director/director-keys.ts";

@@ -15,7 +15,7 @@ import { openDirector } from "../backend/director/part.ts";
 import { StateMismatch } from "../backend/director/director.ts";
 import { FILE_MISMATCH_ALERT } from "../backend/director/state-check.ts";
 import { Inventory, INVENTORY_FILE } from "../backend/inventory/inventory.ts";
-import { generateSigningKey } from "../backend/metadata/keys.ts";
+import { generateSigningKey } from "../model/keys.ts";
 import { hashTree, removeTempDirs, tempDir } from "./helpers/image-backend.ts";
 
 const VIN = "STATE0VIN00000001";

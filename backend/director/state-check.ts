@@ -7,8 +7,8 @@
 // the row itself verifies. The backend marker is checked against the bytes `init` writes.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { canonicalBytes } from "../metadata/canonical-json.ts";
-import { verifyBytes, type TufKey } from "../metadata/keys.ts";
+import { canonicalBytes } from "../../model/canonical-json.ts";
+import { verifyBytes, type TufKey } from "../../model/keys.ts";
 import { writeFileAtomicSync } from "../fs/atomic-write.ts";
 import type { Inventory, MetadataRow } from "../inventory/inventory.ts";
 import { BACKEND_MARKER, markerBytes, markerState } from "../marker.ts";
