@@ -14,7 +14,7 @@ import type { Inventory, MetadataRow } from "../inventory/inventory.ts";
 import { BACKEND_MARKER, markerBytes, markerState } from "../marker.ts";
 import type { DirectorOnlineKeys } from "./director-keys.ts";
 import { Refused } from "./errors.ts";
-import { isoSeconds } from "./metadata.ts";
+import { isoTime } from "../../model/iso-time.ts";
 
 export const DIRECTOR_ROOT_DIR = "director/root";
 export const DIRECTOR_VEHICLES_DIR = "director/vehicles";
@@ -224,7 +224,7 @@ export class DirectorStateCheck {
   private mismatch(vin: string, rel: string, path: string, expected: string | Buffer | null, why: string, source = "the inventory database"): never {
     if (expected !== null) writeFileAtomicSync(path, expected);
     const detail = `${rel} is not what the Director signed (${why}); ${expected !== null ? `rebuilt from ${source}` : "not rebuilt: nothing intact to rebuild it from"}`;
-    this.inventory.insertAlert({ vin, serial: null, manifestId: null, kind: FILE_MISMATCH_ALERT, detail, now: isoSeconds(this.clock()) });
+    this.inventory.insertAlert({ vin, serial: null, manifestId: null, kind: FILE_MISMATCH_ALERT, detail, now: isoTime(this.clock()) });
     throw new StateMismatch(rel, detail);
   }
 }
