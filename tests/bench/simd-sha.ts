@@ -17,6 +17,7 @@ const SHA_FILES = ["assembly/crypto/sha256.ts", "assembly/crypto/sha512.ts"];
 const MiB = 1 << 20;
 
 type Kind = "full" | "partial";
+type Bytes = Uint8Array<ArrayBuffer>;
 interface Raw {
   alloc(len: number): number;
   reset(): void;
@@ -25,17 +26,17 @@ interface Raw {
 }
 
 /** Builds full.wasm and partial.wasm from `assembly/` in `dir` with asconfig.json's targets plus `extra` flags. */
-function build(dir: string, extra: string[]): Record<Kind, Uint8Array> {
+function build(dir: string, extra: string[]): Record<Kind, Bytes> {
   const asc = join(process.cwd(), "node_modules/.bin/asc");
-  const out = {} as Record<Kind, Uint8Array>;
+  const out = {} as Record<Kind, Bytes>;
   for (const kind of ["full", "partial"] as const) {
     execFileSync(asc, [`assembly/${kind}.ts`, "--target", kind, "--outFile", `out/${kind}.wasm`, "--textFile", `out/${kind}.wat`, ...extra], { cwd: dir, stdio: "inherit" });
-    out[kind] = readFileSync(join(dir, `out/${kind}.wasm`));
+    out[kind] = new Uint8Array(readFileSync(join(dir, `out/${kind}.wasm`)));
   }
   return out;
 }
 
-function instantiate(bytes: Uint8Array): { x: Raw; memory: WebAssembly.Memory } {
+function instantiate(bytes: Bytes): { x: Raw; memory: WebAssembly.Memory } {
   const mod = new WebAssembly.Module(bytes);
   const memory = new WebAssembly.Memory({ initial: 2, maximum: 64 });
   const env = { memory, abort: () => { throw new Error("wasm abort"); } };
@@ -43,7 +44,7 @@ function instantiate(bytes: Uint8Array): { x: Raw; memory: WebAssembly.Memory } 
 }
 
 /** A digest function over `data` held in the module's memory, checked against Node first. */
-function digester(bytes: Uint8Array, alg: "sha256" | "sha512", data: Uint8Array): () => void {
+function digester(bytes: Bytes, alg: "sha256" | "sha512", data: Uint8Array): () => void {
   const { x, memory } = instantiate(bytes);
   x.reset();
   const ptr = x.alloc(data.length);
