@@ -3,8 +3,8 @@
 //   build/abi.ts          `export const Outcome = { Ok: 0, ... } as const` per enum, and
 //                         `OutcomeNames` (names by code) for enums numbered 0, 1, 2, ...
 //   build/c/uptane_abi.h  AssemblyScript `Enum.Member` as C `UPTANE_Enum_Member`, a typedef
-//                         `uptane_enum` per enum, `uptane_enum_name(code)` for those numbered
-//                         0, 1, 2, ..., and `uptane_join64` for the (low, high) halves.
+//                         `uptane_enum_t` per enum, `uptane_abi_enum_name(code)` for those
+//                         numbered 0, 1, 2, ..., and `uptane_join64` for the (low, high) halves.
 // It reads `export const enum` declarations and `export const NAME: i32 = N` with integer
 // literal values, and refuses anything else, so what it writes is what the modules use.
 // Run by `npm run build`; tests/abi.test.ts checks the written files against a fresh run.
@@ -102,14 +102,15 @@ export function renderC(abi) {
   for (const c of abi.consts) out += `\n${c.doc ? `/* ${c.doc} */\n` : ""}#define UPTANE_${c.name} (${c.value})\n`;
   for (const e of abi.enums) {
     const type = `uptane_${snake(e.name)}`;
+    const fn = `uptane_abi_${snake(e.name)}_name`;
     out += `\n${e.doc ? `/* ${e.doc} */\n` : ""}typedef enum ${type} {\n`;
     for (const m of e.members) out += `  UPTANE_${e.name}_${m.name} = ${m.value},${m.doc ? ` /* ${m.doc} */` : ""}\n`;
-    out += `} ${type};\n`;
+    out += `} ${type}_t;\n`;
     if (dense(e)) {
-      out += `\n/* The ${e.name} name of a code, as in ${e.file}; "?" for an unknown code. */\n`;
-      out += `static inline const char *${type}_name(int32_t code) {\n  static const char *const names[] = {\n`;
+      out += `\n/* The ${e.name} name of a code, as in ${e.file}; NULL for an unknown code. */\n`;
+      out += `static inline const char *${fn}(int32_t code) {\n  static const char *const names[] = {\n`;
       for (const m of e.members) out += `    "${m.name}",\n`;
-      out += `  };\n  return code >= 0 && code < (int32_t)(sizeof names / sizeof names[0]) ? names[code] : "?";\n}\n`;
+      out += `  };\n  return code >= 0 && code < (int32_t)(sizeof names / sizeof names[0]) ? names[code] : 0;\n}\n`;
     }
   }
   out += `\n/* A 64-bit value from the (low, high) halves the modules return. */\n`;

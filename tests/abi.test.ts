@@ -32,12 +32,12 @@ test("the C header compiles warning-free and gives every name the host's value",
       for (const [member, value] of Object.entries(members)) c += `_Static_assert(UPTANE_${name}_${member} == ${value}, "${name}.${member}");\n`;
     }
     c += `_Static_assert(UPTANE_MISUSE == ${MISUSE}, "MISUSE");\n`;
-    c += `int main(void) {\n  for (int i = -1; i <= ${OutcomeNames.length}; i++) printf("%s\\n", uptane_outcome_name(i));\n`;
+    c += `int main(void) {\n  for (int i = -1; i <= ${OutcomeNames.length}; i++) { const char *n = uptane_abi_outcome_name(i); printf("%s\\n", n ? n : "(none)"); }\n`;
     c += `  printf("%lld %lld\\n", (long long)uptane_join64(5, 2), (long long)uptane_join64(-1, -1));\n  return 0;\n}\n`;
     writeFileSync(join(dir, "check.c"), c);
     execFileSync("gcc", ["-std=c11", "-Wall", "-Wextra", "-Werror", "-I", "build/c", "-o", join(dir, "check"), join(dir, "check.c")]);
     const lines = execFileSync(join(dir, "check"), { encoding: "utf8" }).trim().split("\n");
-    assert.equal(lines.slice(0, -1), ["?", ...OutcomeNames, "?"]);
+    assert.equal(lines.slice(0, -1), ["(none)", ...OutcomeNames, "(none)"]);
     assert.is(lines.at(-1), `${5 + 2 * 2 ** 32} -1`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
