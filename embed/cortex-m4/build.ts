@@ -9,7 +9,7 @@
 //                     (WASM_RT_USE_STACK_DEPTH_COUNT=0), for the flash it costs
 // Usage: node --import tsx embed/cortex-m4/build.ts   (or import { buildCortexM4 })
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -62,13 +62,16 @@ export function buildCortexM4(): CortexM4Images {
   const wasm = join(root, "build", "partial.wasm");
   if (!existsSync(wasm)) throw new Error("build/partial.wasm is missing: run `npm run build` first");
   const kit = join(root, "embed", "c");
-  const sources = [wasm, ...[here, kit].flatMap((d) => readdirSync(d).map((f) => join(d, f)))];
+  // build/c/uptane_abi.h: the named ABI the kit includes, written by `npm run build`
+  const sources = [wasm, join(root, "build", "c", "uptane_abi.h"), ...[here, kit].flatMap((d) => readdirSync(d).map((f) => join(d, f)))];
   if (Object.values(images).every((p) => existsSync(p)) && newest(Object.values(images)) > newest(sources)) return images;
 
   mkdirSync(join(out, "include"), { recursive: true });
   copyFileSync(WASM_RT_H, join(out, "include", "wasm-rt.h"));
   const kitOut = join(root, "build", "c");
   run("make", ["-s", "-C", kit, join(kitOut, "partial.c"), join(kitOut, "uptane_pages.h")]);
+  // the derived partial.c includes "partial.h", which must be the kit's (build/c/), not a copy here
+  rmSync(join(out, "partial.h"), { force: true });
   writeFileSync(join(out, "partial.c"), inlineMemoryAccess(readFileSync(join(kitOut, "partial.c"), "utf8")));
   const include = [`-I${kitOut}`, `-I${kit}`, `-I${join(out, "include")}`, `-I${WASM_RT_IMPL_DIR}`, `-I${here}`];
   // our sources build warning-free; the generated translation is not ours to lint

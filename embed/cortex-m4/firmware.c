@@ -90,14 +90,14 @@ static void verify_job(char **argv) {
   uint64_t t0 = insn_ticks();
   int code = uptane_partial_open(&v, &memory, (const uint8_t *)serial, strlen(serial), (const uint8_t *)hw, strlen(hw), rc, file_a, (size_t)root_len);
   report_ticks("root-ticks", insn_ticks() - t0);
-  if (code != UPTANE_Ok) {
+  if (code != UPTANE_Outcome_Ok) {
     report_code("root", code);
     return;
   }
   for (uint32_t run = 0; run < runs; run++) {
     t0 = insn_ticks();
     code = uptane_partial_begin(&v, now);
-    if (code == UPTANE_Ok) code = uptane_partial_targets(&v, file_b, (size_t)targets_len);
+    if (code == UPTANE_Outcome_Ok) code = uptane_partial_targets(&v, file_b, (size_t)targets_len);
     report_ticks("ticks", insn_ticks() - t0);
   }
   uptane_result_t res;
