@@ -5,6 +5,7 @@ import { closeSync, openSync, readSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "./command.ts";
 import { UsageError, optionInt, optionValue, parseArgs } from "./command.ts";
+import "../wasm/embedded.ts";
 import { FullVerifier, PartialVerifier } from "../wasm/verifier.ts";
 import { VerificationError } from "../outcome.ts";
 import type { RepositoryFiles, VerifyResult } from "../verify/types.ts";

@@ -1,6 +1,6 @@
-// The one place that knows the wasm ABI: instantiates a module from the bytes embedded
-// at build time, hands out typed access to its exports and copies bytes in and out.
-import { fullWasmBase64, partialWasmBase64 } from "../../build/wasm-modules.ts";
+// The one place that knows the wasm ABI: compiles a module (from the bytes embedded at
+// build time, or bytes the caller brings), hands out typed access to its exports and
+// copies bytes in and out. Portable: no Node API, so it runs in browsers and Deno too.
 import { ModuleMisuseError } from "../outcome.ts";
 
 export type ModuleKind = "full" | "partial";
@@ -14,21 +14,78 @@ export interface CoreExports {
   [name: string]: unknown;
 }
 
-const compiled = new Map<ModuleKind, { module: WebAssembly.Module; minPages: number }>();
-
-/** The embedded release bytes of a module. */
-export function moduleBytes(kind: ModuleKind): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(Buffer.from(kind === "full" ? fullWasmBase64 : partialWasmBase64, "base64"));
+interface LoadedModule {
+  bytes: Uint8Array<ArrayBuffer>;
+  module: WebAssembly.Module;
+  minPages: number;
 }
 
-function compiledModule(kind: ModuleKind): { module: WebAssembly.Module; minPages: number } {
-  let entry = compiled.get(kind);
-  if (!entry) {
-    const bytes = moduleBytes(kind);
-    entry = { module: new WebAssembly.Module(bytes), minPages: importedMemoryMinimum(bytes) };
-    compiled.set(kind, entry);
-  }
+const loaded = new Map<ModuleKind, LoadedModule>();
+/** Base64 of modules whose bytes are already in memory (host/wasm/embedded.ts), compiled on first use. */
+const embedded = new Map<ModuleKind, string>();
+
+/** Decodes base64 with what every JavaScript engine has (atob), not Node's Buffer. */
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+/** Makes an embedded module available to synchronous construction (host/wasm/embedded.ts). */
+export function provideEmbeddedModule(kind: ModuleKind, base64: string): void {
+  if (!embedded.has(kind)) embedded.set(kind, base64);
+}
+
+async function importEmbedded(kind: ModuleKind): Promise<string> {
+  // One file per module, imported only when asked for: loading partial.wasm never
+  // loads the full module's bytes.
+  if (kind === "full") return (await import("../../build/full-wasm.ts")).fullWasmBase64;
+  return (await import("../../build/partial-wasm.ts")).partialWasmBase64;
+}
+
+function checkKind(kind: ModuleKind): void {
+  if (kind !== "full" && kind !== "partial") throw new ModuleMisuseError(`unknown module ${String(kind)} (full or partial)`);
+}
+
+function remember(kind: ModuleKind, bytes: Uint8Array<ArrayBuffer>, module: WebAssembly.Module): LoadedModule {
+  const entry = { bytes, module, minPages: importedMemoryMinimum(bytes) };
+  loaded.set(kind, entry);
   return entry;
+}
+
+/**
+ * Compiles `full.wasm` or `partial.wasm` so that verifiers of that kind can be made.
+ * Without `bytes` it uses the release build embedded in this package; with `bytes` (for
+ * instance the package's `uptane-wasm/partial.wasm` fetched by a browser) it uses those.
+ * Loading again without bytes keeps what is loaded.
+ */
+export async function loadModule(kind: ModuleKind, bytes?: BufferSource): Promise<void> {
+  checkKind(kind);
+  if (!bytes && loaded.has(kind)) return;
+  let copy: Uint8Array<ArrayBuffer>;
+  if (bytes) {
+    const view = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+    copy = new Uint8Array(view);
+  } else {
+    copy = decodeBase64(embedded.get(kind) ?? (await importEmbedded(kind)));
+  }
+  remember(kind, copy, await WebAssembly.compile(copy));
+}
+
+function compiledModule(kind: ModuleKind): LoadedModule {
+  checkKind(kind);
+  const entry = loaded.get(kind);
+  if (entry) return entry;
+  const base64 = embedded.get(kind);
+  if (base64 === undefined) throw new ModuleMisuseError(`${kind}.wasm is not loaded: await loadModule("${kind}") first`);
+  const bytes = decodeBase64(base64);
+  return remember(kind, bytes, new WebAssembly.Module(bytes));
+}
+
+/** The bytes of a loaded module (throws ModuleMisuseError if it is not loaded). */
+export function moduleBytes(kind: ModuleKind): Uint8Array<ArrayBuffer> {
+  return compiledModule(kind).bytes.slice();
 }
 
 function readLeb(bytes: Uint8Array, at: { pos: number }): number {

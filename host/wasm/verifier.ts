@@ -46,9 +46,18 @@ interface VerifyExports {
   partialTargets?(p: number, l: number): number;
 }
 
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
 /** A string as JSON string content (what the module compares identifiers as). */
 function jsonContent(s: string): Uint8Array {
-  return Buffer.from(JSON.stringify(s).slice(1, -1), "utf8");
+  return utf8.encode(JSON.stringify(s).slice(1, -1));
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
 }
 
 /** A step's early stop: the result to return. */
@@ -256,7 +265,7 @@ abstract class CoreVerifier {
   }
 
   private readString(ptr: number, len: number): string {
-    const text = Buffer.from(this.x.memory.buffer, ptr, len).toString("utf8");
+    const text = fromUtf8.decode(new Uint8Array(this.x.memory.buffer, ptr, len));
     return JSON.parse(`"${text}"`) as string;
   }
 
@@ -270,8 +279,8 @@ abstract class CoreVerifier {
       const hashes: Record<string, string> = {};
       const h256 = t(i, 10);
       const h512 = t(i, 11);
-      if (h256) hashes.sha256 = Buffer.from(this.x.memory.buffer, h256, 32).toString("hex");
-      if (h512) hashes.sha512 = Buffer.from(this.x.memory.buffer, h512, 64).toString("hex");
+      if (h256) hashes.sha256 = hex(new Uint8Array(this.x.memory.buffer, h256, 32));
+      if (h512) hashes.sha512 = hex(new Uint8Array(this.x.memory.buffer, h512, 64));
       const target: VerifiedTarget = { name: str(1), length: t(i, 8), hashes, hardwareId: str(2), releaseCounter: t(i, 9) };
       if (t(i, 3)) target.uri = str(3);
       rows.push({ ecuSerial: str(0), target });

@@ -6,6 +6,7 @@
 // Mutants that only move white space must still be accepted (pretty-printed metadata
 // verifies); other canonically equal ones (letters written as \u escapes) may be either.
 import { canonicalJson } from "../../backend/metadata/canonical-json.ts";
+import "../../host/wasm/embedded.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
 import type { RepositoryFiles, VerifyResult } from "../../host/verify/types.ts";
 import { VerificationError } from "../../host/outcome.ts";
