@@ -58,17 +58,19 @@ export interface AlertRow {
 /** The install hint when better-sqlite3 is missing (it is an optional peer dependency: the vehicle side never needs it). */
 export const SQLITE_MISSING = "the backend's inventory database needs better-sqlite3, which is not installed: npm install better-sqlite3";
 
-/**
- * better-sqlite3, loaded when a backend first needs it: nothing else in the package does.
- * Throws SQLITE_MISSING when it is not installed.
- */
-export function sqlite(): typeof Database {
+/** better-sqlite3, loaded when a backend first needs it: nothing else in the package does. */
+function sqlite(): typeof Database {
   try {
     return createRequire(import.meta.url)("better-sqlite3") as typeof Database;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") throw new Error(SQLITE_MISSING);
     throw err;
   }
+}
+
+/** Throws SQLITE_MISSING when better-sqlite3 is not installed. */
+export function checkSqliteInstalled(): void {
+  sqlite();
 }
 
 export class Inventory {

@@ -7,6 +7,7 @@ export type ModuleKind = "full" | "partial";
 
 /** Raw exports common to both modules. Numbers only cross the boundary. */
 export interface CoreExports {
+  /** @internal (kept out of the .d.ts: a Node consumer's types need no WebAssembly namespace) */
   memory: WebAssembly.Memory;
   alloc(len: number): number;
   reset(): void;
@@ -24,7 +25,7 @@ const loaded = new Map<ModuleKind, LoadedModule>();
 /** Base64 of modules whose bytes are already in memory (host/wasm/embedded.ts), compiled on first use. */
 const embedded = new Map<ModuleKind, string>();
 
-/** Decodes base64 with what every JavaScript engine has (atob), not Node's Buffer. */
+/** Decodes base64 with what every JavaScript engine has (atob), not a Node API. */
 export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
   const out = new Uint8Array(binary.length);
@@ -60,7 +61,7 @@ function remember(kind: ModuleKind, bytes: Uint8Array<ArrayBuffer>, module: WebA
  * instance the package's `uptane-wasm/partial.wasm` fetched by a browser) it uses those.
  * Loading again without bytes keeps what is loaded.
  */
-export async function loadModule(kind: ModuleKind, bytes?: BufferSource): Promise<void> {
+export async function loadModule(kind: ModuleKind, bytes?: ArrayBuffer | ArrayBufferView): Promise<void> {
   checkKind(kind);
   if (!bytes && loaded.has(kind)) return;
   let copy: Uint8Array<ArrayBuffer>;

@@ -16,6 +16,7 @@ const STATE_MAGIC = 0x53545055; // "UPTS"
 
 /** Raw exports of the verification ABI (assembly/exports/verify*.ts). */
 interface VerifyExports {
+  /** @internal (kept out of the .d.ts) */
   memory: WebAssembly.Memory;
   configure(s: number, sl: number, h: number, hl: number, v: number, vl: number): number;
   addVehicleEcu(p: number, l: number): number;
@@ -47,7 +48,7 @@ interface VerifyExports {
 }
 
 const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder();
+const fromUtf8 = new TextDecoder("utf-8", { ignoreBOM: true }); // keeps a leading BOM, as the bytes say
 
 /** A string as JSON string content (what the module compares identifiers as). */
 function jsonContent(s: string): Uint8Array {
