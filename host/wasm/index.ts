@@ -5,5 +5,5 @@
 export { loadModule, type ModuleKind } from "./module.ts";
 export { FullVerifier, PartialVerifier, type FullVerifierConfig, type PartialVerifierConfig } from "./verifier.ts";
 export { CryptoCore, type Hasher, type HashAlgorithm } from "./crypto.ts";
-export { OUTCOMES, CRYPTO_STATUS, VerificationError, ModuleMisuseError, type OutcomeName, type CryptoStatusName, type OutcomeDetail, type RepoName } from "../outcome.ts";
-export type { EcuIdentity, RepositoryFiles, TimeAttestationInput, VerifiedTarget, VerifyResult } from "../verify/types.ts";
+export { OUTCOMES, CRYPTO_STATUS, VerificationError, ModuleMisuseError, type OutcomeName, type CryptoStatusName, type OutcomeDetail, type RepoName } from "../../model/outcome.ts";
+export type { EcuIdentity, RepositoryFiles, TimeAttestationInput, VerifiedTarget, VerifyResult } from "../../model/verification.ts";

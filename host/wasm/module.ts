@@ -1,7 +1,7 @@
 // The one place that knows the wasm ABI: compiles a module (from the bytes embedded at
 // build time, or bytes the caller brings), hands out typed access to its exports and
 // copies bytes in and out. Portable: no Node API, so it runs in browsers and Deno too.
-import { ModuleMisuseError } from "../outcome.ts";
+import { ModuleMisuseError } from "../../model/outcome.ts";
 
 export type ModuleKind = "full" | "partial";
 
