@@ -13,8 +13,10 @@ import { isEcuSerial, isHardwareId, isTargetName, isVin } from "./identifiers.ts
 import type { ImageTarget, ImageTargetSource } from "./image-targets.ts";
 import { checkManifest, parseManifest } from "./manifest.ts";
 import type { ManifestResponse, VehicleManifest } from "../../model/manifest-format.ts";
-import { buildDirectorRoot, isoSeconds, type DirectorTargetEntry } from "./metadata.ts";
+import { sameImage } from "../../model/same-image.ts";
+import { buildDirectorRoot, type DirectorTargetEntry } from "./metadata.ts";
 import { VehicleMetadataPublisher, type PublishFaults } from "./publisher.ts";
+import { isoTime } from "../../model/iso-time.ts";
 
 export const DIRECTOR_ROOT_DIR = "director/root";
 export const DIRECTOR_VEHICLES_DIR = "director/vehicles";
@@ -105,7 +107,7 @@ export class Director {
     this.inventory.transaction(() => {
       if (this.inventory.vehicleExists(vin)) throw new Refused(409, "vehicle-exists", `vehicle ${vin} is already registered`);
       for (const e of ecus) if (this.inventory.ecu(e.serial)) throw new Refused(409, "ecu-exists", `ECU ${e.serial} is already registered`);
-      this.inventory.insertVehicle(vin, isoSeconds(now));
+      this.inventory.insertVehicle(vin, isoTime(now));
       for (const e of ecus) {
         const keyid = keyIdOf(tufKeyFromRaw(Buffer.from(e.publicKeyHex, "hex")));
         this.inventory.insertEcu({ serial: e.serial, vin, hardwareId: e.hardwareId, publicKey: e.publicKeyHex, keyid, primary: e.primary });
@@ -152,7 +154,7 @@ export class Director {
     const touched = new Set<string>();
     const result = this.inventory.transaction(() => {
       for (const vin of vins ?? []) if (!this.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
-      const campaignId = this.inventory.insertCampaign(hardwareId, targetName, stage, isoSeconds(now));
+      const campaignId = this.inventory.insertCampaign(hardwareId, targetName, stage, isoTime(now));
       const assigned: AssignmentOutcome[] = [];
       const skipped: CampaignOutcome["skipped"] = [];
       for (const ecu of this.inventory.ecusWithHardware(hardwareId, vins)) {
@@ -189,7 +191,7 @@ export class Director {
       custom: JSON.stringify(image.custom),
       releaseCounter: image.custom.releaseCounter,
       campaignId,
-      now: isoSeconds(now),
+      now: isoTime(now),
     });
     return { vin: ecu.vin, ecuSerial: ecu.serial, assignmentId, status: "queued" };
   }
@@ -275,7 +277,7 @@ export class Director {
 
   /** One manifest, in a savepoint of the caller's transaction. */
   private recordManifest(urlVin: string, body: Buffer, manifest: VehicleManifest, now: Date): ManifestResponse {
-    const nowIso = isoSeconds(now);
+    const nowIso = isoTime(now);
     return this.inventory.transaction(() => {
       const checked = checkManifest(manifest, urlVin, this.inventory);
       const inv = this.inventory;
@@ -354,10 +356,7 @@ function assignmentRefusal(ecu: EcuRow, targetName: string, image: ImageTarget |
   return null;
 }
 
-/** The installed image is the assigned one: same name and length, and every hash both list agrees (at least one). */
+/** The installed image is the assigned one: same name, and the same image by the shared rule (model/same-image.ts). */
 function installedIs(img: { filename: string; length: number; hashes: Record<string, string> }, a: AssignmentRow): boolean {
-  if (img.filename !== a.target_name || img.length !== a.length) return false;
-  const want = JSON.parse(a.hashes) as Record<string, string>;
-  const common = Object.keys(want).filter((alg) => alg in img.hashes);
-  return common.length > 0 && common.every((alg) => want[alg] === img.hashes[alg]);
+  return img.filename === a.target_name && sameImage(img, { length: a.length, hashes: JSON.parse(a.hashes) as Record<string, string> });
 }

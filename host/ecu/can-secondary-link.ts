@@ -1,9 +1,10 @@
 // The Primary's SecondaryLink (host/primary/secondary-link.ts) over the simulated CAN bus:
 // each call becomes the UDS exchanges of SecondaryClient.
 import type { VerifiedTarget } from "../../model/verification.ts";
-import type { MetadataBundle, SecondaryLink, VerificationMode } from "../primary/secondary-link.ts";
+import type { SecondaryLink, VerificationMode } from "../primary/secondary-link.ts";
 import { SecondaryClient } from "./secondary-client.ts";
 import type { SecondaryResult } from "./secondary.ts";
+import type { MetadataBundle } from "../../model/metadata-bundle.ts";
 
 export class CanSecondaryLink implements SecondaryLink {
   readonly serial: string;
