@@ -133,9 +133,9 @@ int main(int argc, char **argv) {
   if (r.image_outcome != UPTANE_IMAGE_NOT_CHECKED) printf("; image %s (%llu bytes streamed)", uptane_outcome_name(r.image_outcome), (unsigned long long)r.image_bytes);
   printf("\n");
 
-  printf("{\"outcome\":\"%s\",\"ok\":%s", outcome, r.outcome == UPTANE_Ok ? "true" : "false");
-  print_json_name("repo", r.outcome == UPTANE_Ok || r.outcome == UPTANE_NoUpdate ? NULL : uptane_repo_name(r.result.repo));
-  print_json_name("role", r.outcome == UPTANE_Ok || r.outcome == UPTANE_NoUpdate ? NULL : uptane_role_name(r.result.role));
+  printf("{\"outcome\":\"%s\",\"ok\":%s", outcome, r.outcome == UPTANE_Outcome_Ok ? "true" : "false");
+  print_json_name("repo", r.outcome == UPTANE_Outcome_Ok || r.outcome == UPTANE_Outcome_NoUpdate ? NULL : uptane_repo_name(r.result.repo));
+  print_json_name("role", r.outcome == UPTANE_Outcome_Ok || r.outcome == UPTANE_Outcome_NoUpdate ? NULL : uptane_role_name(r.result.role));
   printf(",\"detail\":%d", r.result.detail);
   if (r.result.has_numbers) printf(",\"expected\":%lld,\"got\":%lld", (long long)r.result.expected, (long long)r.result.got);
   if (r.has_target) printf(",\"target\":\"%s\",\"length\":%llu,\"releaseCounter\":%llu", r.target_name, (unsigned long long)r.target_length, (unsigned long long)r.target_release_counter);
@@ -143,7 +143,7 @@ int main(int argc, char **argv) {
   printf(",\"memoryPages\":%u}\n", (unsigned)r.memory_pages);
 
   wasm_rt_free_memory(&memory);
-  if (verdict == UPTANE_Ok) return 0;
-  if (verdict == UPTANE_NoUpdate) return 3;
+  if (verdict == UPTANE_Outcome_Ok) return 0;
+  if (verdict == UPTANE_Outcome_NoUpdate) return 3;
   return 1;
 }
