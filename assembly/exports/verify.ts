@@ -17,6 +17,7 @@ import { repoState } from "../verify/cycle";
 import * as caps from "../verify/caps";
 import { MAX_ROLE_KEYS } from "../meta/keys";
 import { DETAIL_COUNT } from "../meta/detail";
+import { IS_PARTIAL } from "../build";
 
 // ---- identity ----
 
@@ -140,7 +141,7 @@ export function target(i: u32, field: i32): f64 {
  * One capacity of the module (DESIGN.md section 5): 0 root bytes, 1 timestamp bytes,
  * 2 snapshot bytes, 3 targets bytes, 4 time attestation bytes, 5 root rotations per
  * cycle, 6 delegation depth, 7 delegated roles, 8 (ECU, target) pairs, 9 vehicle ECUs,
- * 10 identifier bytes, 11 keys per role, 12 number of detail codes; -1 for another index.
+ * 10 identifier bytes (9: 0 in the partial module, which names no other ECUs), 11 keys per role, 12 number of detail codes, 13 streamed Director targets bytes (partial; 0 in full); -1 for another index.
  */
 export function capacity(which: i32): i32 {
   switch (which) {
@@ -153,10 +154,11 @@ export function capacity(which: i32): i32 {
     case 6: return caps.MAX_DELEGATION_DEPTH;
     case 7: return <i32>caps.MAX_DELEGATED_ROLES;
     case 8: return <i32>caps.MAX_VEHICLE_TARGETS;
-    case 9: return <i32>caps.MAX_VEHICLE_ECUS;
+    case 9: return IS_PARTIAL ? 0 : <i32>caps.MAX_VEHICLE_ECUS;
     case 10: return <i32>caps.MAX_ID_BYTES;
     case 11: return <i32>MAX_ROLE_KEYS;
     case 12: return DETAIL_COUNT;
+    case 13: return IS_PARTIAL ? <i32>caps.STREAMED_TARGETS_CAP : 0;
   }
   return -1;
 }

@@ -14,6 +14,7 @@ export const enum Sink {
   Ed25519 = 0,
   Sha256 = 1,
   Buffer = 2,
+  Compare = 3,
 }
 
 const BUF_SIZE: u32 = 512;
@@ -31,6 +32,9 @@ function flush(): void {
     ed25519VerifyUpdate(buf, bufLen);
   } else if (sinkKind == Sink.Sha256) {
     sha256Update(sinkCtx, buf, bufLen);
+  } else if (sinkKind == Sink.Compare) {
+    if (sinkOut + bufLen > sinkCap || memory.compare(sinkCtx + <usize>sinkOut, buf, bufLen) != 0) sinkOverflow = true;
+    sinkOut += bufLen;
   } else {
     if (sinkOut + bufLen > sinkCap) {
       sinkOverflow = true;
@@ -138,4 +142,17 @@ export function canonicalToBuffer(doc: usize, i: i32, out: usize, cap: u32): i64
   emit(doc, i);
   flush();
   return sinkOverflow ? -1 : <i64>sinkOut;
+}
+
+/** Whether the `len` bytes at `bytes` are exactly the canonical form of token `i`. */
+export function isCanonicalForm(doc: usize, i: i32, bytes: usize, len: u32): bool {
+  sinkKind = Sink.Compare;
+  sinkCtx = bytes;
+  sinkCap = len;
+  sinkOut = 0;
+  sinkOverflow = false;
+  bufLen = 0;
+  emit(doc, i);
+  flush();
+  return !sinkOverflow && sinkOut == len;
 }

@@ -6,7 +6,7 @@
 // in a set (same public key under two key ids, possible only in the aktualizr dialect)
 // is added once.
 import { Outcome, CryptoStatus } from "../outcome";
-import { ed25519VerifyStart, ed25519VerifyFinish } from "../crypto/ed25519";
+import { ed25519VerifyStart, ed25519VerifyFinish, ed25519CtxStart, ed25519CtxFinish, ED25519_CTX_SIZE } from "../crypto/ed25519";
 import { sha256Init, sha256Final, SHA256_CTX_SIZE } from "../crypto/sha256";
 import { JsonType, tokType, tokStart, tokLen, tokNext, tokInt, objGet, objGetStr, strEqLit } from "../json/reader";
 import { canonicalToEd25519, canonicalToSha256 } from "../json/canonical";
@@ -188,6 +188,56 @@ export function countSignatures(doc: usize, sigs: i32, signed: i32, set: usize):
       }
     }
     s = tokNext(doc, s);
+  }
+  return count;
+}
+
+/**
+ * countSignatures for a message that has not arrived yet (streamed partial
+ * verification): starts one Ed25519 context (`ctxs`, ED25519_CTX_SIZE each, at most
+ * `max`) per key of `set` that a signature names, with the same rules (each key tried
+ * once, malformed entries ignored). Returns the contexts started, or -1 (InvalidMetadata
+ * recorded) if `signatures` is not a list of objects. finishSignatures counts them.
+ */
+export function startSignatures(doc: usize, sigs: i32, set: usize, ctxs: usize, max: u32): i32 {
+  if (tokType(doc, sigs) != JsonType.Array) {
+    fail(Outcome.InvalidMetadata, Detail.SignaturesIsNotAnArray);
+    return -1;
+  }
+  const n = load<u32>(set, KEYSET_COUNT);
+  let tried: u32 = 0;
+  let started: u32 = 0;
+  const end = tokNext(doc, sigs);
+  let s = sigs + 1;
+  while (s < end) {
+    if (tokType(doc, s) != JsonType.Object) {
+      fail(Outcome.InvalidMetadata, Detail.SignatureIsNotAnObject);
+      return -1;
+    }
+    const kid = objGet(doc, s, N.k_keyid);
+    const sig = objGet(doc, s, N.k_sig);
+    if (tokType(doc, kid) == JsonType.String && tokType(doc, sig) == JsonType.String && hexDecode(tokStart(doc, kid), tokLen(doc, kid), scratch, 32)) {
+      for (let j: u32 = 0; j < n; j++) {
+        const e = set + KEYSET_KEYS + <usize>j * KEY_ENTRY;
+        if ((tried & (1 << j)) != 0 || memory.compare(e, scratch, 32) != 0) continue;
+        tried |= 1 << j;
+        // a key beyond the contexts available cannot be counted (the streaming cap)
+        if (started < max && decodeSignature(doc, s, sig, scratch + 64)) {
+          if (ed25519CtxStart(ctxs + <usize>started * ED25519_CTX_SIZE, e + 32, scratch + 64) == CryptoStatus.Valid) started++;
+        }
+        break;
+      }
+    }
+    s = tokNext(doc, s);
+  }
+  return <i32>started;
+}
+
+/** Valid signatures among the `n` contexts startSignatures started, the message hashed. */
+export function finishSignatures(ctxs: usize, n: u32): u32 {
+  let count: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    if (ed25519CtxFinish(ctxs + <usize>i * ED25519_CTX_SIZE) == CryptoStatus.Valid) count++;
   }
   return count;
 }

@@ -44,6 +44,20 @@ interface VerifyExports {
   crossCheck?(): number;
   // partial only
   partialTargets?(p: number, l: number): number;
+  partialTargetsBegin?(len: number): number;
+  partialTargetsChunk?(p: number, l: number): number;
+  partialTargetsFinish?(): number;
+}
+
+/** Bytes handed to the module per call on the streaming path (its chunk buffer). */
+export const STREAM_CHUNK = 1024;
+
+/** Director targets arriving in chunks (PartialVerifier.beginStream). */
+export interface TargetsStream {
+  /** Feeds the next bytes (any size); the verdict once it is decided (stop sending), else null. */
+  chunk(bytes: Uint8Array): VerifyResult | null;
+  /** The verdict (with this ECU's target when Ok). */
+  finish(): VerifyResult;
 }
 
 /** A string as JSON string content (what the module compares identifiers as). */
@@ -385,6 +399,7 @@ export class FullVerifier extends CoreVerifier {
       return code === 0 || code === 1 ? this.readTargets(res) : res;
     });
   }
+
 }
 
 export interface PartialVerifierConfig {
@@ -423,5 +438,65 @@ export class PartialVerifier extends CoreVerifier {
       const res = this.result(code);
       return code === 0 || code === 1 ? this.readTargets(res) : res;
     });
+  }
+  /**
+   * Streamed partial verification: the root rotations, then a Director targets document
+   * of `targetsLength` bytes fed in chunks as it arrives (canonical JSON, as the Primary
+   * forwards it), never held whole: memory stays within one page whatever its size, up
+   * to the full verifier's 5 MiB cap.
+   */
+  beginStream(director: { rootRotations: Uint8Array[]; targetsLength: number }, nowUnixSeconds: number): TargetsStream {
+    const x = this.x;
+    let decided: VerifyResult | null = null;
+    let buf = 0;
+    decided = this.run(() => {
+      this.core.reset();
+      this.step(x.cycleBegin(Math.floor(nowUnixSeconds)), "cycleBegin");
+      try {
+        this.rootSteps("director", director.rootRotations);
+      } finally {
+        this.keepRotations("director", director.rootRotations);
+      }
+      this.core.reset();
+      buf = this.core.scratch(STREAM_CHUNK);
+      const code = this.check(x.partialTargetsBegin!(director.targetsLength), "partialTargetsBegin");
+      return code === 0 ? (null as unknown as VerifyResult) : this.result(code);
+    });
+    let finished = false;
+    return {
+      chunk: (bytes: Uint8Array) => {
+        if (finished) throw new ModuleMisuseError("targets stream already finished");
+        if (decided) return decided;
+        for (let off = 0; off < bytes.length; off += STREAM_CHUNK) {
+          const part = bytes.subarray(off, Math.min(bytes.length, off + STREAM_CHUNK));
+          new Uint8Array(x.memory.buffer, buf, part.length).set(part);
+          const code = this.check(x.partialTargetsChunk!(buf, part.length), "partialTargetsChunk");
+          if (code !== 0) return (decided = this.result(code));
+        }
+        return null;
+      },
+      finish: () => {
+        finished = true;
+        if (decided) return decided;
+        const code = this.check(x.partialTargetsFinish!(), "partialTargetsFinish");
+        const res = this.result(code);
+        return code === 0 || code === 1 ? this.readTargets(res) : res;
+      },
+    };
+  }
+
+  /** beginStream over a document already in hand, fed `chunkSize` bytes at a time. */
+  updateStreamed(director: { rootRotations: Uint8Array[]; targets: Uint8Array }, nowUnixSeconds: number, chunkSize = STREAM_CHUNK): VerifyResult {
+    const stream = this.beginStream({ rootRotations: director.rootRotations, targetsLength: director.targets.length }, nowUnixSeconds);
+    for (let off = 0; off < director.targets.length; off += chunkSize) {
+      const decided = stream.chunk(director.targets.subarray(off, Math.min(director.targets.length, off + chunkSize)));
+      if (decided) return decided;
+    }
+    return stream.finish();
+  }
+
+  /** Linear memory in use, in 64 KiB pages (the peak: wasm memory never shrinks). */
+  get memoryPages(): number {
+    return this.core.memoryBytes / 65536;
   }
 }
