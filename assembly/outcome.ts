@@ -1,5 +1,5 @@
 // Verification outcomes: the one definition of the status codes that cross the wasm
-// boundary. host/outcome.ts mirrors this list once; keep both in the same order.
+// boundary. model/outcome.ts mirrors this list once; keep both in the same order.
 // Names and meanings are DESIGN.md section 5.
 export const enum Outcome {
   Ok = 0,

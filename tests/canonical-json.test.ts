@@ -1,8 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { canonicalJson } from "../backend/metadata/canonical-json.ts";
-import { generateSigningKey, keyIdOf, signMetadata, verifyBytes } from "../backend/metadata/keys.ts";
-import { canonicalBytes } from "../backend/metadata/canonical-json.ts";
+import { canonicalJson } from "../model/canonical-json.ts";
+import { generateSigningKey, keyIdOf, signMetadata, verifyBytes } from "../model/keys.ts";
+import { canonicalBytes } from "../model/canonical-json.ts";
 
 test("canonical JSON sorts keys, drops white space and escapes only quote and backslash", () => {
   assert.is(canonicalJson({ b: 1, a: ["x\"y\\z\n", true, null] }), '{"a":["x\\"y\\\\z\n",true,null],"b":1}');

@@ -7,8 +7,8 @@ import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, readdir, rename, rm, writeFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { commands } from "../host/cli/commands.ts";
-import { UsageError } from "../host/cli/command.ts";
+import { commands } from "../app/cli/commands.ts";
+import { UsageError } from "../app/cli/command.ts";
 import { hashTree, tempDir, writeTemp, TufClient, removeTempDirs } from "./helpers/image-backend.ts";
 import { repositoryDir } from "../backend/image/layout.ts";
 

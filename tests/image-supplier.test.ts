@@ -10,7 +10,7 @@ import { serveBackend } from "../backend/serve.ts";
 import { close } from "../backend/http/server.ts";
 import { delegate, importBundle, ImageRepository, refresh } from "../backend/image/repository.ts";
 import { initSupplier, readPublicKeyFile, signSupplier, supplierDelegate } from "../backend/supplier/workdir.ts";
-import { signingKeyFromPem, signMetadata } from "../backend/metadata/keys.ts";
+import { signingKeyFromPem, signMetadata } from "../model/keys.ts";
 import { hashTree, newBackend, TufClient, tempDir, writeTemp, removeTempDirs } from "./helpers/image-backend.ts";
 
 let dir: string;

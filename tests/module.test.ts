@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CoreInstance, importedMemoryMinimum, moduleBytes } from "../host/wasm/module.ts";
-import { ModuleMisuseError } from "../host/outcome.ts";
+import { ModuleMisuseError } from "../model/outcome.ts";
 
 // The size targets: a module that grows past them fails here, not in a later benchmark.
 test("size budget: partial.wasm under 24,000 bytes, full.wasm under 64 KB", () => {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { VehicleSim, hashesOf } from "./sim/vehicle.ts";
 import { writeRepository } from "./sim/write.ts";
-import type { RepositoryFiles } from "../host/verify/types.ts";
+import type { RepositoryFiles } from "../model/verification.ts";
 
 const json = (b: Uint8Array) => JSON.parse(Buffer.from(b).toString("utf8"));
 const md = {

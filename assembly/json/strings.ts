@@ -1,6 +1,6 @@
 // Comparison and decoding of JSON string contents (the bytes between the quotes, escapes
 // still in place) without allocating. Order is by UTF-16 code units, as JavaScript sorts
-// keys (the order backend/metadata/canonical-json.ts signs in). Inputs were validated by
+// keys (the order model/canonical-json.ts signs in). Inputs were validated by
 // the reader's scanString; every read is still bounds-checked, so nothing traps.
 
 import { hex4 } from "./reader";

@@ -3,7 +3,7 @@
 // targets/snapshot/timestamp and timeserver keys are online (the server signs with them).
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateSigningKey, privateKeyPem, signingKeyFromPem, type SigningKey } from "../metadata/keys.ts";
+import { generateSigningKey, privateKeyPem, signingKeyFromPem, type SigningKey } from "../../model/keys.ts";
 
 export const DIRECTOR_ROOT_KEY_FILE = "keys/offline/director-root.pem";
 export const DIRECTOR_ONLINE_KEY_FILES = {

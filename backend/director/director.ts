@@ -5,14 +5,14 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Inventory, INVENTORY_FILE, type AssignmentRow, type EcuRow } from "../inventory/inventory.ts";
-import { keyIdOf, tufKeyFromRaw, type SigningKey } from "../metadata/keys.ts";
+import { keyIdOf, tufKeyFromRaw, type SigningKey } from "../../model/keys.ts";
 import { writeFileAtomicSync } from "../fs/atomic-write.ts";
 import { createDirectorKeys, loadDirectorOnlineKeys, type DirectorOnlineKeys } from "./director-keys.ts";
 import { Refused } from "./errors.ts";
 import { isEcuSerial, isHardwareId, isTargetName, isVin } from "./identifiers.ts";
 import type { ImageTarget, ImageTargetSource } from "./image-targets.ts";
 import { checkManifest, parseManifest } from "./manifest.ts";
-import type { ManifestResponse, VehicleManifest } from "./manifest-format.ts";
+import type { ManifestResponse, VehicleManifest } from "../../model/manifest-format.ts";
 import { buildDirectorRoot, isoSeconds, type DirectorTargetEntry } from "./metadata.ts";
 import { VehicleMetadataPublisher, type PublishFaults } from "./publisher.ts";
 

@@ -10,7 +10,7 @@ import { readBody, sendError, sendFile, sendJson } from "../http/request-body.ts
 import type { Director, EcuRegistration } from "./director.ts";
 import { Refused } from "./errors.ts";
 import { isVin } from "./identifiers.ts";
-import { MAX_MANIFEST_BYTES } from "./manifest-format.ts";
+import { MAX_MANIFEST_BYTES } from "../../model/manifest-format.ts";
 import { ManifestBatcher } from "./manifest-batcher.ts";
 
 const MAX_API_BODY_BYTES = 256 * 1024;

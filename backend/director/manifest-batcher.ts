@@ -4,7 +4,7 @@
 // so a 200 always means the manifest is on disk.
 import type { Director } from "./director.ts";
 import type { Refused } from "./errors.ts";
-import type { ManifestResponse } from "./manifest-format.ts";
+import type { ManifestResponse } from "../../model/manifest-format.ts";
 
 const MAX_BATCH = 64;
 

@@ -5,7 +5,7 @@
 // with a reason and the rest goes on.
 import type { EcuRow, Inventory } from "../inventory/inventory.ts";
 import { isEcuSerial, isTargetName, isVin } from "./identifiers.ts";
-import { MAX_MANIFEST_BYTES, MAX_REPORTS_PER_MANIFEST, type EcuVersionReportSigned, type VehicleManifest } from "./manifest-format.ts";
+import { MAX_MANIFEST_BYTES, MAX_REPORTS_PER_MANIFEST, type EcuVersionReportSigned, type VehicleManifest } from "../../model/manifest-format.ts";
 import { signedBy } from "./signature-check.ts";
 import { Refused } from "./errors.ts";
 

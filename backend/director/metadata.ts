@@ -1,8 +1,8 @@
 // Builds and signs the Director's TUF 1.0 documents (DESIGN.md section 4). Pure: keys,
 // versions and times in, signed documents and their exact served bytes out.
 import { createHash } from "node:crypto";
-import { canonicalJson } from "../metadata/canonical-json.ts";
-import { signMetadata, type SigningKey, type TufKey } from "../metadata/keys.ts";
+import { canonicalJson } from "../../model/canonical-json.ts";
+import { signMetadata, type SigningKey, type TufKey } from "../../model/keys.ts";
 import type { DirectorOnlineKeys } from "./director-keys.ts";
 
 export const SPEC_VERSION = "1.0.31";

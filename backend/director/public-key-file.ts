@@ -3,7 +3,7 @@
 // {"keytype":"ed25519","keyval":{"public":HEX}}, or the 64 hex characters alone.
 import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { rawPublicKey } from "../metadata/keys.ts";
+import { rawPublicKey } from "../../model/keys.ts";
 
 export class PublicKeyFileError extends Error {}
 

@@ -7,7 +7,7 @@
 // (run when the Director opens) finishes the job.
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { canonicalJson } from "../metadata/canonical-json.ts";
+import { canonicalJson } from "../../model/canonical-json.ts";
 import type { Inventory, MetadataRow } from "../inventory/inventory.ts";
 import { writeFileAtomicSync, removeStaleTempFiles } from "../fs/atomic-write.ts";
 import type { DirectorOnlineKeys } from "./director-keys.ts";

@@ -2,7 +2,7 @@
 // objects are cached: a manifest of 10 ECUs needs 11 verifications and building key
 // objects would otherwise cost as much as verifying.
 import { createPublicKey, verify, type KeyObject } from "node:crypto";
-import { canonicalBytes, CanonicalJsonError } from "../metadata/canonical-json.ts";
+import { canonicalBytes, CanonicalJsonError } from "../../model/canonical-json.ts";
 
 const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 const KEY_CACHE_LIMIT = 100_000;

@@ -1,7 +1,7 @@
 // A delegated role as the OEM (top-level targets) or a tier-1 supplier (its own role)
 // writes it: names, paths and hardware IDs checked as they come in, keys deduplicated,
 // threshold within the keys given.
-import { keyIdOf, type TufKey } from "../metadata/keys.ts";
+import { keyIdOf, type TufKey } from "../../model/keys.ts";
 import type { DelegatedRole } from "./metadata.ts";
 import { checkHardwareId, checkPathPattern, checkRoleName } from "./names.ts";
 

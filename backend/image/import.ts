@@ -4,7 +4,7 @@
 // Uptane hardware-ID restriction, release counters, and every image's length and hashes.
 // Only then does one atomic publish add the roles and images. A refused bundle writes nothing.
 import { createHash } from "node:crypto";
-import { canonicalJson } from "../metadata/canonical-json.ts";
+import { canonicalJson } from "../../model/canonical-json.ts";
 import { readFile, stat } from "node:fs/promises";
 import { decodeBundle, BundleError, MAX_BUNDLE_BYTES, type Bundle } from "./bundle.ts";
 import { roleCoversPath, hardwareAllowed } from "./lookup.ts";

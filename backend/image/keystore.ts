@@ -4,7 +4,7 @@
 // keys sign a role is decided by the current root, never by the file names alone.
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { privateKeyPem, signingKeyFromPem, type SigningKey } from "../metadata/keys.ts";
+import { privateKeyPem, signingKeyFromPem, type SigningKey } from "../../model/keys.ts";
 import type { FileWriter } from "../fs/atomic-write.ts";
 import { OFFLINE_ROLES, type RoleKeys, type TopRole } from "./metadata.ts";
 

@@ -1,8 +1,8 @@
 // The TUF 1.0 metadata of the Image repository (DESIGN.md section 4): types of the four
 // top-level roles and delegated targets roles, expiry policy, signature threshold checks,
 // and strict shape checks for metadata read from disk or from a supplier's bundle.
-import { canonicalBytes } from "../metadata/canonical-json.ts";
-import { keyIdOf, verifyBytes, type Signature, type TufKey } from "../metadata/keys.ts";
+import { canonicalBytes } from "../../model/canonical-json.ts";
+import { keyIdOf, verifyBytes, type Signature, type TufKey } from "../../model/keys.ts";
 import { checkHardwareId, checkPathPattern, checkRoleName, checkTargetName } from "./names.ts";
 
 export const SPEC_VERSION = "1.0.31";

@@ -12,9 +12,9 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
-import type { SigningKey } from "../metadata/keys.ts";
+import type { SigningKey } from "../../model/keys.ts";
 import type { FileWriter } from "../fs/atomic-write.ts";
-import { signMetadata } from "../metadata/keys.ts";
+import { signMetadata } from "../../model/keys.ts";
 import { signersFor } from "./keystore.ts";
 import { repositoryDir, targetFilePath, versionedFile } from "./layout.ts";
 import {

@@ -18,7 +18,7 @@ import {
   type TimestampSigned,
 } from "./metadata.ts";
 import { repositoryDir, versionedFile } from "./layout.ts";
-import type { TufKey } from "../metadata/keys.ts";
+import type { TufKey } from "../../model/keys.ts";
 
 type TufKeyMap = Record<string, TufKey>;
 

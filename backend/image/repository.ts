@@ -4,7 +4,7 @@
 // the published state, and publishes atomically (publish.ts).
 import { mkdir, readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { generateSigningKey, keyIdOf, type SigningKey, type TufKey } from "../metadata/keys.ts";
+import { generateSigningKey, keyIdOf, type SigningKey, type TufKey } from "../../model/keys.ts";
 import { diskWriter, type FileWriter } from "../fs/atomic-write.ts";
 import { withLock } from "../fs/lock.ts";
 import { writeRoleKey } from "./keystore.ts";
@@ -29,7 +29,7 @@ import { checkHardwareId, checkTargetName } from "./names.ts";
 import { buildDelegatedRole, type DelegationSpec } from "./delegation.ts";
 import { hashesOf, hashFile, initialRoot, publish, type PublishChange } from "./publish.ts";
 import { loadPublished, RepositoryError, type PublishedState } from "./published.ts";
-import { signMetadata } from "../metadata/keys.ts";
+import { signMetadata } from "../../model/keys.ts";
 import { readBundleFile, verifyBundle } from "./import.ts";
 
 export { RepositoryError, type PublishedState } from "./published.ts";

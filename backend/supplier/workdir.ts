@@ -9,7 +9,7 @@
 import { mkdir, readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { diskWriter, type FileWriter } from "../fs/atomic-write.ts";
-import { generateSigningKey, keyIdOf, privateKeyPem, signingKeyFromPem, signMetadata, type SigningKey, type TufKey } from "../metadata/keys.ts";
+import { generateSigningKey, keyIdOf, privateKeyPem, signingKeyFromPem, signMetadata, type SigningKey, type TufKey } from "../../model/keys.ts";
 import { decodeBundle, encodeBundle, type Bundle } from "../image/bundle.ts";
 import { expiryAfterDays, SPEC_VERSION, type DelegatedRole, type Delegations, type Signed, type TargetFile, type TargetsSigned } from "../image/metadata.ts";
 import { checkHardwareId, checkRoleName, checkTargetName } from "../image/names.ts";

@@ -3,8 +3,8 @@
 // fresh for it. Format fixed across the project (README "Time server"):
 //   {"signatures":[{"keyid":HEX,"sig":HEX}],"signed":{"nonces":[STRING,...],"time":"YYYY-MM-DDTHH:MM:SSZ"}}
 // signed over canonical JSON of `signed` by the key under the Director root's `timeserver` role.
-import { canonicalJson } from "../metadata/canonical-json.ts";
-import { signMetadata, type SigningKey } from "../metadata/keys.ts";
+import { canonicalJson } from "../../model/canonical-json.ts";
+import { signMetadata, type SigningKey } from "../../model/keys.ts";
 import { Refused } from "../director/errors.ts";
 import { isoSeconds } from "../director/metadata.ts";
 

@@ -1,7 +1,7 @@
 // The time server's HTTP surface, mounted under `/time/`:
 //   POST /time/attestation  {"nonces":[STRING,...]}  ->  signed {nonces, time}
 import type { RouteRequest } from "../http/server.ts";
-import type { SigningKey } from "../metadata/keys.ts";
+import type { SigningKey } from "../../model/keys.ts";
 import { readBody, sendError } from "../http/request-body.ts";
 import { Refused } from "../director/errors.ts";
 import { MAX_TIME_REQUEST_BYTES, parseTimeRequest, signTimeAttestation } from "./attestation.ts";

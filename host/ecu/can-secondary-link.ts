@@ -1,6 +1,6 @@
 // The Primary's SecondaryLink (host/primary/secondary-link.ts) over the simulated CAN bus:
 // each call becomes the UDS exchanges of SecondaryClient.
-import type { VerifiedTarget } from "../verify/types.ts";
+import type { VerifiedTarget } from "../../model/verification.ts";
 import type { MetadataBundle, SecondaryLink, VerificationMode } from "../primary/secondary-link.ts";
 import { SecondaryClient } from "./secondary-client.ts";
 import type { SecondaryResult } from "./secondary.ts";

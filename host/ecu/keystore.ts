@@ -1,6 +1,6 @@
 // The ECU's key store, simulating an HSM: it makes or loads the ECU's Ed25519 key and
 // signs with it; the private key never leaves the object (no getter, no export).
-import { generateSigningKey, privateKeyPem, signBytes, signingKeyFromPem, type Signature, type SigningKey, type TufKey } from "../../backend/metadata/keys.ts";
+import { generateSigningKey, privateKeyPem, signBytes, signingKeyFromPem, type Signature, type SigningKey, type TufKey } from "../../model/keys.ts";
 import type { FlashStore } from "./flash.ts";
 
 const KEY_FILE = "ecu-key.pem";

@@ -1,11 +1,11 @@
 // The Primary's side of a Secondary: one method per step of the update, each a UDS
 // exchange over the simulated bus (host/can/uds.ts). A refusal comes back as a
 // SecondaryRefusedError carrying the NRC and the outcome the ECU recorded.
-import type { EcuVersionReport } from "../../backend/director/manifest-format.ts";
+import type { EcuVersionReport } from "../../model/manifest-format.ts";
 import type { CanBus } from "../can/bus.ts";
 import type { IsoTpConfig } from "../can/isotp.ts";
 import { NRC, nrcName, ROUTINE, SID, UdsClient, type UdsClientConfig, UdsNegativeResponseError } from "../can/uds.ts";
-import type { OutcomeName } from "../outcome.ts";
+import type { OutcomeName } from "../../model/outcome.ts";
 import { AREA, DID, encodeBundle, INSTALL_STATUS, type MetadataBundle, RID } from "./secondary-protocol.ts";
 import type { SecondaryResult } from "./secondary.ts";
 

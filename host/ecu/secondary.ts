@@ -7,13 +7,13 @@
 // image (download; each block goes through the image check and into the inactive slot
 // as it arrives), routine "verify", routine "install", then a fresh version report (RDBI).
 import { createHash, randomBytes } from "node:crypto";
-import type { EcuVersionReport, EcuVersionReportSigned, ImageFileInfo, InstallResult } from "../../backend/director/manifest-format.ts";
-import { canonicalBytes } from "../../backend/metadata/canonical-json.ts";
+import type { EcuVersionReport, EcuVersionReportSigned, ImageFileInfo, InstallResult } from "../../model/manifest-format.ts";
+import { canonicalBytes } from "../../model/canonical-json.ts";
 import type { CanBus } from "../can/bus.ts";
 import type { IsoTpConfig } from "../can/isotp.ts";
 import { type DownloadSink, NRC, ROUTINE, type UdsApplication, UdsRefusal, UdsServer, type UdsServerConfig } from "../can/uds.ts";
-import type { OutcomeName } from "../outcome.ts";
-import type { TimeAttestationInput, VerifiedTarget, VerifyResult } from "../verify/types.ts";
+import type { OutcomeName } from "../../model/outcome.ts";
+import type { TimeAttestationInput, VerifiedTarget, VerifyResult } from "../../model/verification.ts";
 import { type FlashStore, PowerCutError, type StreamWriter } from "./flash.ts";
 import { EcuKeyStore } from "./keystore.ts";
 import { AREA, DID, decodeBundle, INSTALL_STATUS, MalformedBundleError, type MetadataBundle, RID } from "./secondary-protocol.ts";

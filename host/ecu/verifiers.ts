@@ -3,8 +3,8 @@
 // holds; only those newer than the module's trusted root go in as rotations (the module
 // checks the chain, the host only picks where it starts).
 import { FullVerifier, type FullVerifierConfig, PartialVerifier, type PartialVerifierConfig } from "../wasm/verifier.ts";
-import type { RepoName } from "../outcome.ts";
-import type { TimeAttestationInput, VerifiedTarget, VerifyResult } from "../verify/types.ts";
+import type { RepoName } from "../../model/outcome.ts";
+import type { TimeAttestationInput, VerifiedTarget, VerifyResult } from "../../model/verification.ts";
 import type { SecondaryVerifier, VerifierProvider } from "./secondary.ts";
 import type { MetadataBundle, RepositoryBundle } from "./secondary-protocol.ts";
 

@@ -1,5 +1,5 @@
 // The Primary's typed errors. Attacks and broken repositories are VerificationError
-// (host/outcome.ts, an outcome name from the verifier); everything here is about moving
+// (model/outcome.ts, an outcome name from the verifier); everything here is about moving
 // bytes: the network or the server failed, and nothing untrusted was accepted.
 
 /** The network or a server failed (connection refused, 5xx, reset, a refused request). */

@@ -2,7 +2,7 @@
 // store (an HSM on real hardware), callers only get signatures and the public key.
 import { readFileSync } from "node:fs";
 import { generateKeyPairSync, type KeyObject } from "node:crypto";
-import { signBytes, signingKeyFrom, signingKeyFromPem, type Signature, type SigningKey, type TufKey } from "../../backend/metadata/keys.ts";
+import { signBytes, signingKeyFrom, signingKeyFromPem, type Signature, type SigningKey, type TufKey } from "../../model/keys.ts";
 
 export interface KeyStore {
   readonly keyid: string;

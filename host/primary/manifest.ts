@@ -1,8 +1,8 @@
 // The documents a Primary signs for the Director (Uptane 5.4.2.1): its own ECU version
 // report and the vehicle version manifest around every ECU's report. Formats are the
-// Director's (backend/director/manifest-format.ts).
+// Director's (model/manifest-format.ts).
 import { randomBytes } from "node:crypto";
-import { canonicalBytes } from "../../backend/metadata/canonical-json.ts";
+import { canonicalBytes } from "../../model/canonical-json.ts";
 import type {
   EcuVersionReport,
   EcuVersionReportSigned,
@@ -10,8 +10,8 @@ import type {
   InstallResult,
   VehicleManifest,
   VehicleManifestSigned,
-} from "../../backend/director/manifest-format.ts";
-import { MAX_REPORTS_PER_MANIFEST } from "../../backend/director/manifest-format.ts";
+} from "../../model/manifest-format.ts";
+import { MAX_REPORTS_PER_MANIFEST } from "../../model/manifest-format.ts";
 import type { KeyStore } from "./keystore.ts";
 
 /** Longest ECU version report the Primary accepts from a Secondary. */

@@ -10,10 +10,10 @@
 // files and asks for the time; every decision is the verifier's (DESIGN.md section 2).
 // Its trusted state is saved after each step, so a Primary restarted anywhere resumes
 // from it with a fresh cycle; held images are checked again before they are used.
-import type { EcuVersionReport, ImageFileInfo, ManifestResponse } from "../../backend/director/manifest-format.ts";
-import { MAX_MANIFEST_BYTES } from "../../backend/director/manifest-format.ts";
-import { VerificationError, type RepoName } from "../outcome.ts";
-import type { RepositoryFiles, VerifiedTarget, VerifyResult } from "../verify/types.ts";
+import type { EcuVersionReport, ImageFileInfo, ManifestResponse } from "../../model/manifest-format.ts";
+import { MAX_MANIFEST_BYTES } from "../../model/manifest-format.ts";
+import { VerificationError, type RepoName } from "../../model/outcome.ts";
+import type { RepositoryFiles, VerifiedTarget, VerifyResult } from "../../model/verification.ts";
 import { NotFoundError, OversizedResponseError, SlowRetrievalError, TransportError } from "./errors.ts";
 import { collect, concat, type Fetcher } from "./fetcher.ts";
 import type { KeyStore } from "./keystore.ts";

@@ -4,8 +4,8 @@
 // the next file; the verifier checks every one of them again. When a document cannot
 // be read that far, the files after it are left empty and the verifier's verdict on the
 // first bad document is what the cycle reports.
-import type { RepoName } from "../outcome.ts";
-import type { RepositoryFiles } from "../verify/types.ts";
+import type { RepoName } from "../../model/outcome.ts";
+import type { RepositoryFiles } from "../../model/verification.ts";
 import { NotFoundError, TransportError } from "./errors.ts";
 
 /** Caps per document (DESIGN.md section 5 defaults); each download stops one byte past its cap so the verifier sees it is oversized. */

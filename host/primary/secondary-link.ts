@@ -1,7 +1,7 @@
 // How the Primary talks to one Secondary (Uptane 5.4.2.1, 5.4.2.5-5.4.2.7). The can
 // engineer's link carries these calls over ISO-TP/UDS; InProcessLink calls a Secondary
 // in the same process, copying bytes both ways as a bus would.
-import type { VerifiedTarget } from "../verify/types.ts";
+import type { VerifiedTarget } from "../../model/verification.ts";
 
 /** One repository's metadata as the Primary holds it after verifying it (5.4.2.6). */
 export interface RepositoryBundle {

@@ -2,9 +2,9 @@
 // trusted state and the Primary's own record go in one document written atomically, so a
 // power cut between two steps never leaves them disagreeing; root files and held images
 // are written before the record that refers to them.
-import type { ImageFileInfo, InstallResult } from "../../backend/director/manifest-format.ts";
-import type { RepoName } from "../outcome.ts";
-import type { RepositoryFiles, VerifiedTarget } from "../verify/types.ts";
+import type { ImageFileInfo, InstallResult } from "../../model/manifest-format.ts";
+import type { RepoName } from "../../model/outcome.ts";
+import type { RepositoryFiles, VerifiedTarget } from "../../model/verification.ts";
 import type { MetadataBundle, RepositoryBundle } from "./secondary-link.ts";
 import { readJson, writeJson, type Store } from "./store.ts";
 

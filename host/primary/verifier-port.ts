@@ -1,6 +1,6 @@
 // The verifier as the Primary uses it: the shape of FullVerifier (host/wasm/verifier.ts).
 // Everything that decides "install or not" happens behind it, in full.wasm.
-import type { EcuIdentity, RepositoryFiles, TimeAttestationInput, VerifiedTarget, VerifyResult } from "../verify/types.ts";
+import type { EcuIdentity, RepositoryFiles, TimeAttestationInput, VerifiedTarget, VerifyResult } from "../../model/verification.ts";
 
 export interface PrimaryVerifierConfig {
   directorRoot: Uint8Array;

@@ -4,7 +4,7 @@
 // Memory stays flat: every call resets the arena before copying in, and anything larger
 // than one scratch chunk is streamed through that chunk, so hashing a 1 GiB image needs
 // no more than a few pages of linear memory.
-import { CRYPTO_STATUS, type CryptoStatusName, ModuleMisuseError } from "../outcome.ts";
+import { CRYPTO_STATUS, type CryptoStatusName, ModuleMisuseError } from "../../model/outcome.ts";
 import { CoreInstance, type ModuleKind } from "./module.ts";
 
 export type HashAlgorithm = "sha256" | "sha512";

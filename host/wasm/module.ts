@@ -1,7 +1,7 @@
 // The one place that knows the wasm ABI: instantiates a module from the bytes embedded
 // at build time, hands out typed access to its exports and copies bytes in and out.
 import { fullWasmBase64, partialWasmBase64 } from "../../build/wasm-modules.ts";
-import { ModuleMisuseError } from "../outcome.ts";
+import { ModuleMisuseError } from "../../model/outcome.ts";
 
 export type ModuleKind = "full" | "partial";
 

@@ -1,12 +1,12 @@
-// The host side of the verification cores (host/verify/types.ts over full.wasm and
+// The host side of the verification cores (model/verification.ts over full.wasm and
 // partial.wasm): copies bytes in, calls the steps in the order Uptane 5.4.4 gives them,
 // and turns the module's outcome and detail record into a VerifyResult. It decides
 // nothing itself: every check is the module's (DESIGN.md section 2); the length checks
 // here only avoid copying what the module would refuse anyway.
 import { CoreInstance, type ModuleKind } from "./module.ts";
-import { outcomeName, ModuleMisuseError, VerificationError, type OutcomeName, type RepoName } from "../outcome.ts";
+import { outcomeName, ModuleMisuseError, VerificationError, type OutcomeName, type RepoName } from "../../model/outcome.ts";
 import { DETAILS } from "./details.ts";
-import type { EcuIdentity, RepositoryFiles, TimeAttestationInput, VerifiedTarget, VerifyResult } from "../verify/types.ts";
+import type { EcuIdentity, RepositoryFiles, TimeAttestationInput, VerifiedTarget, VerifyResult } from "../../model/verification.ts";
 
 const MISUSE = -1;
 const REPO = { director: 1, image: 2 } as const;

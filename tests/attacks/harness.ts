@@ -2,8 +2,8 @@
 // and assert the exact outcome with its repository and role.
 import * as assert from "uvu/assert";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
-import type { VerifyResult } from "../../host/verify/types.ts";
-import { VerificationError, type OutcomeName, type RepoName } from "../../host/outcome.ts";
+import type { VerifyResult } from "../../model/verification.ts";
+import { VerificationError, type OutcomeName, type RepoName } from "../../model/outcome.ts";
 import { VehicleSim } from "../sim/vehicle.ts";
 
 /** Reference time of every cycle: a minute after the simulator's clock. */

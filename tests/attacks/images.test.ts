@@ -2,7 +2,7 @@
 // verified length and every listed hash; endless data is cut off at the length.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { ModuleMisuseError } from "../../host/outcome.ts";
+import { ModuleMisuseError } from "../../model/outcome.ts";
 import { VehicleSim, at, checkImage, expectOutcome, fullCycle, fullVerifier, partialCycle, partialVerifier } from "./harness.ts";
 
 function verified() {

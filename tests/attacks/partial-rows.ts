@@ -4,7 +4,7 @@
 // (partial-cli.test.ts).
 import { keys } from "../sim/repository.ts";
 import { VehicleSim, imageBytes } from "../sim/vehicle.ts";
-import type { OutcomeName, RepoName } from "../../host/outcome.ts";
+import type { OutcomeName, RepoName } from "../../model/outcome.ts";
 
 export interface PartialRow {
   name: string;

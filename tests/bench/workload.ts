@@ -2,7 +2,7 @@
 // Director target for each, and (full verification) an Image repository with M targets,
 // a tenth of them signed by a supplier's delegated role.
 import { VehicleSim, imageBytes, keys } from "../sim/vehicle.ts";
-import type { RepositoryFiles } from "../../host/verify/types.ts";
+import type { RepositoryFiles } from "../../model/verification.ts";
 import type { EcuClass } from "./classes.ts";
 
 export interface Workload {

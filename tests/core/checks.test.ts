@@ -3,7 +3,7 @@
 // attestation, and flat, bounded memory.
 import { test } from "uvu";
 import { createHash } from "node:crypto";
-import { canonicalBytes } from "../../backend/metadata/canonical-json.ts";
+import { canonicalBytes } from "../../model/canonical-json.ts";
 import * as assert from "uvu/assert";
 import { VehicleSim, imageBytes } from "../sim/vehicle.ts";
 import { keys, SIM_NOW, DAY } from "../sim/repository.ts";

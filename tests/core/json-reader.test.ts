@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CoreInstance } from "../../host/wasm/module.ts";
-import { canonicalJson } from "../../backend/metadata/canonical-json.ts";
+import { canonicalJson } from "../../model/canonical-json.ts";
 import { DETAILS } from "../../host/wasm/details.ts";
 
 const core = new CoreInstance("full");
@@ -100,7 +100,7 @@ function randValue(r: () => number, depth: number): unknown {
   return o;
 }
 
-test("canonical form equals backend/metadata/canonical-json.ts for 500 random documents, pretty-printed or not", () => {
+test("canonical form equals model/canonical-json.ts for 500 random documents, pretty-printed or not", () => {
   const r = rand(7);
   for (let i = 0; i < 500; i++) {
     const doc = { v: randValue(r, 0), w: randValue(r, 0) } as Record<string, unknown>;

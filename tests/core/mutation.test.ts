@@ -6,7 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { VehicleSim } from "../sim/vehicle.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
-import { canonicalJson } from "../../backend/metadata/canonical-json.ts";
+import { canonicalJson } from "../../model/canonical-json.ts";
 
 function rand(seed: number) {
   let s = seed >>> 0;

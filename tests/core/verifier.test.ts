@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { VehicleSim } from "../sim/vehicle.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
-import { VerificationError } from "../../host/outcome.ts";
+import { VerificationError } from "../../model/outcome.ts";
 
 test("full verification of both repositories returns this ECU's target and the vehicle's", () => {
   const v = VehicleSim.standard();

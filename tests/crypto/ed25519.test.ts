@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CryptoCore } from "../../host/wasm/crypto.ts";
-import type { CryptoStatusName } from "../../host/outcome.ts";
+import type { CryptoStatusName } from "../../model/outcome.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const fromHex = (s: string) => new Uint8Array(Buffer.from(s, "hex"));

@@ -10,7 +10,7 @@ import { Metadata, MetadataKind } from "@tufjs/models";
 import { newBackend, removeDir, tempDir } from "../helpers/image-backend.ts";
 import { serveBackend } from "../../backend/serve.ts";
 import { close } from "../../backend/http/server.ts";
-import { generateSigningKey } from "../../backend/metadata/keys.ts";
+import { generateSigningKey } from "../../model/keys.ts";
 import { API_TOKEN_FILE } from "../../backend/http/api-token.ts";
 import { createPublicKey } from "node:crypto";
 

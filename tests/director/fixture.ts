@@ -9,12 +9,12 @@ import { join } from "node:path";
 import { createHash, randomBytes } from "node:crypto";
 import { Director, initDirector, type DirectorOptions } from "../../backend/director/director.ts";
 import type { ImageTarget, ImageTargetSource } from "../../backend/director/image-targets.ts";
-import type { EcuVersionReport, EcuVersionReportSigned, VehicleManifest } from "../../backend/director/manifest-format.ts";
+import type { EcuVersionReport, EcuVersionReportSigned, VehicleManifest } from "../../model/manifest-format.ts";
 import { directorRoutes } from "../../backend/director/http-routes.ts";
 import { timeServerRoutes } from "../../backend/timeserver/http-routes.ts";
 import { loadDirectorOnlineKeys } from "../../backend/director/director-keys.ts";
 import { createApiToken } from "../../backend/http/api-token.ts";
-import { generateSigningKey, signMetadata, type SigningKey } from "../../backend/metadata/keys.ts";
+import { generateSigningKey, signMetadata, type SigningKey } from "../../model/keys.ts";
 
 export class FakeImageRepo implements ImageTargetSource {
   readonly targets = new Map<string, ImageTarget>();

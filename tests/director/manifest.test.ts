@@ -1,8 +1,8 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { DirectorFixture, ecuReport, installedOf, vehicleManifest, type TestVehicle } from "./fixture.ts";
-import { MAX_MANIFEST_BYTES } from "../../backend/director/manifest-format.ts";
-import { generateSigningKey } from "../../backend/metadata/keys.ts";
+import { MAX_MANIFEST_BYTES } from "../../model/manifest-format.ts";
+import { generateSigningKey } from "../../model/keys.ts";
 import { request } from "node:http";
 
 const test = suite<{ f: DirectorFixture; car: TestVehicle }>("director manifests");
@@ -112,7 +112,7 @@ test("a manifest signed by an ECU that is not the vehicle's Primary is refused a
   const s1 = car.ecus[1]!;
   const m = vehicleManifest(car, { signWith: s1.key });
   (m.signed as { primarySerial: string }).primarySerial = s1.serial;
-  const { signMetadata } = await import("../../backend/metadata/keys.ts");
+  const { signMetadata } = await import("../../model/keys.ts");
   await expectRefusal(f, car.vin, signMetadata(m.signed, [s1.key]), 400, "unknown-primary");
 });
 
@@ -170,7 +170,7 @@ test("a manifest of the wrong shape is refused with 400 naming the field", async
 
 test("a manifest without the Primary's own report is refused", async ({ f, car }) => {
   const m = vehicleManifest(car);
-  const { signMetadata } = await import("../../backend/metadata/keys.ts");
+  const { signMetadata } = await import("../../model/keys.ts");
   const signed = { ...m.signed, ecuVersionReports: m.signed.ecuVersionReports.slice(1) };
   await expectRefusal(f, car.vin, signMetadata(signed, [car.ecus[0]!.key]), 400, "bad-primary-report");
 });

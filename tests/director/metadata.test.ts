@@ -2,8 +2,8 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Metadata, MetadataKind } from "@tufjs/models";
 import { DirectorFixture } from "./fixture.ts";
-import { canonicalBytes } from "../../backend/metadata/canonical-json.ts";
-import { verifyBytes, type TufKey } from "../../backend/metadata/keys.ts";
+import { canonicalBytes } from "../../model/canonical-json.ts";
+import { verifyBytes, type TufKey } from "../../model/keys.ts";
 
 const test = suite("director metadata");
 

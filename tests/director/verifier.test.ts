@@ -10,9 +10,9 @@ import { addImage } from "../../backend/image/repository.ts";
 import { repositoryDir } from "../../backend/image/layout.ts";
 import { openDirector } from "../../backend/director/part.ts";
 import { DIRECTOR_ROOT_DIR, DIRECTOR_VEHICLES_DIR } from "../../backend/director/director.ts";
-import { generateSigningKey } from "../../backend/metadata/keys.ts";
+import { generateSigningKey } from "../../model/keys.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
-import type { RepositoryFiles } from "../../host/verify/types.ts";
+import type { RepositoryFiles } from "../../model/verification.ts";
 
 /** The chain a client reads: timestamp.json, then the snapshot and targets versions it names. */
 function chain(folder: string): RepositoryFiles {

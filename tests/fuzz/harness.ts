@@ -5,13 +5,13 @@
 //      duplicate keys in `signed`, and its `signed` is canonically the original's.
 // Mutants that only move white space must still be accepted (pretty-printed metadata
 // verifies); other canonically equal ones (letters written as \u escapes) may be either.
-import { canonicalJson } from "../../backend/metadata/canonical-json.ts";
+import { canonicalJson } from "../../model/canonical-json.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
-import type { RepositoryFiles, VerifyResult } from "../../host/verify/types.ts";
-import { VerificationError } from "../../host/outcome.ts";
+import type { RepositoryFiles, VerifyResult } from "../../model/verification.ts";
+import { VerificationError } from "../../model/outcome.ts";
 import { VehicleSim } from "../sim/vehicle.ts";
 import { Rng, mutate, mutateResigned, type Mutant } from "./mutate.ts";
-import { signBytes } from "../../backend/metadata/keys.ts";
+import { signBytes } from "../../model/keys.ts";
 
 /** Where a mutant goes: which document of which verification. */
 export interface Slot {

@@ -3,7 +3,7 @@
 // unicode, duplicated keys, whitespace) at a random place in the document. All driven by
 // one seeded generator, so a failure reproduces from its seed and index.
 
-import { canonicalJson } from "../../backend/metadata/canonical-json.ts";
+import { canonicalJson } from "../../model/canonical-json.ts";
 
 /** mulberry32: small, fast, good enough to drive mutations reproducibly. */
 export class Rng {

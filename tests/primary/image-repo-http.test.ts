@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Server } from "node:http";
 import { addImage, delegate, rotate } from "../../backend/image/repository.ts";
-import { generateSigningKey } from "../../backend/metadata/keys.ts";
+import { generateSigningKey } from "../../model/keys.ts";
 import { serveBackend } from "../../backend/serve.ts";
 import { collect, HttpFetcher } from "../../host/primary/fetcher.ts";
 import { imagePath } from "../../host/primary/primary.ts";

@@ -3,7 +3,7 @@
 // Secondary, and the next manifest tells the Director what was refused.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { VerificationError, type OutcomeName } from "../../host/outcome.ts";
+import { VerificationError, type OutcomeName } from "../../model/outcome.ts";
 import { Primary, provisionPrimary } from "../../host/primary/primary.ts";
 import { MemoryStore } from "../../host/primary/store.ts";
 import { DAY, keys } from "../sim/repository.ts";

@@ -3,7 +3,7 @@
 // The verifier is the real one (full.wasm).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { VerificationError } from "../../host/outcome.ts";
+import { VerificationError } from "../../model/outcome.ts";
 import { SlowRetrievalError, TransportError } from "../../host/primary/errors.ts";
 import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
 import { Primary, provisionPrimary, type CycleStep, type PrimaryConfig } from "../../host/primary/primary.ts";

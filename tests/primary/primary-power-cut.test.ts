@@ -6,7 +6,7 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { VerificationError } from "../../host/outcome.ts";
+import { VerificationError } from "../../model/outcome.ts";
 import { Primary, provisionPrimary, type PrimaryConfig } from "../../host/primary/primary.ts";
 import { FileStore } from "../../host/primary/store.ts";
 import { VehicleSim } from "../sim/vehicle.ts";

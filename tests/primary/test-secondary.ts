@@ -2,11 +2,11 @@
 // fresh counter nonce and records what the Primary hands it. It does not verify anything
 // (the Secondaries' own verification is tested with the Secondaries).
 import { createHash } from "node:crypto";
-import type { EcuVersionReport, ImageFileInfo } from "../../backend/director/manifest-format.ts";
-import { canonicalBytes } from "../../backend/metadata/canonical-json.ts";
+import type { EcuVersionReport, ImageFileInfo } from "../../model/manifest-format.ts";
+import { canonicalBytes } from "../../model/canonical-json.ts";
 import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
 import type { MetadataBundle, SecondaryEndpoint, VerificationMode } from "../../host/primary/secondary-link.ts";
-import type { VerifiedTarget } from "../../host/verify/types.ts";
+import type { VerifiedTarget } from "../../model/verification.ts";
 
 export class RecordingSecondary implements SecondaryEndpoint {
   readonly serial: string;

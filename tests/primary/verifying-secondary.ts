@@ -1,13 +1,13 @@
 // A Secondary test double that runs the real verifier (full.wasm or partial.wasm) on what
 // the Primary hands it, and "installs" an image whose check passed (no A/B banks, no
 // bus: host/ecu/ has the real Secondary).
-import type { ImageFileInfo } from "../../backend/director/manifest-format.ts";
-import { canonicalBytes } from "../../backend/metadata/canonical-json.ts";
+import type { ImageFileInfo } from "../../model/manifest-format.ts";
+import { canonicalBytes } from "../../model/canonical-json.ts";
 import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
 import { signedVersion } from "../../host/primary/repository-download.ts";
 import type { MetadataBundle, SecondaryEndpoint, VerificationMode } from "../../host/primary/secondary-link.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
-import type { VerifiedTarget, VerifyResult } from "../../host/verify/types.ts";
+import type { VerifiedTarget, VerifyResult } from "../../model/verification.ts";
 
 export class VerifyingSecondary implements SecondaryEndpoint {
   readonly keys = SoftwareKeyStore.generate();

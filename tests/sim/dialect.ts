@@ -2,7 +2,7 @@
 // our verifiers read: capitalised `_type`, keytype "ED25519", signatures with `method`
 // and base64 `sig`, no `spec_version`, and keyids that do not follow the TUF rule.
 import { createHash, sign } from "node:crypto";
-import type { SigningKey } from "../../backend/metadata/keys.ts";
+import type { SigningKey } from "../../model/keys.ts";
 
 export type Dialect = "tuf" | "aktualizr";
 

@@ -3,10 +3,10 @@
 // RepositorySimulator habit). Tests edit the plain fields, then call files() to get the
 // bytes a verifier would download. Nothing here checks anything: breaking is the point.
 import { createHash } from "node:crypto";
-import { canonicalBytes } from "../../backend/metadata/canonical-json.ts";
-import { generateSigningKey, signBytes, type SigningKey, type TufKey } from "../../backend/metadata/keys.ts";
-import type { RepositoryFiles } from "../../host/verify/types.ts";
-import type { RepoName } from "../../host/outcome.ts";
+import { canonicalBytes } from "../../model/canonical-json.ts";
+import { generateSigningKey, signBytes, type SigningKey, type TufKey } from "../../model/keys.ts";
+import type { RepositoryFiles } from "../../model/verification.ts";
+import type { RepoName } from "../../model/outcome.ts";
 import { aktualizrKey, aktualizrKeyId, aktualizrSignature, aktualizrType, type Dialect } from "./dialect.ts";
 
 export type TopRole = "root" | "timestamp" | "snapshot" | "targets";

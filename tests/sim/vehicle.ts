@@ -1,9 +1,9 @@
 // One vehicle's view of the world: a Director repository made for it, the Image
 // repository, the images' bytes, and the time server. Builds the standard scenario in a
 // few calls and hands every part to the tests to break.
-import { canonicalBytes } from "../../backend/metadata/canonical-json.ts";
-import { signBytes, type SigningKey } from "../../backend/metadata/keys.ts";
-import type { RepositoryFiles, VerifiedTarget } from "../../host/verify/types.ts";
+import { canonicalBytes } from "../../model/canonical-json.ts";
+import { signBytes, type SigningKey } from "../../model/keys.ts";
+import type { RepositoryFiles, VerifiedTarget } from "../../model/verification.ts";
 import { DAY, RepoSim, SIM_NOW, hashesOf, isoTime, keys, type DelegationSpec, type Json } from "./repository.ts";
 import type { Dialect } from "./dialect.ts";
 import { aktualizrSignature } from "./dialect.ts";

@@ -4,7 +4,7 @@
 // optionally with version-prefixed names (`3.snapshot.json`).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RepositoryFiles } from "../../host/verify/types.ts";
+import type { RepositoryFiles } from "../../model/verification.ts";
 
 export interface WriteOptions {
   /** Version of the pinned root; rotations are written as version+1, version+2, ... */

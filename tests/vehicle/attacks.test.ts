@@ -2,7 +2,7 @@
 // it with the right outcome, and nothing of the attacker's is installed anywhere.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { ATTACKS, runAttack } from "../../host/vehicle/attacks.ts";
+import { ATTACKS, runAttack } from "../../app/vehicle/attacks.ts";
 
 const expected: Record<string, { ecu: string; outcome: string }> = {
   "wrong-hardware": { ecu: "brake-front", outcome: "HardwareIdMismatch" },

@@ -1,7 +1,7 @@
 // Vehicle config files: what is accepted, and that each mistake is refused naming the field.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { busConfig, describeBus, parseVehicleConfig, VehicleConfigError } from "../../host/vehicle/config.ts";
+import { busConfig, describeBus, parseVehicleConfig, VehicleConfigError } from "../../app/vehicle/config.ts";
 
 const base = {
   vin: "V1",

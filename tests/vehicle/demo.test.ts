@@ -5,9 +5,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { plainDemo } from "../../host/vehicle/demo-script.ts";
-import { DemoWorld, DEMO_VEHICLE, RELEASES, firmware } from "../../host/vehicle/demo-world.ts";
-import { parseVehicleConfig } from "../../host/vehicle/config.ts";
+import { plainDemo } from "../../app/vehicle/demo-script.ts";
+import { DemoWorld, DEMO_VEHICLE, RELEASES, firmware } from "../../app/vehicle/demo-world.ts";
+import { parseVehicleConfig } from "../../app/vehicle/config.ts";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 

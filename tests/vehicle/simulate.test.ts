@@ -12,7 +12,7 @@ import { close } from "../../backend/http/server.ts";
 import { readApiToken, API_TOKEN_FILE } from "../../backend/http/api-token.ts";
 import { addImage } from "../../backend/image/repository.ts";
 import { Inventory, INVENTORY_FILE } from "../../backend/inventory/inventory.ts";
-import { DirectorApi } from "../../host/vehicle/director-api.ts";
+import { DirectorApi } from "../../app/vehicle/director-api.ts";
 
 const CLI = join(import.meta.dirname, "../../dist/uptane.mjs");
 

@@ -10,7 +10,7 @@ import { Agent, request } from "node:http";
 import { createPublicKey, verify } from "node:crypto";
 import type { BenchCase, Suite } from "../harness.ts";
 import { DirectorFixture, vehicleManifest, type TestVehicle } from "../../director/fixture.ts";
-import { canonicalBytes } from "../../../backend/metadata/canonical-json.ts";
+import { canonicalBytes } from "../../../model/canonical-json.ts";
 
 const ECUS_PER_VEHICLE = 10;
 const VERIFIES_PER_MANIFEST = ECUS_PER_VEHICLE + 1;

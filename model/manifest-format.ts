@@ -4,10 +4,10 @@
 // (backend/director/manifest.ts) checks them.
 //
 // Both documents use the TUF envelope `{"signatures":[{"keyid":HEX,"sig":HEX}],"signed":{...}}`,
-// signed over the OLPC canonical JSON of `signed` (backend/metadata/canonical-json.ts), with
+// signed over the OLPC canonical JSON of `signed` (model/canonical-json.ts), with
 // the Ed25519 key registered for that ECU in the inventory. `_type` separates the two kinds,
 // so a Primary's own ECU report signature can never pass as a manifest signature.
-import type { Signature } from "../metadata/keys.ts";
+import type { Signature } from "./keys.ts";
 
 /** Largest manifest body the Director reads; anything longer is refused (413) unread. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -35,7 +35,7 @@ export interface InstallResult {
   filename: string;
   /** true: installed and now running; false: refused or failed (and rolled back). */
   success: boolean;
-  /** An outcome name (host/outcome.ts, e.g. "Ok", "LengthOrHashMismatch") or a short install error code. */
+  /** An outcome name (model/outcome.ts, e.g. "Ok", "LengthOrHashMismatch") or a short install error code. */
   code: string;
   /** Free text for operators, at most 1024 characters. */
   detail: string;

@@ -3,7 +3,7 @@
 // API, then pin the roots the backend serves. Taking the roots from the server is trust
 // on first use, fine for a simulation; a real vehicle gets them at the factory (the demo
 // reads them from the backend folder instead).
-import { collect, HttpFetcher } from "../primary/fetcher.ts";
+import { collect, HttpFetcher } from "../../host/primary/fetcher.ts";
 import type { VehicleConfig } from "./config.ts";
 import { DirectorApi, DirectorApiError } from "./director-api.ts";
 import { Vehicle } from "./vehicle.ts";

@@ -1,4 +1,4 @@
-// `uptane simulate --config FILE --server URL`: runs a simulated vehicle (host/vehicle/)
+// `uptane simulate --config FILE --server URL`: runs a simulated vehicle (app/vehicle/)
 // against a running backend and prints what each ECU did.
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -9,7 +9,7 @@ import { enrolVehicle } from "../vehicle/enrol.ts";
 import { ProgressBars } from "../vehicle/progress.ts";
 import { SUMMARY_LEGEND, summarise, summaryTable } from "../vehicle/summary.ts";
 import { Vehicle, type VehicleCycleReport } from "../vehicle/vehicle.ts";
-import { HttpFetcher } from "../primary/fetcher.ts";
+import { HttpFetcher } from "../../host/primary/fetcher.ts";
 
 export const simulateCommand: Command = {
   name: "simulate",

@@ -2,7 +2,7 @@
 // what it gets back. host/wasm/ implements it over full.wasm / partial.wasm; the
 // repository simulator, the attack catalogue, `uptane verify`, the Primary and the
 // Secondaries all use these shapes.
-import type { OutcomeName, RepoName } from "../outcome.ts";
+import type { OutcomeName, RepoName } from "./outcome.ts";
 
 /** One repository's metadata for one update cycle, as raw bytes off the wire or disk. */
 export interface RepositoryFiles {

@@ -2,7 +2,7 @@
 // vehicle that has updated once, then the attack in one more update cycle, and reports
 // which ECU refused it, with which outcome, and what every ECU runs before and after.
 import type { DirectorTargetEntry } from "../../backend/director/metadata.ts";
-import type { ImageFileInfo } from "../../backend/director/manifest-format.ts";
+import type { ImageFileInfo } from "../../model/manifest-format.ts";
 import { DemoWorld, RELEASES, type WorldOptions } from "./demo-world.ts";
 import { compromisedDirector, frozenDirectorTimestamp, imageTargetEntry, TamperingLink } from "./intercept.ts";
 import { summarise, type EcuSummary } from "./summary.ts";

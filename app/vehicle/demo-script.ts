@@ -1,5 +1,5 @@
 // What `uptane demo` does: the plain update, step by step, and the attack scenarios
-// (host/vehicle/attacks.ts) on the same world. Functions, so that tests run exactly what
+// (app/vehicle/attacks.ts) on the same world. Functions, so that tests run exactly what
 // the demo shows.
 import { DemoWorld, RELEASES, type WorldOptions } from "./demo-world.ts";
 import { summarise, type EcuSummary } from "./summary.ts";

@@ -8,11 +8,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadDirectorOnlineKeys } from "../../backend/director/director-keys.ts";
 import { buildSnapshot, buildTargets, buildTimestamp, type DirectorTargetEntry, type SignedDocument } from "../../backend/director/metadata.ts";
-import { canonicalJson } from "../../backend/metadata/canonical-json.ts";
-import { signMetadata } from "../../backend/metadata/keys.ts";
-import { capChunks, collect, type Fetcher, type FetchRequest } from "../primary/fetcher.ts";
-import type { MetadataBundle, SecondaryLink, VerificationMode } from "../primary/secondary-link.ts";
-import type { VerifiedTarget } from "../verify/types.ts";
+import { canonicalJson } from "../../model/canonical-json.ts";
+import { signMetadata } from "../../model/keys.ts";
+import { capChunks, collect, type Fetcher, type FetchRequest } from "../../host/primary/fetcher.ts";
+import type { MetadataBundle, SecondaryLink, VerificationMode } from "../../host/primary/secondary-link.ts";
+import type { VerifiedTarget } from "../../model/verification.ts";
 
 /** Answers `path` with forged bytes, or null to let the real backend answer. */
 export type Interceptor = (path: string) => Promise<Uint8Array | null>;

@@ -3,11 +3,11 @@
 // `ecu.stats`), and, per Secondary link, the application bytes and simulated bus time its
 // exchanges took (from the SecondaryClient's counters). The wrappers pass every call and
 // every verdict through unchanged.
-import type { CanSecondaryLink } from "../ecu/can-secondary-link.ts";
-import { SecondaryRefusedError } from "../ecu/secondary-client.ts";
-import type { MetadataBundle, SecondaryLink, VerificationMode } from "../primary/secondary-link.ts";
-import type { ImageCheck, PrimaryVerifier, VerifierFactory } from "../primary/verifier-port.ts";
-import type { VerifiedTarget } from "../verify/types.ts";
+import type { CanSecondaryLink } from "../../host/ecu/can-secondary-link.ts";
+import { SecondaryRefusedError } from "../../host/ecu/secondary-client.ts";
+import type { MetadataBundle, SecondaryLink, VerificationMode } from "../../host/primary/secondary-link.ts";
+import type { ImageCheck, PrimaryVerifier, VerifierFactory } from "../../host/primary/verifier-port.ts";
+import type { VerifiedTarget } from "../../model/verification.ts";
 
 /** Accumulated milliseconds of the calls it timed. */
 export class Stopwatch {

@@ -13,7 +13,7 @@
 // A Secondary's `bus` names an entry of `buses` or a preset: `can-500k` (classic CAN
 // 500 kbit/s), `canfd-2m` / `canfd-5m` (CAN FD, 500 kbit/s arbitration, 2 or 5 Mbit/s
 // data phase). Secondaries naming the same bus share it.
-import type { BusConfig } from "../can/bus.ts";
+import type { BusConfig } from "../../host/can/bus.ts";
 
 export type VerificationMode = "full" | "partial";
 

@@ -16,7 +16,7 @@ import { addImage, delegate, importBundle } from "../../backend/image/repository
 import { initSupplier, readPublicKeyFile, signSupplier } from "../../backend/supplier/workdir.ts";
 import { Inventory, INVENTORY_FILE } from "../../backend/inventory/inventory.ts";
 import { DIRECTOR_ROOT_DIR } from "../../backend/director/director.ts";
-import { HttpFetcher, type SecondaryLink } from "../primary/index.ts";
+import { HttpFetcher, type SecondaryLink } from "../../host/primary/index.ts";
 import { parseVehicleConfig, describeBus, busConfig, type SecondarySpec, type VehicleConfig } from "./config.ts";
 import { DirectorApi } from "./director-api.ts";
 import { InterceptingFetcher } from "./intercept.ts";

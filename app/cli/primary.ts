@@ -3,13 +3,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { optionValue, parseArgs, UsageError, type Command } from "./command.ts";
-import { VerificationError } from "../outcome.ts";
-import { privateKeyPem, generateSigningKey } from "../../backend/metadata/keys.ts";
-import { FileStore, readJson, writeJson } from "../primary/store.ts";
-import { SoftwareKeyStore } from "../primary/keystore.ts";
-import { HttpFetcher } from "../primary/fetcher.ts";
-import { Primary, provisionPrimary } from "../primary/primary.ts";
-import { TransportError } from "../primary/errors.ts";
+import { VerificationError } from "../../model/outcome.ts";
+import { privateKeyPem, generateSigningKey } from "../../model/keys.ts";
+import { FileStore, readJson, writeJson } from "../../host/primary/store.ts";
+import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
+import { HttpFetcher } from "../../host/primary/fetcher.ts";
+import { Primary, provisionPrimary } from "../../host/primary/primary.ts";
+import { TransportError } from "../../host/primary/errors.ts";
 
 interface PrimaryIdentity {
   vin: string;

@@ -5,9 +5,9 @@ import { closeSync, openSync, readSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "./command.ts";
 import { UsageError, optionInt, optionValue, parseArgs } from "./command.ts";
-import { FullVerifier, PartialVerifier } from "../wasm/verifier.ts";
-import { VerificationError } from "../outcome.ts";
-import type { RepositoryFiles, VerifyResult } from "../verify/types.ts";
+import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
+import { VerificationError } from "../../model/outcome.ts";
+import type { RepositoryFiles, VerifyResult } from "../../model/verification.ts";
 
 const USAGE = `uptane verify --mode full|partial --director DIR --image DIR --ecu SERIAL --hardware-id HW
               [--vin VIN] [--time ISO8601] [--target-file FILE] [--json]

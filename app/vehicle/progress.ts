@@ -1,7 +1,7 @@
 // Progress of a vehicle's transfers: image downloads over HTTP and image transfers over
 // CAN. The vehicle emits events; `ProgressBars` draws them on a terminal (stderr, only
 // when it is a TTY, so piped and --json output stay clean).
-import type { Fetcher, FetchRequest } from "../primary/fetcher.ts";
+import type { Fetcher, FetchRequest } from "../../host/primary/fetcher.ts";
 
 export interface ProgressEvent {
   kind: "download" | "bus";
