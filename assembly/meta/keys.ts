@@ -6,7 +6,7 @@
 // in a set (same public key under two key ids, possible only in the aktualizr dialect)
 // is added once.
 import { Outcome, CryptoStatus } from "../outcome";
-import { ed25519VerifyStart, ed25519VerifyFinish, ed25519CtxStart, ed25519CtxFinish, ED25519_CTX_SIZE } from "../crypto/ed25519";
+import { ed25519CtxStart, ed25519CtxFinish, ED25519_CTX_SIZE } from "../crypto/ed25519";
 import { sha256Init, sha256Final, SHA256_CTX_SIZE } from "../crypto/sha256";
 import { JsonType, tokType, tokStart, tokLen, tokNext, tokInt, objGet, objGetStr, strEqLit } from "../json/reader";
 import { canonicalToEd25519, canonicalToSha256 } from "../json/canonical";
@@ -148,6 +148,9 @@ export function buildKeyset(doc: usize, keys: i32, role: i32, dialect: i32, set:
 }
 
 
+/** One Ed25519 context per key a role may hold: every signature of a document is hashed at once. */
+export const signatureContexts = memory.data(<i32>(<usize>MAX_ROLE_KEYS * ED25519_CTX_SIZE), 8);
+
 /**
  * Counts the keys of `set` with a valid signature over the canonical form of `signed`.
  * Each key is tried at most once (duplicate signatures count once and cannot be used to
@@ -155,41 +158,10 @@ export function buildKeyset(doc: usize, keys: i32, role: i32, dialect: i32, set:
  * Returns the count, or -1 (InvalidMetadata recorded) if `signatures` is not a list of objects.
  */
 export function countSignatures(doc: usize, sigs: i32, signed: i32, set: usize): i32 {
-  if (tokType(doc, sigs) != JsonType.Array) {
-    fail(Outcome.InvalidMetadata, Detail.SignaturesIsNotAnArray);
-    return -1;
-  }
-  const n = load<u32>(set, KEYSET_COUNT);
-  let tried: u32 = 0;
-  let count: i32 = 0;
-  const end = tokNext(doc, sigs);
-  let s = sigs + 1;
-  while (s < end) {
-    if (tokType(doc, s) != JsonType.Object) {
-      fail(Outcome.InvalidMetadata, Detail.SignatureIsNotAnObject);
-      return -1;
-    }
-    const kid = objGet(doc, s, N.k_keyid);
-    const sig = objGet(doc, s, N.k_sig);
-    if (tokType(doc, kid) == JsonType.String && tokType(doc, sig) == JsonType.String && hexDecode(tokStart(doc, kid), tokLen(doc, kid), scratch, 32)) {
-      for (let j: u32 = 0; j < n; j++) {
-        const e = set + KEYSET_KEYS + <usize>j * KEY_ENTRY;
-        if ((tried & (1 << j)) != 0 || memory.compare(e, scratch, 32) != 0) continue;
-        tried |= 1 << j;
-        if (decodeSignature(doc, s, sig, scratch + 64)) {
-          let st = ed25519VerifyStart(e + 32, scratch + 64);
-          if (st == CryptoStatus.Valid) {
-            canonicalToEd25519(doc, signed);
-            st = ed25519VerifyFinish();
-          }
-          if (st == CryptoStatus.Valid) count++;
-        }
-        break;
-      }
-    }
-    s = tokNext(doc, s);
-  }
-  return count;
+  const n = startSignatures(doc, sigs, set, signatureContexts, MAX_ROLE_KEYS);
+  if (n < 0) return -1;
+  if (n > 0) canonicalToEd25519(doc, signed, signatureContexts, <u32>n);
+  return <i32>finishSignatures(signatureContexts, <u32>n);
 }
 
 /**

@@ -5,7 +5,7 @@
 // The document must be canonical JSON (what the Primary forwards: the signature covers
 // the canonical form of `signed`, so these are the signed bytes). Canonical order puts
 // `signatures` before `signed`, so when `signed` begins, one Ed25519 context per key a
-// signature names is started (R and A hashed) and every byte of `signed` is hashed into
+// signature names is started (R and A hashed; as many as a role has keys) and every byte of `signed` is hashed into
 // each as it passes. The bytes are split into:
 //   - the envelope: everything but the members of `signed.targets` (which reads
 //     `"targets":{}`), kept in a buffer and checked at the end by the same envelope,
@@ -25,7 +25,7 @@ import { isCanonicalForm } from "../json/canonical";
 import { strCompare } from "../json/strings";
 import { ed25519CtxUpdate, ED25519_CTX_SIZE } from "../crypto/ed25519";
 import { openDocument, envDoc } from "../meta/envelope";
-import { startSignatures, finishSignatures, KEYSET_THRESHOLD } from "../meta/keys";
+import { startSignatures, finishSignatures, signatureContexts as contexts, KEYSET_THRESHOLD, MAX_ROLE_KEYS } from "../meta/keys";
 import { rootKeyset, RoleSet } from "../meta/root";
 import { checkSignedTargets } from "../meta/targets";
 import { directorState, Stage, stage, setStage } from "../meta/repo";
@@ -41,11 +41,8 @@ import * as N from "../json/names";
 export const STREAM_ENVELOPE_CAP: u32 = 4096;
 /** One target entry `"NAME":{...}`. */
 export const STREAM_ENTRY_CAP: u32 = 4096;
-/** Signatures hashed at once: keys beyond this many cannot count. */
-export const STREAM_SIGNATURES: u32 = 8;
 
 const envelope = memory.data(<i32>STREAM_ENVELOPE_CAP);
-const contexts = memory.data(<i32>(<usize>STREAM_SIGNATURES * ED25519_CTX_SIZE), 8);
 const prevName = memory.data(<i32>MAX_ID_BYTES);
 const keyBuf = memory.data(16);
 
@@ -143,40 +140,40 @@ export function streamBegin(len: u32): i32 {
   started = 0;
   entryOutcome = Outcome.Ok;
   clearVehicleTargets();
-  streamEntries(true);
+  streamEntries();
   live = true;
   verdict = Outcome.Ok;
   return Outcome.Ok;
 }
 
-function putEnvelope(c: u32): bool {
-  if (envLen >= STREAM_ENVELOPE_CAP) {
-    refuseNumbers(Outcome.OversizedMetadata, Detail.PartOfTheStreamedDocumentLargerThanTheModuleHolds, <i64>STREAM_ENVELOPE_CAP, <i64>envLen + 1);
-    return false;
-  }
-  store<u8>(envelope + <usize>envLen, <u8>c);
-  envLen++;
-  return true;
-}
-
-function putEntry(c: u32): bool {
-  if (!entryOpen) {
-    entryMark = arenaMark();
-    entryBuf = arenaAlloc(<usize>STREAM_ENTRY_CAP + 2);
-    if (entryBuf == 0) {
-      refuseNumbers(Outcome.OversizedMetadata, Detail.DocumentTooLargeForMemory, <i64>STREAM_ENTRY_CAP, 0);
-      return false;
+// The next byte of the envelope or of the target entry being read; false: refused (full).
+function put(c: u32, toEntry: bool): bool {
+  let at = envelope;
+  let len = envLen;
+  let cap = STREAM_ENVELOPE_CAP;
+  if (toEntry) {
+    if (!entryOpen) {
+      entryMark = arenaMark();
+      entryBuf = arenaAlloc(<usize>STREAM_ENTRY_CAP + 2);
+      if (entryBuf == 0) {
+        refuseNumbers(Outcome.OversizedMetadata, Detail.DocumentTooLargeForMemory, <i64>STREAM_ENTRY_CAP, 0);
+        return false;
+      }
+      store<u8>(entryBuf, 0x7b);
+      entryLen = 1;
+      entryOpen = true;
     }
-    store<u8>(entryBuf, 0x7b);
-    entryLen = 1;
-    entryOpen = true;
+    at = entryBuf;
+    len = entryLen;
+    cap = STREAM_ENTRY_CAP + 1;
   }
-  if (entryLen > STREAM_ENTRY_CAP) {
-    refuseNumbers(Outcome.OversizedMetadata, Detail.PartOfTheStreamedDocumentLargerThanTheModuleHolds, <i64>STREAM_ENTRY_CAP, <i64>entryLen);
+  if (len >= cap) {
+    refuseNumbers(Outcome.OversizedMetadata, Detail.PartOfTheStreamedDocumentLargerThanTheModuleHolds, <i64>cap, <i64>len + 1);
     return false;
   }
-  store<u8>(entryBuf + <usize>entryLen, <u8>c);
-  entryLen++;
+  store<u8>(at + <usize>len, <u8>c);
+  if (toEntry) entryLen++;
+  else envLen++;
   return true;
 }
 
@@ -271,7 +268,7 @@ function startSigned(): void {
   if (doc != 0) {
     const sigs = objGet(doc, 0, N.k_signatures);
     if (sigs >= 0) {
-      started = startSignatures(doc, sigs, rootKeyset(directorState, RoleSet.Targets), contexts, STREAM_SIGNATURES);
+      started = startSignatures(doc, sigs, rootKeyset(directorState, RoleSet.Targets), contexts, MAX_ROLE_KEYS);
       if (started < 0) {
         sigOutcome = resOutcome;
         sigDetail = resDetail;
@@ -305,7 +302,7 @@ export function streamChunk(ptr: usize, len: u32): i32 {
         if (keyLen < 16) store<u8>(keyBuf + <usize>keyLen, <u8>c);
         keyLen++;
       }
-      if (!(entryOpen ? putEntry(c) : putEnvelope(c))) return verdict;
+      if (!put(c, entryOpen)) return verdict;
       continue;
     }
     if (valueAt != 0) {
@@ -351,7 +348,7 @@ export function streamChunk(ptr: usize, len: u32): i32 {
       lastString = K_OTHER;
       valueAt = depth;
     }
-    if (!(entryOpen || (inTargets && depth >= 3) ? putEntry(c) : putEnvelope(c))) return verdict;
+    if (!put(c, entryOpen || (inTargets && depth >= 3))) return verdict;
     if (targetsOpening && depth == 3) {
       targetsOpening = false;
       inTargets = true;
@@ -367,7 +364,6 @@ export function streamChunk(ptr: usize, len: u32): i32 {
 export function streamFinish(): i32 {
   if (!live) return verdict;
   live = false;
-  streamEntries(false);
   const rs = directorState;
   setContext(Repo.Director, Role.Targets);
   if (received != announced) return decide(failNumbers(Outcome.InvalidMetadata, Detail.FewerBytesThanAnnounced, <i64>announced, <i64>received));

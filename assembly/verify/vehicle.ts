@@ -81,11 +81,9 @@ const SERIAL_SLOTS: u32 = IS_PARTIAL ? MAX_VEHICLE_TARGETS : 1;
 const serialPrefixes = memory.data(<i32>(<usize>SERIAL_SLOTS * 8), 8);
 const serialDigest = memory.data(32, 8);
 let serialCount: u32 = 0;
-let entriesStreamed = false;
 
-/** Entries come one at a time from now on (true) or from one whole doc (false). */
-export function streamEntries(on: bool): void {
-  entriesStreamed = on;
+/** A new streamed document: no serials seen yet. */
+export function streamEntries(): void {
   serialCount = 0;
 }
 
@@ -124,13 +122,14 @@ export function readTargetEntry(doc: usize, targets: i32, k: i32, fullVehicle: b
     const sp = tokStart(doc, e);
     const sn = tokLen(doc, e);
     // 5.4.4.6 step 7: no ECU identifier more than once (within and across targets)
-    if (entriesStreamed) {
+    // (the partial module reads entries streamed only, the full module whole documents only)
+    if (IS_PARTIAL) {
       const seen = streamedSerialSeen(sp, sn);
       if (seen < 0) return failNumbers(Outcome.OversizedMetadata, Detail.MoreECUTargetsThanTheModuleHolds, <i64>SERIAL_SLOTS, <i64>SERIAL_SLOTS + 1);
       if (seen > 0) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsNameOneECUTwice);
     } else if (ecuSeenBefore(doc, targets, e)) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsNameOneECUTwice);
     // 5.4.4.6 step 8: every ECU named is in the vehicle
-    if (fullVehicle && !isVehicleEcu(sp, sn)) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsNameAnECUNotInTheVehicle);
+    if (!IS_PARTIAL && fullVehicle && !isVehicleEcu(sp, sn)) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsNameAnECUNotInTheVehicle);
     const hw = objGet(doc, ev, N.k_hardwareId);
     if (tokType(doc, hw) != JsonType.String) return fail(Outcome.InvalidMetadata, Detail.EcuIdentifiersEntryWithoutHardwareId);
     if (hwIds >= 0 && !arrayHasString(doc, hwIds, doc, hw)) return fail(Outcome.HardwareIdMismatch, Detail.ECUSHardwareIDNotAmongTheTargetSHardwareIds);
@@ -141,12 +140,12 @@ export function readTargetEntry(doc: usize, targets: i32, k: i32, fullVehicle: b
       // release counter never goes back for this ECU
       if (rc < installedReleaseCounter) return failNumbers(Outcome.RollbackAttack, Detail.ReleaseCounterLowerThanTheInstalledOne, installedReleaseCounter, rc);
     }
-    if (mine || fullVehicle) {
+    if (mine || (!IS_PARTIAL && fullVehicle)) {
       if (vtCount >= VT_ROWS) return failNumbers(Outcome.OversizedMetadata, Detail.MoreECUTargetsThanTheModuleHolds, <i64>MAX_VEHICLE_TARGETS, <i64>vtCount + 1);
       const row = vtRow(vtCount);
       const fi = readFileInfo(doc, t, row + VT_FI, true, true);
       if (fi != Outcome.Ok) return fi;
-      if (load<u32>(row + VT_FI, FI_FLAGS) == 0 && !fullVehicle) return fail(Outcome.InvalidMetadata, Detail.TargetListsNeitherSha256NorSha512);
+      if (load<u32>(row + VT_FI, FI_FLAGS) == 0 && (IS_PARTIAL || !fullVehicle)) return fail(Outcome.InvalidMetadata, Detail.TargetListsNeitherSha256NorSha512);
       store<u32>(row, <u32>doc, VT_DOC);
       store<i32>(row, e, VT_ECU);
       store<i32>(row, k, VT_NAME);

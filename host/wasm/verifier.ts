@@ -100,6 +100,11 @@ abstract class CoreVerifier {
     return { ptr: this.core.copyIn(bytes), len: bytes.length };
   }
 
+  /** Linear memory in use, in 64 KiB pages (the peak: wasm memory never shrinks). */
+  get memoryPages(): number {
+    return this.core.memoryBytes / 65536;
+  }
+
   /** Loads a root the host holds into the module; throws VerificationError when it does not verify. */
   protected trustRoot(repo: RepoName, bytes: Uint8Array): void {
     this.core.reset();
@@ -421,24 +426,15 @@ export class PartialVerifier extends CoreVerifier {
     return v;
   }
 
+  /**
+   * Partial verification of a Director targets document in hand: streamed to the module
+   * (updateStreamed), so it must be canonical JSON, as a Primary forwards it
+   * (host/wasm/canonical.ts).
+   */
   update(director: { rootRotations: Uint8Array[]; targets: Uint8Array }, nowUnixSeconds: number): VerifyResult {
-    return this.run(() => {
-      const x = this.x;
-      this.core.reset();
-      this.step(x.cycleBegin(Math.floor(nowUnixSeconds)), "cycleBegin");
-      try {
-        this.rootSteps("director", director.rootRotations);
-      } finally {
-        this.keepRotations("director", director.rootRotations);
-      }
-      // the rotation files are no longer needed: reuse their memory for the targets
-      this.core.reset();
-      const t = this.copyChecked(director.targets, x.capacity(3), "director", "targets");
-      const code = this.check(x.partialTargets!(t, director.targets.length), "partialTargets");
-      const res = this.result(code);
-      return code === 0 || code === 1 ? this.readTargets(res) : res;
-    });
+    return this.updateStreamed(director, nowUnixSeconds);
   }
+
   /**
    * Streamed partial verification: the root rotations, then a Director targets document
    * of `targetsLength` bytes fed in chunks as it arrives (canonical JSON, as the Primary
@@ -495,8 +491,4 @@ export class PartialVerifier extends CoreVerifier {
     return stream.finish();
   }
 
-  /** Linear memory in use, in 64 KiB pages (the peak: wasm memory never shrinks). */
-  get memoryPages(): number {
-    return this.core.memoryBytes / 65536;
-  }
 }

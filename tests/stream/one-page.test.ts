@@ -6,29 +6,13 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { VehicleSim } from "../sim/vehicle.ts";
+import { vehicleWithDirectorTargets } from "./documents.ts";
 import { AT } from "../attacks/partial-rows.ts";
 import { expectOutcome } from "../attacks/harness.ts";
 import { PartialVerifier } from "../../host/wasm/verifier.ts";
 import { canonicalForwarding } from "../../host/wasm/canonical.ts";
 
 const FIVE_MIB = 5 << 20;
-
-/** A standard vehicle whose Director targets are padded to about `bytes` with targets for no ECU. */
-export function vehicleWithDirectorTargets(bytes: number): VehicleSim {
-  const v = VehicleSim.standard();
-  v.director.tamper.targets = (s) => {
-    const note = "n".repeat(900);
-    const count = Math.max(0, Math.floor(bytes / 1150));
-    for (let i = 0; i < count; i++) {
-      s.targets[`filler/${String(i).padStart(7, "0")}.bin`] = {
-        length: i,
-        hashes: { sha256: i.toString(16).padStart(64, "0") },
-        custom: { ecuIdentifiers: {}, note },
-      };
-    }
-  };
-  return v;
-}
 
 function verifyInOnePage(v: VehicleSim, chunk = 4095) {
   const verifier = new PartialVerifier({ ...v.partialConfig(), memoryLimitPages: 1 });
@@ -48,14 +32,6 @@ for (const [label, bytes] of [["16 KB", 16_000], ["300 KB", 300_000], ["4 MB", 4
     assert.is(pages, 1);
   });
 }
-
-test("streamed: the whole-document path refuses 300 KB (its 64 KiB partial cap)", () => {
-  const v = vehicleWithDirectorTargets(300_000);
-  const verifier = new PartialVerifier({ ...v.partialConfig(), memoryLimitPages: 1 });
-  const files = v.director.files(1);
-  const r = verifier.update({ rootRotations: files.rootRotations, targets: files.targets }, AT(v));
-  expectOutcome(r, "OversizedMetadata", "director", "targets");
-});
 
 test("streamed: 5 MiB + 1 byte is OversizedMetadata at begin, nothing read", () => {
   const v = VehicleSim.standard();

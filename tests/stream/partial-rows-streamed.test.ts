@@ -5,7 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { PARTIAL_ROWS, AT } from "../attacks/partial-rows.ts";
 import { expectOutcome, partialVerifier } from "../attacks/harness.ts";
-import type { VerifyResult } from "../../host/verify/types.ts";
+import type { VerifyResult } from "../../model/verification.ts";
 import { canonicalForwarding } from "../../host/wasm/canonical.ts";
 
 function streamed(row: (typeof PARTIAL_ROWS)[number], chunk: number): VerifyResult {
