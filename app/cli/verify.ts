@@ -34,8 +34,9 @@ targets.json and any N.root.json.
   --target-file FILE             also check these image bytes against the verified target
   --max-pages N                  linear memory maximum of the module in 64 KiB pages, as an
                                  ECU class sets it (default: unlimited)
-  --json                         print {"ok","outcome","repo","role","detail","memoryPages"}
-                                 (memoryPages: the module's peak linear memory in pages)
+  --json                         print {"ok","outcome","repo","role","detail"}; in partial
+                                 mode also "memoryPages", the module's peak linear memory
+                                 in pages
 
 In partial mode the Director targets are streamed to the module in chunks, as the
 Secondary receives them, after the re-encoding as canonical JSON a Primary does when it
@@ -258,7 +259,7 @@ export const verifyCommand: Command = {
       }
     }
     if (result.outcome === "Ok" && targetFile !== undefined && verifier) result = streamImage(verifier, result, targetFile);
-    report(result, json, verifier?.memoryPages);
+    report(result, json, mode === "partial" ? verifier?.memoryPages : undefined);
     return result.outcome === "Ok" ? 0 : result.outcome === "NoUpdate" ? 3 : 1;
   },
 };
