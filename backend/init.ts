@@ -5,8 +5,9 @@ import { mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { diskWriter } from "./fs/atomic-write.ts";
 import { backendParts, type InitContext } from "./parts.ts";
+import { BACKEND_MARKER, markerBytes } from "./marker.ts";
 
-export const BACKEND_MARKER = "uptane-backend.json";
+export { BACKEND_MARKER } from "./marker.ts";
 
 export class InitError extends Error {}
 
@@ -32,6 +33,6 @@ export async function initBackend(dir: string, options: Omit<InitContext, "dir">
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const results: Record<string, Record<string, unknown>> = {};
   for (const part of backendParts) results[part.name] = await part.init({ dir, ...options });
-  await diskWriter.write(join(dir, BACKEND_MARKER), Buffer.from(JSON.stringify({ format: 1, parts: backendParts.map((p) => p.name) }) + "\n"));
+  await diskWriter.write(join(dir, BACKEND_MARKER), markerBytes());
   return results;
 }

@@ -20,8 +20,26 @@ export interface BackendPart {
   initHelp?: string;
   /** Creates the part's files; returns facts worth printing (paths, key ids). */
   init(ctx: InitContext): Promise<Record<string, unknown>>;
-  /** Mounts the part's HTTP routes (called once per server start). */
-  mount(router: Router, dir: string): void | Promise<void>;
+  /** Mounts the part's HTTP routes and registers its upkeep (called once per server start). */
+  mount(router: Router, dir: string, ctx: ServeContext): void | Promise<void>;
+}
+
+/** What a running server gives its parts (README "Backend": freshness and state checks). */
+export interface ServeContext {
+  /** The server's clock (tests move it forward). */
+  clock: () => Date;
+  /** One line of the server's log (re-signings, warnings, alerts). */
+  log: (line: string) => void;
+  /** A warning logged when it first appears or changes, then again once a day (by the clock). */
+  warn: (key: string, message: string | null) => void;
+  /** Days before expiry from which offline-keyed roles are warned about. */
+  warnDays: number;
+  /** Registers upkeep the server runs before its first request and then on its timer. */
+  upkeep: (job: () => Promise<void> | void) => void;
+  /** Registers a check that must pass before the server starts (it throws naming what failed). */
+  startCheck: (check: () => Promise<void> | void) => void;
+  /** Registers what to release when the server stops (or fails to start). */
+  onClose: (release: () => void) => void;
 }
 
 import { imageRepositoryPart } from "./image/part.ts";

@@ -51,12 +51,21 @@ export function signBytes(key: SigningKey, bytes: Uint8Array): Signature {
   return { keyid: key.keyid, sig: sign(null, bytes, key.privateKey).toString("hex") };
 }
 
-/** Node's verification of one TUF signature over `bytes` (used by the backend on manifests). */
+/** Node's public key object for a raw Ed25519 public key given as hex (64 digits). */
+export function ed25519PublicKey(publicHex: string): KeyObject {
+  return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(publicHex, "hex")]), format: "der", type: "spki" });
+}
+
+/** Node's verification of one Ed25519 signature (128 hex digits) over `bytes`; anything malformed is false. */
+export function verifySignatureHex(publicKey: KeyObject, bytes: Uint8Array, sigHex: string): boolean {
+  if (!/^[0-9a-f]{128}$/i.test(sigHex)) return false;
+  return verify(null, bytes, publicKey, Buffer.from(sigHex, "hex"));
+}
+
+/** Node's verification of one TUF signature over `bytes` (used by the backend). */
 export function verifyBytes(key: TufKey, bytes: Uint8Array, sigHex: string): boolean {
   if (key.keytype !== "ed25519" || !/^[0-9a-f]{64}$/i.test(key.keyval.public)) return false;
-  if (!/^[0-9a-f]{128}$/i.test(sigHex)) return false;
-  const pub = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(key.keyval.public, "hex")]), format: "der", type: "spki" });
-  return verify(null, bytes, pub, Buffer.from(sigHex, "hex"));
+  return verifySignatureHex(ed25519PublicKey(key.keyval.public), bytes, sigHex);
 }
 
 /** PKCS#8 PEM text of a private key, for key files (write them with mode 0600). */

@@ -1,13 +1,14 @@
 // The vehicle version manifest (Uptane 2.1 section 5.4.2.1 / 5.4.2.2): what a Primary
 // sends to `POST /director/vehicles/VIN/manifest`, and the ECU version reports inside it.
-// Types only: the Primary builds these, Secondaries build their reports, the Director
-// (backend/director/manifest.ts) checks them.
+// Types and caps: the Primary builds these, Secondaries build their reports, the Director
+// (backend/director/manifest.ts) checks them against the same caps.
 //
 // Both documents use the TUF envelope `{"signatures":[{"keyid":HEX,"sig":HEX}],"signed":{...}}`,
 // signed over the OLPC canonical JSON of `signed` (model/canonical-json.ts), with
 // the Ed25519 key registered for that ECU in the inventory. `_type` separates the two kinds,
 // so a Primary's own ECU report signature can never pass as a manifest signature.
 import type { Signature } from "./keys.ts";
+import type { IsoTime } from "./iso-time.ts";
 
 /** Largest manifest body the Director reads; anything longer is refused (413) unread. */
 export const MAX_MANIFEST_BYTES = 1024 * 1024;
@@ -15,8 +16,22 @@ export const MAX_MANIFEST_BYTES = 1024 * 1024;
 /** Largest number of ECU version reports in one manifest. */
 export const MAX_REPORTS_PER_MANIFEST = 256;
 
-/** Timestamps are UTC to the second: `YYYY-MM-DDTHH:MM:SSZ`, like TUF `expires`. */
-export type IsoTime = string;
+/** Most signatures on a manifest or on one ECU version report. */
+export const MAX_SIGNATURES = 8;
+
+/** Longest free text in a report: `attacksDetected`, an install result's `detail`. */
+export const MAX_REPORT_TEXT = 1024;
+
+/** Longest install result `code`. */
+export const MAX_INSTALL_CODE = 64;
+
+/** A report's nonce is 1 to this many characters (the time server takes the same nonces). */
+export const MAX_NONCE_LENGTH = 128;
+
+/** `text` cut to at most `max` characters, an ellipsis marking the cut. */
+export function clip(text: string, max = MAX_REPORT_TEXT): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
 
 /** A file as TUF describes it. Hashes: algorithm ("sha256", "sha512") -> lowercase hex. */
 export interface ImageFileInfo {

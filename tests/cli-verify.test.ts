@@ -7,8 +7,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readdirSyn
 import { generateKeyPairSync } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { VehicleSim, isoTime } from "./sim/vehicle.ts";
+import { VehicleSim } from "./sim/vehicle.ts";
 import { writeRepository } from "./sim/write.ts";
+import { isoTime } from "../model/iso-time.ts";
 
 const CLI = join(import.meta.dirname, "..", "dist", "uptane.mjs");
 const dirs: string[] = [];

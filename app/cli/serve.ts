@@ -7,7 +7,7 @@ export const serveCommand: Command = {
   name: "serve",
   summary: "serve the Image repository (/image/), Director (/director/) and time server (/time/) over HTTP",
   usage: [
-    "uptane serve DIR [--port P] [--host H] [--json]",
+    "uptane serve DIR [--port P] [--host H] [--warn-days D] [--json]",
     "",
     "Serves DIR over HTTP on 127.0.0.1 (default) at port P (default 8080; 0 picks a free port)",
     "and prints the base URL (with --json: {\"url\": ...}). The Image repository is under",
@@ -15,9 +15,16 @@ export const serveCommand: Command = {
     "targets/HASH.NAME); the Director under /director/vehicles/VIN/ (N.root.json, timestamp.json,",
     "N.snapshot.json, N.targets.json, POST manifest) with its token-guarded write API under",
     "/director/api/; the time server at POST /time/attestation. Stops on SIGINT or SIGTERM.",
+    "",
+    "Every minute it re-signs the online roles of both repositories that are half way to",
+    "expiry and warns about offline-keyed roles expiring within D days (default 30). It checks",
+    "the Image repository's chain at start (refusing to start when it does not verify) and",
+    "whenever its files change, and the Director's files against the inventory on every read.",
+    "Log (standard error): one line per request (method, path without query, status, bytes,",
+    "milliseconds), each re-signing, warnings and alerts.",
   ].join("\n"),
   async run(args) {
-    const parsed = parseArgs(args, { values: { port: {}, host: {} }, flags: ["json"] });
+    const parsed = parseArgs(args, { values: { port: {}, host: {}, "warn-days": {} }, flags: ["json"] });
     if (parsed.help) {
       console.log(this.usage);
       return 0;
@@ -26,9 +33,10 @@ export const serveCommand: Command = {
     const port = optionInt(parsed, "port", 8080);
     if (port > 65535) throw new UsageError("--port must be 0..65535");
     const host = optionValue(parsed, "host", "127.0.0.1");
+    const warnDays = parsed.values["warn-days"] ? optionInt(parsed, "warn-days") : undefined;
     let started;
     try {
-      started = await serveBackend(parsed.positional[0]!, { host, port });
+      started = await serveBackend(parsed.positional[0]!, { host, port, warnDays, log: (line) => process.stderr.write(line + "\n") });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (parsed.flags.has("json")) console.log(JSON.stringify({ ok: false, error: message }));

@@ -11,8 +11,10 @@ import { buildSnapshot, buildTargets, buildTimestamp, type DirectorTargetEntry, 
 import { canonicalJson } from "../../model/canonical-json.ts";
 import { signMetadata } from "../../model/keys.ts";
 import { capChunks, collect, type Fetcher, type FetchRequest } from "../../host/primary/fetcher.ts";
-import type { MetadataBundle, SecondaryLink, VerificationMode } from "../../host/primary/secondary-link.ts";
+import type { SecondaryLink, VerificationMode } from "../../host/primary/secondary-link.ts";
 import type { VerifiedTarget } from "../../model/verification.ts";
+import type { MetadataBundle } from "../../model/metadata-bundle.ts";
+import { isoTime } from "../../model/iso-time.ts";
 
 /** Answers `path` with forged bytes, or null to let the real backend answer. */
 export type Interceptor = (path: string) => Promise<Uint8Array | null>;
@@ -89,7 +91,7 @@ export function frozenDirectorTimestamp(dir: string, fetcher: Fetcher, vin: stri
   return async (path) => {
     if (path !== `/director/vehicles/${encodeURIComponent(vin)}/timestamp.json`) return null;
     const current = await currentDirector(fetcher, vin);
-    const signed = { ...current.timestamp.signed, expires: new Date(Date.now() - 3600_000).toISOString().replace(/\.\d{3}Z$/, "Z") };
+    const signed = { ...current.timestamp.signed, expires: isoTime(new Date(Date.now() - 3600_000)) };
     return Buffer.from(canonicalJson(signMetadata(signed, [keys.timestamp])), "utf8");
   };
 }

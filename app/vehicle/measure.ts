@@ -5,9 +5,10 @@
 // every verdict through unchanged.
 import type { CanSecondaryLink } from "../../host/ecu/can-secondary-link.ts";
 import { SecondaryRefusedError } from "../../host/ecu/secondary-client.ts";
-import type { MetadataBundle, SecondaryLink, VerificationMode } from "../../host/primary/secondary-link.ts";
+import type { SecondaryLink, VerificationMode } from "../../host/primary/secondary-link.ts";
 import type { ImageCheck, PrimaryVerifier, VerifierFactory } from "../../host/primary/verifier-port.ts";
 import type { VerifiedTarget } from "../../model/verification.ts";
+import type { MetadataBundle } from "../../model/metadata-bundle.ts";
 
 /** Accumulated milliseconds of the calls it timed. */
 export class Stopwatch {

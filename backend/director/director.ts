@@ -2,7 +2,7 @@
 // campaigns, records verified vehicle version manifests, and publishes per-vehicle
 // targets/snapshot/timestamp signed with online keys. Every change is one SQLite
 // transaction; files follow the database (publisher.ts).
-import { existsSync, mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { Inventory, INVENTORY_FILE, type AssignmentRow, type EcuRow } from "../inventory/inventory.ts";
 import { keyIdOf, tufKeyFromRaw, type SigningKey } from "../../model/keys.ts";
@@ -13,11 +13,13 @@ import { isEcuSerial, isHardwareId, isTargetName, isVin } from "./identifiers.ts
 import type { ImageTarget, ImageTargetSource } from "./image-targets.ts";
 import { checkManifest, parseManifest } from "./manifest.ts";
 import type { ManifestResponse, VehicleManifest } from "../../model/manifest-format.ts";
-import { buildDirectorRoot, isoSeconds, type DirectorTargetEntry } from "./metadata.ts";
+import { sameImage } from "../../model/same-image.ts";
+import { buildDirectorRoot, type DirectorTargetEntry } from "./metadata.ts";
 import { VehicleMetadataPublisher, type PublishFaults } from "./publisher.ts";
+import { DIRECTOR_ROOT_DIR, DIRECTOR_VEHICLES_DIR, DirectorStateCheck, StateMismatch } from "./state-check.ts";
+import { isoTime } from "../../model/iso-time.ts";
 
-export const DIRECTOR_ROOT_DIR = "director/root";
-export const DIRECTOR_VEHICLES_DIR = "director/vehicles";
+export { DIRECTOR_ROOT_DIR, DIRECTOR_VEHICLES_DIR, StateMismatch } from "./state-check.ts";
 
 export interface EcuRegistration {
   serial: string;
@@ -56,7 +58,9 @@ export function initDirector(dir: string, now = new Date()): { root: SigningKey;
   mkdirSync(join(dir, DIRECTOR_VEHICLES_DIR), { recursive: true });
   const root = buildDirectorRoot([keys.root], keys.online, 1, now);
   writeFileAtomicSync(join(dir, DIRECTOR_ROOT_DIR, "1.root.json"), root.bytes);
-  Inventory.open(join(dir, INVENTORY_FILE)).close();
+  const inventory = Inventory.open(join(dir, INVENTORY_FILE));
+  inventory.insertDirectorRoot(1, root.bytes); // what the served root is checked against
+  inventory.close();
   return keys;
 }
 
@@ -64,6 +68,7 @@ export class Director {
   readonly inventory: Inventory;
   private readonly publisher: VehicleMetadataPublisher;
   private readonly clock: () => Date;
+  private readonly state: DirectorStateCheck;
 
   private constructor(
     readonly dir: string,
@@ -74,6 +79,7 @@ export class Director {
     this.inventory = Inventory.open(join(dir, INVENTORY_FILE));
     this.clock = options.clock ?? (() => new Date());
     this.publisher = new VehicleMetadataPublisher(this.inventory, keys, join(dir, DIRECTOR_VEHICLES_DIR), options.faults);
+    this.state = new DirectorStateCheck(dir, this.inventory, keys, this.clock);
   }
 
   /** Opens an initialised backend and finishes any publication a crash interrupted. */
@@ -101,11 +107,12 @@ export class Director {
       if (serials.has(e.serial)) throw new Refused(400, "duplicate-serial", `ECU ${e.serial} is listed twice`);
       serials.add(e.serial);
     }
+    this.state.checkBackend(); // the root every vehicle is provisioned with
     const now = this.clock();
     this.inventory.transaction(() => {
       if (this.inventory.vehicleExists(vin)) throw new Refused(409, "vehicle-exists", `vehicle ${vin} is already registered`);
       for (const e of ecus) if (this.inventory.ecu(e.serial)) throw new Refused(409, "ecu-exists", `ECU ${e.serial} is already registered`);
-      this.inventory.insertVehicle(vin, isoSeconds(now));
+      this.inventory.insertVehicle(vin, isoTime(now));
       for (const e of ecus) {
         const keyid = keyIdOf(tufKeyFromRaw(Buffer.from(e.publicKeyHex, "hex")));
         this.inventory.insertEcu({ serial: e.serial, vin, hardwareId: e.hardwareId, publicKey: e.publicKeyHex, keyid, primary: e.primary });
@@ -120,6 +127,9 @@ export class Director {
 
   async assign(vin: string, ecuSerial: string, targetName: string): Promise<AssignmentOutcome> {
     if (!isTargetName(targetName)) throw new Refused(400, "invalid-target-name", "target name must be 1-255 printable characters");
+    // What the new targets build upon, checked outside the transaction so the alert stays.
+    this.state.checkBackend();
+    if (isVin(vin)) this.state.checkVehicle(vin);
     const image = await this.imageTargets.findTarget(targetName);
     const now = this.clock();
     const outcome = this.inventory.transaction(() => {
@@ -147,12 +157,14 @@ export class Director {
     const image = await this.imageTargets.findTarget(targetName);
     if (!image) throw new Refused(400, "target-not-signed", `the Image repository signs no target ${targetName}`);
     if (!image.custom.hardwareIds.includes(hardwareId)) throw new Refused(400, "hardware-id-mismatch", `${targetName} is for ${image.custom.hardwareIds.join(", ")}, not ${hardwareId}`);
+    this.state.checkBackend();
+    for (const vin of new Set(this.inventory.ecusWithHardware(hardwareId, vins).map((e) => e.vin))) this.state.checkVehicle(vin);
     const now = this.clock();
     const stage = vins ? "group" : "all";
     const touched = new Set<string>();
     const result = this.inventory.transaction(() => {
       for (const vin of vins ?? []) if (!this.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
-      const campaignId = this.inventory.insertCampaign(hardwareId, targetName, stage, isoSeconds(now));
+      const campaignId = this.inventory.insertCampaign(hardwareId, targetName, stage, isoTime(now));
       const assigned: AssignmentOutcome[] = [];
       const skipped: CampaignOutcome["skipped"] = [];
       for (const ecu of this.inventory.ecusWithHardware(hardwareId, vins)) {
@@ -189,7 +201,7 @@ export class Director {
       custom: JSON.stringify(image.custom),
       releaseCounter: image.custom.releaseCounter,
       campaignId,
-      now: isoSeconds(now),
+      now: isoTime(now),
     });
     return { vin: ecu.vin, ecuSerial: ecu.serial, assignmentId, status: "queued" };
   }
@@ -275,7 +287,7 @@ export class Director {
 
   /** One manifest, in a savepoint of the caller's transaction. */
   private recordManifest(urlVin: string, body: Buffer, manifest: VehicleManifest, now: Date): ManifestResponse {
-    const nowIso = isoSeconds(now);
+    const nowIso = isoTime(now);
     return this.inventory.transaction(() => {
       const checked = checkManifest(manifest, urlVin, this.inventory);
       const inv = this.inventory;
@@ -320,25 +332,83 @@ export class Director {
     if (changed) this.publisher.writeFiles(vin);
   }
 
-  /** Bytes of `N.root.json`, or null. */
+  /**
+   * Re-signs every vehicle's online roles whose lifetime is half gone (the server's timer
+   * calls this, so vehicles that fetch rarely still find fresh metadata); returns the VINs re-signed.
+   */
+  refreshAll(): string[] {
+    const resigned: string[] = [];
+    for (const vin of this.inventory.listVins()) {
+      const now = this.clock();
+      if (this.inventory.transaction(() => this.publisher.stage(vin, null, now))) {
+        this.publisher.writeFiles(vin);
+        resigned.push(vin);
+      }
+    }
+    return resigned;
+  }
+
+  /**
+   * Checks every file the Director serves (marker, roots, each vehicle's published chain);
+   * returns what differed (each already alerted and, where the database is intact, rebuilt).
+   */
+  checkAll(): StateMismatch[] {
+    const found: StateMismatch[] = [];
+    const attempt = (check: () => void) => {
+      // A rebuilt file is checked again; a second refusal means it could not be rebuilt.
+      for (let i = 0; i < 4; i++) {
+        try {
+          check();
+          return;
+        } catch (e) {
+          if (!(e instanceof StateMismatch)) throw e;
+          found.push(e);
+          if (/not rebuilt/.test(e.message)) return;
+        }
+      }
+    };
+    attempt(() => this.state.checkBackend());
+    for (const vin of this.inventory.listVins()) attempt(() => this.state.checkVehicle(vin));
+    return found;
+  }
+
+  /** Checked bytes of `N.root.json`, or null (throws StateMismatch when the file is not what was signed). */
   rootFile(version: number): Buffer | null {
-    const path = join(this.dir, DIRECTOR_ROOT_DIR, `${version}.root.json`);
-    return existsSync(path) ? readFileSync(path) : null;
+    return this.state.rootBytes(version);
   }
 
   latestRootVersion(): number {
-    const versions = readdirSync(join(this.dir, DIRECTOR_ROOT_DIR))
-      .map((n) => /^(\d+)\.root\.json$/.exec(n)?.[1])
-      .filter((v): v is string => v !== undefined)
-      .map(Number);
-    return Math.max(0, ...versions);
+    return this.state.latestRootVersion();
   }
 
-  /** Bytes of a vehicle's `timestamp.json`, `N.snapshot.json` or `N.targets.json`, or null. */
+  /** The signed bytes and expiry of the newest Director root. */
+  latestRoot(): { version: number; expires: string; bytes: Buffer } | null {
+    const version = this.latestRootVersion();
+    const bytes = version > 0 ? this.rootFile(version) : null;
+    if (!bytes) return null;
+    return { version, expires: String(JSON.parse(bytes.toString()).signed.expires), bytes };
+  }
+
+  /**
+   * Re-signs the Director root with the offline root key (same keys, new expiry) as
+   * version N+1: the database row first, then the file.
+   */
+  renewRoot(rootKey: SigningKey): { version: number; expires: string } {
+    const current = this.latestRoot();
+    if (!current) throw new Error("the Director has no root to renew");
+    const doc = JSON.parse(current.bytes.toString()) as { signed: { roles: { root: { keyids: string[] } } } };
+    if (!doc.signed.roles.root.keyids.includes(rootKey.keyid)) throw new Error(`the offline root key ${rootKey.keyid} is not a key of the Director root`);
+    const next = buildDirectorRoot([rootKey], loadDirectorOnlineKeys(this.dir), current.version + 1, this.clock());
+    this.inventory.insertDirectorRoot(next.version, next.bytes);
+    writeFileAtomicSync(join(this.dir, DIRECTOR_ROOT_DIR, `${next.version}.root.json`), next.bytes);
+    return { version: next.version, expires: next.expires };
+  }
+
+  /** Bytes of a vehicle's `timestamp.json`, `N.snapshot.json` or `N.targets.json`, or null (throws StateMismatch when not what was signed). */
   vehicleFile(vin: string, name: string): Buffer | null {
     if (!isVin(vin) || !/^(timestamp|\d+\.snapshot|\d+\.targets)\.json$/.test(name)) return null;
     if (name === "timestamp.json") this.refresh(vin);
-    return this.publisher.readFile(vin, name);
+    return this.state.vehicleBytes(vin, name);
   }
 }
 
@@ -354,10 +424,7 @@ function assignmentRefusal(ecu: EcuRow, targetName: string, image: ImageTarget |
   return null;
 }
 
-/** The installed image is the assigned one: same name and length, and every hash both list agrees (at least one). */
+/** The installed image is the assigned one: same name, and the same image by the shared rule (model/same-image.ts). */
 function installedIs(img: { filename: string; length: number; hashes: Record<string, string> }, a: AssignmentRow): boolean {
-  if (img.filename !== a.target_name || img.length !== a.length) return false;
-  const want = JSON.parse(a.hashes) as Record<string, string>;
-  const common = Object.keys(want).filter((alg) => alg in img.hashes);
-  return common.length > 0 && common.every((alg) => want[alg] === img.hashes[alg]);
+  return img.filename === a.target_name && sameImage(img, { length: a.length, hashes: JSON.parse(a.hashes) as Record<string, string> });
 }

@@ -7,7 +7,7 @@
 import type { RouteRequest } from "../http/server.ts";
 import { requireApiToken } from "../http/api-token.ts";
 import { readBody, sendError, sendFile, sendJson } from "../http/request-body.ts";
-import type { Director, EcuRegistration } from "./director.ts";
+import { StateMismatch, type Director, type EcuRegistration } from "./director.ts";
 import { Refused } from "./errors.ts";
 import { isVin } from "./identifiers.ts";
 import { MAX_MANIFEST_BYTES } from "../../model/manifest-format.ts";
@@ -16,7 +16,7 @@ import { ManifestBatcher } from "./manifest-batcher.ts";
 const MAX_API_BODY_BYTES = 256 * 1024;
 
 /** The handler mounted at `/director/` (segments below it, already decoded and checked by the router). */
-export function directorRoutes(director: Director, apiToken: string) {
+export function directorRoutes(director: Director, apiToken: string, log: (line: string) => void = () => {}) {
   const manifests = new ManifestBatcher(director);
   return async ({ method, segments: parts, req, res }: RouteRequest): Promise<void> => {
     try {
@@ -58,6 +58,7 @@ export function directorRoutes(director: Director, apiToken: string) {
       }
       throw new Refused(404, "not-found", `no Director resource at /director/${parts.join("/")}`);
     } catch (e) {
+      if (e instanceof StateMismatch) log(`ALERT ${e.message}`);
       sendError(res, e);
     }
   };

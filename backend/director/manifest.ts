@@ -5,9 +5,10 @@
 // with a reason and the rest goes on.
 import type { EcuRow, Inventory } from "../inventory/inventory.ts";
 import { isEcuSerial, isTargetName, isVin } from "./identifiers.ts";
-import { MAX_MANIFEST_BYTES, MAX_REPORTS_PER_MANIFEST, type EcuVersionReportSigned, type VehicleManifest } from "../../model/manifest-format.ts";
+import { MAX_INSTALL_CODE, MAX_MANIFEST_BYTES, MAX_NONCE_LENGTH, MAX_REPORT_TEXT, MAX_REPORTS_PER_MANIFEST, MAX_SIGNATURES, type EcuVersionReportSigned, type VehicleManifest } from "../../model/manifest-format.ts";
 import { signedBy } from "./signature-check.ts";
 import { Refused } from "./errors.ts";
+import { isIsoTime } from "../../model/iso-time.ts";
 
 export { Refused as ManifestRefused };
 
@@ -28,10 +29,6 @@ export interface CheckedManifest {
   discarded: DiscardedReport[];
 }
 
-const ISO_SECONDS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-const MAX_TEXT = 1024;
-const MAX_NONCE = 128;
-const MAX_SIGNATURES = 8;
 
 /** Parses the body; refuses oversized bodies, bad JSON and a bad envelope. */
 export function parseManifest(body: Buffer): VehicleManifest {
@@ -78,12 +75,12 @@ export function reportProblem(r: unknown): string | null {
     if (!isObject(i) || !isTargetName(i.filename) || !isCount(i.length) || !isHashes(i.hashes)) return "installedImage must be null or {filename, length, hashes}";
   }
   if (!isCount(s.releaseCounter)) return "releaseCounter must be a non-negative integer";
-  if (typeof s.nonce !== "string" || s.nonce.length === 0 || s.nonce.length > MAX_NONCE) return `nonce must be a string of 1 to ${MAX_NONCE} characters`;
-  if (typeof s.attacksDetected !== "string" || s.attacksDetected.length > MAX_TEXT) return `attacksDetected must be a string of at most ${MAX_TEXT} characters`;
-  if (typeof s.reportTime !== "string" || !ISO_SECONDS.test(s.reportTime)) return "reportTime must be YYYY-MM-DDTHH:MM:SSZ";
+  if (typeof s.nonce !== "string" || s.nonce.length === 0 || s.nonce.length > MAX_NONCE_LENGTH) return `nonce must be a string of 1 to ${MAX_NONCE_LENGTH} characters`;
+  if (typeof s.attacksDetected !== "string" || s.attacksDetected.length > MAX_REPORT_TEXT) return `attacksDetected must be a string of at most ${MAX_REPORT_TEXT} characters`;
+  if (!isIsoTime(s.reportTime)) return "reportTime must be YYYY-MM-DDTHH:MM:SSZ";
   if (s.lastInstall !== undefined) {
     const l = s.lastInstall;
-    if (!isObject(l) || !isTargetName(l.filename) || typeof l.success !== "boolean" || typeof l.code !== "string" || l.code.length > 64 || typeof l.detail !== "string" || l.detail.length > MAX_TEXT) {
+    if (!isObject(l) || !isTargetName(l.filename) || typeof l.success !== "boolean" || typeof l.code !== "string" || l.code.length > MAX_INSTALL_CODE || typeof l.detail !== "string" || l.detail.length > MAX_REPORT_TEXT) {
       return "lastInstall must be {filename, success, code, detail}";
     }
   }

@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { canonicalJson } from "../../model/canonical-json.ts";
 import { signMetadata, type SigningKey, type TufKey } from "../../model/keys.ts";
 import type { DirectorOnlineKeys } from "./director-keys.ts";
+import { isoTime } from "../../model/iso-time.ts";
 
 export const SPEC_VERSION = "1.0.31";
 
@@ -15,13 +16,8 @@ export const EXPIRY = {
   timestamp: 24 * 3600,
 } as const;
 
-/** TUF time: UTC to the second. */
-export function isoSeconds(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
 export function expiresFrom(now: Date, seconds: number): string {
-  return isoSeconds(new Date(now.getTime() + seconds * 1000));
+  return isoTime(new Date(now.getTime() + seconds * 1000));
 }
 
 /** A signed document and the bytes the server hands out for it. */

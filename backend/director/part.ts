@@ -8,10 +8,11 @@ import { Director, DIRECTOR_ROOT_DIR, initDirector } from "./director.ts";
 import { DIRECTOR_ROOT_KEY_FILE } from "./director-keys.ts";
 import { PublishedImageTargets } from "./image-repo-source.ts";
 import { directorRoutes } from "./http-routes.ts";
+import { offlineRoleWarning } from "../offline-expiry.ts";
 
 /** Opens the Director of the backend in `dir`, looking targets up in its Image repository. */
-export function openDirector(dir: string): Director {
-  return Director.open(dir, { imageTargets: new PublishedImageTargets(dir) });
+export function openDirector(dir: string, clock?: () => Date): Director {
+  return Director.open(dir, { imageTargets: new PublishedImageTargets(dir, clock), clock });
 }
 
 export const directorPart: BackendPart = {
@@ -28,8 +29,20 @@ export const directorPart: BackendPart = {
       apiToken: join(ctx.dir, API_TOKEN_FILE),
     };
   },
-  mount(router, dir) {
+  mount(router, dir, ctx) {
     // Files a crash left unpublished are published here, before the first request.
-    router.mount("director", directorRoutes(openDirector(dir), readApiToken(dir)));
+    const director = openDirector(dir, ctx.clock);
+    ctx.onClose(() => director.close());
+    for (const m of director.checkAll()) ctx.log(`ALERT ${m.message}`);
+    router.mount("director", directorRoutes(director, readApiToken(dir), ctx.log));
+    ctx.upkeep(() => {
+      const vins = director.refreshAll();
+      if (vins.length > 0) ctx.log(`re-signed Director metadata of ${vins.length} vehicle(s): ${vins.slice(0, 5).join(", ")}${vins.length > 5 ? ", ..." : ""}`);
+      const root = director.latestRoot();
+      if (root) {
+        const role = { repository: "director" as const, role: "root" as const, file: `${DIRECTOR_ROOT_DIR}/${root.version}.root.json`, expires: root.expires };
+        ctx.warn("director root", offlineRoleWarning(dir, role, ctx.clock(), ctx.warnDays)?.message ?? null);
+      }
+    });
   },
 };

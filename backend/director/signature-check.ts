@@ -1,17 +1,17 @@
 // Checks one TUF envelope against one registered ECU key with Node's Ed25519. Public key
 // objects are cached: a manifest of 10 ECUs needs 11 verifications and building key
 // objects would otherwise cost as much as verifying.
-import { createPublicKey, verify, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { canonicalBytes, CanonicalJsonError } from "../../model/canonical-json.ts";
+import { ed25519PublicKey, verifySignatureHex } from "../../model/keys.ts";
 
-const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 const KEY_CACHE_LIMIT = 100_000;
 const keyCache = new Map<string, KeyObject>();
 
 function keyObject(publicHex: string): KeyObject {
   let key = keyCache.get(publicHex);
   if (!key) {
-    key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(publicHex, "hex")]), format: "der", type: "spki" });
+    key = ed25519PublicKey(publicHex);
     if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
     keyCache.set(publicHex, key);
   }
@@ -36,8 +36,8 @@ export function signedBy(signed: unknown, signatures: unknown, key: RegisteredKe
   for (const s of signatures) {
     if (typeof s !== "object" || s === null) continue;
     const { keyid, sig } = s as { keyid?: unknown; sig?: unknown };
-    if (keyid !== key.keyid || typeof sig !== "string" || !/^[0-9a-f]{128}$/i.test(sig)) continue;
-    if (verify(null, bytes, keyObject(key.publicKeyHex), Buffer.from(sig, "hex"))) return true;
+    if (keyid !== key.keyid || typeof sig !== "string") continue;
+    if (verifySignatureHex(keyObject(key.publicKeyHex), bytes, sig)) return true;
   }
   return false;
 }

@@ -4,7 +4,7 @@
 // interface so tests can inject a failure at every step of a publish.
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
-import { copyFile, chmod, mkdir, open, rename, unlink } from "node:fs/promises";
+import { copyFile, chmod, link, mkdir, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 export interface FileWriter {
@@ -12,6 +12,8 @@ export interface FileWriter {
   write(path: string, bytes: Uint8Array, mode?: number): Promise<void>;
   /** Replaces `path` with a copy of the file `source` atomically (large images never held in memory). */
   copy(source: string, path: string): Promise<void>;
+  /** Replaces `path` with a hard link to `existing` atomically (one copy on disk under two names). */
+  link?(existing: string, path: string): Promise<void>;
 }
 
 /** A hidden temporary name beside `path`; removeStaleTempFiles recognises it. */
@@ -80,6 +82,20 @@ export async function copyFileAtomic(source: string, path: string): Promise<void
   await fsyncDir(dir);
 }
 
+export async function linkFileAtomic(existing: string, path: string): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const temp = tempNameFor(path);
+  try {
+    await link(existing, temp);
+    await rename(temp, path);
+  } catch (err) {
+    await unlink(temp).catch(() => {});
+    throw err;
+  }
+  await fsyncDir(dir);
+}
+
 /** writeFileAtomic, synchronously: for writes that must finish inside a SQLite transaction's scope. */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array, mode = 0o644): void {
   const dir = dirname(path);
@@ -111,4 +127,4 @@ export function writeFileAtomicSync(path: string, data: string | Uint8Array, mod
 }
 
 /** The writer used outside tests. */
-export const diskWriter: FileWriter = { write: writeFileAtomic, copy: copyFileAtomic };
+export const diskWriter: FileWriter = { write: writeFileAtomic, copy: copyFileAtomic, link: linkFileAtomic };

@@ -164,9 +164,30 @@ export async function serveStaticFile(request: RouteRequest, root: string): Prom
   });
 }
 
-/** Starts `router` on host:port (port 0 picks a free one); resolves with the base URL. */
-export async function listen(router: Router, host = "127.0.0.1", port = 0): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => void router.handle(req, res));
+/**
+ * One request log line: method, path (the query string is left out: it is never needed to
+ * read the log and could carry what should not be kept), status, bytes sent, milliseconds.
+ * Headers and bodies (tokens, manifests) are never logged.
+ */
+export function requestLogLine(req: IncomingMessage, res: ServerResponse, startedMs: number, bytesBefore: number): string {
+  const raw = req.url ?? "";
+  const q = raw.indexOf("?");
+  const path = (q < 0 ? raw : raw.slice(0, q)).slice(0, 300).replace(/[^\x21-\x7e]/g, "?");
+  const method = (req.method ?? "-").replace(/[^A-Z]/g, "?").slice(0, 10);
+  const bytes = (req.socket?.bytesWritten ?? bytesBefore) - bytesBefore; // headers included
+  return `${method} ${path} ${res.statusCode} ${bytes}B ${Math.round(performance.now() - startedMs)}ms`;
+}
+
+/** Starts `router` on host:port (port 0 picks a free one); resolves with the base URL. `requestLog` gets one line per request. */
+export async function listen(router: Router, host = "127.0.0.1", port = 0, requestLog?: (line: string) => void): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    if (requestLog) {
+      const started = performance.now();
+      const bytesBefore = req.socket.bytesWritten;
+      res.once("close", () => requestLog(requestLogLine(req, res, started, bytesBefore)));
+    }
+    void router.handle(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());

@@ -4,6 +4,7 @@
 import { canonicalBytes } from "../../model/canonical-json.ts";
 import { keyIdOf, verifyBytes, type Signature, type TufKey } from "../../model/keys.ts";
 import { checkHardwareId, checkPathPattern, checkRoleName, checkTargetName } from "./names.ts";
+import { isIsoTime, isoTime } from "../../model/iso-time.ts";
 
 export const SPEC_VERSION = "1.0.31";
 export type TopRole = "root" | "targets" | "snapshot" | "timestamp";
@@ -99,7 +100,7 @@ export const DEFAULT_EXPIRY_DAYS: ExpiryPolicy = { root: 365, targets: 90, snaps
 
 /** TUF's expiry format: ISO 8601 in UTC, whole seconds. */
 export function expiryAfterDays(now: Date, days: number): string {
-  return new Date(now.getTime() + days * 86_400_000).toISOString().replace(/\.\d{3}Z$/, "Z");
+  return isoTime(new Date(now.getTime() + days * 86_400_000));
 }
 
 /** The metadata file bytes as the repository writes and serves them. */
@@ -166,7 +167,7 @@ export function checkEnvelope(doc: unknown, type: string, where: string): Signed
   if (signed._type !== type) fail(where, `_type is '${String(signed._type)}', expected '${type}'`);
   if (typeof signed.spec_version !== "string" || !signed.spec_version.startsWith("1.")) fail(where, "spec_version must start with '1.'");
   checkInt(signed.version, `${where} version`, 1);
-  if (typeof signed.expires !== "string" || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(signed.expires) || Number.isNaN(Date.parse(signed.expires))) {
+  if (!isIsoTime(signed.expires)) {
     fail(where, "expires must be YYYY-MM-DDTHH:MM:SSZ");
   }
   try {

@@ -1,7 +1,10 @@
 // The Image repository as a backend part: its share of `uptane init` and `uptane serve`.
 import type { BackendPart, InitContext } from "../parts.ts";
 import { TOP_ROLES, type ExpiryPolicy, type TopRole } from "./metadata.ts";
-import { createImageRepository } from "./repository.ts";
+import { createImageRepository, imageOfflineRoles, refresh } from "./repository.ts";
+import { loadPublished } from "./published.ts";
+import { ServedImageChain } from "./served-chain.ts";
+import { offlineRoleWarning } from "../offline-expiry.ts";
 import { imageRoutes } from "./http.ts";
 import { offlineKeyDir, onlineKeyDir } from "./keystore.ts";
 import { repositoryDir } from "./layout.ts";
@@ -47,7 +50,26 @@ export const imageRepositoryPart: BackendPart = {
       rootKeyIds: result.rootKeyIds,
     };
   },
-  mount(router, dir) {
-    router.mount("image", imageRoutes(dir));
+  mount(router, dir, ctx) {
+    const chain = new ServedImageChain(dir, ctx.log);
+    router.mount("image", imageRoutes(dir, chain));
+    ctx.upkeep(async () => {
+      // The online roles, re-signed at half their life (refresh decides), before vehicles see them expire.
+      try {
+        const r = await refresh(dir, { now: ctx.clock() });
+        if (r.resigned.length > 0) ctx.log(`re-signed Image snapshot and timestamp (timestamp version ${r.timestampVersion}, expires ${r.expires.timestamp})`);
+        const state = await loadPublished(dir);
+        for (const role of imageOfflineRoles(state)) ctx.warn(`image ${role.role}`, offlineRoleWarning(dir, role, ctx.clock(), ctx.warnDays)?.message ?? null);
+      } catch (err) {
+        ctx.warn("image refresh", `cannot re-sign the Image repository's online roles: ${err instanceof Error ? err.message : String(err)}`);
+        return;
+      }
+      ctx.warn("image refresh", null);
+      await chain.problem();
+    });
+    ctx.startCheck(async () => {
+      const problem = await chain.problem();
+      if (problem) throw new Error(`the Image repository does not verify: ${problem}`);
+    });
   },
 };

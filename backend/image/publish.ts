@@ -138,18 +138,26 @@ export async function publish(state: PublishedState, change: PublishChange, ctx:
     root = signMetadata(nextRoot, await roleSigners(dir, "root", currentRoot, nextRoot));
   }
 
-  // 1. images
+  // 1. images: stored once, under the first hash's name; the other hash names are hard links to it
   for (const image of change.images ?? []) {
-    for (const [alg, hash] of Object.entries(image.hashes)) {
+    let first: string | null = null;
+    for (const hash of Object.values(image.hashes)) {
       const path = targetFilePath(dir, image.name, hash);
+      if (first !== null && writer.link) {
+        await writer.link(first, path);
+        continue;
+      }
       if (image.bytes instanceof Uint8Array) {
         await writer.write(path, image.bytes);
       } else {
         await writer.copy(image.bytes.file, path);
         // The copy must be what was hashed and is about to be signed (the source may have changed).
         const copied = await hashFile(path);
-        if (copied.hashes[alg as "sha256" | "sha512"] !== hash) throw new Error(`${image.bytes.file} changed while it was being added; nothing was published`);
+        for (const [alg, want] of Object.entries(image.hashes)) {
+          if (copied.hashes[alg as "sha256" | "sha512"] !== want) throw new Error(`${image.bytes.file} changed while it was being added; nothing was published`);
+        }
       }
+      first = path;
     }
   }
   // 2. delegated roles

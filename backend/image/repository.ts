@@ -31,8 +31,9 @@ import { hashesOf, hashFile, initialRoot, publish, type PublishChange } from "./
 import { loadPublished, RepositoryError, type PublishedState } from "./published.ts";
 import { signMetadata } from "../../model/keys.ts";
 import { readBundleFile, verifyBundle } from "./import.ts";
+import { offlineRoleWarning, type OfflineRole } from "../offline-expiry.ts";
 
-export { RepositoryError, type PublishedState } from "./published.ts";
+export { loadPublished, RepositoryError, type PublishedState } from "./published.ts";
 
 export interface OperationOptions {
   writer?: FileWriter;
@@ -68,6 +69,22 @@ async function changing<T>(dir: string, opts: OperationOptions, fn: (state: Publ
     const state = await loadPublished(dir);
     return fn(state, { dir, writer: opts.writer ?? diskWriter, now: opts.now ?? new Date(), expiry: config.expiryDays });
   });
+}
+
+/** The Image repository's offline-keyed roles as published (file names relative to DIR). */
+export function imageOfflineRoles(state: PublishedState): OfflineRole[] {
+  return [
+    { repository: "image", role: "root", file: `image/repository/${versionedFile(state.root.signed.version, "root")}`, expires: state.root.signed.expires },
+    { repository: "image", role: "targets", file: `image/repository/${versionedFile(state.targets.signed.version, "targets")}`, expires: state.targets.signed.expires },
+  ];
+}
+
+/** Refuses to publish under an expired root or targets: vehicles would refuse what comes out. */
+function requireOfflineRolesValid(state: PublishedState, dir: string, now: Date): void {
+  for (const role of imageOfflineRoles(state)) {
+    const w = offlineRoleWarning(dir, role, now, 0);
+    if (w?.state === "expired") throw new RepositoryError(`nothing published: ${w.message}`);
+  }
 }
 
 // ---------------------------------------------------------------- create
@@ -164,6 +181,7 @@ export async function addImage(dir: string, file: string, opts: AddImageOptions)
   }
   const { length, hashes } = measured;
   return changing(dir, opts, async (state, ctx) => {
+    requireOfflineRolesValid(state, dir, ctx.now);
     const previous = state.targets.signed.targets[opts.name];
     const previousCounter = previous?.custom?.releaseCounter;
     const releaseCounter = opts.releaseCounter ?? previousCounter ?? 0;
@@ -191,6 +209,7 @@ export interface DelegateOptions extends OperationOptions, DelegationSpec {}
 export async function delegate(dir: string, opts: DelegateOptions): Promise<DelegatedRole> {
   const role = buildDelegatedRole(opts, (m) => new RepositoryError(m));
   return changing(dir, opts, async (state, ctx) => {
+    requireOfflineRolesValid(state, dir, ctx.now);
     const current = state.targets.signed.delegations ?? { keys: {}, roles: [] };
     const roles = current.roles.filter((r) => r.name !== role.name);
     const replaced = roles.length !== current.roles.length;
@@ -218,6 +237,7 @@ export interface ImportResult {
 export async function importBundle(dir: string, bundlePath: string, opts: OperationOptions = {}): Promise<ImportResult> {
   const bundle = await readBundleFile(bundlePath);
   return changing(dir, opts, async (state, ctx) => {
+    requireOfflineRolesValid(state, dir, ctx.now);
     const verified = verifyBundle(state, bundle, ctx.now);
     const next = await publish(state, { delegated: verified.delegated, images: verified.images }, ctx);
     return {
@@ -290,6 +310,28 @@ export async function refresh(dir: string, opts: OperationOptions & { force?: bo
       .filter(([, doc]) => left(doc.signed.expires) < 7 * 86_400_000)
       .map(([role, doc]) => ({ role, expires: doc.signed.expires }));
     return { resigned, timestampVersion: next.timestamp.signed.version, expires, offlineExpiringSoon, delegatedExpiringSoon };
+  });
+}
+
+/**
+ * Renews offline-keyed roles with the offline keys in DIR/keys/offline/: root as version
+ * N+1 with the same keys (which re-signs targets too), or targets alone as version N+1 with
+ * the same content. Each with a new expiry from the repository's policy.
+ */
+export async function renewOffline(dir: string, roles: ("root" | "targets")[], opts: OperationOptions = {}): Promise<{ role: "root" | "targets"; version: number; expires: string }[]> {
+  if (roles.length === 0) return [];
+  return changing(dir, opts, async (state, ctx) => {
+    let next: PublishedState;
+    if (roles.includes("root")) {
+      const root: RootSigned = { ...structuredClone(state.root.signed), version: state.root.signed.version + 1, expires: expiryAfterDays(ctx.now, ctx.expiry.root) };
+      next = await publish(state, { root }, ctx);
+    } else {
+      next = await publish(state, { targets: { targets: state.targets.signed.targets, delegations: state.targets.signed.delegations } }, ctx);
+    }
+    const renewed: { role: "root" | "targets"; version: number; expires: string }[] = [];
+    if (roles.includes("root")) renewed.push({ role: "root", version: next.root.signed.version, expires: next.root.signed.expires });
+    renewed.push({ role: "targets", version: next.targets.signed.version, expires: next.targets.signed.expires });
+    return renewed;
   });
 }
 

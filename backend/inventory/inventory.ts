@@ -220,6 +220,28 @@ export class Inventory {
     this.q("INSERT INTO director_metadata (vin, role, version, expires, json) VALUES (?, ?, ?, ?, ?)").run(m.vin, m.role, m.version, m.expires, m.json);
   }
 
+  metadataVersion(vin: string, role: MetadataRow["role"], version: number): MetadataRow | undefined {
+    return this.q("SELECT * FROM director_metadata WHERE vin = ? AND role = ? AND version = ?").get(vin, role, version) as MetadataRow | undefined;
+  }
+
+  /** The Director root of `version` as signed (its served bytes), or undefined. */
+  directorRoot(version: number): string | undefined {
+    return (this.q("SELECT json FROM director_roots WHERE version = ?").get(version) as { json: string } | undefined)?.json;
+  }
+
+  directorRootVersions(): number[] {
+    return (this.q("SELECT version FROM director_roots ORDER BY version").all() as { version: number }[]).map((r) => r.version);
+  }
+
+  insertDirectorRoot(version: number, json: string): void {
+    this.q("INSERT INTO director_roots (version, json) VALUES (?, ?)").run(version, json);
+  }
+
+  /** Alerts about the backend as a whole (files not tied to one vehicle), stored with vin ''. */
+  backendAlerts(): AlertRow[] {
+    return this.alertsOf("");
+  }
+
   publishedTimestampVersion(vin: string): number {
     return (this.q("SELECT published_timestamp_version AS v FROM vehicles WHERE vin = ?").get(vin) as { v: number } | undefined)?.v ?? 0;
   }

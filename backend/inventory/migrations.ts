@@ -109,4 +109,13 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (vin, role, version)
   );
   `,
+  // 2: the Director root versions as signed (the files under director/root/ are checked
+  //    against them and rebuilt from them), and alerts about the backend as a whole
+  //    (vin '' in alerts: a file not tied to one vehicle).
+  `
+  CREATE TABLE director_roots (
+    version INTEGER PRIMARY KEY,
+    json TEXT NOT NULL                 -- the exact bytes served
+  );
+  `,
 ];

@@ -6,12 +6,12 @@
 import { canonicalJson } from "../../model/canonical-json.ts";
 import { signMetadata, type SigningKey } from "../../model/keys.ts";
 import { Refused } from "../director/errors.ts";
-import { isoSeconds } from "../director/metadata.ts";
+import { isoTime } from "../../model/iso-time.ts";
+import { MAX_NONCE_LENGTH } from "../../model/manifest-format.ts";
 
 /** Largest request body read; larger ones are refused unread. */
 export const MAX_TIME_REQUEST_BYTES = 64 * 1024;
 export const MAX_NONCES = 1024;
-export const MAX_NONCE_LENGTH = 128;
 
 /** Parses `{"nonces":[STRING,...]}`; refuses anything else with a reason. */
 export function parseTimeRequest(body: Buffer): string[] {
@@ -32,5 +32,5 @@ export function parseTimeRequest(body: Buffer): string[] {
 
 /** The signed attestation's bytes (canonical JSON). */
 export function signTimeAttestation(nonces: string[], now: Date, key: SigningKey): string {
-  return canonicalJson(signMetadata({ nonces, time: isoSeconds(now) }, [key]));
+  return canonicalJson(signMetadata({ nonces, time: isoTime(now) }, [key]));
 }

@@ -9,7 +9,7 @@ export const timeServerPart: BackendPart = {
   async init() {
     return {};
   },
-  mount(router, dir) {
-    router.mount("time", timeServerRoutes(loadDirectorOnlineKeys(dir).timeserver));
+  mount(router, dir, ctx) {
+    router.mount("time", timeServerRoutes(loadDirectorOnlineKeys(dir).timeserver, ctx.clock));
   },
 };

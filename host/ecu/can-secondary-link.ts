@@ -2,9 +2,10 @@
 // each call becomes the UDS exchanges of SecondaryClient.
 import { canonicalForwarding } from "../wasm/canonical.ts";
 import type { VerifiedTarget } from "../../model/verification.ts";
-import type { MetadataBundle, SecondaryLink, VerificationMode } from "../primary/secondary-link.ts";
+import type { SecondaryLink, VerificationMode } from "../primary/secondary-link.ts";
 import { SecondaryClient } from "./secondary-client.ts";
 import type { SecondaryResult } from "./secondary.ts";
+import type { MetadataBundle } from "../../model/metadata-bundle.ts";
 
 export class CanSecondaryLink implements SecondaryLink {
   readonly serial: string;

@@ -6,8 +6,9 @@ import type { CanBus } from "../can/bus.ts";
 import type { IsoTpConfig } from "../can/isotp.ts";
 import { NRC, nrcName, ROUTINE, SID, UdsClient, type UdsClientConfig, UdsNegativeResponseError } from "../can/uds.ts";
 import type { OutcomeName } from "../../model/outcome.ts";
-import { AREA, DID, encodeBundle, INSTALL_STATUS, type MetadataBundle, RID } from "./secondary-protocol.ts";
+import { AREA, DID, encodeBundle, INSTALL_STATUS, RID } from "./secondary-protocol.ts";
 import type { SecondaryResult } from "./secondary.ts";
+import type { MetadataBundle } from "../../model/metadata-bundle.ts";
 
 export interface SecondaryClientConfig {
   isotp: IsoTpConfig;

@@ -1,5 +1,7 @@
 // What the Primary and a Secondary agree on over UDS: data identifiers, routine
 // identifiers, download areas, and the binary container that carries metadata files.
+import type { MetadataBundle, RepositoryBundle } from "../../model/metadata-bundle.ts";
+
 /** Data identifiers (ISO 14229-1: 0xF1A0-0xF1EF are vehicle-manufacturer specific). */
 export const DID = {
   /** W: a metadata bundle small enough for one message (larger ones go by download). */
@@ -35,25 +37,6 @@ export const AREA = {
 
 /** Status byte of a positive "install" routine response (a failed boot check is NRC 0x72 instead). */
 export const INSTALL_STATUS = { installed: 0x00 } as const;
-
-/**
- * One repository's metadata as the Primary passes it on (Uptane 5.4.2.6). `roots` holds
- * every root the Primary has from the pinned one on; the Secondary applies those newer
- * than its own. A partial verifier needs only `roots` and `targets` of the Director.
- */
-export interface RepositoryBundle {
-  roots: Uint8Array[];
-  timestamp?: Uint8Array;
-  snapshot?: Uint8Array;
-  targets: Uint8Array;
-  delegations?: Map<string, Uint8Array>;
-}
-
-/** Metadata for one update cycle: the Director's always; the Image repository's for full verifiers. */
-export interface MetadataBundle {
-  director: RepositoryBundle;
-  image?: RepositoryBundle;
-}
 
 // Container: "UPMB" 0x01, entry count (u16), then per entry: repo (u8: 0 director,
 // 1 image), kind (u8), name length (u16) + UTF-8 name, data length (u32) + data.

@@ -7,7 +7,7 @@
 // image (download; each block goes through the image check and into the inactive slot
 // as it arrives), routine "verify", routine "install", then a fresh version report (RDBI).
 import { createHash, randomBytes } from "node:crypto";
-import type { EcuVersionReport, EcuVersionReportSigned, ImageFileInfo, InstallResult } from "../../model/manifest-format.ts";
+import { clip, type EcuVersionReport, type EcuVersionReportSigned, type ImageFileInfo, type InstallResult } from "../../model/manifest-format.ts";
 import { canonicalBytes } from "../../model/canonical-json.ts";
 import type { CanBus } from "../can/bus.ts";
 import type { IsoTpConfig } from "../can/isotp.ts";
@@ -16,7 +16,10 @@ import type { OutcomeName } from "../../model/outcome.ts";
 import type { TimeAttestationInput, VerifiedTarget, VerifyResult } from "../../model/verification.ts";
 import { type FlashStore, PowerCutError, type StreamWriter } from "./flash.ts";
 import { EcuKeyStore } from "./keystore.ts";
-import { AREA, DID, decodeBundle, INSTALL_STATUS, MalformedBundleError, type MetadataBundle, RID } from "./secondary-protocol.ts";
+import { AREA, DID, decodeBundle, INSTALL_STATUS, MalformedBundleError, RID } from "./secondary-protocol.ts";
+import type { MetadataBundle } from "../../model/metadata-bundle.ts";
+import { sameImage } from "../../model/same-image.ts";
+import { isoTime } from "../../model/iso-time.ts";
 
 /** What the Secondary needs from its verification module (partial or full; see verifiers.ts). */
 export interface SecondaryVerifier {
@@ -90,9 +93,6 @@ function emptyState(): InstallState {
   return { format: 1, active: "A", slots: { A: null, B: null }, trial: null, latestTime: null, attacksDetected: "", lastInstall: null };
 }
 
-function isoTime(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
 
 export class Secondary implements UdsApplication {
   readonly serial: string;
@@ -273,7 +273,7 @@ export class Secondary implements UdsApplication {
     if (!result.ok || !result.target) this.refuse(result, "metadata");
     const target = result.target!;
     const running = this.installedImage;
-    if (running && running.filename === target.name && running.length === target.length && running.hashes.sha256 === target.hashes.sha256) {
+    if (running && running.filename === target.name && sameImage(running, target)) {
       this.lastResult = { outcome: "NoUpdate", detail: `${target.name} is already installed` };
       return;
     }
@@ -440,7 +440,7 @@ export class Secondary implements UdsApplication {
   /** Records a verification failure (reported as a detected attack) and refuses with conditionsNotCorrect. */
   private refuse(result: { outcome: OutcomeName; detail: string }, what: string): never {
     this.lastResult = { outcome: result.outcome, detail: `${what}: ${result.detail}` };
-    const attack = `${result.outcome}: ${what}: ${result.detail}`.slice(0, 1024);
+    const attack = clip(`${result.outcome}: ${what}: ${result.detail}`);
     this.writeState({ ...this.state, attacksDetected: attack });
     throw new UdsRefusal(NRC.conditionsNotCorrect, attack);
   }

@@ -6,7 +6,7 @@ import { FullVerifier, type FullVerifierConfig, PartialVerifier, type PartialVer
 import type { RepoName } from "../../model/outcome.ts";
 import type { TimeAttestationInput, VerifiedTarget, VerifyResult } from "../../model/verification.ts";
 import type { SecondaryVerifier, VerifierProvider } from "./secondary.ts";
-import type { MetadataBundle, RepositoryBundle } from "./secondary-protocol.ts";
+import { fullVerificationFiles, type MetadataBundle, type RepositoryBundle } from "../../model/metadata-bundle.ts";
 
 /** `signed.version` of a root file, or null when it cannot be read (the module will refuse it). */
 function rootVersion(bytes: Uint8Array): number | null {
@@ -64,10 +64,7 @@ class PartialAdapter extends Adapter<PartialVerifier> {
 class FullAdapter extends Adapter<FullVerifier> {
   readonly mode = "full" as const;
   verifyMetadata(bundle: MetadataBundle, now: number): VerifyResult {
-    const files = (repo: RepoName, b: RepositoryBundle | undefined) => {
-      if (!b || !b.timestamp || !b.snapshot) return null;
-      return { rootRotations: rotationsAfter(b.roots, this.v.trustedRoot(repo)), timestamp: b.timestamp, snapshot: b.snapshot, targets: b.targets, delegations: b.delegations };
-    };
+    const files = (repo: RepoName, b: RepositoryBundle | undefined) => fullVerificationFiles(b, (roots) => rotationsAfter(roots, this.v.trustedRoot(repo)));
     const director = files("director", bundle.director);
     if (!director) return { ...missing("full verification needs the Director's timestamp, snapshot and targets"), repo: "director" };
     const image = files("image", bundle.image);

@@ -11,25 +11,16 @@ import type {
   VehicleManifest,
   VehicleManifestSigned,
 } from "../../model/manifest-format.ts";
-import { MAX_REPORTS_PER_MANIFEST } from "../../model/manifest-format.ts";
+import { clip, MAX_NONCE_LENGTH, MAX_REPORTS_PER_MANIFEST } from "../../model/manifest-format.ts";
 import type { KeyStore } from "./keystore.ts";
+import { isoTime } from "../../model/iso-time.ts";
 
 /** Longest ECU version report the Primary accepts from a Secondary. */
 export const MAX_SECONDARY_REPORT_BYTES = 64 * 1024;
-/** The Director's limit on attacksDetected and on an install detail. */
-export const MAX_REPORT_TEXT = 1024;
 
 /** 5.4.2.1: a fresh nonce for each report (16 random bytes, hex). */
 export function freshNonce(): string {
   return randomBytes(16).toString("hex");
-}
-
-export function isoTime(unixSeconds: number): string {
-  return new Date(Math.floor(unixSeconds) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-export function clip(text: string, max = MAX_REPORT_TEXT): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
 export interface OwnReportInput {
@@ -83,6 +74,6 @@ export function parseSecondaryReport(bytes: Uint8Array, serial: string): EcuVers
   }
   if (r.signed._type !== "ecu-version-report") throw new Error(`report _type is ${JSON.stringify(r.signed._type)}`);
   if (r.signed.ecuSerial !== serial) throw new Error(`report speaks for ${JSON.stringify(r.signed.ecuSerial)}, not ${serial}`);
-  if (typeof r.signed.nonce !== "string" || r.signed.nonce.length < 1 || r.signed.nonce.length > 128) throw new Error("report nonce is not a 1-128 character string");
+  if (typeof r.signed.nonce !== "string" || r.signed.nonce.length < 1 || r.signed.nonce.length > MAX_NONCE_LENGTH) throw new Error(`report nonce is not a 1-${MAX_NONCE_LENGTH} character string`);
   return r;
 }

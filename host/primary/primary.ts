@@ -11,15 +11,15 @@
 // Its trusted state is saved after each step, so a Primary restarted anywhere resumes
 // from it with a fresh cycle; held images are checked again before they are used.
 import type { EcuVersionReport, ImageFileInfo, ManifestResponse } from "../../model/manifest-format.ts";
-import { MAX_MANIFEST_BYTES } from "../../model/manifest-format.ts";
+import { clip, MAX_MANIFEST_BYTES } from "../../model/manifest-format.ts";
 import { VerificationError, type RepoName } from "../../model/outcome.ts";
 import type { RepositoryFiles, VerifiedTarget, VerifyResult } from "../../model/verification.ts";
 import { NotFoundError, OversizedResponseError, SlowRetrievalError, TransportError } from "./errors.ts";
 import { collect, concat, type Fetcher } from "./fetcher.ts";
 import type { KeyStore } from "./keystore.ts";
-import { clip, freshNonce, parseSecondaryReport, signEcuVersionReport, signVehicleManifest } from "./manifest.ts";
+import { freshNonce, parseSecondaryReport, signEcuVersionReport, signVehicleManifest } from "./manifest.ts";
 import { DEFAULT_METADATA_CAPS, downloadRepository, signedVersion, type DocumentGetter, type DownloadedRepository, type MetadataCaps } from "./repository-download.ts";
-import type { MetadataBundle, SecondaryLink } from "./secondary-link.ts";
+import type { SecondaryLink } from "./secondary-link.ts";
 import { DEFAULT_RETRIEVAL_POLICY, guarded, type RetrievalPolicy } from "./slow-retrieval.ts";
 import {
   dropImage,
@@ -33,15 +33,16 @@ import {
   readAttestation,
   readRoot,
   rootKey,
-  sameFile,
   saveState,
   writeAttestation,
   type PrimaryRecord,
 } from "./state.ts";
 import type { Store } from "./store.ts";
+import { sameImage } from "../../model/same-image.ts";
 import type { PrimaryVerifier, PrimaryVerifierConfig, VerifierFactory } from "./verifier-port.ts";
 import { fullVerifierFactory } from "./full-verifier.ts";
 import { canonicalForwarding } from "../wasm/canonical.ts";
+import type { MetadataBundle } from "../../model/metadata-bundle.ts";
 
 /** Largest time attestation read from the time server. */
 export const MAX_ATTESTATION_BYTES = 64 * 1024;
@@ -199,7 +200,7 @@ export class Primary {
     const installedBySecondary = new Map(reports.map((r) => [r.serial, r.report.signed.installedImage]));
     const isDue = ({ ecuSerial, target }: { ecuSerial: string; target: VerifiedTarget }) => {
       const installed = ecuSerial === this.config.serial ? this.record.installed.image : installedBySecondary.get(ecuSerial);
-      return !(installed && sameFile(installed, target));
+      return !(installed && installed.filename === target.name && sameImage(installed, target));
     };
     let checker = this.verifier;
     let due = this.record.vehicleTargets.filter(isDue);

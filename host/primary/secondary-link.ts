@@ -1,24 +1,8 @@
 // How the Primary talks to one Secondary (Uptane 5.4.2.1, 5.4.2.5-5.4.2.7). The can
 // engineer's link carries these calls over ISO-TP/UDS; InProcessLink calls a Secondary
 // in the same process, copying bytes both ways as a bus would.
+import type { MetadataBundle, RepositoryBundle } from "../../model/metadata-bundle.ts";
 import type { VerifiedTarget } from "../../model/verification.ts";
-
-/** One repository's metadata as the Primary holds it after verifying it (5.4.2.6). */
-export interface RepositoryBundle {
-  /** Every root the Primary holds, from its pinned root on, in version order; a Secondary applies those newer than its own. */
-  roots: Uint8Array[];
-  timestamp: Uint8Array;
-  snapshot: Uint8Array;
-  targets: Uint8Array;
-  /** Delegated targets roles by name (Image repository). */
-  delegations: Map<string, Uint8Array>;
-}
-
-export interface MetadataBundle {
-  director: RepositoryBundle;
-  /** Only for full-verification Secondaries; a partial one needs the Director's roots and targets. */
-  image?: RepositoryBundle;
-}
 
 export type VerificationMode = "full" | "partial";
 
@@ -77,10 +61,10 @@ export class InProcessLink implements SecondaryLink {
 function copyRepo(r: RepositoryBundle): RepositoryBundle {
   return {
     roots: r.roots.map((b) => b.slice()),
-    timestamp: r.timestamp.slice(),
-    snapshot: r.snapshot.slice(),
+    ...(r.timestamp ? { timestamp: r.timestamp.slice() } : {}),
+    ...(r.snapshot ? { snapshot: r.snapshot.slice() } : {}),
     targets: r.targets.slice(),
-    delegations: new Map([...r.delegations].map(([k, v]) => [k, v.slice()])),
+    ...(r.delegations ? { delegations: new Map([...r.delegations].map(([k, v]) => [k, v.slice()])) } : {}),
   };
 }
 

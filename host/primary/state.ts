@@ -5,8 +5,9 @@
 import type { ImageFileInfo, InstallResult } from "../../model/manifest-format.ts";
 import type { RepoName } from "../../model/outcome.ts";
 import type { RepositoryFiles, VerifiedTarget } from "../../model/verification.ts";
-import type { MetadataBundle, RepositoryBundle } from "./secondary-link.ts";
 import { readJson, writeJson, type Store } from "./store.ts";
+import { fullVerificationFiles, type MetadataBundle, type RepositoryBundle } from "../../model/metadata-bundle.ts";
+import { sameImage } from "../../model/same-image.ts";
 
 export interface RootVersions {
   /** The root provisioned at manufacture. */
@@ -109,12 +110,11 @@ export async function heldBundle(store: Store, record: PrimaryRecord): Promise<M
     }
     const [timestamp, snapshot, targets] = await Promise.all(HELD_FILES.map((f) => store.read(heldKey(held.generation, name, `${f}.json`))));
     if (!timestamp || !snapshot || !targets) return null;
+    if (name === "director") return { roots, timestamp, snapshot, targets };
     const delegations = new Map<string, Uint8Array>();
-    if (name === "image") {
-      for (const role of held.delegations) {
-        const bytes = await store.read(roleKey(held.generation, role));
-        if (bytes) delegations.set(role, bytes);
-      }
+    for (const role of held.delegations) {
+      const bytes = await store.read(roleKey(held.generation, role));
+      if (bytes) delegations.set(role, bytes);
     }
     return { roots, timestamp, snapshot, targets, delegations };
   };
@@ -134,13 +134,7 @@ export async function heldFiles(store: Store, record: PrimaryRecord): Promise<{ 
   const files = (name: RepoName, b: RepositoryBundle): RepositoryFiles | null => {
     const count = held.roots[name] - record.roots[name].pinned;
     if (b.roots.length < count + 1) return null;
-    return {
-      rootRotations: b.roots.slice(1, count + 1),
-      timestamp: b.timestamp,
-      snapshot: b.snapshot,
-      targets: b.targets,
-      ...(name === "image" ? { delegations: b.delegations } : {}),
-    };
+    return fullVerificationFiles(b, (roots) => roots.slice(1, count + 1));
   };
   const director = files("director", bundle.director);
   const image = files("image", bundle.image!);
@@ -155,21 +149,11 @@ export async function holdImage(store: Store, serial: string, target: VerifiedTa
 
 export async function heldImage(store: Store, serial: string, target: VerifiedTarget): Promise<Uint8Array | null> {
   const held = await readJson<VerifiedTarget>(store, `${imageKey(serial)}.target.json`).catch(() => null);
-  if (!held || !sameFile(held, target)) return null;
+  if (!held || held.name !== target.name || !sameImage(held, target)) return null;
   return store.read(`${imageKey(serial)}.bin`);
 }
 
 export async function dropImage(store: Store, serial: string): Promise<void> {
   await store.remove(`${imageKey(serial)}.target.json`);
   await store.remove(`${imageKey(serial)}.bin`);
-}
-
-/** Same name, length and hashes. */
-export function sameFile(a: { filename?: string; name?: string; length: number; hashes: Record<string, string> }, b: { filename?: string; name?: string; length: number; hashes: Record<string, string> }): boolean {
-  const an = a.name ?? a.filename;
-  const bn = b.name ?? b.filename;
-  if (an !== bn || a.length !== b.length) return false;
-  const ak = Object.keys(a.hashes).sort();
-  const bk = Object.keys(b.hashes).sort();
-  return ak.length === bk.length && ak.every((k, i) => k === bk[i] && a.hashes[k]!.toLowerCase() === b.hashes[k]!.toLowerCase());
 }

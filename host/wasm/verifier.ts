@@ -7,6 +7,7 @@ import { CoreInstance, type ModuleKind } from "./module.ts";
 import { outcomeName, ModuleMisuseError, VerificationError, type OutcomeName, type RepoName } from "../../model/outcome.ts";
 import { DETAILS } from "./details.ts";
 import type { EcuIdentity, RepositoryFiles, TimeAttestationInput, VerifiedTarget, VerifyResult } from "../../model/verification.ts";
+import { sameImage } from "../../model/same-image.ts";
 
 const MISUSE = -1;
 const REPO = { director: 1, image: 2 } as const;
@@ -206,7 +207,7 @@ abstract class CoreVerifier {
 
   /** Streams an image through the module's check against the verified target. */
   imageCheck(target: VerifiedTarget): { update(chunk: Uint8Array): void; finish(): VerifyResult } {
-    const row = this.rows.findIndex((t) => t.name === target.name && t.length === target.length && sameHashes(t.hashes, target.hashes));
+    const row = this.rows.findIndex((t) => t.name === target.name && sameImage(t, target));
     if (row < 0) throw new ModuleMisuseError(`image check for a target the last verification did not return: ${target.name}`);
     this.core.reset();
     const buf = this.core.scratch(CHUNK);
@@ -331,12 +332,6 @@ abstract class CoreVerifier {
     if (got !== undefined) res.got = got;
     return res;
   }
-}
-
-function sameHashes(a: Record<string, string>, b: Record<string, string>): boolean {
-  const ka = Object.keys(a).sort();
-  const kb = Object.keys(b).sort();
-  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k].toLowerCase() === b[k].toLowerCase());
 }
 
 export interface FullVerifierConfig {

@@ -7,8 +7,8 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isoTime } from "../sim/repository.ts";
 import { AT, PARTIAL_ROWS } from "./partial-rows.ts";
+import { isoTime } from "../../model/iso-time.ts";
 
 const CLI = join(import.meta.dirname, "..", "..", "dist", "uptane.mjs");
 const base = mkdtempSync(join(tmpdir(), "uptane-partial-"));

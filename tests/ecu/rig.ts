@@ -9,8 +9,8 @@ import { CanBus, type BusConfig } from "../../host/can/bus.ts";
 import { FlashStore, type FlashFaults } from "../../host/ecu/flash.ts";
 import { Secondary, type VerifierProvider } from "../../host/ecu/secondary.ts";
 import { SecondaryClient, type SecondaryClientConfig } from "../../host/ecu/secondary-client.ts";
-import type { MetadataBundle } from "../../host/ecu/secondary-protocol.ts";
 import { imageBytes, VehicleSim } from "../sim/vehicle.ts";
+import type { MetadataBundle } from "../../model/metadata-bundle.ts";
 
 export const SECONDARY = { serial: "brakes-002", hardwareId: "hw-brakes" };
 

@@ -1,7 +1,8 @@
 // The metadata bundle container that carries metadata files to a Secondary.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { decodeBundle, encodeBundle, MalformedBundleError, type MetadataBundle } from "../../host/ecu/secondary-protocol.ts";
+import { decodeBundle, encodeBundle, MalformedBundleError } from "../../host/ecu/secondary-protocol.ts";
+import type { MetadataBundle } from "../../model/metadata-bundle.ts";
 
 const b = (s: string) => new Uint8Array(Buffer.from(s));
 const full: MetadataBundle = {

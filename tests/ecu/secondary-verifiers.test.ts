@@ -4,10 +4,10 @@ import { canonicalForwarding } from "../../host/wasm/canonical.ts";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { fullVerifier, partialVerifier } from "../../host/ecu/verifiers.ts";
-import type { MetadataBundle } from "../../host/ecu/secondary-protocol.ts";
 import { SecondaryRefusedError } from "../../host/ecu/secondary-client.ts";
 import type { VehicleSim } from "../sim/vehicle.ts";
 import { addRelease, directorBundle, rig, SECONDARY, tempDir, update, vehicle, type Rig } from "./rig.ts";
+import type { MetadataBundle } from "../../model/metadata-bundle.ts";
 
 const partial = (v: VehicleSim) => partialVerifier(v.partialConfig(SECONDARY.serial));
 const full = (v: VehicleSim) => fullVerifier(v.fullConfig(SECONDARY.serial));

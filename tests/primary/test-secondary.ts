@@ -5,8 +5,9 @@ import { createHash } from "node:crypto";
 import type { EcuVersionReport, ImageFileInfo } from "../../model/manifest-format.ts";
 import { canonicalBytes } from "../../model/canonical-json.ts";
 import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
-import type { MetadataBundle, SecondaryEndpoint, VerificationMode } from "../../host/primary/secondary-link.ts";
+import type { SecondaryEndpoint, VerificationMode } from "../../host/primary/secondary-link.ts";
 import type { VerifiedTarget } from "../../model/verification.ts";
+import type { MetadataBundle } from "../../model/metadata-bundle.ts";
 
 export class RecordingSecondary implements SecondaryEndpoint {
   readonly serial: string;

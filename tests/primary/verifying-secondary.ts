@@ -5,9 +5,10 @@ import type { ImageFileInfo } from "../../model/manifest-format.ts";
 import { canonicalBytes } from "../../model/canonical-json.ts";
 import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
 import { signedVersion } from "../../host/primary/repository-download.ts";
-import type { MetadataBundle, SecondaryEndpoint, VerificationMode } from "../../host/primary/secondary-link.ts";
+import type { SecondaryEndpoint, VerificationMode } from "../../host/primary/secondary-link.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
 import type { VerifiedTarget, VerifyResult } from "../../model/verification.ts";
+import { fullVerificationFiles, type MetadataBundle } from "../../model/metadata-bundle.ts";
 
 export class VerifyingSecondary implements SecondaryEndpoint {
   readonly keys = SoftwareKeyStore.generate();
@@ -43,7 +44,7 @@ export class VerifyingSecondary implements SecondaryEndpoint {
     const newer = (repo: "director" | "image", roots: Uint8Array[]) => roots.filter((r) => signedVersion(r)! > this.trustedRoots[repo]);
     const verdict =
       this.verifier instanceof FullVerifier
-        ? this.verifier.update({ ...bundle.director, rootRotations: newer("director", bundle.director.roots) }, { ...bundle.image!, rootRotations: newer("image", bundle.image!.roots) }, this.time!)
+        ? this.verifier.update(fullVerificationFiles(bundle.director, (roots) => newer("director", roots))!, fullVerificationFiles(bundle.image, (roots) => newer("image", roots))!, this.time!)
         : this.verifier.update({ rootRotations: newer("director", bundle.director.roots), targets: bundle.director.targets }, this.time!);
     if (verdict.ok || verdict.outcome === "NoUpdate") {
       this.trustedRoots.director = signedVersion(bundle.director.roots.at(-1)!)!;

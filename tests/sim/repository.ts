@@ -8,6 +8,7 @@ import { generateSigningKey, signBytes, type SigningKey, type TufKey } from "../
 import type { RepositoryFiles } from "../../model/verification.ts";
 import type { RepoName } from "../../model/outcome.ts";
 import { aktualizrKey, aktualizrKeyId, aktualizrSignature, aktualizrType, type Dialect } from "./dialect.ts";
+import { isoTime } from "../../model/iso-time.ts";
 
 export type TopRole = "root" | "timestamp" | "snapshot" | "targets";
 /** Roles a root lists: the four TUF roles plus the Director's `timeserver`. */
@@ -45,10 +46,6 @@ export type EnvelopeHook = (doc: { signatures: Json[]; signed: Json }) => void;
 export const DAY = 86_400;
 /** The simulators' default reference time: 2026-01-01T00:00:00Z. */
 export const SIM_NOW = Date.UTC(2026, 0, 1) / 1000;
-
-export function isoTime(unixSeconds: number): string {
-  return new Date(unixSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
 
 export function hashesOf(bytes: Uint8Array, algorithms: string[] = ["sha256", "sha512"]): Record<string, string> {
   const out: Record<string, string> = {};

@@ -4,9 +4,10 @@
 import { canonicalBytes } from "../../model/canonical-json.ts";
 import { signBytes, type SigningKey } from "../../model/keys.ts";
 import type { RepositoryFiles, VerifiedTarget } from "../../model/verification.ts";
-import { DAY, RepoSim, SIM_NOW, hashesOf, isoTime, keys, type DelegationSpec, type Json } from "./repository.ts";
+import { DAY, RepoSim, SIM_NOW, hashesOf, keys, type DelegationSpec, type Json } from "./repository.ts";
 import type { Dialect } from "./dialect.ts";
 import { aktualizrSignature } from "./dialect.ts";
+import { isoTime } from "../../model/iso-time.ts";
 
 export interface EcuSpec {
   serial: string;
@@ -186,4 +187,4 @@ export class VehicleSim {
   }
 }
 
-export { DAY, SIM_NOW, RepoSim, hashesOf, isoTime, keys };
+export { DAY, SIM_NOW, RepoSim, hashesOf, keys };

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isoTime } from "../sim/repository.ts";
+import { isoTime } from "../../model/iso-time.ts";
 import { AT } from "../attacks/partial-rows.ts";
 import { vehicleWithDirectorTargets } from "./documents.ts";
 

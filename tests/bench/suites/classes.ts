@@ -5,7 +5,7 @@
 // and by @noble/ed25519 (parse, canonicalise, verify every signature: the crypto floor a
 // JS verifier cannot go below), and for full verification tuf-js refreshing the same
 // Image repository from a local HTTP server and resolving the vehicle's targets.
-import { createHash, createPublicKey, verify, type KeyObject } from "node:crypto";
+import { createHash, verify, type KeyObject } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync, readdirSync, unlinkSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -15,6 +15,7 @@ import * as noble from "@noble/ed25519";
 import { digest as asSha256 } from "@chainsafe/as-sha256";
 import { Updater } from "tuf-js";
 import { canonicalBytes } from "../../../model/canonical-json.ts";
+import { ed25519PublicKey } from "../../../model/keys.ts";
 import { moduleBytes } from "../../../host/wasm/module.ts";
 import { FullVerifier, PartialVerifier } from "../../../host/wasm/verifier.ts";
 import type { VerifyResult } from "../../../model/verification.ts";
@@ -27,7 +28,6 @@ import type { BenchCase, BenchOptions, Suite } from "../harness.ts";
 noble.hashes.sha512 = (m: Uint8Array) => new Uint8Array(createHash("sha512").update(m).digest());
 
 const PAGE = 65536;
-const SPKI_ED25519 = Buffer.from("302a300506032b6570032100", "hex");
 
 /** Classes to run (`npm run bench -- --class NAME`); empty means all. */
 export const selectedClasses: string[] = [];
@@ -82,7 +82,7 @@ function nodeCheck(): SigCheck {
   return (pk, sig, msg) => {
     const hex = Buffer.from(pk).toString("hex");
     let key = cache.get(hex);
-    if (!key) cache.set(hex, (key = createPublicKey({ key: Buffer.concat([SPKI_ED25519, pk]), format: "der", type: "spki" })));
+    if (!key) cache.set(hex, (key = ed25519PublicKey(hex)));
     return verify(null, msg, key, sig);
   };
 }

@@ -7,10 +7,11 @@
 // HTTP is async, so this suite times its own rounds (alternating the two measurements)
 // and reports medians as value cases.
 import { Agent, request } from "node:http";
-import { createPublicKey, verify } from "node:crypto";
+import { verify } from "node:crypto";
 import type { BenchCase, Suite } from "../harness.ts";
 import { DirectorFixture, vehicleManifest, type TestVehicle } from "../../director/fixture.ts";
 import { canonicalBytes } from "../../../model/canonical-json.ts";
+import { ed25519PublicKey } from "../../../model/keys.ts";
 
 const ECUS_PER_VEHICLE = 10;
 const VERIFIES_PER_MANIFEST = ECUS_PER_VEHICLE + 1;
@@ -44,7 +45,7 @@ async function postAll(agent: Agent, base: URL, jobs: Array<{ vin: string; body:
 
 /** Node Ed25519 verifications per second over an ECU report's canonical bytes (key object cached, as the Director does). */
 function verifiesPerSecond(report: { signatures: Array<{ sig: string }>; signed: unknown }, publicHex: string, count: number): number {
-  const key = createPublicKey({ key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), Buffer.from(publicHex, "hex")]), format: "der", type: "spki" });
+  const key = ed25519PublicKey(publicHex);
   const bytes = canonicalBytes(report.signed);
   const sig = Buffer.from(report.signatures[0]!.sig, "hex");
   const start = process.hrtime.bigint();

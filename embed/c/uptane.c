@@ -1,0 +1,297 @@
+/*
+ * uptane.c: the calls of uptane.h over the wasm2c translation of partial.wasm.
+ *
+ * Every check is the module's (README "Architecture": the host moves bytes and checks
+ * nothing the module does not check again); the size checks here only avoid copying what
+ * the module would refuse anyway, and mirror the Node host (host/wasm/verifier.ts).
+ * No I/O, no heap, no clock: portable to any C99 target wasm2c's runtime builds on.
+ */
+#include <string.h>
+
+#include "uptane.h"
+#include "wasm-rt-impl.h"
+
+#ifndef UPTANE_IMAGE_CHUNK
+/* Bytes of the image staged in linear memory per imageUpdate call. */
+#define UPTANE_IMAGE_CHUNK 4096u
+#endif
+
+#define WASM_PAGE 65536u
+#define MISUSE_CODE 0xffffffffu /* the module's -1 as wasm2c returns it (u32) */
+
+/* The accessor wasm2c 1.0.32 generated code calls for the imported `env.memory`. */
+wasm_rt_memory_t *Z_envZ_memory(struct Z_env_instance_t *env) {
+  return env->memory;
+}
+
+/*
+ * Arms trap recovery for the calls into the module that follow, in this function's
+ * frame (setjmp), so only public functions use it and none of them calls another
+ * public function (a stale jump target would outlive its frame).
+ */
+#define GUARD(v)                                        \
+  do {                                                  \
+    if ((v)->trapped) return UPTANE_TRAPPED;            \
+    if (wasm_rt_impl_try() != 0) {                      \
+      (v)->trapped = 1;                                 \
+      return UPTANE_TRAPPED;                            \
+    }                                                   \
+  } while (0)
+
+#define M(v) (&(v)->module)
+
+static int code(uint32_t r) {
+  return r == MISUSE_CODE ? UPTANE_MISUSE : (int)r;
+}
+
+/* A pointer into linear memory for [ptr, ptr + len), or NULL when it is not inside. */
+static uint8_t *at(uptane_partial_t *v, uint32_t ptr, uint32_t len) {
+  const wasm_rt_memory_t *m = v->env.memory;
+  if (ptr == 0 || (uint64_t)ptr + len > m->size) return NULL;
+  return m->data + ptr;
+}
+
+/* Copies `len` bytes into a fresh arena buffer; 0 when the arena cannot hold them. */
+static uint32_t copy_in(uptane_partial_t *v, const uint8_t *bytes, size_t len) {
+  if (len > 0xffffffffu - 8) return 0;
+  uint32_t ptr = Z_partialZ_alloc(M(v), len ? (uint32_t)len : 1u);
+  uint8_t *dst = at(v, ptr, (uint32_t)len);
+  if (!dst) return 0;
+  if (len) memcpy(dst, bytes, len);
+  return ptr;
+}
+
+/* A verdict the wrapper reaches itself (a document over its cap), reported like the module's. */
+static int host_result(uptane_partial_t *v, int outcome, int role, int64_t expected, int64_t got) {
+  v->host.outcome = outcome;
+  v->host.repo = UPTANE_REPO_Director;
+  v->host.role = role;
+  v->host.detail = 0;
+  v->host.has_numbers = 1;
+  v->host.expected = expected;
+  v->host.got = got;
+  v->use_host = 1;
+  return outcome;
+}
+
+void uptane_runtime_init(void) {
+  wasm_rt_init();
+  Z_partial_init_module();
+}
+
+void uptane_memory_from_buffer(wasm_rt_memory_t *memory, uint8_t *buf, uint32_t pages) {
+  memset(buf, 0, (size_t)pages * WASM_PAGE);
+  memory->data = buf;
+  memory->pages = pages;
+  memory->max_pages = pages; /* never grows, so the runtime never reallocates `buf` */
+  memory->size = pages * WASM_PAGE;
+}
+
+int uptane_partial_open(uptane_partial_t *v, wasm_rt_memory_t *memory,
+                        const uint8_t *serial, size_t serial_len,
+                        const uint8_t *hardware_id, size_t hardware_id_len,
+                        uint64_t installed_release_counter,
+                        const uint8_t *director_root, size_t root_len) {
+  memset(v, 0, sizeof *v);
+  v->env.memory = memory;
+  if (memory->pages < UPTANE_PARTIAL_MIN_PAGES) return UPTANE_MISUSE;
+  /* The module is built for a zero-filled fresh memory (asconfig zeroFilledMemory). */
+  memset(memory->data, 0, memory->size);
+  GUARD(v);
+  Z_partial_instantiate(M(v), &v->env);
+  Z_partialZ_reset(M(v));
+  uint32_t s = copy_in(v, serial, serial_len);
+  uint32_t h = copy_in(v, hardware_id, hardware_id_len);
+  uint32_t vin = copy_in(v, (const uint8_t *)"", 0); /* partial verification has no VIN */
+  if (!s || !h || !vin) return UPTANE_MISUSE;
+  if (Z_partialZ_configure(M(v), s, (uint32_t)serial_len, h, (uint32_t)hardware_id_len, vin, 0) != 0)
+    return UPTANE_MISUSE;
+  Z_partialZ_setInstalledReleaseCounter(M(v), (f64)installed_release_counter);
+  Z_partialZ_reset(M(v));
+  int32_t cap = (int32_t)Z_partialZ_capacity(M(v), UPTANE_CAP_RootBytes);
+  if (root_len > (size_t)cap) return host_result(v, UPTANE_OversizedMetadata, UPTANE_ROLE_Root, cap, (int64_t)root_len);
+  uint32_t r = copy_in(v, director_root, root_len);
+  if (!r) return UPTANE_MISUSE;
+  return code(Z_partialZ_loadRoot(M(v), UPTANE_REPO_Director, r, (uint32_t)root_len));
+}
+
+int uptane_partial_begin(uptane_partial_t *v, uint64_t now) {
+  GUARD(v);
+  v->use_host = 0;
+  v->roots_done = 0;
+  v->rotations = 0;
+  v->chunk = 0;
+  Z_partialZ_reset(M(v));
+  return code(Z_partialZ_cycleBegin(M(v), (f64)now));
+}
+
+int uptane_partial_root(uptane_partial_t *v, const uint8_t *root, size_t len) {
+  GUARD(v);
+  v->use_host = 0;
+  if (v->roots_done) return UPTANE_MISUSE;
+  int32_t max = (int32_t)Z_partialZ_capacity(M(v), UPTANE_CAP_RootRotationsPerCycle);
+  int32_t cap = (int32_t)Z_partialZ_capacity(M(v), UPTANE_CAP_RootBytes);
+  if (v->rotations >= max) return host_result(v, UPTANE_OversizedMetadata, UPTANE_ROLE_Root, max, v->rotations + 1);
+  if (len > (size_t)cap) return host_result(v, UPTANE_OversizedMetadata, UPTANE_ROLE_Root, cap, (int64_t)len);
+  v->rotations++;
+  /* Earlier rotations stay in the arena until the cycle's targets, as in the Node host. */
+  uint32_t p = copy_in(v, root, len);
+  if (!p) return UPTANE_MISUSE;
+  return code(Z_partialZ_rootRotation(M(v), UPTANE_REPO_Director, p, (uint32_t)len));
+}
+
+int uptane_partial_targets(uptane_partial_t *v, const uint8_t *doc, size_t len) {
+  GUARD(v);
+  v->use_host = 0;
+  if (!v->roots_done) {
+    int r = code(Z_partialZ_rootFinish(M(v), UPTANE_REPO_Director));
+    if (r != UPTANE_Ok) return r;
+    v->roots_done = 1;
+  }
+  /* The rotation files are no longer needed: their memory holds the targets. */
+  Z_partialZ_reset(M(v));
+  int32_t cap = (int32_t)Z_partialZ_capacity(M(v), UPTANE_CAP_TargetsBytes);
+  if (len > (size_t)cap) return host_result(v, UPTANE_OversizedMetadata, UPTANE_ROLE_Targets, cap, (int64_t)len);
+  uint32_t p = copy_in(v, doc, len);
+  if (!p) return UPTANE_MISUSE;
+  return code(Z_partialZ_partialTargets(M(v), p, (uint32_t)len));
+}
+
+void uptane_partial_result(uptane_partial_t *v, uptane_result_t *out) {
+  if (v->use_host) {
+    *out = v->host;
+    return;
+  }
+  memset(out, 0, sizeof *out);
+  if (v->trapped || wasm_rt_impl_try() != 0) {
+    v->trapped = 1;
+    out->outcome = UPTANE_TRAPPED;
+    return;
+  }
+  out->outcome = (int)Z_partialZ_result(M(v), 0);
+  out->repo = (int)Z_partialZ_result(M(v), 1);
+  out->role = (int)Z_partialZ_result(M(v), 2);
+  out->has_numbers = (int)Z_partialZ_result(M(v), 3);
+  out->expected = (int64_t)Z_partialZ_result(M(v), 4);
+  out->got = (int64_t)Z_partialZ_result(M(v), 5);
+  out->detail = (int)Z_partialZ_result(M(v), 6);
+}
+
+int uptane_partial_target(uptane_partial_t *v, uptane_target_t *out) {
+  GUARD(v);
+  memset(out, 0, sizeof *out);
+  int32_t row = (int32_t)Z_partialZ_target(M(v), 0, 13);
+  if (row < 0) return UPTANE_MISUSE;
+  uint32_t name = (uint32_t)Z_partialZ_target(M(v), (uint32_t)row, 1);
+  uint32_t hw = (uint32_t)Z_partialZ_target(M(v), (uint32_t)row, 2);
+  out->name_len = (uint32_t)Z_partialZ_target(M(v), (uint32_t)row, 5);
+  out->hardware_id_len = (uint32_t)Z_partialZ_target(M(v), (uint32_t)row, 6);
+  out->name = at(v, name, out->name_len);
+  out->hardware_id = at(v, hw, out->hardware_id_len);
+  out->length = (uint64_t)Z_partialZ_target(M(v), (uint32_t)row, 8);
+  out->release_counter = (uint64_t)Z_partialZ_target(M(v), (uint32_t)row, 9);
+  out->sha256 = at(v, (uint32_t)Z_partialZ_target(M(v), (uint32_t)row, 10), 32);
+  out->sha512 = at(v, (uint32_t)Z_partialZ_target(M(v), (uint32_t)row, 11), 64);
+  return out->name ? 0 : UPTANE_MISUSE;
+}
+
+int uptane_image_begin(uptane_partial_t *v) {
+  GUARD(v);
+  v->use_host = 0;
+  int32_t row = (int32_t)Z_partialZ_target(M(v), 0, 13);
+  if (row < 0) return UPTANE_MISUSE;
+  Z_partialZ_reset(M(v));
+  v->chunk = Z_partialZ_alloc(M(v), UPTANE_IMAGE_CHUNK);
+  if (!at(v, v->chunk, UPTANE_IMAGE_CHUNK)) return UPTANE_MISUSE;
+  return code(Z_partialZ_imageBegin(M(v), (uint32_t)row));
+}
+
+/* Stages the bytes through the chunk buffer (a helper, so the guarded frame changes nothing after setjmp). */
+static int feed_image(uptane_partial_t *v, const uint8_t *bytes, size_t len) {
+  while (len > 0) {
+    uint32_t n = len < UPTANE_IMAGE_CHUNK ? (uint32_t)len : UPTANE_IMAGE_CHUNK;
+    memcpy(at(v, v->chunk, n), bytes, n);
+    int r = code(Z_partialZ_imageUpdate(M(v), v->chunk, n));
+    if (r != UPTANE_Ok) return r;
+    bytes += n;
+    len -= n;
+  }
+  return UPTANE_Ok;
+}
+
+int uptane_image_update(uptane_partial_t *v, const uint8_t *bytes, size_t len) {
+  GUARD(v);
+  if (!v->chunk) return UPTANE_MISUSE;
+  return feed_image(v, bytes, len);
+}
+
+int uptane_image_finish(uptane_partial_t *v) {
+  GUARD(v);
+  if (!v->chunk) return UPTANE_MISUSE;
+  v->chunk = 0;
+  return code(Z_partialZ_imageFinish(M(v)));
+}
+
+int32_t uptane_partial_capacity(uptane_partial_t *v, int which) {
+  GUARD(v);
+  return (int32_t)Z_partialZ_capacity(M(v), (uint32_t)which);
+}
+
+uint32_t uptane_partial_pages(const uptane_partial_t *v) {
+  return v->env.memory->pages;
+}
+
+int uptane_ed25519_verify(uptane_partial_t *v, const uint8_t public_key[32],
+                          const uint8_t signature[64], const uint8_t *msg, size_t len) {
+  GUARD(v);
+  Z_partialZ_reset(M(v));
+  uint32_t k = copy_in(v, public_key, 32);
+  uint32_t s = copy_in(v, signature, 64);
+  uint32_t m = copy_in(v, msg, len);
+  if (!k || !s || !m) return UPTANE_MISUSE;
+  return (int)Z_partialZ_ed25519VerifyBytes(M(v), k, 32, s, 64, m, (uint32_t)len);
+}
+
+/* One-shot digest through the module's export `digest` of `size` bytes. */
+#define DIGEST(v, digest, size, msg, len, out)                 \
+  do {                                                         \
+    Z_partialZ_reset(M(v));                                    \
+    uint32_t m_ = copy_in(v, msg, len);                        \
+    uint32_t o_ = Z_partialZ_alloc(M(v), size);                \
+    if (!m_ || !at(v, o_, size)) return UPTANE_MISUSE;         \
+    int r_ = (int)digest(M(v), m_, (uint32_t)(len), o_);       \
+    if (r_ == 0) memcpy(out, at(v, o_, size), size);           \
+    return r_;                                                 \
+  } while (0)
+
+int uptane_sha256(uptane_partial_t *v, const uint8_t *msg, size_t len, uint8_t out[32]) {
+  GUARD(v);
+  DIGEST(v, Z_partialZ_sha256Digest, 32, msg, len, out);
+}
+
+int uptane_sha512(uptane_partial_t *v, const uint8_t *msg, size_t len, uint8_t out[64]) {
+  GUARD(v);
+  DIGEST(v, Z_partialZ_sha512Digest, 64, msg, len, out);
+}
+
+static const char *const OUTCOME_NAMES[UPTANE_OUTCOME_COUNT] = {
+  "Ok", "NoUpdate", "UnmetThreshold", "ExpiredMetadata", "RollbackAttack", "BadVersion",
+  "LengthOrHashMismatch", "OversizedMetadata", "RoleTypeMismatch", "InvalidMetadata",
+  "TargetMismatch", "MissingTarget", "HardwareIdMismatch", "EcuMismatch", "DelegationError",
+  "BadTimeAttestation",
+};
+
+const char *uptane_outcome_name(int outcome) {
+  if (outcome == UPTANE_MISUSE) return "misuse";
+  if (outcome == UPTANE_TRAPPED) return "trapped";
+  return outcome >= 0 && outcome < UPTANE_OUTCOME_COUNT ? OUTCOME_NAMES[outcome] : "unknown";
+}
+
+const char *uptane_repo_name(int repo) {
+  return repo == UPTANE_REPO_Director ? "director" : repo == UPTANE_REPO_Image ? "image" : NULL;
+}
+
+const char *uptane_role_name(int role) {
+  static const char *const names[] = {NULL, "root", "timestamp", "snapshot", "targets", "delegated", "timeserver", "image"};
+  return role > 0 && role < (int)(sizeof names / sizeof names[0]) ? names[role] : NULL;
+}

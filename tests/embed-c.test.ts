@@ -1,0 +1,174 @@
+// The C embedding kit (embed/c, README "Embedding on an ECU"): builds build/partial.wasm
+// and build/full.wasm through wasm2c and gcc, then runs the example ECU program on the
+// partial-verification attack rows (the same outcome, repository and role as the Node
+// host gives), streams good and bad images through its image check, and runs every
+// Wycheproof Ed25519 case and SHA-256/512 vectors through both translated modules.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CRYPTO_STATUS, OUTCOMES } from "../model/outcome.ts";
+import { CryptoCore } from "../host/wasm/crypto.ts";
+import { AT, PARTIAL_ROWS, type PartialRow } from "./attacks/partial-rows.ts";
+import { verifyPartial } from "./attacks/harness.ts";
+import type { VehicleSim } from "./sim/vehicle.ts";
+
+const ROOT = join(import.meta.dirname, "..");
+const OUT = join(ROOT, "build", "c");
+const EXAMPLE = join(OUT, "uptane-example");
+const VECTORS = join(OUT, "uptane-vectors");
+const base = mkdtempSync(join(tmpdir(), "uptane-embed-c-"));
+
+test.before(() => {
+  const r = spawnSync("make", ["-s", "-C", join(ROOT, "embed", "c")], { encoding: "utf8" });
+  assert.is(r.status, 0, `make -C embed/c failed:\n${r.stdout}${r.stderr}`);
+});
+
+test("uptane_outcome.h names every outcome of assembly/outcome.ts with the same code", () => {
+  const header = readFileSync(join(ROOT, "embed", "c", "uptane_outcome.h"), "utf8");
+  const inC = [...header.matchAll(/UPTANE_(\w+) = (\d+),/g)].filter((m) => !m[1].includes("_")).map((m) => [m[1], Number(m[2])]);
+  const source = readFileSync(join(ROOT, "assembly", "outcome.ts"), "utf8");
+  const enumBody = source.slice(source.indexOf("enum Outcome"), source.indexOf("}", source.indexOf("enum Outcome")));
+  const inAs = [...enumBody.matchAll(/(\w+) = (\d+),/g)].map((m) => [m[1], Number(m[2])]);
+  assert.equal(inC, inAs);
+  assert.equal(inC.map((x) => x[0]), [...OUTCOMES]);
+});
+
+interface CRun {
+  status: number | null;
+  json: { outcome: string; ok: boolean; repo: string | null; role: string | null; target?: string; image: string | null; memoryPages: number };
+  text: string;
+}
+
+/** Writes the Director root, rotations and targets of `v` and runs the C example on them. */
+function runExample(v: VehicleSim, dir: string, opts: { serial: string; installedReleaseCounter?: number; image?: Uint8Array; maxPages?: number }): CRun {
+  mkdirSync(dir, { recursive: true });
+  const files = v.director.files(1);
+  const args = ["--root", join(dir, "root.json"), "--targets", join(dir, "targets.json")];
+  writeFileSync(join(dir, "root.json"), v.director.root(1));
+  writeFileSync(join(dir, "targets.json"), files.targets);
+  files.rootRotations.forEach((b, i) => {
+    const path = join(dir, `${i + 2}.root.json`);
+    writeFileSync(path, b);
+    args.push("--rotation", path);
+  });
+  args.push("--ecu", opts.serial, "--hardware-id", v.ecu(opts.serial).hardwareId, "--time", String(AT(v)));
+  if (opts.installedReleaseCounter !== undefined) args.push("--installed-release-counter", String(opts.installedReleaseCounter));
+  if (opts.image) {
+    writeFileSync(join(dir, "image.bin"), opts.image);
+    args.push("--image", join(dir, "image.bin"));
+  }
+  if (opts.maxPages !== undefined) args.push("--max-pages", String(opts.maxPages));
+  const r = spawnSync(EXAMPLE, args, { encoding: "utf8" });
+  const last = r.stdout.trim().split("\n").pop() ?? "";
+  let json: CRun["json"];
+  try {
+    json = JSON.parse(last);
+  } catch {
+    throw new Error(`no JSON line from uptane-example (status ${r.status}):\n${r.stdout}${r.stderr}`);
+  }
+  return { status: r.status, json, text: r.stdout + r.stderr };
+}
+
+const exitFor = (outcome: string) => (outcome === "Ok" ? 0 : outcome === "NoUpdate" ? 3 : 1);
+
+PARTIAL_ROWS.forEach((row: PartialRow, i) => {
+  test(`C kit: ${row.name}, the same verdict as the Node host`, () => {
+    const v = row.build();
+    const serial = row.serial?.(v) ?? v.primary.serial;
+    const node = verifyPartial(v, { serial, installedReleaseCounter: row.installedReleaseCounter });
+    const image = node.target ? v.images.get(node.target.name) : undefined;
+    const c = runExample(v, join(base, `row-${i}`), { serial, installedReleaseCounter: row.installedReleaseCounter, image });
+    const [outcome, repo, role] = row.expect;
+    assert.equal([node.outcome, node.repo, node.role], [outcome, repo, role], `Node: ${node.detail}`);
+    assert.equal([c.json.outcome, c.json.repo, c.json.role], [outcome, repo, role], c.text);
+    assert.is(c.status, exitFor(outcome), c.text);
+    if (outcome === "Ok") {
+      assert.is(c.json.target, node.target!.name);
+      assert.is(c.json.image, "Ok", c.text);
+    } else assert.is(c.json.image, null);
+  });
+});
+
+test("C kit: an image with one byte changed fails the image check: LengthOrHashMismatch", () => {
+  const row = PARTIAL_ROWS.find((r) => r.expect[0] === "Ok")!;
+  const v = row.build();
+  const serial = v.primary.serial;
+  const image = new Uint8Array(v.images.get(v.assignedName(serial))!);
+  image[image.length >> 1] ^= 1;
+  const c = runExample(v, join(base, "tampered-image"), { serial, image });
+  assert.is(c.json.outcome, "Ok", c.text); // the metadata verified ...
+  assert.is(c.json.image, "LengthOrHashMismatch", c.text); // ... the image did not
+  assert.is(c.status, 1);
+});
+
+test("C kit: an image one byte longer than its target fails the image check: LengthOrHashMismatch", () => {
+  const v = PARTIAL_ROWS.find((r) => r.expect[0] === "Ok")!.build();
+  const serial = v.primary.serial;
+  const good = v.images.get(v.assignedName(serial))!;
+  const image = new Uint8Array(good.length + 1);
+  image.set(good);
+  const c = runExample(v, join(base, "long-image"), { serial, image });
+  assert.is(c.json.image, "LengthOrHashMismatch", c.text);
+  assert.is(c.status, 1);
+});
+
+test("C kit: Director targets over what the memory maximum holds fail closed, never past the memory", () => {
+  const v = PARTIAL_ROWS.find((r) => r.expect[0] === "Ok")!.build();
+  v.director.tamper.targets = (s) => (s.custom.pad = "x".repeat(60 * 1024));
+  const c = runExample(v, join(base, "one-page"), { serial: v.primary.serial, maxPages: 1 });
+  assert.is.not(c.json.outcome, "Ok", c.text);
+  assert.is(c.status, 1);
+  assert.is(c.json.memoryPages, 1);
+});
+
+// ---- crypto through both translated modules ----
+
+interface WycheproofCase { tcId: number; comment: string; msg: string; sig: string; result: "valid" | "invalid" }
+const wycheproof = JSON.parse(readFileSync(join(ROOT, "tests", "crypto", "fixtures", "wycheproof-ed25519_test.json"), "utf8")) as {
+  testGroups: Array<{ publicKey: { pk: string }; tests: WycheproofCase[] }>;
+};
+
+function runVectors(lines: string[]): string[] {
+  const r = spawnSync(VECTORS, [], { input: lines.join("\n") + "\n", encoding: "utf8", maxBuffer: 64 << 20 });
+  assert.is(r.status, 0, r.stderr);
+  const out = r.stdout.trim().split("\n");
+  assert.is(out.length, lines.length);
+  return out;
+}
+
+test("C kit: every Wycheproof Ed25519 case gives the same status in C (partial and full) as in Node's wasm, valid exactly when expected", () => {
+  const node = new CryptoCore("partial");
+  const cases = wycheproof.testGroups.flatMap((g) => g.tests.map((t) => ({ pk: g.publicKey.pk, ...t })));
+  const hexOr = (s: string) => (s === "" ? "-" : s);
+  const out = runVectors(cases.map((t) => `ed25519 ${hexOr(t.pk)} ${hexOr(t.sig)} ${hexOr(t.msg)}`));
+  assert.is(cases.length, 151);
+  cases.forEach((t, i) => {
+    const [partial, full] = out[i].split(" ").map((s) => CRYPTO_STATUS[Number(s)]);
+    const expected = node.ed25519Verify(Buffer.from(t.pk, "hex"), Buffer.from(t.sig, "hex"), Buffer.from(t.msg, "hex"));
+    const what = `tcId ${t.tcId} ${t.comment}`;
+    assert.is(full, expected, `full.c ${what}`);
+    assert.is(partial, expected, `partial.c ${what}`);
+    assert.is(partial === "Valid", t.result === "valid", what);
+  });
+});
+
+test("C kit: SHA-256 and SHA-512 of messages around the block boundaries agree with node:crypto in both translated modules", () => {
+  const lengths = [0, 1, 55, 56, 63, 64, 65, 111, 112, 127, 128, 129, 1000, 65_537];
+  const messages = lengths.map((n) => randomBytes(n));
+  const lines = messages.flatMap((m) => [`sha256 ${m.length ? m.toString("hex") : "-"}`, `sha512 ${m.length ? m.toString("hex") : "-"}`]);
+  const out = runVectors(lines);
+  messages.forEach((m, i) => {
+    const want256 = createHash("sha256").update(m).digest("hex");
+    const want512 = createHash("sha512").update(m).digest("hex");
+    assert.is(out[2 * i], `${want256} ${want256}`, `sha256 of ${m.length} bytes`);
+    assert.is(out[2 * i + 1], `${want512} ${want512}`, `sha512 of ${m.length} bytes`);
+  });
+});
+
+test.after(() => rmSync(base, { recursive: true, force: true }));
+
+test.run();
