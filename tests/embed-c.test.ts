@@ -3,6 +3,7 @@
 // partial-verification attack rows (the same outcome, repository and role as the Node
 // host gives), streams good and bad images through its image check, and runs every
 // Wycheproof Ed25519 case and SHA-256/512 vectors through both translated modules.
+import { canonicalForwarding } from "../host/wasm/canonical.ts";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
@@ -49,7 +50,8 @@ function runExample(v: VehicleSim, dir: string, opts: { serial: string; installe
   const files = v.director.files(1);
   const args = ["--root", join(dir, "root.json"), "--targets", join(dir, "targets.json")];
   writeFileSync(join(dir, "root.json"), v.director.root(1));
-  writeFileSync(join(dir, "targets.json"), files.targets);
+  // the Director targets as a Primary forwards them to a partial Secondary: canonical JSON
+  writeFileSync(join(dir, "targets.json"), canonicalForwarding(files.targets));
   files.rootRotations.forEach((b, i) => {
     const path = join(dir, `${i + 2}.root.json`);
     writeFileSync(path, b);

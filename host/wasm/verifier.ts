@@ -101,6 +101,9 @@ abstract class CoreVerifier {
     return { ptr: this.core.copyIn(bytes), len: bytes.length };
   }
 
+  /** Bytes of image handed to the module per call (its buffer lives in the arena). */
+  protected imageChunkBytes = CHUNK;
+
   /** Linear memory in use, in 64 KiB pages (the peak: wasm memory never shrinks). */
   get memoryPages(): number {
     return this.core.memoryBytes / 65536;
@@ -210,14 +213,15 @@ abstract class CoreVerifier {
     const row = this.rows.findIndex((t) => t.name === target.name && sameImage(t, target));
     if (row < 0) throw new ModuleMisuseError(`image check for a target the last verification did not return: ${target.name}`);
     this.core.reset();
-    const buf = this.core.scratch(CHUNK);
+    const size = this.imageChunkBytes;
+    const buf = this.core.scratch(size);
     this.check(this.x.imageBegin(row), "imageBegin");
     let done = false;
     return {
       update: (chunk: Uint8Array) => {
         if (done) throw new ModuleMisuseError("image check already finished");
-        for (let off = 0; off < chunk.length; off += CHUNK) {
-          const part = chunk.subarray(off, Math.min(chunk.length, off + CHUNK));
+        for (let off = 0; off < chunk.length; off += size) {
+          const part = chunk.subarray(off, Math.min(chunk.length, off + size));
           new Uint8Array(this.x.memory.buffer, buf, part.length).set(part);
           this.check(this.x.imageUpdate(buf, part.length), "imageUpdate");
         }
@@ -411,6 +415,9 @@ export interface PartialVerifierConfig {
 
 /** Partial verification (Uptane 5.4.4.1) in partial.wasm: small Secondaries. */
 export class PartialVerifier extends CoreVerifier {
+  // a small Secondary may have one page: the image comes in pieces that fit beside the state
+  protected override imageChunkBytes = 4096;
+
   constructor(config: PartialVerifierConfig) {
     super("partial", { ...config.ecu }, "", new Map<RepoName, Uint8Array>([["director", config.directorRoot]]), config.memoryLimitPages);
   }
