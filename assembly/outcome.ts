@@ -1,5 +1,5 @@
 // Verification outcomes: the one definition of the status codes that cross the wasm
-// boundary. model/outcome.ts mirrors this list once; keep both in the same order.
+// boundary. The build writes the host's and C's copies from it (scripts/gen-abi.mjs).
 // Names and meanings are DESIGN.md section 5.
 export const enum Outcome {
   Ok = 0,

@@ -1,24 +1,9 @@
-// Mirror of assembly/outcome.ts: the one host-side list of verification outcomes, in the
-// same order as the enum there, and the typed errors the host raises for them.
+// The host's names for assembly/outcome.ts (generated at build time into build/abi.ts,
+// README "Embedding: the module ABI") and the typed errors the host raises for them.
+import { CryptoStatusNames, OutcomeNames } from "../build/abi.ts";
 
-export const OUTCOMES = [
-  "Ok",
-  "NoUpdate",
-  "UnmetThreshold",
-  "ExpiredMetadata",
-  "RollbackAttack",
-  "BadVersion",
-  "LengthOrHashMismatch",
-  "OversizedMetadata",
-  "RoleTypeMismatch",
-  "InvalidMetadata",
-  "TargetMismatch",
-  "MissingTarget",
-  "HardwareIdMismatch",
-  "EcuMismatch",
-  "DelegationError",
-  "BadTimeAttestation",
-] as const;
+/** Outcome names by code (generated from assembly/outcome.ts). */
+export const OUTCOMES = OutcomeNames;
 
 export type OutcomeName = (typeof OUTCOMES)[number];
 
@@ -61,5 +46,5 @@ export class ModuleMisuseError extends Error {
 }
 
 /** Results of the crypto primitives (assembly/outcome.ts CryptoStatus). */
-export const CRYPTO_STATUS = ["Valid", "Invalid", "BadLength", "BadEncoding"] as const;
+export const CRYPTO_STATUS = CryptoStatusNames;
 export type CryptoStatusName = (typeof CRYPTO_STATUS)[number];

@@ -8,10 +8,10 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CRYPTO_STATUS, OUTCOMES } from "../model/outcome.ts";
+import { CRYPTO_STATUS } from "../model/outcome.ts";
 import { CryptoCore } from "../host/wasm/crypto.ts";
 import { AT, PARTIAL_ROWS, type PartialRow } from "./attacks/partial-rows.ts";
 import { verifyPartial } from "./attacks/harness.ts";
@@ -28,14 +28,15 @@ test.before(() => {
   assert.is(r.status, 0, `make -C embed/c failed:\n${r.stdout}${r.stderr}`);
 });
 
-test("uptane_outcome.h names every outcome of assembly/outcome.ts with the same code", () => {
-  const header = readFileSync(join(ROOT, "embed", "c", "uptane_outcome.h"), "utf8");
-  const inC = [...header.matchAll(/UPTANE_(\w+) = (\d+),/g)].filter((m) => !m[1].includes("_")).map((m) => [m[1], Number(m[2])]);
-  const source = readFileSync(join(ROOT, "assembly", "outcome.ts"), "utf8");
-  const enumBody = source.slice(source.indexOf("enum Outcome"), source.indexOf("}", source.indexOf("enum Outcome")));
-  const inAs = [...enumBody.matchAll(/(\w+) = (\d+),/g)].map((m) => [m[1], Number(m[2])]);
-  assert.equal(inC, inAs);
-  assert.equal(inC.map((x) => x[0]), [...OUTCOMES]);
+test("the kit names the ABI only through the generated uptane_abi.h: no number of its own for an outcome, role or field", () => {
+  // tests/abi.test.ts checks build/c/uptane_abi.h against assembly/; the kit must not keep a copy
+  const kit = join(ROOT, "embed", "c");
+  for (const file of readdirSync(kit).filter((f) => f.endsWith(".h") || f.endsWith(".c"))) {
+    const text = readFileSync(join(kit, file), "utf8");
+    assert.not.match(text, /UPTANE_(Outcome|CryptoStatus|Repo|Role|ResultField|TargetField|Capacity)_\w+\s*=/, `embed/c/${file} defines an ABI name`);
+    assert.not.match(text, /Z_partialZ_(result|capacity)\([^,]+,\s*\d|Z_partialZ_target\([^,]+,[^,]+,\s*\d/, `embed/c/${file} passes a bare field number`);
+  }
+  assert.match(readFileSync(join(kit, "uptane.h"), "utf8"), /#include "uptane_abi.h"/);
 });
 
 interface CRun {
@@ -45,7 +46,11 @@ interface CRun {
 }
 
 /** Writes the Director root, rotations and targets of `v` and runs the C example on them. */
-function runExample(v: VehicleSim, dir: string, opts: { serial: string; installedReleaseCounter?: number; image?: Uint8Array; maxPages?: number }): CRun {
+function runExample(
+  v: VehicleSim,
+  dir: string,
+  opts: { serial: string; installedReleaseCounter?: number; image?: Uint8Array; maxPages?: number; state?: string },
+): CRun {
   mkdirSync(dir, { recursive: true });
   const files = v.director.files(1);
   const args = ["--root", join(dir, "root.json"), "--targets", join(dir, "targets.json")];
@@ -64,6 +69,7 @@ function runExample(v: VehicleSim, dir: string, opts: { serial: string; installe
     args.push("--image", join(dir, "image.bin"));
   }
   if (opts.maxPages !== undefined) args.push("--max-pages", String(opts.maxPages));
+  if (opts.state) args.push("--state", opts.state);
   const r = spawnSync(EXAMPLE, args, { encoding: "utf8" });
   const last = r.stdout.trim().split("\n").pop() ?? "";
   let json: CRun["json"];
@@ -125,6 +131,43 @@ test("C kit: Director targets over what the memory maximum holds fail closed, ne
   assert.is.not(c.json.outcome, "Ok", c.text);
   assert.is(c.status, 1);
   assert.is(c.json.memoryPages, 1);
+});
+
+test("C kit: the saved trusted state catches a Director targets rollback at the next start: RollbackAttack (director targets)", () => {
+  const v = PARTIAL_ROWS.find((r) => r.expect[0] === "Ok")!.build();
+  const serial = v.primary.serial;
+  const state = join(base, "state.bin");
+  v.director.versions.targets = 5;
+  const first = runExample(v, join(base, "state-1"), { serial, state });
+  assert.is(first.json.outcome, "Ok", first.text);
+  v.director.versions.targets = 4;
+  const fresh = runExample(v, join(base, "state-2"), { serial });
+  assert.is(fresh.json.outcome, "Ok", fresh.text); // without the state, version 4 is new
+  const again = runExample(v, join(base, "state-3"), { serial, state });
+  assert.equal([again.json.outcome, again.json.repo, again.json.role], ["RollbackAttack", "director", "targets"], again.text);
+  const blob = readFileSync(state);
+  blob[blob.length - 1] ^= 1;
+  writeFileSync(state, blob);
+  const corrupt = runExample(v, join(base, "state-4"), { serial, state });
+  assert.is(corrupt.json.outcome, "InvalidMetadata", corrupt.text);
+  assert.is(corrupt.status, 1);
+});
+
+test("C kit: after a root rotation the saved state keeps the new root: the next start verifies targets signed by the rotated keys without the rotation files", () => {
+  const v = PARTIAL_ROWS.find((r) => r.name.startsWith("partial: root rotation with new targets keys"))!.build();
+  const serial = v.primary.serial;
+  const state = join(base, "rotated-state.bin");
+  const first = runExample(v, join(base, "rotated-1"), { serial, state });
+  assert.is(first.json.outcome, "Ok", first.text);
+  // the same targets, the rotation files withheld: only the kept root (FILE.root) knows the new keys
+  const dir = join(base, "rotated-2");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "targets.json"), v.director.files(1).targets);
+  const args = ["--root", join(base, "rotated-1", "root.json"), "--targets", join(dir, "targets.json"), "--ecu", serial, "--hardware-id", v.ecu(serial).hardwareId, "--time", String(AT(v))];
+  const withState = spawnSync(EXAMPLE, [...args, "--state", state], { encoding: "utf8" });
+  assert.is(withState.status, 0, withState.stdout + withState.stderr);
+  const without = spawnSync(EXAMPLE, args, { encoding: "utf8" });
+  assert.match(without.stdout, /"outcome":"UnmetThreshold"/); // the pinned root alone does not trust the new keys
 });
 
 // ---- crypto through both translated modules ----

@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { OUTCOMES } from "../model/outcome.ts";
+import { Repo } from "../build/abi.ts";
 import { PartialVerifier } from "../host/wasm/verifier.ts";
 import { AT } from "./attacks/partial-rows.ts";
 import { VehicleSim } from "./sim/vehicle.ts";
@@ -148,11 +149,11 @@ test("wabt interpreter: a partial verification gives Ok, then UnmetThreshold for
   const code = (name: string) => i32(OUTCOMES.indexOf(name as (typeof OUTCOMES)[number]));
   const asserts = [
     returns(call("configure", i32(ser.ptr), i32(ser.len), i32(hw.ptr), i32(hw.len), i32(vin.ptr), i32(0)), i32(0)),
-    returns(call("loadRoot", i32(1), i32(r.ptr), i32(r.len)), code("Ok")),
+    returns(call("loadRoot", i32(Repo.Director), i32(r.ptr), i32(r.len)), code("Ok")),
   ];
   for (const [doc, verdict] of [[t, verdicts[0]], [f, verdicts[1]]] as const) {
-    asserts.push(returns(call("cycleBegin", `(f64.const ${now})`), i32(0)));
-    asserts.push(returns(call("rootFinish", i32(1)), code("Ok")));
+    asserts.push(returns(call("cycleBegin", i32(now % 2 ** 32), i32(Math.floor(now / 2 ** 32))), i32(0)));
+    asserts.push(returns(call("rootFinish", i32(Repo.Director)), code("Ok")));
     asserts.push(returns(call("partialTargets", i32(doc.ptr), i32(doc.len)), code(verdict)));
   }
   const res = runWast("partial", script(inputs, asserts));

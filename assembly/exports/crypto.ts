@@ -4,8 +4,9 @@
 // Every export that takes a (pointer, length) pair checks that the range lies inside
 // linear memory and returns CryptoStatus.BadLength instead of trapping (DESIGN.md
 // section 3: untrusted input never traps). Hash algorithms are named by their digest
-// size in bits: 256 or 512.
+// size in bits (HashAlgorithm, assembly/abi.ts).
 import { CryptoStatus } from "../outcome";
+import { HashAlgorithm } from "../abi";
 import { sha256, sha256Final, sha256Init, sha256Update } from "../crypto/sha256";
 import { SHA512_CTX_SIZE, sha512, sha512Final, sha512Init, sha512Update } from "../crypto/sha512";
 import { ed25519Verify, ed25519VerifyAbandon, ed25519VerifyFinish, ed25519VerifyStart, ed25519VerifyUpdate } from "../crypto/ed25519";
@@ -29,10 +30,10 @@ export function hashContext(): usize {
   return hashCtx;
 }
 
-/** Starts a streaming hash (256: SHA-256, 512: SHA-512). Invalid for another algorithm. */
+/** Starts a streaming hash (HashAlgorithm). Invalid for another algorithm. */
 export function hashInit(alg: i32): i32 {
-  if (alg == 256) sha256Init(hashCtx);
-  else if (alg == 512) sha512Init(hashCtx);
+  if (alg == HashAlgorithm.Sha256) sha256Init(hashCtx);
+  else if (alg == HashAlgorithm.Sha512) sha512Init(hashCtx);
   else return CryptoStatus.Invalid;
   hashAlg = alg;
   return CryptoStatus.Valid;
@@ -41,18 +42,18 @@ export function hashInit(alg: i32): i32 {
 /** Feeds `len` bytes at `ptr`. BadLength for a range outside memory, Invalid when no hash is in progress. */
 export function hashUpdate(ptr: usize, len: usize): i32 {
   if (!readable(ptr, len)) return CryptoStatus.BadLength;
-  if (hashAlg == 256) sha256Update(hashCtx, ptr, len);
-  else if (hashAlg == 512) sha512Update(hashCtx, ptr, len);
+  if (hashAlg == HashAlgorithm.Sha256) sha256Update(hashCtx, ptr, len);
+  else if (hashAlg == HashAlgorithm.Sha512) sha512Update(hashCtx, ptr, len);
   else return CryptoStatus.Invalid;
   return CryptoStatus.Valid;
 }
 
 /** Writes the digest (32 or 64 bytes) to `out` and ends the hash. */
 export function hashFinal(out: usize): i32 {
-  if (hashAlg == 256) {
+  if (hashAlg == HashAlgorithm.Sha256) {
     if (!writable(out, 32)) return CryptoStatus.BadLength;
     sha256Final(hashCtx, out);
-  } else if (hashAlg == 512) {
+  } else if (hashAlg == HashAlgorithm.Sha512) {
     if (!writable(out, 64)) return CryptoStatus.BadLength;
     sha512Final(hashCtx, out);
   } else return CryptoStatus.Invalid;

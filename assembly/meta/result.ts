@@ -1,27 +1,11 @@
 // The detail record of the last operation (DESIGN.md section 3): outcome, repository,
 // role, expected/got numbers and a short static detail string. The host reads it
-// through the exports in assembly/exports/result.ts.
+// with result(ResultField) (assembly/exports/verify.ts).
 import { Outcome } from "../outcome";
+import { Repo, Role } from "../abi";
 
-export const enum Repo {
-  None = 0,
-  Director = 1,
-  Image = 2,
-}
-
-export const enum Role {
-  None = 0,
-  Root = 1,
-  Timestamp = 2,
-  Snapshot = 3,
-  Targets = 4,
-  Delegated = 5, // name in resultName
-  Timeserver = 6,
-  Image = 7, // the image bytes (5.4.3)
-}
-
-/** Returned instead of an Outcome when the host called the module wrongly. */
-export const MISUSE: i32 = -1;
+// Repo, Role and MISUSE are part of the named ABI (assembly/abi.ts).
+export { Repo, Role, MISUSE } from "../abi";
 
 export let resOutcome: i32 = Outcome.Ok;
 export let resRepo: i32 = Repo.None;

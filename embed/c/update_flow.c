@@ -23,16 +23,21 @@ int uptane_update_run(uptane_partial_t *v, wasm_rt_memory_t *memory,
   r->image_outcome = UPTANE_IMAGE_NOT_CHECKED;
   int o = uptane_partial_open(v, memory, in->serial, in->serial_len, in->hardware_id, in->hardware_id_len,
                               in->installed_release_counter, in->director_root, in->director_root_len);
-  if (o != UPTANE_Ok) return decide(v, r, UPTANE_STEP_Provision, o);
+  if (o != UPTANE_Outcome_Ok) return decide(v, r, UPTANE_STEP_Provision, o);
+  if (in->state) {
+    o = uptane_partial_state_import(v, in->state, in->state_len);
+    if (o != UPTANE_Outcome_Ok) return decide(v, r, UPTANE_STEP_State, o);
+  }
   o = uptane_partial_begin(v, in->now);
-  if (o != UPTANE_Ok) return decide(v, r, UPTANE_STEP_Cycle, o);
+  if (o != UPTANE_Outcome_Ok) return decide(v, r, UPTANE_STEP_Cycle, o);
   for (size_t i = 0; i < in->rotation_count; i++) {
     o = uptane_partial_root(v, in->rotations[i], in->rotation_lens[i]);
-    if (o != UPTANE_Ok) return decide(v, r, UPTANE_STEP_Rotation, o);
+    r->rotations_accepted = uptane_partial_rotations_accepted(v);
+    if (o != UPTANE_Outcome_Ok) return decide(v, r, UPTANE_STEP_Rotation, o);
   }
   o = uptane_partial_targets(v, in->targets, in->targets_len);
   decide(v, r, UPTANE_STEP_Targets, o);
-  if (o != UPTANE_Ok) return o;
+  if (o != UPTANE_Outcome_Ok) return o;
 
   uptane_target_t t;
   if (uptane_partial_target(v, &t) != 0) return decide(v, r, UPTANE_STEP_Targets, UPTANE_MISUSE);
@@ -46,14 +51,14 @@ int uptane_update_run(uptane_partial_t *v, wasm_rt_memory_t *memory,
 
   int io = uptane_image_begin(v);
   uint8_t buf[UPTANE_FLOW_READ_CHUNK];
-  for (size_t got; io == UPTANE_Ok && (got = in->read_image(in->image_ctx, buf, sizeof buf)) > 0;) {
+  for (size_t got; io == UPTANE_Outcome_Ok && (got = in->read_image(in->image_ctx, buf, sizeof buf)) > 0;) {
     r->image_bytes += got;
     io = uptane_image_update(v, buf, got);
   }
-  if (io == UPTANE_Ok) io = uptane_image_finish(v);
+  if (io == UPTANE_Outcome_Ok) io = uptane_image_finish(v);
   r->image_outcome = io;
   r->memory_pages = uptane_partial_pages(v);
-  if (io != UPTANE_Ok) {
+  if (io != UPTANE_Outcome_Ok) {
     r->step = UPTANE_STEP_Image;
     uptane_partial_result(v, &r->result);
     return io;

@@ -17,7 +17,7 @@
 #endif
 
 #define WASM_PAGE 65536u
-#define MISUSE_CODE 0xffffffffu /* the module's -1 as wasm2c returns it (u32) */
+#define MISUSE_CODE ((uint32_t)UPTANE_MISUSE) /* the module's -1 as wasm2c returns it (u32) */
 
 /* The accessor wasm2c 1.0.32 generated code calls for the imported `env.memory`. */
 wasm_rt_memory_t *Z_envZ_memory(struct Z_env_instance_t *env) {
@@ -64,7 +64,7 @@ static uint32_t copy_in(uptane_partial_t *v, const uint8_t *bytes, size_t len) {
 /* A verdict the wrapper reaches itself (a document over its cap), reported like the module's. */
 static int host_result(uptane_partial_t *v, int outcome, int role, int64_t expected, int64_t got) {
   v->host.outcome = outcome;
-  v->host.repo = UPTANE_REPO_Director;
+  v->host.repo = UPTANE_Repo_Director;
   v->host.role = role;
   v->host.detail = 0;
   v->host.has_numbers = 1;
@@ -106,13 +106,46 @@ int uptane_partial_open(uptane_partial_t *v, wasm_rt_memory_t *memory,
   if (!s || !h || !vin) return UPTANE_MISUSE;
   if (Z_partialZ_configure(M(v), s, (uint32_t)serial_len, h, (uint32_t)hardware_id_len, vin, 0) != 0)
     return UPTANE_MISUSE;
-  Z_partialZ_setInstalledReleaseCounter(M(v), (f64)installed_release_counter);
+  if (installed_release_counter > INT64_MAX) return UPTANE_MISUSE;
+  if (code(Z_partialZ_setInstalledReleaseCounter(M(v), (uint32_t)installed_release_counter, (uint32_t)(installed_release_counter >> 32))) != 0)
+    return UPTANE_MISUSE;
   Z_partialZ_reset(M(v));
-  int32_t cap = (int32_t)Z_partialZ_capacity(M(v), UPTANE_CAP_RootBytes);
-  if (root_len > (size_t)cap) return host_result(v, UPTANE_OversizedMetadata, UPTANE_ROLE_Root, cap, (int64_t)root_len);
+  int32_t cap = (int32_t)Z_partialZ_capacity(M(v), UPTANE_Capacity_RootBytes);
+  if (root_len > (size_t)cap) return host_result(v, UPTANE_Outcome_OversizedMetadata, UPTANE_Role_Root, cap, (int64_t)root_len);
   uint32_t r = copy_in(v, director_root, root_len);
   if (!r) return UPTANE_MISUSE;
-  return code(Z_partialZ_loadRoot(M(v), UPTANE_REPO_Director, r, (uint32_t)root_len));
+  return code(Z_partialZ_loadRoot(M(v), UPTANE_Repo_Director, r, (uint32_t)root_len));
+}
+
+int32_t uptane_partial_state_size(uptane_partial_t *v) {
+  GUARD(v);
+  return (int32_t)Z_partialZ_stateSize(M(v));
+}
+
+int32_t uptane_partial_state_export(uptane_partial_t *v, uint8_t *out, size_t cap) {
+  GUARD(v);
+  uint32_t size = Z_partialZ_stateSize(M(v));
+  if (cap < size) return UPTANE_MISUSE;
+  Z_partialZ_reset(M(v));
+  uint32_t p = Z_partialZ_alloc(M(v), size);
+  if (!at(v, p, size)) return UPTANE_MISUSE;
+  uint32_t n = Z_partialZ_stateExport(M(v), p);
+  memcpy(out, at(v, p, n), n);
+  return (int32_t)n;
+}
+
+int uptane_partial_state_import(uptane_partial_t *v, const uint8_t *blob, size_t len) {
+  GUARD(v);
+  v->use_host = 0;
+  Z_partialZ_reset(M(v));
+  uint32_t p = copy_in(v, blob, len);
+  if (!p) return UPTANE_Outcome_InvalidMetadata; /* larger than any state blob */
+  return code(Z_partialZ_stateImport(M(v), p, (uint32_t)len));
+}
+
+int32_t uptane_partial_rotations_accepted(uptane_partial_t *v) {
+  GUARD(v);
+  return (int32_t)Z_partialZ_rotationsAccepted(M(v), UPTANE_Repo_Director);
 }
 
 int uptane_partial_begin(uptane_partial_t *v, uint64_t now) {
@@ -122,36 +155,37 @@ int uptane_partial_begin(uptane_partial_t *v, uint64_t now) {
   v->rotations = 0;
   v->chunk = 0;
   Z_partialZ_reset(M(v));
-  return code(Z_partialZ_cycleBegin(M(v), (f64)now));
+  if (now > INT64_MAX) return UPTANE_MISUSE;
+  return code(Z_partialZ_cycleBegin(M(v), (uint32_t)now, (uint32_t)(now >> 32)));
 }
 
 int uptane_partial_root(uptane_partial_t *v, const uint8_t *root, size_t len) {
   GUARD(v);
   v->use_host = 0;
   if (v->roots_done) return UPTANE_MISUSE;
-  int32_t max = (int32_t)Z_partialZ_capacity(M(v), UPTANE_CAP_RootRotationsPerCycle);
-  int32_t cap = (int32_t)Z_partialZ_capacity(M(v), UPTANE_CAP_RootBytes);
-  if (v->rotations >= max) return host_result(v, UPTANE_OversizedMetadata, UPTANE_ROLE_Root, max, v->rotations + 1);
-  if (len > (size_t)cap) return host_result(v, UPTANE_OversizedMetadata, UPTANE_ROLE_Root, cap, (int64_t)len);
+  int32_t max = (int32_t)Z_partialZ_capacity(M(v), UPTANE_Capacity_RootRotationsPerCycle);
+  int32_t cap = (int32_t)Z_partialZ_capacity(M(v), UPTANE_Capacity_RootBytes);
+  if (v->rotations >= max) return host_result(v, UPTANE_Outcome_OversizedMetadata, UPTANE_Role_Root, max, v->rotations + 1);
+  if (len > (size_t)cap) return host_result(v, UPTANE_Outcome_OversizedMetadata, UPTANE_Role_Root, cap, (int64_t)len);
   v->rotations++;
   /* Earlier rotations stay in the arena until the cycle's targets, as in the Node host. */
   uint32_t p = copy_in(v, root, len);
   if (!p) return UPTANE_MISUSE;
-  return code(Z_partialZ_rootRotation(M(v), UPTANE_REPO_Director, p, (uint32_t)len));
+  return code(Z_partialZ_rootRotation(M(v), UPTANE_Repo_Director, p, (uint32_t)len));
 }
 
 int uptane_partial_targets(uptane_partial_t *v, const uint8_t *doc, size_t len) {
   GUARD(v);
   v->use_host = 0;
   if (!v->roots_done) {
-    int r = code(Z_partialZ_rootFinish(M(v), UPTANE_REPO_Director));
-    if (r != UPTANE_Ok) return r;
+    int r = code(Z_partialZ_rootFinish(M(v), UPTANE_Repo_Director));
+    if (r != UPTANE_Outcome_Ok) return r;
     v->roots_done = 1;
   }
   /* The rotation files are no longer needed: their memory holds the targets. */
   Z_partialZ_reset(M(v));
-  int32_t cap = (int32_t)Z_partialZ_capacity(M(v), UPTANE_CAP_TargetsBytes);
-  if (len > (size_t)cap) return host_result(v, UPTANE_OversizedMetadata, UPTANE_ROLE_Targets, cap, (int64_t)len);
+  int32_t cap = (int32_t)Z_partialZ_capacity(M(v), UPTANE_Capacity_TargetsBytes);
+  if (len > (size_t)cap) return host_result(v, UPTANE_Outcome_OversizedMetadata, UPTANE_Role_Targets, cap, (int64_t)len);
   uint32_t p = copy_in(v, doc, len);
   if (!p) return UPTANE_MISUSE;
   return code(Z_partialZ_partialTargets(M(v), p, (uint32_t)len));
@@ -168,37 +202,39 @@ void uptane_partial_result(uptane_partial_t *v, uptane_result_t *out) {
     out->outcome = UPTANE_TRAPPED;
     return;
   }
-  out->outcome = (int)Z_partialZ_result(M(v), 0);
-  out->repo = (int)Z_partialZ_result(M(v), 1);
-  out->role = (int)Z_partialZ_result(M(v), 2);
-  out->has_numbers = (int)Z_partialZ_result(M(v), 3);
-  out->expected = (int64_t)Z_partialZ_result(M(v), 4);
-  out->got = (int64_t)Z_partialZ_result(M(v), 5);
-  out->detail = (int)Z_partialZ_result(M(v), 6);
+#define FIELD(f) ((int32_t)Z_partialZ_result(M(v), UPTANE_ResultField_##f))
+  out->outcome = FIELD(Outcome);
+  out->repo = FIELD(Repo);
+  out->role = FIELD(Role);
+  out->has_numbers = FIELD(HasNumbers);
+  out->expected = uptane_join64(FIELD(ExpectedLow), FIELD(ExpectedHigh));
+  out->got = uptane_join64(FIELD(GotLow), FIELD(GotHigh));
+  out->detail = FIELD(Detail);
+#undef FIELD
 }
 
 int uptane_partial_target(uptane_partial_t *v, uptane_target_t *out) {
   GUARD(v);
   memset(out, 0, sizeof *out);
-  int32_t row = (int32_t)Z_partialZ_target(M(v), 0, 13);
+  int32_t row = (int32_t)Z_partialZ_target(M(v), 0, UPTANE_TargetField_ThisEcuRow);
   if (row < 0) return UPTANE_MISUSE;
-  uint32_t name = (uint32_t)Z_partialZ_target(M(v), (uint32_t)row, 1);
-  uint32_t hw = (uint32_t)Z_partialZ_target(M(v), (uint32_t)row, 2);
-  out->name_len = (uint32_t)Z_partialZ_target(M(v), (uint32_t)row, 5);
-  out->hardware_id_len = (uint32_t)Z_partialZ_target(M(v), (uint32_t)row, 6);
-  out->name = at(v, name, out->name_len);
-  out->hardware_id = at(v, hw, out->hardware_id_len);
-  out->length = (uint64_t)Z_partialZ_target(M(v), (uint32_t)row, 8);
-  out->release_counter = (uint64_t)Z_partialZ_target(M(v), (uint32_t)row, 9);
-  out->sha256 = at(v, (uint32_t)Z_partialZ_target(M(v), (uint32_t)row, 10), 32);
-  out->sha512 = at(v, (uint32_t)Z_partialZ_target(M(v), (uint32_t)row, 11), 64);
+#define FIELD(f) Z_partialZ_target(M(v), (uint32_t)row, UPTANE_TargetField_##f)
+  out->name_len = FIELD(NameLen);
+  out->hardware_id_len = FIELD(HardwareIdLen);
+  out->name = at(v, FIELD(NamePtr), out->name_len);
+  out->hardware_id = at(v, FIELD(HardwareIdPtr), out->hardware_id_len);
+  out->length = (uint64_t)uptane_join64((int32_t)FIELD(LengthLow), (int32_t)FIELD(LengthHigh));
+  out->release_counter = (uint64_t)uptane_join64((int32_t)FIELD(ReleaseCounterLow), (int32_t)FIELD(ReleaseCounterHigh));
+  out->sha256 = at(v, FIELD(Sha256Ptr), 32);
+  out->sha512 = at(v, FIELD(Sha512Ptr), 64);
+#undef FIELD
   return out->name ? 0 : UPTANE_MISUSE;
 }
 
 int uptane_image_begin(uptane_partial_t *v) {
   GUARD(v);
   v->use_host = 0;
-  int32_t row = (int32_t)Z_partialZ_target(M(v), 0, 13);
+  int32_t row = (int32_t)Z_partialZ_target(M(v), 0, UPTANE_TargetField_ThisEcuRow);
   if (row < 0) return UPTANE_MISUSE;
   Z_partialZ_reset(M(v));
   v->chunk = Z_partialZ_alloc(M(v), UPTANE_IMAGE_CHUNK);
@@ -212,11 +248,11 @@ static int feed_image(uptane_partial_t *v, const uint8_t *bytes, size_t len) {
     uint32_t n = len < UPTANE_IMAGE_CHUNK ? (uint32_t)len : UPTANE_IMAGE_CHUNK;
     memcpy(at(v, v->chunk, n), bytes, n);
     int r = code(Z_partialZ_imageUpdate(M(v), v->chunk, n));
-    if (r != UPTANE_Ok) return r;
+    if (r != UPTANE_Outcome_Ok) return r;
     bytes += n;
     len -= n;
   }
-  return UPTANE_Ok;
+  return UPTANE_Outcome_Ok;
 }
 
 int uptane_image_update(uptane_partial_t *v, const uint8_t *bytes, size_t len) {
@@ -274,21 +310,15 @@ int uptane_sha512(uptane_partial_t *v, const uint8_t *msg, size_t len, uint8_t o
   DIGEST(v, Z_partialZ_sha512Digest, 64, msg, len, out);
 }
 
-static const char *const OUTCOME_NAMES[UPTANE_OUTCOME_COUNT] = {
-  "Ok", "NoUpdate", "UnmetThreshold", "ExpiredMetadata", "RollbackAttack", "BadVersion",
-  "LengthOrHashMismatch", "OversizedMetadata", "RoleTypeMismatch", "InvalidMetadata",
-  "TargetMismatch", "MissingTarget", "HardwareIdMismatch", "EcuMismatch", "DelegationError",
-  "BadTimeAttestation",
-};
-
 const char *uptane_outcome_name(int outcome) {
   if (outcome == UPTANE_MISUSE) return "misuse";
   if (outcome == UPTANE_TRAPPED) return "trapped";
-  return outcome >= 0 && outcome < UPTANE_OUTCOME_COUNT ? OUTCOME_NAMES[outcome] : "unknown";
+  const char *name = uptane_abi_outcome_name(outcome);
+  return name ? name : "unknown";
 }
 
 const char *uptane_repo_name(int repo) {
-  return repo == UPTANE_REPO_Director ? "director" : repo == UPTANE_REPO_Image ? "image" : NULL;
+  return repo == UPTANE_Repo_Director ? "director" : repo == UPTANE_Repo_Image ? "image" : NULL;
 }
 
 const char *uptane_role_name(int role) {

@@ -64,7 +64,7 @@ int main(void) {
       /* uptane.h takes exactly 32 + 64 bytes: other lengths go to the module as given */
       int pr;
       if (pkl == 32 && sigl == 64) pr = uptane_ed25519_verify(&v, a, b, msg, ml);
-      else pr = UPTANE_CRYPTO_BadLength;
+      else pr = UPTANE_CryptoStatus_BadLength;
       Z_fullZ_reset(&full);
       uint32_t k = full_in(a, pkl), s = full_in(b, sigl), mm = full_in(msg, ml);
       int fr = (int)Z_fullZ_ed25519VerifyBytes(&full, k, (uint32_t)pkl, s, (uint32_t)sigl, mm, (uint32_t)ml);

@@ -44,13 +44,14 @@ export function buildCortexM4(): CortexM4Images {
   const images: CortexM4Images = { firmware: join(out, "firmware.elf"), ecuPartial: join(out, "ecu-partial.elf"), ecuBase: join(out, "ecu-base.elf") };
   const wasm = join(root, "build", "partial.wasm");
   if (!existsSync(wasm)) throw new Error("build/partial.wasm is missing: run `npm run build` first");
-  const sources = [wasm, ...readdirSync(here).map((f) => join(here, f))];
+  const sources = [wasm, join(root, "build", "c", "uptane_abi.h"), ...readdirSync(here).map((f) => join(here, f))];
   if (Object.values(images).every((p) => existsSync(p)) && newest(Object.values(images)) > newest(sources)) return images;
 
   mkdirSync(join(out, "include"), { recursive: true });
   copyFileSync(WASM_RT_H, join(out, "include", "wasm-rt.h"));
   run("wasm2c", [wasm, "-n", "partial", "-o", join(out, "partial.c")]);
-  const include = [`-I${out}`, `-I${join(out, "include")}`, `-I${WASM_RT_IMPL_DIR}`, `-I${here}`];
+  // build/c/uptane_abi.h: the named ABI, written by `npm run build`
+  const include = [`-I${out}`, `-I${join(out, "include")}`, `-I${WASM_RT_IMPL_DIR}`, `-I${here}`, `-I${join(root, "build", "c")}`];
   // our sources build warning-free; the generated translation is not ours to lint
   const cc = (src: string, obj: string, defines: string[] = [], warnings = ["-Wall", "-Wextra"]): string => {
     run("arm-none-eabi-gcc", [...CFLAGS, ...warnings, ...include, ...defines, "-c", src, "-o", join(out, obj)]);

@@ -14,13 +14,13 @@
 #include "partial.h"
 #include "semihost.h"
 #include "stack-meter.h"
+#include "uptane_abi.h"
 #include "wasm-rt-impl.h"
 
 #ifndef UPTANE_PAGES
 #define UPTANE_PAGES 1
 #endif
 #define PAGE 65536u
-#define REPO_DIRECTOR 1
 
 /* The module's imported linear memory: one static array, zero at reset. */
 static uint8_t linear_memory[UPTANE_PAGES * PAGE] __attribute__((aligned(16)));
@@ -96,10 +96,10 @@ static void verify_job(char **argv) {
   uint32_t h = copy_in((const uint8_t *)hw, strlen(hw));
   code = Z_partialZ_configure(&m, s, strlen(serial), h, strlen(hw), 0, 0);
   if (code != 0) fail("configure");
-  Z_partialZ_setInstalledReleaseCounter(&m, (double)rc);
+  if (Z_partialZ_setInstalledReleaseCounter(&m, rc, 0) != 0) fail("setInstalledReleaseCounter");
   Z_partialZ_reset(&m);
   uint32_t r = copy_in(file_a, (uint32_t)root_len);
-  code = Z_partialZ_loadRoot(&m, REPO_DIRECTOR, r, (uint32_t)root_len);
+  code = Z_partialZ_loadRoot(&m, UPTANE_Repo_Director, r, (uint32_t)root_len);
   if (code != 0) {
     sh_report("root", code);
     sh_exit(0);
@@ -108,17 +108,16 @@ static void verify_job(char **argv) {
     Z_partialZ_reset(&m);
     uint32_t t = copy_in(file_b, (uint32_t)targets_len);
     uint64_t t0 = insn_ticks();
-    code = Z_partialZ_cycleBegin(&m, (double)now);
+    code = Z_partialZ_cycleBegin(&m, now, 0);
     if (code != 0) fail("cycleBegin");
     code = Z_partialZ_partialTargets(&m, t, (uint32_t)targets_len);
     report_insns("ticks", insn_ticks() - t0);
   }
-  double repo, role;
-  repo = Z_partialZ_result(&m, 1);
-  role = Z_partialZ_result(&m, 2);
+  uint32_t repo = Z_partialZ_result(&m, UPTANE_ResultField_Repo);
+  uint32_t role = Z_partialZ_result(&m, UPTANE_ResultField_Role);
   report_memory();
-  sh_report("repo", (uint32_t)repo);
-  sh_report("role", (uint32_t)role);
+  sh_report("repo", repo);
+  sh_report("role", role);
   sh_report("outcome", code);
 }
 

@@ -6,6 +6,7 @@
 // no more than a few pages of linear memory.
 import { CRYPTO_STATUS, type CryptoStatusName, ModuleMisuseError } from "../../model/outcome.ts";
 import { CoreInstance, type ModuleKind } from "./module.ts";
+import { Capacity, HashAlgorithm as HashAlgorithmCode } from "../../build/abi.ts";
 
 export type HashAlgorithm = "sha256" | "sha512";
 
@@ -13,14 +14,14 @@ export type HashAlgorithm = "sha256" | "sha512";
 export const HASH_CHUNK_BYTES = 64 * 1024;
 
 const DIGEST_BYTES: Record<HashAlgorithm, number> = { sha256: 32, sha512: 64 };
-const ALG_ID: Record<HashAlgorithm, number> = { sha256: 256, sha512: 512 };
-const CONTEXT_BYTES = 216; // SHA512_CTX_SIZE, the larger context
+const ALG_ID: Record<HashAlgorithm, number> = { sha256: HashAlgorithmCode.Sha256, sha512: HashAlgorithmCode.Sha512 };
 
 interface CryptoExports {
   hashInit(alg: number): number;
   hashUpdate(ptr: number, len: number): number;
   hashFinal(out: number): number;
   hashContext(): number;
+  capacity(which: number): number;
   sha256Digest(ptr: number, len: number, out: number): number;
   sha512Digest(ptr: number, len: number, out: number): number;
   ed25519VerifyBytes(pk: number, pkLen: number, sig: number, sigLen: number, msg: number, len: number): number;
@@ -67,10 +68,13 @@ export class CryptoCore {
   private readonly fns: CryptoExports;
   /** The hasher whose state is in the module's context right now. */
   private active: Hasher | null = null;
+  /** Bytes of the module's streaming hash context (parked and restored between hashers). */
+  private readonly contextBytes: number;
 
   constructor(core: CoreInstance | ModuleKind = "full") {
     this.core = typeof core === "string" ? new CoreInstance(core) : core;
     this.fns = this.core.exports as unknown as CryptoExports;
+    this.contextBytes = this.fns.capacity(Capacity.HashContextBytes);
   }
 
   sha256(bytes: Uint8Array): Uint8Array {
@@ -180,11 +184,11 @@ export class CryptoCore {
     this.core.checkAlive();
     if (this.active === hasher) return;
     const ctx = this.fns.hashContext();
-    if (this.active && !this.active.finished) this.active.saved = this.core.copyOut(ctx, CONTEXT_BYTES);
+    if (this.active && !this.active.finished) this.active.saved = this.core.copyOut(ctx, this.contextBytes);
     this.check(this.fns.hashInit(ALG_ID[hasher.algorithm]), "hashInit");
     if (!fresh) {
       if (!hasher.saved) throw new ModuleMisuseError("hasher has no saved state");
-      new Uint8Array(this.core.exports.memory.buffer, ctx, CONTEXT_BYTES).set(hasher.saved);
+      new Uint8Array(this.core.exports.memory.buffer, ctx, this.contextBytes).set(hasher.saved);
       hasher.saved = null;
     }
     this.active = hasher;

@@ -5,7 +5,7 @@ import { ModuleMisuseError } from "../../model/outcome.ts";
 
 export type ModuleKind = "full" | "partial";
 
-/** Raw exports common to both modules. Numbers only cross the boundary. */
+/** Raw exports common to both modules. Only i32 crosses the boundary (assembly/abi.ts). */
 export interface CoreExports {
   memory: WebAssembly.Memory;
   alloc(len: number): number;
@@ -15,6 +15,17 @@ export interface CoreExports {
 }
 
 const compiled = new Map<ModuleKind, { module: WebAssembly.Module; minPages: number }>();
+
+/** A 64-bit value from the (low, high) i32 halves the modules return (exact below 2^53). */
+export function join64(low: number, high: number): number {
+  return high * 2 ** 32 + (low >>> 0);
+}
+
+/** The (low, high) i32 halves of a non-negative safe integer, as the modules take 64-bit values. */
+export function split64(n: number): [low: number, high: number] {
+  if (!Number.isSafeInteger(n) || n < 0) throw new ModuleMisuseError(`expected a non-negative integer below 2^53, got ${n}`);
+  return [n % 2 ** 32 | 0, Math.floor(n / 2 ** 32)];
+}
 
 /** The embedded release bytes of a module. */
 export function moduleBytes(kind: ModuleKind): Uint8Array<ArrayBuffer> {

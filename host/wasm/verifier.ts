@@ -3,15 +3,14 @@
 // and turns the module's outcome and detail record into a VerifyResult. It decides
 // nothing itself: every check is the module's (DESIGN.md section 2); the length checks
 // here only avoid copying what the module would refuse anyway.
-import { CoreInstance, type ModuleKind } from "./module.ts";
+import { CoreInstance, join64, split64, type ModuleKind } from "./module.ts";
+import { Capacity, Half, MISUSE, Outcome, Repo, ResultField, Role, RoleNames, TargetField } from "../../build/abi.ts";
 import { outcomeName, ModuleMisuseError, VerificationError, type OutcomeName, type RepoName } from "../../model/outcome.ts";
 import { DETAILS } from "./details.ts";
 import type { EcuIdentity, RepositoryFiles, TimeAttestationInput, VerifiedTarget, VerifyResult } from "../../model/verification.ts";
 import { sameImage } from "../../model/same-image.ts";
 
-const MISUSE = -1;
-const REPO = { director: 1, image: 2 } as const;
-const ROLE_NAMES = [null, "root", "timestamp", "snapshot", "targets", null, "timeserver", "image"] as const;
+const REPO = { director: Repo.Director, image: Repo.Image } as const;
 const CHUNK = 64 * 1024;
 const STATE_MAGIC = 0x53545055; // "UPTS"
 
@@ -20,14 +19,14 @@ interface VerifyExports {
   memory: WebAssembly.Memory;
   configure(s: number, sl: number, h: number, hl: number, v: number, vl: number): number;
   addVehicleEcu(p: number, l: number): number;
-  setInstalledReleaseCounter(n: number): void;
+  setInstalledReleaseCounter(low: number, high: number): number;
   loadRoot(repo: number, p: number, l: number): number;
-  cycleBegin(now: number): number;
+  cycleBegin(nowLow: number, nowHigh: number): number;
   rootRotation(repo: number, p: number, l: number): number;
   rootFinish(repo: number): number;
   rotationsAccepted(repo: number): number;
   timeAttestation(p: number, l: number, n: number, nl: number): number;
-  attestedTime(): number;
+  attestedTime(half: number): number;
   imageBegin(row: number): number;
   imageUpdate(p: number, l: number): number;
   imageFinish(): number;
@@ -90,10 +89,10 @@ abstract class CoreVerifier {
     const serial = this.copy(jsonContent(ecu.serial));
     const hw = this.copy(jsonContent(ecu.hardwareId));
     const v = this.copy(jsonContent(vin));
-    if (this.x.configure(serial.ptr, serial.len, hw.ptr, hw.len, v.ptr, v.len) !== 0) {
+    if (this.x.configure(serial.ptr, serial.len, hw.ptr, hw.len, v.ptr, v.len) === MISUSE) {
       throw new ModuleMisuseError(`ECU identity not accepted (empty, longer than the module holds, or not valid Unicode)`);
     }
-    this.x.setInstalledReleaseCounter(ecu.installedReleaseCounter);
+    this.check(this.x.setInstalledReleaseCounter(...split64(ecu.installedReleaseCounter)), "setInstalledReleaseCounter");
     for (const [repo, bytes] of this.roots) this.trustRoot(repo, bytes);
   }
 
@@ -112,12 +111,13 @@ abstract class CoreVerifier {
   /** Loads a root the host holds into the module; throws VerificationError when it does not verify. */
   protected trustRoot(repo: RepoName, bytes: Uint8Array): void {
     this.core.reset();
-    if (bytes.length > this.x.capacity(0)) {
-      throw new VerificationError("OversizedMetadata", { repo, role: "root", detail: "trusted root larger than its cap", expected: this.x.capacity(0), got: bytes.length });
+    const cap = this.x.capacity(Capacity.RootBytes);
+    if (bytes.length > cap) {
+      throw new VerificationError("OversizedMetadata", { repo, role: "root", detail: "trusted root larger than its cap", expected: cap, got: bytes.length });
     }
     const r = this.x.loadRoot(REPO[repo], this.core.copyIn(bytes), bytes.length);
     if (r === MISUSE) throw new ModuleMisuseError(`loadRoot(${repo}) refused`);
-    if (r !== 0) {
+    if (r !== Outcome.Ok) {
       const res = this.result(r);
       throw new VerificationError(res.outcome, res);
     }
@@ -154,7 +154,7 @@ abstract class CoreVerifier {
     });
     this.core.reset();
     const blob = parts[parts.length - 1];
-    if (this.x.stateImport(this.core.copyIn(blob), blob.length) !== 0) fail("checksum, kind or root versions do not match");
+    if (this.x.stateImport(this.core.copyIn(blob), blob.length) !== Outcome.Ok) fail("checksum, kind or root versions do not match");
   }
 
   /** The root file this verifier trusts now for `repo` (after accepted rotations); rotations newer than it are what a cycle needs. */
@@ -192,20 +192,20 @@ abstract class CoreVerifier {
 
   setInstalledReleaseCounter(n: number): void {
     if (!Number.isSafeInteger(n) || n < 0) throw new ModuleMisuseError(`release counter must be a non-negative integer, got ${n}`);
+    this.check(this.x.setInstalledReleaseCounter(...split64(n)), "setInstalledReleaseCounter");
     this.ecu.installedReleaseCounter = n;
-    this.x.setInstalledReleaseCounter(n);
   }
 
   attestTime(input: TimeAttestationInput): VerifyResult & { time?: number } {
     this.core.reset();
-    const cap = this.x.capacity(4);
+    const cap = this.x.capacity(Capacity.TimeAttestationBytes);
     if (input.attestation.length > cap) return this.hostResult("OversizedMetadata", "director", "timeserver", "time attestation larger than its cap", cap, input.attestation.length);
     const a = this.core.copyIn(input.attestation);
     const nonce = jsonContent(input.nonce);
     const n = this.core.copyIn(nonce);
     const r = this.check(this.x.timeAttestation(a, input.attestation.length, n, nonce.length), "timeAttestation");
     const res = this.result(r);
-    return r === 0 ? { ...res, time: this.x.attestedTime() } : res;
+    return r === Outcome.Ok ? { ...res, time: join64(this.x.attestedTime(Half.Low), this.x.attestedTime(Half.High)) } : res;
   }
 
   /** Streams an image through the module's check against the verified target. */
@@ -235,8 +235,8 @@ abstract class CoreVerifier {
 
   /** Runs the root steps of one repository. */
   protected rootSteps(repo: RepoName, rotations: Uint8Array[]): void {
-    const cap = this.x.capacity(0);
-    const max = this.x.capacity(5);
+    const cap = this.x.capacity(Capacity.RootBytes);
+    const max = this.x.capacity(Capacity.RootRotationsPerCycle);
     rotations.forEach((bytes, i) => {
       if (i >= max) throw new Stop(this.hostResult("OversizedMetadata", repo, "root", "too many root rotations in one cycle", max, rotations.length));
       if (bytes.length > cap) throw new Stop(this.hostResult("OversizedMetadata", repo, "root", "document larger than its cap", cap, bytes.length));
@@ -256,7 +256,7 @@ abstract class CoreVerifier {
   /** A step's return: continue on Ok, stop with the result otherwise. */
   protected step(code: number, what: string): void {
     this.check(code, what);
-    if (code !== 0) throw new Stop(this.result(code));
+    if (code !== Outcome.Ok) throw new Stop(this.result(code));
   }
 
   protected copyChecked(bytes: Uint8Array, cap: number, repo: RepoName, role: string): number {
@@ -287,21 +287,28 @@ abstract class CoreVerifier {
   /** The module's verified targets, read right after the verification. */
   protected readTargets(res: VerifyResult): VerifyResult {
     const rows: Array<{ ecuSerial: string; target: VerifiedTarget }> = [];
+    const F = TargetField;
     const t = (i: number, f: number) => this.x.target(i, f);
-    const count = t(0, 12);
+    const count = t(0, F.Count);
     for (let i = 0; i < count; i++) {
-      const str = (f: number) => this.readString(t(i, f), t(i, f + 4));
+      const str = (ptr: number, len: number) => this.readString(t(i, ptr), t(i, len));
       const hashes: Record<string, string> = {};
-      const h256 = t(i, 10);
-      const h512 = t(i, 11);
+      const h256 = t(i, F.Sha256Ptr);
+      const h512 = t(i, F.Sha512Ptr);
       if (h256) hashes.sha256 = Buffer.from(this.x.memory.buffer, h256, 32).toString("hex");
       if (h512) hashes.sha512 = Buffer.from(this.x.memory.buffer, h512, 64).toString("hex");
-      const target: VerifiedTarget = { name: str(1), length: t(i, 8), hashes, hardwareId: str(2), releaseCounter: t(i, 9) };
-      if (t(i, 3)) target.uri = str(3);
-      rows.push({ ecuSerial: str(0), target });
+      const target: VerifiedTarget = {
+        name: str(F.NamePtr, F.NameLen),
+        length: join64(t(i, F.LengthLow), t(i, F.LengthHigh)),
+        hashes,
+        hardwareId: str(F.HardwareIdPtr, F.HardwareIdLen),
+        releaseCounter: join64(t(i, F.ReleaseCounterLow), t(i, F.ReleaseCounterHigh)),
+      };
+      if (t(i, F.UriPtr)) target.uri = str(F.UriPtr, F.UriLen);
+      rows.push({ ecuSerial: str(F.EcuPtr, F.EcuLen), target });
     }
     this.rows = rows.map((r) => r.target);
-    const mine = this.x.target(0, 13);
+    const mine = t(0, F.ThisEcuRow);
     const out: VerifyResult = { ...res, vehicleTargets: rows };
     if (mine >= 0 && res.ok) out.target = rows[mine].target;
     return out;
@@ -310,22 +317,24 @@ abstract class CoreVerifier {
   /** The module's detail record as a VerifyResult. */
   protected result(code: number): VerifyResult {
     const outcome = outcomeName(code);
+    const F = ResultField;
     const field = (f: number) => this.x.result(f);
-    const repoCode = field(1);
-    const roleCode = field(2);
-    let role: string | null = ROLE_NAMES[roleCode] ?? null;
-    if (roleCode === 5) role = this.readString(field(7), field(8));
-    const detail = DETAILS[field(6)] ?? `detail ${field(6)}`;
+    const repoCode = field(F.Repo);
+    const roleCode = field(F.Role);
+    // a top-level role by its lowercase name; a delegated role by the name the module read
+    let role: string | null = roleCode === Role.None ? null : (RoleNames[roleCode]?.toLowerCase() ?? null);
+    if (roleCode === Role.Delegated) role = this.readString(field(F.NamePtr), field(F.NameLen));
+    const detail = DETAILS[field(F.Detail)] ?? `detail ${field(F.Detail)}`;
     const res: VerifyResult = {
       outcome,
       ok: outcome === "Ok",
-      repo: repoCode === 1 ? "director" : repoCode === 2 ? "image" : null,
+      repo: repoCode === Repo.Director ? "director" : repoCode === Repo.Image ? "image" : null,
       role,
       detail: detail || outcome,
     };
-    if (field(3)) {
-      res.expected = field(4);
-      res.got = field(5);
+    if (field(F.HasNumbers)) {
+      res.expected = join64(field(F.ExpectedLow), field(F.ExpectedHigh));
+      res.got = join64(field(F.GotLow), field(F.GotHigh));
     }
     return res;
   }
@@ -355,7 +364,7 @@ export class FullVerifier extends CoreVerifier {
     super("full", { ...config.ecu }, config.vin, new Map<RepoName, Uint8Array>([["director", config.directorRoot], ["image", config.imageRoot]]), config.memoryLimitPages);
     for (const serial of config.vehicleEcus) {
       const bytes = jsonContent(serial);
-      if (this.x.addVehicleEcu(this.core.copyIn(bytes), bytes.length) !== 0) throw new ModuleMisuseError(`vehicle ECU not accepted: ${serial}`);
+      if (this.x.addVehicleEcu(this.core.copyIn(bytes), bytes.length) === MISUSE) throw new ModuleMisuseError(`vehicle ECU not accepted: ${serial}`);
     }
   }
 
@@ -370,7 +379,7 @@ export class FullVerifier extends CoreVerifier {
     return this.run(() => {
       const x = this.x;
       this.core.reset();
-      this.step(x.cycleBegin(Math.floor(nowUnixSeconds)), "cycleBegin");
+      this.step(x.cycleBegin(...split64(Math.floor(nowUnixSeconds))), "cycleBegin");
       let directorDone = false;
       for (const [name, files] of [["director", director], ["image", image]] as const) {
         const repo = REPO[name];
@@ -379,15 +388,15 @@ export class FullVerifier extends CoreVerifier {
         } finally {
           this.keepRotations(name, files.rootRotations);
         }
-        const ts = this.copyChecked(files.timestamp, x.capacity(1), name, "timestamp");
+        const ts = this.copyChecked(files.timestamp, x.capacity(Capacity.TimestampBytes), name, "timestamp");
         const tsCode = this.check(x.timestamp!(repo, ts, files.timestamp.length), "timestamp");
-        if (name === "director" && tsCode === 1) {
+        if (name === "director" && tsCode === Outcome.NoUpdate) {
           // 5.4.4.2 step 4: Director snapshot unchanged since the last completed cycle
           return this.result(tsCode);
         }
         this.step(tsCode, "timestamp");
-        this.step(x.snapshot!(repo, this.copyChecked(files.snapshot, x.capacity(2), name, "snapshot"), files.snapshot.length), "snapshot");
-        this.step(x.targets!(repo, this.copyChecked(files.targets, x.capacity(3), name, "targets"), files.targets.length), "targets");
+        this.step(x.snapshot!(repo, this.copyChecked(files.snapshot, x.capacity(Capacity.SnapshotBytes), name, "snapshot"), files.snapshot.length), "snapshot");
+        this.step(x.targets!(repo, this.copyChecked(files.targets, x.capacity(Capacity.TargetsBytes), name, "targets"), files.targets.length), "targets");
         if (name === "director") directorDone = true;
         if (name === "image") {
           for (const [role, bytes] of files.delegations ?? []) {
@@ -400,7 +409,7 @@ export class FullVerifier extends CoreVerifier {
       void directorDone;
       const code = this.check(x.crossCheck!(), "crossCheck");
       const res = this.result(code);
-      return code === 0 || code === 1 ? this.readTargets(res) : res;
+      return code === Outcome.Ok || code === Outcome.NoUpdate ? this.readTargets(res) : res;
     });
   }
 
@@ -449,7 +458,7 @@ export class PartialVerifier extends CoreVerifier {
     let buf = 0;
     decided = this.run(() => {
       this.core.reset();
-      this.step(x.cycleBegin(Math.floor(nowUnixSeconds)), "cycleBegin");
+      this.step(x.cycleBegin(...split64(Math.floor(nowUnixSeconds))), "cycleBegin");
       try {
         this.rootSteps("director", director.rootRotations);
       } finally {
@@ -458,7 +467,7 @@ export class PartialVerifier extends CoreVerifier {
       this.core.reset();
       buf = this.core.scratch(STREAM_CHUNK);
       const code = this.check(x.partialTargetsBegin!(director.targetsLength), "partialTargetsBegin");
-      return code === 0 ? (null as unknown as VerifyResult) : this.result(code);
+      return code === Outcome.Ok ? (null as unknown as VerifyResult) : this.result(code);
     });
     let finished = false;
     return {
@@ -469,7 +478,7 @@ export class PartialVerifier extends CoreVerifier {
           const part = bytes.subarray(off, Math.min(bytes.length, off + STREAM_CHUNK));
           new Uint8Array(x.memory.buffer, buf, part.length).set(part);
           const code = this.check(x.partialTargetsChunk!(buf, part.length), "partialTargetsChunk");
-          if (code !== 0) return (decided = this.result(code));
+          if (code !== Outcome.Ok) return (decided = this.result(code));
         }
         return null;
       },
@@ -478,7 +487,7 @@ export class PartialVerifier extends CoreVerifier {
         if (decided) return decided;
         const code = this.check(x.partialTargetsFinish!(), "partialTargetsFinish");
         const res = this.result(code);
-        return code === 0 || code === 1 ? this.readTargets(res) : res;
+        return code === Outcome.Ok || code === Outcome.NoUpdate ? this.readTargets(res) : res;
       },
     };
   }

@@ -4,6 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CoreInstance } from "../../host/wasm/module.ts";
 import { canonicalJson } from "../../model/canonical-json.ts";
+import { Capacity } from "../../build/abi.ts";
 import { DETAILS } from "../../host/wasm/details.ts";
 
 const core = new CoreInstance("full");
@@ -27,7 +28,7 @@ function refused(input: string | Uint8Array, why: RegExp) {
 }
 
 test("the host's detail table has exactly the module's codes", () => {
-  assert.is(DETAILS.length, x.capacity(12));
+  assert.is(DETAILS.length, x.capacity(Capacity.DetailCodes));
 });
 
 test("duplicate keys are refused, also when spelled with escapes", () => {
