@@ -162,7 +162,7 @@ test("C kit: after a root rotation the saved state keeps the new root: the next 
   // the same targets, the rotation files withheld: only the kept root (FILE.root) knows the new keys
   const dir = join(base, "rotated-2");
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "targets.json"), v.director.files(1).targets);
+  writeFileSync(join(dir, "targets.json"), canonicalForwarding(v.director.files(1).targets));
   const args = ["--root", join(base, "rotated-1", "root.json"), "--targets", join(dir, "targets.json"), "--ecu", serial, "--hardware-id", v.ecu(serial).hardwareId, "--time", String(AT(v))];
   const withState = spawnSync(EXAMPLE, [...args, "--state", state], { encoding: "utf8" });
   assert.is(withState.status, 0, withState.stdout + withState.stderr);
