@@ -4,6 +4,7 @@
 // signature covers the canonical form of `signed`, so the Secondary's verdict decides.
 // A document the strict reader refuses is forwarded unchanged (the Secondary refuses it
 // too, InvalidMetadata).
+import "./embedded.ts";
 import { CoreInstance } from "./module.ts";
 
 interface CanonicalExports {
