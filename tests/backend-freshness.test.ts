@@ -14,6 +14,7 @@ import { repositoryDir, targetFilePath } from "../backend/image/layout.ts";
 import { openDirector } from "../backend/director/part.ts";
 import { refreshBackend } from "../backend/refresh.ts";
 import { Refused } from "../backend/director/errors.ts";
+import { generateSigningKey } from "../model/keys.ts";
 import { HttpFetcher } from "../host/primary/fetcher.ts";
 import { SoftwareKeyStore } from "../host/primary/keystore.ts";
 import { Primary, provisionPrimary } from "../host/primary/primary.ts";
@@ -127,6 +128,7 @@ test("an expired targets role: refresh exits 1 naming it, image add refuses and 
 
   const image = join(dir, "..", "fw-2.bin");
   await writeFile(image, Buffer.alloc(100, 2));
+  await writeFile(join(dir, "..", "acme.hex"), JSON.stringify(generateSigningKey().publicKey));
   const before = await hashTree(dir);
   const added = await uptane("image", "add", dir, image, "--name", "fw-2.bin", "--hardware-id", "hw-primary");
   assert.is(added.code, 1);
@@ -147,9 +149,19 @@ test("an expired targets role: refresh exits 1 naming it, image add refuses and 
     assert.instance(e, Refused);
     assert.is((e as Refused).code, "image-role-expired");
     assert.match((e as Error).message, /signs fw-1\.bin, but its targets \(expired .*\) has expired/);
+    try {
+      await director.campaign("hw-primary", "fw-1.bin");
+      assert.unreachable("a campaign for a target whose targets role expired");
+    } catch (e) {
+      assert.is((e as Refused).code, "image-role-expired");
+    }
   } finally {
     director.close();
   }
+  const delegated = await uptane("delegate", dir, "--supplier", "acme", "--key", join(dir, "..", "acme.hex"), "--paths", "acme/*");
+  assert.is(delegated.code, 1, delegated.out + delegated.err);
+  assert.match(delegated.err, /Image targets .* EXPIRED/);
+  assert.is(await hashTree(dir), before, "the refused delegate left the backend byte-identical");
 
   const renewed = await uptane("refresh", dir, "--offline", "--json");
   assert.is(renewed.code, 0, renewed.out + renewed.err);
@@ -169,8 +181,12 @@ test("an expired Director root is an error refresh names, and refresh --offline 
   assert.ok(Date.parse(root2.signed.expires) > Date.now());
 });
 
-test("each image is stored once: the second hash name is a hard link to the first", async () => {
+test("each image is stored once: the second hash name is a hard link to the first, also when the same image is added again", async () => {
   const { dir } = await backendWithVehicle(new Date());
+  const again = join(dir, "..", "fw-1.bin");
+  await addImage(dir, again, { name: "fw-1.bin", hardwareIds: ["hw-primary"], releaseCounter: 1 });
+  const { readdir } = await import("node:fs/promises");
+  assert.equal((await readdir(join(repositoryDir(dir), "targets"))).filter((n) => n.startsWith(".")), [], "no temporary file left behind");
   const bytes = Buffer.alloc(3000, 1);
   const { createHash } = await import("node:crypto");
   const a = await stat(targetFilePath(dir, "fw-1.bin", createHash("sha256").update(bytes).digest("hex")));

@@ -93,6 +93,8 @@ export async function linkFileAtomic(existing: string, path: string): Promise<vo
     await unlink(temp).catch(() => {});
     throw err;
   }
+  // rename() between two names of one file does nothing (POSIX): `path` already was that link.
+  await unlink(temp).catch(() => {});
   await fsyncDir(dir);
 }
 
