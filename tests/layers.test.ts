@@ -1,7 +1,7 @@
 // The layers hold (README "Architecture"): the vehicle side (host/) and the backend
 // (backend/) each import only the shared model (model/) and themselves, the model imports
-// only itself and the names generated from assembly/ (build/abi.ts), the verification cores (assembly/) nothing outside, and only app/ composes
-// both sides. Reads every import and export-from statement (static, type-only and
+// only itself and the names generated from assembly/ (build/abi.ts), the verification
+// cores (assembly/) nothing outside, and only app/ composes both sides. Reads every import and export-from statement (static, type-only and
 // dynamic) with TypeScript's own pre-processor, so comments and strings cannot fool it.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
