@@ -10,16 +10,19 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CRYPTO_STATUS } from "../model/outcome.ts";
+import { CRYPTO_STATUS, OUTCOMES } from "../model/outcome.ts";
+import { DETAILS } from "../host/wasm/details.ts";
+import { PartialVerifier } from "../host/wasm/verifier.ts";
+import { VehicleSim } from "./sim/vehicle.ts";
 import { CryptoCore } from "../host/wasm/crypto.ts";
 import { AT, PARTIAL_ROWS, type PartialRow } from "./attacks/partial-rows.ts";
 import { verifyPartial } from "./attacks/harness.ts";
-import type { VehicleSim } from "./sim/vehicle.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const OUT = join(ROOT, "build", "c");
 const EXAMPLE = join(OUT, "uptane-example");
 const VECTORS = join(OUT, "uptane-vectors");
+const ROLE_NAMES = [null, "root", "timestamp", "snapshot", "targets", "delegated", "timeserver", "image"];
 const base = mkdtempSync(join(tmpdir(), "uptane-embed-c-"));
 
 test.before(() => {
@@ -210,6 +213,45 @@ test("C kit: SHA-256 and SHA-512 of messages around the block boundaries agree w
     assert.is(out[2 * i], `${want256} ${want256}`, `sha256 of ${m.length} bytes`);
     assert.is(out[2 * i + 1], `${want512} ${want512}`, `sha512 of ${m.length} bytes`);
   });
+});
+
+test("C kit: 150 mutated Director targets documents (changed, deleted, inserted bytes, truncations) get the same outcome, repository, role and detail in C as in V8", () => {
+  const v = VehicleSim.standard();
+  const serial = v.primary.serial;
+  const hardwareId = v.ecu(serial).hardwareId;
+  const root = v.director.root(1);
+  const good = v.director.files(1).targets;
+  let seed = 0x5eed;
+  const rand = (n: number) => {
+    // mulberry32: a fixed sequence, so a failure names a reproducible case
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) % n;
+  };
+  const docs: Uint8Array[] = [good];
+  for (let i = 0; i < 150; i++) {
+    const d = Array.from(good);
+    const at = rand(d.length);
+    const kind = i % 5;
+    if (kind === 0) d[at] = rand(256);
+    else if (kind === 1) d.splice(at, 1);
+    else if (kind === 2) d.splice(at, 0, [0x22, 0x7b, 0x7d, 0x2c, 0x5c, 0x30, 0xff][rand(7)]);
+    else if (kind === 3) d.length = at;
+    else [d[at], d[(at + 1) % d.length]] = [d[(at + 1) % d.length], d[at]];
+    docs.push(new Uint8Array(d));
+  }
+  const hex = (b: Uint8Array) => (b.length ? Buffer.from(b).toString("hex") : "-");
+  const out = runVectors(docs.map((d) => `partial ${AT(v)} ${serial} ${hardwareId} ${hex(root)} ${hex(d)}`));
+  const outcomes = new Set<string>();
+  docs.forEach((doc, i) => {
+    const node = new PartialVerifier({ directorRoot: root, ecu: { serial, hardwareId, installedReleaseCounter: 0 } }).update({ rootRotations: [], targets: doc }, AT(v));
+    const [o, repo, role, detail] = out[i].split(" ").map(Number);
+    const c = { outcome: OUTCOMES[o] ?? `code ${o}`, repo: repo === 1 ? "director" : null, role: ROLE_NAMES[role] ?? null, detail: DETAILS[detail] || OUTCOMES[o] };
+    assert.equal(c, { outcome: node.outcome, repo: node.repo, role: node.role, detail: node.detail }, `case ${i}`);
+    outcomes.add(node.outcome);
+  });
+  assert.ok(outcomes.has("Ok") && outcomes.size >= 3, [...outcomes].join(", ")); // the mutations reach several checks
 });
 
 test.after(() => rmSync(base, { recursive: true, force: true }));
