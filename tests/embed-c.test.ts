@@ -3,7 +3,6 @@
 // partial-verification attack rows (the same outcome, repository and role as the Node
 // host gives), streams good and bad images through its image check, and runs every
 // Wycheproof Ed25519 case and SHA-256/512 vectors through both translated modules.
-import { canonicalForwarding } from "../host/wasm/canonical.ts";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
@@ -17,7 +16,9 @@ import { PartialVerifier } from "../host/wasm/verifier.ts";
 import { VehicleSim } from "./sim/vehicle.ts";
 import { CryptoCore } from "../host/wasm/crypto.ts";
 import { AT, PARTIAL_ROWS, type PartialRow } from "./attacks/partial-rows.ts";
-import { verifyPartial } from "./attacks/harness.ts";
+import { partialVerifier, verifyPartial } from "./attacks/harness.ts";
+import { canonicalForwarding } from "../host/wasm/canonical.ts";
+import { vehicleWithDirectorTargets } from "./stream/documents.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const OUT = join(ROOT, "build", "c");
@@ -52,13 +53,13 @@ interface CRun {
 function runExample(
   v: VehicleSim,
   dir: string,
-  opts: { serial: string; installedReleaseCounter?: number; image?: Uint8Array; maxPages?: number; state?: string },
+  opts: { serial: string; installedReleaseCounter?: number; image?: Uint8Array; maxPages?: number; state?: string; stream?: boolean },
 ): CRun {
   mkdirSync(dir, { recursive: true });
   const files = v.director.files(1);
   const args = ["--root", join(dir, "root.json"), "--targets", join(dir, "targets.json")];
   writeFileSync(join(dir, "root.json"), v.director.root(1));
-  // the Director targets as a Primary forwards them to a partial Secondary: canonical JSON
+  // canonical JSON, as the Primary forwards it (README "Streaming partial verification")
   writeFileSync(join(dir, "targets.json"), canonicalForwarding(files.targets));
   files.rootRotations.forEach((b, i) => {
     const path = join(dir, `${i + 2}.root.json`);
@@ -73,6 +74,7 @@ function runExample(
   }
   if (opts.maxPages !== undefined) args.push("--max-pages", String(opts.maxPages));
   if (opts.state) args.push("--state", opts.state);
+  if (opts.stream) args.push("--stream");
   const r = spawnSync(EXAMPLE, args, { encoding: "utf8" });
   const last = r.stdout.trim().split("\n").pop() ?? "";
   let json: CRun["json"];
@@ -173,6 +175,36 @@ test("C kit: after a root rotation the saved state keeps the new root: the next 
   assert.match(without.stdout, /"outcome":"UnmetThreshold"/); // the pinned root alone does not trust the new keys
 });
 
+// ---- streamed Director targets (README "Streaming partial verification") ----
+
+PARTIAL_ROWS.forEach((row: PartialRow, i) => {
+  test(`C kit, streamed in one page: ${row.name}, the same verdict as the Node host's streamed path`, () => {
+    const v = row.build();
+    const serial = row.serial?.(v) ?? v.primary.serial;
+    let node: { outcome: string; repo: string | null; role: string | null };
+    try {
+      const files = v.director.files(1);
+      node = partialVerifier(v, serial, row.installedReleaseCounter).updateStreamed({ rootRotations: files.rootRotations, targets: canonicalForwarding(files.targets) }, AT(v));
+    } catch (err) {
+      node = { outcome: (err as { outcome: string }).outcome, repo: "director", role: "root" };
+    }
+    const c = runExample(v, join(base, `stream-${i}`), { serial, installedReleaseCounter: row.installedReleaseCounter, stream: true, maxPages: 1 });
+    assert.equal([c.json.outcome, c.json.repo, c.json.role], [node.outcome, node.repo, node.role], c.text);
+    assert.is(c.status, exitFor(node.outcome), c.text);
+    assert.is(c.json.memoryPages, 1);
+  });
+});
+
+test("C kit: 300 KB of Director targets, streamed, verify with a 1-page memory maximum", () => {
+  const v = vehicleWithDirectorTargets(300_000);
+  const c = runExample(v, join(base, "stream-300k"), { serial: v.primary.serial, stream: true, maxPages: 1, image: v.images.get(v.assignedName()) });
+  assert.is(c.json.outcome, "Ok", c.text);
+  assert.is(c.json.target, v.assignedName());
+  assert.is(c.json.image, "Ok", c.text);
+  assert.is(c.json.memoryPages, 1);
+  assert.ok(readFileSync(join(base, "stream-300k", "targets.json")).length >= 270_000);
+});
+
 // ---- crypto through both translated modules ----
 
 interface WycheproofCase { tcId: number; comment: string; msg: string; sig: string; result: "valid" | "invalid" }
@@ -222,7 +254,6 @@ test("C kit: 150 mutated Director targets documents (changed, deleted, inserted 
   const serial = v.primary.serial;
   const hardwareId = v.ecu(serial).hardwareId;
   const root = v.director.root(1);
-  // the Director targets as a Primary forwards them (canonical JSON); the mutants are streamed as sent
   const good = canonicalForwarding(v.director.files(1).targets);
   let seed = 0x5eed;
   const rand = (n: number) => {

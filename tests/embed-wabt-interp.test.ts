@@ -5,7 +5,6 @@
 // SHA-256/512 digests against node:crypto, an Ed25519 verify (valid and tampered), and a
 // partial verification (Ok, then the same document with its signature changed) against
 // the verdicts of the Node host.
-import { canonicalForwarding } from "../host/wasm/canonical.ts";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
@@ -16,6 +15,7 @@ import { join } from "node:path";
 import { OUTCOMES } from "../model/outcome.ts";
 import { Repo } from "../build/abi.ts";
 import { PartialVerifier } from "../host/wasm/verifier.ts";
+import { canonicalForwarding } from "../host/wasm/canonical.ts";
 import { AT } from "./attacks/partial-rows.ts";
 import { VehicleSim } from "./sim/vehicle.ts";
 
@@ -127,8 +127,7 @@ test("wabt interpreter: a partial verification gives Ok, then UnmetThreshold for
   const serial = v.primary.serial;
   const now = AT(v);
   const root = v.director.root(1);
-  // the Director targets as a Primary forwards them to a partial Secondary: canonical JSON
-  const targets = canonicalForwarding(v.director.files(1).targets);
+  const targets = canonicalForwarding(v.director.files(1).targets); // as a Primary forwards it
   // One hex digit of the signature changed: still valid JSON, no longer a valid signature.
   const text = Buffer.from(targets).toString("utf8");
   const at = text.indexOf('"sig":"') + 7;
