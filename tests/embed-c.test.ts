@@ -45,7 +45,11 @@ interface CRun {
 }
 
 /** Writes the Director root, rotations and targets of `v` and runs the C example on them. */
-function runExample(v: VehicleSim, dir: string, opts: { serial: string; installedReleaseCounter?: number; image?: Uint8Array; maxPages?: number }): CRun {
+function runExample(
+  v: VehicleSim,
+  dir: string,
+  opts: { serial: string; installedReleaseCounter?: number; image?: Uint8Array; maxPages?: number; state?: string },
+): CRun {
   mkdirSync(dir, { recursive: true });
   const files = v.director.files(1);
   const args = ["--root", join(dir, "root.json"), "--targets", join(dir, "targets.json")];
@@ -63,6 +67,7 @@ function runExample(v: VehicleSim, dir: string, opts: { serial: string; installe
     args.push("--image", join(dir, "image.bin"));
   }
   if (opts.maxPages !== undefined) args.push("--max-pages", String(opts.maxPages));
+  if (opts.state) args.push("--state", opts.state);
   const r = spawnSync(EXAMPLE, args, { encoding: "utf8" });
   const last = r.stdout.trim().split("\n").pop() ?? "";
   let json: CRun["json"];
@@ -124,6 +129,43 @@ test("C kit: Director targets over what the memory maximum holds fail closed, ne
   assert.is.not(c.json.outcome, "Ok", c.text);
   assert.is(c.status, 1);
   assert.is(c.json.memoryPages, 1);
+});
+
+test("C kit: the saved trusted state catches a Director targets rollback at the next start: RollbackAttack (director targets)", () => {
+  const v = PARTIAL_ROWS.find((r) => r.expect[0] === "Ok")!.build();
+  const serial = v.primary.serial;
+  const state = join(base, "state.bin");
+  v.director.versions.targets = 5;
+  const first = runExample(v, join(base, "state-1"), { serial, state });
+  assert.is(first.json.outcome, "Ok", first.text);
+  v.director.versions.targets = 4;
+  const fresh = runExample(v, join(base, "state-2"), { serial });
+  assert.is(fresh.json.outcome, "Ok", fresh.text); // without the state, version 4 is new
+  const again = runExample(v, join(base, "state-3"), { serial, state });
+  assert.equal([again.json.outcome, again.json.repo, again.json.role], ["RollbackAttack", "director", "targets"], again.text);
+  const blob = readFileSync(state);
+  blob[blob.length - 1] ^= 1;
+  writeFileSync(state, blob);
+  const corrupt = runExample(v, join(base, "state-4"), { serial, state });
+  assert.is(corrupt.json.outcome, "InvalidMetadata", corrupt.text);
+  assert.is(corrupt.status, 1);
+});
+
+test("C kit: after a root rotation the saved state keeps the new root: the next start verifies targets signed by the rotated keys without the rotation files", () => {
+  const v = PARTIAL_ROWS.find((r) => r.name.startsWith("partial: root rotation with new targets keys"))!.build();
+  const serial = v.primary.serial;
+  const state = join(base, "rotated-state.bin");
+  const first = runExample(v, join(base, "rotated-1"), { serial, state });
+  assert.is(first.json.outcome, "Ok", first.text);
+  // the same targets, the rotation files withheld: only the kept root (FILE.root) knows the new keys
+  const dir = join(base, "rotated-2");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "targets.json"), v.director.files(1).targets);
+  const args = ["--root", join(base, "rotated-1", "root.json"), "--targets", join(dir, "targets.json"), "--ecu", serial, "--hardware-id", v.ecu(serial).hardwareId, "--time", String(AT(v))];
+  const withState = spawnSync(EXAMPLE, [...args, "--state", state], { encoding: "utf8" });
+  assert.is(withState.status, 0, withState.stdout + withState.stderr);
+  const without = spawnSync(EXAMPLE, args, { encoding: "utf8" });
+  assert.match(without.stdout, /"outcome":"UnmetThreshold"/); // the pinned root alone does not trust the new keys
 });
 
 // ---- crypto through both translated modules ----

@@ -6,6 +6,11 @@
  *   uptane-example --root root.json [--rotation 2.root.json ...] --targets targets.json
  *                  --ecu SERIAL --hardware-id HW --time UNIX_SECONDS
  *                  [--installed-release-counter N] [--image FILE] [--max-pages N]
+ *                  [--state FILE]
+ *
+ * --state FILE keeps the trusted state between runs, as an ECU keeps it in flash: read
+ * when it exists (with FILE.root, the last accepted root rotation, replacing --root),
+ * written after Ok or NoUpdate.
  *
  * Exit status as `uptane verify`: 0 Ok, 3 NoUpdate, 1 a failed check, 2 bad usage.
  * File I/O and the heap live here only; the verifier (uptane.c, update_flow.c) has none.
@@ -21,7 +26,7 @@
 static int usage(const char *why) {
   fprintf(stderr, "uptane-example: %s\n", why);
   fprintf(stderr, "usage: uptane-example --root FILE [--rotation FILE ...] --targets FILE --ecu SERIAL "
-                  "--hardware-id HW --time UNIX_SECONDS [--installed-release-counter N] [--image FILE] [--max-pages N]\n");
+                  "--hardware-id HW --time UNIX_SECONDS [--installed-release-counter N] [--image FILE] [--max-pages N] [--state FILE]\n");
   return 2;
 }
 
@@ -61,7 +66,7 @@ static void print_json_name(const char *key, const char *name) {
 }
 
 int main(int argc, char **argv) {
-  const char *root_path = NULL, *targets_path = NULL, *image_path = NULL, *ecu = NULL, *hw = NULL;
+  const char *root_path = NULL, *targets_path = NULL, *image_path = NULL, *ecu = NULL, *hw = NULL, *state_path = NULL;
   const char *rotation_paths[MAX_ROTATIONS];
   size_t rotation_count = 0;
   uint64_t now = 0, rc = 0, max_pages = 16;
@@ -76,6 +81,7 @@ int main(int argc, char **argv) {
       rotation_paths[rotation_count++] = val;
     } else if (!strcmp(a, "--targets")) targets_path = val;
     else if (!strcmp(a, "--image")) image_path = val;
+    else if (!strcmp(a, "--state")) state_path = val;
     else if (!strcmp(a, "--ecu")) ecu = val;
     else if (!strcmp(a, "--hardware-id")) hw = val;
     else if (!strcmp(a, "--time")) {
@@ -92,7 +98,19 @@ int main(int argc, char **argv) {
   uptane_update_input_t in = {0};
   const uint8_t *rotations[MAX_ROTATIONS];
   size_t rotation_lens[MAX_ROTATIONS];
-  in.director_root = read_file(root_path, &in.director_root_len);
+  char state_root[4096];
+  if (state_path) {
+    if (strlen(state_path) + 6 > sizeof state_root) return usage("--state path too long");
+    snprintf(state_root, sizeof state_root, "%s.root", state_path);
+    in.state = read_file(state_path, &in.state_len); /* NULL: no state yet */
+    size_t n;
+    uint8_t *kept = read_file(state_root, &n);
+    if (kept) {
+      in.director_root = kept;
+      in.director_root_len = n;
+    }
+  }
+  if (!in.director_root) in.director_root = read_file(root_path, &in.director_root_len);
   in.targets = read_file(targets_path, &in.targets_len);
   if (!in.director_root || !in.targets) return usage("cannot read --root or --targets");
   for (size_t i = 0; i < rotation_count; i++) {
@@ -124,6 +142,26 @@ int main(int argc, char **argv) {
   static uptane_partial_t verifier;
   uptane_update_report_t r;
   int verdict = uptane_update_run(&verifier, &memory, &in, &r);
+  if (state_path && r.step >= UPTANE_STEP_Targets && (r.outcome == UPTANE_Outcome_Ok || r.outcome == UPTANE_Outcome_NoUpdate)) {
+    int32_t size = uptane_partial_state_size(&verifier);
+    uint8_t *blob = size > 0 ? malloc((size_t)size) : NULL;
+    int32_t n = blob ? uptane_partial_state_export(&verifier, blob, (size_t)size) : UPTANE_MISUSE;
+    FILE *f = n > 0 ? fopen(state_path, "wb") : NULL;
+    int saved = f && fwrite(blob, 1, (size_t)n, f) == (size_t)n;
+    if (f) fclose(f);
+    if (saved && r.rotations_accepted > 0) {
+      f = fopen(state_root, "wb");
+      size_t k = (size_t)r.rotations_accepted - 1;
+      saved = f && fwrite(rotations[k], 1, rotation_lens[k], f) == rotation_lens[k];
+      if (f) fclose(f);
+    }
+    if (!saved) {
+      /* an ECU that cannot keep its state would lose the rollback check: do not install */
+      fprintf(stderr, "uptane-example: cannot save the state to %s\n", state_path);
+      verdict = UPTANE_MISUSE;
+    }
+    free(blob);
+  }
   if (image) fclose(image);
 
   const char *outcome = uptane_outcome_name(r.outcome);
@@ -136,7 +174,8 @@ int main(int argc, char **argv) {
   printf("{\"outcome\":\"%s\",\"ok\":%s", outcome, r.outcome == UPTANE_Outcome_Ok ? "true" : "false");
   print_json_name("repo", r.outcome == UPTANE_Outcome_Ok || r.outcome == UPTANE_Outcome_NoUpdate ? NULL : uptane_repo_name(r.result.repo));
   print_json_name("role", r.outcome == UPTANE_Outcome_Ok || r.outcome == UPTANE_Outcome_NoUpdate ? NULL : uptane_role_name(r.result.role));
-  printf(",\"detail\":%d", r.result.detail);
+  const char *detail = uptane_abi_detail_name(r.result.detail);
+  printf(",\"detail\":%d,\"detailName\":\"%s\"", r.result.detail, detail ? detail : "?");
   if (r.result.has_numbers) printf(",\"expected\":%lld,\"got\":%lld", (long long)r.result.expected, (long long)r.result.got);
   if (r.has_target) printf(",\"target\":\"%s\",\"length\":%llu,\"releaseCounter\":%llu", r.target_name, (unsigned long long)r.target_length, (unsigned long long)r.target_release_counter);
   print_json_name("image", r.image_outcome == UPTANE_IMAGE_NOT_CHECKED ? NULL : uptane_outcome_name(r.image_outcome));

@@ -24,10 +24,15 @@ int uptane_update_run(uptane_partial_t *v, wasm_rt_memory_t *memory,
   int o = uptane_partial_open(v, memory, in->serial, in->serial_len, in->hardware_id, in->hardware_id_len,
                               in->installed_release_counter, in->director_root, in->director_root_len);
   if (o != UPTANE_Outcome_Ok) return decide(v, r, UPTANE_STEP_Provision, o);
+  if (in->state) {
+    o = uptane_partial_state_import(v, in->state, in->state_len);
+    if (o != UPTANE_Outcome_Ok) return decide(v, r, UPTANE_STEP_State, o);
+  }
   o = uptane_partial_begin(v, in->now);
   if (o != UPTANE_Outcome_Ok) return decide(v, r, UPTANE_STEP_Cycle, o);
   for (size_t i = 0; i < in->rotation_count; i++) {
     o = uptane_partial_root(v, in->rotations[i], in->rotation_lens[i]);
+    r->rotations_accepted = uptane_partial_rotations_accepted(v);
     if (o != UPTANE_Outcome_Ok) return decide(v, r, UPTANE_STEP_Rotation, o);
   }
   o = uptane_partial_targets(v, in->targets, in->targets_len);

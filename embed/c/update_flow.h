@@ -1,7 +1,8 @@
 /*
  * update_flow.h: one partial-verification update as an ECU runs it (Uptane 5.4.4.1 and
- * the image check of 5.4.3), over uptane.h: provision the Director root, start a cycle,
- * apply root rotations, verify Director targets, stream the image through the check.
+ * the image check of 5.4.3), over uptane.h: provision the Director root and the saved
+ * trusted state, start a cycle, apply root rotations, verify Director targets, stream
+ * the image through the check.
  * Portable (no I/O): the image arrives through a read callback, so a firmware passes its
  * transfer buffer (ISO-TP / UDS) and the host example passes a file.
  */
@@ -25,6 +26,8 @@ typedef struct uptane_update_input {
   uint64_t installed_release_counter;
   const uint8_t *director_root; /* the root pinned at manufacture */
   size_t director_root_len;
+  const uint8_t *state;         /* the trusted state saved after the last cycle, or NULL */
+  size_t state_len;
   const uint8_t *const *rotations; /* N+1.root.json ... in order */
   const size_t *rotation_lens;
   size_t rotation_count;
@@ -42,6 +45,7 @@ typedef enum uptane_update_step {
   UPTANE_STEP_Rotation = 2,
   UPTANE_STEP_Targets = 3,
   UPTANE_STEP_Image = 4,
+  UPTANE_STEP_State = 5,
 } uptane_update_step_t;
 
 #define UPTANE_NAME_MAX 256
@@ -57,11 +61,13 @@ typedef struct uptane_update_report {
   int image_outcome;           /* Ok or LengthOrHashMismatch; -3 when not checked */
   uint64_t image_bytes;        /* bytes fed to the image check */
   uint32_t memory_pages;       /* linear memory pages at the end (the peak) */
+  int32_t rotations_accepted;  /* root rotations trusted in this cycle (the last is the root to keep) */
 } uptane_update_report_t;
 
 #define UPTANE_IMAGE_NOT_CHECKED (-3)
 
-/* Runs one update on a fresh verifier over `memory` (uptane_runtime_init first).
+/* Runs one update on a fresh verifier over `memory` (uptane_runtime_init first). Save the
+ * state after it with uptane_partial_state_export (and the accepted root, if any).
  * Returns report->outcome, or report->image_outcome when the image check failed. */
 int uptane_update_run(uptane_partial_t *v, wasm_rt_memory_t *memory,
                       const uptane_update_input_t *in, uptane_update_report_t *report);

@@ -117,6 +117,37 @@ int uptane_partial_open(uptane_partial_t *v, wasm_rt_memory_t *memory,
   return code(Z_partialZ_loadRoot(M(v), UPTANE_Repo_Director, r, (uint32_t)root_len));
 }
 
+int32_t uptane_partial_state_size(uptane_partial_t *v) {
+  GUARD(v);
+  return (int32_t)Z_partialZ_stateSize(M(v));
+}
+
+int32_t uptane_partial_state_export(uptane_partial_t *v, uint8_t *out, size_t cap) {
+  GUARD(v);
+  uint32_t size = Z_partialZ_stateSize(M(v));
+  if (cap < size) return UPTANE_MISUSE;
+  Z_partialZ_reset(M(v));
+  uint32_t p = Z_partialZ_alloc(M(v), size);
+  if (!at(v, p, size)) return UPTANE_MISUSE;
+  uint32_t n = Z_partialZ_stateExport(M(v), p);
+  memcpy(out, at(v, p, n), n);
+  return (int32_t)n;
+}
+
+int uptane_partial_state_import(uptane_partial_t *v, const uint8_t *blob, size_t len) {
+  GUARD(v);
+  v->use_host = 0;
+  Z_partialZ_reset(M(v));
+  uint32_t p = copy_in(v, blob, len);
+  if (!p) return UPTANE_Outcome_InvalidMetadata; /* larger than any state blob */
+  return code(Z_partialZ_stateImport(M(v), p, (uint32_t)len));
+}
+
+int32_t uptane_partial_rotations_accepted(uptane_partial_t *v) {
+  GUARD(v);
+  return (int32_t)Z_partialZ_rotationsAccepted(M(v), UPTANE_Repo_Director);
+}
+
 int uptane_partial_begin(uptane_partial_t *v, uint64_t now) {
   GUARD(v);
   v->use_host = 0;

@@ -51,7 +51,7 @@ typedef struct uptane_result {
   int outcome;     /* uptane_outcome_t */
   int repo;        /* uptane_repo_t */
   int role;        /* uptane_role_t */
-  int detail;      /* detail code (assembly/meta/detail.ts order) */
+  int detail;      /* uptane_detail_t (uptane_abi_detail_name) */
   int has_numbers; /* expected / got are set */
   int64_t expected, got;
 } uptane_result_t;
@@ -99,6 +99,17 @@ int uptane_partial_open(uptane_partial_t *v, wasm_rt_memory_t *memory,
                         const uint8_t *hardware_id, size_t hardware_id_len,
                         uint64_t installed_release_counter,
                         const uint8_t *director_root, size_t root_len);
+
+/* Trusted state across power cycles (Uptane 5.4.4.1: versions for rollback checks):
+ * after a cycle, export the module's state blob (uptane_partial_state_size bytes) and
+ * keep it with the root it was verified under (the pinned root, or the last rotation
+ * accepted: uptane_partial_rotations_accepted counts them in this cycle). At the next
+ * start, open with that root, then import the blob: UPTANE_Outcome_Ok, or
+ * UPTANE_Outcome_InvalidMetadata for a blob that is corrupt or from another root. */
+int32_t uptane_partial_state_size(uptane_partial_t *v);
+int32_t uptane_partial_state_export(uptane_partial_t *v, uint8_t *out, size_t cap);
+int uptane_partial_state_import(uptane_partial_t *v, const uint8_t *blob, size_t len);
+int32_t uptane_partial_rotations_accepted(uptane_partial_t *v);
 
 /* Starts an update cycle at reference time `now` (unix seconds; Uptane 5.4.4.1 step 1). */
 int uptane_partial_begin(uptane_partial_t *v, uint64_t now);
