@@ -1,5 +1,5 @@
 // `uptane assign DIR --vin VIN --ecu SERIAL --target NAME`
-import { optionValue, parseArgs, UsageError, type Command } from "./command.ts";
+import { optionValue, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { openDirector } from "../../backend/director/part.ts";
 import { requireBackend } from "./backend-dir.ts";
@@ -16,13 +16,9 @@ export const assignCommand: Command = {
     "vehicle's Director targets at once, or held back (queued) until a manifest confirms the",
     "vehicle's previous bundle installed or reports its failure.",
   ].join("\n"),
-  async run(args) {
-    const parsed = parseArgs(args, { values: { vin: {}, ecu: {}, target: {} }, flags: ["json"] });
-    if (parsed.help) {
-      console.log(this.usage);
-      return 0;
-    }
-    if (parsed.positional.length !== 1) throw new UsageError("expected exactly one DIR");
+  options: { values: { vin: {}, ecu: {}, target: {} }, flags: ["json"] },
+  positionals: ["DIR"],
+  async run(parsed) {
     const dir = parsed.positional[0]!;
     const vin = optionValue(parsed, "vin");
     const ecu = optionValue(parsed, "ecu");

@@ -1,5 +1,5 @@
 // `uptane campaign DIR --hardware-id HW --target NAME [--vins VIN,...]`
-import { optionValue, parseArgs, UsageError, type Command } from "./command.ts";
+import { optionValue, UsageError, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { openDirector } from "../../backend/director/part.ts";
 import { requireBackend } from "./backend-dir.ts";
@@ -16,13 +16,9 @@ export const campaignCommand: Command = {
     "above NAME's are skipped and listed. Refused when the Image repository does not sign NAME",
     "for HW.",
   ].join("\n"),
-  async run(args) {
-    const parsed = parseArgs(args, { values: { "hardware-id": {}, target: {}, vins: {} }, flags: ["json"] });
-    if (parsed.help) {
-      console.log(this.usage);
-      return 0;
-    }
-    if (parsed.positional.length !== 1) throw new UsageError("expected exactly one DIR");
+  options: { values: { "hardware-id": {}, target: {}, vins: {} }, flags: ["json"] },
+  positionals: ["DIR"],
+  async run(parsed) {
     const dir = parsed.positional[0]!;
     const hardwareId = optionValue(parsed, "hardware-id");
     const target = optionValue(parsed, "target");

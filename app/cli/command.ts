@@ -1,20 +1,22 @@
-// What every subcommand provides, and a small strict option parser shared by all.
+// What every subcommand declares, and a small strict option parser shared by all. A
+// command states its options, positionals and --help text once; the runner (run.ts)
+// parses, answers --help and checks the positionals before the command runs.
 
 export interface Command {
+  /** One or two words, e.g. "serve", "image add". */
   name: string;
   summary: string;
-  usage: string; // full --help text
-  run(args: string[]): Promise<number>;
+  /** The full --help text. */
+  usage: string;
+  /** Options besides --help. */
+  options?: OptionSpec;
+  /** Names of the positional arguments, e.g. ["DIR", "FILE"]: exactly these many are required. */
+  positionals?: readonly string[];
+  /** Runs with parsed, checked arguments; returns the exit status. */
+  run(args: ParsedArgs): Promise<number>;
 }
 
 export class UsageError extends Error {}
-
-export function printHelp(commands: Command[]): void {
-  console.log("uptane: Uptane 2.1 secure over-the-air updates\n\nCommands:");
-  const width = Math.max(...commands.map((c) => c.name.length));
-  for (const c of commands) console.log(`  ${c.name.padEnd(width)}  ${c.summary}`);
-  console.log("\nRun `uptane COMMAND --help` for a command's options.");
-}
 
 export interface OptionSpec {
   /** Options that take a value; `repeat` collects every occurrence. */

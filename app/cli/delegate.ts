@@ -2,7 +2,7 @@
 // tier-1 supplier (DIR is a backend: signed with the offline targets key, published now), or
 // a supplier delegates to a tier-2 supplier (DIR is a supplier folder: signed at its next
 // `uptane supplier sign`).
-import { optionInt, optionValue, parseArgs, UsageError, type Command } from "./command.ts";
+import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { delegate } from "../../backend/image/repository.ts";
 import { isSupplierDir, readPublicKeyFile, supplierDelegate } from "../../backend/supplier/workdir.ts";
@@ -22,16 +22,12 @@ export const delegateCommand: Command = {
     "and published) or a supplier folder (a tier-2 delegation, signed by the next",
     "`uptane supplier sign`).",
   ].join("\n"),
-  async run(args) {
-    const parsed = parseArgs(args, {
+  options: {
       values: { supplier: {}, key: { repeat: true }, paths: { repeat: true }, "hardware-id": { repeat: true }, threshold: {} },
       flags: ["terminating", "json"],
-    });
-    if (parsed.help) {
-      console.log(this.usage);
-      return 0;
-    }
-    if (parsed.positional.length !== 1) throw new UsageError("expected exactly one DIR");
+    },
+  positionals: ["DIR"],
+  async run(parsed) {
     const dir = parsed.positional[0]!;
     const role = optionValue(parsed, "supplier");
     const keyFiles = parsed.values.key ?? [];

@@ -1,7 +1,7 @@
 // `uptane demo` (what `npm start` runs): the end-to-end update on embedded defaults, in a
 // temporary folder, narrated; `--attack NAME` shows an attack being caught.
 import type { Command } from "./command.ts";
-import { parseArgs, UsageError } from "./command.ts";
+import { UsageError } from "./command.ts";
 import { plainDemo } from "../vehicle/demo-script.ts";
 import { ProgressBars } from "../vehicle/progress.ts";
 import { SUMMARY_LEGEND, summaryTable } from "../vehicle/summary.ts";
@@ -24,13 +24,8 @@ export const demoCommand: Command = {
     "  --attack NAME    run the same world, then the attack NAME, and show which ECU refused it",
     "  --list-attacks   list the attacks",
   ].join("\n"),
-  async run(args) {
-    const parsed = parseArgs(args, { values: { attack: {} }, flags: ["list-attacks"] });
-    if (parsed.help) {
-      console.log(this.usage);
-      return 0;
-    }
-    if (parsed.positional.length > 0) throw new UsageError(`unexpected argument ${parsed.positional[0]}`);
+  options: { values: { attack: {} }, flags: ["list-attacks"] },
+  async run(parsed) {
     if (parsed.flags.has("list-attacks")) {
       const w = Math.max(...ATTACKS.map((a) => a.name.length));
       for (const a of ATTACKS) console.log(`${a.name.padEnd(w)}  ${a.summary}`);

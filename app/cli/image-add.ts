@@ -1,5 +1,5 @@
 // `uptane image add DIR FILE --name NAME --hardware-id HW ... [--release-counter N]`
-import { optionInt, optionValue, parseArgs, UsageError, type Command } from "./command.ts";
+import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { addImage } from "../../backend/image/repository.ts";
 
@@ -15,13 +15,9 @@ export const imageAddCommand: Command = {
     "defaults to 0 for a new name and to the published one when NAME is replaced; it may",
     "never decrease.",
   ].join("\n"),
-  async run(args) {
-    const parsed = parseArgs(args, { values: { name: {}, "hardware-id": { repeat: true }, "release-counter": {} }, flags: ["json"] });
-    if (parsed.help) {
-      console.log(this.usage);
-      return 0;
-    }
-    if (parsed.positional.length !== 2) throw new UsageError("expected DIR and FILE");
+  options: { values: { name: {}, "hardware-id": { repeat: true }, "release-counter": {} }, flags: ["json"] },
+  positionals: ["DIR", "FILE"],
+  async run(parsed) {
     const [dir, file] = parsed.positional as [string, string];
     const name = optionValue(parsed, "name");
     const hardwareIds = parsed.values["hardware-id"] ?? [];

@@ -1,5 +1,5 @@
 // `uptane init DIR`: a new OEM backend (every part in backend/parts.ts).
-import { parseArgs, UsageError, type Command, type OptionSpec } from "./command.ts";
+import type { Command, OptionSpec } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { initBackend } from "../../backend/init.ts";
 import { backendParts } from "../../backend/parts.ts";
@@ -30,13 +30,9 @@ export const initCommand: Command = {
       "  --json                  print the result as one JSON object",
     ].join("\n");
   },
-  async run(args) {
-    const parsed = parseArgs(args, spec());
-    if (parsed.help) {
-      console.log(this.usage);
-      return 0;
-    }
-    if (parsed.positional.length !== 1) throw new UsageError("expected exactly one DIR");
+  options: spec(),
+  positionals: ["DIR"],
+  async run(parsed) {
     const dir = parsed.positional[0]!;
     return runReporting(parsed.flags.has("json"), async () => {
       const parts = await initBackend(dir, { values: parsed.values, flags: parsed.flags, now: new Date() });

@@ -2,7 +2,7 @@
 // ECU on this machine, its trusted state in the folder STATE (host/primary/).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { optionValue, parseArgs, UsageError, type Command } from "./command.ts";
+import { optionValue, UsageError, type Command } from "./command.ts";
 import { VerificationError } from "../../model/outcome.ts";
 import { privateKeyPem, generateSigningKey } from "../../model/keys.ts";
 import { FileStore, readJson, writeJson } from "../../host/primary/store.ts";
@@ -38,16 +38,12 @@ export const primaryInitCommand: Command = {
     "is written to STATE/ecu-key.pub.json for `uptane vehicle add`. The vehicle's ECUs are the",
     "Primary's serial plus every --vehicle-ecu.",
   ].join("\n"),
-  async run(args) {
-    const parsed = parseArgs(args, {
+  options: {
       values: { "director-root": {}, "image-root": {}, vin: {}, serial: {}, "hardware-id": {}, "vehicle-ecu": { repeat: true } },
       flags: ["json"],
-    });
-    if (parsed.help) {
-      console.log(this.usage);
-      return 0;
-    }
-    if (parsed.positional.length !== 1) throw new UsageError("expected exactly one STATE folder");
+    },
+  positionals: ["STATE"],
+  async run(parsed) {
     const dir = parsed.positional[0]!;
     const identity: PrimaryIdentity = {
       vin: optionValue(parsed, "vin"),
@@ -88,13 +84,9 @@ export const primaryCycleCommand: Command = {
     "completed (installed or nothing to do), 1 a verification failure or the backend could",
     "not be reached, 2 bad usage. With --json: {\"ok\":bool,\"outcome\":NAME,...}.",
   ].join("\n"),
-  async run(args) {
-    const parsed = parseArgs(args, { values: { url: {} }, flags: ["json"] });
-    if (parsed.help) {
-      console.log(this.usage);
-      return 0;
-    }
-    if (parsed.positional.length !== 1) throw new UsageError("expected exactly one STATE folder");
+  options: { values: { url: {} }, flags: ["json"] },
+  positionals: ["STATE"],
+  async run(parsed) {
     const url = optionValue(parsed, "url");
     if (!/^https?:\/\//.test(url)) throw new UsageError("--url must be an http:// or https:// URL");
     const dir = parsed.positional[0]!;

@@ -1,6 +1,6 @@
 // `uptane refresh DIR [--force] [--offline] [--warn-days D]`: re-sign the online roles
 // before they expire and report (or renew) offline-keyed roles near expiry.
-import { optionInt, parseArgs, UsageError, type Command } from "./command.ts";
+import { optionInt, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { refreshBackend } from "../../backend/refresh.ts";
 import { ExpiredRoleError } from "../../backend/offline-expiry.ts";
@@ -20,13 +20,9 @@ export const refreshCommand: Command = {
     "DIR/keys/offline/ (same keys, new version, new expiry). Also reports supplier roles",
     "expiring within 7 days (they need a new bundle from the supplier).",
   ].join("\n"),
-  async run(args) {
-    const parsed = parseArgs(args, { values: { "warn-days": {} }, flags: ["force", "offline", "json"] });
-    if (parsed.help) {
-      console.log(this.usage);
-      return 0;
-    }
-    if (parsed.positional.length !== 1) throw new UsageError("expected exactly one DIR");
+  options: { values: { "warn-days": {} }, flags: ["force", "offline", "json"] },
+  positionals: ["DIR"],
+  async run(parsed) {
     const warnDays = parsed.values["warn-days"] ? optionInt(parsed, "warn-days") : undefined;
     return runReporting(parsed.flags.has("json"), async () => {
       const r = await refreshBackend(parsed.positional[0]!, { force: parsed.flags.has("force"), offline: parsed.flags.has("offline"), warnDays });

@@ -1,5 +1,5 @@
 // `uptane rotate DIR --role ROLE [--threshold N]`: new keys for a top-level role.
-import { optionInt, optionValue, parseArgs, UsageError, type Command } from "./command.ts";
+import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { rotate } from "../../backend/image/repository.ts";
 import { TOP_ROLES, type TopRole } from "../../backend/image/metadata.ts";
@@ -15,13 +15,9 @@ export const rotateCommand: Command = {
     "every role signed by its old and new keys so clients trusting either root keep updating.",
     "Old key files stay in DIR/keys/ (no longer used) until you remove them.",
   ].join("\n"),
-  async run(args) {
-    const parsed = parseArgs(args, { values: { role: {}, threshold: {} }, flags: ["json"] });
-    if (parsed.help) {
-      console.log(this.usage);
-      return 0;
-    }
-    if (parsed.positional.length !== 1) throw new UsageError("expected exactly one DIR");
+  options: { values: { role: {}, threshold: {} }, flags: ["json"] },
+  positionals: ["DIR"],
+  async run(parsed) {
     const role = optionValue(parsed, "role");
     if (!TOP_ROLES.includes(role as TopRole)) throw new UsageError(`--role must be one of ${TOP_ROLES.join(", ")}`);
     const threshold = parsed.values.threshold ? optionInt(parsed, "threshold") : undefined;

@@ -1,5 +1,5 @@
 // `uptane serve DIR [--port P] [--host H]`: every backend part over HTTP until interrupted.
-import { optionInt, optionValue, parseArgs, UsageError, type Command } from "./command.ts";
+import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
 import { serveBackend } from "../../backend/serve.ts";
 import { close } from "../../backend/http/server.ts";
 
@@ -23,13 +23,9 @@ export const serveCommand: Command = {
     "Log (standard error): one line per request (method, path without query, status, bytes,",
     "milliseconds), each re-signing, warnings and alerts.",
   ].join("\n"),
-  async run(args) {
-    const parsed = parseArgs(args, { values: { port: {}, host: {}, "warn-days": {} }, flags: ["json"] });
-    if (parsed.help) {
-      console.log(this.usage);
-      return 0;
-    }
-    if (parsed.positional.length !== 1) throw new UsageError("expected exactly one DIR");
+  options: { values: { port: {}, host: {}, "warn-days": {} }, flags: ["json"] },
+  positionals: ["DIR"],
+  async run(parsed) {
     const port = optionInt(parsed, "port", 8080);
     if (port > 65535) throw new UsageError("--port must be 0..65535");
     const host = optionValue(parsed, "host", "127.0.0.1");

@@ -3,7 +3,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { optionInt, optionValue, parseArgs, UsageError, type Command } from "./command.ts";
+import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
 import { parseVehicleConfig, VehicleConfigError } from "../vehicle/config.ts";
 import { enrolVehicle } from "../vehicle/enrol.ts";
 import { ProgressBars } from "../vehicle/progress.ts";
@@ -43,13 +43,8 @@ export const simulateCommand: Command = {
     "Exit status: 0 every cycle ran without a refusal, 1 an ECU refused something or the",
     "backend could not be reached, 2 bad usage or config.",
   ].join("\n"),
-  async run(args) {
-    const parsed = parseArgs(args, { values: { config: {}, server: {}, state: {}, "token-file": {}, cycles: {} }, flags: ["json"] });
-    if (parsed.help) {
-      console.log(this.usage);
-      return 0;
-    }
-    if (parsed.positional.length > 0) throw new UsageError(`unexpected argument ${parsed.positional[0]}`);
+  options: { values: { config: {}, server: {}, state: {}, "token-file": {}, cycles: {} }, flags: ["json"] },
+  async run(parsed) {
     const json = parsed.flags.has("json");
     const configFile = optionValue(parsed, "config");
     const server = optionValue(parsed, "server");

@@ -1,5 +1,5 @@
 // `uptane supplier import DIR BUNDLE`: verify a supplier's bundle completely, then publish it.
-import { parseArgs, UsageError, type Command } from "./command.ts";
+import type { Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { importBundle } from "../../backend/image/repository.ts";
 
@@ -16,13 +16,9 @@ export const supplierImportCommand: Command = {
     "metadata. A refused bundle changes nothing; the message says why. Exit status 1 when",
     "refused.",
   ].join("\n"),
-  async run(args) {
-    const parsed = parseArgs(args, { flags: ["json"] });
-    if (parsed.help) {
-      console.log(this.usage);
-      return 0;
-    }
-    if (parsed.positional.length !== 2) throw new UsageError("expected DIR and BUNDLE");
+  options: { flags: ["json"] },
+  positionals: ["DIR", "BUNDLE"],
+  async run(parsed) {
     const [dir, bundle] = parsed.positional as [string, string];
     return runReporting(parsed.flags.has("json"), async () => {
       const r = await importBundle(dir, bundle);

@@ -1,5 +1,5 @@
 // `uptane supplier init WORK --name ROLE`: a supplier's key pair and working folder.
-import { optionInt, optionValue, parseArgs, UsageError, type Command } from "./command.ts";
+import { optionInt, optionValue, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { DEFAULT_SUPPLIER_EXPIRY_DAYS, initSupplier } from "../../backend/supplier/workdir.ts";
 
@@ -13,13 +13,9 @@ export const supplierInitCommand: Command = {
     "(WORK/keys/, mode 0600), the public key to hand the OEM (WORK/ROLE.pub.json, for",
     `uptane delegate --key), and the role's content. Signed roles expire after D days (default ${DEFAULT_SUPPLIER_EXPIRY_DAYS}).`,
   ].join("\n"),
-  async run(args) {
-    const parsed = parseArgs(args, { values: { name: {}, "expiry-days": {} }, flags: ["json"] });
-    if (parsed.help) {
-      console.log(this.usage);
-      return 0;
-    }
-    if (parsed.positional.length !== 1) throw new UsageError("expected exactly one WORK folder");
+  options: { values: { name: {}, "expiry-days": {} }, flags: ["json"] },
+  positionals: ["WORK"],
+  async run(parsed) {
     const role = optionValue(parsed, "name");
     const expiryDays = optionInt(parsed, "expiry-days", DEFAULT_SUPPLIER_EXPIRY_DAYS);
     return runReporting(parsed.flags.has("json"), async () => {

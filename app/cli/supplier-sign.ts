@@ -1,5 +1,5 @@
 // `uptane supplier sign WORK [--image FILE --name NAME --hardware-id HW ...] --out BUNDLE`
-import { optionInt, optionValue, parseArgs, UsageError, type Command } from "./command.ts";
+import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { signSupplier, type SupplierImage } from "../../backend/supplier/workdir.ts";
 
@@ -15,16 +15,12 @@ export const supplierSignCommand: Command = {
     "roles and images of each --include bundle (from tier-2 suppliers delegated below this one).",
     "The OEM imports it with `uptane supplier import`.",
   ].join("\n"),
-  async run(args) {
-    const parsed = parseArgs(args, {
+  options: {
       values: { image: {}, name: {}, "hardware-id": { repeat: true }, "release-counter": {}, include: { repeat: true }, out: {} },
       flags: ["json"],
-    });
-    if (parsed.help) {
-      console.log(this.usage);
-      return 0;
-    }
-    if (parsed.positional.length !== 1) throw new UsageError("expected exactly one WORK folder");
+    },
+  positionals: ["WORK"],
+  async run(parsed) {
     const out = optionValue(parsed, "out");
     let image: SupplierImage | undefined;
     if (parsed.values.image) {

@@ -1,5 +1,5 @@
 // `uptane vehicle add DIR --vin VIN --ecu SERIAL:HARDWARE_ID:PUBKEY_FILE[:primary] ...`
-import { optionValue, parseArgs, UsageError, type Command } from "./command.ts";
+import { optionValue, UsageError, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { openDirector } from "../../backend/director/part.ts";
 import { readEd25519PublicKeyHex } from "../../backend/director/public-key-file.ts";
@@ -17,13 +17,9 @@ export const vehicleAddCommand: Command = {
     "64 hex characters. The same is available over HTTP: POST /director/api/vehicles",
     "(Authorization: Bearer TOKEN, the token in DIR/keys/api-token).",
   ].join("\n"),
-  async run(args) {
-    const parsed = parseArgs(args, { values: { vin: {}, ecu: { repeat: true } }, flags: ["json"] });
-    if (parsed.help) {
-      console.log(this.usage);
-      return 0;
-    }
-    if (parsed.positional.length !== 1) throw new UsageError("expected exactly one DIR");
+  options: { values: { vin: {}, ecu: { repeat: true } }, flags: ["json"] },
+  positionals: ["DIR"],
+  async run(parsed) {
     const dir = parsed.positional[0]!;
     const vin = optionValue(parsed, "vin");
     const specs = parsed.values.ecu ?? [];

@@ -4,7 +4,7 @@
 import { closeSync, openSync, readSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "./command.ts";
-import { UsageError, optionInt, optionValue, parseArgs } from "./command.ts";
+import { UsageError, optionInt, optionValue } from "./command.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
 import { VerificationError } from "../../model/outcome.ts";
 import type { RepositoryFiles, VerifyResult } from "../../model/verification.ts";
@@ -188,19 +188,14 @@ export const verifyCommand: Command = {
   name: "verify",
   summary: "verify Director and Image repository metadata offline, as an ECU would",
   usage: USAGE,
-  async run(args) {
-    const parsed = parseArgs(args, {
+  options: {
       values: {
         mode: {}, director: {}, image: {}, ecu: {}, "hardware-id": {}, vin: {}, time: {}, "target-file": {},
         "vehicle-ecu": { repeat: true }, "installed-release-counter": {},
       },
       flags: ["json"],
-    });
-    if (parsed.help) {
-      console.log(USAGE);
-      return 0;
-    }
-    if (parsed.positional.length > 0) throw new UsageError(`unexpected argument '${parsed.positional[0]}'`);
+    },
+  async run(parsed) {
     const mode = optionValue(parsed, "mode");
     if (mode !== "full" && mode !== "partial") throw new UsageError(`--mode must be full or partial, got '${mode}'`);
     const ecu = {
