@@ -5,6 +5,7 @@ import { mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { diskWriter } from "./fs/atomic-write.ts";
 import { backendParts, type InitContext } from "./parts.ts";
+import { checkSqliteInstalled } from "./inventory/inventory.ts";
 import { BACKEND_MARKER, markerBytes } from "./marker.ts";
 
 export { BACKEND_MARKER } from "./marker.ts";
@@ -20,6 +21,7 @@ export async function isBackend(dir: string): Promise<boolean> {
 
 export async function initBackend(dir: string, options: Omit<InitContext, "dir"> = { values: {}, flags: new Set(), now: new Date() }): Promise<Record<string, Record<string, unknown>>> {
   if (await isBackend(dir)) throw new InitError(`${dir} already holds a backend`);
+  checkSqliteInstalled(); // before anything is written: a missing better-sqlite3 leaves no half-made folder
   let entries: string[] = [];
   try {
     const st = await stat(dir);

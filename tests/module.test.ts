@@ -1,6 +1,7 @@
 // The loader instantiates both embedded modules and the buffer ABI behaves.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import "../host/wasm/embedded.ts";
 import { CoreInstance, importedMemoryMinimum, moduleBytes } from "../host/wasm/module.ts";
 import { ModuleMisuseError } from "../model/outcome.ts";
 

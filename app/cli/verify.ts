@@ -5,6 +5,7 @@ import { closeSync, openSync, readSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "./command.ts";
 import { UsageError, optionInt, optionValue } from "./command.ts";
+import "../../host/wasm/embedded.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
 import { VerificationError } from "../../model/outcome.ts";
 import type { RepositoryFiles, VerifyResult } from "../../model/verification.ts";

@@ -2,7 +2,8 @@
 // manifests received, assignments, install results, alerts, and the Director's signed
 // metadata. Every method is one query; callers group writes with `transaction` so a
 // crash leaves either all or none of them.
-import Database from "better-sqlite3";
+import { createRequire } from "node:module";
+import type Database from "better-sqlite3";
 import { MIGRATIONS } from "./migrations.ts";
 
 export const INVENTORY_FILE = "inventory.sqlite";
@@ -54,7 +55,26 @@ export interface AlertRow {
   created_at: string;
 }
 
+/** The install hint when better-sqlite3 is missing (it is an optional peer dependency: the vehicle side never needs it). */
+export const SQLITE_MISSING = "the backend's inventory database needs better-sqlite3, which is not installed: npm install better-sqlite3";
+
+/** better-sqlite3, loaded when a backend first needs it: nothing else in the package does. */
+function sqlite(): typeof Database {
+  try {
+    return createRequire(import.meta.url)("better-sqlite3") as typeof Database;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") throw new Error(SQLITE_MISSING);
+    throw err;
+  }
+}
+
+/** Throws SQLITE_MISSING when better-sqlite3 is not installed. */
+export function checkSqliteInstalled(): void {
+  sqlite();
+}
+
 export class Inventory {
+  /** @internal the connection (tests reach into it) */
   readonly db: Database.Database;
 
   private constructor(db: Database.Database) {
@@ -63,7 +83,7 @@ export class Inventory {
 
   /** Opens (creating if needed) the database at `path` and applies missing migrations. */
   static open(path: string): Inventory {
-    const db = new Database(path);
+    const db = new (sqlite())(path);
     db.pragma("journal_mode = WAL"); // readers never block the writer (CLI next to `serve`)
     db.pragma("synchronous = FULL"); // a committed transaction survives a power cut
     db.pragma("foreign_keys = ON");

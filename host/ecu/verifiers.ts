@@ -2,6 +2,7 @@
 // behind the Secondary's SecondaryVerifier interface. The Primary hands every root it
 // holds; only those newer than the module's trusted root go in as rotations (the module
 // checks the chain, the host only picks where it starts).
+import "../wasm/embedded.ts";
 import { FullVerifier, type FullVerifierConfig, PartialVerifier, type PartialVerifierConfig } from "../wasm/verifier.ts";
 import type { RepoName } from "../../model/outcome.ts";
 import type { TimeAttestationInput, VerifiedTarget, VerifyResult } from "../../model/verification.ts";

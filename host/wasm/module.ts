@@ -1,12 +1,13 @@
-// The one place that knows the wasm ABI: instantiates a module from the bytes embedded
-// at build time, hands out typed access to its exports and copies bytes in and out.
-import { fullWasmBase64, partialWasmBase64 } from "../../build/wasm-modules.ts";
+// The one place that knows the wasm ABI: compiles a module (from the bytes embedded at
+// build time, or bytes the caller brings), hands out typed access to its exports and
+// copies bytes in and out. Portable: no Node API, so it runs in browsers and Deno too.
 import { ModuleMisuseError } from "../../model/outcome.ts";
 
 export type ModuleKind = "full" | "partial";
 
 /** Raw exports common to both modules. Only i32 crosses the boundary (assembly/abi.ts). */
 export interface CoreExports {
+  /** @internal (kept out of the .d.ts: a Node consumer's types need no WebAssembly namespace) */
   memory: WebAssembly.Memory;
   alloc(len: number): number;
   reset(): void;
@@ -14,7 +15,11 @@ export interface CoreExports {
   [name: string]: unknown;
 }
 
-const compiled = new Map<ModuleKind, { module: WebAssembly.Module; minPages: number }>();
+interface LoadedModule {
+  bytes: Uint8Array<ArrayBuffer>;
+  module: WebAssembly.Module;
+  minPages: number;
+}
 
 /** A 64-bit value from the (low, high) i32 halves the modules return (exact below 2^53). */
 export function join64(low: number, high: number): number {
@@ -27,19 +32,72 @@ export function split64(n: number): [low: number, high: number] {
   return [n % 2 ** 32 | 0, Math.floor(n / 2 ** 32)];
 }
 
-/** The embedded release bytes of a module. */
-export function moduleBytes(kind: ModuleKind): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(Buffer.from(kind === "full" ? fullWasmBase64 : partialWasmBase64, "base64"));
+const loaded = new Map<ModuleKind, LoadedModule>();
+/** Base64 of modules whose bytes are already in memory (host/wasm/embedded.ts), compiled on first use. */
+const embedded = new Map<ModuleKind, string>();
+
+/** Decodes base64 with what every JavaScript engine has (atob), not a Node API. */
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
 }
 
-function compiledModule(kind: ModuleKind): { module: WebAssembly.Module; minPages: number } {
-  let entry = compiled.get(kind);
-  if (!entry) {
-    const bytes = moduleBytes(kind);
-    entry = { module: new WebAssembly.Module(bytes), minPages: importedMemoryMinimum(bytes) };
-    compiled.set(kind, entry);
-  }
+/** Makes an embedded module available to synchronous construction (host/wasm/embedded.ts). */
+export function provideEmbeddedModule(kind: ModuleKind, base64: string): void {
+  if (!embedded.has(kind)) embedded.set(kind, base64);
+}
+
+async function importEmbedded(kind: ModuleKind): Promise<string> {
+  // One file per module, imported only when asked for: loading partial.wasm never
+  // loads the full module's bytes.
+  if (kind === "full") return (await import("../../build/full-wasm.ts")).fullWasmBase64;
+  return (await import("../../build/partial-wasm.ts")).partialWasmBase64;
+}
+
+function checkKind(kind: ModuleKind): void {
+  if (kind !== "full" && kind !== "partial") throw new ModuleMisuseError(`unknown module ${String(kind)} (full or partial)`);
+}
+
+function remember(kind: ModuleKind, bytes: Uint8Array<ArrayBuffer>, module: WebAssembly.Module): LoadedModule {
+  const entry = { bytes, module, minPages: importedMemoryMinimum(bytes) };
+  loaded.set(kind, entry);
   return entry;
+}
+
+/**
+ * Compiles `full.wasm` or `partial.wasm` so that verifiers of that kind can be made.
+ * Without `bytes` it uses the release build embedded in this package; with `bytes` (for
+ * instance the package's `uptane-wasm/partial.wasm` fetched by a browser) it uses those.
+ * Loading again without bytes keeps what is loaded.
+ */
+export async function loadModule(kind: ModuleKind, bytes?: ArrayBuffer | ArrayBufferView): Promise<void> {
+  checkKind(kind);
+  if (!bytes && loaded.has(kind)) return;
+  let copy: Uint8Array<ArrayBuffer>;
+  if (bytes) {
+    const view = ArrayBuffer.isView(bytes) ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
+    copy = new Uint8Array(view);
+  } else {
+    copy = decodeBase64(embedded.get(kind) ?? (await importEmbedded(kind)));
+  }
+  remember(kind, copy, await WebAssembly.compile(copy));
+}
+
+function compiledModule(kind: ModuleKind): LoadedModule {
+  checkKind(kind);
+  const entry = loaded.get(kind);
+  if (entry) return entry;
+  const base64 = embedded.get(kind);
+  if (base64 === undefined) throw new ModuleMisuseError(`${kind}.wasm is not loaded: await loadModule("${kind}") first`);
+  const bytes = decodeBase64(base64);
+  return remember(kind, bytes, new WebAssembly.Module(bytes));
+}
+
+/** The bytes of a loaded module (throws ModuleMisuseError if it is not loaded). */
+export function moduleBytes(kind: ModuleKind): Uint8Array<ArrayBuffer> {
+  return compiledModule(kind).bytes.slice();
 }
 
 function readLeb(bytes: Uint8Array, at: { pos: number }): number {

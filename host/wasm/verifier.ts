@@ -16,6 +16,7 @@ const STATE_MAGIC = 0x53545055; // "UPTS"
 
 /** Raw exports of the verification ABI (assembly/exports/verify*.ts). */
 interface VerifyExports {
+  /** @internal (kept out of the .d.ts) */
   memory: WebAssembly.Memory;
   configure(s: number, sl: number, h: number, hl: number, v: number, vl: number): number;
   addVehicleEcu(p: number, l: number): number;
@@ -46,9 +47,18 @@ interface VerifyExports {
   partialTargets?(p: number, l: number): number;
 }
 
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder("utf-8", { ignoreBOM: true }); // keeps a leading BOM, as the bytes say
+
 /** A string as JSON string content (what the module compares identifiers as). */
 function jsonContent(s: string): Uint8Array {
-  return Buffer.from(JSON.stringify(s).slice(1, -1), "utf8");
+  return utf8.encode(JSON.stringify(s).slice(1, -1));
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = "";
+  for (const b of bytes) out += b.toString(16).padStart(2, "0");
+  return out;
 }
 
 /** A step's early stop: the result to return. */
@@ -257,7 +267,7 @@ abstract class CoreVerifier {
   }
 
   private readString(ptr: number, len: number): string {
-    const text = Buffer.from(this.x.memory.buffer, ptr, len).toString("utf8");
+    const text = fromUtf8.decode(new Uint8Array(this.x.memory.buffer, ptr, len));
     return JSON.parse(`"${text}"`) as string;
   }
 
@@ -272,8 +282,8 @@ abstract class CoreVerifier {
       const hashes: Record<string, string> = {};
       const h256 = t(i, F.Sha256Ptr);
       const h512 = t(i, F.Sha512Ptr);
-      if (h256) hashes.sha256 = Buffer.from(this.x.memory.buffer, h256, 32).toString("hex");
-      if (h512) hashes.sha512 = Buffer.from(this.x.memory.buffer, h512, 64).toString("hex");
+      if (h256) hashes.sha256 = hex(new Uint8Array(this.x.memory.buffer, h256, 32));
+      if (h512) hashes.sha512 = hex(new Uint8Array(this.x.memory.buffer, h512, 64));
       const target: VerifiedTarget = {
         name: str(F.NamePtr, F.NameLen),
         length: join64(t(i, F.LengthLow), t(i, F.LengthHigh)),

@@ -1,6 +1,7 @@
 // Shared steps of the attack catalogue: run a simulated vehicle through the verifiers
 // and assert the exact outcome with its repository and role.
 import * as assert from "uvu/assert";
+import "../../host/wasm/embedded.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
 import type { VerifyResult } from "../../model/verification.ts";
 import { VerificationError, type OutcomeName, type RepoName } from "../../model/outcome.ts";

@@ -1,6 +1,7 @@
 // The ECU classes the benchmarks measure, in one table: which module each runs, its RAM
 // budget (the wasm memory maximum, so a class that needs more fails loudly), the bus it
 // is reached over, and its workload (a realistic metadata set and image size).
+import "../../host/wasm/embedded.ts";
 import type { ModuleKind } from "../../host/wasm/module.ts";
 
 export type BusKind = "ethernet-100M" | "can-fd-2M" | "can-500k";

@@ -7,6 +7,7 @@ import { canonicalBytes } from "../../model/canonical-json.ts";
 import * as assert from "uvu/assert";
 import { VehicleSim, imageBytes } from "../sim/vehicle.ts";
 import { keys, SIM_NOW, DAY } from "../sim/repository.ts";
+import "../../host/wasm/embedded.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
 
 function run(v: VehicleSim, verifier = new FullVerifier(v.fullConfig())) {

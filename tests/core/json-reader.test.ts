@@ -2,6 +2,7 @@
 // what it refuses, and that its canonical form is byte for byte what the backend signs.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import "../../host/wasm/embedded.ts";
 import { CoreInstance } from "../../host/wasm/module.ts";
 import { canonicalJson } from "../../model/canonical-json.ts";
 import { Capacity } from "../../build/abi.ts";

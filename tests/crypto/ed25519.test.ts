@@ -6,6 +6,7 @@ import { createPublicKey, generateKeyPairSync, randomBytes, randomInt, sign, ver
 import { readFileSync } from "node:fs";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import "../../host/wasm/embedded.ts";
 import { CryptoCore } from "../../host/wasm/crypto.ts";
 import type { CryptoStatusName } from "../../model/outcome.ts";
 

@@ -5,6 +5,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { digest as asSha256Digest } from "@chainsafe/as-sha256";
+import "../../host/wasm/embedded.ts";
 import { CryptoCore, type HashAlgorithm } from "../../host/wasm/crypto.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");

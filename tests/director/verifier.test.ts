@@ -11,6 +11,7 @@ import { repositoryDir } from "../../backend/image/layout.ts";
 import { openDirector } from "../../backend/director/part.ts";
 import { DIRECTOR_ROOT_DIR, DIRECTOR_VEHICLES_DIR } from "../../backend/director/director.ts";
 import { generateSigningKey } from "../../model/keys.ts";
+import "../../host/wasm/embedded.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
 import type { RepositoryFiles } from "../../model/verification.ts";
 

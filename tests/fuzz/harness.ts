@@ -6,6 +6,7 @@
 // Mutants that only move white space must still be accepted (pretty-printed metadata
 // verifies); other canonically equal ones (letters written as \u escapes) may be either.
 import { canonicalJson } from "../../model/canonical-json.ts";
+import "../../host/wasm/embedded.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
 import type { RepositoryFiles, VerifyResult } from "../../model/verification.ts";
 import { VerificationError } from "../../model/outcome.ts";

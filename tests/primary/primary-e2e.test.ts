@@ -14,6 +14,7 @@ import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
 import { Primary, provisionPrimary } from "../../host/primary/primary.ts";
 import { InProcessLink } from "../../host/primary/secondary-link.ts";
 import { MemoryStore } from "../../host/primary/store.ts";
+import "../../host/wasm/embedded.ts";
 import { FullVerifier } from "../../host/wasm/verifier.ts";
 import { VerifyingSecondary } from "./verifying-secondary.ts";
 

@@ -6,6 +6,7 @@ import * as assert from "uvu/assert";
 import { Primary, provisionPrimary } from "../../host/primary/primary.ts";
 import type { VerificationMode } from "../../host/primary/secondary-link.ts";
 import { MemoryStore } from "../../host/primary/store.ts";
+import "../../host/wasm/embedded.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
 import { VehicleSim } from "../sim/vehicle.ts";
 import { SimBackend } from "./sim-backend.ts";

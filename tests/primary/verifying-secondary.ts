@@ -6,6 +6,7 @@ import { canonicalBytes } from "../../model/canonical-json.ts";
 import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
 import { signedVersion } from "../../host/primary/repository-download.ts";
 import type { SecondaryEndpoint, VerificationMode } from "../../host/primary/secondary-link.ts";
+import "../../host/wasm/embedded.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
 import type { VerifiedTarget, VerifyResult } from "../../model/verification.ts";
 import { fullVerificationFiles, type MetadataBundle } from "../../model/metadata-bundle.ts";

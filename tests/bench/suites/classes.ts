@@ -15,6 +15,7 @@ import * as noble from "@noble/ed25519";
 import { digest as asSha256 } from "@chainsafe/as-sha256";
 import { Updater } from "tuf-js";
 import { canonicalBytes } from "../../../model/canonical-json.ts";
+import "../../../host/wasm/embedded.ts";
 import { ed25519PublicKey } from "../../../model/keys.ts";
 import { moduleBytes } from "../../../host/wasm/module.ts";
 import { FullVerifier, PartialVerifier } from "../../../host/wasm/verifier.ts";

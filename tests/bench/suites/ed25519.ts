@@ -10,6 +10,7 @@ import { createHash, generateKeyPairSync, randomBytes, sign, verify } from "node
 import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as noble from "@noble/ed25519";
+import "../../../host/wasm/embedded.ts";
 import { CryptoCore } from "../../../host/wasm/crypto.ts";
 import type { BenchCase, Suite } from "../harness.ts";
 

@@ -2,6 +2,7 @@
 // linear memory they use: right after instantiation, and after streaming 64 MiB through
 // the hash (memory must stay flat, DESIGN.md section 3).
 import { gzipSync } from "node:zlib";
+import "../../../host/wasm/embedded.ts";
 import { CryptoCore } from "../../../host/wasm/crypto.ts";
 import { moduleBytes, type ModuleKind } from "../../../host/wasm/module.ts";
 import type { BenchCase, Suite } from "../harness.ts";

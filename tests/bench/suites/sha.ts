@@ -4,6 +4,7 @@
 // `digest` (its streaming update is wrong off 64-byte boundaries, DESIGN.md section 3).
 import { createHash, randomBytes } from "node:crypto";
 import { digest as asSha256Digest } from "@chainsafe/as-sha256";
+import "../../../host/wasm/embedded.ts";
 import { CryptoCore } from "../../../host/wasm/crypto.ts";
 import type { BenchCase, Suite } from "../harness.ts";
 

@@ -1,0 +1,10 @@
+// `uptane-wasm/backend`: an OEM backend in-process (Image repository, Director with its
+// inventory database, time server), as `uptane init`, `image add`, `vehicle add`, `assign`,
+// `campaign` and `serve` run it. Needs better-sqlite3 installed (README "Embedding").
+export { initBackend } from "./init.ts";
+export { serveBackend } from "./serve.ts";
+export { close as closeServer } from "./http/server.ts";
+export { addImage, delegate, importBundle, rotate, refresh, RepositoryError } from "./image/repository.ts";
+export { openDirector } from "./director/part.ts";
+export type { Director, EcuRegistration, AssignmentOutcome, CampaignOutcome } from "./director/director.ts";
+export { readApiToken } from "./http/api-token.ts";
