@@ -93,6 +93,7 @@ export const enum Capacity {
   DelegatedRoles = 7,
   /** (ECU, target) pairs in Director targets */
   VehicleTargets = 8,
+  /** 0 in the partial module, which names no other ECUs */
   VehicleEcus = 9,
   /** bytes of one identifier: ECU serial, hardware ID, VIN, target name, role name */
   IdentifierBytes = 10,
@@ -101,6 +102,8 @@ export const enum Capacity {
   DetailCodes = 12,
   /** bytes of the streaming hash context at hashContext() */
   HashContextBytes = 13,
+  /** Director targets bytes the partial module takes streamed (partialTargetsBegin); 0 in the full module */
+  StreamedTargetsBytes = 14,
 }
 
 /** Which half of a 64-bit value a call returns (attestedTime). */

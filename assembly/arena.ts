@@ -48,3 +48,14 @@ export function arenaUsed(): usize {
 export function arenaSetCap(bytes: usize): void {
   arenaCap = bytes;
 }
+
+/** The arena's top, to hand back with arenaRelease (scratch parses that are done with). */
+export function arenaMark(): usize {
+  if (arenaTop == 0) arenaTop = arenaBase();
+  return arenaTop;
+}
+
+/** Forgets the buffers handed out since `mark` (the pages stay). */
+export function arenaRelease(mark: usize): void {
+  if (mark >= arenaBase() && mark <= arenaTop) arenaTop = mark;
+}

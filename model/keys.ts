@@ -84,3 +84,26 @@ export function signMetadata<T>(signed: T, keys: SigningKey[]): { signatures: Si
   const bytes = canonicalBytes(signed);
   return { signatures: keys.map((k) => signBytes(k, bytes)), signed };
 }
+
+/**
+ * Counts distinct keys among `keyids` (found in `keys`) with a valid signature over the
+ * canonical form of `doc.signed` (TUF 1.0 threshold signatures); malformed entries,
+ * unknown keyids and bad signatures count for nothing.
+ */
+export function countValidSignatures(doc: { signed: unknown; signatures: unknown }, keys: Record<string, TufKey>, keyids: readonly string[]): number {
+  if (!Array.isArray(doc.signatures)) return 0;
+  let bytes: Buffer;
+  try {
+    bytes = canonicalBytes(doc.signed);
+  } catch {
+    return 0;
+  }
+  const counted = new Set<string>();
+  for (const s of doc.signatures as unknown[]) {
+    if (typeof s !== "object" || s === null) continue;
+    const { keyid, sig } = s as { keyid?: unknown; sig?: unknown };
+    if (typeof keyid !== "string" || typeof sig !== "string" || counted.has(keyid) || !keyids.includes(keyid) || !Object.hasOwn(keys, keyid)) continue;
+    if (verifyBytes(keys[keyid]!, bytes, sig)) counted.add(keyid);
+  }
+  return counted.size;
+}

@@ -10,16 +10,21 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CRYPTO_STATUS } from "../model/outcome.ts";
+import { CRYPTO_STATUS, OUTCOMES } from "../model/outcome.ts";
+import { DETAILS } from "../host/wasm/details.ts";
+import { PartialVerifier } from "../host/wasm/verifier.ts";
+import { VehicleSim } from "./sim/vehicle.ts";
 import { CryptoCore } from "../host/wasm/crypto.ts";
 import { AT, PARTIAL_ROWS, type PartialRow } from "./attacks/partial-rows.ts";
-import { verifyPartial } from "./attacks/harness.ts";
-import type { VehicleSim } from "./sim/vehicle.ts";
+import { partialVerifier, verifyPartial } from "./attacks/harness.ts";
+import { canonicalForwarding } from "../host/wasm/canonical.ts";
+import { vehicleWithDirectorTargets } from "./stream/documents.ts";
 
 const ROOT = join(import.meta.dirname, "..");
 const OUT = join(ROOT, "build", "c");
 const EXAMPLE = join(OUT, "uptane-example");
 const VECTORS = join(OUT, "uptane-vectors");
+const ROLE_NAMES = [null, "root", "timestamp", "snapshot", "targets", "delegated", "timeserver", "image"];
 const base = mkdtempSync(join(tmpdir(), "uptane-embed-c-"));
 
 test.before(() => {
@@ -48,13 +53,14 @@ interface CRun {
 function runExample(
   v: VehicleSim,
   dir: string,
-  opts: { serial: string; installedReleaseCounter?: number; image?: Uint8Array; maxPages?: number; state?: string },
+  opts: { serial: string; installedReleaseCounter?: number; image?: Uint8Array; maxPages?: number; state?: string; stream?: boolean },
 ): CRun {
   mkdirSync(dir, { recursive: true });
   const files = v.director.files(1);
   const args = ["--root", join(dir, "root.json"), "--targets", join(dir, "targets.json")];
   writeFileSync(join(dir, "root.json"), v.director.root(1));
-  writeFileSync(join(dir, "targets.json"), files.targets);
+  // canonical JSON, as the Primary forwards it (README "Streaming partial verification")
+  writeFileSync(join(dir, "targets.json"), canonicalForwarding(files.targets));
   files.rootRotations.forEach((b, i) => {
     const path = join(dir, `${i + 2}.root.json`);
     writeFileSync(path, b);
@@ -68,6 +74,7 @@ function runExample(
   }
   if (opts.maxPages !== undefined) args.push("--max-pages", String(opts.maxPages));
   if (opts.state) args.push("--state", opts.state);
+  if (opts.stream) args.push("--stream");
   const r = spawnSync(EXAMPLE, args, { encoding: "utf8" });
   const last = r.stdout.trim().split("\n").pop() ?? "";
   let json: CRun["json"];
@@ -160,12 +167,42 @@ test("C kit: after a root rotation the saved state keeps the new root: the next 
   // the same targets, the rotation files withheld: only the kept root (FILE.root) knows the new keys
   const dir = join(base, "rotated-2");
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "targets.json"), v.director.files(1).targets);
+  writeFileSync(join(dir, "targets.json"), canonicalForwarding(v.director.files(1).targets));
   const args = ["--root", join(base, "rotated-1", "root.json"), "--targets", join(dir, "targets.json"), "--ecu", serial, "--hardware-id", v.ecu(serial).hardwareId, "--time", String(AT(v))];
   const withState = spawnSync(EXAMPLE, [...args, "--state", state], { encoding: "utf8" });
   assert.is(withState.status, 0, withState.stdout + withState.stderr);
   const without = spawnSync(EXAMPLE, args, { encoding: "utf8" });
   assert.match(without.stdout, /"outcome":"UnmetThreshold"/); // the pinned root alone does not trust the new keys
+});
+
+// ---- streamed Director targets (README "Streaming partial verification") ----
+
+PARTIAL_ROWS.forEach((row: PartialRow, i) => {
+  test(`C kit, streamed in one page: ${row.name}, the same verdict as the Node host's streamed path`, () => {
+    const v = row.build();
+    const serial = row.serial?.(v) ?? v.primary.serial;
+    let node: { outcome: string; repo: string | null; role: string | null };
+    try {
+      const files = v.director.files(1);
+      node = partialVerifier(v, serial, row.installedReleaseCounter).updateStreamed({ rootRotations: files.rootRotations, targets: canonicalForwarding(files.targets) }, AT(v));
+    } catch (err) {
+      node = { outcome: (err as { outcome: string }).outcome, repo: "director", role: "root" };
+    }
+    const c = runExample(v, join(base, `stream-${i}`), { serial, installedReleaseCounter: row.installedReleaseCounter, stream: true, maxPages: 1 });
+    assert.equal([c.json.outcome, c.json.repo, c.json.role], [node.outcome, node.repo, node.role], c.text);
+    assert.is(c.status, exitFor(node.outcome), c.text);
+    assert.is(c.json.memoryPages, 1);
+  });
+});
+
+test("C kit: 300 KB of Director targets, streamed, verify with a 1-page memory maximum", () => {
+  const v = vehicleWithDirectorTargets(300_000);
+  const c = runExample(v, join(base, "stream-300k"), { serial: v.primary.serial, stream: true, maxPages: 1, image: v.images.get(v.assignedName()) });
+  assert.is(c.json.outcome, "Ok", c.text);
+  assert.is(c.json.target, v.assignedName());
+  assert.is(c.json.image, "Ok", c.text);
+  assert.is(c.json.memoryPages, 1);
+  assert.ok(readFileSync(join(base, "stream-300k", "targets.json")).length >= 270_000);
 });
 
 // ---- crypto through both translated modules ----
@@ -210,6 +247,45 @@ test("C kit: SHA-256 and SHA-512 of messages around the block boundaries agree w
     assert.is(out[2 * i], `${want256} ${want256}`, `sha256 of ${m.length} bytes`);
     assert.is(out[2 * i + 1], `${want512} ${want512}`, `sha512 of ${m.length} bytes`);
   });
+});
+
+test("C kit: 150 mutated Director targets documents (changed, deleted, inserted bytes, truncations) get the same outcome, repository, role and detail in C as in V8", () => {
+  const v = VehicleSim.standard();
+  const serial = v.primary.serial;
+  const hardwareId = v.ecu(serial).hardwareId;
+  const root = v.director.root(1);
+  const good = canonicalForwarding(v.director.files(1).targets);
+  let seed = 0x5eed;
+  const rand = (n: number) => {
+    // mulberry32: a fixed sequence, so a failure names a reproducible case
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) % n;
+  };
+  const docs: Uint8Array[] = [good];
+  for (let i = 0; i < 150; i++) {
+    const d = Array.from(good);
+    const at = rand(d.length);
+    const kind = i % 5;
+    if (kind === 0) d[at] = rand(256);
+    else if (kind === 1) d.splice(at, 1);
+    else if (kind === 2) d.splice(at, 0, [0x22, 0x7b, 0x7d, 0x2c, 0x5c, 0x30, 0xff][rand(7)]);
+    else if (kind === 3) d.length = at;
+    else [d[at], d[(at + 1) % d.length]] = [d[(at + 1) % d.length], d[at]];
+    docs.push(new Uint8Array(d));
+  }
+  const hex = (b: Uint8Array) => (b.length ? Buffer.from(b).toString("hex") : "-");
+  const out = runVectors(docs.map((d) => `partial ${AT(v)} ${serial} ${hardwareId} ${hex(root)} ${hex(d)}`));
+  const outcomes = new Set<string>();
+  docs.forEach((doc, i) => {
+    const node = new PartialVerifier({ directorRoot: root, ecu: { serial, hardwareId, installedReleaseCounter: 0 } }).update({ rootRotations: [], targets: doc }, AT(v));
+    const [o, repo, role, detail] = out[i].split(" ").map(Number);
+    const c = { outcome: OUTCOMES[o] ?? `code ${o}`, repo: repo === 1 ? "director" : null, role: ROLE_NAMES[role] ?? null, detail: DETAILS[detail] || OUTCOMES[o] };
+    assert.equal(c, { outcome: node.outcome, repo: node.repo, role: node.role, detail: node.detail }, `case ${i}`);
+    outcomes.add(node.outcome);
+  });
+  assert.ok(outcomes.has("Ok") && outcomes.size >= 3, [...outcomes].join(", ")); // the mutations reach several checks
 });
 
 test.after(() => rmSync(base, { recursive: true, force: true }));

@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { OUTCOMES } from "../model/outcome.ts";
 import { Repo } from "../build/abi.ts";
 import { PartialVerifier } from "../host/wasm/verifier.ts";
+import { canonicalForwarding } from "../host/wasm/canonical.ts";
 import { AT } from "./attacks/partial-rows.ts";
 import { VehicleSim } from "./sim/vehicle.ts";
 
@@ -126,7 +127,7 @@ test("wabt interpreter: a partial verification gives Ok, then UnmetThreshold for
   const serial = v.primary.serial;
   const now = AT(v);
   const root = v.director.root(1);
-  const targets = v.director.files(1).targets;
+  const targets = canonicalForwarding(v.director.files(1).targets); // as a Primary forwards it
   // One hex digit of the signature changed: still valid JSON, no longer a valid signature.
   const text = Buffer.from(targets).toString("utf8");
   const at = text.indexOf('"sig":"') + 7;

@@ -7,12 +7,13 @@ import type { Command } from "./command.ts";
 import { UsageError, optionInt, optionValue } from "./command.ts";
 import "../../host/wasm/embedded.ts";
 import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
+import { canonicalForwarding } from "../../host/wasm/canonical.ts";
 import { VerificationError } from "../../model/outcome.ts";
 import type { RepositoryFiles, VerifyResult } from "../../model/verification.ts";
 
 const USAGE = `uptane verify --mode full|partial --director DIR --image DIR --ecu SERIAL --hardware-id HW
               [--vin VIN] [--time ISO8601] [--target-file FILE] [--json]
-              [--vehicle-ecu SERIAL]... [--installed-release-counter N]
+              [--vehicle-ecu SERIAL]... [--installed-release-counter N] [--max-pages N]
 
 Verifies Uptane metadata offline, as the ECU SERIAL (hardware type HW) would.
 
@@ -32,7 +33,15 @@ targets.json and any N.root.json.
   --installed-release-counter N  release counter of the installed image (default 0)
   --time ISO8601                 reference time (default: now)
   --target-file FILE             also check these image bytes against the verified target
-  --json                         print {"ok","outcome","repo","role","detail"}
+  --max-pages N                  linear memory maximum of the module in 64 KiB pages, as an
+                                 ECU class sets it (default: unlimited)
+  --json                         print {"ok","outcome","repo","role","detail"}; in partial
+                                 mode also "memoryPages", the module's peak linear memory
+                                 in pages
+
+In partial mode the Director targets are streamed to the module in chunks, as the
+Secondary receives them, after the re-encoding as canonical JSON a Primary does when it
+forwards them (README "Streaming partial verification").
 
 Exit status: 0 Ok, 3 NoUpdate, 1 any other outcome, 2 bad usage.`;
 
@@ -171,9 +180,11 @@ function streamImage(verifier: FullVerifier | PartialVerifier, result: VerifyRes
   return image.ok ? { ...result, detail: `${result.detail}; image ${file} matches` } : image;
 }
 
-function report(result: VerifyResult, json: boolean): void {
+function report(result: VerifyResult, json: boolean, memoryPages: number | undefined): void {
   if (json) {
-    console.log(JSON.stringify({ ok: result.outcome === "Ok", outcome: result.outcome, repo: result.repo ?? null, role: result.role ?? null, detail: result.detail }));
+    const line: Record<string, unknown> = { ok: result.outcome === "Ok", outcome: result.outcome, repo: result.repo ?? null, role: result.role ?? null, detail: result.detail };
+    if (memoryPages !== undefined) line.memoryPages = memoryPages;
+    console.log(JSON.stringify(line));
     return;
   }
   const where = [result.repo, result.role].filter(Boolean).join(" ");
@@ -192,7 +203,7 @@ export const verifyCommand: Command = {
   options: {
       values: {
         mode: {}, director: {}, image: {}, ecu: {}, "hardware-id": {}, vin: {}, time: {}, "target-file": {},
-        "vehicle-ecu": { repeat: true }, "installed-release-counter": {},
+        "vehicle-ecu": { repeat: true }, "installed-release-counter": {}, "max-pages": {},
       },
       flags: ["json"],
     },
@@ -205,6 +216,8 @@ export const verifyCommand: Command = {
       installedReleaseCounter: optionInt(parsed, "installed-release-counter", 0),
     };
     const now = parseTime(parsed.values.time?.[0]);
+    const maxPages = parsed.values["max-pages"] === undefined ? undefined : optionInt(parsed, "max-pages");
+    if (maxPages === 0) throw new UsageError("--max-pages must be at least 1");
     const targetFile = parsed.values["target-file"]?.[0];
     if (targetFile !== undefined) {
       try {
@@ -225,7 +238,7 @@ export const verifyCommand: Command = {
       const vin = parsed.values.vin?.[0] ?? directorVin(directorFiles.targets);
       const vehicleEcus = [ecu.serial, ...(parsed.values["vehicle-ecu"] ?? []).filter((s) => s !== ecu.serial)];
       try {
-        verifier = new FullVerifier({ directorRoot: director.pinnedRoot, imageRoot: image.pinnedRoot, ecu, vin, vehicleEcus });
+        verifier = new FullVerifier({ directorRoot: director.pinnedRoot, imageRoot: image.pinnedRoot, ecu, vin, vehicleEcus, memoryLimitPages: maxPages });
         result = verifier.update(directorFiles, imageFiles, now);
       } catch (err) {
         result = fromError(err);
@@ -234,14 +247,15 @@ export const verifyCommand: Command = {
       const rootRotations = director.rotations.map((r) => readCapped(r.path));
       const targets = need(director, "targets", "Director");
       try {
-        verifier = new PartialVerifier({ directorRoot: director.pinnedRoot, ecu });
-        result = verifier.update({ rootRotations, targets }, now);
+        verifier = new PartialVerifier({ directorRoot: director.pinnedRoot, ecu, memoryLimitPages: maxPages });
+        // what a Primary forwards to a partial Secondary: the targets as canonical JSON
+        result = verifier.update({ rootRotations, targets: canonicalForwarding(targets) }, now);
       } catch (err) {
         result = fromError(err);
       }
     }
     if (result.outcome === "Ok" && targetFile !== undefined && verifier) result = streamImage(verifier, result, targetFile);
-    report(result, json);
+    report(result, json, mode === "partial" ? verifier?.memoryPages : undefined);
     return result.outcome === "Ok" ? 0 : result.outcome === "NoUpdate" ? 3 : 1;
   },
 };

@@ -19,6 +19,7 @@ import { repoState } from "../verify/cycle";
 import * as caps from "../verify/caps";
 import { MAX_ROLE_KEYS } from "../meta/keys";
 import { DETAIL_COUNT } from "../meta/detail";
+import { IS_PARTIAL } from "../build";
 import { SHA512_CTX_SIZE } from "../crypto/sha512";
 
 /** A 64-bit value from its (low, high) i32 halves. */
@@ -165,11 +166,12 @@ export function capacity(which: i32): i32 {
     case Capacity.DelegationDepth: return caps.MAX_DELEGATION_DEPTH;
     case Capacity.DelegatedRoles: return <i32>caps.MAX_DELEGATED_ROLES;
     case Capacity.VehicleTargets: return <i32>caps.MAX_VEHICLE_TARGETS;
-    case Capacity.VehicleEcus: return <i32>caps.MAX_VEHICLE_ECUS;
+    case Capacity.VehicleEcus: return IS_PARTIAL ? 0 : <i32>caps.MAX_VEHICLE_ECUS;
     case Capacity.IdentifierBytes: return <i32>caps.MAX_ID_BYTES;
     case Capacity.KeysPerRole: return <i32>MAX_ROLE_KEYS;
     case Capacity.DetailCodes: return DETAIL_COUNT;
     case Capacity.HashContextBytes: return <i32>SHA512_CTX_SIZE;
+    case Capacity.StreamedTargetsBytes: return IS_PARTIAL ? <i32>caps.STREAMED_TARGETS_CAP : 0;
   }
   return -1;
 }

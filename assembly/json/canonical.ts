@@ -3,7 +3,7 @@
 // (tests). Keys in the order the reader sorted them (UTF-16 code units), no white space,
 // strings with only `"` and `\` escaped, integers as written (`-0` as `0`). So a
 // pretty-printed file verifies, and the bytes verified are the bytes parsed.
-import { ed25519VerifyUpdate } from "../crypto/ed25519";
+import { ed25519CtxUpdate, ED25519_CTX_SIZE } from "../crypto/ed25519";
 import { sha256Update } from "../crypto/sha256";
 import { JsonType, tokType, tokStart, tokLen, tokNext, orderList } from "./reader";
 import { decoderFor, decNextCodePoint, utf8Put } from "./strings";
@@ -14,23 +14,27 @@ export const enum Sink {
   Ed25519 = 0,
   Sha256 = 1,
   Buffer = 2,
+  Compare = 3,
 }
 
 const BUF_SIZE: u32 = 512;
 const buf = memory.data(<i32>BUF_SIZE);
 let bufLen: u32 = 0;
 let sinkKind: Sink = Sink.Buffer;
-let sinkCtx: usize = 0; // SHA-256 context, or output buffer
-let sinkCap: u32 = 0; // output buffer capacity
+let sinkCtx: usize = 0; // SHA-256 context, Ed25519 contexts, or output buffer
+let sinkCap: u32 = 0; // output buffer capacity, or number of Ed25519 contexts
 let sinkOut: u32 = 0; // bytes written to the output buffer
 let sinkOverflow: bool = false;
 
 function flush(): void {
   if (bufLen == 0) return;
   if (sinkKind == Sink.Ed25519) {
-    ed25519VerifyUpdate(buf, bufLen);
+    for (let c: u32 = 0; c < sinkCap; c++) ed25519CtxUpdate(sinkCtx + <usize>c * ED25519_CTX_SIZE, buf, bufLen);
   } else if (sinkKind == Sink.Sha256) {
     sha256Update(sinkCtx, buf, bufLen);
+  } else if (sinkKind == Sink.Compare) {
+    if (sinkOut + bufLen > sinkCap || memory.compare(sinkCtx + <usize>sinkOut, buf, bufLen) != 0) sinkOverflow = true;
+    sinkOut += bufLen;
   } else {
     if (sinkOut + bufLen > sinkCap) {
       sinkOverflow = true;
@@ -110,9 +114,11 @@ function emit(doc: usize, i: i32): void {
   }
 }
 
-/** Streams the canonical form of token `i` into the Ed25519 verification in progress. */
-export function canonicalToEd25519(doc: usize, i: i32): void {
+/** Streams the canonical form of token `i` into the `n` Ed25519 verifications at `ctxs`. */
+export function canonicalToEd25519(doc: usize, i: i32, ctxs: usize, n: u32): void {
   sinkKind = Sink.Ed25519;
+  sinkCtx = ctxs;
+  sinkCap = n;
   bufLen = 0;
   emit(doc, i);
   flush();
@@ -138,4 +144,17 @@ export function canonicalToBuffer(doc: usize, i: i32, out: usize, cap: u32): i64
   emit(doc, i);
   flush();
   return sinkOverflow ? -1 : <i64>sinkOut;
+}
+
+/** Whether the `len` bytes at `bytes` are exactly the canonical form of token `i`. */
+export function isCanonicalForm(doc: usize, i: i32, bytes: usize, len: u32): bool {
+  sinkKind = Sink.Compare;
+  sinkCtx = bytes;
+  sinkCap = len;
+  sinkOut = 0;
+  sinkOverflow = false;
+  bufLen = 0;
+  emit(doc, i);
+  flush();
+  return !sinkOverflow && sinkOut == len;
 }

@@ -145,7 +145,11 @@ export const enum Detail {
   MoreECUTargetsThanTheModuleHolds = 140,
   TargetListsNeitherSha256NorSha512 = 141,
   ReferenceTimeEarlierThanTheLastAttestedTime = 142,
+  StreamedDocumentIsNotCanonicalJSON = 143,
+  PartOfTheStreamedDocumentLargerThanTheModuleHolds = 144,
+  MoreBytesThanAnnounced = 145,
+  FewerBytesThanAnnounced = 146,
 }
 
 /** Number of codes (the host checks its table against it). */
-export const DETAIL_COUNT: i32 = 143;
+export const DETAIL_COUNT: i32 = 147;

@@ -6,7 +6,7 @@
 // in a set (same public key under two key ids, possible only in the aktualizr dialect)
 // is added once.
 import { Outcome, CryptoStatus } from "../outcome";
-import { ed25519VerifyStart, ed25519VerifyFinish } from "../crypto/ed25519";
+import { ed25519CtxStart, ed25519CtxFinish, ED25519_CTX_SIZE } from "../crypto/ed25519";
 import { sha256Init, sha256Final, SHA256_CTX_SIZE } from "../crypto/sha256";
 import { JsonType, tokType, tokStart, tokLen, tokNext, tokInt, objGet, objGetStr, strEqLit } from "../json/reader";
 import { canonicalToEd25519, canonicalToSha256 } from "../json/canonical";
@@ -148,6 +148,9 @@ export function buildKeyset(doc: usize, keys: i32, role: i32, dialect: i32, set:
 }
 
 
+/** One Ed25519 context per key a role may hold: every signature of a document is hashed at once. */
+export const signatureContexts = memory.data(<i32>(<usize>MAX_ROLE_KEYS * ED25519_CTX_SIZE), 8);
+
 /**
  * Counts the keys of `set` with a valid signature over the canonical form of `signed`.
  * Each key is tried at most once (duplicate signatures count once and cannot be used to
@@ -155,13 +158,27 @@ export function buildKeyset(doc: usize, keys: i32, role: i32, dialect: i32, set:
  * Returns the count, or -1 (InvalidMetadata recorded) if `signatures` is not a list of objects.
  */
 export function countSignatures(doc: usize, sigs: i32, signed: i32, set: usize): i32 {
+  const n = startSignatures(doc, sigs, set, signatureContexts, MAX_ROLE_KEYS);
+  if (n < 0) return -1;
+  if (n > 0) canonicalToEd25519(doc, signed, signatureContexts, <u32>n);
+  return <i32>finishSignatures(signatureContexts, <u32>n);
+}
+
+/**
+ * countSignatures for a message that has not arrived yet (streamed partial
+ * verification): starts one Ed25519 context (`ctxs`, ED25519_CTX_SIZE each, at most
+ * `max`) per key of `set` that a signature names, with the same rules (each key tried
+ * once, malformed entries ignored). Returns the contexts started, or -1 (InvalidMetadata
+ * recorded) if `signatures` is not a list of objects. finishSignatures counts them.
+ */
+export function startSignatures(doc: usize, sigs: i32, set: usize, ctxs: usize, max: u32): i32 {
   if (tokType(doc, sigs) != JsonType.Array) {
     fail(Outcome.InvalidMetadata, Detail.SignaturesIsNotAnArray);
     return -1;
   }
   const n = load<u32>(set, KEYSET_COUNT);
   let tried: u32 = 0;
-  let count: i32 = 0;
+  let started: u32 = 0;
   const end = tokNext(doc, sigs);
   let s = sigs + 1;
   while (s < end) {
@@ -176,18 +193,23 @@ export function countSignatures(doc: usize, sigs: i32, signed: i32, set: usize):
         const e = set + KEYSET_KEYS + <usize>j * KEY_ENTRY;
         if ((tried & (1 << j)) != 0 || memory.compare(e, scratch, 32) != 0) continue;
         tried |= 1 << j;
-        if (decodeSignature(doc, s, sig, scratch + 64)) {
-          let st = ed25519VerifyStart(e + 32, scratch + 64);
-          if (st == CryptoStatus.Valid) {
-            canonicalToEd25519(doc, signed);
-            st = ed25519VerifyFinish();
-          }
-          if (st == CryptoStatus.Valid) count++;
+        // a key beyond the contexts available cannot be counted (the streaming cap)
+        if (started < max && decodeSignature(doc, s, sig, scratch + 64)) {
+          if (ed25519CtxStart(ctxs + <usize>started * ED25519_CTX_SIZE, e + 32, scratch + 64) == CryptoStatus.Valid) started++;
         }
         break;
       }
     }
     s = tokNext(doc, s);
+  }
+  return <i32>started;
+}
+
+/** Valid signatures among the `n` contexts startSignatures started, the message hashed. */
+export function finishSignatures(ctxs: usize, n: u32): u32 {
+  let count: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    if (ed25519CtxFinish(ctxs + <usize>i * ED25519_CTX_SIZE) == CryptoStatus.Valid) count++;
   }
   return count;
 }

@@ -5,6 +5,7 @@
 import { ROOT_SIZE, rootLoaded } from "./root";
 import { MAX_DELEGATED_ROLES } from "../verify/caps";
 import { arenaGeneration } from "../arena";
+import { IS_PARTIAL } from "../build";
 
 // persisted part (exported with the state, after the root's version)
 export const RS_P: usize = ROOT_SIZE;
@@ -17,7 +18,8 @@ export const P_DONE_DIGEST: usize = 40; // its SHA-256
 export const P_ENTRY_COUNT: usize = 72; // roles the trusted snapshot lists
 export const P_ENTRIES: usize = 80; // each: SHA-256 of the name (32), version (8)
 export const ENTRY_SIZE: usize = 40;
-export const RS_P_SIZE: usize = P_ENTRIES + <usize>MAX_DELEGATED_ROLES * ENTRY_SIZE;
+// the roles a snapshot lists: full verification only (the partial module has no snapshot)
+export const RS_P_SIZE: usize = P_ENTRIES + (IS_PARTIAL ? 0 : <usize>MAX_DELEGATED_ROLES * ENTRY_SIZE);
 
 // cycle part
 export const RS_C: usize = RS_P + RS_P_SIZE;

@@ -9,6 +9,7 @@ import { fail, failNumbers, setContext, Role } from "./result";
 import { ROOT_CAP, MAX_ROOT_ROTATIONS } from "../verify/caps";
 import { Detail } from "./detail";
 import * as N from "../json/names";
+import { IS_PARTIAL } from "../build";
 
 export const enum RoleSet {
   Root = 0,
@@ -22,12 +23,20 @@ export const ROOT_VERSION: usize = 0;
 export const ROOT_EXPIRES: usize = 8;
 export const ROOT_LOADED: usize = 16;
 export const ROOT_SETS: usize = 24;
-export const ROOT_SIZE: usize = ROOT_SETS + 5 * KEYSET_SIZE;
+// The partial module keeps the root, targets and timeserver key sets; the snapshot and
+// timestamp roles are still read and checked (a root must list them) into one scratch set.
+const SETS_KEPT: usize = IS_PARTIAL ? 3 : 5;
+export const ROOT_SIZE: usize = ROOT_SETS + SETS_KEPT * KEYSET_SIZE;
 
 // The root being checked (N+1), before it becomes trusted.
 const candidate = memory.data(<i32>ROOT_SIZE, 8);
+const unkeptSet = memory.data(<i32>(IS_PARTIAL ? KEYSET_SIZE : 8), 8);
 
 export function rootKeyset(root: usize, role: i32): usize {
+  if (IS_PARTIAL) {
+    if (role == RoleSet.Snapshot || role == RoleSet.Timestamp) return unkeptSet;
+    if (role == RoleSet.Timeserver) return root + ROOT_SETS + 2 * KEYSET_SIZE;
+  }
   return root + ROOT_SETS + <usize>role * KEYSET_SIZE;
 }
 

@@ -28,6 +28,15 @@ export function checkTopTargets(rs: usize, repo: i32, ptr: usize, len: u32, now:
   // step 3: signed by the root's targets threshold
   const th = checkThreshold(doc, envSigs, envSigned, rootKeyset(rs, RoleSet.Targets), Detail.TargetsNotSignedByAThresholdOfTargetsKeys);
   if (th != Outcome.Ok) return th;
+  return checkSignedTargets(rs, repo, doc, now);
+}
+
+/**
+ * 5.4.4.6 steps 4-6 of top-level targets whose signatures were counted (the document
+ * opened by openDocument is the env* one): rollback, freeze, no Director delegations;
+ * then the version is trusted and the doc kept for the steps after.
+ */
+export function checkSignedTargets(rs: usize, repo: i32, doc: usize, now: i64): i32 {
   // step 4: rollback
   const trusted = pGet(rs, P_TARGETS_VERSION);
   if (envVersion < trusted) return failNumbers(Outcome.RollbackAttack, Detail.TargetsVersionLowerThanTheTrustedOne, trusted, envVersion);

@@ -18,6 +18,9 @@ export const MAX_VEHICLE_ECUS: u32 = 64;
 /** Bytes of one identifier (ECU serial, hardware ID, VIN, target name, role name). */
 export const MAX_ID_BYTES: u32 = 1024;
 
+/** Director targets streamed to a partial-verification Secondary: the full verifier's cap. */
+export const STREAMED_TARGETS_CAP: u32 = 5 << 20;
+
 /** Partial-verification Secondaries: root and Director targets 64 KiB each. */
 export function usePartialCaps(): void {
   ROOT_CAP = 64 << 10;

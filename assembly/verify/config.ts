@@ -5,12 +5,15 @@
 import { validStringContent } from "../json/reader";
 import { strCompare } from "../json/strings";
 import { MAX_ID_BYTES, MAX_VEHICLE_ECUS } from "./caps";
+import { IS_PARTIAL } from "../build";
 
-const POOL_SIZE: u32 = 8192;
+// partial verification names no other ECUs: its pool holds the three identifiers
+const VEHICLE_SLOTS: u32 = IS_PARTIAL ? 0 : MAX_VEHICLE_ECUS;
+const POOL_SIZE: u32 = IS_PARTIAL ? 3 * MAX_ID_BYTES : 8192;
 const pool = memory.data(<i32>POOL_SIZE);
 let poolTop: u32 = 0;
 // slot 0: serial, 1: hardware ID, 2: VIN, 3..: vehicle ECUs; each (offset, length)
-const slots = memory.data(<i32>(8 * (3 + MAX_VEHICLE_ECUS)));
+const slots = memory.data(<i32>(8 * (3 + VEHICLE_SLOTS)));
 let vehicleCount: u32 = 0;
 let configured: bool = false;
 
@@ -34,7 +37,7 @@ export function configureEcu(serial: usize, serialLen: u32, hw: usize, hwLen: u3
 }
 
 export function addVehicleEcu(ptr: usize, len: u32): bool {
-  if (!configured || vehicleCount >= MAX_VEHICLE_ECUS || len == 0) return false;
+  if (!configured || vehicleCount >= VEHICLE_SLOTS || len == 0) return false;
   if (!put(3 + vehicleCount, ptr, len)) return false;
   vehicleCount++;
   return true;

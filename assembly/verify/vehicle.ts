@@ -12,6 +12,8 @@ import { MAX_VEHICLE_TARGETS } from "./caps";
 import { isThisEcu, isThisHardware, isThisVin, isVehicleEcu, installedReleaseCounter } from "./config";
 import { Detail } from "../meta/detail";
 import * as N from "../json/names";
+import { IS_PARTIAL } from "../build";
+import { sha256 } from "../crypto/sha256";
 
 // row layout
 export const VT_DOC: usize = 0; // the Director targets doc (arena)
@@ -23,7 +25,9 @@ export const VT_RC: usize = 24; // release counter (i64)
 export const VT_FI: usize = 32; // file info (length, hashes): director's, plus the Image repo's after the cross-check
 export const VT_SIZE: usize = VT_FI + FI_SIZE + 4;
 
-export const vtRows = memory.data(<i32>(<usize>MAX_VEHICLE_TARGETS * VT_SIZE), 8);
+// partial verification keeps only this ECU's pair (named at most once): one row
+const VT_ROWS: u32 = IS_PARTIAL ? 1 : MAX_VEHICLE_TARGETS;
+export const vtRows = memory.data(<i32>(<usize>VT_ROWS * VT_SIZE), 8);
 export let vtCount: u32 = 0;
 /** Row of this ECU's target, or -1. */
 export let vtThis: i32 = -1;
@@ -63,54 +67,96 @@ export function readDirectorTargets(doc: usize, signed: i32, fullVehicle: bool):
   const end = tokNext(doc, targets);
   let k = targets + 1;
   while (k < end) {
-    const t = k + 1;
-    if (tokType(doc, t) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.TargetIsNotAnObject);
-    const custom = objGet(doc, t, N.k_custom);
-    const ecus = objGet(doc, custom, N.k_ecuIdentifiers);
-    if (tokType(doc, ecus) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.DirectorTargetWithoutEcuIdentifiers);
-    const hwIds = objGet(doc, custom, N.k_hardwareIds);
-    if (hwIds >= 0 && tokType(doc, hwIds) != JsonType.Array) return fail(Outcome.InvalidMetadata, Detail.HardwareIdsIsNotAnArray);
-    const rc = releaseCounterOf(doc, t);
-    if (rc < 0) return fail(Outcome.InvalidMetadata, Detail.ReleaseCounterIsNotANonNegativeInteger);
-    const eEnd = tokNext(doc, ecus);
-    let e = ecus + 1;
-    while (e < eEnd) {
-      const ev = e + 1;
-      const sp = tokStart(doc, e);
-      const sn = tokLen(doc, e);
-      // 5.4.4.6 step 7: no ECU identifier more than once (within and across targets)
-      if (ecuSeenBefore(doc, targets, e)) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsNameOneECUTwice);
-      // 5.4.4.6 step 8: every ECU named is in the vehicle
-      if (fullVehicle && !isVehicleEcu(sp, sn)) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsNameAnECUNotInTheVehicle);
-      const hw = objGet(doc, ev, N.k_hardwareId);
-      if (tokType(doc, hw) != JsonType.String) return fail(Outcome.InvalidMetadata, Detail.EcuIdentifiersEntryWithoutHardwareId);
-      if (hwIds >= 0 && !arrayHasString(doc, hwIds, doc, hw)) return fail(Outcome.HardwareIdMismatch, Detail.ECUSHardwareIDNotAmongTheTargetSHardwareIds);
-      const mine = isThisEcu(sp, sn);
-      if (mine) {
-        // 5.4.4.1 / 5.4.4.2: the target for this ECU is for its hardware
-        if (!isThisHardware(tokStart(doc, hw), tokLen(doc, hw))) return fail(Outcome.HardwareIdMismatch, Detail.TargetIsForAnotherHardwareID);
-        // release counter never goes back for this ECU
-        if (rc < installedReleaseCounter) return failNumbers(Outcome.RollbackAttack, Detail.ReleaseCounterLowerThanTheInstalledOne, installedReleaseCounter, rc);
-      }
-      if (mine || fullVehicle) {
-        if (vtCount >= MAX_VEHICLE_TARGETS) return failNumbers(Outcome.OversizedMetadata, Detail.MoreECUTargetsThanTheModuleHolds, <i64>MAX_VEHICLE_TARGETS, <i64>vtCount + 1);
-        const row = vtRow(vtCount);
-        const fi = readFileInfo(doc, t, row + VT_FI, true, true);
-        if (fi != Outcome.Ok) return fi;
-        if (load<u32>(row + VT_FI, FI_FLAGS) == 0 && !fullVehicle) return fail(Outcome.InvalidMetadata, Detail.TargetListsNeitherSha256NorSha512);
-        store<u32>(row, <u32>doc, VT_DOC);
-        store<i32>(row, e, VT_ECU);
-        store<i32>(row, k, VT_NAME);
-        store<i32>(row, hw, VT_HW);
-        const uri = objGet(doc, custom, N.k_uri);
-        store<i32>(row, tokType(doc, uri) == JsonType.String ? uri : -1, VT_URI);
-        store<i64>(row, rc, VT_RC);
-        if (mine) vtThis = <i32>vtCount;
-        vtCount++;
-      }
-      e = tokNext(doc, ev);
+    const rc = readTargetEntry(doc, targets, k, fullVehicle);
+    if (rc != Outcome.Ok) return rc;
+    k = tokNext(doc, k + 1);
+  }
+  return Outcome.Ok;
+}
+
+// Streamed partial verification (assembly/verify/stream.ts) reads the entries one at a
+// time, so the serials of earlier entries are kept as SHA-256 prefixes (at most as many as
+// the full verifier keeps pairs: MAX_VEHICLE_TARGETS) instead of being looked up in the doc.
+const SERIAL_SLOTS: u32 = IS_PARTIAL ? MAX_VEHICLE_TARGETS : 1;
+const serialPrefixes = memory.data(<i32>(<usize>SERIAL_SLOTS * 8), 8);
+const serialDigest = memory.data(32, 8);
+let serialCount: u32 = 0;
+
+/** A new streamed document: no serials seen yet. */
+export function streamEntries(): void {
+  serialCount = 0;
+}
+
+// Whether the serial was named by an earlier streamed entry; records it. A canonical
+// document writes each string one way, so equal serials are equal bytes.
+function streamedSerialSeen(p: usize, n: u32): i32 {
+  sha256(p, n, serialDigest);
+  const d = load<u64>(serialDigest);
+  for (let i: u32 = 0; i < serialCount; i++) {
+    if (load<u64>(serialPrefixes + <usize>i * 8) == d) return 1;
+  }
+  if (serialCount >= SERIAL_SLOTS) return -1;
+  store<u64>(serialPrefixes + <usize>serialCount * 8, d);
+  serialCount++;
+  return 0;
+}
+
+/**
+ * Checks one Director target entry (key token `k` of object `targets`) and keeps its
+ * row when it is this ECU's (or every pair when `fullVehicle`). Returns Ok or the failure.
+ */
+export function readTargetEntry(doc: usize, targets: i32, k: i32, fullVehicle: bool): i32 {
+  const t = k + 1;
+  if (tokType(doc, t) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.TargetIsNotAnObject);
+  const custom = objGet(doc, t, N.k_custom);
+  const ecus = objGet(doc, custom, N.k_ecuIdentifiers);
+  if (tokType(doc, ecus) != JsonType.Object) return fail(Outcome.InvalidMetadata, Detail.DirectorTargetWithoutEcuIdentifiers);
+  const hwIds = objGet(doc, custom, N.k_hardwareIds);
+  if (hwIds >= 0 && tokType(doc, hwIds) != JsonType.Array) return fail(Outcome.InvalidMetadata, Detail.HardwareIdsIsNotAnArray);
+  const rc = releaseCounterOf(doc, t);
+  if (rc < 0) return fail(Outcome.InvalidMetadata, Detail.ReleaseCounterIsNotANonNegativeInteger);
+  const eEnd = tokNext(doc, ecus);
+  let e = ecus + 1;
+  while (e < eEnd) {
+    const ev = e + 1;
+    const sp = tokStart(doc, e);
+    const sn = tokLen(doc, e);
+    // 5.4.4.6 step 7: no ECU identifier more than once (within and across targets)
+    // (the partial module reads entries streamed only, the full module whole documents only)
+    if (IS_PARTIAL) {
+      const seen = streamedSerialSeen(sp, sn);
+      if (seen < 0) return failNumbers(Outcome.OversizedMetadata, Detail.MoreECUTargetsThanTheModuleHolds, <i64>SERIAL_SLOTS, <i64>SERIAL_SLOTS + 1);
+      if (seen > 0) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsNameOneECUTwice);
+    } else if (ecuSeenBefore(doc, targets, e)) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsNameOneECUTwice);
+    // 5.4.4.6 step 8: every ECU named is in the vehicle
+    if (!IS_PARTIAL && fullVehicle && !isVehicleEcu(sp, sn)) return fail(Outcome.EcuMismatch, Detail.DirectorTargetsNameAnECUNotInTheVehicle);
+    const hw = objGet(doc, ev, N.k_hardwareId);
+    if (tokType(doc, hw) != JsonType.String) return fail(Outcome.InvalidMetadata, Detail.EcuIdentifiersEntryWithoutHardwareId);
+    if (hwIds >= 0 && !arrayHasString(doc, hwIds, doc, hw)) return fail(Outcome.HardwareIdMismatch, Detail.ECUSHardwareIDNotAmongTheTargetSHardwareIds);
+    const mine = isThisEcu(sp, sn);
+    if (mine) {
+      // 5.4.4.1 / 5.4.4.2: the target for this ECU is for its hardware
+      if (!isThisHardware(tokStart(doc, hw), tokLen(doc, hw))) return fail(Outcome.HardwareIdMismatch, Detail.TargetIsForAnotherHardwareID);
+      // release counter never goes back for this ECU
+      if (rc < installedReleaseCounter) return failNumbers(Outcome.RollbackAttack, Detail.ReleaseCounterLowerThanTheInstalledOne, installedReleaseCounter, rc);
     }
-    k = tokNext(doc, t);
+    if (mine || (!IS_PARTIAL && fullVehicle)) {
+      if (vtCount >= VT_ROWS) return failNumbers(Outcome.OversizedMetadata, Detail.MoreECUTargetsThanTheModuleHolds, <i64>MAX_VEHICLE_TARGETS, <i64>vtCount + 1);
+      const row = vtRow(vtCount);
+      const fi = readFileInfo(doc, t, row + VT_FI, true, true);
+      if (fi != Outcome.Ok) return fi;
+      if (load<u32>(row + VT_FI, FI_FLAGS) == 0 && (IS_PARTIAL || !fullVehicle)) return fail(Outcome.InvalidMetadata, Detail.TargetListsNeitherSha256NorSha512);
+      store<u32>(row, <u32>doc, VT_DOC);
+      store<i32>(row, e, VT_ECU);
+      store<i32>(row, k, VT_NAME);
+      store<i32>(row, hw, VT_HW);
+      const uri = objGet(doc, custom, N.k_uri);
+      store<i32>(row, tokType(doc, uri) == JsonType.String ? uri : -1, VT_URI);
+      store<i64>(row, rc, VT_RC);
+      if (mine) vtThis = <i32>vtCount;
+      vtCount++;
+    }
+    e = tokNext(doc, ev);
   }
   return Outcome.Ok;
 }

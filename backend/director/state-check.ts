@@ -7,8 +7,7 @@
 // the row itself verifies. The backend marker is checked against the bytes `init` writes.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { canonicalBytes } from "../../model/canonical-json.ts";
-import { verifyBytes, type TufKey } from "../../model/keys.ts";
+import { countValidSignatures, type TufKey } from "../../model/keys.ts";
 import { writeFileAtomicSync } from "../fs/atomic-write.ts";
 import type { Inventory, MetadataRow } from "../inventory/inventory.ts";
 import { BACKEND_MARKER, markerBytes, markerState } from "../marker.ts";
@@ -46,22 +45,6 @@ function parse(bytes: string | Buffer): SignedDoc | null {
   } catch {
     return null;
   }
-}
-
-/** Distinct keys among `keyids` with a valid signature over the canonical form of `signed`. */
-function validSignatures(doc: SignedDoc, keys: Record<string, TufKey>, keyids: string[]): number {
-  let bytes: Buffer;
-  try {
-    bytes = canonicalBytes(doc.signed);
-  } catch {
-    return 0;
-  }
-  const counted = new Set<string>();
-  for (const s of doc.signatures) {
-    const key = keys[s?.keyid];
-    if (key && keyids.includes(s.keyid) && typeof s.sig === "string" && verifyBytes(key, bytes, s.sig)) counted.add(s.keyid);
-  }
-  return counted.size;
 }
 
 export class DirectorStateCheck {
@@ -120,7 +103,7 @@ export class DirectorStateCheck {
     const s = doc?.signed;
     const role = s?.roles?.root;
     if (!doc || s!._type !== "root" || s!.version !== version || !s!.keys || !role || !Array.isArray(role.keyids)) return false;
-    if (validSignatures(doc, s!.keys, role.keyids) < role.threshold || role.threshold < 1) return false;
+    if (countValidSignatures(doc, s!.keys, role.keyids) < role.threshold || role.threshold < 1) return false;
     this.verifiedRows.add(id);
     return true;
   }
@@ -215,7 +198,7 @@ export class DirectorStateCheck {
     const doc = parse(row.json);
     const key = this.keys[row.role];
     if (!doc || doc.signed._type !== row.role || doc.signed.version !== row.version) return false;
-    if (validSignatures(doc, { [key.keyid]: key.publicKey }, [key.keyid]) < 1) return false;
+    if (countValidSignatures(doc, { [key.keyid]: key.publicKey }, [key.keyid]) < 1) return false;
     this.verifiedRows.add(id);
     return true;
   }

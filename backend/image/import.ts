@@ -8,10 +8,11 @@ import { canonicalJson } from "../../model/canonical-json.ts";
 import { readFile, stat } from "node:fs/promises";
 import { decodeBundle, BundleError, MAX_BUNDLE_BYTES, type Bundle } from "./bundle.ts";
 import { roleCoversPath, hardwareAllowed } from "./lookup.ts";
-import { checkTargets, countValidSignatures, isExpired, metadataBytes, MetadataError, type DelegatedRole, type Delegations, type Signed, type TargetsSigned } from "./metadata.ts";
+import { checkTargets, isExpired, metadataBytes, MetadataError, type DelegatedRole, type Delegations, type Signed, type TargetsSigned } from "./metadata.ts";
 import { checkRoleName } from "./names.ts";
 import type { ImageBytes } from "./publish.ts";
 import type { PublishedState } from "./published.ts";
+import { countValidSignatures } from "../../model/keys.ts";
 
 export { BundleError } from "./bundle.ts";
 
@@ -106,7 +107,7 @@ export function verifyBundle(state: PublishedState, bundle: Bundle, now: Date): 
           for (const info of Object.values(published.signed.targets)) usedImages.add(info.hashes.sha256!);
         }
         // A new delegation from a bundled role must still accept the published child.
-        if (fromBundle && countValidSignatures(published, delegations.keys, role) < role.threshold) {
+        if (fromBundle && countValidSignatures(published, delegations.keys, role.keyids) < role.threshold) {
           throw new BundleError(`published role '${role.name}' would no longer verify under the new delegation; include it in the bundle`);
         }
         queue.push({ parent: role.name, doc: published, chain: roleChain, fromBundle: false });
@@ -140,7 +141,7 @@ function verifyRole(
   const size = metadataBytes(doc).length;
   if (size > MAX_TARGETS_BYTES) throw new BundleError(`role '${name}' is ${size} bytes; clients accept at most ${MAX_TARGETS_BYTES} per targets document`);
   // TUF 5.6.3: a threshold of the delegation's keys
-  const valid = countValidSignatures(doc, delegations.keys, role);
+  const valid = countValidSignatures(doc, delegations.keys, role.keyids);
   if (valid < role.threshold) throw new BundleError(`role '${name}': ${valid} valid signature(s) from its delegated keys, needs ${role.threshold}`);
   // TUF 5.6.4 / Uptane: versions never go back
   if (published && doc.signed.version <= published.signed.version) {

@@ -2,7 +2,7 @@
 // top-level roles and delegated targets roles, expiry policy, signature threshold checks,
 // and strict shape checks for metadata read from disk or from a supplier's bundle.
 import { canonicalBytes } from "../../model/canonical-json.ts";
-import { keyIdOf, verifyBytes, type Signature, type TufKey } from "../../model/keys.ts";
+import { countValidSignatures, keyIdOf, type Signature, type TufKey } from "../../model/keys.ts";
 import { checkHardwareId, checkPathPattern, checkRoleName, checkTargetName } from "./names.ts";
 import { isIsoTime, isoTime } from "../../model/iso-time.ts";
 
@@ -110,28 +110,8 @@ export function metadataBytes(doc: Signed<unknown>): Buffer {
 
 export class MetadataError extends Error {}
 
-/**
- * Counts distinct keys of `role` (from `keys`) with a valid signature over the canonical
- * form of `signed`; unknown keyids and bad signatures count for nothing.
- */
-export function countValidSignatures(doc: Signed<unknown>, keys: Record<string, TufKey>, role: RoleKeys): number {
-  let bytes: Buffer;
-  try {
-    bytes = canonicalBytes(doc.signed);
-  } catch {
-    return 0;
-  }
-  const counted = new Set<string>();
-  for (const sig of doc.signatures) {
-    if (counted.has(sig.keyid) || !role.keyids.includes(sig.keyid)) continue;
-    const key = keys[sig.keyid];
-    if (key && typeof sig.sig === "string" && verifyBytes(key, bytes, sig.sig)) counted.add(sig.keyid);
-  }
-  return counted.size;
-}
-
 export function meetsThreshold(doc: Signed<unknown>, keys: Record<string, TufKey>, role: RoleKeys): boolean {
-  return countValidSignatures(doc, keys, role) >= role.threshold;
+  return countValidSignatures(doc, keys, role.keyids) >= role.threshold;
 }
 
 // ---- strict shape checks (throw MetadataError naming the field) ----

@@ -4,21 +4,9 @@
 // metadata on disk is reported by name instead of being built upon.
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import {
-  checkRoot,
-  checkSnapshot,
-  checkTargets,
-  checkTimestamp,
-  countValidSignatures,
-  MetadataError,
-  type RootSigned,
-  type Signed,
-  type SnapshotSigned,
-  type TargetsSigned,
-  type TimestampSigned,
-} from "./metadata.ts";
+import { checkRoot, checkSnapshot, checkTargets, checkTimestamp, MetadataError, type RootSigned, type Signed, type SnapshotSigned, type TargetsSigned, type TimestampSigned } from "./metadata.ts";
 import { repositoryDir, versionedFile } from "./layout.ts";
-import type { TufKey } from "../../model/keys.ts";
+import { countValidSignatures, type TufKey } from "../../model/keys.ts";
 
 type TufKeyMap = Record<string, TufKey>;
 
@@ -57,7 +45,7 @@ function checked<T>(fn: () => T): T {
 }
 
 function requireSigned(doc: Signed<unknown>, keys: TufKeyMap, role: { keyids: string[]; threshold: number }, what: string): void {
-  const n = countValidSignatures(doc, keys, role);
+  const n = countValidSignatures(doc, keys, role.keyids);
   if (n < role.threshold) throw new RepositoryError(`corrupt metadata on disk: ${what} has ${n} valid signature(s), needs ${role.threshold}`);
 }
 

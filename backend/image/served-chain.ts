@@ -11,8 +11,9 @@ import { lstat, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { HttpError } from "../http/server.ts";
 import { repositoryDir, versionedFile } from "./layout.ts";
-import { checkRoot, countValidSignatures, MetadataError, type MetaFile } from "./metadata.ts";
+import { checkRoot, MetadataError, type MetaFile } from "./metadata.ts";
 import { latestRootVersion, loadPublished, RepositoryError } from "./published.ts";
+import { countValidSignatures } from "../../model/keys.ts";
 
 function corrupt(message: string): never {
   throw new RepositoryError(`corrupt metadata on disk: ${message}`);
@@ -35,7 +36,7 @@ export async function verifyImageChain(dir: string): Promise<string[]> {
     }
     if (root.signed.version !== v) corrupt(`${name} says version ${root.signed.version}`);
     for (const signer of previous ? [previous, root] : [root]) {
-      if (countValidSignatures(root, signer.signed.keys, signer.signed.roles.root) < signer.signed.roles.root.threshold) {
+      if (countValidSignatures(root, signer.signed.keys, signer.signed.roles.root.keyids) < signer.signed.roles.root.threshold) {
         corrupt(`${name} lacks a threshold of signatures from ${signer === root ? "its own" : `root ${v - 1}'s`} root keys`);
       }
     }

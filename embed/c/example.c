@@ -6,7 +6,10 @@
  *   uptane-example --root root.json [--rotation 2.root.json ...] --targets targets.json
  *                  --ecu SERIAL --hardware-id HW --time UNIX_SECONDS
  *                  [--installed-release-counter N] [--image FILE] [--max-pages N]
- *                  [--state FILE]
+ *                  [--state FILE] [--stream]
+ *
+ * --stream feeds targets.json in chunks as it is read, never holding it whole (it must
+ * be canonical JSON, as a Primary forwards it): one page verifies any size.
  *
  * --state FILE keeps the trusted state between runs, as an ECU keeps it in flash: read
  * when it exists (with FILE.root, the last accepted root rotation, replacing --root),
@@ -26,7 +29,7 @@
 static int usage(const char *why) {
   fprintf(stderr, "uptane-example: %s\n", why);
   fprintf(stderr, "usage: uptane-example --root FILE [--rotation FILE ...] --targets FILE --ecu SERIAL "
-                  "--hardware-id HW --time UNIX_SECONDS [--installed-release-counter N] [--image FILE] [--max-pages N] [--state FILE]\n");
+                  "--hardware-id HW --time UNIX_SECONDS [--installed-release-counter N] [--image FILE] [--max-pages N] [--state FILE] [--stream]\n");
   return 2;
 }
 
@@ -71,8 +74,13 @@ int main(int argc, char **argv) {
   size_t rotation_count = 0;
   uint64_t now = 0, rc = 0, max_pages = 16;
   int have_time = 0;
+  int stream = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
+    if (!strcmp(a, "--stream")) {
+      stream = 1;
+      continue;
+    }
     if (i + 1 >= argc) return usage("every option takes a value");
     const char *val = argv[++i];
     if (!strcmp(a, "--root")) root_path = val;
@@ -111,8 +119,19 @@ int main(int argc, char **argv) {
     }
   }
   if (!in.director_root) in.director_root = read_file(root_path, &in.director_root_len);
-  in.targets = read_file(targets_path, &in.targets_len);
-  if (!in.director_root || !in.targets) return usage("cannot read --root or --targets");
+  FILE *targets = NULL;
+  if (stream) {
+    targets = fopen(targets_path, "rb");
+    if (!targets || fseek(targets, 0, SEEK_END) != 0) return usage("cannot read --targets");
+    long size = ftell(targets);
+    if (size < 0 || fseek(targets, 0, SEEK_SET) != 0) return usage("cannot read --targets");
+    in.targets_len = (size_t)size;
+    in.read_targets = read_stream;
+    in.targets_ctx = targets;
+  } else {
+    in.targets = read_file(targets_path, &in.targets_len);
+  }
+  if (!in.director_root || (!in.targets && !targets)) return usage("cannot read --root or --targets");
   for (size_t i = 0; i < rotation_count; i++) {
     rotations[i] = read_file(rotation_paths[i], &rotation_lens[i]);
     if (!rotations[i]) return usage("cannot read a --rotation file");
@@ -163,6 +182,7 @@ int main(int argc, char **argv) {
     free(blob);
   }
   if (image) fclose(image);
+  if (targets) fclose(targets);
 
   const char *outcome = uptane_outcome_name(r.outcome);
   printf("%s", outcome);

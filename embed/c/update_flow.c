@@ -35,7 +35,15 @@ int uptane_update_run(uptane_partial_t *v, wasm_rt_memory_t *memory,
     r->rotations_accepted = uptane_partial_rotations_accepted(v);
     if (o != UPTANE_Outcome_Ok) return decide(v, r, UPTANE_STEP_Rotation, o);
   }
-  o = uptane_partial_targets(v, in->targets, in->targets_len);
+  uint8_t buf[UPTANE_FLOW_READ_CHUNK];
+  if (in->read_targets) {
+    o = uptane_targets_stream_begin(v, in->targets_len);
+    for (size_t got; o == UPTANE_Outcome_Ok && (got = in->read_targets(in->targets_ctx, buf, sizeof buf)) > 0;)
+      o = uptane_targets_stream_chunk(v, buf, got);
+    if (o == UPTANE_Outcome_Ok) o = uptane_targets_stream_finish(v);
+  } else {
+    o = uptane_partial_targets(v, in->targets, in->targets_len);
+  }
   decide(v, r, UPTANE_STEP_Targets, o);
   if (o != UPTANE_Outcome_Ok) return o;
 
@@ -50,7 +58,6 @@ int uptane_update_run(uptane_partial_t *v, wasm_rt_memory_t *memory,
   if (!in->read_image) return o;
 
   int io = uptane_image_begin(v);
-  uint8_t buf[UPTANE_FLOW_READ_CHUNK];
   for (size_t got; io == UPTANE_Outcome_Ok && (got = in->read_image(in->image_ctx, buf, sizeof buf)) > 0;) {
     r->image_bytes += got;
     io = uptane_image_update(v, buf, got);

@@ -3,7 +3,8 @@
  * the image check of 5.4.3), over uptane.h: provision the Director root and the saved
  * trusted state, start a cycle, apply root rotations, verify Director targets, stream
  * the image through the check.
- * Portable (no I/O): the image arrives through a read callback, so a firmware passes its
+ * Director targets whole or streamed (uptane_targets_stream_*).
+ * Portable (no I/O): streamed targets and the image arrive through read callbacks, so a firmware passes its
  * transfer buffer (ISO-TP / UDS) and the host example passes a file.
  */
 #ifndef UPTANE_UPDATE_FLOW_H
@@ -31,8 +32,10 @@ typedef struct uptane_update_input {
   const uint8_t *const *rotations; /* N+1.root.json ... in order */
   const size_t *rotation_lens;
   size_t rotation_count;
-  const uint8_t *targets; /* Director targets.json */
-  size_t targets_len;
+  const uint8_t *targets; /* Director targets.json, whole; or NULL and read_targets */
+  size_t targets_len;     /* its length (also when streamed) */
+  uptane_read_fn read_targets; /* streamed targets (canonical JSON), never held whole */
+  void *targets_ctx;
   uint64_t now; /* reference time, unix seconds */
   uptane_read_fn read_image; /* NULL: no image check */
   void *image_ctx;

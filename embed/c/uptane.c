@@ -16,6 +16,11 @@
 #define UPTANE_IMAGE_CHUNK 4096u
 #endif
 
+#ifndef UPTANE_STREAM_CHUNK
+/* Bytes of Director targets staged in linear memory per partialTargetsChunk call. */
+#define UPTANE_STREAM_CHUNK 1024u
+#endif
+
 #define WASM_PAGE 65536u
 #define MISUSE_CODE ((uint32_t)UPTANE_MISUSE) /* the module's -1 as wasm2c returns it (u32) */
 
@@ -174,14 +179,19 @@ int uptane_partial_root(uptane_partial_t *v, const uint8_t *root, size_t len) {
   return code(Z_partialZ_rootRotation(M(v), UPTANE_Repo_Director, p, (uint32_t)len));
 }
 
+/* rootFinish once per cycle, before the targets (5.4.4.1 step 2 ends). */
+static int finish_roots(uptane_partial_t *v) {
+  if (v->roots_done) return UPTANE_Outcome_Ok;
+  int r = code(Z_partialZ_rootFinish(M(v), UPTANE_Repo_Director));
+  if (r == UPTANE_Outcome_Ok) v->roots_done = 1;
+  return r;
+}
+
 int uptane_partial_targets(uptane_partial_t *v, const uint8_t *doc, size_t len) {
   GUARD(v);
   v->use_host = 0;
-  if (!v->roots_done) {
-    int r = code(Z_partialZ_rootFinish(M(v), UPTANE_Repo_Director));
-    if (r != UPTANE_Outcome_Ok) return r;
-    v->roots_done = 1;
-  }
+  int r = finish_roots(v);
+  if (r != UPTANE_Outcome_Ok) return r;
   /* The rotation files are no longer needed: their memory holds the targets. */
   Z_partialZ_reset(M(v));
   int32_t cap = (int32_t)Z_partialZ_capacity(M(v), UPTANE_Capacity_TargetsBytes);
@@ -189,6 +199,50 @@ int uptane_partial_targets(uptane_partial_t *v, const uint8_t *doc, size_t len) 
   uint32_t p = copy_in(v, doc, len);
   if (!p) return UPTANE_MISUSE;
   return code(Z_partialZ_partialTargets(M(v), p, (uint32_t)len));
+}
+
+int uptane_targets_stream_begin(uptane_partial_t *v, size_t total_len) {
+  GUARD(v);
+  v->use_host = 0;
+  v->decided = -1;
+  v->chunk = 0;
+  int r = finish_roots(v);
+  if (r != UPTANE_Outcome_Ok) return r;
+  Z_partialZ_reset(M(v));
+  const uint32_t len32 = total_len > 0xffffffffu ? 0xffffffffu : (uint32_t)total_len; /* over any cap: refused */
+  v->chunk = Z_partialZ_alloc(M(v), UPTANE_STREAM_CHUNK);
+  if (!at(v, v->chunk, UPTANE_STREAM_CHUNK)) return UPTANE_MISUSE;
+  r = code(Z_partialZ_partialTargetsBegin(M(v), len32));
+  if (r != UPTANE_Outcome_Ok) v->decided = r;
+  return r;
+}
+
+/* Stages targets bytes through the chunk buffer until the module decides. */
+static int feed_targets(uptane_partial_t *v, const uint8_t *bytes, size_t len) {
+  while (len > 0) {
+    uint32_t n = len < UPTANE_STREAM_CHUNK ? (uint32_t)len : UPTANE_STREAM_CHUNK;
+    memcpy(at(v, v->chunk, n), bytes, n);
+    int r = code(Z_partialZ_partialTargetsChunk(M(v), v->chunk, n));
+    if (r != UPTANE_Outcome_Ok) return v->decided = r;
+    bytes += n;
+    len -= n;
+  }
+  return UPTANE_Outcome_Ok;
+}
+
+int uptane_targets_stream_chunk(uptane_partial_t *v, const uint8_t *bytes, size_t len) {
+  GUARD(v);
+  if (v->decided >= 0) return v->decided;
+  if (!v->chunk) return UPTANE_MISUSE;
+  return feed_targets(v, bytes, len);
+}
+
+int uptane_targets_stream_finish(uptane_partial_t *v) {
+  GUARD(v);
+  if (v->decided >= 0) return v->decided;
+  if (!v->chunk) return UPTANE_MISUSE;
+  v->chunk = 0;
+  return code(Z_partialZ_partialTargetsFinish(M(v)));
 }
 
 void uptane_partial_result(uptane_partial_t *v, uptane_result_t *out) {

@@ -63,7 +63,8 @@ typedef struct uptane_partial {
   int trapped;           /* nonzero after a trap */
   int roots_done;        /* rootFinish called in this cycle */
   int32_t rotations;     /* root rotations fed in this cycle */
-  uint32_t chunk;        /* image chunk buffer in linear memory (0: none) */
+  uint32_t chunk;        /* image or targets chunk buffer in linear memory (0: none) */
+  int decided;           /* a streamed targets verdict reached before its end (-1: none) */
   int use_host;          /* the last verdict is the wrapper's own (`host`) */
   uptane_result_t host;
 } uptane_partial_t;
@@ -121,6 +122,16 @@ int uptane_partial_root(uptane_partial_t *v, const uint8_t *root, size_t len);
 /* The Director targets document (5.4.4.1 steps 3-4): UPTANE_Outcome_Ok (an image to install),
  * UPTANE_Outcome_NoUpdate, or the failure outcome; uptane_partial_result tells more. */
 int uptane_partial_targets(uptane_partial_t *v, const uint8_t *doc, size_t len);
+
+/* Streamed Director targets (README "Streaming partial verification"): the document in
+ * chunks of any size as it arrives (canonical JSON, as the Primary forwards it), never
+ * held whole, so one page of memory verifies documents up to the full verifier's cap.
+ * Begin with the document's length; each chunk returns UPTANE_Outcome_Ok to go on, or
+ * the verdict once it is decided (stop sending); finish returns the verdict as
+ * uptane_partial_targets gives it for the whole document. */
+int uptane_targets_stream_begin(uptane_partial_t *v, size_t total_len);
+int uptane_targets_stream_chunk(uptane_partial_t *v, const uint8_t *bytes, size_t len);
+int uptane_targets_stream_finish(uptane_partial_t *v);
 
 /* The detail record of the last step. */
 void uptane_partial_result(uptane_partial_t *v, uptane_result_t *out);

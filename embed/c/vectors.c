@@ -5,6 +5,9 @@
  *   sha256 MESSAGE_HEX   |   sha512 MESSAGE_HEX
  * ("-" for an empty hex field) and prints, per line, the result of partial.wasm (through
  * uptane.h) and of full.wasm (its wasm2c exports called directly): "0 0", or two digests.
+ * And, for differential tests of whole partial verifications:
+ *   partial NOW SERIAL HARDWARE_ID ROOT_HEX TARGETS_HEX
+ * prints "OUTCOME REPO ROLE DETAIL" of a fresh verifier (partial.wasm only).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +89,18 @@ int main(void) {
       printf(" ");
       hex(fd, dn);
       printf("\n");
+    } else if (!strcmp(kind, "partial")) {
+      const char *now = strtok(NULL, " \n"), *serial = strtok(NULL, " \n"), *hw = strtok(NULL, " \n");
+      const char *root = strtok(NULL, " \n"), *targets = strtok(NULL, " \n");
+      if (!now || !serial || !hw || !root || !targets) return 2;
+      static uint8_t root_bytes[LINE_MAX_BYTES / 4];
+      size_t rl = unhex(root, root_bytes, sizeof root_bytes), tl = unhex(targets, msg, sizeof msg);
+      uptane_result_t res;
+      int o = uptane_partial_open(&v, &pm, (const uint8_t *)serial, strlen(serial), (const uint8_t *)hw, strlen(hw), 0, root_bytes, rl);
+      if (o == UPTANE_Outcome_Ok) o = uptane_partial_begin(&v, strtoull(now, NULL, 10));
+      if (o == UPTANE_Outcome_Ok) o = uptane_partial_targets(&v, msg, tl);
+      uptane_partial_result(&v, &res);
+      printf("%d %d %d %d\n", o, res.repo, res.role, res.detail);
     } else return 2;
   }
   return 0;

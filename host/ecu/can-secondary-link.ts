@@ -1,5 +1,6 @@
 // The Primary's SecondaryLink (host/primary/secondary-link.ts) over the simulated CAN bus:
 // each call becomes the UDS exchanges of SecondaryClient.
+import { canonicalForwarding } from "../wasm/canonical.ts";
 import type { VerifiedTarget } from "../../model/verification.ts";
 import type { SecondaryLink, VerificationMode } from "../primary/secondary-link.ts";
 import { SecondaryClient } from "./secondary-client.ts";
@@ -30,8 +31,9 @@ export class CanSecondaryLink implements SecondaryLink {
   }
 
   async sendMetadata(bundle: MetadataBundle): Promise<void> {
-    // A partial verifier gets the Director's roots and targets only (less over the bus).
-    const send = this.verification === "partial" ? { director: { roots: bundle.director.roots, targets: bundle.director.targets } } : bundle;
+    // A partial verifier gets the Director's roots and targets only (less over the bus),
+    // the targets as canonical JSON so it can stream them (host/wasm/canonical.ts).
+    const send = this.verification === "partial" ? { director: { roots: bundle.director.roots, targets: canonicalForwarding(bundle.director.targets) } } : bundle;
     this.lastVerdict = await this.client.sendMetadata(send);
   }
 

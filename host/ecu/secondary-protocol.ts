@@ -131,6 +131,147 @@ export function decodeBundle(bytes: Uint8Array): MetadataBundle {
   return image ? { director, image } : { director };
 }
 
+/**
+ * Reads a bundle as its bytes arrive, for a partial Secondary that streams the Director
+ * targets into its module (README "Streaming partial verification"): the other files
+ * (the Director roots) are collected whole, the Director targets go chunk by chunk to the
+ * consumer that `onDirectorTargets(roots, length)` returns, never held whole. The rules
+ * are decodeBundle's; the first violation is thrown by finish(), so a refusal comes at
+ * the end of the transfer as with a buffered bundle.
+ */
+export class BundleStream {
+  private at = 0;
+  private field = new Uint8Array(0); // the fixed-size field being read
+  private fieldLen = 0;
+  private fieldStart = 0;
+  private what = "header";
+  private count = -1;
+  private entries = 0;
+  private entry = { repo: 0, kind: 0, name: "", len: 0 };
+  private data: Uint8Array | null = null; // the file being collected
+  private dataAt = 0;
+  private sink: ((chunk: Uint8Array) => void) | null = null;
+  private remaining = 0; // bytes of the current file still to come
+  private readonly roots: Uint8Array[][] = [[], []];
+  private readonly seen = [new Set<string>(), new Set<string>()];
+  private error: string | null = null;
+
+  constructor(
+    private readonly size: number,
+    private readonly onDirectorTargets: (roots: Uint8Array[], length: number) => (chunk: Uint8Array) => void,
+  ) {
+    this.expect(MAGIC.length + 2, "header");
+  }
+
+  private expect(n: number, what: string): void {
+    this.field = new Uint8Array(n);
+    this.fieldLen = 0;
+    this.fieldStart = this.at;
+    this.what = what;
+  }
+
+  private fail(message: string): void {
+    this.error ??= message;
+  }
+
+  write(chunk: Uint8Array): void {
+    let i = 0;
+    while (i < chunk.length && this.error === null) {
+      if (this.remaining > 0) {
+        const n = Math.min(this.remaining, chunk.length - i);
+        const part = chunk.subarray(i, i + n);
+        if (this.sink) this.sink(part);
+        else this.data!.set(part, this.dataAt);
+        this.dataAt += n;
+        this.remaining -= n;
+        this.at += n;
+        i += n;
+        if (this.remaining === 0) this.endFile();
+        continue;
+      }
+      if (this.what === "end") {
+        this.fail(`${this.size - this.at} trailing bytes`);
+        break;
+      }
+      const n = Math.min(this.field.length - this.fieldLen, chunk.length - i);
+      this.field.set(chunk.subarray(i, i + n), this.fieldLen);
+      this.fieldLen += n;
+      this.at += n;
+      i += n;
+      if (this.fieldLen === this.field.length) this.endField();
+    }
+  }
+
+  private endField(): void {
+    const f = this.field;
+    if (this.what === "header") {
+      for (let k = 0; k < MAGIC.length; k++) if (f[k] !== MAGIC[k]) return this.fail("bad magic or version");
+      this.count = (f[MAGIC.length]! << 8) | f[MAGIC.length + 1]!;
+      if (this.count > MAX_ENTRIES) return this.fail(`${this.count} entries (at most ${MAX_ENTRIES})`);
+      return this.nextEntry();
+    }
+    if (this.what === "entry header") {
+      const i = this.entries;
+      this.entry = { repo: f[0]!, kind: f[1]!, name: "", len: 0 };
+      if (this.entry.repo > 1) return this.fail(`entry ${i}: unknown repository ${this.entry.repo}`);
+      if (this.entry.kind > KIND.delegation) return this.fail(`entry ${i}: unknown kind ${this.entry.kind}`);
+      return this.expect((f[2]! << 8) | f[3]!, "name");
+    }
+    if (this.what === "name") {
+      this.entry.name = Buffer.from(f).toString("utf8");
+      return this.expect(4, "data length");
+    }
+    // data length: the file follows (never longer than what is left of the download)
+    const len = ((f[0]! << 24) >>> 0) + (f[1]! << 16) + (f[2]! << 8) + f[3]!;
+    const { repo, kind, name } = this.entry;
+    const key = kind === KIND.delegation ? `d:${name}` : `k:${kind}`;
+    if (this.seen[repo]!.has(key)) return this.fail(kind === KIND.delegation ? `entry ${this.entries}: delegated role "${name}" twice` : `entry ${this.entries}: a second ${kindName(kind)}`);
+    if (kind !== KIND.root) this.seen[repo]!.add(key);
+    if (len > this.size - this.at) {
+      this.fieldStart = this.at;
+      this.what = "data";
+      return this.fail(`truncated in data at byte ${this.at}`);
+    }
+    this.entry.len = len;
+    this.dataAt = 0;
+    this.remaining = len;
+    this.fieldStart = this.at;
+    this.what = "data";
+    if (repo === 0 && kind === KIND.targets) {
+      this.sink = this.onDirectorTargets(this.roots[0]!, len);
+      this.data = null;
+    } else {
+      this.sink = null;
+      this.data = new Uint8Array(len);
+    }
+    if (len === 0) this.endFile();
+  }
+
+  private endFile(): void {
+    if (this.entry.kind === KIND.root && this.data) this.roots[this.entry.repo]!.push(this.data);
+    this.data = null;
+    this.sink = null;
+    this.entries++;
+    this.nextEntry();
+  }
+
+  private nextEntry(): void {
+    if (this.entries >= this.count) {
+      this.what = "end";
+      return;
+    }
+    this.expect(4, "entry header");
+  }
+
+  /** Every byte arrived: throws MalformedBundleError for the first violation. */
+  finish(): void {
+    if (this.error === null && this.what !== "end") this.fail(`truncated in ${this.what} at byte ${this.fieldStart}`);
+    if (this.error === null && !this.seen[0]!.has(`k:${KIND.targets}`)) this.fail("no Director targets");
+    if (this.error === null && !this.seen[1]!.has(`k:${KIND.targets}`) && (this.seen[1]!.size > 0 || this.roots[1]!.length > 0)) this.fail("Image repository files without targets");
+    if (this.error !== null) throw new MalformedBundleError(this.error);
+  }
+}
+
 function kindName(kind: number): string {
   return Object.entries(KIND).find(([, v]) => v === kind)?.[0] ?? String(kind);
 }

@@ -16,7 +16,7 @@ import type { OutcomeName } from "../../model/outcome.ts";
 import type { TimeAttestationInput, VerifiedTarget, VerifyResult } from "../../model/verification.ts";
 import { type FlashStore, PowerCutError, type StreamWriter } from "./flash.ts";
 import { EcuKeyStore } from "./keystore.ts";
-import { AREA, DID, decodeBundle, INSTALL_STATUS, MalformedBundleError, RID } from "./secondary-protocol.ts";
+import { AREA, BundleStream, DID, decodeBundle, INSTALL_STATUS, MalformedBundleError, RID } from "./secondary-protocol.ts";
 import type { MetadataBundle } from "../../model/metadata-bundle.ts";
 import { sameImage } from "../../model/same-image.ts";
 import { isoTime } from "../../model/iso-time.ts";
@@ -26,6 +26,11 @@ export interface SecondaryVerifier {
   readonly mode: "partial" | "full";
   attestTime(input: TimeAttestationInput): VerifyResult & { time?: number };
   verifyMetadata(bundle: MetadataBundle, nowUnixSeconds: number): VerifyResult;
+  /**
+   * Partial verifiers: the Director roots, then the Director targets fed in chunks as the
+   * transfer brings them, never held whole (README "Streaming partial verification").
+   */
+  beginMetadataStream?(directorRoots: Uint8Array[], targetsLength: number, nowUnixSeconds: number): { chunk(bytes: Uint8Array): VerifyResult | null; finish(): VerifyResult };
   imageCheck(target: VerifiedTarget): { update(chunk: Uint8Array): void; finish(): VerifyResult };
   setInstalledReleaseCounter(n: number): void;
   exportState(): Uint8Array;
@@ -204,7 +209,7 @@ export class Secondary implements UdsApplication {
   }
 
   requestDownload(address: number, size: number): DownloadSink {
-    if (address === AREA.metadata) return this.bufferSink(size, (bytes) => this.receiveMetadata(bytes));
+    if (address === AREA.metadata) return this.verifier.beginMetadataStream ? this.metadataStream(size) : this.bufferSink(size, (bytes) => this.receiveMetadata(bytes));
     if (address === AREA.timeAttestation) return this.bufferSink(size, (bytes) => this.receiveTime(bytes));
     if (address === AREA.image) return this.imageSink(size);
     throw new UdsRefusal(NRC.requestOutOfRange, `no download area 0x${address.toString(16)}`);
@@ -266,6 +271,51 @@ export class Secondary implements UdsApplication {
     const now = this.state.latestTime;
     const result = this.timed("verifyMs", () => this.verifier.verifyMetadata(bundle, now));
     this.saveVerifier();
+    this.takeMetadataVerdict(result);
+  }
+
+  /**
+   * A partial verifier's metadata download: the Director targets go into the module chunk
+   * by chunk as TransferData brings them, so the ECU never holds them whole (README
+   * "Streaming partial verification"); refusals come at RequestTransferExit, as buffered.
+   */
+  private metadataStream(size: number): DownloadSink {
+    if (size > this.maxMetadataBytes) throw new UdsRefusal(NRC.requestOutOfRange, `download of ${size} bytes over the metadata cap of ${this.maxMetadataBytes}`);
+    const now = this.state.latestTime;
+    let stream: { chunk(bytes: Uint8Array): VerifyResult | null; finish(): VerifyResult } | null = null;
+    let decided: VerifyResult | null = null;
+    const reader = new BundleStream(size, (roots, length) => {
+      if (now === null) return () => {};
+      this.dropImage();
+      this.pending = null;
+      const s = this.timed("verifyMs", () => this.verifier.beginMetadataStream!(roots, length, now));
+      stream = s;
+      return (chunk) => {
+        decided ??= this.timed("verifyMs", () => s.chunk(chunk));
+      };
+    });
+    return {
+      write: (chunk) => reader.write(chunk),
+      finish: () => {
+        if (now === null) throw new UdsRefusal(NRC.requestSequenceError, "no verified time yet: send a time attestation first");
+        try {
+          reader.finish();
+        } catch (err) {
+          if (!(err instanceof MalformedBundleError)) throw err;
+          this.lastResult = { outcome: "InvalidMetadata", detail: err.message };
+          throw new UdsRefusal(NRC.incorrectMessageLengthOrInvalidFormat, err.message);
+        }
+        const s = stream as { finish(): VerifyResult } | null;
+        const result = decided ?? this.timed("verifyMs", () => s!.finish());
+        this.saveVerifier();
+        this.takeMetadataVerdict(result);
+      },
+      abort: () => {},
+    };
+  }
+
+  /** After verification of a metadata bundle: nothing to do, refuse, or the image to expect. */
+  private takeMetadataVerdict(result: VerifyResult): void {
     if (result.outcome === "NoUpdate") {
       this.lastResult = { outcome: "NoUpdate", detail: result.detail };
       return;

@@ -60,6 +60,10 @@ class PartialAdapter extends Adapter<PartialVerifier> {
     const rootRotations = rotationsAfter(bundle.director.roots, this.v.trustedRoot("director"));
     return this.v.update({ rootRotations, targets: bundle.director.targets }, now);
   }
+  beginMetadataStream(directorRoots: Uint8Array[], targetsLength: number, now: number) {
+    const rootRotations = rotationsAfter(directorRoots, this.v.trustedRoot("director"));
+    return this.v.beginStream({ rootRotations, targetsLength }, now);
+  }
 }
 
 class FullAdapter extends Adapter<FullVerifier> {

@@ -41,6 +41,7 @@ import type { Store } from "./store.ts";
 import { sameImage } from "../../model/same-image.ts";
 import type { PrimaryVerifier, PrimaryVerifierConfig, VerifierFactory } from "./verifier-port.ts";
 import { fullVerifierFactory } from "./full-verifier.ts";
+import { canonicalForwarding } from "../wasm/canonical.ts";
 import type { MetadataBundle } from "../../model/metadata-bundle.ts";
 
 /** Largest time attestation read from the time server. */
@@ -481,9 +482,13 @@ export class Primary {
   }
 }
 
-/** A full-verification Secondary gets both repositories; a partial one the Director's. */
+/**
+ * A full-verification Secondary gets both repositories; a partial one the Director's, its
+ * targets re-encoded as canonical JSON so the Secondary can stream them (README
+ * "Streaming partial verification": the signature decides, this needs no trust).
+ */
 function forSecondary(bundle: MetadataBundle, link: SecondaryLink): MetadataBundle {
-  return link.verification === "full" ? bundle : { director: bundle.director };
+  return link.verification === "full" ? bundle : { director: { ...bundle.director, targets: canonicalForwarding(bundle.director.targets) } };
 }
 
 /** `/image/targets/DIR/HASH.BASE` (consistent snapshots), by the target's SHA-256 when it has one. */

@@ -143,4 +143,8 @@ export const DETAILS: readonly string[] = [
   "more ECU targets than the module holds",
   "target lists neither sha256 nor sha512",
   "reference time earlier than the last attested time",
+  "streamed document is not canonical JSON (partial verification streams canonical JSON only)",
+  "part of the streamed document larger than the module holds (a target entry, the envelope, or a target name)",
+  "more bytes than announced",
+  "fewer bytes than announced",
 ];

@@ -45,6 +45,20 @@ interface VerifyExports {
   crossCheck?(): number;
   // partial only
   partialTargets?(p: number, l: number): number;
+  partialTargetsBegin?(len: number): number;
+  partialTargetsChunk?(p: number, l: number): number;
+  partialTargetsFinish?(): number;
+}
+
+/** Bytes handed to the module per call on the streaming path (its chunk buffer). */
+export const STREAM_CHUNK = 1024;
+
+/** Director targets arriving in chunks (PartialVerifier.beginStream). */
+export interface TargetsStream {
+  /** Feeds the next bytes (any size); the verdict once it is decided (stop sending), else null. */
+  chunk(bytes: Uint8Array): VerifyResult | null;
+  /** The verdict (with this ECU's target when Ok). */
+  finish(): VerifyResult;
 }
 
 const utf8 = new TextEncoder();
@@ -94,6 +108,14 @@ abstract class CoreVerifier {
 
   private copy(bytes: Uint8Array): { ptr: number; len: number } {
     return { ptr: this.core.copyIn(bytes), len: bytes.length };
+  }
+
+  /** Bytes of image handed to the module per call (its buffer lives in the arena). */
+  protected imageChunkBytes = CHUNK;
+
+  /** Linear memory in use, in 64 KiB pages (the peak: wasm memory never shrinks). */
+  get memoryPages(): number {
+    return this.core.memoryBytes / 65536;
   }
 
   /** Loads a root the host holds into the module; throws VerificationError when it does not verify. */
@@ -201,14 +223,15 @@ abstract class CoreVerifier {
     const row = this.rows.findIndex((t) => t.name === target.name && sameImage(t, target));
     if (row < 0) throw new ModuleMisuseError(`image check for a target the last verification did not return: ${target.name}`);
     this.core.reset();
-    const buf = this.core.scratch(CHUNK);
+    const size = this.imageChunkBytes;
+    const buf = this.core.scratch(size);
     this.check(this.x.imageBegin(row), "imageBegin");
     let done = false;
     return {
       update: (chunk: Uint8Array) => {
         if (done) throw new ModuleMisuseError("image check already finished");
-        for (let off = 0; off < chunk.length; off += CHUNK) {
-          const part = chunk.subarray(off, Math.min(chunk.length, off + CHUNK));
+        for (let off = 0; off < chunk.length; off += size) {
+          const part = chunk.subarray(off, Math.min(chunk.length, off + size));
           new Uint8Array(this.x.memory.buffer, buf, part.length).set(part);
           this.check(this.x.imageUpdate(buf, part.length), "imageUpdate");
         }
@@ -399,6 +422,7 @@ export class FullVerifier extends CoreVerifier {
       return code === Outcome.Ok || code === Outcome.NoUpdate ? this.readTargets(res) : res;
     });
   }
+
 }
 
 export interface PartialVerifierConfig {
@@ -410,6 +434,9 @@ export interface PartialVerifierConfig {
 
 /** Partial verification (Uptane 5.4.4.1) in partial.wasm: small Secondaries. */
 export class PartialVerifier extends CoreVerifier {
+  // a small Secondary may have one page: the image comes in pieces that fit beside the state
+  protected override imageChunkBytes = 4096;
+
   constructor(config: PartialVerifierConfig) {
     super("partial", { ...config.ecu }, "", new Map<RepoName, Uint8Array>([["director", config.directorRoot]]), config.memoryLimitPages);
   }
@@ -420,9 +447,26 @@ export class PartialVerifier extends CoreVerifier {
     return v;
   }
 
+  /**
+   * Partial verification of a Director targets document in hand: streamed to the module
+   * (updateStreamed), so it must be canonical JSON, as a Primary forwards it
+   * (host/wasm/canonical.ts).
+   */
   update(director: { rootRotations: Uint8Array[]; targets: Uint8Array }, nowUnixSeconds: number): VerifyResult {
-    return this.run(() => {
-      const x = this.x;
+    return this.updateStreamed(director, nowUnixSeconds);
+  }
+
+  /**
+   * Streamed partial verification: the root rotations, then a Director targets document
+   * of `targetsLength` bytes fed in chunks as it arrives (canonical JSON, as the Primary
+   * forwards it), never held whole: memory stays within one page whatever its size, up
+   * to the full verifier's 5 MiB cap.
+   */
+  beginStream(director: { rootRotations: Uint8Array[]; targetsLength: number }, nowUnixSeconds: number): TargetsStream {
+    const x = this.x;
+    let decided: VerifyResult | null = null;
+    let buf = 0;
+    decided = this.run(() => {
       this.core.reset();
       this.step(x.cycleBegin(...split64(Math.floor(nowUnixSeconds))), "cycleBegin");
       try {
@@ -430,12 +474,42 @@ export class PartialVerifier extends CoreVerifier {
       } finally {
         this.keepRotations("director", director.rootRotations);
       }
-      // the rotation files are no longer needed: reuse their memory for the targets
       this.core.reset();
-      const t = this.copyChecked(director.targets, x.capacity(Capacity.TargetsBytes), "director", "targets");
-      const code = this.check(x.partialTargets!(t, director.targets.length), "partialTargets");
-      const res = this.result(code);
-      return code === Outcome.Ok || code === Outcome.NoUpdate ? this.readTargets(res) : res;
+      buf = this.core.scratch(STREAM_CHUNK);
+      const code = this.check(x.partialTargetsBegin!(director.targetsLength), "partialTargetsBegin");
+      return code === Outcome.Ok ? (null as unknown as VerifyResult) : this.result(code);
     });
+    let finished = false;
+    return {
+      chunk: (bytes: Uint8Array) => {
+        if (finished) throw new ModuleMisuseError("targets stream already finished");
+        if (decided) return decided;
+        for (let off = 0; off < bytes.length; off += STREAM_CHUNK) {
+          const part = bytes.subarray(off, Math.min(bytes.length, off + STREAM_CHUNK));
+          new Uint8Array(x.memory.buffer, buf, part.length).set(part);
+          const code = this.check(x.partialTargetsChunk!(buf, part.length), "partialTargetsChunk");
+          if (code !== Outcome.Ok) return (decided = this.result(code));
+        }
+        return null;
+      },
+      finish: () => {
+        finished = true;
+        if (decided) return decided;
+        const code = this.check(x.partialTargetsFinish!(), "partialTargetsFinish");
+        const res = this.result(code);
+        return code === Outcome.Ok || code === Outcome.NoUpdate ? this.readTargets(res) : res;
+      },
+    };
   }
+
+  /** beginStream over a document already in hand, fed `chunkSize` bytes at a time. */
+  updateStreamed(director: { rootRotations: Uint8Array[]; targets: Uint8Array }, nowUnixSeconds: number, chunkSize = STREAM_CHUNK): VerifyResult {
+    const stream = this.beginStream({ rootRotations: director.rootRotations, targetsLength: director.targets.length }, nowUnixSeconds);
+    for (let off = 0; off < director.targets.length; off += chunkSize) {
+      const decided = stream.chunk(director.targets.subarray(off, Math.min(director.targets.length, off + chunkSize)));
+      if (decided) return decided;
+    }
+    return stream.finish();
+  }
+
 }

@@ -6,6 +6,7 @@ import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
 import type { VerifyResult } from "../../model/verification.ts";
 import { VerificationError, type OutcomeName, type RepoName } from "../../model/outcome.ts";
 import { VehicleSim } from "../sim/vehicle.ts";
+import { canonicalForwarding } from "../../host/wasm/canonical.ts";
 
 /** Reference time of every cycle: a minute after the simulator's clock. */
 export const at = (v: VehicleSim) => v.now + 60;
@@ -52,7 +53,8 @@ export function partialVerifier(v: VehicleSim, serial = v.primary.serial, instal
 
 export function partialCycle(verifier: PartialVerifier, v: VehicleSim, trustedRoot = 1, now = at(v)): VerifyResult {
   const files = v.director.files(trustedRoot);
-  return verifier.update({ rootRotations: files.rootRotations, targets: files.targets }, now);
+  // the Director targets as a Primary forwards them to a partial Secondary: canonical JSON
+  return verifier.update({ rootRotations: files.rootRotations, targets: canonicalForwarding(files.targets) }, now);
 }
 
 export function verifyPartial(v: VehicleSim, opts: { serial?: string; installedReleaseCounter?: number; now?: number } = {}): VerifyResult {

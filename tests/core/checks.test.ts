@@ -1,6 +1,7 @@
 // Checks of the verification core not covered elsewhere: threshold counting, key ids,
 // the aktualizr dialect, delegations, root rotation and fast-forward recovery, time
 // attestation, and flat, bounded memory.
+import { canonicalForwarding } from "../../host/wasm/canonical.ts";
 import { test } from "uvu";
 import { createHash } from "node:crypto";
 import { canonicalBytes } from "../../model/canonical-json.ts";
@@ -78,7 +79,7 @@ test("the aktualizr / OTA Connect dialect verifies (capitalised _type, base64 si
   const r = run(v);
   assert.is(r.outcome, "Ok", r.detail);
   const pv = new PartialVerifier(v.partialConfig(v.ecus[1].serial));
-  assert.is(pv.update({ rootRotations: [], targets: v.files().director.targets }, v.now).outcome, "Ok");
+  assert.is(pv.update({ rootRotations: [], targets: canonicalForwarding(v.files().director.targets) }, v.now).outcome, "Ok");
   // delegations are read in the dialect of the document that delegates
   const d = new VehicleSim({ dialect: "aktualizr" });
   d.delegate({ name: "supplier-a", paths: ["*"] });
@@ -245,20 +246,20 @@ test("a release counter below the installed one is a rollback (full and partial)
   assert.is(r.expected, 5);
   assert.is(r.got, 1);
   const pv = new PartialVerifier(v.partialConfig(v.ecus[1].serial, 2));
-  assert.is(pv.update({ rootRotations: [], targets: f.director.targets }, v.now).outcome, "RollbackAttack");
+  assert.is(pv.update({ rootRotations: [], targets: canonicalForwarding(f.director.targets) }, v.now).outcome, "RollbackAttack");
   pv.setInstalledReleaseCounter(1);
-  assert.is(pv.update({ rootRotations: [], targets: f.director.targets }, v.now).outcome, "Ok");
+  assert.is(pv.update({ rootRotations: [], targets: canonicalForwarding(f.director.targets) }, v.now).outcome, "Ok");
 });
 
 test("a partial verifier whose ECU has no target gets NoUpdate; a target for another hardware ID is HardwareIdMismatch", () => {
   const v = VehicleSim.standard();
   v.ecus.push({ serial: "idle-003", hardwareId: "hw-idle" });
   const pv = new PartialVerifier(v.partialConfig("idle-003"));
-  assert.is(pv.update({ rootRotations: [], targets: v.files().director.targets }, v.now).outcome, "NoUpdate");
+  assert.is(pv.update({ rootRotations: [], targets: canonicalForwarding(v.files().director.targets) }, v.now).outcome, "NoUpdate");
   const w = VehicleSim.standard();
   w.assign(w.ecus[1].serial, w.assignedName(w.ecus[1].serial), { hardwareId: "hw-primary" });
   const p2 = new PartialVerifier(w.partialConfig(w.ecus[1].serial));
-  assert.is(p2.update({ rootRotations: [], targets: w.files().director.targets }, w.now).outcome, "HardwareIdMismatch");
+  assert.is(p2.update({ rootRotations: [], targets: canonicalForwarding(w.files().director.targets) }, w.now).outcome, "HardwareIdMismatch");
 });
 
 test("memory stays flat over 1,000 verification cycles", () => {
@@ -274,9 +275,9 @@ test("memory stays flat over 1,000 verification cycles", () => {
   }
   assert.is(core.memoryBytes, pages);
   const pv = new PartialVerifier(v.partialConfig());
-  pv.update({ rootRotations: [], targets: f.director.targets }, v.now);
+  pv.update({ rootRotations: [], targets: canonicalForwarding(f.director.targets) }, v.now);
   const pp = (pv as unknown as { core: { memoryBytes: number } }).core.memoryBytes;
-  for (let i = 0; i < 1000; i++) pv.update({ rootRotations: [], targets: f.director.targets }, v.now);
+  for (let i = 0; i < 1000; i++) pv.update({ rootRotations: [], targets: canonicalForwarding(f.director.targets) }, v.now);
   assert.is((pv as unknown as { core: { memoryBytes: number } }).core.memoryBytes, pp);
 });
 
@@ -290,7 +291,7 @@ test("partial verification of a 16 KB Director targets document fits in 2 pages 
     v.addImage({ name, bytes: imageBytes(name, 64), hardwareIds: ["hw-other"] });
     v.assign(ecu, name);
   }
-  const targets = v.files().director.targets;
+  const targets = canonicalForwarding(v.files().director.targets);
   assert.ok(targets.length >= 16 * 1024);
   const pv = new PartialVerifier(v.partialConfig(serial));
   const r = pv.update({ rootRotations: [], targets }, v.now);

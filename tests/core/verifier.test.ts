@@ -1,5 +1,6 @@
 // The host wrapper over full.wasm / partial.wasm on the repository simulator: the happy
 // paths, the image check, and trusted state that survives a restart or fails closed.
+import { canonicalForwarding } from "../../host/wasm/canonical.ts";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { VehicleSim } from "../sim/vehicle.ts";
@@ -29,7 +30,7 @@ test("partial verification finds the Secondary's own target", () => {
   const v = VehicleSim.standard();
   const serial = v.ecus[1].serial;
   const pv = new PartialVerifier(v.partialConfig(serial));
-  const r = pv.update({ rootRotations: [], targets: v.files().director.targets }, v.now);
+  const r = pv.update({ rootRotations: [], targets: canonicalForwarding(v.files().director.targets) }, v.now);
   assert.is(r.outcome, "Ok", r.detail);
   assert.equal(r.target, v.expectedTarget(v.assignedName(serial), serial));
 });

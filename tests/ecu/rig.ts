@@ -1,6 +1,7 @@
 // A Secondary on its own bus with a Primary-side client, over a flash folder that
 // survives "power cycles" (a new Secondary over the same folder), and the update steps
 // a Primary takes, for the Secondary tests.
+import { canonicalForwarding } from "../../host/wasm/canonical.ts";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -71,7 +72,8 @@ export function rig(dir: string, provider: VerifierProvider, opts: RigOptions = 
 
 export function directorBundle(v: VehicleSim): MetadataBundle {
   const files = v.director.files(1);
-  return { director: { roots: [v.director.root(1), ...files.rootRotations], targets: files.targets } };
+  // the Director targets as a Primary forwards them to a partial Secondary: canonical JSON
+  return { director: { roots: [v.director.root(1), ...files.rootRotations], targets: canonicalForwarding(files.targets) } };
 }
 
 /** What a Primary does for one Secondary: report, time, metadata, then image, verify, install. */

@@ -13,6 +13,7 @@ import { VerificationError } from "../../model/outcome.ts";
 import { VehicleSim } from "../sim/vehicle.ts";
 import { Rng, mutate, mutateResigned, type Mutant } from "./mutate.ts";
 import { signBytes } from "../../model/keys.ts";
+import { canonicalForwarding } from "../../host/wasm/canonical.ts";
 
 /** Where a mutant goes: which document of which verification. */
 export interface Slot {
@@ -152,11 +153,20 @@ export function buildSlots(): Slot[] {
 
   // Verifiers reused across mutants (a refused document leaves the trusted state as it
   // was): one that already accepted the original update, and one that holds only root 1.
+  // partial Secondaries get the Director targets as a Primary forwards them: canonical JSON
+  const forwarded = canonicalForwarding(director.targets);
   const primedPartial = reusable(() => {
     const p = new PartialVerifier(partialConfig());
-    p.update({ rootRotations: director.rootRotations, targets: director.targets }, now);
+    p.update({ rootRotations: director.rootRotations, targets: forwarded }, now);
     return p;
   });
+  const streamedPartial = reusable(() => {
+    const p = new PartialVerifier(partialConfig());
+    p.update({ rootRotations: director.rootRotations, targets: forwarded }, now);
+    return p;
+  });
+  // the streamed verdict must not depend on the chunking: 7-byte chunks against one chunk
+  let chunkingDiffers: string | null = null;
   const rootOnlyPartial = reusable(() => new PartialVerifier(partialConfig()));
   const primedFull = reusable(() => {
     const f = new FullVerifier(fullConfig());
@@ -166,7 +176,7 @@ export function buildSlots(): Slot[] {
 
   const resignedPartial = reusable(() => {
     const p = new PartialVerifier(partialConfig());
-    p.update({ rootRotations: director.rootRotations, targets: director.targets }, now);
+    p.update({ rootRotations: director.rootRotations, targets: forwarded }, now);
     return p;
   });
   const targetsKeys = v.director.roles.targets.keys;
@@ -179,15 +189,38 @@ export function buildSlots(): Slot[] {
       reset: resignedPartial.reset,
       resetOnAccept: true,
       mutate: (rng) => mutateResigned(rng, director.targets, (bytes) => targetsKeys.map((k) => signBytes(k, bytes))),
-      run: (doc) => resignedPartial.get().update({ rootRotations: [], targets: doc }, now),
+      run: (doc) => resignedPartial.get().update({ rootRotations: [], targets: canonicalForwarding(doc) }, now),
       judge: (result, mutant) => agreesWithJson(result, mutant.bytes, ecu.serial, ecu.hardwareId),
     },
-    { name: "partial director targets", original: director.targets, reset: primedPartial.reset, run: (doc) => primedPartial.get().update({ rootRotations: [], targets: doc }, now) },
+    { name: "partial director targets", original: director.targets, reset: primedPartial.reset, run: (doc) => primedPartial.get().update({ rootRotations: [], targets: canonicalForwarding(doc) }, now) },
+    {
+      // mutants of the forwarded document reach the streaming reader as sent (a Primary
+      // need not be trusted): same verdict in any chunking; a canonically equal mutant
+      // is accepted or refused as not canonical JSON
+      name: "partial director targets, streamed as sent",
+      original: forwarded,
+      reset: streamedPartial.reset,
+      run: (doc) => {
+        const p = streamedPartial.get();
+        const chunked = p.updateStreamed({ rootRotations: [], targets: doc }, now, 7);
+        const whole = p.updateStreamed({ rootRotations: [], targets: doc }, now, doc.length + 1);
+        chunkingDiffers = chunked.outcome === whole.outcome && chunked.detail === whole.detail ? null : `7-byte chunks gave ${chunked.outcome} (${chunked.detail}), one chunk ${whole.outcome} (${whole.detail})`;
+        return chunked;
+      },
+      judge: (result, mutant) => {
+        if (chunkingDiffers) return chunkingDiffers;
+        if (mutant.mustVerify) return result.outcome === "Ok" || /not canonical JSON/.test(result.detail) ? null : `canonically equal document gave ${result.outcome} (${result.detail})`;
+        if (!ACCEPTED.has(result.outcome)) return null;
+        const got = signedCanonical(mutant.bytes);
+        if (got === null) return `accepted (${result.outcome}) a document that is not strict JSON or repeats a key in signed`;
+        return got === signedCanonical(forwarded) ? null : `accepted (${result.outcome}) a document whose signed content changed`;
+      },
+    },
     {
       name: "partial director root rotation", original: director.rootRotations[0]!, reset: rootOnlyPartial.reset, resetOnAccept: true,
-      run: (doc) => rootOnlyPartial.get().update({ rootRotations: [doc], targets: director.targets }, now),
+      run: (doc) => rootOnlyPartial.get().update({ rootRotations: [doc], targets: forwarded }, now),
     },
-    { name: "partial pinned director root", original: v.director.root(1), run: (doc) => verdict(() => new PartialVerifier(partialConfig(doc)).update({ rootRotations: director.rootRotations, targets: director.targets }, now)) },
+    { name: "partial pinned director root", original: v.director.root(1), run: (doc) => verdict(() => new PartialVerifier(partialConfig(doc)).update({ rootRotations: director.rootRotations, targets: forwarded }, now)) },
     { name: "time attestation", original: attestation, reset: rootOnlyPartial.reset, run: (doc) => rootOnlyPartial.get().attestTime({ attestation: doc, nonce }) },
     { name: "full director timestamp", original: director.timestamp, reset: primedFull.reset, run: (doc) => primedFull.get().update({ ...director, rootRotations: [], timestamp: doc }, image, now) },
     { name: "full director snapshot", original: director.snapshot, bytesPinned: true, run: (doc) => fresh({ ...director, snapshot: doc }, image) },
@@ -244,7 +277,8 @@ function reusable<T>(make: () => T): { get(): T; reset(): void } {
 /** Relative cost of running a slot: cheap partial checks get most of the mutants. */
 const WEIGHTS: Record<string, number> = {
   "partial director targets, re-signed": 10,
-  "partial director targets": 30,
+  "partial director targets": 20,
+  "partial director targets, streamed as sent": 20,
   "partial director root rotation": 12,
   "partial pinned director root": 3,
   "time attestation": 12,

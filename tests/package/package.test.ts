@@ -1,6 +1,7 @@
 // The npm package as a user gets it: `npm pack`, installed into a fresh project, used from
 // plain JavaScript (node, no tsx) and type-checked with tsc; and the README's "Embedding"
 // examples run as written against it. Fixtures come from the repository simulator.
+import { canonicalForwarding } from "../../host/wasm/canonical.ts";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, spawnSync } from "node:child_process";
@@ -44,6 +45,8 @@ test.before(() => {
   writeRepository(join(fx, "director"), sim.director.root(1), director);
   writeRepository(join(fx, "image"), sim.image.root(1), image);
   for (const [name, bytes] of sim.images) writeFileSync(join(fx, name), bytes);
+  // what a partial ECU gets from its Primary: the Director targets as canonical JSON
+  writeFileSync(join(fx, "director-forwarded-targets.json"), canonicalForwarding(director.targets));
   const expect = {
     vin: sim.vin,
     vehicleEcus: sim.ecus.map((e) => e.serial),
@@ -113,7 +116,7 @@ const { loadModule, PartialVerifier, FullVerifier, OUTCOMES } = await import("up
 const out = {};
 await loadModule("partial");
 const partial = new PartialVerifier({ directorRoot: files.dRoot, ecu: x.partial.ecu, memoryLimitPages: 2 });
-out.partial = partial.update({ rootRotations: [], targets: files.director.targets }, x.now);
+out.partial = partial.update({ rootRotations: [], targets: read("director-forwarded-targets.json") }, x.now);
 const pc = partial.imageCheck(out.partial.target); pc.update(files.brake); out.partialImage = pc.finish().outcome;
 try { new FullVerifier({}); } catch (e) { out.fullBeforeLoad = e.name + ": " + e.message; }
 await loadModule("full");
@@ -251,7 +254,7 @@ test("README Embedding: each example runs as written against the installed packa
   writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
   // what the partial ECU holds: the pinned Director root, the Director targets its Primary sent, the image
   writeFileSync(join(dir, "director-root.json"), sim.director.root(1));
-  writeFileSync(join(dir, "director-targets.json"), sim.files().director.targets);
+  writeFileSync(join(dir, "director-targets.json"), canonicalForwarding(sim.files().director.targets));
   writeFileSync(join(dir, "brake-2.0.bin"), sim.images.get("brake-2.0.bin")!);
   // `npm install better-sqlite3` for the backend example: the checkout's own copy
   symlinkSync(join(ROOT, "node_modules", "better-sqlite3"), join(app, "node_modules", "better-sqlite3"));
