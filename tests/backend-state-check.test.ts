@@ -146,6 +146,18 @@ test("serve refuses a flipped Director file with 503 naming it, alerts, and serv
   assert.is(lines.filter((l) => l.includes("ALERT")).length, 3, lines.join("\n"));
 });
 
+test("serve checks every Director file at start: a flipped one is alerted, logged and rebuilt before the first request", async () => {
+  const dir = await backend();
+  const file = `director/vehicles/${VIN}/1.snapshot.json`;
+  const good = await flipByte(join(dir, file));
+  const lines: string[] = [];
+  const served = await serveBackend(dir, { log: (l) => lines.push(l) });
+  await close(served.server);
+  assert.ok(lines.some((l) => l.includes("ALERT") && l.includes(file)), lines.join("\n"));
+  assert.ok((await readFile(join(dir, file))).equals(good), "rebuilt from the database");
+  assert.is(alerts(dir, VIN).length, 1);
+});
+
 test("a flipped Image timestamp.json is not served: serve refuses to start, a running server answers 503 naming it, and nothing is changed", async () => {
   const dir = await backend();
   const ts = join(repositoryDir(dir), "timestamp.json");

@@ -363,7 +363,7 @@ export class Director {
         } catch (e) {
           if (!(e instanceof StateMismatch)) throw e;
           found.push(e);
-          if (/not rebuilt/.test(e.message)) return;
+          if (!e.rebuilt) return;
         }
       }
     };

@@ -25,6 +25,8 @@ export const FILE_MISMATCH_ALERT = "director-file-mismatch";
 export class StateMismatch extends Refused {
   constructor(
     readonly file: string,
+    /** True when the file was rewritten from what was signed (the next read finds it intact). */
+    readonly rebuilt: boolean,
     detail: string,
   ) {
     super(503, "director-state-mismatch", detail);
@@ -208,6 +210,6 @@ export class DirectorStateCheck {
     if (expected !== null) writeFileAtomicSync(path, expected);
     const detail = `${rel} is not what the Director signed (${why}); ${expected !== null ? `rebuilt from ${source}` : "not rebuilt: nothing intact to rebuild it from"}`;
     this.inventory.insertAlert({ vin, serial: null, manifestId: null, kind: FILE_MISMATCH_ALERT, detail, now: isoTime(this.clock()) });
-    throw new StateMismatch(rel, detail);
+    throw new StateMismatch(rel, expected !== null, detail);
   }
 }
