@@ -13,6 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildCortexM4 } from "../../../embed/cortex-m4/build.ts";
 import { ed25519CasesFile, insnsOf, reportLines, runOnQemu } from "../../../embed/cortex-m4/qemu.ts";
+import "../../../host/wasm/embedded.ts";
+import { canonicalForwarding } from "../../../host/wasm/canonical.ts";
 import { moduleBytes } from "../../../host/wasm/module.ts";
 import { VehicleSim } from "../../sim/vehicle.ts";
 import type { BenchCase, Suite } from "../harness.ts";
@@ -73,7 +75,8 @@ function directorTargetsOfSize(bytes: number): { v: VehicleSim; root: Uint8Array
   const vehicle = (n: number) => {
     const ecus = Array.from({ length: n }, (_, i) => ({ serial: `ecu-${String(i).padStart(3, "0")}`, hardwareId: `hw-model-${i}` }));
     const v = VehicleSim.standard({ ecus });
-    return { v, root: v.director.root(1), targets: v.director.files(1).targets };
+    // the Director targets as a Primary forwards them to a partial Secondary: canonical JSON
+    return { v, root: v.director.root(1), targets: canonicalForwarding(v.director.files(1).targets) };
   };
   let n = 8;
   while (vehicle(n).targets.length < bytes) n += 8;
