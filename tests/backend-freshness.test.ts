@@ -3,7 +3,6 @@
 // offline-keyed roles before they expire, and an expired one is an error that names itself.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn } from "node:child_process";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { initBackend } from "../backend/init.ts";
@@ -20,20 +19,10 @@ import { SoftwareKeyStore } from "../host/primary/keystore.ts";
 import { Primary, provisionPrimary } from "../host/primary/primary.ts";
 import { MemoryStore } from "../host/primary/store.ts";
 import { hashTree, removeTempDirs, tempDir } from "./helpers/image-backend.ts";
+import { uptane } from "./helpers/uptane-cli.ts";
 
 const DAY = 86_400_000;
 const VIN = "FRESH0VIN00000001";
-
-function uptane(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["dist/uptane.mjs", ...argv], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("exit", (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
 
 /** A backend made at `start`, with `fw-1.bin` for hw-primary and vehicle VIN registered (its Primary's keys returned). */
 async function backendWithVehicle(start: Date, values: Record<string, string[]> = {}) {

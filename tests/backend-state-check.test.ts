@@ -3,7 +3,6 @@
 // file rebuilt from the inventory database; a flipped Image timestamp.json is never served.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { initBackend } from "../backend/init.ts";
@@ -17,6 +16,7 @@ import { FILE_MISMATCH_ALERT } from "../backend/director/state-check.ts";
 import { Inventory, INVENTORY_FILE } from "../backend/inventory/inventory.ts";
 import { generateSigningKey } from "../model/keys.ts";
 import { hashTree, removeTempDirs, tempDir } from "./helpers/image-backend.ts";
+import { uptane } from "./helpers/uptane-cli.ts";
 
 const VIN = "STATE0VIN00000001";
 
@@ -52,17 +52,6 @@ function alerts(dir: string, vin: string) {
   } finally {
     inventory.close();
   }
-}
-
-function uptane(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["dist/uptane.mjs", ...argv], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("exit", (code) => resolve({ code: code ?? -1, out, err }));
-  });
 }
 
 test.after(removeTempDirs);

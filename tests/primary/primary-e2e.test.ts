@@ -5,6 +5,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, type ChildProcess } from "node:child_process";
+import { uptane } from "../helpers/uptane-cli.ts";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,23 +18,6 @@ import { MemoryStore } from "../../host/primary/store.ts";
 import "../../host/wasm/embedded.ts";
 import { FullVerifier } from "../../host/wasm/verifier.ts";
 import { VerifyingSecondary } from "./verifying-secondary.ts";
-
-interface Run {
-  code: number;
-  out: string;
-  err: string;
-}
-
-function uptane(...argv: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["dist/uptane.mjs", ...argv], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
-    child.on("exit", (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
 
 async function serve(dir: string): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, ["dist/uptane.mjs", "serve", dir, "--port", "0", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
