@@ -1,6 +1,8 @@
 // Builds an ECU class's workload with the repository simulator: a vehicle of N ECUs, a
 // Director target for each, and (full verification) an Image repository with M targets,
 // a tenth of them signed by a supplier's delegated role.
+import "../../host/wasm/embedded.ts";
+import { canonicalForwarding } from "../../host/wasm/canonical.ts";
 import { VehicleSim, imageBytes, keys } from "../sim/vehicle.ts";
 import type { RepositoryFiles } from "../../model/verification.ts";
 import type { EcuClass } from "./classes.ts";
@@ -46,8 +48,11 @@ export function buildWorkload(c: EcuClass, opts: { quick: boolean }): Workload {
     const name = `${viaSupplier ? "bosch/" : ""}other-model-${i}.bin`;
     sim.addImage({ name, bytes: imageBytes(name, 64), hardwareIds: [`hw-other-${i}`], role: viaSupplier ? "supplier-bosch" : "targets" });
   }
-  const { director, image } = sim.files();
-  // A partial verifier receives the Director's targets alone (5.4.4.1); a full one everything.
+  const files = sim.files();
+  const image = files.image;
+  // A partial verifier receives the Director's targets alone (5.4.4.1), as canonical JSON
+  // the way a Primary forwards them (README "Streaming partial verification"); a full one everything.
+  const director = c.module === "full" ? files.director : { ...files.director, targets: canonicalForwarding(files.director.targets) };
   const documents: Workload["documents"] = [{ repo: "director", role: "targets", bytes: director.targets }];
   if (c.module === "full") {
     documents.push(
