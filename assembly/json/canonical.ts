@@ -114,47 +114,36 @@ function emit(doc: usize, i: i32): void {
   }
 }
 
-/** Streams the canonical form of token `i` into the `n` Ed25519 verifications at `ctxs`. */
-export function canonicalToEd25519(doc: usize, i: i32, ctxs: usize, n: u32): void {
-  sinkKind = Sink.Ed25519;
-  sinkCtx = ctxs;
-  sinkCap = n;
-  bufLen = 0;
-  emit(doc, i);
-  flush();
-}
-
-/** Streams the canonical form of token `i` into an initialised SHA-256 context. */
-export function canonicalToSha256(doc: usize, i: i32, ctx: usize): void {
-  sinkKind = Sink.Sha256;
+/** Emits the canonical form of token `i` into the sink `kind` (context `ctx`, capacity `cap`). */
+function emitTo(kind: Sink, ctx: usize, cap: u32, doc: usize, i: i32): void {
+  sinkKind = kind;
   sinkCtx = ctx;
-  bufLen = 0;
-  emit(doc, i);
-  flush();
-}
-
-/** Writes the canonical form of token `i` to `out`; returns its length, or -1 if it exceeds `cap`. */
-export function canonicalToBuffer(doc: usize, i: i32, out: usize, cap: u32): i64 {
-  sinkKind = Sink.Buffer;
-  sinkCtx = out;
   sinkCap = cap;
   sinkOut = 0;
   sinkOverflow = false;
   bufLen = 0;
   emit(doc, i);
   flush();
+}
+
+/** Streams the canonical form of token `i` into the `n` Ed25519 verifications at `ctxs`. */
+export function canonicalToEd25519(doc: usize, i: i32, ctxs: usize, n: u32): void {
+  emitTo(Sink.Ed25519, ctxs, n, doc, i);
+}
+
+/** Streams the canonical form of token `i` into an initialised SHA-256 context. */
+export function canonicalToSha256(doc: usize, i: i32, ctx: usize): void {
+  emitTo(Sink.Sha256, ctx, 0, doc, i);
+}
+
+/** Writes the canonical form of token `i` to `out`; returns its length, or -1 if it exceeds `cap`. */
+export function canonicalToBuffer(doc: usize, i: i32, out: usize, cap: u32): i64 {
+  emitTo(Sink.Buffer, out, cap, doc, i);
   return sinkOverflow ? -1 : <i64>sinkOut;
 }
 
 /** Whether the `len` bytes at `bytes` are exactly the canonical form of token `i`. */
 export function isCanonicalForm(doc: usize, i: i32, bytes: usize, len: u32): bool {
-  sinkKind = Sink.Compare;
-  sinkCtx = bytes;
-  sinkCap = len;
-  sinkOut = 0;
-  sinkOverflow = false;
-  bufLen = 0;
-  emit(doc, i);
-  flush();
+  emitTo(Sink.Compare, bytes, len, doc, i);
   return !sinkOverflow && sinkOut == len;
 }
