@@ -45,6 +45,7 @@ export interface ServeContext {
 import { imageRepositoryPart } from "./image/part.ts";
 import { directorPart } from "./director/part.ts";
 import { timeServerPart } from "./timeserver/part.ts";
+import { tlsPart } from "./tls/part.ts";
 
 /** Every part, in init order. */
-export const backendParts: BackendPart[] = [imageRepositoryPart, directorPart, timeServerPart];
+export const backendParts: BackendPart[] = [tlsPart, imageRepositoryPart, directorPart, timeServerPart];

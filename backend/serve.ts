@@ -3,7 +3,12 @@
 // re-signs its online roles that are half way to expiry and warns about offline-keyed roles
 // near or past theirs. The clock is injectable, so tests move time forward without waiting.
 import type { Server } from "node:http";
-import { listen, Router } from "./http/server.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { listen, Router, type ServerTls } from "./http/server.ts";
+import { tlsClient } from "./http/client.ts";
+import { Inventory, INVENTORY_FILE } from "./inventory/inventory.ts";
+import { OEM_CA_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE, VEHICLE_CA_FILE } from "./tls/layout.ts";
 import { isBackend } from "./init.ts";
 import { backendParts, type ServeContext } from "./parts.ts";
 import { DEFAULT_WARN_DAYS } from "./offline-expiry.ts";
@@ -20,6 +25,26 @@ export interface ServeOptions {
   warnDays?: number;
   /** Milliseconds between upkeep runs (default one minute). */
   upkeepIntervalMs?: number;
+  /**
+   * Plain HTTP instead of HTTPS: nobody is authenticated and the write APIs refuse their
+   * secrets. Refused unless `host` is a loopback address (development and tests only).
+   */
+  plainHttp?: boolean;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: the only hosts plain HTTP may listen on. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** The server's certificate and key and the CAs vehicles' certificates chain to, from DIR/tls/ and DIR/keys/online/. */
+export function loadServerTls(dir: string): ServerTls {
+  try {
+    const read = (file: string) => readFileSync(join(dir, file), "utf8");
+    return { key: read(SERVER_KEY_FILE), cert: read(SERVER_CERT_FILE), clientCas: [read(VEHICLE_CA_FILE), read(OEM_CA_FILE)] };
+  } catch (e) {
+    throw new ServeError(`${dir} has no TLS files (${(e as NodeJS.ErrnoException).code}): backends made before TLS need a new uptane init, or serve with --plain-http on loopback`);
+  }
 }
 
 export interface ServedBackend {
@@ -33,6 +58,9 @@ const DAY_MS = 86_400_000;
 
 export async function serveBackend(dir: string, options: ServeOptions = {}): Promise<ServedBackend> {
   if (!(await isBackend(dir))) throw new ServeError(`${dir} holds no backend (run uptane init ${dir} first)`);
+  const host = options.host ?? "127.0.0.1";
+  if (options.plainHttp && !isLoopback(host)) throw new ServeError(`plain HTTP is only served on a loopback address, not ${host}: vehicles and the write API need TLS`);
+  const tls = options.plainHttp ? undefined : loadServerTls(dir);
   const clock = options.clock ?? (() => new Date());
   const log = options.log ?? (() => {});
   const stamp = (line: string) => log(`${clock().toISOString()} ${line}`);
@@ -64,6 +92,15 @@ export async function serveBackend(dir: string, options: ServeOptions = {}): Pro
   };
   const router = new Router();
   try {
+    if (tls) {
+      // Its own connection to the inventory: every request's certificate is looked up (revocation holds at once).
+      const certificates = Inventory.open(join(dir, INVENTORY_FILE));
+      releases.push(() => certificates.close());
+      router.identify = (req) => tlsClient(req, (serial) => {
+        const row = certificates.vehicleCertificate(serial);
+        return row && { vin: row.vin, revokedAt: row.revoked_at };
+      });
+    }
     for (const part of backendParts) await part.mount(router, dir, ctx);
   } catch (err) {
     release();
@@ -95,7 +132,7 @@ export async function serveBackend(dir: string, options: ServeOptions = {}): Pro
   }
   let listening;
   try {
-    listening = await listen(router, options.host ?? "127.0.0.1", options.port ?? 0, options.log ? stamp : undefined);
+    listening = await listen(router, host, options.port ?? 0, options.log ? stamp : undefined, tls);
   } catch (err) {
     release();
     throw err;
@@ -107,5 +144,6 @@ export async function serveBackend(dir: string, options: ServeOptions = {}): Pro
     clearInterval(timer);
     void (running ?? Promise.resolve()).then(release);
   });
+  if (!tls) stamp(`WARNING serving plain HTTP on ${host}: no vehicle is authenticated and the write APIs are refused (development only)`);
   return { server, url, upkeep };
 }

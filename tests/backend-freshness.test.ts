@@ -7,6 +7,7 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { initBackend } from "../backend/init.ts";
 import { serveBackend } from "../backend/serve.ts";
+import { tlsFetch, vehicleTls } from "./helpers/tls.ts";
 import { close } from "../backend/http/server.ts";
 import { addImage, RepositoryError } from "../backend/image/repository.ts";
 import { repositoryDir, targetFilePath } from "../backend/image/layout.ts";
@@ -52,7 +53,7 @@ test("with the clock 3 days ahead a Primary still updates from a running server:
   let now = Date.now();
   const { dir, keys } = await backendWithVehicle(new Date(now));
   const lines: string[] = [];
-  const served = await serveBackend(dir, { clock: () => new Date(now), log: (l) => lines.push(l), upkeepIntervalMs: 20 });
+  const served = await serveBackend(dir, { clock: () => new Date(now), log: (l) => lines.push(l), upkeepIntervalMs: 20, plainHttp: true });
   try {
     const store = new MemoryStore();
     await provisionPrimary(store, {
@@ -97,7 +98,7 @@ test("25 days on, serve and refresh warn about an offline role expiring within 3
   assert.ok(w.message.includes(`uptane refresh ${dir} --offline`), w.message);
 
   const lines: string[] = [];
-  const served = await serveBackend(dir, { clock: () => later, log: (l) => lines.push(l) });
+  const served = await serveBackend(dir, { clock: () => later, log: (l) => lines.push(l), plainHttp: true });
   await close(served.server);
   const warning = lines.find((l) => l.includes("WARNING Image targets"));
   assert.ok(warning, lines.join("\n"));
@@ -189,10 +190,11 @@ test("serve writes one request log line per request: method, path without query,
   const lines: string[] = [];
   const served = await serveBackend(dir, { log: (l) => lines.push(l) });
   const token = (await readFile(join(dir, "keys", "api-token"), "utf8")).trim();
+  const tls = await vehicleTls(dir, VIN);
   try {
-    await (await fetch(`${served.url}/image/timestamp.json?secret=x`)).arrayBuffer();
-    await (await fetch(`${served.url}/nowhere`)).arrayBuffer();
-    const api = await fetch(`${served.url}/director/api/assignments`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ vin: VIN, ecuSerial: "primary-1", target: "fw-1.bin" }) });
+    await tlsFetch(`${served.url}/image/timestamp.json?secret=x`, tls);
+    await tlsFetch(`${served.url}/nowhere`, tls);
+    const api = await tlsFetch(`${served.url}/director/api/assignments`, { ca: tls.ca }, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: JSON.stringify({ vin: VIN, ecuSerial: "primary-1", target: "fw-1.bin" }) });
     assert.is(api.status, 201);
     await waitFor(() => lines.filter((l) => / (GET|POST) /.test(l)).length === 3, "three request lines");
   } finally {

@@ -110,7 +110,7 @@ test("the CLI: assign and vehicle add exit 1 naming a flipped Director file", as
 test("serve refuses a flipped Director file with 503 naming it, alerts, and serves the rebuilt copy next", async () => {
   const dir = await backend();
   const lines: string[] = [];
-  const served = await serveBackend(dir, { log: (l) => lines.push(l) });
+  const served = await serveBackend(dir, { log: (l) => lines.push(l), plainHttp: true });
   try {
     for (const name of ["1.root.json", "timestamp.json", "1.targets.json"]) {
       const url = `${served.url}/director/vehicles/${VIN}/${name}`;
@@ -140,7 +140,7 @@ test("serve checks every Director file at start: a flipped one is alerted, logge
   const file = `director/vehicles/${VIN}/1.snapshot.json`;
   const good = await flipByte(join(dir, file));
   const lines: string[] = [];
-  const served = await serveBackend(dir, { log: (l) => lines.push(l) });
+  const served = await serveBackend(dir, { log: (l) => lines.push(l), plainHttp: true });
   await close(served.server);
   assert.ok(lines.some((l) => l.includes("ALERT") && l.includes(file)), lines.join("\n"));
   assert.ok((await readFile(join(dir, file))).equals(good), "rebuilt from the database");
@@ -153,7 +153,7 @@ test("a flipped Image timestamp.json is not served: serve refuses to start, a ru
   const good = await flipByte(ts);
   const before = await hashTree(dir);
   try {
-    await serveBackend(dir);
+    await serveBackend(dir, { plainHttp: true });
     assert.unreachable("served a chain that does not verify");
   } catch (e) {
     assert.instance(e, ServeError);
@@ -163,7 +163,7 @@ test("a flipped Image timestamp.json is not served: serve refuses to start, a ru
 
   await writeFile(ts, good);
   const lines: string[] = [];
-  const served = await serveBackend(dir, { log: (l) => lines.push(l) });
+  const served = await serveBackend(dir, { log: (l) => lines.push(l), plainHttp: true });
   try {
     assert.is((await fetch(`${served.url}/image/timestamp.json`)).status, 200);
     await flipByte(ts);
@@ -184,7 +184,7 @@ test("a flipped Image timestamp.json is not served: serve refuses to start, a ru
 
 test("an image whose bytes no longer match its hash is not served", async () => {
   const dir = await backend();
-  const served = await serveBackend(dir);
+  const served = await serveBackend(dir, { plainHttp: true });
   try {
     const { createHash } = await import("node:crypto");
     const hash = createHash("sha256").update(Buffer.alloc(2000, 3)).digest("hex");

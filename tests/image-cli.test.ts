@@ -157,7 +157,7 @@ test("corrupt metadata on disk or an unreadable keys folder gives a clear error 
   assert.is(ok.code, 0, ok.err);
 });
 
-test("the built uptane serves DIR on 127.0.0.1, prints the URL, and a TUF client updates from it", async () => {
+test("the built uptane serves DIR over HTTPS on 127.0.0.1, prints the URL, and a TUF client updates from it with the CA and a vehicle certificate", async () => {
   const child = spawn(process.execPath, ["dist/uptane.mjs", "serve", dir, "--port", "0", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
   try {
     const line = await new Promise<string>((resolve, reject) => {
@@ -169,7 +169,7 @@ test("the built uptane serves DIR on 127.0.0.1, prints the URL, and a TUF client
       child.on("exit", (code) => reject(new Error(`serve exited ${code}`)));
     });
     const { url } = JSON.parse(line);
-    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(url, /^https:\/\/127\.0\.0\.1:\d+$/);
     const client = await TufClient.create(dir, url);
     const got = await client.fetchTarget("acme/brake.bin");
     assert.is(got?.length, 300);

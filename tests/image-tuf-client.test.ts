@@ -1,5 +1,6 @@
-// A real TUF 1.0 client (tuf-js) updates from `uptane serve`: first fetch, then after an
-// image is added, the root key rotated and the timestamp key rotated. One server per file.
+// A real TUF 1.0 client (tuf-js) updates from `uptane serve` over HTTPS (the backend's CA
+// pinned, a vehicle's client certificate): first fetch, then after an image is added, the
+// root key rotated and the timestamp key rotated. One server per file.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Server } from "node:http";
@@ -12,6 +13,7 @@ import { close } from "../backend/http/server.ts";
 import { addImage, rotate, refresh, ImageRepository } from "../backend/image/repository.ts";
 import { repositoryDir } from "../backend/image/layout.ts";
 import { newBackend, TufClient, tempDir, writeTemp, removeTempDirs } from "./helpers/image-backend.ts";
+import { tlsFetch } from "./helpers/tls.ts";
 
 let dir: string;
 let server: Server;
@@ -118,17 +120,16 @@ test("@tufjs/models independently verifies every published document", async () =
 
 test("the server answers unknown paths with 404 JSON and never serves files outside the repository", async () => {
   for (const path of ["/nothing", "/image/keys", "/image/../keys/offline", "/image/%2e%2e/config.json", "/image/.lock", "/image/targets/..%2f..%2fconfig.json"]) {
-    const res = await fetch(url + path);
+    const res = await tlsFetch(url + path, client.tls!);
     assert.ok(res.status === 404 || res.status === 400, `${path} gave ${res.status}`);
-    assert.is(res.headers.get("content-type"), "application/json; charset=utf-8");
-    assert.type((await res.json()).error, "string");
+    assert.is(res.headers["content-type"], "application/json; charset=utf-8");
+    assert.type(res.json().error, "string");
   }
-  const res = await fetch(`${url}/image/timestamp.json`);
-  const body = Buffer.from(await res.arrayBuffer());
+  const res = await tlsFetch(`${url}/image/timestamp.json`, client.tls!);
   assert.is(res.status, 200);
-  assert.is(res.headers.get("content-type"), "application/json");
-  assert.is(Number(res.headers.get("content-length")), body.length);
-  assert.equal(body, await readFile(join(repositoryDir(dir), "timestamp.json")));
+  assert.is(res.headers["content-type"], "application/json");
+  assert.is(Number(res.headers["content-length"]), res.body.length);
+  assert.equal(res.body, await readFile(join(repositoryDir(dir), "timestamp.json")));
 });
 
 test.run();

@@ -13,6 +13,7 @@ import { supplierImportCommand } from "./supplier-import.ts";
 import { rotateCommand } from "./rotate.ts";
 import { refreshCommand } from "./refresh.ts";
 import { vehicleAddCommand } from "./vehicle-add.ts";
+import { vehicleRevokeCommand } from "./vehicle-revoke.ts";
 import { assignCommand } from "./assign.ts";
 import { campaignCommand } from "./campaign.ts";
 import { verifyCommand } from "./verify.ts";
@@ -31,6 +32,7 @@ export const commands: Command[] = [
   rotateCommand,
   refreshCommand,
   vehicleAddCommand,
+  vehicleRevokeCommand,
   assignCommand,
   campaignCommand,
   verifyCommand,

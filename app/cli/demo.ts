@@ -17,7 +17,7 @@ export const demoCommand: Command = {
     "vehicle (a Primary and three Secondaries: two partial-verification ECUs on CAN FD and",
     "classic CAN 500k, one full-verification ECU on CAN FD); a supplier signs a brake image",
     "under its delegation, the OEM imports it and adds a camera image; a campaign and an",
-    "assignment send them to the vehicle, which updates over HTTP and the CAN buses; the",
+    "assignment send them to the vehicle, which updates over HTTPS (its client certificate) and the CAN buses; the",
     "Director's inventory then shows the new versions. Ends with a table per ECU. Removes the",
     "folder and stops the server afterwards.",
     "",

@@ -4,6 +4,7 @@
 import { UsageError } from "./command.ts";
 import { NameError } from "../../backend/image/names.ts";
 import { InitOptionError } from "../../backend/image/part.ts";
+import { TlsInitError } from "../../backend/tls/part.ts";
 
 export async function runReporting(json: boolean, fn: () => Promise<{ data: Record<string, unknown>; text: string }>): Promise<number> {
   try {
@@ -14,7 +15,7 @@ export async function runReporting(json: boolean, fn: () => Promise<{ data: Reco
   } catch (err) {
     if (err instanceof UsageError && !json) throw err;
     const message = err instanceof Error ? err.message : String(err);
-    const usage = err instanceof UsageError || err instanceof NameError || err instanceof InitOptionError;
+    const usage = err instanceof UsageError || err instanceof NameError || err instanceof InitOptionError || err instanceof TlsInitError;
     if (json) console.log(JSON.stringify({ ok: false, error: message }));
     else console.error(`uptane: ${message}`);
     return usage ? 2 : 1;

@@ -1,20 +1,27 @@
-// `uptane serve DIR [--port P] [--host H]`: every backend part over HTTP until interrupted.
+// `uptane serve DIR [--port P] [--host H] [--plain-http]`: every backend part over HTTPS until interrupted.
 import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
 import { serveBackend } from "../../backend/serve.ts";
 import { close } from "../../backend/http/server.ts";
 
 export const serveCommand: Command = {
   name: "serve",
-  summary: "serve the Image repository (/image/), Director (/director/) and time server (/time/) over HTTP",
+  summary: "serve the Image repository (/image/), Director (/director/) and time server (/time/) over HTTPS",
   usage: [
-    "uptane serve DIR [--port P] [--host H] [--warn-days D] [--json]",
+    "uptane serve DIR [--port P] [--host H] [--warn-days D] [--plain-http] [--json]",
     "",
-    "Serves DIR over HTTP on 127.0.0.1 (default) at port P (default 8080; 0 picks a free port)",
+    "Serves DIR over HTTPS on 127.0.0.1 (default) at port P (default 8080; 0 picks a free port)",
     "and prints the base URL (with --json: {\"url\": ...}). The Image repository is under",
     "/image/ (N.root.json, timestamp.json, N.snapshot.json, N.targets.json, N.ROLE.json,",
     "targets/HASH.NAME); the Director under /director/vehicles/VIN/ (N.root.json, timestamp.json,",
     "N.snapshot.json, N.targets.json, POST manifest) with its token-guarded write API under",
     "/director/api/; the time server at POST /time/attestation. Stops on SIGINT or SIGTERM.",
+    "",
+    "TLS: the server certificate from DIR/tls/server.pem (clients pin DIR/tls/server-ca.pem).",
+    "Vehicles connect with the client certificate `uptane vehicle add` issued them: each reads",
+    "only its own Director metadata and posts only its own manifests; /image/ and /time/ take",
+    "any vehicle's valid certificate. The write API takes its bearer token over TLS only.",
+    "--plain-http serves plain HTTP instead, on a loopback --host only, authenticating nobody",
+    "and refusing the write API (development and tests).",
     "",
     "Every minute it re-signs the online roles of both repositories that are half way to",
     "expiry and warns about offline-keyed roles expiring within D days (default 30). It checks",
@@ -23,7 +30,7 @@ export const serveCommand: Command = {
     "Log (standard error): one line per request (method, path without query, status, bytes,",
     "milliseconds), each re-signing, warnings and alerts.",
   ].join("\n"),
-  options: { values: { port: {}, host: {}, "warn-days": {} }, flags: ["json"] },
+  options: { values: { port: {}, host: {}, "warn-days": {} }, flags: ["json", "plain-http"] },
   positionals: ["DIR"],
   async run(parsed) {
     const port = optionInt(parsed, "port", 8080);
@@ -32,7 +39,7 @@ export const serveCommand: Command = {
     const warnDays = parsed.values["warn-days"] ? optionInt(parsed, "warn-days") : undefined;
     let started;
     try {
-      started = await serveBackend(parsed.positional[0]!, { host, port, warnDays, log: (line) => process.stderr.write(line + "\n") });
+      started = await serveBackend(parsed.positional[0]!, { host, port, warnDays, plainHttp: parsed.flags.has("plain-http"), log: (line) => process.stderr.write(line + "\n") });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (parsed.flags.has("json")) console.log(JSON.stringify({ ok: false, error: message }));

@@ -15,7 +15,7 @@ export const simulateCommand: Command = {
   name: "simulate",
   summary: "run a simulated vehicle (Primary, Secondaries on CAN buses) against a running backend",
   usage: [
-    "uptane simulate --config FILE --server URL [--state DIR] [--token-file FILE] [--cycles N] [--json]",
+    "uptane simulate --config FILE --server URL [--ca FILE] [--state DIR] [--token-file FILE] [--cycles N] [--json]",
     "",
     "Runs N update cycles (default 1) of the vehicle described in FILE against the backend at URL",
     "(`uptane serve` prints it): the Primary over HTTP, each Secondary over its simulated CAN bus.",
@@ -23,12 +23,15 @@ export const simulateCommand: Command = {
     "table per ECU: mode, bus, time in its verification module, bytes over the bus, simulated",
     "bus time, outcome.",
     "",
-    "  --state DIR        the vehicle's persistent state (ECU keys, flash, the Primary's store);",
+    "  --ca FILE          the CA of the server's certificate (DIR/tls/server-ca.pem); needed to",
+    "                     enrol, then pinned in the state folder",
+    "  --state DIR        the vehicle's persistent state (ECU keys, TLS key and certificate,",
+    "                     flash, the Primary's store);",
     "                     default: a temporary folder removed afterwards",
     "  --token-file FILE  the backend's API token (DIR/keys/api-token), needed when the state",
     "                     folder holds no vehicle yet: the vehicle is then enrolled (keys made,",
-    "                     registered with the Director, roots taken from the server: trust on",
-    "                     first use)",
+    "                     registered with the Director, which issues its client certificate,",
+    "                     roots taken from the server: trust on first use)",
     "  --cycles N         update cycles to run (default 1)",
     "  --json             one JSON object: {ok, vin, cycles:[...], summary:[...]}",
     "",
@@ -43,12 +46,16 @@ export const simulateCommand: Command = {
     "Exit status: 0 every cycle ran without a refusal, 1 an ECU refused something or the",
     "backend could not be reached, 2 bad usage or config.",
   ].join("\n"),
-  options: { values: { config: {}, server: {}, state: {}, "token-file": {}, cycles: {} }, flags: ["json"] },
+  options: { values: { config: {}, server: {}, ca: {}, state: {}, "token-file": {}, cycles: {} }, flags: ["json"] },
   async run(parsed) {
     const json = parsed.flags.has("json");
     const configFile = optionValue(parsed, "config");
     const server = optionValue(parsed, "server");
-    if (!/^https?:\/\/[^/]+/.test(server)) throw new UsageError(`--server must be an http:// URL, got '${server}'`);
+    if (!/^https:\/\/[^/]+/.test(server)) throw new UsageError(`--server must be an https:// URL (uptane serve prints it), got '${server}'`);
+    const caFile = parsed.values.ca?.[0];
+    const ca = caFile === undefined ? undefined : await readFile(caFile, "utf8").catch((e) => {
+      throw new UsageError(`cannot read --ca ${caFile}: ${(e as NodeJS.ErrnoException).code}`);
+    });
     const cycles = optionInt(parsed, "cycles", 1);
     if (cycles < 1) throw new UsageError("--cycles must be at least 1");
     let config;
@@ -70,11 +77,13 @@ export const simulateCommand: Command = {
         const token = (await readFile(tokenFile, "utf8").catch((e) => {
           throw new UsageError(`cannot read --token-file ${tokenFile}: ${(e as NodeJS.ErrnoException).code}`);
         })).trim();
-        await enrolVehicle(config, stateDir, server, token);
+        if (ca === undefined) throw new UsageError("enrolling needs --ca DIR/tls/server-ca.pem: the CA the server's certificate is checked against");
+        await enrolVehicle(config, stateDir, server, token, ca);
         say(`Enrolled ${config.vin}: ECU keys made in ${stateDir}, registered with the Director, roots pinned (taken from ${server}).`);
       }
       const bars = new ProgressBars();
-      const vehicle = await Vehicle.open(stateDir, { fetcher: new HttpFetcher(server), config, onProgress: json ? undefined : bars.listener });
+      const http = new HttpFetcher(server, { tls: Vehicle.tlsOptions(stateDir, ca) });
+      const vehicle = await Vehicle.open(stateDir, { fetcher: http, config, onProgress: json ? undefined : bars.listener });
       const reports: VehicleCycleReport[] = [];
       for (let n = 1; n <= cycles; n++) {
         const report = await vehicle.runCycle();
@@ -85,6 +94,7 @@ export const simulateCommand: Command = {
         const what = report.refusedBy === config.primary.serial ? `the Primary refused: ${report.outcome} (${report.detail})` : report.outcome === "TransportError" ? `backend unreachable: ${report.detail}` : [...installed, ...refused].join("; ") || "nothing to install";
         say(`cycle ${n}: ${what}`);
       }
+      http.close();
       const summary = summarise(reports);
       const failed = reports.some((r) => r.refusedBy !== null || r.outcome === "TransportError");
       if (json) console.log(JSON.stringify({ ok: !failed, vin: config.vin, state: given ?? null, cycles: reports, summary }));

@@ -1,23 +1,33 @@
-// `uptane vehicle add DIR --vin VIN --ecu SERIAL:HARDWARE_ID:PUBKEY_FILE[:primary] ...`
+// `uptane vehicle add DIR --vin VIN --ecu SERIAL:HARDWARE_ID:PUBKEY_FILE[:primary] ...
+//  [--tls-public-key FILE --tls-cert-out FILE]`
+import { readFileSync, writeFileSync } from "node:fs";
 import { optionValue, UsageError, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { openDirector } from "../../backend/director/part.ts";
 import { readEd25519PublicKeyHex } from "../../backend/director/public-key-file.ts";
 import { requireBackend } from "./backend-dir.ts";
+import { issueVehicleCertificate } from "../../backend/tls/vehicle-certificates.ts";
+import { checkTlsPublicKey } from "../../backend/tls/x509.ts";
 
 export const vehicleAddCommand: Command = {
   name: "vehicle add",
   summary: "register a vehicle and its ECUs (serial, hardware ID, public key) in the inventory",
   usage: [
-    "uptane vehicle add DIR --vin VIN --ecu SERIAL:HARDWARE_ID:PUBKEY_FILE[:primary] [--ecu ...] [--json]",
+    "uptane vehicle add DIR --vin VIN --ecu SERIAL:HARDWARE_ID:PUBKEY_FILE[:primary] [--ecu ...]",
+    "    [--tls-public-key FILE --tls-cert-out FILE] [--json]",
     "",
     "Registers vehicle VIN with its ECUs in DIR's inventory database and publishes its first",
     "Director metadata (empty targets made for VIN). Exactly one ECU is marked `:primary`.",
     "PUBKEY_FILE holds the ECU's Ed25519 public key: PEM (SPKI), a TUF key JSON object, or",
     "64 hex characters. The same is available over HTTP: POST /director/api/vehicles",
     "(Authorization: Bearer TOKEN, the token in DIR/keys/api-token).",
+    "",
+    "--tls-public-key FILE: the vehicle's TLS public key (ECDSA P-256, PEM; `uptane primary",
+    "init` writes STATE/tls-key.pub.pem). A client certificate naming VIN, issued by the",
+    "backend's vehicle CA, is written to --tls-cert-out: the vehicle's credential for",
+    "`uptane serve` (revoked by `uptane vehicle revoke`).",
   ].join("\n"),
-  options: { values: { vin: {}, ecu: { repeat: true } }, flags: ["json"] },
+  options: { values: { vin: {}, ecu: { repeat: true }, "tls-public-key": {}, "tls-cert-out": {} }, flags: ["json"] },
   positionals: ["DIR"],
   async run(parsed) {
     const dir = parsed.positional[0]!;
@@ -30,18 +40,36 @@ export const vehicleAddCommand: Command = {
       if (parts.length !== 3 && !primary) throw new UsageError(`--ecu ${spec}: expected SERIAL:HARDWARE_ID:PUBKEY_FILE[:primary]`);
       return { serial: parts[0]!, hardwareId: parts[1]!, keyFile: parts[2]!, primary };
     });
+    const tlsKeyFile = parsed.values["tls-public-key"]?.[0];
+    const certOut = parsed.values["tls-cert-out"]?.[0];
+    if ((tlsKeyFile === undefined) !== (certOut === undefined)) throw new UsageError("--tls-public-key and --tls-cert-out go together");
     return runReporting(parsed.flags.has("json"), async () => {
       await requireBackend(dir);
       const registrations = ecus.map((e) => ({ serial: e.serial, hardwareId: e.hardwareId, publicKeyHex: readEd25519PublicKeyHex(e.keyFile), primary: e.primary }));
+      let tlsPublicKey: string | undefined;
+      if (tlsKeyFile !== undefined) {
+        try {
+          tlsPublicKey = readFileSync(tlsKeyFile, "utf8");
+          checkTlsPublicKey(tlsPublicKey); // before anything is registered
+        } catch (e) {
+          throw new UsageError(`--tls-public-key ${tlsKeyFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+      }
       const director = openDirector(dir);
+      let certificate;
       try {
         director.addVehicle(vin, registrations);
+        if (tlsPublicKey !== undefined) {
+          certificate = await issueVehicleCertificate(dir, director.inventory, vin, tlsPublicKey);
+          writeFileSync(certOut!, certificate.certPem);
+        }
       } finally {
         director.close();
       }
+      const cert = certificate ? `; client certificate (serial ${certificate.serial}, valid to ${certificate.notAfter}) in ${certOut}` : "; no client certificate issued (no --tls-public-key): it cannot connect to uptane serve over TLS";
       return {
-        data: { vin, ecus: registrations.map((r) => ({ serial: r.serial, hardwareId: r.hardwareId, primary: r.primary })) },
-        text: `Registered ${vin} with ${registrations.length} ECU(s): ${registrations.map((r) => `${r.serial} (${r.hardwareId}${r.primary ? ", primary" : ""})`).join(", ")}`,
+        data: { vin, ecus: registrations.map((r) => ({ serial: r.serial, hardwareId: r.hardwareId, primary: r.primary })), ...(certificate ? { tlsCertificate: certOut, tlsCertificateSerial: certificate.serial } : {}) },
+        text: `Registered ${vin} with ${registrations.length} ECU(s): ${registrations.map((r) => `${r.serial} (${r.hardwareId}${r.primary ? ", primary" : ""})`).join(", ")}${cert}`,
       };
     });
   },

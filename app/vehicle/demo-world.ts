@@ -16,6 +16,7 @@ import { addImage, delegate, importBundle } from "../../backend/image/repository
 import { initSupplier, readPublicKeyFile, signSupplier } from "../../backend/supplier/workdir.ts";
 import { Inventory, INVENTORY_FILE } from "../../backend/inventory/inventory.ts";
 import { DIRECTOR_ROOT_DIR } from "../../backend/director/director.ts";
+import { SERVER_CA_FILE } from "../../backend/tls/layout.ts";
 import { HttpFetcher, type SecondaryLink } from "../../host/primary/index.ts";
 import { parseVehicleConfig, describeBus, busConfig, type SecondarySpec, type VehicleConfig } from "./config.ts";
 import { DirectorApi } from "./director-api.ts";
@@ -88,7 +89,7 @@ export class DemoWorld {
       log(`OEM backend initialised in ${dir}: Image repository, Director, time server, inventory (SQLite); offline keys in keys/offline/.`);
       const served = await serveBackend(dir, { host: "127.0.0.1", port: 0 });
       server = served.server;
-      log(`Backend serving on ${served.url} (/image/, /director/, /time/).`);
+      log(`Backend serving on ${served.url} (/image/, /director/, /time/; TLS, vehicles authenticated by client certificates).`);
 
       // Provisioning at the factory: keys made in each ECU, both roots pinned.
       const stateDir = join(work, "vehicle");
@@ -96,13 +97,16 @@ export class DemoWorld {
         directorRoot: readFileSync(join(dir, DIRECTOR_ROOT_DIR, "1.root.json")),
         imageRoot: readFileSync(join(dir, "image", "repository", "1.root.json")),
       });
-      const api = new DirectorApi(served.url, readApiToken(dir));
-      await api.registerVehicle(config.vin, registrations);
-      log(`Vehicle ${config.vin} provisioned (ECU keys made, Director and Image roots pinned) and registered with the Director:`);
+      const serverCa = readFileSync(join(dir, SERVER_CA_FILE), "utf8");
+      const api = new DirectorApi(served.url, readApiToken(dir), serverCa);
+      const { tlsCertificate } = await api.registerVehicle(config.vin, registrations, Vehicle.tlsPublicKey(stateDir));
+      if (!tlsCertificate) throw new Error("the backend issued no client certificate");
+      Vehicle.installTlsCredentials(stateDir, tlsCertificate, serverCa); // the vehicle's credential and the pinned server CA
+      log(`Vehicle ${config.vin} provisioned (ECU keys and TLS key made, Director and Image roots pinned) and registered with the Director, which issued its client certificate:`);
       log(`  ${config.primary.serial} (Primary, full verification)`);
       for (const s of config.secondaries) log(`  ${s.serial} (${s.hardwareId}, ${s.mode} verification, ${describeBus(busConfig(config, s.bus))})`);
 
-      const fetcher = new InterceptingFetcher(new HttpFetcher(served.url));
+      const fetcher = new InterceptingFetcher(new HttpFetcher(served.url, { tls: Vehicle.tlsOptions(stateDir) }));
       const vehicle = await Vehicle.open(stateDir, { fetcher, onProgress: options.onProgress, wrapLink: options.wrapLink });
       return new DemoWorld(work, dir, served.url, server, api, fetcher, config, vehicle, log);
     } catch (e) {
@@ -174,7 +178,7 @@ export class DemoWorld {
       return report;
     }
     const passed = report.outcome === "Ok" || report.outcome === "NoUpdate";
-    this.log(`${head} time attested; full verification on the Primary: ${passed ? "passed" : report.outcome}${primary.bytes ? `; ${primary.bytes} bytes downloaded over HTTP` : ""}.`);
+    this.log(`${head} time attested; full verification on the Primary: ${passed ? "passed" : report.outcome}${primary.bytes ? `; ${primary.bytes} bytes downloaded over HTTPS` : ""}.`);
     for (const e of report.ecus.slice(1)) {
       const what = e.outcome === "Installed" ? `installed ${e.detail}` : e.outcome === "NoUpdate" ? "verified, nothing to install" : e.outcome === "NotServed" ? "not served" : `REFUSED: ${e.outcome} (${e.detail})`;
       this.log(`  ${e.serial}: ${what}${e.bytes ? `; ${e.bytes} bytes, ${e.busMs.toFixed(1)} ms on ${e.bus}` : ""}`);

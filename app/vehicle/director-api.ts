@@ -1,6 +1,8 @@
-// The OEM side of the Director's write API over HTTP (backend/director/http-routes.ts):
-// register a vehicle, assign a target, start a campaign. Each call carries the API token
-// from DIR/keys/api-token; a refusal throws with the Director's reason.
+// The OEM side of the Director's write API over HTTPS (backend/director/http-routes.ts):
+// register a vehicle (and have its TLS key certified), assign a target, start a campaign.
+// Each call carries the API token from DIR/keys/api-token over TLS, verifying the server
+// against the pinned CA; a refusal throws with the Director's reason.
+import { request } from "node:https";
 import type { EcuRegistration } from "./vehicle.ts";
 
 export class DirectorApiError extends Error {
@@ -17,10 +19,15 @@ export class DirectorApi {
   constructor(
     private readonly baseUrl: string,
     private readonly token: string,
-  ) {}
+    /** The CA that issued the server's certificate (DIR/tls/server-ca.pem). */
+    private readonly serverCa: string,
+  ) {
+    if (!baseUrl.startsWith("https://")) throw new Error(`the write API takes its token over HTTPS only, not ${baseUrl}`);
+  }
 
-  registerVehicle(vin: string, ecus: EcuRegistration[]): Promise<unknown> {
-    return this.post("vehicles", { vin, ecus: ecus.map((e) => ({ serial: e.serial, hardwareId: e.hardwareId, publicKey: e.publicKeyHex, primary: e.primary })) });
+  /** Registers the vehicle; with its TLS public key, the answer carries its client certificate. */
+  registerVehicle(vin: string, ecus: EcuRegistration[], tlsPublicKey?: string): Promise<{ tlsCertificate?: string }> {
+    return this.post("vehicles", { vin, ecus: ecus.map((e) => ({ serial: e.serial, hardwareId: e.hardwareId, publicKey: e.publicKeyHex, primary: e.primary })), ...(tlsPublicKey ? { tlsPublicKey } : {}) }) as Promise<{ tlsCertificate?: string }>;
   }
 
   assign(vin: string, ecuSerial: string, target: string): Promise<{ status: "published" | "queued" }> {
@@ -32,19 +39,28 @@ export class DirectorApi {
   }
 
   private async post(what: string, body: unknown): Promise<unknown> {
-    const res = await fetch(`${this.baseUrl.replace(/\/+$/, "")}/director/api/${what}`, {
-      method: "POST",
-      body: JSON.stringify(body),
-      headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json" },
+    const payload = Buffer.from(JSON.stringify(body), "utf8");
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(
+        `${this.baseUrl.replace(/\/+$/, "")}/director/api/${what}`,
+        { method: "POST", ca: this.serverCa, headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json", "content-length": payload.length } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+          res.on("error", reject);
+        },
+      );
+      req.on("error", (e) => reject(new DirectorApiError(0, "unreachable", `Director API ${what}: ${e.message}`)));
+      req.end(payload);
     });
-    const text = await res.text();
     let doc: Record<string, unknown> = {};
     try {
       doc = JSON.parse(text);
     } catch {
       /* not JSON: reported below */
     }
-    if (!res.ok) throw new DirectorApiError(res.status, String(doc.error ?? "error"), `Director refused ${what}: HTTP ${res.status} ${String(doc.detail ?? doc.error ?? text).slice(0, 300)}`);
+    if (status < 200 || status >= 300) throw new DirectorApiError(status, String(doc.error ?? "error"), `Director refused ${what}: HTTP ${status} ${String(doc.detail ?? doc.error ?? text).slice(0, 300)}`);
     return doc;
   }
 }

@@ -1,6 +1,6 @@
 // Enrolling a simulated vehicle with a running backend (what `uptane simulate` does for
-// a new state folder): make the ECU keys, register the vehicle through the Director's
-// API, then pin the roots the backend serves. Taking the roots from the server is trust
+// a new state folder): make the ECU keys and the TLS key, register the vehicle through the
+// Director's API (which certifies the TLS key), then pin the roots the backend serves. Taking the roots from the server is trust
 // on first use, fine for a simulation; a real vehicle gets them at the factory (the demo
 // reads them from the backend folder instead).
 import { collect, HttpFetcher } from "../../host/primary/fetcher.ts";
@@ -11,17 +11,19 @@ import { Vehicle } from "./vehicle.ts";
 /** Largest root accepted (the root cap of DESIGN.md section 5). */
 const MAX_ROOT_BYTES = 512 * 1024;
 
-export async function enrolVehicle(config: VehicleConfig, stateDir: string, serverUrl: string, apiToken: string): Promise<void> {
+export async function enrolVehicle(config: VehicleConfig, stateDir: string, serverUrl: string, apiToken: string, serverCa: string): Promise<void> {
   const registrations = Vehicle.createKeys(config, stateDir);
   try {
-    await new DirectorApi(serverUrl, apiToken).registerVehicle(config.vin, registrations);
+    const { tlsCertificate } = await new DirectorApi(serverUrl, apiToken, serverCa).registerVehicle(config.vin, registrations, Vehicle.tlsPublicKey(stateDir));
+    if (!tlsCertificate) throw new Error("the backend registered the vehicle but issued no client certificate");
+    Vehicle.installTlsCredentials(stateDir, tlsCertificate, serverCa);
   } catch (e) {
     if (e instanceof DirectorApiError && (e.code === "vehicle-exists" || e.code === "ecu-exists")) {
       throw new Error(`${e.message}; a registered vehicle runs from the --state folder it was enrolled with`);
     }
     throw e;
   }
-  const fetcher = new HttpFetcher(serverUrl);
+  const fetcher = new HttpFetcher(serverUrl, { tls: Vehicle.tlsOptions(stateDir) });
   const get = async (path: string) => {
     const { bytes, oversized } = await collect(await fetcher.get(path, { maxBytes: MAX_ROOT_BYTES }));
     if (oversized) throw new Error(`${path} is larger than ${MAX_ROOT_BYTES} bytes`);
@@ -29,5 +31,6 @@ export async function enrolVehicle(config: VehicleConfig, stateDir: string, serv
   };
   const directorRoot = await get(`/director/vehicles/${encodeURIComponent(config.vin)}/1.root.json`);
   const imageRoot = await get("/image/1.root.json");
+  fetcher.close();
   await Vehicle.provision(config, stateDir, { directorRoot, imageRoot });
 }

@@ -54,7 +54,7 @@ export function summaryTable(rows: EcuSummary[]): string {
     r.mode,
     r.bus,
     r.verifyMs.toFixed(1),
-    r.role === "primary" ? `${r.bytes} (HTTP)` : String(r.bytes),
+    r.role === "primary" ? `${r.bytes} (HTTPS)` : String(r.bytes),
     r.role === "primary" ? "-" : r.busMs.toFixed(1),
     r.outcome === "Installed" ? `Installed ${r.detail}` : r.outcome,
   ]);
@@ -70,4 +70,4 @@ export function summaryTable(rows: EcuSummary[]): string {
 
 /** What the table's columns mean (printed under it). */
 export const SUMMARY_LEGEND =
-  "verify ms: wall-clock time inside the ECU's wasm module; bytes: UDS payloads to and from the ECU over its bus (the Primary: downloaded over HTTP); bus time: simulated time those exchanges take on the bus. Totals over the cycles run.";
+  "verify ms: wall-clock time inside the ECU's wasm module; bytes: UDS payloads to and from the ECU over its bus (the Primary: downloaded over HTTPS); bus time: simulated time those exchanges take on the bus. Totals over the cycles run.";

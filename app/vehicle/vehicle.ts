@@ -6,12 +6,17 @@
 //   STATE/vehicle.json          the config it was provisioned with
 //   STATE/roots/                the Director and Image roots pinned at provisioning
 //   STATE/primary-key.pem       the Primary's ECU key (0600)
+//   STATE/tls-key.pem           the vehicle's TLS key (0600); tls-key.pub.pem its public half
+//   STATE/tls-cert.pem          its client certificate (naming the VIN), from the backend
+//   STATE/tls-ca.pem            the CA pinned to verify the backend's server certificate
 //   STATE/primary/              the Primary's store
 //   STATE/ecus/SERIAL/          each Secondary's flash (key, trusted state, A/B slots)
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ImageFileInfo } from "../../model/manifest-format.ts";
 import { generateSigningKey, privateKeyPem } from "../../model/keys.ts";
+import { newTlsKeyPair } from "../../model/tls-key.ts";
+import type { TlsClientOptions } from "../../host/primary/fetcher.ts";
 import { CanBus } from "../../host/can/bus.ts";
 import { CanSecondaryLink } from "../../host/ecu/can-secondary-link.ts";
 import { FlashStore } from "../../host/ecu/flash.ts";
@@ -28,6 +33,7 @@ import { ProgressFetcher, type ProgressListener } from "./progress.ts";
 
 const STATE_FILE = "vehicle.json";
 const PRIMARY_KEY_FILE = "primary-key.pem";
+const TLS_FILES = { key: "tls-key.pem", publicKey: "tls-key.pub.pem", cert: "tls-cert.pem", ca: "tls-ca.pem" } as const;
 const ROOT_FILES = { director: "roots/director-root.json", image: "roots/image-root.json" } as const;
 
 /** What the Director needs to register one ECU. */
@@ -137,6 +143,11 @@ export class Vehicle {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     const keyFile = join(stateDir, PRIMARY_KEY_FILE);
     if (!existsSync(keyFile)) writeFileSync(keyFile, privateKeyPem(generateSigningKey()), { mode: 0o600, flag: "wx" });
+    if (!existsSync(join(stateDir, TLS_FILES.key))) {
+      const tls = newTlsKeyPair();
+      writeFileSync(join(stateDir, TLS_FILES.key), tls.privateKeyPem, { mode: 0o600, flag: "wx" });
+      writeFileSync(join(stateDir, TLS_FILES.publicKey), tls.publicKeyPem);
+    }
     const primaryKey = SoftwareKeyStore.fromPemFile(keyFile);
     const registrations: EcuRegistration[] = [{ serial: config.primary.serial, hardwareId: config.primary.hardwareId, publicKeyHex: primaryKey.publicKey.keyval.public, primary: true }];
     for (const spec of config.secondaries) {
@@ -144,6 +155,29 @@ export class Vehicle {
       registrations.push({ serial: spec.serial, hardwareId: spec.hardwareId, publicKeyHex: keys.publicKey.keyval.public, primary: false });
     }
     return registrations;
+  }
+
+  /** The vehicle's TLS public key (PEM), made by createKeys: the backend certifies it. */
+  static tlsPublicKey(stateDir: string): string {
+    return readFileSync(join(stateDir, TLS_FILES.publicKey), "utf8");
+  }
+
+  /** Keeps the client certificate the backend issued and the CA that verifies the backend. */
+  static installTlsCredentials(stateDir: string, certPem: string, serverCaPem: string): void {
+    writeFileSync(join(stateDir, TLS_FILES.cert), certPem);
+    writeFileSync(join(stateDir, TLS_FILES.ca), serverCaPem);
+  }
+
+  /** What an HttpFetcher needs to reach the backend over TLS as this vehicle (`ca` overrides the pinned one). */
+  static tlsOptions(stateDir: string, ca?: string): TlsClientOptions {
+    const read = (file: string) => {
+      try {
+        return readFileSync(join(stateDir, file), "utf8");
+      } catch (e) {
+        throw new Error(`${stateDir} has no ${file} (${(e as NodeJS.ErrnoException).code}): the vehicle was enrolled without a TLS certificate`);
+      }
+    };
+    return { ca: ca ?? read(TLS_FILES.ca), cert: read(TLS_FILES.cert), key: read(TLS_FILES.key) };
   }
 
   /**

@@ -1,11 +1,16 @@
 // The Director's HTTP surface, mounted under `/director/`:
 //   GET  /director/vehicles/VIN/N.root.json | timestamp.json | N.snapshot.json | N.targets.json
 //   POST /director/vehicles/VIN/manifest                 (vehicle version manifest)
-//   POST /director/api/vehicles     {vin, ecus:[{serial, hardwareId, publicKey, primary}]}   (token)
+//   POST /director/api/vehicles     {vin, ecus:[{serial, hardwareId, publicKey, primary}], tlsPublicKey?}   (token)
+// A vehicle (its client certificate) reads and posts under its own VIN only; the API takes
+// its token over TLS only (README "Backend: TLS and who may read what").
 //   POST /director/api/assignments  {vin, ecuSerial, target}                                (token)
 //   POST /director/api/campaigns    {hardwareId, target, vins?}                             (token)
 import type { RouteRequest } from "../http/server.ts";
 import { requireApiToken } from "../http/api-token.ts";
+import { requireTls, requireVehicle } from "../http/client.ts";
+import { issueVehicleCertificate } from "../tls/vehicle-certificates.ts";
+import { checkTlsPublicKey } from "../tls/x509.ts";
 import { readBody, sendError, sendFile, sendJson } from "../http/request-body.ts";
 import { StateMismatch, type Director, type EcuRegistration } from "./director.ts";
 import { Refused } from "./errors.ts";
@@ -16,13 +21,15 @@ import { ManifestBatcher } from "./manifest-batcher.ts";
 const MAX_API_BODY_BYTES = 256 * 1024;
 
 /** The handler mounted at `/director/` (segments below it, already decoded and checked by the router). */
-export function directorRoutes(director: Director, apiToken: string, log: (line: string) => void = () => {}) {
+export function directorRoutes(director: Director, apiToken: string, log: (line: string) => void = () => {}, dir?: string) {
   const manifests = new ManifestBatcher(director);
-  return async ({ method, segments: parts, req, res }: RouteRequest): Promise<void> => {
+  return async ({ method, segments: parts, req, res, client }: RouteRequest): Promise<void> => {
     try {
       // parts: ["vehicles", VIN, FILE] or ["api", WHAT]
+      if (parts[0] === "vehicles") requireVehicle(client);
       if (parts[0] === "vehicles" && parts.length === 3 && isVin(parts[1])) {
         const [, vin, file] = parts as [string, string, string];
+        requireVehicle(client, vin);
         if (file === "manifest") {
           if (method !== "POST") throw new Refused(405, "method-not-allowed", "POST a vehicle version manifest here");
           const body = await readBody(req, MAX_MANIFEST_BYTES);
@@ -39,11 +46,26 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
       }
       if (parts[0] === "api" && parts.length === 2) {
         if (method !== "POST") throw new Refused(405, "method-not-allowed", "the API takes POST");
+        requireTls(client, "the write API's token");
         requireApiToken(req, apiToken);
         const body = parseJsonObject(await readBody(req, MAX_API_BODY_BYTES));
         if (parts[1] === "vehicles") {
-          director.addVehicle(stringField(body, "vin"), ecuList(body.ecus));
-          sendJson(res, 201, { ok: true, vin: body.vin });
+          const vin = stringField(body, "vin");
+          const tlsPublicKey = body.tlsPublicKey === undefined ? undefined : stringField(body, "tlsPublicKey");
+          if (tlsPublicKey !== undefined && !dir) throw new Refused(400, "invalid-request", "this server issues no certificates");
+          if (tlsPublicKey !== undefined) {
+            try {
+              checkTlsPublicKey(tlsPublicKey);
+            } catch (e) {
+              throw new Refused(400, "invalid-tls-key", `tlsPublicKey: ${(e as Error).message}`);
+            }
+          }
+          director.addVehicle(vin, ecuList(body.ecus));
+          // The vehicle's client certificate, for the TLS key it sent (its private key never leaves the vehicle).
+          const certificate = tlsPublicKey === undefined ? undefined : await issueVehicleCertificate(dir!, director.inventory, vin, tlsPublicKey).catch((e: Error) => {
+            throw new Refused(400, "invalid-tls-key", `${vin} is registered but no certificate was issued: ${e.message}`);
+          });
+          sendJson(res, 201, { ok: true, vin, ...(certificate ? { tlsCertificate: certificate.certPem, tlsCertificateSerial: certificate.serial } : {}) });
           return;
         }
         if (parts[1] === "assignments") {

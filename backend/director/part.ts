@@ -34,7 +34,7 @@ export const directorPart: BackendPart = {
     const director = openDirector(dir, ctx.clock);
     ctx.onClose(() => director.close());
     for (const m of director.checkAll()) ctx.log(`ALERT ${m.message}`);
-    router.mount("director", directorRoutes(director, readApiToken(dir), ctx.log));
+    router.mount("director", directorRoutes(director, readApiToken(dir), ctx.log, dir));
     ctx.upkeep(() => {
       const vins = director.refreshAll();
       if (vins.length > 0) ctx.log(`re-signed Director metadata of ${vins.length} vehicle(s): ${vins.slice(0, 5).join(", ")}${vins.length > 5 ? ", ..." : ""}`);

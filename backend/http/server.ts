@@ -1,8 +1,12 @@
-// The backend's HTTP server: a router that parts mount into by prefix (`/image/`,
-// `/director/`, `/time/`), JSON error bodies, a body-size cap for POSTs, and static file
+// The backend's HTTPS server (plain HTTP only when asked, on loopback): a router that parts
+// mount into by prefix (`/image/`, `/director/`, `/time/`), each mount saying whether only
+// vehicles may use it; JSON error bodies, a body-size cap for POSTs, and static file
 // serving where path traversal is impossible by construction (requests become validated
 // path segments before any file name is built).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { PLAIN_HTTP_CLIENT, requireVehicle, type Client } from "./client.ts";
+import { Refused } from "../director/errors.ts";
 import { createReadStream } from "node:fs";
 import { lstat, realpath } from "node:fs/promises";
 import { join, sep } from "node:path";
@@ -26,33 +30,44 @@ export interface RouteRequest {
   query: URLSearchParams;
   req: IncomingMessage;
   res: ServerResponse;
+  /** Who sent it (client.ts). */
+  client: Client;
 }
 
 export type RouteHandler = (request: RouteRequest) => Promise<void> | void;
 
 /** Mounts handlers by first path segment; everything else is 404. */
 export class Router {
-  private readonly mounts = new Map<string, RouteHandler>();
+  private readonly mounts = new Map<string, { handler: RouteHandler; vehiclesOnly: boolean }>();
+  /** Identifies the sender of each request; the server sets it (plain HTTP: nobody). */
+  identify: (req: IncomingMessage) => Client = () => PLAIN_HTTP_CLIENT;
 
-  /** `prefix` is one path segment such as "image" (served as `/image/...`). */
-  mount(prefix: string, handler: RouteHandler): void {
+  /**
+   * `prefix` is one path segment such as "image" (served as `/image/...`). With
+   * `vehiclesOnly`, a request without a valid vehicle certificate is refused (401) before
+   * the handler runs; otherwise the handler decides who may do what.
+   */
+  mount(prefix: string, handler: RouteHandler, access: { vehiclesOnly: boolean } = { vehiclesOnly: false }): void {
     if (!/^[a-z][a-z0-9-]*$/.test(prefix)) throw new Error(`invalid mount prefix '${prefix}'`);
     if (this.mounts.has(prefix)) throw new Error(`prefix /${prefix}/ is already mounted`);
-    this.mounts.set(prefix, handler);
+    this.mounts.set(prefix, { handler, vehiclesOnly: access.vehiclesOnly });
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
       const { segments, query } = parseRequestPath(req.url ?? "/");
-      const handler = segments.length > 0 ? this.mounts.get(segments[0]!) : undefined;
-      if (!handler) throw new HttpError(404, "not found");
-      await handler({ method: req.method ?? "GET", segments: segments.slice(1), query, req, res });
+      const mounted = segments.length > 0 ? this.mounts.get(segments[0]!) : undefined;
+      if (!mounted) throw new HttpError(404, "not found");
+      const client = this.identify(req);
+      if (mounted.vehiclesOnly) requireVehicle(client);
+      await mounted.handler({ method: req.method ?? "GET", segments: segments.slice(1), query, req, res, client });
     } catch (err) {
       if (res.headersSent) {
         res.destroy();
         return;
       }
       if (err instanceof HttpError) sendError(res, err.status, err.message);
+      else if (err instanceof Refused) sendJson(res, err.status, err.toJSON());
       else sendError(res, 500, "internal error");
     }
   }
@@ -178,16 +193,32 @@ export function requestLogLine(req: IncomingMessage, res: ServerResponse, starte
   return `${method} ${path} ${res.statusCode} ${bytes}B ${Math.round(performance.now() - startedMs)}ms`;
 }
 
-/** Starts `router` on host:port (port 0 picks a free one); resolves with the base URL. `requestLog` gets one line per request. */
-export async function listen(router: Router, host = "127.0.0.1", port = 0, requestLog?: (line: string) => void): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
+/** The server's TLS identity and the CAs client certificates must chain to (PEM). */
+export interface ServerTls {
+  key: string;
+  cert: string;
+  clientCas: string[];
+}
+
+/**
+ * Starts `router` on host:port (port 0 picks a free one); resolves with the base URL.
+ * With `tls`, HTTPS asking every client for a certificate: one that does not verify does
+ * not end the handshake (OEM tools and suppliers connect without one), it leaves the
+ * request unidentified (client.ts) and vehicle resources refuse it with the reason.
+ * `requestLog` gets one line per request.
+ */
+export async function listen(router: Router, host = "127.0.0.1", port = 0, requestLog?: (line: string) => void, tls?: ServerTls): Promise<{ server: Server; url: string }> {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     if (requestLog) {
       const started = performance.now();
       const bytesBefore = req.socket.bytesWritten;
       res.once("close", () => requestLog(requestLogLine(req, res, started, bytesBefore)));
     }
     void router.handle(req, res);
-  });
+  };
+  const server: Server = tls
+    ? (createHttpsServer({ key: tls.key, cert: tls.cert, ca: tls.clientCas, requestCert: true, rejectUnauthorized: false, minVersion: "TLSv1.2" }, onRequest) as unknown as Server)
+    : createServer(onRequest);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
@@ -195,7 +226,7 @@ export async function listen(router: Router, host = "127.0.0.1", port = 0, reque
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("server has no TCP address");
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return { server, url: `http://${shownHost}:${address.port}` };
+  return { server, url: `${tls ? "https" : "http"}://${shownHost}:${address.port}` };
 }
 
 /** Closes a server, dropping idle keep-alive connections so tests end promptly. */

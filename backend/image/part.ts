@@ -52,7 +52,7 @@ export const imageRepositoryPart: BackendPart = {
   },
   mount(router, dir, ctx) {
     const chain = new ServedImageChain(dir, ctx.log);
-    router.mount("image", imageRoutes(dir, chain));
+    router.mount("image", imageRoutes(dir, chain), { vehiclesOnly: true });
     ctx.upkeep(async () => {
       // The online roles, re-signed at half their life (refresh decides), before vehicles see them expire.
       try {

@@ -168,6 +168,21 @@ export class Inventory {
       .run(r.filename, r.length, r.hashes, r.releaseCounter, r.reportTime, serial);
   }
 
+  // ---- vehicles' TLS client certificates
+
+  insertVehicleCertificate(c: { serial: string; vin: string; issuedAt: string; notAfter: string }): void {
+    this.q("INSERT INTO vehicle_certificates (serial, vin, issued_at, not_after) VALUES (?, ?, ?, ?)").run(c.serial, c.vin, c.issuedAt, c.notAfter);
+  }
+
+  vehicleCertificate(serial: string): { vin: string; revoked_at: string | null } | undefined {
+    return this.q("SELECT vin, revoked_at FROM vehicle_certificates WHERE serial = ?").get(serial) as { vin: string; revoked_at: string | null } | undefined;
+  }
+
+  /** Revokes every certificate of `vin` not revoked yet; returns how many. */
+  revokeVehicleCertificates(vin: string, now: string): number {
+    return this.q("UPDATE vehicle_certificates SET revoked_at = ? WHERE vin = ? AND revoked_at IS NULL").run(now, vin).changes;
+  }
+
   // ---- manifests and reports
 
   insertManifest(vin: string, primarySerial: string, now: string, body: string): number {

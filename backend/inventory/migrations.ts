@@ -118,4 +118,17 @@ export const MIGRATIONS: string[] = [
     json TEXT NOT NULL                 -- the exact bytes served
   );
   `,
+  // 3: vehicles' TLS client certificates (README "Backend: TLS and who may read what"): a
+  //    request is a vehicle's only when its verified certificate's serial is here, names
+  //    the same VIN and is not revoked.
+  `
+  CREATE TABLE vehicle_certificates (
+    serial TEXT PRIMARY KEY,           -- hex, upper case, as issued
+    vin TEXT NOT NULL REFERENCES vehicles(vin),
+    issued_at TEXT NOT NULL,
+    not_after TEXT NOT NULL,
+    revoked_at TEXT
+  );
+  CREATE INDEX vehicle_certificates_by_vin ON vehicle_certificates(vin);
+  `,
 ];

@@ -10,6 +10,6 @@ export const timeServerPart: BackendPart = {
     return {};
   },
   mount(router, dir, ctx) {
-    router.mount("time", timeServerRoutes(loadDirectorOnlineKeys(dir).timeserver, ctx.clock));
+    router.mount("time", timeServerRoutes(loadDirectorOnlineKeys(dir).timeserver, ctx.clock), { vehiclesOnly: true });
   },
 };

@@ -1,6 +1,6 @@
 // The Primary ECU's public surface.
 export { Primary, provisionPrimary, imagePath, type PrimaryConfig, type CycleResult, type CycleStep } from "./primary.ts";
-export { HttpFetcher, type Fetcher, type FetchRequest } from "./fetcher.ts";
+export { HttpFetcher, type Fetcher, type FetchRequest, type TlsClientOptions } from "./fetcher.ts";
 export { MemoryFetcher } from "./memory-fetcher.ts";
 export { FileStore, MemoryStore, type Store } from "./store.ts";
 export { SoftwareKeyStore, type KeyStore } from "./keystore.ts";

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { Metadata, MetadataKind } from "@tufjs/models";
 import { newBackend, removeDir, tempDir } from "../helpers/image-backend.ts";
 import { serveBackend } from "../../backend/serve.ts";
+import { tlsFetch, vehicleTls } from "../helpers/tls.ts";
 import { close } from "../../backend/http/server.ts";
 import { generateSigningKey } from "../../model/keys.ts";
 import { API_TOKEN_FILE } from "../../backend/http/api-token.ts";
@@ -61,6 +62,8 @@ test("init, vehicle add, assign and campaign from the CLI; serve with the token-
 
     const { server, url } = await serveBackend(dir);
     try {
+      const cli1 = await vehicleTls(dir, "CLI1");
+      const fetch = (u: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}) => tlsFetch(u, cli1, init);
       const base = `${url}/director/vehicles/CLI1`;
       const root = Metadata.fromJSON(MetadataKind.Root, await (await fetch(`${base}/1.root.json`)).json());
       const ts = Metadata.fromJSON(MetadataKind.Timestamp, await (await fetch(`${base}/timestamp.json`)).json());
@@ -83,11 +86,12 @@ test("init, vehicle add, assign and campaign from the CLI; serve with the token-
       assert.is(wrongToken.status, 401);
       const token = readFileSync(join(dir, API_TOKEN_FILE), "utf8").trim();
       const ok = await fetch(`${url}/director/api/vehicles`, { method: "POST", body, headers: { authorization: `Bearer ${token}` } });
-      assert.is(ok.status, 201, await ok.clone().text());
+      assert.is(ok.status, 201, ok.text());
       const assigned = await fetch(`${url}/director/api/assignments`, { method: "POST", body: JSON.stringify({ vin: "CLI1", ecuSerial: "S1", target: "missing.bin" }), headers: { authorization: `Bearer ${token}` } });
       assert.is(assigned.status, 400);
       assert.is((await assigned.json()).error, "target-not-signed");
-      assert.is((await fetch(`${url}/director/vehicles/API1/timestamp.json`)).status, 200);
+      assert.is((await tlsFetch(`${url}/director/vehicles/API1/timestamp.json`, await vehicleTls(dir, "API1"))).status, 200);
+      assert.is((await fetch(`${url}/director/vehicles/API1/timestamp.json`)).status, 403, "CLI1's certificate does not read API1's metadata");
       const time = await fetch(`${url}/time/attestation`, { method: "POST", body: JSON.stringify({ nonces: ["abc"] }) });
       assert.equal((await time.json()).signed.nonces, ["abc"]);
     } finally {

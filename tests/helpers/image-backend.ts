@@ -7,6 +7,8 @@ import { join, relative } from "node:path";
 import { Updater } from "tuf-js";
 import { initBackend } from "../../backend/init.ts";
 import { repositoryDir } from "../../backend/image/layout.ts";
+import { registeredVehicleTls, TlsTufFetcher } from "./tls.ts";
+import type { TlsClientOptions } from "../../host/primary/fetcher.ts";
 
 const created: string[] = [];
 
@@ -31,20 +33,23 @@ export async function newBackend(values: Record<string, string[]> = {}): Promise
 /**
  * A TUF client with its own local folder, trusting the repository's root version 1 (as
  * provisioned out of band). Each `update` runs a fresh tuf-js Updater over the same local
- * folder, as a device would on each update cycle.
+ * folder, as a device would on each update cycle. Over HTTPS it pins the backend's CA and
+ * connects as a vehicle registered for it (the Image repository serves vehicles only).
  */
 export class TufClient {
   private constructor(
     readonly local: string,
     readonly baseUrl: string,
+    readonly tls: TlsClientOptions | undefined,
   ) {}
 
-  static async create(backendDir: string, baseUrl: string): Promise<TufClient> {
+  static async create(backendDir: string, baseUrl: string, vin = "TUFCLIENT0000001"): Promise<TufClient> {
     const local = await tempDir("uptane-tufjs-");
     await mkdir(join(local, "metadata"));
     await mkdir(join(local, "targets"));
     await copyFile(join(repositoryDir(backendDir), "1.root.json"), join(local, "metadata", "root.json"));
-    return new TufClient(local, baseUrl);
+    const tls = baseUrl.startsWith("https://") ? await registeredVehicleTls(backendDir, vin) : undefined;
+    return new TufClient(local, baseUrl, tls);
   }
 
   updater(): Updater {
@@ -53,6 +58,7 @@ export class TufClient {
       metadataBaseUrl: `${this.baseUrl}/image`,
       targetDir: join(this.local, "targets"),
       targetBaseUrl: `${this.baseUrl}/image/targets`,
+      ...(this.tls ? { fetcher: new TlsTufFetcher(this.tls) } : {}),
     });
   }
 

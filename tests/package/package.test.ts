@@ -258,6 +258,10 @@ test("README Embedding: each example runs as written against the installed packa
   writeFileSync(join(dir, "brake-2.0.bin"), sim.images.get("brake-2.0.bin")!);
   // `npm install better-sqlite3` for the backend example: the checkout's own copy
   symlinkSync(join(ROOT, "node_modules", "better-sqlite3"), join(app, "node_modules", "better-sqlite3"));
+  // and `npm install @peculiar/x509 reflect-metadata` to issue certificates (its own dependencies resolve from the checkout)
+  mkdirSync(join(app, "node_modules", "@peculiar"), { recursive: true });
+  symlinkSync(join(ROOT, "node_modules", "@peculiar", "x509"), join(app, "node_modules", "@peculiar", "x509"));
+  symlinkSync(join(ROOT, "node_modules", "reflect-metadata"), join(app, "node_modules", "reflect-metadata"));
   const file = (s: { entry: string; code: string }) => {
     const path = join(dir, `${s.entry}.mjs`);
     writeFileSync(path, s.code);
@@ -277,7 +281,7 @@ test("README Embedding: each example runs as written against the installed packa
       const timer = setTimeout(() => reject(new Error(`backend example printed no URL in 30 s: ${output}`)), 30_000);
       backend.stdout.on("data", (d) => {
         output += d;
-        const m = /^(http:\/\/127\.0\.0\.1:\d+)$/m.exec(output);
+        const m = /^(https:\/\/127\.0\.0\.1:\d+)$/m.exec(output);
         if (m) {
           clearTimeout(timer);
           resolve(m[1]!);

@@ -29,7 +29,7 @@ test.before(async () => {
   await addImage(dir, file, { name: "brakes/fw-2.bin", hardwareIds: ["hw-brakes"], releaseCounter: 2 });
   await delegate(dir, { role: "supplier-a", keys: [generateSigningKey().publicKey], paths: ["supplier-a/*"] });
   await rotate(dir, "root");
-  const served = await serveBackend(dir, { host: "127.0.0.1", port: 0 });
+  const served = await serveBackend(dir, { host: "127.0.0.1", port: 0, plainHttp: true });
   server = served.server;
   fetcher = new HttpFetcher(served.url);
 });

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Inventory, INVENTORY_FILE } from "../../backend/inventory/inventory.ts";
 import { HttpFetcher } from "../../host/primary/fetcher.ts";
+import { vehicleTls } from "../helpers/tls.ts";
 import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
 import { Primary, provisionPrimary } from "../../host/primary/primary.ts";
 import { InProcessLink } from "../../host/primary/secondary-link.ts";
@@ -60,7 +61,7 @@ test("uptane primary init provisions a Primary from the backend's pinned roots a
   assert.is(again.code, 1, "a provisioned Primary is not provisioned twice");
 });
 
-test("end to end: init, add an image, register the vehicle, assign, serve; the Primary installs over HTTP and the Director sees the new version", async () => {
+test("end to end: init, add an image, register the vehicle, assign, serve; the Primary installs over HTTPS with its client certificate and the Director sees the new version", async () => {
   const backend = join(work, "backend-b");
   assert.is((await uptane("init", backend)).code, 0);
   const image = join(work, "fw-2.bin");
@@ -74,16 +75,20 @@ test("end to end: init, add an image, register the vehicle, assign, serve; the P
     "primary", "init", state,
     "--director-root", join(backend, "director", "root", "1.root.json"),
     "--image-root", join(backend, "image", "repository", "1.root.json"),
-    "--vin", vin, "--serial", "primary-001", "--hardware-id", "hw-primary", "--json",
+    "--vin", vin, "--serial", "primary-001", "--hardware-id", "hw-primary", "--tls-ca", join(backend, "tls", "server-ca.pem"), "--json",
   );
   assert.is(init.code, 0, init.err + init.out);
-  const registered = await uptane("vehicle", "add", backend, "--vin", vin, "--ecu", `primary-001:hw-primary:${JSON.parse(init.out).publicKeyFile}:primary`);
+  const registered = await uptane(
+    "vehicle", "add", backend, "--vin", vin, "--ecu", `primary-001:hw-primary:${JSON.parse(init.out).publicKeyFile}:primary`,
+    "--tls-public-key", JSON.parse(init.out).tlsPublicKeyFile, "--tls-cert-out", join(state, "tls-cert.pem"),
+  );
   assert.is(registered.code, 0, registered.err + registered.out);
   const assigned = await uptane("assign", backend, "--vin", vin, "--ecu", "primary-001", "--target", "fw-2.bin");
   assert.is(assigned.code, 0, assigned.err + assigned.out);
 
   const { url, child } = await serve(backend);
   try {
+    assert.match(url, /^https:\/\/127\.0\.0\.1:/);
     const first = await uptane("primary", "cycle", state, "--url", url, "--json");
     assert.is(first.code, 0, first.err + first.out);
     const cycle = JSON.parse(first.out);
@@ -141,7 +146,7 @@ test("end to end with a Secondary: the Primary carries its report and nonce, and
       serial: "primary-001",
       hardwareId: "hw-primary",
       vehicleEcus,
-      fetcher: new HttpFetcher(url),
+      fetcher: new HttpFetcher(url, { tls: await vehicleTls(backend, vin) }),
       store,
       keys: primaryKeys,
       secondaries: [new InProcessLink(brakes)],

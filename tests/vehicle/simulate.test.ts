@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { newBackend, removeDir, tempDir } from "../helpers/image-backend.ts";
 import { serveBackend } from "../../backend/serve.ts";
@@ -48,14 +48,18 @@ test("uptane simulate enrols a vehicle from its config, installs what the Direct
     const state = join(work, "state");
     const token = join(dir, API_TOKEN_FILE);
 
+    const ca = join(dir, "tls", "server-ca.pem");
     let r = await uptane("simulate", "--config", config, "--server", url, "--state", state, "--token-file", token);
+    assert.is(r.status, 2, "enrolling needs the server's CA");
+    assert.match(r.stderr, /--ca/);
+    r = await uptane("simulate", "--config", config, "--server", url, "--ca", ca, "--state", state, "--token-file", token);
     assert.is(r.status, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /Enrolled SIMTEST1/);
     assert.match(r.stdout, /brake-1\s+secondary\s+partial\s+CAN FD 500k\/5M\s+.*NoUpdate/);
 
     await writeFile(join(work, "fw.bin"), Buffer.alloc(5000, 7));
     await addImage(dir, join(work, "fw.bin"), { name: "brake-3.bin", hardwareIds: ["brake-ctl"], releaseCounter: 3 });
-    await new DirectorApi(url, readApiToken(dir)).assign("SIMTEST1", "brake-1", "brake-3.bin");
+    await new DirectorApi(url, readApiToken(dir), await readFile(ca, "utf8")).assign("SIMTEST1", "brake-1", "brake-3.bin");
 
     r = await uptane("simulate", "--config", config, "--server", url, "--state", state, "--cycles", "2", "--json");
     assert.is(r.status, 0, r.stderr + r.stdout);
@@ -86,12 +90,15 @@ test("uptane simulate refuses a bad config or a new vehicle without a token as u
   try {
     const bad = join(work, "bad.json");
     await writeFile(bad, JSON.stringify({ ...CONFIG, secondaries: [{ ...CONFIG.secondaries[0], mode: "half" }] }));
-    let r = await uptane("simulate", "--config", bad, "--server", "http://127.0.0.1:9");
+    let r = await uptane("simulate", "--config", bad, "--server", "https://127.0.0.1:9");
     assert.is(r.status, 2);
     assert.match(r.stderr, /mode must be "full" or "partial"/);
     const good = join(work, "car.json");
     await writeFile(good, JSON.stringify(CONFIG));
     r = await uptane("simulate", "--config", good, "--server", "http://127.0.0.1:9");
+    assert.is(r.status, 2);
+    assert.match(r.stderr, /must be an https:\/\/ URL/);
+    r = await uptane("simulate", "--config", good, "--server", "https://127.0.0.1:9");
     assert.is(r.status, 2);
     assert.match(r.stderr, /--token-file/);
   } finally {
