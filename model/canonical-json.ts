@@ -1,12 +1,15 @@
 // OLPC canonical JSON, the encoding TUF 1.0 signs (DESIGN.md section 4): object keys
 // sorted by UTF-16 code units, no white space, integers only, strings escaping only
-// `"` and `\`. Anything else (floats, non-safe integers, undefined, functions) is refused.
+// `"` and `\`. Anything else (floats, non-safe integers, undefined, functions) is refused,
+// and so is nesting deeper than MAX_JSON_DEPTH: the writer recurses once per level, so the
+// cap keeps untrusted documents from overflowing the stack.
+import { MAX_JSON_DEPTH } from "./json-depth.ts";
 
 export class CanonicalJsonError extends Error {}
 
 export function canonicalJson(value: unknown): string {
   const parts: string[] = [];
-  write(value, parts, "$");
+  write(value, parts, "$", 1);
   return parts.join("");
 }
 
@@ -14,7 +17,10 @@ export function canonicalBytes(value: unknown): Buffer {
   return Buffer.from(canonicalJson(value), "utf8");
 }
 
-function write(value: unknown, out: string[], path: string): void {
+function write(value: unknown, out: string[], path: string, depth: number): void {
+  if (typeof value === "object" && value !== null && depth > MAX_JSON_DEPTH) {
+    throw new CanonicalJsonError(`${path.slice(0, 200)}: nests deeper than ${MAX_JSON_DEPTH} levels`);
+  }
   if (value === null) {
     out.push("null");
   } else if (typeof value === "boolean") {
@@ -28,7 +34,7 @@ function write(value: unknown, out: string[], path: string): void {
     out.push("[");
     value.forEach((item, i) => {
       if (i > 0) out.push(",");
-      write(item, out, `${path}[${i}]`);
+      write(item, out, `${path}[${i}]`, depth + 1);
     });
     out.push("]");
   } else if (typeof value === "object") {
@@ -38,7 +44,7 @@ function write(value: unknown, out: string[], path: string): void {
     keys.forEach((key, i) => {
       if (i > 0) out.push(",");
       out.push('"', key.replace(/["\\]/g, (c) => "\\" + c), '":');
-      write(obj[key], out, `${path}.${key}`);
+      write(obj[key], out, `${path}.${key}`, depth + 1);
     });
     out.push("}");
   } else {

@@ -250,38 +250,38 @@ export class Director {
   /** Checks and records a vehicle version manifest posted for `urlVin`; throws Refused (4xx) and changes nothing when refused. */
   receiveManifest(urlVin: string, body: Buffer): ManifestResponse {
     const [result] = this.receiveManifests([{ vin: urlVin, body }]);
+    if (result instanceof ManifestFailure) throw result.cause;
     if (result instanceof Refused) throw result;
     return result!;
   }
 
   /**
    * Records several manifests in one database transaction (one disk sync for all: group
-   * commit). Each manifest runs in its own savepoint, so a refused one changes nothing
-   * and does not disturb the others. Returns, per manifest, its response or its refusal.
+   * commit). Each manifest runs in its own savepoint, so a refused one, or one whose
+   * recording fails inside the server, changes nothing and does not disturb the others.
+   * Returns, per manifest, its response, its refusal, or its failure.
    */
-  receiveManifests(jobs: Array<{ vin: string; body: Buffer }>): Array<ManifestResponse | Refused> {
+  receiveManifests(jobs: Array<{ vin: string; body: Buffer }>): Array<ManifestResponse | Refused | ManifestFailure> {
     const now = this.clock();
     const parsed = jobs.map((job) => {
       try {
         return parseManifest(job.body);
       } catch (e) {
-        if (e instanceof Refused) return e;
-        throw e;
+        return e instanceof Refused ? e : new ManifestFailure(e);
       }
     });
     const results = this.inventory.transaction(() =>
       jobs.map((job, i) => {
         const manifest = parsed[i]!;
-        if (manifest instanceof Refused) return manifest;
+        if (manifest instanceof Refused || manifest instanceof ManifestFailure) return manifest;
         try {
           return this.recordManifest(job.vin, job.body, manifest, now);
         } catch (e) {
-          if (e instanceof Refused) return e;
-          throw e;
+          return e instanceof Refused ? e : new ManifestFailure(e);
         }
       }),
     );
-    for (const vin of new Set(jobs.filter((_, i) => !(results[i] instanceof Refused)).map((j) => j.vin))) this.publisher.writeFiles(vin);
+    for (const vin of new Set(jobs.filter((_, i) => !(results[i] instanceof Refused) && !(results[i] instanceof ManifestFailure)).map((j) => j.vin))) this.publisher.writeFiles(vin);
     return results;
   }
 
@@ -406,10 +406,15 @@ export class Director {
 
   /** Bytes of a vehicle's `timestamp.json`, `N.snapshot.json` or `N.targets.json`, or null (throws StateMismatch when not what was signed). */
   vehicleFile(vin: string, name: string): Buffer | null {
-    if (!isVin(vin) || !/^(timestamp|\d+\.snapshot|\d+\.targets)\.json$/.test(name)) return null;
+    if (!isVin(vin) || !/^(timestamp|[1-9]\d{0,8}\.snapshot|[1-9]\d{0,8}\.targets)\.json$/.test(name)) return null;
     if (name === "timestamp.json") this.refresh(vin);
     return this.state.vehicleBytes(vin, name);
   }
+}
+
+/** A manifest whose recording failed inside the server (its savepoint was rolled back; the others of its batch stand). */
+export class ManifestFailure {
+  constructor(readonly cause: unknown) {}
 }
 
 /** Why `image` may not be assigned to `ecu`, or null (5.3.2: the Director assigns only what the Image repository signs). */

@@ -17,6 +17,7 @@ import { Refused } from "./errors.ts";
 import { isVin } from "./identifiers.ts";
 import { MAX_MANIFEST_BYTES } from "../../model/manifest-format.ts";
 import { ManifestBatcher } from "./manifest-batcher.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../model/json-depth.ts";
 
 const MAX_API_BODY_BYTES = 256 * 1024;
 
@@ -40,7 +41,8 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
         }
         if (method !== "GET" && method !== "HEAD") throw new Refused(405, "method-not-allowed", "metadata is read with GET");
         if (!director.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
-        const root = /^(\d{1,9})\.root\.json$/.exec(file);
+        // Strict version syntax (no leading zero): one file, one name.
+        const root = /^([1-9]\d{0,8})\.root\.json$/.exec(file);
         sendFile(res, root ? director.rootFile(Number(root[1])) : director.vehicleFile(vin, file), `${vin}/${file}`);
         return;
       }
@@ -81,7 +83,7 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
       throw new Refused(404, "not-found", `no Director resource at /director/${parts.join("/")}`);
     } catch (e) {
       if (e instanceof StateMismatch) log(`ALERT ${e.message}`);
-      sendError(res, e);
+      sendError(res, e, log);
     }
   };
 }
@@ -94,6 +96,7 @@ function parseJsonObject(body: Buffer): Record<string, unknown> {
     throw new Refused(400, "invalid-json", `body is not JSON: ${(e as Error).message}`);
   }
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Refused(400, "invalid-request", "body must be a JSON object");
+  if (nestsDeeperThan(doc)) throw new Refused(400, "too-deeply-nested", `body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`);
   return doc as Record<string, unknown>;
 }
 

@@ -1,8 +1,9 @@
 // Group commit for manifests arriving over HTTP: the ones that arrive while the event loop
 // is busy are recorded together in one transaction (one disk sync), each in its own
 // savepoint (Director.receiveManifests). A caller's promise settles only after the commit,
-// so a 200 always means the manifest is on disk.
-import type { Director } from "./director.ts";
+// so a 200 always means the manifest is on disk. A manifest that fails fails alone: only
+// a failed commit fails the whole batch (then nothing of it was recorded).
+import { ManifestFailure, type Director } from "./director.ts";
 import type { Refused } from "./errors.ts";
 import type { ManifestResponse } from "../../model/manifest-format.ts";
 
@@ -37,7 +38,11 @@ export class ManifestBatcher {
     if (this.scheduled) setImmediate(() => this.flush());
     try {
       const results = this.director.receiveManifests(batch);
-      batch.forEach((job, i) => job.resolve(results[i]!));
+      batch.forEach((job, i) => {
+        const r = results[i]!;
+        if (r instanceof ManifestFailure) job.reject(r.cause);
+        else job.resolve(r);
+      });
     } catch (e) {
       for (const job of batch) job.reject(e);
     }

@@ -9,6 +9,7 @@ import { MAX_INSTALL_CODE, MAX_MANIFEST_BYTES, MAX_NONCE_LENGTH, MAX_REPORT_TEXT
 import { signedBy } from "./signature-check.ts";
 import { Refused } from "./errors.ts";
 import { isIsoTime } from "../../model/iso-time.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../model/json-depth.ts";
 
 export { Refused as ManifestRefused };
 
@@ -39,6 +40,8 @@ export function parseManifest(body: Buffer): VehicleManifest {
   } catch (e) {
     throw new Refused(400, "invalid-json", `manifest is not JSON: ${(e as Error).message}`);
   }
+  // Before anything walks it (the signature check canonicalises `signed` recursively).
+  if (nestsDeeperThan(doc)) throw new Refused(400, "too-deeply-nested", `manifest nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`);
   const problem = envelopeProblem(doc);
   if (problem) throw new Refused(400, "invalid-manifest", problem);
   return doc as VehicleManifest;

@@ -5,10 +5,11 @@
 // the version it claims and that row's signature verifies. A file that differs is refused
 // with its name, an alert row is written, and the file is rebuilt from the database when
 // the row itself verifies. The backend marker is checked against the bytes `init` writes.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { countValidSignatures, type TufKey } from "../../model/keys.ts";
 import { writeFileAtomicSync } from "../fs/atomic-write.ts";
+import { readFileInside, UnsafeServedPath } from "../fs/read-inside.ts";
 import type { Inventory, MetadataRow } from "../inventory/inventory.ts";
 import { BACKEND_MARKER, markerBytes, markerState } from "../marker.ts";
 import type { DirectorOnlineKeys } from "./director-keys.ts";
@@ -47,6 +48,9 @@ function parse(bytes: string | Buffer): SignedDoc | null {
   }
 }
 
+/** Stands for a symbolic link where a file should be: equal to no signed document, so it is replaced. */
+const UNSAFE_FILE = Buffer.from("\0symbolic link\0");
+
 export class DirectorStateCheck {
   /** Rows whose signature was verified once (rows never change once written). */
   private readonly verifiedRows = new Set<string>();
@@ -81,7 +85,7 @@ export class DirectorStateCheck {
     const rel = `${DIRECTOR_ROOT_DIR}/${version}.root.json`;
     const path = join(this.dir, rel);
     const row = this.inventory.directorRoot(version);
-    const file = existsSync(path) ? readFileSync(path) : null;
+    const file = this.readServed("", rel, path);
     if (row === undefined) {
       if (file === null) return null;
       this.mismatch("", rel, path, null, "the database holds no root of this version");
@@ -117,7 +121,13 @@ export class DirectorStateCheck {
     const online = Object.values(this.keys).map((k) => k.keyid);
     this.inventory.transaction(() => {
       for (const v of this.rootVersionsOnDisk()) {
-        const json = readFileSync(join(this.dir, DIRECTOR_ROOT_DIR, `${v}.root.json`), "utf8");
+        let json: string;
+        try {
+          json = readFileInside(this.dir, `${DIRECTOR_ROOT_DIR}/${v}.root.json`)?.toString("utf8") ?? "";
+        } catch (e) {
+          if (e instanceof UnsafeServedPath) continue;
+          throw e;
+        }
         const keys = parse(json)?.signed.keys ?? {};
         if (this.rootRowVerifies(v, json) && online.every((id) => id in keys)) this.inventory.insertDirectorRoot(v, json);
       }
@@ -150,7 +160,7 @@ export class DirectorStateCheck {
   vehicleBytes(vin: string, name: string): Buffer | null {
     const rel = `${DIRECTOR_VEHICLES_DIR}/${vin}/${name}`;
     const path = join(this.dir, rel);
-    const file = existsSync(path) ? readFileSync(path) : null;
+    const file = this.readServed(vin, rel, path);
     const published = this.inventory.publishedTimestampVersion(vin);
     let role: MetadataRow["role"];
     let version: number;
@@ -201,6 +211,23 @@ export class DirectorStateCheck {
     if (countValidSignatures(doc, { [key.keyid]: key.publicKey }, [key.keyid]) < 1) return false;
     this.verifiedRows.add(id);
     return true;
+  }
+
+  // ---- reading
+
+  /**
+   * The bytes of a served file, never through a symbolic link (README "Backend": state
+   * checks): a link or a non-file is a mismatch, replaced from the database only when
+   * its folder is sound (an atomic rename replaces the link itself, never its target).
+   */
+  private readServed(vin: string, rel: string, path: string): Buffer | null {
+    try {
+      return readFileInside(this.dir, rel);
+    } catch (e) {
+      if (!(e instanceof UnsafeServedPath)) throw e;
+      if (e.replaceable) return UNSAFE_FILE;
+      return this.mismatch(vin, rel, path, null, e.message.replace(`${rel} `, ""));
+    }
   }
 
   // ---- refusal

@@ -4,6 +4,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Refused } from "../director/errors.ts";
 
+/** The client went away before its body was complete: nothing to answer, nothing to log but the request line. */
+export class ClientGone extends Error {}
+
 export function readBody(req: IncomingMessage, cap: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? NaN);
   if (Number.isFinite(declared) && declared > cap) return Promise.reject(new Refused(413, "body-too-large", `body of ${declared} bytes is over the ${cap}-byte cap`));
@@ -27,11 +30,13 @@ export function readBody(req: IncomingMessage, cap: number): Promise<Buffer> {
       done = true;
       resolve(Buffer.concat(chunks));
     });
-    req.on("error", (e) => {
+    const gone = () => {
       if (done) return;
       done = true;
-      reject(e);
-    });
+      reject(new ClientGone("the client closed the connection before the body was complete"));
+    };
+    req.on("error", gone); // "aborted", ECONNRESET: the client's doing, not the server's
+    req.on("close", gone); // closed without "end": the body never completed
   });
 }
 
@@ -43,15 +48,22 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, clo
   res.end(text);
 }
 
-/** Sends a Refused as its JSON error; anything else is a 500 without internals. */
-export function sendError(res: ServerResponse, e: unknown): void {
+/**
+ * Sends a Refused as its JSON error; anything else is a 500 without internals, logged as
+ * one line. A client that went away gets nothing (its request log line says "aborted").
+ */
+export function sendError(res: ServerResponse, e: unknown, log: (line: string) => void = () => {}): void {
+  if (e instanceof ClientGone || res.destroyed) {
+    res.destroy();
+    return;
+  }
   if (e instanceof Refused) {
     // After a cut-off body the connection cannot carry another request.
     sendJson(res, e.status, e.toJSON(), e.status === 413);
     return;
   }
-  console.error(e);
-  sendJson(res, 500, { ok: false, error: "internal-error", detail: "the server failed; nothing was changed by this request" });
+  log(`ERROR internal error: ${(e instanceof Error ? e.message : String(e)).replace(/[^\x20-\x7e]/g, "?").slice(0, 300)}`);
+  sendJson(res, 500, { ok: false, error: "internal-error", detail: "the server failed; see its log" });
 }
 
 export function sendFile(res: ServerResponse, bytes: Buffer | null, what: string): void {

@@ -10,6 +10,7 @@ import { Refused } from "../director/errors.ts";
 import { createReadStream } from "node:fs";
 import { lstat, realpath } from "node:fs/promises";
 import { join, sep } from "node:path";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../model/json-depth.ts";
 
 /** An error a handler throws to answer with a status code and `{"error": message}`. */
 export class HttpError extends Error {
@@ -62,7 +63,7 @@ export class Router {
       if (mounted.vehiclesOnly) requireVehicle(client);
       await mounted.handler({ method: req.method ?? "GET", segments: segments.slice(1), query, req, res, client });
     } catch (err) {
-      if (res.headersSent) {
+      if (res.headersSent || res.destroyed) {
         res.destroy();
         return;
       }
@@ -129,14 +130,17 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
   return Buffer.concat(chunks);
 }
 
-/** Reads and parses a JSON body (400 when it is not JSON). */
+/** Reads and parses a JSON body (400 when it is not JSON or nests deeper than MAX_JSON_DEPTH). */
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const body = await readBody(req, maxBytes);
+  let doc: unknown;
   try {
-    return JSON.parse(body.toString("utf8"));
+    doc = JSON.parse(body.toString("utf8"));
   } catch {
     throw new HttpError(400, "request body is not valid JSON");
   }
+  if (nestsDeeperThan(doc)) throw new HttpError(400, `request body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`);
+  return doc;
 }
 
 export function contentTypeOf(name: string): string {
@@ -190,7 +194,9 @@ export function requestLogLine(req: IncomingMessage, res: ServerResponse, starte
   const path = (q < 0 ? raw : raw.slice(0, q)).slice(0, 300).replace(/[^\x21-\x7e]/g, "?");
   const method = (req.method ?? "-").replace(/[^A-Z]/g, "?").slice(0, 10);
   const bytes = (req.socket?.bytesWritten ?? bytesBefore) - bytesBefore; // headers included
-  return `${method} ${path} ${res.statusCode} ${bytes}B ${Math.round(performance.now() - startedMs)}ms`;
+  // A response that never completed: the client left (or was dropped) mid-request.
+  const status = res.writableFinished ? String(res.statusCode) : "aborted";
+  return `${method} ${path} ${status} ${bytes}B ${Math.round(performance.now() - startedMs)}ms`;
 }
 
 /** The server's TLS identity and the CAs client certificates must chain to (PEM). */

@@ -6,6 +6,7 @@
 // Images are keyed by their SHA-256; the OEM checks every listed hash and length anyway.
 import { createHash } from "node:crypto";
 import type { Signed, TargetsSigned } from "./metadata.ts";
+import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../model/json-depth.ts";
 
 export const BUNDLE_FORMAT = "uptane-supplier-bundle/1";
 /** Largest bundle file read (images are base64 inside JSON). */
@@ -39,6 +40,8 @@ export function decodeBundle(bytes: Buffer): Bundle {
   } catch {
     throw new BundleError("bundle is not valid JSON");
   }
+  // Before anything walks it: import canonicalises the roles' metadata recursively.
+  if (nestsDeeperThan(raw)) throw new BundleError(`bundle nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`);
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new BundleError("bundle is not a JSON object");
   const obj = raw as Record<string, unknown>;
   if (obj.format !== BUNDLE_FORMAT) throw new BundleError(`bundle format is '${String(obj.format)}', expected '${BUNDLE_FORMAT}'`);

@@ -2,6 +2,7 @@
 // manifests received, assignments, install results, alerts, and the Director's signed
 // metadata. Every method is one query; callers group writes with `transaction` so a
 // crash leaves either all or none of them.
+import { chmodSync, closeSync, openSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { MIGRATIONS } from "./migrations.ts";
@@ -73,6 +74,21 @@ export function checkSqliteInstalled(): void {
   sqlite();
 }
 
+/**
+ * The database holds every vehicle's keys and reports: readable by its owner only. It is
+ * created 0600 before SQLite opens it (SQLite gives its -wal and -shm files the database
+ * file's mode), and an existing one readable by others is narrowed to 0600.
+ */
+function createPrivately(path: string): void {
+  try {
+    closeSync(openSync(path, "wx", 0o600));
+    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+  }
+  if ((statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+}
+
 export class Inventory {
   /** @internal the connection (tests reach into it) */
   readonly db: Database.Database;
@@ -83,7 +99,9 @@ export class Inventory {
 
   /** Opens (creating if needed) the database at `path` and applies missing migrations. */
   static open(path: string): Inventory {
-    const db = new (sqlite())(path);
+    const Sqlite = sqlite();
+    createPrivately(path);
+    const db = new Sqlite(path);
     db.pragma("journal_mode = WAL"); // readers never block the writer (CLI next to `serve`)
     db.pragma("synchronous = FULL"); // a committed transaction survives a power cut
     db.pragma("foreign_keys = ON");
