@@ -3,18 +3,20 @@
 // inventory database, and a stack trace logged for every client that drops mid-body.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { connect } from "node:net";
+import { connect } from "node:tls";
 import { mkdirSync, readFileSync, renameSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateSigningKey } from "../../model/keys.ts";
 import { openDirector } from "../../backend/director/part.ts";
 import { serveBackend, type ServedBackend } from "../../backend/serve.ts";
+import { tlsFetch, vehicleTls } from "../helpers/tls.ts";
+import type { TlsClientOptions } from "../../host/primary/fetcher.ts";
 import { close } from "../../backend/http/server.ts";
 import { INVENTORY_FILE } from "../../backend/inventory/inventory.ts";
 import { newBackend, removeTempDirs, tempDir } from "../helpers/image-backend.ts";
 
 const VIN = "VINSERVED0001";
-const test = suite<{ dir: string; served: ServedBackend; log: string[] }>("Director served files");
+const test = suite<{ dir: string; served: ServedBackend; log: string[]; tls: TlsClientOptions }>("Director served files");
 
 test.before.each(async (ctx) => {
   ctx.dir = await newBackend();
@@ -23,15 +25,16 @@ test.before.each(async (ctx) => {
   director.close();
   ctx.log = [];
   ctx.served = await serveBackend(ctx.dir, { log: (line) => ctx.log.push(line) });
+  ctx.tls = await vehicleTls(ctx.dir, VIN);
 });
 test.after.each(async (ctx) => {
   await close(ctx.served.server);
   await removeTempDirs();
 });
 
-async function get(ctx: { served: ServedBackend }, path: string): Promise<{ status: number; body: string }> {
-  const res = await fetch(`${ctx.served.url}${path}`);
-  return { status: res.status, body: await res.text() };
+async function get(ctx: { served: ServedBackend; tls: TlsClientOptions }, path: string): Promise<{ status: number; body: string }> {
+  const res = await tlsFetch(`${ctx.served.url}${path}`, ctx.tls);
+  return { status: res.status, body: res.text() };
 }
 
 test("a root version with a leading zero is not another name for the same file", async (ctx) => {
@@ -93,7 +96,8 @@ test("a client dropping mid-body is one log line, not a stack trace", async (ctx
     const { port } = new URL(ctx.served.url);
     for (let i = 0; i < 3; i++) {
       await new Promise<void>((resolve, reject) => {
-        const socket = connect(Number(port), "127.0.0.1", () => {
+        const { ca, cert, key } = ctx.tls as { ca: string; cert: string; key: string };
+        const socket = connect({ port: Number(port), host: "127.0.0.1", ca, cert, key }, () => {
           socket.write(`POST /director/vehicles/${VIN}/manifest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"signatures":[`);
           setTimeout(() => socket.destroy(), 50);
         });
