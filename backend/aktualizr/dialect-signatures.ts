@@ -3,10 +3,11 @@
 // 1.0 as we serve them carry a hex `sig` alone. The signed bytes are the same canonical JSON
 // either way, so a signature of ours is re-encoded for the dialect without re-signing.
 // aktualizr names its own keys by the SHA-256 of the canonical JSON of the key's value
-// string, not of the key object.
+// string, not of the key object. Signatures in this encoding are checked by
+// director/signature-check.ts (`signedBy(..., "dialect")`).
 import { createHash } from "node:crypto";
-import { canonicalBytes, CanonicalJsonError } from "../../model/canonical-json.ts";
-import { ed25519PublicKey, signBytes, verifySignatureHex, type Signature, type SigningKey } from "../../model/keys.ts";
+import { canonicalBytes } from "../../model/canonical-json.ts";
+import { signBytes, type Signature, type SigningKey } from "../../model/keys.ts";
 
 export interface DialectSignature {
   keyid: string;
@@ -28,29 +29,4 @@ export function signDialect<T>(signed: T, keys: readonly SigningKey[]): { signat
 /** aktualizr's key id for a public key value as it sends it: hex SHA-256 of the value as a canonical JSON string. */
 export function aktualizrKeyId(value: string): string {
   return createHash("sha256").update(canonicalBytes(value.replace(/\n+$/, ""))).digest("hex");
-}
-
-const BASE64 = /^[A-Za-z0-9+/]{86}==$/;
-
-/**
- * True when `signatures` holds a valid Ed25519 signature by the registered key (its keyid,
- * method "ed25519", base64 `sig` of 64 bytes) over the canonical JSON of `signed`.
- * Anything malformed counts for nothing.
- */
-export function signedInDialect(signed: unknown, signatures: unknown, key: { keyid: string; publicKeyHex: string }): boolean {
-  if (!Array.isArray(signatures)) return false;
-  let bytes: Buffer;
-  try {
-    bytes = canonicalBytes(signed);
-  } catch (e) {
-    if (e instanceof CanonicalJsonError) return false;
-    throw e;
-  }
-  for (const s of signatures) {
-    if (typeof s !== "object" || s === null) continue;
-    const { keyid, method, sig } = s as { keyid?: unknown; method?: unknown; sig?: unknown };
-    if (keyid !== key.keyid || typeof method !== "string" || method.toLowerCase() !== "ed25519" || typeof sig !== "string" || !BASE64.test(sig)) continue;
-    if (verifySignatureHex(ed25519PublicKey(key.publicKeyHex), bytes, Buffer.from(sig, "base64").toString("hex"))) return true;
-  }
-  return false;
 }

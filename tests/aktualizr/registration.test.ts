@@ -56,7 +56,7 @@ test("aktualizr's first run registers its Primary and Ed25519 key under the VIN 
   assert.is(ecus[0]!.is_primary, 1);
   // The key aktualizr generated and keeps in its storage (SQLite): the registered one, with aktualizr's key id.
   const db = await readFile(join(device.home, "storage", "sql.db"));
-  const stored = db.toString("latin1").match(/[0-9A-F]{64}/g) ?? [];
+  const stored: string[] = db.toString("latin1").match(/[0-9A-F]{64}/g) ?? [];
   assert.ok(stored.includes(ecus[0]!.public_key.toUpperCase()), "the registered key is the one in aktualizr's storage");
   assert.is(ecus[0]!.keyid, aktualizrKeyId(ecus[0]!.public_key.toUpperCase()));
 });
