@@ -11,7 +11,7 @@ import { createDirectorKeys, loadDirectorOnlineKeys, type DirectorOnlineKeys } f
 import { Refused } from "./errors.ts";
 import { isEcuSerial, isHardwareId, isTargetName, isVin } from "./identifiers.ts";
 import type { ImageTarget, ImageTargetSource } from "./image-targets.ts";
-import { checkManifest, parseManifest } from "./manifest.ts";
+import { checkManifest, parseManifest, type CheckedManifest } from "./manifest.ts";
 import type { ManifestResponse, VehicleManifest } from "../../model/manifest-format.ts";
 import { sameImage } from "../../model/same-image.ts";
 import { buildDirectorRoot, type DirectorTargetEntry } from "./metadata.ts";
@@ -320,40 +320,54 @@ export class Director {
 
   /** One manifest, in a savepoint of the caller's transaction. */
   private recordManifest(urlVin: string, body: Buffer, manifest: VehicleManifest, now: Date): ManifestResponse {
+    return this.inventory.transaction(() => this.recordChecked(urlVin, body, checkManifest(manifest, urlVin, this.inventory), now));
+  }
+
+  /**
+   * Records a manifest of another dialect (aktualizr's, README "Serving aktualizr"): `check`
+   * runs inside the transaction and returns the reports it accepted, as ours would be, or
+   * throws Refused and nothing is recorded. The recording is the one ours go through.
+   */
+  receiveCheckedManifest(vin: string, body: Buffer, check: (inventory: Inventory) => CheckedManifest): ManifestResponse {
+    const now = this.clock();
+    const result = this.inventory.transaction(() => this.recordChecked(vin, body, check(this.inventory), now));
+    this.publisher.writeFiles(vin);
+    return result;
+  }
+
+  private recordChecked(urlVin: string, body: Buffer, checked: CheckedManifest, now: Date): ManifestResponse {
     const nowIso = isoTime(now);
-    return this.inventory.transaction(() => {
-      const checked = checkManifest(manifest, urlVin, this.inventory);
-      const inv = this.inventory;
-      const manifestId = inv.insertManifest(urlVin, manifest.signed.primarySerial, nowIso, body.toString("utf8"));
-      for (const d of checked.discarded) inv.insertAlert({ vin: urlVin, serial: d.ecuSerial, manifestId, kind: `report-${d.reason}`, detail: d.detail, now: nowIso });
-      for (const { ecu, report } of checked.accepted) {
-        inv.insertReport({ manifestId, serial: ecu.serial, nonce: report.nonce, installedFilename: report.installedImage?.filename ?? null, releaseCounter: report.releaseCounter, reportTime: report.reportTime, attacksDetected: report.attacksDetected });
-        // 5.4.2.1: an ECU's "attacks detected" field goes to the operators.
-        if (report.attacksDetected !== "") inv.insertAlert({ vin: urlVin, serial: ecu.serial, manifestId, kind: "attack-detected", detail: report.attacksDetected, now: nowIso });
-        if (report.releaseCounter < ecu.installed_release_counter) {
-          inv.insertAlert({ vin: urlVin, serial: ecu.serial, manifestId, kind: "release-counter-decreased", detail: `reported ${report.releaseCounter}, previously ${ecu.installed_release_counter}`, now: nowIso });
-        }
-        const img = report.installedImage;
-        inv.recordInstalled(ecu.serial, { filename: img?.filename ?? null, length: img?.length ?? null, hashes: img ? JSON.stringify(img.hashes) : null, releaseCounter: report.releaseCounter, reportTime: report.reportTime });
-        for (const a of inv.openAssignmentsOfEcu(ecu.serial)) {
-          if (a.status !== "published") continue;
-          const last = report.lastInstall;
-          if (img && installedIs(img, a)) {
-            inv.setAssignmentStatus(a.id, "installed");
-            inv.insertInstallResult({ manifestId, vin: urlVin, serial: ecu.serial, assignmentId: a.id, filename: a.target_name, success: true, code: last?.filename === a.target_name ? last.code : "Ok", detail: last?.filename === a.target_name ? last.detail : "" });
-          } else if (last && last.filename === a.target_name && !last.success) {
-            inv.setAssignmentStatus(a.id, "failed");
-            inv.insertInstallResult({ manifestId, vin: urlVin, serial: ecu.serial, assignmentId: a.id, filename: a.target_name, success: false, code: last.code, detail: last.detail });
-          }
+    const inv = this.inventory;
+    const manifestId = inv.insertManifest(urlVin, checked.primarySerial, nowIso, body.toString("utf8"));
+    for (const d of checked.discarded) inv.insertAlert({ vin: urlVin, serial: d.ecuSerial, manifestId, kind: `report-${d.reason}`, detail: d.detail, now: nowIso });
+    for (const { ecu, report, reportCounter } of checked.accepted) {
+      if (reportCounter !== undefined) inv.setReportCounter(ecu.serial, reportCounter);
+      inv.insertReport({ manifestId, serial: ecu.serial, nonce: report.nonce, installedFilename: report.installedImage?.filename ?? null, releaseCounter: report.releaseCounter, reportTime: report.reportTime, attacksDetected: report.attacksDetected });
+      // 5.4.2.1: an ECU's "attacks detected" field goes to the operators.
+      if (report.attacksDetected !== "") inv.insertAlert({ vin: urlVin, serial: ecu.serial, manifestId, kind: "attack-detected", detail: report.attacksDetected, now: nowIso });
+      if (report.releaseCounter < ecu.installed_release_counter) {
+        inv.insertAlert({ vin: urlVin, serial: ecu.serial, manifestId, kind: "release-counter-decreased", detail: `reported ${report.releaseCounter}, previously ${ecu.installed_release_counter}`, now: nowIso });
+      }
+      const img = report.installedImage;
+      inv.recordInstalled(ecu.serial, { filename: img?.filename ?? null, length: img?.length ?? null, hashes: img ? JSON.stringify(img.hashes) : null, releaseCounter: report.releaseCounter, reportTime: report.reportTime });
+      for (const a of inv.openAssignmentsOfEcu(ecu.serial)) {
+        if (a.status !== "published") continue;
+        const last = report.lastInstall;
+        if (img && installedIs(img, a)) {
+          inv.setAssignmentStatus(a.id, "installed");
+          inv.insertInstallResult({ manifestId, vin: urlVin, serial: ecu.serial, assignmentId: a.id, filename: a.target_name, success: true, code: last?.filename === a.target_name ? last.code : "Ok", detail: last?.filename === a.target_name ? last.detail : "" });
+        } else if (last && last.filename === a.target_name && !last.success) {
+          inv.setAssignmentStatus(a.id, "failed");
+          inv.insertInstallResult({ manifestId, vin: urlVin, serial: ecu.serial, assignmentId: a.id, filename: a.target_name, success: false, code: last.code, detail: last.detail });
         }
       }
-      this.advance(urlVin, now);
-      return {
-        ok: true as const,
-        accepted: checked.accepted.map((a) => a.ecu.serial),
-        discarded: checked.discarded.map((d) => ({ ecuSerial: d.ecuSerial, reason: d.reason })),
-      };
-    });
+    }
+    this.advance(urlVin, now);
+    return {
+      ok: true as const,
+      accepted: checked.accepted.map((a) => a.ecu.serial),
+      discarded: checked.discarded.map((d) => ({ ecuSerial: d.ecuSerial, reason: d.reason })),
+    };
   }
 
   // ---- serving

@@ -16,6 +16,8 @@ export { Refused as ManifestRefused };
 export interface AcceptedReport {
   ecu: EcuRow;
   report: EcuVersionReportSigned;
+  /** aktualizr's report counter, recorded as the ECU's last accepted one (README "Serving aktualizr"). */
+  reportCounter?: number;
 }
 
 export interface DiscardedReport {
@@ -25,7 +27,7 @@ export interface DiscardedReport {
 }
 
 export interface CheckedManifest {
-  manifest: VehicleManifest;
+  primarySerial: string;
   accepted: AcceptedReport[];
   discarded: DiscardedReport[];
 }
@@ -143,7 +145,7 @@ export function checkManifest(manifest: VehicleManifest, urlVin: string, invento
     throw new Refused(status, code, `Primary's report refused: ${primaryDiscard.detail}`);
   }
   if (!accepted.some((a) => a.ecu.serial === primary.serial)) throw new Refused(400, "bad-primary-report", `manifest holds no version report of Primary ${primary.serial}`);
-  return { manifest, accepted, discarded };
+  return { primarySerial: primary.serial, accepted, discarded };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -5,6 +5,7 @@
 //   4. N.snapshot.json (new version, not yet referenced)
 //   5. timestamp.json (the pointer clients start from)
 //   6. N.root.json when the root changes (clients probe for it)
+// with, between 4 and 5, the OTA Connect dialect's view of the same roles (aktualizr/image-view.ts).
 // Every file goes through the FileWriter (temp + fsync + rename). A failure before step 5
 // leaves only unreferenced files behind; the previous state stays what clients see. During a
 // key rotation each role is signed by its keys under both the old and the new root, so the
@@ -30,6 +31,7 @@ import {
   type TopRole,
 } from "./metadata.ts";
 import type { PublishedState } from "./published.ts";
+import { publishImageDialect } from "../aktualizr/image-view.ts";
 
 export interface ImageBytes {
   name: string;
@@ -94,6 +96,7 @@ export async function publish(state: PublishedState, change: PublishChange, ctx:
 
   // Sign everything before the first write, so a missing key changes nothing on disk.
   let targets = state.targets;
+  let targetsSigners: SigningKey[] | null = null;
   if (change.targets) {
     const signed: TargetsSigned = {
       _type: "targets",
@@ -103,11 +106,13 @@ export async function publish(state: PublishedState, change: PublishChange, ctx:
       targets: change.targets.targets,
       ...(change.targets.delegations ? { delegations: change.targets.delegations } : {}),
     };
-    targets = signMetadata(signed, await roleSigners(dir, "targets", currentRoot, nextRoot));
+    targetsSigners = await roleSigners(dir, "targets", currentRoot, nextRoot);
+    targets = signMetadata(signed, targetsSigners);
   } else if (nextRoot) {
     // Re-sign the same content so it verifies under the new targets keys too.
     const signed = { ...state.targets.signed, version: state.targets.signed.version + 1, expires: expiryAfterDays(now, expiry.targets) };
-    targets = signMetadata(signed, await roleSigners(dir, "targets", currentRoot, nextRoot));
+    targetsSigners = await roleSigners(dir, "targets", currentRoot, nextRoot);
+    targets = signMetadata(signed, targetsSigners);
   }
   const delegated = new Map(state.delegated);
   for (const [name, doc] of change.delegated ?? []) delegated.set(name, doc);
@@ -115,11 +120,13 @@ export async function publish(state: PublishedState, change: PublishChange, ctx:
   const meta: SnapshotSigned["meta"] = { ...state.snapshot.signed.meta };
   meta["targets.json"] = { version: targets.signed.version };
   for (const [name, doc] of change.delegated ?? []) meta[`${name}.json`] = { version: doc.signed.version };
+  const snapshotSigners = await roleSigners(dir, "snapshot", currentRoot, nextRoot);
   const snapshot = signMetadata<SnapshotSigned>(
     { _type: "snapshot", spec_version: SPEC_VERSION, version: state.snapshot.signed.version + 1, expires: expiryAfterDays(now, expiry.snapshot), meta },
-    await roleSigners(dir, "snapshot", currentRoot, nextRoot),
+    snapshotSigners,
   );
   const snapshotBytes = metadataBytes(snapshot);
+  const timestampSigners = await roleSigners(dir, "timestamp", currentRoot, nextRoot);
   const timestamp = signMetadata<TimestampSigned>(
     {
       _type: "timestamp",
@@ -130,7 +137,7 @@ export async function publish(state: PublishedState, change: PublishChange, ctx:
         "snapshot.json": { version: snapshot.signed.version, length: snapshotBytes.length, hashes: { sha256: createHash("sha256").update(snapshotBytes).digest("hex") } },
       },
     },
-    await roleSigners(dir, "timestamp", currentRoot, nextRoot),
+    timestampSigners,
   );
   let root = state.root;
   if (nextRoot) {
@@ -166,6 +173,8 @@ export async function publish(state: PublishedState, change: PublishChange, ctx:
   if (targets !== state.targets) await writer.write(join(repo, versionedFile(targets.signed.version, "targets")), metadataBytes(targets));
   // 4. snapshot
   await writer.write(join(repo, versionedFile(snapshot.signed.version, "snapshot")), snapshotBytes);
+  // 4b. the same roles in aktualizr's dialect (README "Serving aktualizr")
+  await publishImageDialect(dir, writer, { targets, targetsSigners, snapshot, snapshotSigners, timestamp, timestampSigners });
   // 5. timestamp: from here on clients see the new state
   await writer.write(join(repo, "timestamp.json"), metadataBytes(timestamp));
   // 6. root

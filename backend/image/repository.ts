@@ -33,6 +33,7 @@ import { signMetadata } from "../../model/keys.ts";
 import { readBundleFile, verifyBundle } from "./import.ts";
 import { offlineRoleWarning, type OfflineRole } from "../offline-expiry.ts";
 
+import { publishImageDialect } from "../aktualizr/image-view.ts";
 export { loadPublished, RepositoryError, type PublishedState } from "./published.ts";
 
 export interface OperationOptions {
@@ -146,6 +147,7 @@ export async function createImageRepository(dir: string, opts: CreateOptions = {
   await writer.write(join(repo, versionedFile(1, "snapshot")), snapshotBytes);
   await writer.write(join(repo, "timestamp.json"), metadataBytes(timestamp));
   await writer.write(join(repo, versionedFile(1, "root")), metadataBytes(root));
+  await publishImageDialect(dir, writer, { targets, targetsSigners: keys.targets, snapshot, snapshotSigners: keys.snapshot, timestamp, timestampSigners: keys.timestamp });
   return { rootKeyIds: root.signed.roles.root.keyids, keyFiles };
 }
 

@@ -142,7 +142,7 @@ export const MIGRATIONS: string[] = [
     vin TEXT NOT NULL REFERENCES vehicles(vin),
     kind TEXT NOT NULL CHECK (kind IN ('system_info', 'network', 'config', 'installed', 'events')),
     received_at TEXT NOT NULL,
-    body TEXT NOT NULL,                -- the JSON as sent, size-capped
+    body TEXT NOT NULL,                -- as sent (JSON; the configuration TOML text), size-capped
     PRIMARY KEY (vin, kind)
   );
   `,

@@ -12,11 +12,11 @@ import { uptane } from "../helpers/uptane-cli.ts";
 import { join } from "node:path";
 import { serveBackend, type ServedBackend } from "../../backend/serve.ts";
 import { close } from "../../backend/http/server.ts";
-import { Inventory, INVENTORY_FILE } from "../../backend/inventory/inventory.ts";
+import type { Inventory } from "../../backend/inventory/inventory.ts";
 import { openDirector } from "../../backend/director/part.ts";
 import { aktualizrKeyId } from "../../backend/aktualizr/dialect-signatures.ts";
 import { newBackend, removeTempDirs } from "../helpers/image-backend.ts";
-import { aktualizrDevice, deviceCredentials, deviceFiles, runAktualizrOnce } from "../helpers/aktualizr.ts";
+import { withInventory, aktualizrDevice, deviceCredentials, deviceFiles, runAktualizrOnce } from "../helpers/aktualizr.ts";
 import { tlsFetch } from "../helpers/tls.ts";
 
 let dir = "";
@@ -35,14 +35,7 @@ test.after(async () => {
   await removeTempDirs();
 });
 
-function inventory<T>(fn: (inv: Inventory) => T): T {
-  const inv = Inventory.open(join(dir, INVENTORY_FILE));
-  try {
-    return fn(inv);
-  } finally {
-    inv.close();
-  }
-}
+const inventory = <T>(fn: (inv: Inventory) => T): T => withInventory(dir, fn);
 
 test("aktualizr's first run registers its Primary and Ed25519 key under the VIN of its certificate", async () => {
   const device = await aktualizrDevice(dir, "AKTREG0000000001", gateway);

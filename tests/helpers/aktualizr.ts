@@ -8,8 +8,19 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openDirector } from "../../backend/director/part.ts";
+import { Inventory, INVENTORY_FILE } from "../../backend/inventory/inventory.ts";
 import { tempDir } from "./image-backend.ts";
 import { serverCa, vehicleTls } from "./tls.ts";
+
+/** Runs `fn` on the backend's inventory, opened and closed around it. */
+export function withInventory<T>(backendDir: string, fn: (inv: Inventory) => T): T {
+  const inv = Inventory.open(join(backendDir, INVENTORY_FILE));
+  try {
+    return fn(inv);
+  } finally {
+    inv.close();
+  }
+}
 
 /** Where .ci/run builds aktualizr (AKTUALIZR_BUILD overrides it): the folder build.sh prints. */
 export const AKTUALIZR_BUILD = process.env.AKTUALIZR_BUILD ?? "/var/tmp/uptane-aktualizr-build/build";
