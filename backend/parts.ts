@@ -48,7 +48,8 @@ import { imageRepositoryPart } from "./image/part.ts";
 import { directorPart } from "./director/part.ts";
 import { timeServerPart } from "./timeserver/part.ts";
 import { tlsPart } from "./tls/part.ts";
+import { aktualizrPart } from "./aktualizr/part.ts";
 import { supplierPortalPart, type SupplierPortalOptions } from "./supplier-portal/part.ts";
 
 /** Every part, in init order. */
-export const backendParts: BackendPart[] = [tlsPart, imageRepositoryPart, directorPart, timeServerPart, supplierPortalPart];
+export const backendParts: BackendPart[] = [tlsPart, imageRepositoryPart, directorPart, timeServerPart, aktualizrPart, supplierPortalPart];
