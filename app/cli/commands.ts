@@ -11,6 +11,7 @@ import { supplierInitCommand } from "./supplier-init.ts";
 import { supplierSignCommand } from "./supplier-sign.ts";
 import { supplierImportCommand } from "./supplier-import.ts";
 import { rotateCommand } from "./rotate.ts";
+import { directorRotateCommand } from "./director-rotate.ts";
 import { refreshCommand } from "./refresh.ts";
 import { vehicleAddCommand } from "./vehicle-add.ts";
 import { vehicleRevokeCommand } from "./vehicle-revoke.ts";
@@ -30,6 +31,7 @@ export const commands: Command[] = [
   supplierSignCommand,
   supplierImportCommand,
   rotateCommand,
+  directorRotateCommand,
   refreshCommand,
   vehicleAddCommand,
   vehicleRevokeCommand,

@@ -131,4 +131,10 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX vehicle_certificates_by_vin ON vehicle_certificates(vin);
   `,
+  // 4: a Director root version is committed before its file is written (a rotation
+  //    re-signs every vehicle's metadata first, README "Director key rotation"); until
+  //    then its missing file is "publication pending", not a mismatch.
+  `
+  ALTER TABLE director_roots ADD COLUMN published INTEGER NOT NULL DEFAULT 1;
+  `,
 ];
