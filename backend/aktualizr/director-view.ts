@@ -5,7 +5,6 @@
 // targets key. No timestamp or snapshot: aktualizr reads none from the Director. The
 // document is a function of the stored targets version, so a version is always the same bytes.
 import { canonicalBytes } from "../../model/canonical-json.ts";
-import type { SigningKey } from "../../model/keys.ts";
 import type { Director } from "../director/director.ts";
 import { dialectSignatures, signDialect } from "./dialect-signatures.ts";
 import { correlationIdOf } from "./manifest.ts";
@@ -15,12 +14,9 @@ interface TargetsDoc {
 }
 
 export class DirectorView {
-  private cache = new Map<string, { version: number; bytes: Buffer }>();
+  private cache = new Map<string, { version: number; keyid: string; bytes: Buffer }>();
 
-  constructor(
-    private readonly director: Director,
-    private readonly targetsKey: SigningKey,
-  ) {}
+  constructor(private readonly director: Director) {}
 
   /** `N.root.json` in the dialect's encoding, or null when there is no such version. */
   root(version: number): Buffer | null {
@@ -35,8 +31,10 @@ export class DirectorView {
     this.director.refresh(vin);
     const row = this.director.inventory.latestMetadata(vin, "targets");
     if (!row) return null;
+    // The online targets key of the newest Director root (a rotation changes it).
+    const key = this.director.keyring.current().targets;
     const cached = this.cache.get(vin);
-    if (cached?.version === row.version) return cached.bytes;
+    if (cached?.version === row.version && cached.keyid === key.keyid) return cached.bytes;
     const doc = JSON.parse(row.json) as TargetsDoc;
     const targets: Record<string, unknown> = {};
     for (const [name, t] of Object.entries(doc.signed.targets)) {
@@ -46,8 +44,8 @@ export class DirectorView {
     }
     const bundle = Math.max(0, ...this.director.inventory.assignmentsOf(vin).map((a) => a.bundle ?? 0));
     const signed = { ...doc.signed, _type: "Targets", targets, custom: { ...(doc.signed.custom ?? {}), correlationId: correlationIdOf(bundle) } };
-    const bytes = canonicalBytes(signDialect(signed, [this.targetsKey]));
-    this.cache.set(vin, { version: row.version, bytes });
+    const bytes = canonicalBytes(signDialect(signed, [key]));
+    this.cache.set(vin, { version: row.version, keyid: key.keyid, bytes });
     return bytes;
   }
 }

@@ -5,7 +5,6 @@ import type { BackendPart } from "../parts.ts";
 import { openDirector } from "../director/part.ts";
 import { aktualizrRoutes } from "./http-routes.ts";
 import { DirectorView } from "./director-view.ts";
-import { loadDirectorOnlineKeys } from "../director/director-keys.ts";
 import { ServedImageChain } from "../image/served-chain.ts";
 
 export const aktualizrPart: BackendPart = {
@@ -16,7 +15,7 @@ export const aktualizrPart: BackendPart = {
   mount(router, dir, ctx) {
     const director = openDirector(dir, ctx.clock);
     ctx.onClose(() => director.close());
-    const view = new DirectorView(director, loadDirectorOnlineKeys(dir).targets);
+    const view = new DirectorView(director);
     const chain = new ServedImageChain(dir, ctx.log);
     router.mount("aktualizr", aktualizrRoutes({ director, view, dir, chain, clock: ctx.clock }, ctx.log), { vehiclesOnly: true });
   },

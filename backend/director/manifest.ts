@@ -99,6 +99,8 @@ export function reportProblem(r: unknown): string | null {
 export function checkManifest(manifest: VehicleManifest, urlVin: string, inventory: Inventory): CheckedManifest {
   const signed = manifest.signed;
   if (!inventory.vehicleExists(urlVin)) throw new Refused(404, "unknown-vin", `no vehicle ${urlVin} is registered`);
+  // An aktualizr vehicle reports in its own dialect only, where its report counter is checked (README "Serving aktualizr").
+  if (inventory.clientProfile(urlVin) === "aktualizr") throw new Refused(409, "wrong-profile", `vehicle ${urlVin} runs aktualizr: it reports with PUT /aktualizr/director/manifest`);
   if (signed.vin !== urlVin) throw new Refused(400, "vin-mismatch", `manifest is for vehicle ${signed.vin}, posted to ${urlVin}`);
   const ecus = new Map(inventory.ecusOf(urlVin).map((e) => [e.serial, e]));
   const primary = ecus.get(signed.primarySerial);

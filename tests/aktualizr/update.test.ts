@@ -114,6 +114,13 @@ test("aktualizr's last manifest sent again is refused as a replay (its report co
   assert.is(count(), before);
 });
 
+test("our Uptane 2.1 manifest path refuses an aktualizr vehicle: it reports in the dialect, where its counter is checked", async () => {
+  const manifest = { signatures: [], signed: { _type: "vehicle-manifest", vin: device.vin, primarySerial: device.primarySerial, ecuVersionReports: [] } };
+  const r = await tlsFetch(`${served.url}/director/vehicles/${device.vin}/manifest`, await deviceCredentials(dir, device.vin), { method: "POST", body: JSON.stringify(manifest) });
+  assert.is(r.status, 409);
+  assert.is(r.json().error, "wrong-profile");
+});
+
 test("a certificate of another VIN cannot report for this vehicle", async () => {
   const last = inventory((inv) => inv.db.prepare("SELECT body FROM manifests WHERE vin = ? ORDER BY id DESC LIMIT 1").get(device.vin)) as { body: string };
   const other = await aktualizrDevice(dir, "AKTUPD0000000002", gateway);
