@@ -19,6 +19,7 @@ import { directorRotateCommand } from "./director-rotate.ts";
 import { refreshCommand } from "./refresh.ts";
 import { vehicleAddCommand } from "./vehicle-add.ts";
 import { vehicleRevokeCommand } from "./vehicle-revoke.ts";
+import { fleetCredentialAddCommand, fleetCredentialRevokeCommand } from "./fleet-credential.ts";
 import { assignCommand } from "./assign.ts";
 import { campaignCommand } from "./campaign.ts";
 import { verifyCommand } from "./verify.ts";
@@ -43,6 +44,8 @@ export const commands: Command[] = [
   refreshCommand,
   vehicleAddCommand,
   vehicleRevokeCommand,
+  fleetCredentialAddCommand,
+  fleetCredentialRevokeCommand,
   assignCommand,
   campaignCommand,
   verifyCommand,

@@ -8,6 +8,8 @@
 //   GET  /aktualizr/repo/N.root.json | timestamp.json | snapshot.json | targets.json | targets/NAME
 //   PUT  /aktualizr/system_info, system_info/network, core/installed; POST system_info/config, events
 //                                          telemetry, size-capped, the latest of each kept
+//   POST /aktualizr/devices                shared-credential provisioning, with a fleet
+//                                          credential's certificate (provisioning.ts)
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { serveStaticFile, type RouteRequest } from "../http/server.ts";
@@ -28,6 +30,7 @@ import { isValidTargetName } from "../image/names.ts";
 import type { DirectorView } from "./director-view.ts";
 import { dialectSignatures } from "./dialect-signatures.ts";
 import { imageDialectFile } from "./image-view.ts";
+import { provisionDevice } from "./provisioning.ts";
 
 /** Telemetry documents are kept whole up to this size; larger ones are refused (413). */
 export const MAX_TELEMETRY_BYTES = 64 * 1024;
@@ -98,8 +101,17 @@ export function aktualizrRoutes(sources: DialectSources, log: (line: string) => 
   return async (request: RouteRequest): Promise<void> => {
     const { method, segments, req, res, client } = request;
     try {
-      const vin = deviceOf(client, director);
       const path = segments.join("/");
+      if (path === "devices") {
+        only(method, "POST");
+        if (!client.tls) throw new Refused(401, "unauthenticated", "provisioning is served over HTTPS only");
+        const provisioned = await provisionDevice(dir, director, client.certificateSerial, parseJson(await readBody(req, MAX_REGISTRATION_BYTES)));
+        log(`aktualizr ${provisioned.vin} provisioned with fleet credential '${provisioned.fleet}'`);
+        res.writeHead(200, { "content-type": "application/x-pkcs12", "content-length": provisioned.p12.length });
+        res.end(provisioned.p12);
+        return;
+      }
+      const vin = deviceOf(client, director);
       const telemetry = TELEMETRY[path];
       if (telemetry) {
         only(method, telemetry.method);
@@ -152,6 +164,8 @@ export function aktualizrRoutes(sources: DialectSources, log: (line: string) => 
       throw new Refused(404, "not-found", `no aktualizr resource at /aktualizr/${path.slice(0, 200)}`);
     } catch (e) {
       if (e instanceof Refused && e.status === 409) log(`ALERT ${e.message}`);
+      // aktualizr reads a refusal's `code` (device_already_registered makes it say the VIN is taken).
+      if (e instanceof Refused && !res.headersSent && !res.destroyed) return sendJson(res, e.status, { ...e.toJSON(), code: e.code }, e.status === 413);
       sendError(res, e, log);
     }
   };

@@ -17,6 +17,6 @@ export const aktualizrPart: BackendPart = {
     ctx.onClose(() => director.close());
     const view = new DirectorView(director);
     const chain = new ServedImageChain(dir, ctx.log);
-    router.mount("aktualizr", aktualizrRoutes({ director, view, dir, chain, clock: ctx.clock }, ctx.log), { vehiclesOnly: true });
+    router.mount("aktualizr", aktualizrRoutes({ director, view, dir, chain, clock: ctx.clock }, ctx.log), { vehiclesOnly: false }); // every path but /devices checks the vehicle (deviceOf)
   },
 };

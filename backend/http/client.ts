@@ -14,6 +14,8 @@ export interface Client {
   vin: string | null;
   /** Why `vin` is null, for the 401 answer. */
   refusal: string;
+  /** The serial of a client certificate that verified against the backend's CAs (a vehicle's or a fleet credential's), else null. */
+  certificateSerial?: string | null;
 }
 
 /** Looks a verified certificate's serial up: the VIN it was issued to and whether it is revoked. */
@@ -49,12 +51,12 @@ export function tlsClient(req: IncomingMessage, lookup: CertificateLookup): Clie
   const record = lookup(serial);
   const named = peer.subject?.CN;
   if (!record || record.vin !== named) {
-    return { tls: true, vin: null, refusal: `client certificate refused: serial ${serial.slice(0, 40)} is not a vehicle certificate this backend issued` };
+    return { tls: true, vin: null, refusal: `client certificate refused: serial ${serial.slice(0, 40)} is not a vehicle certificate this backend issued`, certificateSerial: serial };
   }
   if (record.revokedAt !== null) {
-    return { tls: true, vin: null, refusal: `client certificate refused: the certificate of ${record.vin} (serial ${serial}) was revoked at ${record.revokedAt}` };
+    return { tls: true, vin: null, refusal: `client certificate refused: the certificate of ${record.vin} (serial ${serial}) was revoked at ${record.revokedAt}`, certificateSerial: serial };
   }
-  return { tls: true, vin: record.vin, refusal: "" };
+  return { tls: true, vin: record.vin, refusal: "", certificateSerial: serial };
 }
 
 /**

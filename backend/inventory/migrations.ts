@@ -179,4 +179,17 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE director_roots ADD COLUMN published INTEGER NOT NULL DEFAULT 1;
   `,
+  // 7: fleet credentials for aktualizr's shared-credential provisioning (README "Serving
+  //    aktualizr"): client certificates of the vehicle CA that are no vehicle's; one may
+  //    `POST /aktualizr/devices` to have a new vehicle's certificate issued, until revoked.
+  `
+  CREATE TABLE fleet_credentials (
+    serial TEXT PRIMARY KEY,           -- hex, upper case, as issued
+    name TEXT NOT NULL UNIQUE,
+    issued_at TEXT NOT NULL,
+    not_after TEXT NOT NULL,
+    revoked_at TEXT,
+    devices INTEGER NOT NULL DEFAULT 0 -- vehicles provisioned with it
+  );
+  `,
 ];

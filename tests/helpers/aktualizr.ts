@@ -47,6 +47,43 @@ export interface DeviceOptions {
   tls?: { ca: string; cert: string; key: string };
 }
 
+/**
+ * A device that provisions itself with shared credentials: its config names the archive
+ * (autoprov_credentials.p12 and autoprov.url inside) and its VIN as device_id; no vehicle
+ * is added and nothing is imported.
+ */
+export async function sharedCredentialDevice(vin: string, tlsServer: string, archive: string, options: DeviceOptions = {}): Promise<AktualizrDevice> {
+  const home = await tempDir("uptane-aktualizr-");
+  const primarySerial = options.primarySerial ?? `${vin}-primary`;
+  const hardwareId = options.hardwareId ?? "akt-gateway";
+  const config = join(home, "sota.toml");
+  const provision = ['mode = "SharedCred"', `provision_path = "${archive}"`, `device_id = "${vin}"`];
+  await writeFile(config, configText(home, tlsServer, primarySerial, hardwareId, [], provision));
+  return { vin, home, config, primarySerial, hardwareId };
+}
+
+function configText(home: string, tlsServer: string, primarySerial: string, hardwareId: string, importLines: string[], provisionLines: string[]): string {
+  return [
+    "[logger]",
+    "loglevel = 1",
+    "[tls]",
+    `server = "${tlsServer}"`,
+    ...importLines,
+    "[provision]",
+    ...provisionLines,
+    `primary_ecu_serial = "${primarySerial}"`,
+    `primary_ecu_hardware_id = "${hardwareId}"`,
+    "[uptane]",
+    'key_type = "ED25519"',
+    "[storage]",
+    `path = "${join(home, "storage")}"`,
+    "[pacman]",
+    'type = "none"',
+    `images_path = "${join(home, "images")}"`,
+    "",
+  ].join("\n");
+}
+
 /** Adds vehicle `vin` with profile aktualizr and lays out a device for it against `tlsServer` (https://HOST:PORT/aktualizr). */
 export async function aktualizrDevice(backendDir: string, vin: string, tlsServer: string, options: DeviceOptions = {}): Promise<AktualizrDevice> {
   const director = openDirector(backendDir);
@@ -69,32 +106,8 @@ export async function deviceFiles(vin: string, tlsServer: string, tls: { ca: str
   const primarySerial = options.primarySerial ?? `${vin}-primary`;
   const hardwareId = options.hardwareId ?? "akt-gateway";
   const config = join(home, "sota.toml");
-  await writeFile(
-    config,
-    [
-      "[logger]",
-      "loglevel = 1",
-      "[tls]",
-      `server = "${tlsServer}"`,
-      "[import]",
-      `base_path = "${join(home, "import")}"`,
-      'tls_cacert_path = "root.crt"',
-      'tls_clientcert_path = "client.pem"',
-      'tls_pkey_path = "pkey.pem"',
-      "[provision]",
-      'mode = "DeviceCred"',
-      `primary_ecu_serial = "${primarySerial}"`,
-      `primary_ecu_hardware_id = "${hardwareId}"`,
-      "[uptane]",
-      'key_type = "ED25519"',
-      "[storage]",
-      `path = "${join(home, "storage")}"`,
-      "[pacman]",
-      'type = "none"',
-      `images_path = "${join(home, "images")}"`,
-      "",
-    ].join("\n"),
-  );
+  const importLines = ["[import]", `base_path = "${join(home, "import")}"`, 'tls_cacert_path = "root.crt"', 'tls_clientcert_path = "client.pem"', 'tls_pkey_path = "pkey.pem"'];
+  await writeFile(config, configText(home, tlsServer, primarySerial, hardwareId, importLines, ['mode = "DeviceCred"']));
   return { vin, home, config, primarySerial, hardwareId };
 }
 
