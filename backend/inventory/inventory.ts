@@ -21,7 +21,14 @@ export interface EcuRow {
   installed_hashes: string | null;
   installed_release_counter: number;
   last_report_time: string | null;
+  /** aktualizr ECUs: the last accepted report counter (null: none yet). */
+  report_counter: number | null;
 }
+
+/** The client a vehicle runs: our Primary (Uptane 2.1) or aktualizr (README "Serving aktualizr"). */
+export type ClientProfile = "uptane" | "aktualizr";
+
+export type TelemetryKind = "system_info" | "network" | "config" | "installed" | "events";
 
 export interface AssignmentRow {
   id: number;
@@ -155,8 +162,26 @@ export class Inventory {
     return (this.q("SELECT vin FROM vehicles ORDER BY vin").all() as { vin: string }[]).map((r) => r.vin);
   }
 
-  insertVehicle(vin: string, now: string): void {
-    this.q("INSERT INTO vehicles (vin, created_at) VALUES (?, ?)").run(vin, now);
+  insertVehicle(vin: string, now: string, profile: ClientProfile = "uptane"): void {
+    this.q("INSERT INTO vehicles (vin, created_at, client_profile) VALUES (?, ?, ?)").run(vin, now, profile);
+  }
+
+  /** The vehicle's client profile, or undefined when no such vehicle is registered. */
+  clientProfile(vin: string): ClientProfile | undefined {
+    return (this.q("SELECT client_profile AS p FROM vehicles WHERE vin = ?").get(vin) as { p: ClientProfile } | undefined)?.p;
+  }
+
+  setReportCounter(serial: string, counter: number): void {
+    this.q("UPDATE ecus SET report_counter = ? WHERE serial = ?").run(counter, serial);
+  }
+
+  /** Keeps the latest telemetry document of one kind for a vehicle (replacing the previous one). */
+  putTelemetry(vin: string, kind: TelemetryKind, now: string, body: string): void {
+    this.q("INSERT INTO vehicle_telemetry (vin, kind, received_at, body) VALUES (?, ?, ?, ?) ON CONFLICT (vin, kind) DO UPDATE SET received_at = excluded.received_at, body = excluded.body").run(vin, kind, now, body);
+  }
+
+  telemetryOf(vin: string): Array<{ kind: TelemetryKind; received_at: string; body: string }> {
+    return this.q("SELECT kind, received_at, body FROM vehicle_telemetry WHERE vin = ? ORDER BY kind").all(vin) as Array<{ kind: TelemetryKind; received_at: string; body: string }>;
   }
 
   insertEcu(e: { serial: string; vin: string; hardwareId: string; publicKey: string; keyid: string; primary: boolean }): void {
