@@ -81,6 +81,8 @@ export const ERROR_CODES = {
   "target-not-signed": { exit: 1, meaning: "the Image repository signs no such target" },
   "hardware-id-mismatch": { exit: 1, meaning: "the target is not for the ECU's hardware ID" },
   "release-counter-rollback": { exit: 1, meaning: "the target's release counter is below the one installed" },
+  "wrong-profile": { exit: 1, meaning: "the vehicle runs the other client profile (uptane or aktualizr) than the request assumes" },
+  "ecus-self-registered": { exit: 2, meaning: "an aktualizr vehicle is added without ECUs: it registers them itself" },
   "image-role-expired": { exit: 1, meaning: "a role of the Image repository on the way to the target has expired" },
   // The HTTP API only.
   "invalid-request": { exit: 1, httpOnly: true, meaning: "a request body field is missing or malformed" },
@@ -100,6 +102,8 @@ export const ERROR_CODES = {
   "bad-primary-report": { exit: 1, httpOnly: true, meaning: "the Primary's own version report is refused" },
   "invalid-nonce": { exit: 1, httpOnly: true, meaning: "a time attestation request with a malformed nonce" },
   "replayed-nonce": { exit: 1, httpOnly: true, meaning: "a manifest nonce seen before" },
+  "invalid-registration": { exit: 1, httpOnly: true, meaning: "an aktualizr ECU registration that does not parse" },
+  "unsupported-key-type": { exit: 1, httpOnly: true, meaning: "an aktualizr ECU key of a type other than Ed25519" },
   "internal-error": { exit: 1, httpOnly: true, meaning: "the server failed (its log says why; nothing is claimed about state)" },
 } as const satisfies Record<string, CodeSpec>;
 
