@@ -12,6 +12,7 @@ import { OEM_CA_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE, VEHICLE_CA_FILE } from 
 import { isBackend } from "./init.ts";
 import { backendParts, type ServeContext } from "./parts.ts";
 import { DEFAULT_WARN_DAYS } from "./offline-expiry.ts";
+import type { SupplierPortalOptions } from "./supplier-portal/part.ts";
 
 export class ServeError extends Error {}
 
@@ -30,6 +31,8 @@ export interface ServeOptions {
    * secrets. Refused unless `host` is a loopback address (development and tests only).
    */
   plainHttp?: boolean;
+  /** The supplier portal's upload cap and failed-login limits (README "Backend: supplier portal"). */
+  supplierPortal?: SupplierPortalOptions;
 }
 
 /** 127.0.0.0/8, ::1 and localhost: the only hosts plain HTTP may listen on. */
@@ -89,6 +92,7 @@ export async function serveBackend(dir: string, options: ServeOptions = {}): Pro
     upkeep: (job) => void jobs.push(job),
     startCheck: (check) => void checks.push(check),
     onClose: (r) => void releases.push(r),
+    supplierPortal: options.supplierPortal,
   };
   const router = new Router();
   try {

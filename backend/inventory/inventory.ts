@@ -63,6 +63,29 @@ export interface AlertRow {
   created_at: string;
 }
 
+export interface SupplierAccountRow {
+  name: string;
+  /** JSON array of role names. */
+  roles: string;
+  password_hash: string;
+  created_at: string;
+  disabled_at: string | null;
+}
+
+export interface SubmissionRow {
+  id: number;
+  account: string;
+  sha256: string;
+  bytes: number;
+  /** JSON [{name, version, targets}]. */
+  roles: string;
+  status: "pending" | "approved" | "rejected" | "refused";
+  reason: string | null;
+  received_at: string;
+  decided_at: string | null;
+  snapshot_version: number | null;
+}
+
 /** The install hint when better-sqlite3 is missing (it is an optional peer dependency: the vehicle side never needs it). */
 export const SQLITE_MISSING = "the backend's inventory database needs better-sqlite3, which is not installed: npm install better-sqlite3";
 
@@ -226,6 +249,44 @@ export class Inventory {
     return this.q("UPDATE vehicle_certificates SET revoked_at = ? WHERE vin = ? AND revoked_at IS NULL").run(now, vin).changes;
   }
 
+  // ---- supplier portal: accounts and submissions
+
+  insertSupplierAccount(a: { name: string; roles: string[]; passwordHash: string; now: string }): void {
+    this.q("INSERT INTO supplier_accounts (name, roles, password_hash, created_at) VALUES (?, ?, ?, ?)").run(a.name, JSON.stringify(a.roles), a.passwordHash, a.now);
+  }
+
+  supplierAccount(name: string): SupplierAccountRow | undefined {
+    return this.q("SELECT * FROM supplier_accounts WHERE name = ?").get(name) as SupplierAccountRow | undefined;
+  }
+
+  supplierAccounts(): SupplierAccountRow[] {
+    return this.q("SELECT * FROM supplier_accounts ORDER BY name").all() as SupplierAccountRow[];
+  }
+
+  insertSubmission(s: { account: string; sha256: string; bytes: number; roles: string; now: string }): number {
+    return Number(
+      this.q("INSERT INTO supplier_submissions (account, sha256, bytes, roles, status, received_at) VALUES (?, ?, ?, ?, 'pending', ?)")
+        .run(s.account, s.sha256, s.bytes, s.roles, s.now).lastInsertRowid,
+    );
+  }
+
+  submission(id: number): SubmissionRow | undefined {
+    return this.q("SELECT * FROM supplier_submissions WHERE id = ?").get(id) as SubmissionRow | undefined;
+  }
+
+  /** Submissions, newest first: one account's, or everyone's; optionally of one status. */
+  submissions(filter: { account?: string; status?: SubmissionRow["status"]; limit?: number } = {}): SubmissionRow[] {
+    return this.q(
+      "SELECT * FROM supplier_submissions WHERE (@account IS NULL OR account = @account) AND (@status IS NULL OR status = @status) ORDER BY id DESC LIMIT @limit",
+    ).all({ account: filter.account ?? null, status: filter.status ?? null, limit: filter.limit ?? -1 }) as SubmissionRow[];
+  }
+
+  /** Decides a pending submission; false when it is not pending (any more). */
+  decideSubmission(id: number, d: { status: Exclude<SubmissionRow["status"], "pending">; reason: string | null; now: string; snapshotVersion?: number }): boolean {
+    return this.q("UPDATE supplier_submissions SET status = ?, reason = ?, decided_at = ?, snapshot_version = ? WHERE id = ? AND status = 'pending'")
+      .run(d.status, d.reason, d.now, d.snapshotVersion ?? null, id).changes === 1;
+  }
+
   // ---- manifests and reports
 
   insertManifest(vin: string, primarySerial: string, now: string, body: string): number {
@@ -311,8 +372,25 @@ export class Inventory {
     return (this.q("SELECT version FROM director_roots ORDER BY version").all() as { version: number }[]).map((r) => r.version);
   }
 
-  insertDirectorRoot(version: number, json: string): void {
-    this.q("INSERT INTO director_roots (version, json) VALUES (?, ?)").run(version, json);
+  /** `published`: false while its file is not written yet (a rotation publishes it after every vehicle's metadata). */
+  insertDirectorRoot(version: number, json: string, published = true): void {
+    this.q("INSERT INTO director_roots (version, json, published) VALUES (?, ?, ?)").run(version, json, published ? 1 : 0);
+  }
+
+  latestDirectorRootVersion(): number {
+    return (this.q("SELECT MAX(version) AS v FROM director_roots").get() as { v: number | null }).v ?? 0;
+  }
+
+  directorRootPublished(version: number): boolean {
+    return (this.q("SELECT published FROM director_roots WHERE version = ?").get(version) as { published: number } | undefined)?.published !== 0;
+  }
+
+  unpublishedDirectorRoots(): number[] {
+    return (this.q("SELECT version FROM director_roots WHERE published = 0 ORDER BY version").all() as { version: number }[]).map((r) => r.version);
+  }
+
+  setDirectorRootPublished(version: number): void {
+    this.q("UPDATE director_roots SET published = 1 WHERE version = ?").run(version);
   }
 
   /** Alerts about the backend as a whole (files not tied to one vehicle), stored with vin ''. */
