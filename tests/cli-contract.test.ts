@@ -125,6 +125,39 @@ test.before(async () => {
     { args: [backend, join(work, "b1.bundle")], expect: "bundle-refused" },
   );
   add(
+    "supplier account add",
+    { args: [backend, "acme-co", "--role", "acme"], expect: "ok" },
+    { args: [backend, "acme-co"], expect: "usage" },
+    { args: [backend, "Bad Name", "--role", "acme"], expect: "invalid-account-name" },
+    { args: [backend, "other-co", "--role", "nobody"], expect: "role-not-delegated" },
+    { args: [backend, "acme-co", "--role", "acme"], expect: "exists" },
+  );
+  add(
+    "supplier submissions",
+    { args: [backend], expect: "ok" },
+    { args: [backend, "--status", "lost"], expect: "usage" },
+    { args: [nodir], expect: "not-a-backend" },
+  );
+  add(
+    "supplier approve",
+    { args: [backend, "first", "--expect-sha256", "0".repeat(64)], expect: "usage" },
+    { args: [backend, "1", "--expect-sha256", "zz"], expect: "invalid-sha256" },
+    { args: [backend, "99", "--expect-sha256", "0".repeat(64)], expect: "unknown-submission" },
+  );
+  add(
+    "supplier reject",
+    { args: [backend, "0"], expect: "usage" },
+    { args: [nodir, "1"], expect: "not-a-backend" },
+    { args: [backend, "99"], expect: "unknown-submission" },
+  );
+  add(
+    "director rotate",
+    { args: [backend, "--role", "timestamp"], expect: "ok" },
+    { args: [backend, "--role", "image"], expect: "usage" },
+    { args: [backend, "--role", "root", "--threshold", "3", "--keys", "2"], expect: "invalid-threshold" },
+    { args: [nodir, "--role", "timestamp"], expect: "not-a-backend" },
+  );
+  add(
     "rotate",
     { args: [backend, "--role", "timestamp"], expect: "ok" },
     { args: [backend, "--role", "director"], expect: "usage" },

@@ -22,6 +22,9 @@ import { PublicKeyFileError } from "../../backend/director/public-key-file.ts";
 import { VerificationError } from "../../model/outcome.ts";
 import { TransportError } from "../../host/primary/errors.ts";
 import { DirectorApiError } from "../vehicle/director-api.ts";
+import { AccountError } from "../../backend/supplier-portal/accounts.ts";
+import { SubmissionError } from "../../backend/supplier-portal/submissions.ts";
+import { RotationError } from "../../backend/director/key-rotation.ts";
 
 /** Exit status 2: the command line is wrong; 1: the command line was fine, the operation was refused or failed. */
 export type ExitStatus = 1 | 2 | 3;
@@ -53,7 +56,9 @@ export const ERROR_CODES = {
   "primary-count": { exit: 2, meaning: "a vehicle registered without exactly one Primary" },
   "duplicate-serial": { exit: 2, meaning: "two ECUs of one vehicle with the same serial" },
   "duplicate-ecu-key": { exit: 2, meaning: "two ECUs of one vehicle with the same public key" },
-  "invalid-threshold": { exit: 2, meaning: "a threshold below 1 or above the number of distinct keys given" },
+  "invalid-threshold": { exit: 2, meaning: "a threshold (or a number of keys) out of its range, e.g. above the number of distinct keys given" },
+  "invalid-account-name": { exit: 2, meaning: "a supplier account name outside the rule" },
+  "invalid-sha256": { exit: 2, meaning: "`--expect-sha256` is not 64 hexadecimal digits" },
   "unknown-attack": { exit: 2, meaning: "`uptane demo --attack` names no attack" },
   // 1: refused or failed. The command line was fine; the state, the data or the network said no.
   failed: { exit: 1, meaning: "the operation failed for a reason with no code of its own (the detail says what)" },
@@ -72,6 +77,11 @@ export const ERROR_CODES = {
   unreachable: { exit: 1, meaning: "the backend could not be reached" },
   "vehicle-refused": { exit: 1, meaning: "`uptane simulate`: an ECU of the vehicle refused something in a cycle" },
   "attack-not-caught": { exit: 1, meaning: "`uptane demo --attack`: no ECU refused the attack" },
+  "role-not-delegated": { exit: 1, meaning: "a supplier account for a role the Image repository does not delegate" },
+  "unknown-submission": { exit: 1, meaning: "no supplier submission with that ID" },
+  "submission-closed": { exit: 1, meaning: "the submission was approved, rejected or refused already" },
+  "sha256-mismatch": { exit: 1, meaning: "the submission is not the bundle whose SHA-256 was confirmed out of band; nothing approved" },
+  "submission-unreadable": { exit: 1, meaning: "the submission's stored bundle cannot be read" },
   "registration-refused": { exit: 1, meaning: "enrolment: the Director refused the vehicle's registration (the detail has its code)" },
   // The Director's refusals, over the CLI and the HTTP API alike.
   "unknown-vin": { exit: 1, meaning: "no vehicle with that VIN is registered" },
@@ -102,6 +112,8 @@ export const ERROR_CODES = {
   "bad-primary-report": { exit: 1, httpOnly: true, meaning: "the Primary's own version report is refused" },
   "invalid-nonce": { exit: 1, httpOnly: true, meaning: "a time attestation request with a malformed nonce" },
   "replayed-nonce": { exit: 1, httpOnly: true, meaning: "a manifest nonce seen before" },
+  "invalid-bundle": { exit: 1, httpOnly: true, meaning: "an uploaded supplier bundle that does not decode" },
+  "role-not-yours": { exit: 1, httpOnly: true, meaning: "an upload of a role the supplier account does not deliver" },
   "invalid-registration": { exit: 1, httpOnly: true, meaning: "an aktualizr ECU registration that does not parse" },
   "unsupported-key-type": { exit: 1, httpOnly: true, meaning: "an aktualizr ECU key of a type other than Ed25519" },
   "internal-error": { exit: 1, httpOnly: true, meaning: "the server failed (its log says why; nothing is claimed about state)" },
@@ -153,6 +165,8 @@ function codeOf(err: unknown): [ErrorCode, Record<string, unknown>] {
   if (err instanceof BundleError) return ["bundle-refused", {}];
   if (err instanceof SupplierError) return [err.code, {}];
   if (err instanceof CertificateError) return [err.code, {}];
+  if (err instanceof AccountError || err instanceof SubmissionError) return [err.code, {}];
+  if (err instanceof RotationError) return ["invalid-threshold", {}];
   if (err instanceof ServeError) return ["serve-failed", {}];
   if (err instanceof VerificationError) return ["verification-failed", { outcome: err.outcome }];
   if (err instanceof TransportError) return ["unreachable", { outcome: "TransportError" }];

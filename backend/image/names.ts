@@ -5,7 +5,7 @@
 /** A name refused where it enters; `code` is the CLI's and the HTTP API's error code for it. */
 export class NameError extends Error {
   constructor(
-    readonly code: "invalid-target-name" | "invalid-role-name" | "invalid-hardware-id" | "invalid-path-pattern",
+    readonly code: "invalid-target-name" | "invalid-role-name" | "invalid-hardware-id" | "invalid-path-pattern" | "invalid-account-name",
     message: string,
   ) {
     super(message);
