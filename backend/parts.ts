@@ -28,6 +28,8 @@ export interface BackendPart {
 export interface ServeContext {
   /** The server's clock (tests move it forward). */
   clock: () => Date;
+  /** The inventory's postgres:// URL given to this server, if any (else the backend's own setting). */
+  database?: string;
   /** One line of the server's log (re-signings, warnings, alerts). */
   log: (line: string) => void;
   /** A warning logged when it first appears or changes, then again once a day (by the clock). */

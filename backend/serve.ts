@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { listen, Router, type ServerTls } from "./http/server.ts";
 import { tlsClient } from "./http/client.ts";
-import { Inventory, INVENTORY_FILE } from "./inventory/inventory.ts";
+import { openInventory } from "./inventory/location.ts";
 import { OEM_CA_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE, VEHICLE_CA_FILE } from "./tls/layout.ts";
 import { isBackend } from "./init.ts";
 import { backendParts, type ServeContext } from "./parts.ts";
@@ -30,6 +30,8 @@ export interface ServeOptions {
    * secrets. Refused unless `host` is a loopback address (development and tests only).
    */
   plainHttp?: boolean;
+  /** The inventory's postgres:// URL, instead of the backend's own setting (README "Backend: the inventory on PostgreSQL"). */
+  database?: string;
 }
 
 /** 127.0.0.0/8, ::1 and localhost: the only hosts plain HTTP may listen on. */
@@ -73,6 +75,7 @@ export async function serveBackend(dir: string, options: ServeOptions = {}): Pro
   const warned = new Map<string, { message: string; at: number }>();
   const ctx: ServeContext = {
     clock,
+    database: options.database,
     log: stamp,
     warnDays: options.warnDays ?? DEFAULT_WARN_DAYS,
     warn(key, message) {
@@ -94,7 +97,7 @@ export async function serveBackend(dir: string, options: ServeOptions = {}): Pro
   try {
     if (tls) {
       // Its own connection to the inventory: every request's certificate is looked up (revocation holds at once).
-      const certificates = Inventory.open(join(dir, INVENTORY_FILE));
+      const certificates = openInventory(dir, options.database);
       releases.push(() => certificates.close());
       router.identify = (req) => tlsClient(req, (serial) => {
         const row = certificates.vehicleCertificate(serial);

@@ -3,7 +3,8 @@
 import { join } from "node:path";
 import type { BackendPart } from "../parts.ts";
 import { API_TOKEN_FILE, createApiToken, readApiToken } from "../http/api-token.ts";
-import { INVENTORY_FILE } from "../inventory/inventory.ts";
+import { inventoryLocation, writeDatabaseUrl } from "../inventory/location.ts";
+import { redactedUrl } from "../inventory/postgres-engine.ts";
 import { Director, DIRECTOR_ROOT_DIR, initDirector } from "./director.ts";
 import { DIRECTOR_ROOT_KEY_FILE } from "./director-keys.ts";
 import { PublishedImageTargets } from "./image-repo-source.ts";
@@ -11,17 +12,25 @@ import { directorRoutes } from "./http-routes.ts";
 import { offlineRoleWarning } from "../offline-expiry.ts";
 
 /** Opens the Director of the backend in `dir`, looking targets up in its Image repository. */
-export function openDirector(dir: string, clock?: () => Date): Director {
-  return Director.open(dir, { imageTargets: new PublishedImageTargets(dir, clock), clock });
+export function openDirector(dir: string, clock?: () => Date, database?: string): Director {
+  return Director.open(dir, { imageTargets: new PublishedImageTargets(dir, clock), clock, database });
 }
 
 export const directorPart: BackendPart = {
   name: "director",
+  initOptions: { values: { database: {} } },
+  initHelp: [
+    "  --database URL          keep the inventory in PostgreSQL at URL (postgres://...; the",
+    "                          database must hold no Director yet), recorded in DIR/database.url",
+    "                          (0600); default: the SQLite file DIR/inventory.sqlite",
+  ].join("\n"),
   async init(ctx) {
+    const database = ctx.values.database?.[0];
+    if (database !== undefined) writeDatabaseUrl(ctx.dir, database);
     const keys = initDirector(ctx.dir, ctx.now);
     createApiToken(ctx.dir);
     return {
-      inventory: join(ctx.dir, INVENTORY_FILE),
+      inventory: redactedUrl(inventoryLocation(ctx.dir)),
       root: join(ctx.dir, DIRECTOR_ROOT_DIR, "1.root.json"),
       offlineRootKey: join(ctx.dir, DIRECTOR_ROOT_KEY_FILE),
       rootKeyId: keys.root.keyid,
@@ -31,7 +40,7 @@ export const directorPart: BackendPart = {
   },
   mount(router, dir, ctx) {
     // Files a crash left unpublished are published here, before the first request.
-    const director = openDirector(dir, ctx.clock);
+    const director = openDirector(dir, ctx.clock, ctx.database);
     ctx.onClose(() => director.close());
     for (const m of director.checkAll()) ctx.log(`ALERT ${m.message}`);
     router.mount("director", directorRoutes(director, readApiToken(dir), ctx.log, dir));
