@@ -48,6 +48,7 @@ import { imageRepositoryPart } from "./image/part.ts";
 import { directorPart } from "./director/part.ts";
 import { timeServerPart } from "./timeserver/part.ts";
 import { tlsPart } from "./tls/part.ts";
+import { aktualizrPart } from "./aktualizr/part.ts";
 
 /** Every part, in init order. */
-export const backendParts: BackendPart[] = [tlsPart, imageRepositoryPart, directorPart, timeServerPart];
+export const backendParts: BackendPart[] = [tlsPart, imageRepositoryPart, directorPart, timeServerPart, aktualizrPart];

@@ -1,5 +1,5 @@
 // `uptane vehicle add DIR --vin VIN --ecu SERIAL:HARDWARE_ID:PUBKEY_FILE[:primary] ...
-//  [--tls-public-key FILE --tls-cert-out FILE]`
+//  [--tls-public-key FILE --tls-cert-out FILE]`, or `--profile aktualizr` without ECUs.
 import { readFileSync, writeFileSync } from "node:fs";
 import { optionValue, UsageError, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
@@ -15,6 +15,7 @@ export const vehicleAddCommand: Command = {
   usage: [
     "uptane vehicle add DIR --vin VIN --ecu SERIAL:HARDWARE_ID:PUBKEY_FILE[:primary] [--ecu ...]",
     "    [--tls-public-key FILE --tls-cert-out FILE] [--json]",
+    "uptane vehicle add DIR --vin VIN --profile aktualizr --tls-public-key FILE --tls-cert-out FILE",
     "",
     "Registers vehicle VIN with its ECUs in DIR's inventory database and publishes its first",
     "Director metadata (empty targets made for VIN). Exactly one ECU is marked `:primary`.",
@@ -26,14 +27,22 @@ export const vehicleAddCommand: Command = {
     "init` writes STATE/tls-key.pub.pem). A client certificate naming VIN, issued by the",
     "backend's vehicle CA, is written to --tls-cert-out: the vehicle's credential for",
     "`uptane serve` (revoked by `uptane vehicle revoke`).",
+    "",
+    "--profile aktualizr: the vehicle runs aktualizr (README \"Serving aktualizr\"). It is",
+    "added without --ecu: on its first run the device registers its ECUs and keys itself,",
+    "identified by the client certificate issued here (CN = VIN), which it needs.",
   ].join("\n"),
-  options: { values: { vin: {}, ecu: { repeat: true }, "tls-public-key": {}, "tls-cert-out": {} }, flags: ["json"] },
+  options: { values: { vin: {}, ecu: { repeat: true }, "tls-public-key": {}, "tls-cert-out": {}, profile: {} }, flags: ["json"] },
   positionals: ["DIR"],
   async run(parsed) {
     const dir = parsed.positional[0]!;
     const vin = optionValue(parsed, "vin");
     const specs = parsed.values.ecu ?? [];
-    if (specs.length === 0) throw new UsageError("at least one --ecu SERIAL:HARDWARE_ID:PUBKEY_FILE[:primary] is required");
+    const profile = parsed.values.profile?.[0] ?? "uptane";
+    if (profile !== "uptane" && profile !== "aktualizr") throw new UsageError(`--profile ${profile}: expected uptane or aktualizr`);
+    if (profile === "uptane" && specs.length === 0) throw new UsageError("at least one --ecu SERIAL:HARDWARE_ID:PUBKEY_FILE[:primary] is required");
+    if (profile === "aktualizr" && specs.length > 0) throw new UsageError("--profile aktualizr takes no --ecu: the device registers its ECUs itself");
+    if (profile === "aktualizr" && parsed.values["tls-public-key"] === undefined) throw new UsageError("--profile aktualizr needs --tls-public-key and --tls-cert-out: the device is identified by its client certificate");
     const ecus = specs.map((spec) => {
       const parts = spec.split(":");
       const primary = parts.length === 4 && parts[3] === "primary";
@@ -58,7 +67,7 @@ export const vehicleAddCommand: Command = {
       const director = openDirector(dir);
       let certificate;
       try {
-        director.addVehicle(vin, registrations);
+        director.addVehicle(vin, registrations, profile);
         if (tlsPublicKey !== undefined) {
           certificate = await issueVehicleCertificate(dir, director.inventory, vin, tlsPublicKey);
           writeFileSync(certOut!, certificate.certPem);
@@ -68,8 +77,10 @@ export const vehicleAddCommand: Command = {
       }
       const cert = certificate ? `; client certificate (serial ${certificate.serial}, valid to ${certificate.notAfter}) in ${certOut}` : "; no client certificate issued (no --tls-public-key): it cannot connect to uptane serve over TLS";
       return {
-        data: { vin, ecus: registrations.map((r) => ({ serial: r.serial, hardwareId: r.hardwareId, primary: r.primary })), ...(certificate ? { tlsCertificate: certOut, tlsCertificateSerial: certificate.serial } : {}) },
-        text: `Registered ${vin} with ${registrations.length} ECU(s): ${registrations.map((r) => `${r.serial} (${r.hardwareId}${r.primary ? ", primary" : ""})`).join(", ")}${cert}`,
+        data: { vin, profile, ecus: registrations.map((r) => ({ serial: r.serial, hardwareId: r.hardwareId, primary: r.primary })), ...(certificate ? { tlsCertificate: certOut, tlsCertificateSerial: certificate.serial } : {}) },
+        text: profile === "aktualizr"
+          ? `Registered ${vin} for aktualizr (its ECUs register on its first run)${cert}`
+          : `Registered ${vin} with ${registrations.length} ECU(s): ${registrations.map((r) => `${r.serial} (${r.hardwareId}${r.primary ? ", primary" : ""})`).join(", ")}${cert}`,
       };
     });
   },

@@ -4,7 +4,7 @@
 // transaction; files follow the database (publisher.ts).
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { AssignmentRow, EcuRow, Inventory } from "../inventory/inventory.ts";
+import type { AssignmentRow, ClientProfile, EcuRow, Inventory } from "../inventory/inventory.ts";
 import { inventoryLocation, openInventory } from "../inventory/location.ts";
 import { isPostgresUrl, redactedUrl } from "../inventory/postgres-engine.ts";
 import { keyIdOf, tufKeyFromRaw, type SigningKey } from "../../model/keys.ts";
@@ -29,6 +29,8 @@ export interface EcuRegistration {
   /** Ed25519 public key, 64 hex characters. */
   publicKeyHex: string;
   primary: boolean;
+  /** The keyid the ECU names in its signatures, when its client computes keyids its own way (aktualizr). */
+  keyid?: string;
 }
 
 export interface DirectorOptions {
@@ -107,32 +109,63 @@ export class Director {
 
   // ---- registration
 
-  addVehicle(vin: string, ecus: EcuRegistration[]): void {
+  /**
+   * Registers a vehicle. Profile `uptane` (our Primary) comes with its ECUs; profile
+   * `aktualizr` comes without: its device registers them itself (registerEcus).
+   */
+  addVehicle(vin: string, ecus: EcuRegistration[], profile: ClientProfile = "uptane"): void {
     if (!isVin(vin)) throw new Refused(400, "invalid-vin", `VIN ${JSON.stringify(vin)} must be 1-64 of A-Z a-z 0-9 _ -`);
-    if (ecus.length === 0) throw new Refused(400, "no-ecus", "a vehicle needs at least one ECU");
-    if (ecus.filter((e) => e.primary).length !== 1) throw new Refused(400, "primary-count", "a vehicle needs exactly one Primary ECU");
-    const serials = new Set<string>();
-    for (const e of ecus) {
-      if (!isEcuSerial(e.serial)) throw new Refused(400, "invalid-serial", `ECU serial ${JSON.stringify(e.serial)} must be 1-64 of A-Z a-z 0-9 . _ -`);
-      if (!isHardwareId(e.hardwareId)) throw new Refused(400, "invalid-hardware-id", `hardware ID ${JSON.stringify(e.hardwareId)} must be 1-64 of A-Z a-z 0-9 . _ -`);
-      if (typeof e.publicKeyHex !== "string" || !/^[0-9a-f]{64}$/.test(e.publicKeyHex)) throw new Refused(400, "invalid-public-key", `ECU ${e.serial}: public key must be 64 lowercase hex characters (Ed25519)`);
-      if (serials.has(e.serial)) throw new Refused(400, "duplicate-serial", `ECU ${e.serial} is listed twice`);
-      serials.add(e.serial);
-    }
+    if (profile === "aktualizr") {
+      if (ecus.length > 0) throw new Refused(400, "ecus-self-registered", "an aktualizr vehicle registers its ECUs itself (POST .../director/ecus): add it without ECUs");
+    } else checkEcuList(ecus);
     this.state.checkBackend(); // the root every vehicle is provisioned with
     const now = this.clock();
     this.inventory.transaction(() => {
       if (this.inventory.vehicleExists(vin)) throw new Refused(409, "vehicle-exists", `vehicle ${vin} is already registered`);
-      for (const e of ecus) if (this.inventory.ecu(e.serial)) throw new Refused(409, "ecu-exists", `ECU ${e.serial} is already registered`);
-      this.inventory.insertVehicle(vin, isoTime(now));
-      for (const e of ecus) {
-        const keyid = keyIdOf(tufKeyFromRaw(Buffer.from(e.publicKeyHex, "hex")));
-        this.inventory.insertEcu({ serial: e.serial, vin, hardwareId: e.hardwareId, publicKey: e.publicKeyHex, keyid, primary: e.primary });
-      }
+      this.inventory.insertVehicle(vin, isoTime(now), profile);
+      this.insertEcus(vin, ecus);
       // Version 1: empty targets made for this VIN.
       this.publisher.stage(vin, [], now);
     });
     this.publisher.writeFiles(vin);
+  }
+
+  /**
+   * An aktualizr device registers its ECUs (its first run): once. The same ECUs and keys
+   * again is a no-op (a retry after a lost answer); other ECUs or keys are refused and
+   * alerted, since the keys that sign the vehicle's reports never change silently.
+   */
+  registerEcus(vin: string, ecus: EcuRegistration[]): "registered" | "already-registered" {
+    checkEcuList(ecus);
+    const nowIso = isoTime(this.clock());
+    const outcome = this.inventory.transaction(() => {
+      const profile = this.inventory.clientProfile(vin);
+      if (!profile) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
+      if (profile !== "aktualizr") throw new Refused(409, "wrong-profile", `vehicle ${vin} runs the uptane client: its ECUs are registered with the vehicle`);
+      const existing = this.inventory.ecusOf(vin);
+      if (existing.length === 0) {
+        this.insertEcus(vin, ecus);
+        return "registered" as const;
+      }
+      const same = existing.length === ecus.length && ecus.every((e) => {
+        const row = existing.find((r) => r.serial === e.serial);
+        return row !== undefined && row.hardware_id === e.hardwareId && row.public_key === e.publicKeyHex && (row.is_primary === 1) === e.primary;
+      });
+      return same ? ("already-registered" as const) : null;
+    });
+    if (outcome) return outcome;
+    const detail = `a registration of other ECUs or keys was refused: ${ecus.map((e) => `${e.serial} (${e.hardwareId})`).join(", ")}`.slice(0, 1024);
+    this.inventory.insertAlert({ vin, serial: null, manifestId: null, kind: "reregistration-refused", detail, now: nowIso });
+    throw new Refused(409, "ecu_already_registered", `vehicle ${vin} has registered its ECUs already; a registration with other ECUs or keys is refused`);
+  }
+
+  /** In the caller's transaction (a serial already taken throws, and the transaction undoes it all). */
+  private insertEcus(vin: string, ecus: EcuRegistration[]): void {
+    for (const e of ecus) {
+      if (this.inventory.ecu(e.serial)) throw new Refused(409, "ecu-exists", `ECU ${e.serial} is already registered`);
+      const keyid = e.keyid ?? keyIdOf(tufKeyFromRaw(Buffer.from(e.publicKeyHex, "hex")));
+      this.inventory.insertEcu({ serial: e.serial, vin, hardwareId: e.hardwareId, publicKey: e.publicKeyHex, keyid, primary: e.primary });
+    }
   }
 
   // ---- assignments
@@ -427,6 +460,20 @@ export class Director {
 /** A manifest whose recording failed inside the server (its savepoint was rolled back; the others of its batch stand). */
 export class ManifestFailure {
   constructor(readonly cause: unknown) {}
+}
+
+/** The checks every ECU list of a registration passes: one Primary, valid and distinct serials, Ed25519 keys. */
+function checkEcuList(ecus: EcuRegistration[]): void {
+  if (ecus.length === 0) throw new Refused(400, "no-ecus", "a vehicle needs at least one ECU");
+  if (ecus.filter((e) => e.primary).length !== 1) throw new Refused(400, "primary-count", "a vehicle needs exactly one Primary ECU");
+  const serials = new Set<string>();
+  for (const e of ecus) {
+    if (!isEcuSerial(e.serial)) throw new Refused(400, "invalid-serial", `ECU serial ${JSON.stringify(e.serial)} must be 1-64 of A-Z a-z 0-9 . _ -`);
+    if (!isHardwareId(e.hardwareId)) throw new Refused(400, "invalid-hardware-id", `hardware ID ${JSON.stringify(e.hardwareId)} must be 1-64 of A-Z a-z 0-9 . _ -`);
+    if (typeof e.publicKeyHex !== "string" || !/^[0-9a-f]{64}$/.test(e.publicKeyHex)) throw new Refused(400, "invalid-public-key", `ECU ${e.serial}: public key must be 64 lowercase hex characters (Ed25519)`);
+    if (serials.has(e.serial)) throw new Refused(400, "duplicate-serial", `ECU ${e.serial} is listed twice`);
+    serials.add(e.serial);
+  }
 }
 
 /** Why `image` may not be assigned to `ecu`, or null (5.3.2: the Director assigns only what the Image repository signs). */

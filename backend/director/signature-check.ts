@@ -23,8 +23,24 @@ export interface RegisteredKey {
   publicKeyHex: string;
 }
 
+/**
+ * How a signature's `sig` is written: `hex` (Uptane 2.1 and TUF as we speak them) or
+ * `dialect` (aktualizr's: `method` "ed25519" and a base64 `sig` of 64 bytes). Returns the
+ * signature as hex, or null when the entry is not of that encoding.
+ */
+export type SignatureEncoding = "hex" | "dialect";
+
+const BASE64_SIG = /^[A-Za-z0-9+/]{86}==$/;
+
+function sigHex(entry: { method?: unknown; sig?: unknown }, encoding: SignatureEncoding): string | null {
+  if (typeof entry.sig !== "string") return null;
+  if (encoding === "hex") return entry.sig;
+  if (typeof entry.method !== "string" || entry.method.toLowerCase() !== "ed25519" || !BASE64_SIG.test(entry.sig)) return null;
+  return Buffer.from(entry.sig, "base64").toString("hex");
+}
+
 /** True when a signature by `key` over the canonical JSON of `signed` is among `signatures`. */
-export function signedBy(signed: unknown, signatures: unknown, key: RegisteredKey): boolean {
+export function signedBy(signed: unknown, signatures: unknown, key: RegisteredKey, encoding: SignatureEncoding = "hex"): boolean {
   if (!Array.isArray(signatures)) return false;
   let bytes: Buffer;
   try {
@@ -35,9 +51,9 @@ export function signedBy(signed: unknown, signatures: unknown, key: RegisteredKe
   }
   for (const s of signatures) {
     if (typeof s !== "object" || s === null) continue;
-    const { keyid, sig } = s as { keyid?: unknown; sig?: unknown };
-    if (keyid !== key.keyid || typeof sig !== "string") continue;
-    if (verifySignatureHex(keyObject(key.publicKeyHex), bytes, sig)) return true;
+    const entry = s as { keyid?: unknown; method?: unknown; sig?: unknown };
+    const sig = entry.keyid === key.keyid ? sigHex(entry, encoding) : null;
+    if (sig !== null && verifySignatureHex(keyObject(key.publicKeyHex), bytes, sig)) return true;
   }
   return false;
 }

@@ -22,7 +22,14 @@ export interface EcuRow {
   installed_hashes: string | null;
   installed_release_counter: number;
   last_report_time: string | null;
+  /** aktualizr ECUs: the last accepted report counter (null: none yet). */
+  report_counter: number | null;
 }
+
+/** The client a vehicle runs: our Primary (Uptane 2.1) or aktualizr (README "Serving aktualizr"). */
+export type ClientProfile = "uptane" | "aktualizr";
+
+export type TelemetryKind = "system_info" | "network" | "config" | "installed" | "events";
 
 export interface AssignmentRow {
   id: number;
@@ -99,8 +106,26 @@ export class Inventory {
     return (this.sql.all("SELECT vin FROM vehicles ORDER BY vin") as { vin: string }[]).map((r) => r.vin);
   }
 
-  insertVehicle(vin: string, now: string): void {
-    this.sql.run("INSERT INTO vehicles (vin, created_at) VALUES (?, ?)", [vin, now]);
+  insertVehicle(vin: string, now: string, profile: ClientProfile = "uptane"): void {
+    this.sql.run("INSERT INTO vehicles (vin, created_at, client_profile) VALUES (?, ?, ?)", [vin, now, profile]);
+  }
+
+  /** The vehicle's client profile, or undefined when no such vehicle is registered. */
+  clientProfile(vin: string): ClientProfile | undefined {
+    return (this.sql.get("SELECT client_profile AS p FROM vehicles WHERE vin = ?", [vin]) as { p: ClientProfile } | undefined)?.p;
+  }
+
+  setReportCounter(serial: string, counter: number): void {
+    this.sql.run("UPDATE ecus SET report_counter = ? WHERE serial = ?", [counter, serial]);
+  }
+
+  /** Keeps the latest telemetry document of one kind for a vehicle (replacing the previous one). */
+  putTelemetry(vin: string, kind: TelemetryKind, now: string, body: string): void {
+    this.sql.run("INSERT INTO vehicle_telemetry (vin, kind, received_at, body) VALUES (?, ?, ?, ?) ON CONFLICT (vin, kind) DO UPDATE SET received_at = excluded.received_at, body = excluded.body", [vin, kind, now, body]);
+  }
+
+  telemetryOf(vin: string): Array<{ kind: TelemetryKind; received_at: string; body: string }> {
+    return this.sql.all("SELECT kind, received_at, body FROM vehicle_telemetry WHERE vin = ? ORDER BY kind", [vin]) as Array<{ kind: TelemetryKind; received_at: string; body: string }>;
   }
 
   insertEcu(e: { serial: string; vin: string; hardwareId: string; publicKey: string; keyid: string; primary: boolean }): void {

@@ -131,4 +131,19 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX vehicle_certificates_by_vin ON vehicle_certificates(vin);
   `,
+  // 4: the client a vehicle runs (README "Serving aktualizr"): `uptane` (our Primary,
+  //    Uptane 2.1) or `aktualizr` (the OTA Connect dialect); an aktualizr ECU's last
+  //    accepted report counter (its reports carry no nonce: a counter not above this one is
+  //    a replay); and the telemetry aktualizr sends beside its manifests.
+  `
+  ALTER TABLE vehicles ADD COLUMN client_profile TEXT NOT NULL DEFAULT 'uptane' CHECK (client_profile IN ('uptane', 'aktualizr'));
+  ALTER TABLE ecus ADD COLUMN report_counter INTEGER;
+  CREATE TABLE vehicle_telemetry (
+    vin TEXT NOT NULL REFERENCES vehicles(vin),
+    kind TEXT NOT NULL CHECK (kind IN ('system_info', 'network', 'config', 'installed', 'events')),
+    received_at TEXT NOT NULL,
+    body TEXT NOT NULL,                -- the JSON as sent, size-capped
+    PRIMARY KEY (vin, kind)
+  );
+  `,
 ];
