@@ -7,11 +7,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { listen, Router, type ServerTls } from "./http/server.ts";
 import { tlsClient } from "./http/client.ts";
-import { openInventory } from "./inventory/location.ts";
+import { openInventory, useDatabaseFor } from "./inventory/location.ts";
 import { OEM_CA_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE, VEHICLE_CA_FILE } from "./tls/layout.ts";
 import { isBackend } from "./init.ts";
 import { backendParts, type ServeContext } from "./parts.ts";
 import { DEFAULT_WARN_DAYS } from "./offline-expiry.ts";
+import type { SupplierPortalOptions } from "./supplier-portal/part.ts";
 
 export class ServeError extends Error {}
 
@@ -32,6 +33,8 @@ export interface ServeOptions {
   plainHttp?: boolean;
   /** The inventory's postgres:// URL, instead of the backend's own setting (README "Backend: the inventory on PostgreSQL"). */
   database?: string;
+  /** The supplier portal's upload cap and failed-login limits (README "Backend: supplier portal"). */
+  supplierPortal?: SupplierPortalOptions;
 }
 
 /** 127.0.0.0/8, ::1 and localhost: the only hosts plain HTTP may listen on. */
@@ -75,7 +78,6 @@ export async function serveBackend(dir: string, options: ServeOptions = {}): Pro
   const warned = new Map<string, { message: string; at: number }>();
   const ctx: ServeContext = {
     clock,
-    database: options.database,
     log: stamp,
     warnDays: options.warnDays ?? DEFAULT_WARN_DAYS,
     warn(key, message) {
@@ -92,12 +94,15 @@ export async function serveBackend(dir: string, options: ServeOptions = {}): Pro
     upkeep: (job) => void jobs.push(job),
     startCheck: (check) => void checks.push(check),
     onClose: (r) => void releases.push(r),
+    supplierPortal: options.supplierPortal,
   };
   const router = new Router();
   try {
+    // Every part's inventory (Director, time server, TLS lookups) from this database.
+    if (options.database !== undefined) releases.push(useDatabaseFor(dir, options.database));
     if (tls) {
       // Its own connection to the inventory: every request's certificate is looked up (revocation holds at once).
-      const certificates = openInventory(dir, options.database);
+      const certificates = openInventory(dir);
       releases.push(() => certificates.close());
       router.identify = (req) => tlsClient(req, (serial) => {
         const row = certificates.vehicleCertificate(serial);

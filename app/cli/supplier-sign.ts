@@ -13,7 +13,9 @@ export const supplierSignCommand: Command = {
     "Adds FILE as target NAME to the supplier's role (if given), signs the role's next version",
     "with the supplier's key, and writes BUNDLE: the signed role, every image it lists, and the",
     "roles and images of each --include bundle (from tier-2 suppliers delegated below this one).",
-    "The OEM imports it with `uptane supplier import`.",
+    "The OEM imports it with `uptane supplier import`, or reviews it after an upload to its",
+    "supplier portal: it prints the bundle's SHA-256, which the OEM's `uptane supplier approve",
+    "--expect-sha256` confirms (tell it the OEM through another channel than the upload).",
   ].join("\n"),
   options: {
       values: { image: {}, name: {}, "hardware-id": { repeat: true }, "release-counter": {}, include: { repeat: true }, out: {} },
@@ -37,7 +39,7 @@ export const supplierSignCommand: Command = {
     }
     return runReporting(parsed.flags.has("json"), async () => {
       const r = await signSupplier(parsed.positional[0]!, { image, includes: parsed.values.include, out });
-      return { data: { ...r }, text: `Signed role '${r.role}' version ${r.version} (${r.targets.length} target(s)); bundle ${r.bundle} (${r.bytes} bytes)` };
+      return { data: { ...r }, text: `Signed role '${r.role}' version ${r.version} (${r.targets.length} target(s)); bundle ${r.bundle} (${r.bytes} bytes)\nBundle SHA-256 (give it to the OEM out of band): ${r.sha256}` };
     });
   },
 };

@@ -12,8 +12,8 @@ import { directorRoutes } from "./http-routes.ts";
 import { offlineRoleWarning } from "../offline-expiry.ts";
 
 /** Opens the Director of the backend in `dir`, looking targets up in its Image repository. */
-export function openDirector(dir: string, clock?: () => Date, database?: string): Director {
-  return Director.open(dir, { imageTargets: new PublishedImageTargets(dir, clock), clock, database });
+export function openDirector(dir: string, clock?: () => Date): Director {
+  return Director.open(dir, { imageTargets: new PublishedImageTargets(dir, clock), clock });
 }
 
 export const directorPart: BackendPart = {
@@ -40,11 +40,14 @@ export const directorPart: BackendPart = {
   },
   mount(router, dir, ctx) {
     // Files a crash left unpublished are published here, before the first request.
-    const director = openDirector(dir, ctx.clock, ctx.database);
+    const director = openDirector(dir, ctx.clock);
     ctx.onClose(() => director.close());
     for (const m of director.checkAll()) ctx.log(`ALERT ${m.message}`);
     router.mount("director", directorRoutes(director, readApiToken(dir), ctx.log, dir));
     ctx.upkeep(() => {
+      // What was committed but not written (a rotation by another process, a failed write) reaches the disk.
+      const pending = director.publishPending();
+      if (pending.vins.length + pending.roots.length > 0) ctx.log(`published pending Director files: ${pending.vins.length} vehicle(s), root version(s) ${pending.roots.join(", ") || "none"}`);
       const vins = director.refreshAll();
       if (vins.length > 0) ctx.log(`re-signed Director metadata of ${vins.length} vehicle(s): ${vins.slice(0, 5).join(", ")}${vins.length > 5 ? ", ..." : ""}`);
       const root = director.latestRoot();

@@ -31,6 +31,7 @@ import { hashesOf, hashFile, initialRoot, publish, type PublishChange } from "./
 import { loadPublished, RepositoryError, type PublishedState } from "./published.ts";
 import { signMetadata } from "../../model/keys.ts";
 import { readBundleFile, verifyBundle } from "./import.ts";
+import type { Bundle } from "./bundle.ts";
 import { offlineRoleWarning, type OfflineRole } from "../offline-expiry.ts";
 
 export { loadPublished, RepositoryError, type PublishedState } from "./published.ts";
@@ -235,7 +236,11 @@ export interface ImportResult {
 
 /** Verifies a supplier's bundle completely, then publishes its roles and images (or throws BundleError, writing nothing). */
 export async function importBundle(dir: string, bundlePath: string, opts: OperationOptions = {}): Promise<ImportResult> {
-  const bundle = await readBundleFile(bundlePath);
+  return importDecodedBundle(dir, await readBundleFile(bundlePath), opts);
+}
+
+/** `importBundle` for a bundle already decoded (the supplier portal hashes the bytes it imports). */
+export async function importDecodedBundle(dir: string, bundle: Bundle, opts: OperationOptions = {}): Promise<ImportResult> {
   return changing(dir, opts, async (state, ctx) => {
     requireOfflineRolesValid(state, dir, ctx.now);
     const verified = verifyBundle(state, bundle, ctx.now);

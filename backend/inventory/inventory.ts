@@ -64,6 +64,29 @@ export interface AlertRow {
   created_at: string;
 }
 
+export interface SupplierAccountRow {
+  name: string;
+  /** JSON array of role names. */
+  roles: string;
+  password_hash: string;
+  created_at: string;
+  disabled_at: string | null;
+}
+
+export interface SubmissionRow {
+  id: number;
+  account: string;
+  sha256: string;
+  bytes: number;
+  /** JSON [{name, version, targets}]. */
+  roles: string;
+  status: "pending" | "approved" | "rejected" | "refused";
+  reason: string | null;
+  received_at: string;
+  decided_at: string | null;
+  snapshot_version: number | null;
+}
+
 export class Inventory {
   /** @internal the engine (tests reach into it) */
   readonly sql: SqlEngine;
@@ -166,6 +189,50 @@ export class Inventory {
     return this.sql.run("UPDATE vehicle_certificates SET revoked_at = ? WHERE vin = ? AND revoked_at IS NULL", [now, vin]);
   }
 
+  // ---- supplier portal: accounts and submissions
+
+  insertSupplierAccount(a: { name: string; roles: string[]; passwordHash: string; now: string }): void {
+    this.sql.run("INSERT INTO supplier_accounts (name, roles, password_hash, created_at) VALUES (?, ?, ?, ?)", [a.name, JSON.stringify(a.roles), a.passwordHash, a.now]);
+  }
+
+  supplierAccount(name: string): SupplierAccountRow | undefined {
+    return this.sql.get("SELECT * FROM supplier_accounts WHERE name = ?", [name]) as SupplierAccountRow | undefined;
+  }
+
+  supplierAccounts(): SupplierAccountRow[] {
+    return this.sql.all("SELECT * FROM supplier_accounts ORDER BY name") as SupplierAccountRow[];
+  }
+
+  insertSubmission(s: { account: string; sha256: string; bytes: number; roles: string; now: string }): number {
+    return this.sql.insert("INSERT INTO supplier_submissions (account, sha256, bytes, roles, status, received_at) VALUES (?, ?, ?, ?, 'pending', ?)", [s.account, s.sha256, s.bytes, s.roles, s.now]);
+  }
+
+  submission(id: number): SubmissionRow | undefined {
+    return this.sql.get("SELECT * FROM supplier_submissions WHERE id = ?", [id]) as SubmissionRow | undefined;
+  }
+
+  /** Submissions, newest first: one account's, or everyone's; optionally of one status. */
+  submissions(filter: { account?: string; status?: SubmissionRow["status"]; limit?: number } = {}): SubmissionRow[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.account !== undefined) {
+      where.push("account = ?");
+      params.push(filter.account);
+    }
+    if (filter.status !== undefined) {
+      where.push("status = ?");
+      params.push(filter.status);
+    }
+    if (filter.limit !== undefined) params.push(filter.limit);
+    const sql = `SELECT * FROM supplier_submissions${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""} ORDER BY id DESC${filter.limit !== undefined ? " LIMIT ?" : ""}`;
+    return this.sql.all(sql, params) as SubmissionRow[];
+  }
+
+  /** Decides a pending submission; false when it is not pending (any more). */
+  decideSubmission(id: number, d: { status: Exclude<SubmissionRow["status"], "pending">; reason: string | null; now: string; snapshotVersion?: number }): boolean {
+    return this.sql.run("UPDATE supplier_submissions SET status = ?, reason = ?, decided_at = ?, snapshot_version = ? WHERE id = ? AND status = 'pending'", [d.status, d.reason, d.now, d.snapshotVersion ?? null, id]) === 1;
+  }
+
   // ---- manifests and reports
 
   insertManifest(vin: string, primarySerial: string, now: string, body: string): number {
@@ -246,8 +313,25 @@ export class Inventory {
     return (this.sql.all("SELECT version FROM director_roots ORDER BY version") as { version: number }[]).map((r) => r.version);
   }
 
-  insertDirectorRoot(version: number, json: string): void {
-    this.sql.run("INSERT INTO director_roots (version, json) VALUES (?, ?)", [version, json]);
+  /** `published`: false while its file is not written yet (a rotation publishes it after every vehicle's metadata). */
+  insertDirectorRoot(version: number, json: string, published = true): void {
+    this.sql.run("INSERT INTO director_roots (version, json, published) VALUES (?, ?, ?)", [version, json, published ? 1 : 0]);
+  }
+
+  latestDirectorRootVersion(): number {
+    return (this.sql.get("SELECT MAX(version) AS v FROM director_roots") as { v: number | null }).v ?? 0;
+  }
+
+  directorRootPublished(version: number): boolean {
+    return (this.sql.get("SELECT published FROM director_roots WHERE version = ?", [version]) as { published: number } | undefined)?.published !== 0;
+  }
+
+  unpublishedDirectorRoots(): number[] {
+    return (this.sql.all("SELECT version FROM director_roots WHERE published = 0 ORDER BY version") as { version: number }[]).map((r) => r.version);
+  }
+
+  setDirectorRootPublished(version: number): void {
+    this.sql.run("UPDATE director_roots SET published = 1 WHERE version = ?", [version]);
   }
 
   /** Alerts about the backend as a whole (files not tied to one vehicle), stored with vin ''. */

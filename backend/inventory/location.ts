@@ -2,7 +2,7 @@
 // the PostgreSQL database named in `DIR/database.url` (written by `uptane init --database`),
 // or one given to this process (`uptane serve --database`), which wins over both.
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { writeFileAtomicSync } from "../fs/atomic-write.ts";
 import { Inventory } from "./inventory.ts";
 import { isPostgresUrl, redactedUrl } from "./postgres-engine.ts";
@@ -16,8 +16,24 @@ export function checkDatabaseUrl(url: string): void {
   if (!isPostgresUrl(url)) throw new Error(`--database takes a postgres:// or postgresql:// URL, not ${JSON.stringify(redactedUrl(url))}`);
 }
 
+/** Backend folders whose inventory this process takes from another URL (`uptane serve --database`). */
+const overrides = new Map<string, string>();
+
+/**
+ * Every inventory this process opens for the backend in `dir` (Director, time server,
+ * TLS lookups, keys) is the PostgreSQL database at `url`, until the returned function is
+ * called.
+ */
+export function useDatabaseFor(dir: string, url: string): () => void {
+  checkDatabaseUrl(url);
+  const key = resolve(dir);
+  overrides.set(key, url);
+  return () => void (overrides.get(key) === url && overrides.delete(key));
+}
+
 /** The inventory's location for the backend in `dir`: a postgres:// URL or the SQLite file. */
 export function inventoryLocation(dir: string, database?: string): string {
+  database ??= overrides.get(resolve(dir));
   if (database !== undefined) {
     checkDatabaseUrl(database);
     return database;

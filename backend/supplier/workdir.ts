@@ -6,6 +6,7 @@
 //   WORK/content.json        targets (and delegations to tier-2 suppliers) of the next signing
 //   WORK/role.json           the role as last signed (its version is the next one's base)
 //   WORK/images/SHA256       image bytes
+import { createHash } from "node:crypto";
 import { mkdir, readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { diskWriter, type FileWriter } from "../fs/atomic-write.ts";
@@ -142,6 +143,8 @@ export interface SignResult {
   targets: string[];
   bundle: string;
   bytes: number;
+  /** SHA-256 of the bundle file: what the supplier confirms to the OEM out of band (portal approval). */
+  sha256: string;
 }
 
 /**
@@ -219,7 +222,7 @@ export async function signSupplier(
   // never hands out two different documents with the same version.
   await writer.write(join(work, "role.json"), Buffer.from(JSON.stringify(doc) + "\n"));
   await writer.write(opts.out, encoded);
-  return { role: config.role, version: signed.version, targets: Object.keys(content.targets), bundle: opts.out, bytes: encoded.length };
+  return { role: config.role, version: signed.version, targets: Object.keys(content.targets), bundle: opts.out, bytes: encoded.length, sha256: createHash("sha256").update(encoded).digest("hex") };
 }
 
 export type { SigningKey };
