@@ -10,7 +10,7 @@ export const serveCommand: Command = {
   name: "serve",
   summary: "serve the Image repository (/image/), Director (/director/) and time server (/time/) over HTTPS",
   usage: [
-    "uptane serve DIR [--port P] [--host H] [--warn-days D] [--plain-http] [--json]",
+    "uptane serve DIR [--port P] [--host H] [--warn-days D] [--database URL] [--plain-http] [--json]",
     "",
     "Serves DIR over HTTPS on 127.0.0.1 (default) at port P (default 8080; 0 picks a free port)",
     "and prints the base URL (with --json: {\"url\": ...}). The Image repository is under",
@@ -25,6 +25,9 @@ export const serveCommand: Command = {
     "only its own Director metadata and posts only its own manifests; /image/ and /time/ take",
     "any vehicle's valid certificate. The write API takes its bearer token, and the supplier",
     "portal its accounts' passwords, over TLS only.",
+    "--database URL takes the inventory from PostgreSQL at URL (postgres://...) instead of the",
+    "backend's own setting (DIR/database.url from `uptane init --database`, else the SQLite",
+    "file DIR/inventory.sqlite).",
     "--plain-http serves plain HTTP instead, on a loopback --host only, authenticating nobody",
     "and refusing the write API (development and tests).",
     "",
@@ -35,7 +38,7 @@ export const serveCommand: Command = {
     "Log (standard error): one line per request (method, path without query, status, bytes,",
     "milliseconds), each re-signing, warnings and alerts.",
   ].join("\n"),
-  options: { values: { port: {}, host: {}, "warn-days": {} }, flags: ["json", "plain-http"] },
+  options: { values: { port: {}, host: {}, "warn-days": {}, database: {} }, flags: ["json", "plain-http"] },
   positionals: ["DIR"],
   async run(parsed) {
     const port = optionInt(parsed, "port", 8080);
@@ -46,7 +49,7 @@ export const serveCommand: Command = {
     await requireBackend(parsed.positional[0]!);
     let started;
     try {
-      started = await serveBackend(parsed.positional[0]!, { host, port, warnDays, plainHttp: parsed.flags.has("plain-http"), log: (line) => process.stderr.write(line + "\n") });
+      started = await serveBackend(parsed.positional[0]!, { host, port, warnDays, database: parsed.values.database?.[0], plainHttp: parsed.flags.has("plain-http"), log: (line) => process.stderr.write(line + "\n") });
     } catch (err) {
       // A port in use or a lock held is a server that cannot start, whatever raised it.
       if (err instanceof ServeError) throw err;
