@@ -236,24 +236,24 @@ export class Inventory {
   // ---- fleet credentials (aktualizr's shared-credential provisioning)
 
   insertFleetCredential(c: { serial: string; name: string; issuedAt: string; notAfter: string }): void {
-    this.q("INSERT INTO fleet_credentials (serial, name, issued_at, not_after) VALUES (?, ?, ?, ?)").run(c.serial, c.name, c.issuedAt, c.notAfter);
+    this.sql.run("INSERT INTO fleet_credentials (serial, name, issued_at, not_after) VALUES (?, ?, ?, ?)", [c.serial, c.name, c.issuedAt, c.notAfter]);
   }
 
   fleetCredential(serial: string): { name: string; revoked_at: string | null } | undefined {
-    return this.q("SELECT name, revoked_at FROM fleet_credentials WHERE serial = ?").get(serial) as { name: string; revoked_at: string | null } | undefined;
+    return this.sql.get("SELECT name, revoked_at FROM fleet_credentials WHERE serial = ?", [serial]) as { name: string; revoked_at: string | null } | undefined;
   }
 
   fleetCredentialExists(name: string): boolean {
-    return this.q("SELECT 1 FROM fleet_credentials WHERE name = ?").get(name) !== undefined;
+    return this.sql.get("SELECT 1 FROM fleet_credentials WHERE name = ?", [name]) !== undefined;
   }
 
   /** Revokes the fleet credential `name`; returns whether one was revoked now. */
   revokeFleetCredential(name: string, now: string): boolean {
-    return this.q("UPDATE fleet_credentials SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL").run(now, name).changes > 0;
+    return this.sql.run("UPDATE fleet_credentials SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", [now, name]) > 0;
   }
 
   countFleetProvisioning(serial: string): void {
-    this.q("UPDATE fleet_credentials SET devices = devices + 1 WHERE serial = ?").run(serial);
+    this.sql.run("UPDATE fleet_credentials SET devices = devices + 1 WHERE serial = ?", [serial]);
   }
 
   // ---- manifests and reports

@@ -32,7 +32,7 @@ test.after(async () => {
 });
 
 const inventory = <T>(fn: (inv: Inventory) => T): T => withInventory(dir, fn);
-const certificates = (vin: string) => inventory((inv) => inv.db.prepare("SELECT COUNT(*) AS n FROM vehicle_certificates WHERE vin = ?").get(vin) as { n: number }).n;
+const certificates = (vin: string) => inventory((inv) => inv.sql.get("SELECT COUNT(*) AS n FROM vehicle_certificates WHERE vin = ?", [vin]) as { n: number }).n;
 
 /** A fresh copy of the factory's archive (aktualizr removes the credential from its copy once provisioned). */
 async function factoryArchive(p12: string): Promise<string> {

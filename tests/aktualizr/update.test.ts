@@ -57,7 +57,7 @@ async function assign(name: string) {
   }
 }
 
-const installResults = () => inventory((inv) => inv.db.prepare("SELECT filename, success, code FROM install_results WHERE vin = ? ORDER BY id").all(device.vin)) as Array<{ filename: string; success: number; code: string }>;
+const installResults = () => inventory((inv) => inv.sql.all("SELECT filename, success, code FROM install_results WHERE vin = ? ORDER BY id", [device.vin])) as Array<{ filename: string; success: number; code: string }>;
 
 test("register, update, install with the fake package manager, report: the Director shows the install", async () => {
   const first = await runAktualizrOnce(device);
@@ -104,7 +104,7 @@ test("an assignment below the installed release counter is refused by the Direct
 });
 
 test("aktualizr's last manifest sent again is refused as a replay (its report counter is not above the last); nothing is recorded", async () => {
-  const last = inventory((inv) => inv.db.prepare("SELECT body FROM manifests WHERE vin = ? ORDER BY id DESC LIMIT 1").get(device.vin)) as { body: string };
+  const last = inventory((inv) => inv.sql.get("SELECT body FROM manifests WHERE vin = ? ORDER BY id DESC LIMIT 1", [device.vin])) as { body: string };
   const count = () => inventory((inv) => inv.count("manifests", "vin = ?", device.vin));
   const before = count();
   const creds = await deviceCredentials(dir, device.vin);
@@ -122,7 +122,7 @@ test("our Uptane 2.1 manifest path refuses an aktualizr vehicle: it reports in t
 });
 
 test("a certificate of another VIN cannot report for this vehicle", async () => {
-  const last = inventory((inv) => inv.db.prepare("SELECT body FROM manifests WHERE vin = ? ORDER BY id DESC LIMIT 1").get(device.vin)) as { body: string };
+  const last = inventory((inv) => inv.sql.get("SELECT body FROM manifests WHERE vin = ? ORDER BY id DESC LIMIT 1", [device.vin])) as { body: string };
   const other = await aktualizrDevice(dir, "AKTUPD0000000002", gateway);
   await runAktualizrOnce(other); // registers its own ECUs
   const before = inventory((inv) => inv.count("manifests"));
