@@ -18,6 +18,7 @@
 // Object members are laid out key, value, key, value; a value's `next` is the next key.
 import { arenaAlloc } from "../arena";
 import { strCompare } from "./strings";
+import { hexNibble } from "../util/encoding";
 
 export const MAX_JSON_DEPTH: i32 = 32;
 export const TOKEN_SIZE: usize = 16;
@@ -57,11 +58,10 @@ const memberCounts = memory.data(4 * (MAX_JSON_DEPTH + 1));
   return c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09;
 }
 
-function hexVal(c: u32): i32 {
-  if (c >= 0x30 && c <= 0x39) return <i32>(c - 0x30);
-  if (c >= 0x61 && c <= 0x66) return <i32>(c - 0x61 + 10);
-  if (c >= 0x41 && c <= 0x46) return <i32>(c - 0x41 + 10);
-  return -1;
+/** The position of the first byte at or after `pos` that is not white space. */
+function skipWs(base: usize, len: u32, pos: u32): u32 {
+  while (pos < len && isWs(byteAt(base, pos))) pos++;
+  return pos;
 }
 
 let tokBase: usize = 0;
@@ -194,7 +194,7 @@ export function hex4(base: usize, len: u32, pos: u32): i32 {
   if (pos + 4 > len) return -1;
   let v: i32 = 0;
   for (let k: u32 = 0; k < 4; k++) {
-    const h = hexVal(byteAt(base, pos + k));
+    const h = hexNibble(byteAt(base, pos + k));
     if (h < 0) return -1;
     v = (v << 4) | h;
   }
@@ -268,14 +268,14 @@ function pass(base: usize, len: u32): bool {
   let depth: i32 = 0;
   let pos: u32 = 0;
   let mode = MODE_VALUE;
-  while (pos < len && isWs(byteAt(base, pos))) pos++;
+  pos = skipWs(base, len, pos);
   if (pos >= len || byteAt(base, pos) != 0x7b) {
     parseError = Detail.TopLevelIsNotAnObject;
     return false;
   }
   while (true) {
     if (mode == MODE_AFTER && depth == 0) break;
-    while (pos < len && isWs(byteAt(base, pos))) pos++;
+    pos = skipWs(base, len, pos);
     if (pos >= len) {
       parseError = Detail.TruncatedDocument;
       return false;
@@ -310,7 +310,7 @@ function pass(base: usize, len: u32): bool {
       const countAt = memberCounts + <usize>(depth - 1) * 4;
       store<u32>(countAt, load<u32>(countAt) + 1);
       pos = <u32>end + 1;
-      while (pos < len && isWs(byteAt(base, pos))) pos++;
+      pos = skipWs(base, len, pos);
       if (pos >= len || byteAt(base, pos) != 0x3a) {
         parseError = Detail.ExpectedColon;
         return false;
@@ -332,7 +332,7 @@ function pass(base: usize, len: u32): bool {
       setTok(nTok, pos, 0, 0, isObj ? JsonType.Object : JsonType.Array);
       nTok++;
       pos++;
-      while (pos < len && isWs(byteAt(base, pos))) pos++;
+      pos = skipWs(base, len, pos);
       if (pos < len && byteAt(base, pos) == (isObj ? <u32>0x7d : <u32>0x5d)) {
         pos++;
         depth--;
@@ -371,7 +371,7 @@ function pass(base: usize, len: u32): bool {
     }
     mode = MODE_AFTER;
   }
-  while (pos < len && isWs(byteAt(base, pos))) pos++;
+  pos = skipWs(base, len, pos);
   if (pos != len) {
     parseError = Detail.BytesAfterTheDocument;
     return false;

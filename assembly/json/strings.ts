@@ -4,6 +4,7 @@
 // the reader's scanString; every read is still bounds-checked, so nothing traps.
 
 import { hex4 } from "./reader";
+import { bytesEqual } from "../util/bytes";
 
 // Two decoders (A and B): position, end, pending low surrogate.
 const dec = memory.data(32);
@@ -84,7 +85,7 @@ function decNextUnit(d: usize): i32 {
 /** Compares two JSON string contents by UTF-16 code units: <0, 0, >0. */
 export function strCompare(a: usize, aLen: u32, b: usize, bLen: u32): i32 {
   // fast path: identical bytes are equal strings
-  if (aLen == bLen && memory.compare(a, b, aLen) == 0) return 0;
+  if (aLen == bLen && bytesEqual(a, b, aLen)) return 0;
   const da = dec;
   const db = dec + 16;
   decInit(da, a, aLen);
@@ -132,19 +133,11 @@ export function strDecode(a: usize, aLen: u32, out: usize, cap: u32): i32 {
 export function utf8Put(p: usize, cp: i32, w: u32): void {
   if (w == 1) {
     store<u8>(p, <u8>cp);
-  } else if (w == 2) {
-    store<u8>(p, <u8>(0xc0 | (cp >> 6)));
-    store<u8>(p + 1, <u8>(0x80 | (cp & 0x3f)));
-  } else if (w == 3) {
-    store<u8>(p, <u8>(0xe0 | (cp >> 12)));
-    store<u8>(p + 1, <u8>(0x80 | ((cp >> 6) & 0x3f)));
-    store<u8>(p + 2, <u8>(0x80 | (cp & 0x3f)));
-  } else {
-    store<u8>(p, <u8>(0xf0 | (cp >> 18)));
-    store<u8>(p + 1, <u8>(0x80 | ((cp >> 12) & 0x3f)));
-    store<u8>(p + 2, <u8>(0x80 | ((cp >> 6) & 0x3f)));
-    store<u8>(p + 3, <u8>(0x80 | (cp & 0x3f)));
+    return;
   }
+  // lead byte: w one bits, a zero, the top bits; then 10xxxxxx with 6 bits each
+  store<u8>(p, <u8>((0xff00 >> w) | (cp >> (6 * (w - 1)))));
+  for (let k: u32 = 1; k < w; k++) store<u8>(p + <usize>k, <u8>(0x80 | ((cp >> (6 * (w - 1 - k))) & 0x3f)));
 }
 
 /** A decoder over a string content for callers that walk code points (canonical output). */

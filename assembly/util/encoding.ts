@@ -1,6 +1,7 @@
 // Hex and base64 decoding and the TUF date format, over raw bytes (no allocation).
 
-function hexNibble(c: u32): i32 {
+/** The value of hex digit `c` (either case), or -1. */
+export function hexNibble(c: u32): i32 {
   if (c >= 0x30 && c <= 0x39) return <i32>(c - 0x30);
   if (c >= 0x61 && c <= 0x66) return <i32>(c - 0x61 + 10);
   if (c >= 0x41 && c <= 0x46) return <i32>(c - 0x41 + 10);
