@@ -80,6 +80,111 @@ function setTok(i: u32, start: u32, end: u32, next: u32, info: u32): void {
   store<u32>(t, info, 12);
 }
 
+/** The code point decodeAt decoded last. */
+export let decodedCp: i32 = 0;
+
+/**
+ * Decodes one character of string content at `pos` (`len` bytes at `base`): an escape
+ * (a surrogate pair of `\u` escapes is one code point) or one UTF-8 sequence (exact
+ * lengths, no overlongs, no surrogates, at most U+10FFFF). Sets decodedCp and returns the
+ * position after it, or -1 with parseError set. The reader's validation and the string
+ * decoder (strings.ts) share it, so what is decoded is what was validated.
+ */
+export function decodeAt(base: usize, len: u32, pos: u32): i64 {
+  let i = pos;
+  const c = byteAt(base, i);
+  if (c == 0x5c) {
+    if (i + 1 >= len) {
+      parseError = Detail.TruncatedString;
+      return -1;
+    }
+    const e = byteAt(base, i + 1);
+    if (e == 0x75) {
+      let u = hex4(base, len, i + 2);
+      if (u < 0) {
+        parseError = Detail.BadUEscape;
+        return -1;
+      }
+      i += 6;
+      if (u >= 0xdc00 && u <= 0xdfff) {
+        parseError = Detail.LoneLowSurrogateEscape;
+        return -1;
+      }
+      if (u >= 0xd800 && u <= 0xdbff) {
+        // a high surrogate must be followed by an escaped low surrogate
+        if (i + 1 >= len || byteAt(base, i) != 0x5c || byteAt(base, i + 1) != 0x75) {
+          parseError = Detail.LoneHighSurrogateEscape;
+          return -1;
+        }
+        const lo = hex4(base, len, i + 2);
+        if (lo < 0xdc00 || lo > 0xdfff) {
+          parseError = Detail.LoneHighSurrogateEscape;
+          return -1;
+        }
+        u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+        i += 6;
+      }
+      decodedCp = u;
+      return <i64>i;
+    }
+    let cp: i32 = -1;
+    if (e == 0x22 || e == 0x5c || e == 0x2f) cp = <i32>e;
+    else if (e == 0x62) cp = 8;
+    else if (e == 0x66) cp = 12;
+    else if (e == 0x6e) cp = 10;
+    else if (e == 0x72) cp = 13;
+    else if (e == 0x74) cp = 9;
+    if (cp < 0) {
+      parseError = Detail.BadEscape;
+      return -1;
+    }
+    decodedCp = cp;
+    return <i64>(i + 2);
+  }
+  if (c < 0x80) {
+    decodedCp = <i32>c;
+    return <i64>(i + 1);
+  }
+  // multi-byte UTF-8
+  let need: u32 = 0;
+  let min: u32 = 0;
+  let cp: u32 = 0;
+  if (c >= 0xc2 && c <= 0xdf) {
+    need = 1;
+    min = 0x80;
+    cp = c & 0x1f;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    need = 2;
+    min = 0x800;
+    cp = c & 0x0f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    need = 3;
+    min = 0x10000;
+    cp = c & 0x07;
+  } else {
+    parseError = Detail.InvalidUTF8;
+    return -1;
+  }
+  if (i + need >= len) {
+    parseError = Detail.TruncatedString;
+    return -1;
+  }
+  for (let k: u32 = 1; k <= need; k++) {
+    const cc = byteAt(base, i + k);
+    if ((cc & 0xc0) != 0x80) {
+      parseError = Detail.InvalidUTF8;
+      return -1;
+    }
+    cp = (cp << 6) | (cc & 0x3f);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+    parseError = Detail.InvalidUTF8;
+    return -1;
+  }
+  decodedCp = <i32>cp;
+  return <i64>(i + need + 1);
+}
+
 /**
  * Scans a string whose opening quote is at `pos - 1`; returns the position of the closing
  * quote or -1. Sets flagEscaped. Shared with validation of host-given identifiers.
@@ -94,87 +199,10 @@ export function scanString(base: usize, len: u32, pos: u32): i64 {
       parseError = Detail.RawControlCharacterInString;
       return -1;
     }
-    if (c == 0x5c) {
-      flagEscaped = true;
-      if (i + 1 >= len) {
-        parseError = Detail.TruncatedString;
-        return -1;
-      }
-      const e = byteAt(base, i + 1);
-      if (e == 0x75) {
-        const u = hex4(base, len, i + 2);
-        if (u < 0) {
-          parseError = Detail.BadUEscape;
-          return -1;
-        }
-        i += 6;
-        if (u >= 0xdc00 && u <= 0xdfff) {
-          parseError = Detail.LoneLowSurrogateEscape;
-          return -1;
-        }
-        if (u >= 0xd800 && u <= 0xdbff) {
-          // a high surrogate must be followed by an escaped low surrogate
-          if (i + 1 >= len || byteAt(base, i) != 0x5c || byteAt(base, i + 1) != 0x75) {
-            parseError = Detail.LoneHighSurrogateEscape;
-            return -1;
-          }
-          const lo = hex4(base, len, i + 2);
-          if (lo < 0xdc00 || lo > 0xdfff) {
-            parseError = Detail.LoneHighSurrogateEscape;
-            return -1;
-          }
-          i += 6;
-        }
-        continue;
-      }
-      if (e == 0x22 || e == 0x5c || e == 0x2f || e == 0x62 || e == 0x66 || e == 0x6e || e == 0x72 || e == 0x74) {
-        i += 2;
-        continue;
-      }
-      parseError = Detail.BadEscape;
-      return -1;
-    }
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    // multi-byte UTF-8: exact lengths, no overlongs, no surrogates, at most U+10FFFF
-    let need: u32 = 0;
-    let min: u32 = 0;
-    let cp: u32 = 0;
-    if (c >= 0xc2 && c <= 0xdf) {
-      need = 1;
-      min = 0x80;
-      cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      need = 2;
-      min = 0x800;
-      cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      need = 3;
-      min = 0x10000;
-      cp = c & 0x07;
-    } else {
-      parseError = Detail.InvalidUTF8;
-      return -1;
-    }
-    if (i + need >= len) {
-      parseError = Detail.TruncatedString;
-      return -1;
-    }
-    for (let k: u32 = 1; k <= need; k++) {
-      const cc = byteAt(base, i + k);
-      if ((cc & 0xc0) != 0x80) {
-        parseError = Detail.InvalidUTF8;
-        return -1;
-      }
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      parseError = Detail.InvalidUTF8;
-      return -1;
-    }
-    i += need + 1;
+    if (c == 0x5c) flagEscaped = true;
+    const next = decodeAt(base, len, i);
+    if (next < 0) return -1;
+    i = <u32>next;
   }
   parseError = Detail.TruncatedString;
   return -2; // ran to the end without a closing quote
