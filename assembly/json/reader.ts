@@ -71,13 +71,16 @@ let orderBase: usize = 0;
 let orderTop: u32 = 0;
 let flagEscaped: bool = false;
 
-function setTok(i: u32, start: u32, end: u32, next: u32, info: u32): void {
-  if (!filling) return;
-  const t = tokBase + <usize>i * TOKEN_SIZE;
-  store<u32>(t, start);
-  store<u32>(t, end, 4);
-  store<u32>(t, next, 8);
-  store<u32>(t, info, 12);
+// Appends token nTok (`next` is the token after it; closeContainer sets a container's end and next).
+function addTok(start: u32, end: u32, info: u32): void {
+  if (filling) {
+    const t = tokBase + <usize>nTok * TOKEN_SIZE;
+    store<u32>(t, start);
+    store<u32>(t, end, 4);
+    store<u32>(t, nTok + 1, 8);
+    store<u32>(t, info, 12);
+  }
+  nTok++;
 }
 
 /** The code point decodeAt decoded last. */
@@ -333,8 +336,7 @@ function pass(base: usize, len: u32): bool {
       }
       const end = scanString(base, len, pos + 1);
       if (end < 0) return false;
-      setTok(nTok, pos + 1, <u32>end, nTok + 1, JsonType.String | (flagEscaped ? STR_ESCAPED : 0));
-      nTok++;
+      addTok(pos + 1, <u32>end, JsonType.String | (flagEscaped ? STR_ESCAPED : 0));
       const countAt = memberCounts + <usize>(depth - 1) * 4;
       store<u32>(countAt, load<u32>(countAt) + 1);
       pos = <u32>end + 1;
@@ -357,8 +359,7 @@ function pass(base: usize, len: u32): bool {
       store<u32>(stack + <usize>depth * 4, nTok | (isObj ? 0x80000000 : 0));
       store<u32>(memberCounts + <usize>depth * 4, 0);
       depth++;
-      setTok(nTok, pos, 0, 0, isObj ? JsonType.Object : JsonType.Array);
-      nTok++;
+      addTok(pos, 0, isObj ? JsonType.Object : JsonType.Array);
       pos++;
       pos = skipWs(base, len, pos);
       if (pos < len && byteAt(base, pos) == (isObj ? <u32>0x7d : <u32>0x5d)) {
@@ -374,14 +375,12 @@ function pass(base: usize, len: u32): bool {
     if (c == 0x22) {
       const end = scanString(base, len, pos + 1);
       if (end < 0) return false;
-      setTok(nTok, pos + 1, <u32>end, nTok + 1, JsonType.String | (flagEscaped ? STR_ESCAPED : 0));
-      nTok++;
+      addTok(pos + 1, <u32>end, JsonType.String | (flagEscaped ? STR_ESCAPED : 0));
       pos = <u32>end + 1;
     } else if (c == 0x2d || (c >= 0x30 && c <= 0x39)) {
       const end = scanNumber(base, len, pos);
       if (end < 0) return false;
-      setTok(nTok, pos, <u32>end, nTok + 1, JsonType.Number);
-      nTok++;
+      addTok(pos, <u32>end, JsonType.Number);
       pos = <u32>end;
     } else if (c == 0x74 || c == 0x66 || c == 0x6e) {
       const lit = c == 0x74 ? N.k_true : c == 0x66 ? N.k_false : N.k_null;
@@ -390,8 +389,7 @@ function pass(base: usize, len: u32): bool {
         return false;
       }
       const n = <u32>load<u8>(lit);
-      setTok(nTok, pos, pos + n, nTok + 1, c == 0x74 ? JsonType.True : c == 0x66 ? JsonType.False : JsonType.Null);
-      nTok++;
+      addTok(pos, pos + n, c == 0x74 ? JsonType.True : c == 0x66 ? JsonType.False : JsonType.Null);
       pos += n;
     } else {
       parseError = Detail.UnexpectedCharacter;
