@@ -21,6 +21,12 @@ export function decNextCodePoint(d: usize): i32 {
   const p = load<usize>(d);
   const end = load<usize>(d, 4);
   if (p >= end) return -1;
+  // plain ASCII, the common case, without the call
+  const c = <i32>load<u8>(p);
+  if (c < 0x80 && c != 0x5c) {
+    store<usize>(d, p + 1);
+    return c;
+  }
   const next = decodeAt(p, <u32>(end - p), 0);
   if (next < 0) {
     store<usize>(d, end);
