@@ -134,9 +134,7 @@ export function feCarry(h: usize): void {
   // partial.wasm (size counts): the carries as reduceCompact's loop, limb 0 into limb 1 last
   if (ASC_SHRINK_LEVEL >= 2) {
     for (let i: usize = 0; i < 10; i++) store<i64>(wide + (i << 3), limb(h, i));
-    carryWide(10);
-    carryWide(1);
-    for (let i: usize = 0; i < 10; i++) store<i32>(h + (i << 2), <i32>load<i64>(wide + (i << 3)));
+    carryFromWide(h);
     return;
   }
   carryStore(h, limb(h, 0), limb(h, 1), limb(h, 2), limb(h, 3), limb(h, 4), limb(h, 5), limb(h, 6), limb(h, 7), limb(h, 8), limb(h, 9));
@@ -252,6 +250,14 @@ function reduceCompact(f: usize): void {
   carryWide(9);
   store<i64>(wide + 72, load<i64>(wide + 72) & ((1 << 25) - 1)); // drops q * 2^255
   for (let i: usize = 0; i < 10; i++) store<i32>(packed + (i << 2), <i32>load<i64>(wide + (i << 3)));
+}
+
+// Carries the limbs in `wide` (limb 0 into limb 1 once more at the end, as carryStore
+// does) and stores them to h.
+function carryFromWide(h: usize): void {
+  carryWide(10);
+  carryWide(1);
+  for (let i: usize = 0; i < 10; i++) store<i32>(h + (i << 2), <i32>load<i64>(wide + (i << 3)));
 }
 
 // Carries limbs 0..n-1 of `wide` into the next one (limb 9's carry wraps to limb 0 times
