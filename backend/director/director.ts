@@ -85,6 +85,8 @@ export class Director {
   private readonly clock: () => Date;
   private readonly state: DirectorStateCheck;
   readonly keyring: DirectorKeyring;
+  /** Vehicles' targets, snapshot and timestamp come from the database rather than files (PostgreSQL). */
+  readonly servesFromDatabase: boolean;
 
   private constructor(
     readonly dir: string,
@@ -94,8 +96,12 @@ export class Director {
     this.inventory = openInventory(dir, options.database);
     this.clock = options.clock ?? (() => new Date());
     this.keyring = new DirectorKeyring(dir, this.inventory);
-    this.publisher = new VehicleMetadataPublisher(this.inventory, () => this.keyring.current(), join(dir, DIRECTOR_VEHICLES_DIR), options.faults);
-    this.state = new DirectorStateCheck(dir, this.inventory, this.keyring, this.clock);
+    // On PostgreSQL the database serves each vehicle's documents, so processes on several
+    // folders or machines serve the same versions; SQLite (one process) keeps the files.
+    this.servesFromDatabase = this.inventory.sql.kind === "postgres";
+    const vehiclesDir = this.servesFromDatabase ? null : join(dir, DIRECTOR_VEHICLES_DIR);
+    this.publisher = new VehicleMetadataPublisher(this.inventory, () => this.keyring.current(), vehiclesDir, options.faults);
+    this.state = new DirectorStateCheck(dir, this.inventory, this.keyring, this.clock, !this.servesFromDatabase);
   }
 
   /** Opens an initialised backend and finishes any publication a crash interrupted. */
@@ -410,6 +416,7 @@ export class Director {
   /** Re-signs a vehicle's timestamp/snapshot/targets whose lifetime is half gone. */
   refresh(vin: string): void {
     const now = this.clock();
+    if (!this.publisher.isStale(vin, now)) return; // the common case takes no write lock
     const changed = this.inventory.transaction(() => this.inventory.vehicleExists(vin) && this.publisher.stage(vin, null, now));
     if (changed) this.publisher.writeFiles(vin);
   }
@@ -420,7 +427,7 @@ export class Director {
    */
   refreshAll(): string[] {
     const resigned: string[] = [];
-    for (const vin of this.inventory.listVins()) {
+    for (const vin of this.publisher.staleVins(this.clock())) {
       const now = this.clock();
       if (this.inventory.transaction(() => this.publisher.stage(vin, null, now))) {
         this.publisher.writeFiles(vin);
@@ -450,7 +457,9 @@ export class Director {
       }
     };
     attempt(() => this.state.checkBackend());
-    for (const vin of this.inventory.listVins()) attempt(() => this.state.checkVehicle(vin));
+    // From the database, each vehicle's rows are checked when served and before new versions
+    // build on them; a start does not verify every vehicle's signatures.
+    if (!this.servesFromDatabase) for (const vin of this.inventory.listVins()) attempt(() => this.state.checkVehicle(vin));
     return found;
   }
 
