@@ -205,6 +205,21 @@ test.before(async () => {
     { args: [backend, "NOCAR"], expect: "unknown-vin" },
   );
   add(
+    "fleet-credential add",
+    { args: [backend, "factory-a", "--out", join(work, "factory-a.p12")], expect: "ok" },
+    { args: [backend, "factory-b"], expect: "usage" },
+    { args: [nodir, "factory-b", "--out", join(work, "factory-b.p12")], expect: "not-a-backend" },
+    { args: [backend, "Factory B", "--out", join(work, "factory-b.p12")], expect: "invalid-fleet-name" },
+    { args: [backend, "factory-a", "--out", join(work, "factory-a2.p12")], expect: "fleet-credential-refused" },
+  );
+  add(
+    "fleet-credential revoke",
+    { args: [backend, "factory-a"], expect: "ok" },
+    { args: [backend], expect: "usage" },
+    { args: [nodir, "factory-a"], expect: "not-a-backend" },
+    { args: [backend, "factory-a"], expect: "fleet-credential-refused" },
+  );
+  add(
     "verify",
     { args: ["--director", unsigned], expect: "usage" },
     { args: ["--mode", "partial", "--director", nodir, "--ecu", "gw-1", "--hardware-id", "gateway"], expect: "unreadable-file" },

@@ -25,6 +25,7 @@ import { DirectorApiError } from "../vehicle/director-api.ts";
 import { AccountError } from "../../backend/supplier-portal/accounts.ts";
 import { SubmissionError } from "../../backend/supplier-portal/submissions.ts";
 import { RotationError } from "../../backend/director/key-rotation.ts";
+import { FleetCredentialError } from "../../backend/aktualizr/provisioning.ts";
 
 /** Exit status 2: the command line is wrong; 1: the command line was fine, the operation was refused or failed. */
 export type ExitStatus = 1 | 2 | 3;
@@ -58,6 +59,7 @@ export const ERROR_CODES = {
   "duplicate-ecu-key": { exit: 2, meaning: "two ECUs of one vehicle with the same public key" },
   "invalid-threshold": { exit: 2, meaning: "a threshold (or a number of keys) out of its range, e.g. above the number of distinct keys given" },
   "invalid-account-name": { exit: 2, meaning: "a supplier account name outside the rule" },
+  "invalid-fleet-name": { exit: 2, meaning: "a fleet credential name outside the rule (1-48 of a-z 0-9 _ -)" },
   "invalid-sha256": { exit: 2, meaning: "`--expect-sha256` is not 64 hexadecimal digits" },
   "unknown-attack": { exit: 2, meaning: "`uptane demo --attack` names no attack" },
   // 1: refused or failed. The command line was fine; the state, the data or the network said no.
@@ -82,6 +84,7 @@ export const ERROR_CODES = {
   "submission-closed": { exit: 1, meaning: "the submission was approved, rejected or refused already" },
   "sha256-mismatch": { exit: 1, meaning: "the submission is not the bundle whose SHA-256 was confirmed out of band; nothing approved" },
   "submission-unreadable": { exit: 1, meaning: "the submission's stored bundle cannot be read" },
+  "fleet-credential-refused": { exit: 1, meaning: "a fleet credential of that name exists already, does not exist, or is revoked already" },
   "registration-refused": { exit: 1, meaning: "enrolment: the Director refused the vehicle's registration (the detail has its code)" },
   // The Director's refusals, over the CLI and the HTTP API alike.
   "unknown-vin": { exit: 1, meaning: "no vehicle with that VIN is registered" },
@@ -115,6 +118,8 @@ export const ERROR_CODES = {
   "invalid-bundle": { exit: 1, httpOnly: true, meaning: "an uploaded supplier bundle that does not decode" },
   "role-not-yours": { exit: 1, httpOnly: true, meaning: "an upload of a role the supplier account does not deliver" },
   "invalid-registration": { exit: 1, httpOnly: true, meaning: "an aktualizr ECU registration that does not parse" },
+  "not-registered": { exit: 1, httpOnly: true, meaning: "an aktualizr manifest before the device registered its ECUs" },
+  "replayed-report": { exit: 1, httpOnly: true, meaning: "an aktualizr Primary report whose counter is not above the last accepted one" },
   "unsupported-key-type": { exit: 1, httpOnly: true, meaning: "an aktualizr ECU key of a type other than Ed25519" },
   "internal-error": { exit: 1, httpOnly: true, meaning: "the server failed (its log says why; nothing is claimed about state)" },
 } as const satisfies Record<string, CodeSpec>;
@@ -167,6 +172,7 @@ function codeOf(err: unknown): [ErrorCode, Record<string, unknown>] {
   if (err instanceof CertificateError) return [err.code, {}];
   if (err instanceof AccountError || err instanceof SubmissionError) return [err.code, {}];
   if (err instanceof RotationError) return ["invalid-threshold", {}];
+  if (err instanceof FleetCredentialError) return [err.code, {}];
   if (err instanceof ServeError) return ["serve-failed", {}];
   if (err instanceof VerificationError) return ["verification-failed", { outcome: err.outcome }];
   if (err instanceof TransportError) return ["unreachable", { outcome: "TransportError" }];

@@ -9,9 +9,13 @@ import { requireBackend } from "./backend-dir.ts";
 import { Inventory, INVENTORY_FILE } from "../../backend/inventory/inventory.ts";
 import { issueFleetCredential, revokeFleetCredential } from "../../backend/aktualizr/provisioning.ts";
 
-function withInventory<T>(dir: string, fn: (inventory: Inventory) => Promise<T> | T): Promise<T> {
+async function withInventory<T>(dir: string, fn: (inventory: Inventory) => Promise<T> | T): Promise<T> {
   const inventory = Inventory.open(join(dir, INVENTORY_FILE));
-  return Promise.resolve(fn(inventory)).finally(() => inventory.close());
+  try {
+    return await fn(inventory);
+  } finally {
+    inventory.close(); // closed on a refusal too: an open SQLite connection leaves its -wal and -shm files behind
+  }
 }
 
 export const fleetCredentialAddCommand: Command = {

@@ -18,7 +18,14 @@ import { newTlsKeyPair } from "../../model/tls-key.ts";
 
 export const FLEET_CREDENTIAL_DAYS = 365;
 
-export class FleetCredentialError extends Error {}
+export class FleetCredentialError extends Error {
+  constructor(
+    readonly code: "invalid-fleet-name" | "fleet-credential-refused",
+    detail: string,
+  ) {
+    super(detail);
+  }
+}
 
 const FLEET_NAME = /^[a-z0-9][a-z0-9_-]{0,47}$/;
 
@@ -28,8 +35,8 @@ function serverCa(dir: string): string {
 
 /** A new fleet credential `name`: the PKCS#12 to give the factory (its key exists nowhere else). */
 export async function issueFleetCredential(dir: string, inventory: Inventory, name: string, now = new Date()): Promise<{ p12: Buffer; serial: string; notAfter: string }> {
-  if (!FLEET_NAME.test(name)) throw new FleetCredentialError(`fleet credential name '${name}' must be 1-48 of a-z 0-9 _ -`);
-  if (inventory.fleetCredentialExists(name)) throw new FleetCredentialError(`a fleet credential '${name}' exists already`);
+  if (!FLEET_NAME.test(name)) throw new FleetCredentialError("invalid-fleet-name", `fleet credential name '${name}' must be 1-48 of a-z 0-9 _ -`);
+  if (inventory.fleetCredentialExists(name)) throw new FleetCredentialError("fleet-credential-refused", `a fleet credential '${name}' exists already`);
   const keys = newTlsKeyPair();
   const issued = await issueCertificate(vehicleCa(dir), keys.publicKeyPem, { kind: "client", name: `fleet ${name}` }, { notBefore: now, days: FLEET_CREDENTIAL_DAYS });
   const p12 = await pkcs12(keys.privateKeyPem, [issued.certPem, serverCa(dir)]);
@@ -39,8 +46,10 @@ export async function issueFleetCredential(dir: string, inventory: Inventory, na
 }
 
 export function revokeFleetCredential(inventory: Inventory, name: string, now = new Date()): void {
-  if (!inventory.fleetCredentialExists(name)) throw new FleetCredentialError(`no fleet credential '${name}'`);
-  if (!inventory.revokeFleetCredential(name, now.toISOString())) throw new FleetCredentialError(`fleet credential '${name}' is revoked already`);
+  const credential = inventory.fleetCredentialNamed(name);
+  if (!credential) throw new FleetCredentialError("fleet-credential-refused", `no fleet credential '${name}'`);
+  // Checked before any write: a refusal leaves the database as it was.
+  if (credential.revoked_at !== null || !inventory.revokeFleetCredential(name, now.toISOString())) throw new FleetCredentialError("fleet-credential-refused", `fleet credential '${name}' is revoked already`);
 }
 
 /** aktualizr reads `code` from a refusal of /devices: this one makes it say the VIN is taken. */

@@ -244,7 +244,11 @@ export class Inventory {
   }
 
   fleetCredentialExists(name: string): boolean {
-    return this.sql.get("SELECT 1 FROM fleet_credentials WHERE name = ?", [name]) !== undefined;
+    return this.fleetCredentialNamed(name) !== undefined;
+  }
+
+  fleetCredentialNamed(name: string): { revoked_at: string | null } | undefined {
+    return this.sql.get("SELECT revoked_at FROM fleet_credentials WHERE name = ?", [name]) as { revoked_at: string | null } | undefined;
   }
 
   /** Revokes the fleet credential `name`; returns whether one was revoked now. */
