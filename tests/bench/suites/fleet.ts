@@ -120,7 +120,8 @@ async function phase<T>(items: T[], job: (item: T, i: number) => Promise<void>, 
       const t = performance.now();
       await job(items[i]!, i);
       latencies.push(performance.now() - t);
-      onProgress?.(++done);
+      done++;
+      onProgress?.(done);
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
@@ -260,7 +261,7 @@ export const fleetSuite: Suite = {
       }
       const inv = Inventory.open(database);
       const bytes = inv.sql.get<{ n: number }>("SELECT pg_database_size(current_database()) AS n")!.n;
-      value(`database bytes per vehicle (after ${processCounts.length} manifests each, no retention)`, "bytes", bytes / vehicles);
+      value(`database bytes per vehicle (after ${processCounts.length} manifest(s) each, no retention)`, "bytes", bytes / vehicles);
       inv.close();
       return rows;
     } finally {
