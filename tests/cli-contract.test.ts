@@ -43,6 +43,7 @@ test.before(async () => {
   };
   const ecuKey = generateSigningKey();
   const pem = f("ecu.pem", createPublicKey(ecuKey.privateKey).export({ type: "spki", format: "pem" }) as string);
+  const pem2 = f("ecu2.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
   const image = f("fw.bin", Buffer.alloc(512, 3));
   const nofile = join(work, "no-such-file");
   const nodir = join(work, "no-such-dir");
@@ -116,6 +117,9 @@ test.before(async () => {
     { args: [supplier, "--image", nofile, "--name", "acme/x.bin", "--hardware-id", "gateway", "--out", join(work, "b2.bundle")], expect: "unreadable-file" },
     { args: [nodir, "--out", join(work, "b2.bundle")], expect: "not-a-supplier-folder" },
     { args: [supplier, "--image", image, "--name", "acme/fw.bin", "--hardware-id", "gateway", "--release-counter", "1", "--out", join(work, "b2.bundle")], expect: "release-counter-rollback" },
+    // A folder as --out once signed the next version, then failed writing (issue 20).
+    { args: [supplier, "--out", work], expect: "unwritable-file" },
+    { args: [supplier, "--out", join(nodir, "b.bundle")], expect: "unwritable-file" },
   );
   add(
     "supplier import",
@@ -181,6 +185,9 @@ test.before(async () => {
     { args: [backend, "--vin", "CAR2", "--ecu", `gw-2:gateway:${image}:primary`], expect: "invalid-public-key" },
     { args: [nodir, "--vin", "CAR2", "--ecu", `gw-2:gateway:${pem}:primary`], expect: "not-a-backend" },
     { args: [backend, "--vin", "CAR1", "--ecu", `gw-3:gateway:${pem}:primary`], expect: "vehicle-exists" },
+    { args: [backend, "--vin", "CAR2", "--ecu", `gw-2:gateway:${pem2}:primary`, "--tls-public-key", pem, "--tls-cert-out", work], expect: "unwritable-file" },
+    { args: [backend, "--vin", "CAR2", "--ecu", `gw-2:gateway:${pem2}:primary`, "--ecu", `cam-2:camera:${pem2}`], expect: "duplicate-ecu-key" },
+    { args: [backend, "--vin", "CAR2", "--ecu", `gw-2:gateway:${pem}:primary`], expect: "ecu-key-exists" },
   );
   add(
     "assign",
@@ -314,7 +321,7 @@ test("every code the Director's HTTP API answers is in the one error table", () 
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       if (e.isDirectory()) walk(join(dir, e.name));
-      else if (e.name.endsWith(".ts")) for (const m of readFileSync(join(dir, e.name), "utf8").matchAll(/new Refused\(\s*\d+,\s*"([a-z-]+)"/g)) codes.add(m[1]!);
+      else if (e.name.endsWith(".ts")) for (const m of readFileSync(join(dir, e.name), "utf8").matchAll(/new Refused\(\s*\d+,\s*"([a-z_-]+)"/g)) codes.add(m[1]!);
     }
   };
   walk(root);

@@ -41,6 +41,7 @@ export const ERROR_CODES = {
   // 2: bad usage. Fix the command line.
   usage: { exit: 2, meaning: "an unknown option, a missing or malformed option value, a wrong number of arguments" },
   "unreadable-file": { exit: 2, meaning: "a file or folder named on the command line does not exist, cannot be read or is the wrong kind" },
+  "unwritable-file": { exit: 2, meaning: "an output file named on the command line cannot be written (a folder, or its folder is missing or not writable)" },
   "not-a-backend": { exit: 2, meaning: "DIR holds no backend (`uptane init` makes one)" },
   "not-a-supplier-folder": { exit: 2, meaning: "WORK is not a supplier folder (`uptane supplier init` makes one)" },
   "invalid-vin": { exit: 2, meaning: "a VIN outside the rule (1-64 of letters, digits, _ -)" },
@@ -87,7 +88,8 @@ export const ERROR_CODES = {
   "unknown-vin": { exit: 1, meaning: "no vehicle with that VIN is registered" },
   "unknown-ecu": { exit: 1, meaning: "the vehicle has no ECU with that serial" },
   "vehicle-exists": { exit: 1, meaning: "a vehicle with that VIN is registered already" },
-  "ecu-exists": { exit: 1, meaning: "an ECU serial or key is registered to another vehicle already" },
+  "ecu-exists": { exit: 1, meaning: "an ECU serial is registered already" },
+  "ecu-key-exists": { exit: 1, meaning: "an ECU's public key is another registered ECU's already" },
   "target-not-signed": { exit: 1, meaning: "the Image repository signs no such target" },
   "hardware-id-mismatch": { exit: 1, meaning: "the target is not for the ECU's hardware ID" },
   "release-counter-rollback": { exit: 1, meaning: "the target's release counter is below the one installed" },
@@ -115,6 +117,7 @@ export const ERROR_CODES = {
   "invalid-bundle": { exit: 1, httpOnly: true, meaning: "an uploaded supplier bundle that does not decode" },
   "role-not-yours": { exit: 1, httpOnly: true, meaning: "an upload of a role the supplier account does not deliver" },
   "invalid-registration": { exit: 1, httpOnly: true, meaning: "an aktualizr ECU registration that does not parse" },
+  ecu_already_registered: { exit: 1, httpOnly: true, meaning: "an aktualizr device registering other ECUs or keys than it did (aktualizr's own code)" },
   "unsupported-key-type": { exit: 1, httpOnly: true, meaning: "an aktualizr ECU key of a type other than Ed25519" },
   "internal-error": { exit: 1, httpOnly: true, meaning: "the server failed (its log says why; nothing is claimed about state)" },
 } as const satisfies Record<string, CodeSpec>;
