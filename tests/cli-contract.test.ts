@@ -83,6 +83,8 @@ test.before(async () => {
     { args: [backend, nofile, "--name", "x.bin", "--hardware-id", "gateway"], expect: "unreadable-file" },
     { args: [nodir, image, "--name", "x.bin", "--hardware-id", "gateway"], expect: "not-a-backend" },
     { args: [backend, image, "--name", "../x.bin", "--hardware-id", "gateway"], expect: "invalid-target-name" },
+    // One rule per identifier: an image for a hardware ID no ECU can be registered with could never be assigned.
+    { args: [backend, image, "--name", "x.bin", "--hardware-id", "ecu+v2"], expect: "invalid-hardware-id" },
     { args: [backend, image, "--name", "fw.bin", "--hardware-id", "gateway", "--release-counter", "4"], expect: "release-counter-rollback" },
     { args: [corrupt, image, "--name", "x.bin", "--hardware-id", "gateway"], expect: "repository-corrupt" },
   );
@@ -225,6 +227,10 @@ test.before(async () => {
     { args: [join(work, "p2"), "--vin", "CAR3"], expect: "usage" },
     { args: [join(work, "p2"), "--director-root", nofile, "--image-root", nofile, "--vin", "V", "--serial", "S", "--hardware-id", "H"], expect: "unreadable-file" },
     { args: primaryInit(state), expect: "exists" },
+    // Checked at provisioning, not at the first cycle (issue 20): nothing is created.
+    { args: primaryInit(join(work, "p3")).map((a) => (a === directorRoot ? join(repositoryDir(backend), "1.root.json") : a === join(repositoryDir(backend), "1.root.json") ? directorRoot : a)), expect: "invalid-root" },
+    { args: primaryInit(join(work, "p3"), "--vin", "../../x").filter((a, i, all) => !(a === "CAR3" || all[i + 1] === "CAR3")), expect: "invalid-vin" },
+    { args: [join(work, "p3"), "--director-root", directorRoot, "--image-root", join(work, "fw.bin"), "--vin", "V", "--serial", "S", "--hardware-id", "H"], expect: "invalid-root" },
   );
   add(
     "primary cycle",

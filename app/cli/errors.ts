@@ -22,6 +22,7 @@ import { PublicKeyFileError } from "../../backend/director/public-key-file.ts";
 import { VerificationError } from "../../model/outcome.ts";
 import { TransportError } from "../../host/primary/errors.ts";
 import { DirectorApiError } from "../vehicle/director-api.ts";
+import { ProvisioningError } from "../../host/primary/provisioning-check.ts";
 import { AccountError } from "../../backend/supplier-portal/accounts.ts";
 import { SubmissionError } from "../../backend/supplier-portal/submissions.ts";
 import { RotationError } from "../../backend/director/key-rotation.ts";
@@ -52,6 +53,7 @@ export const ERROR_CODES = {
   "invalid-path-pattern": { exit: 2, meaning: "a delegation path pattern outside the rule" },
   "invalid-public-key": { exit: 2, meaning: "a public key file (or API field) that holds no Ed25519 public key" },
   "invalid-tls-key": { exit: 2, meaning: "a TLS public key that is not an ECDSA P-256 PEM key" },
+  "invalid-root": { exit: 2, meaning: "`primary init`: a root that does not verify by its own threshold, or the other repository's" },
   "invalid-config": { exit: 2, meaning: "a vehicle config file that is not what `uptane simulate --help` describes" },
   "no-ecus": { exit: 2, meaning: "a vehicle registered without ECUs" },
   "primary-count": { exit: 2, meaning: "a vehicle registered without exactly one Primary" },
@@ -170,6 +172,7 @@ function codeOf(err: unknown): [ErrorCode, Record<string, unknown>] {
   if (err instanceof CertificateError) return [err.code, {}];
   if (err instanceof AccountError || err instanceof SubmissionError) return [err.code, {}];
   if (err instanceof RotationError) return ["invalid-threshold", {}];
+  if (err instanceof ProvisioningError) return [err.code, {}];
   if (err instanceof ServeError) return ["serve-failed", {}];
   if (err instanceof VerificationError) return ["verification-failed", { outcome: err.outcome }];
   if (err instanceof TransportError) return ["unreachable", { outcome: "TransportError" }];

@@ -11,7 +11,7 @@ import { keyIdOf, tufKeyFromRaw, type SigningKey } from "../../model/keys.ts";
 import { writeFileAtomicSync } from "../fs/atomic-write.ts";
 import { createDirectorKeys, DirectorKeyring, rootSignedOf, type DirectorOnlineKeys } from "./director-keys.ts";
 import { Refused } from "./errors.ts";
-import { isEcuSerial, isHardwareId, isTargetName, isVin } from "./identifiers.ts";
+import { isEcuSerial, isHardwareId, isTargetName, isVin } from "../../model/identifiers.ts";
 import type { ImageTarget, ImageTargetSource } from "./image-targets.ts";
 import { checkManifest, parseManifest } from "./manifest.ts";
 import type { ManifestResponse, VehicleManifest } from "../../model/manifest-format.ts";
