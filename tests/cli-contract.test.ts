@@ -67,6 +67,9 @@ test.before(async () => {
     "simulate",
     { args: ["--config", config], expect: "usage" },
     { args: ["--config", nofile, "--server", "https://127.0.0.1:1"], expect: "unreadable-file" },
+    { args: ["--config", config, "--server", "https://127.0.0.1:1", "--cycles", "100000000"], expect: "usage" },
+    // A refused enrolment leaves no state folder behind (the snapshot of `work` would show it).
+    { args: ["--config", config, "--server", "https://127.0.0.1:1", "--ca", ca, "--token-file", token, "--state", join(work, "car-state")], expect: "unreachable" },
     { args: ["--config", config, "--server", "https://127.0.0.1:1", "--ca", ca, "--token-file", token], expect: "unreachable" },
   );
   add(
