@@ -68,6 +68,7 @@ test.before(async () => {
     { args: ["--config", config], expect: "usage" },
     { args: ["--config", nofile, "--server", "https://127.0.0.1:1"], expect: "unreadable-file" },
     { args: ["--config", config, "--server", "https://127.0.0.1:1", "--cycles", "100000000"], expect: "usage" },
+    { args: ["--config", config, "--server", "https://127.0.0.1:1", "--ca", ca, "--token-file", f("bad-token", "t\u00e9st\n")], expect: "unreadable-file" },
     // A refused enrolment leaves no state folder behind (the snapshot of `work` would show it).
     { args: ["--config", config, "--server", "https://127.0.0.1:1", "--ca", ca, "--token-file", token, "--state", join(work, "car-state")], expect: "unreachable" },
     { args: ["--config", config, "--server", "https://127.0.0.1:1", "--ca", ca, "--token-file", token], expect: "unreachable" },

@@ -79,6 +79,8 @@ export const simulateCommand: Command = {
       if (!Vehicle.isProvisioned(stateDir)) {
         if (!tokenFile) throw new UsageError(`${given ? `${stateDir} holds no vehicle yet` : "a new vehicle"} must be enrolled: give --token-file DIR/keys/api-token`);
         const token = (await readFile(tokenFile, "utf8")).trim();
+        // It goes into an Authorization header: printable ASCII only (else Node's "Cannot convert argument to a ByteString").
+        if (!/^[\x21-\x7e]+$/.test(token)) throw new CliError("unreadable-file", `--token-file ${tokenFile} holds no API token (printable ASCII without spaces, as DIR/keys/api-token)`);
         if (ca === undefined) throw new UsageError("enrolling needs --ca DIR/tls/server-ca.pem: the CA the server's certificate is checked against");
         await enrolVehicle(config, stateDir, server, token, ca);
         say(`Enrolled ${config.vin}: ECU keys made in ${stateDir}, registered with the Director, roots pinned (taken from ${server}).`);
