@@ -40,6 +40,8 @@ export interface ServeContext {
   startCheck: (check: () => Promise<void> | void) => void;
   /** Registers what to release when the server stops (or fails to start). */
   onClose: (release: () => void) => void;
+  /** The supplier portal's upload cap and login throttle, when not the defaults. */
+  supplierPortal?: SupplierPortalOptions;
 }
 
 import { imageRepositoryPart } from "./image/part.ts";
@@ -47,6 +49,7 @@ import { directorPart } from "./director/part.ts";
 import { timeServerPart } from "./timeserver/part.ts";
 import { tlsPart } from "./tls/part.ts";
 import { aktualizrPart } from "./aktualizr/part.ts";
+import { supplierPortalPart, type SupplierPortalOptions } from "./supplier-portal/part.ts";
 
 /** Every part, in init order. */
-export const backendParts: BackendPart[] = [tlsPart, imageRepositoryPart, directorPart, timeServerPart, aktualizrPart];
+export const backendParts: BackendPart[] = [tlsPart, imageRepositoryPart, directorPart, timeServerPart, aktualizrPart, supplierPortalPart];

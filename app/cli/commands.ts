@@ -10,7 +10,12 @@ import { delegateCommand } from "./delegate.ts";
 import { supplierInitCommand } from "./supplier-init.ts";
 import { supplierSignCommand } from "./supplier-sign.ts";
 import { supplierImportCommand } from "./supplier-import.ts";
+import { supplierAccountAddCommand } from "./supplier-account-add.ts";
+import { supplierSubmissionsCommand } from "./supplier-submissions.ts";
+import { supplierApproveCommand } from "./supplier-approve.ts";
+import { supplierRejectCommand } from "./supplier-reject.ts";
 import { rotateCommand } from "./rotate.ts";
+import { directorRotateCommand } from "./director-rotate.ts";
 import { refreshCommand } from "./refresh.ts";
 import { vehicleAddCommand } from "./vehicle-add.ts";
 import { vehicleRevokeCommand } from "./vehicle-revoke.ts";
@@ -29,7 +34,12 @@ export const commands: Command[] = [
   supplierInitCommand,
   supplierSignCommand,
   supplierImportCommand,
+  supplierAccountAddCommand,
+  supplierSubmissionsCommand,
+  supplierApproveCommand,
+  supplierRejectCommand,
   rotateCommand,
+  directorRotateCommand,
   refreshCommand,
   vehicleAddCommand,
   vehicleRevokeCommand,

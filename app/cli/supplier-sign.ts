@@ -2,6 +2,8 @@
 import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { signSupplier, type SupplierImage } from "../../backend/supplier/workdir.ts";
+import { requireSupplierFolder } from "./backend-dir.ts";
+import { inputFile } from "./input-files.ts";
 
 export const supplierSignCommand: Command = {
   name: "supplier sign",
@@ -13,7 +15,9 @@ export const supplierSignCommand: Command = {
     "Adds FILE as target NAME to the supplier's role (if given), signs the role's next version",
     "with the supplier's key, and writes BUNDLE: the signed role, every image it lists, and the",
     "roles and images of each --include bundle (from tier-2 suppliers delegated below this one).",
-    "The OEM imports it with `uptane supplier import`.",
+    "The OEM imports it with `uptane supplier import`, or reviews it after an upload to its",
+    "supplier portal: it prints the bundle's SHA-256, which the OEM's `uptane supplier approve",
+    "--expect-sha256` confirms (tell it the OEM through another channel than the upload).",
   ].join("\n"),
   options: {
       values: { image: {}, name: {}, "hardware-id": { repeat: true }, "release-counter": {}, include: { repeat: true }, out: {} },
@@ -27,7 +31,7 @@ export const supplierSignCommand: Command = {
       const hardwareIds = parsed.values["hardware-id"] ?? [];
       if (hardwareIds.length === 0) throw new UsageError("--image needs --hardware-id");
       image = {
-        file: optionValue(parsed, "image"),
+        file: inputFile(optionValue(parsed, "image"), "--image"),
         name: optionValue(parsed, "name"),
         hardwareIds,
         releaseCounter: parsed.values["release-counter"] ? optionInt(parsed, "release-counter") : undefined,
@@ -35,9 +39,11 @@ export const supplierSignCommand: Command = {
     } else if (parsed.values.name || parsed.values["hardware-id"] || parsed.values["release-counter"]) {
       throw new UsageError("--name, --hardware-id and --release-counter go with --image");
     }
+    for (const f of parsed.values.include ?? []) inputFile(f, "--include");
     return runReporting(parsed.flags.has("json"), async () => {
+      await requireSupplierFolder(parsed.positional[0]!);
       const r = await signSupplier(parsed.positional[0]!, { image, includes: parsed.values.include, out });
-      return { data: { ...r }, text: `Signed role '${r.role}' version ${r.version} (${r.targets.length} target(s)); bundle ${r.bundle} (${r.bytes} bytes)` };
+      return { data: { ...r }, text: `Signed role '${r.role}' version ${r.version} (${r.targets.length} target(s)); bundle ${r.bundle} (${r.bytes} bytes)\nBundle SHA-256 (give it to the OEM out of band): ${r.sha256}` };
     });
   },
 };

@@ -146,4 +146,37 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (vin, kind)
   );
   `,
+  // 5: the supplier portal (README "Backend: supplier portal"): accounts the OEM creates,
+  //    each delivering bundles for its delegated roles, and the bundles they upload, held
+  //    for the OEM's review (the bundle's bytes are a 0600 file named by its SHA-256).
+  `
+  CREATE TABLE supplier_accounts (
+    name TEXT PRIMARY KEY,
+    roles TEXT NOT NULL,               -- JSON array of the delegated roles it may deliver
+    password_hash TEXT NOT NULL,       -- JSON {kdf, N, r, p, salt, hash}: parameters kept per hash
+    created_at TEXT NOT NULL,
+    disabled_at TEXT
+  );
+  CREATE TABLE supplier_submissions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL REFERENCES supplier_accounts(name),
+    sha256 TEXT NOT NULL,              -- of the bundle's bytes; also its file name
+    bytes INTEGER NOT NULL,
+    roles TEXT NOT NULL,               -- JSON [{name, version, targets}] as uploaded
+    -- pending: awaits review; approved: imported and published; rejected: by the OEM;
+    -- refused: the import's checks refused it at approval.
+    status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'refused')),
+    reason TEXT,
+    received_at TEXT NOT NULL,
+    decided_at TEXT,
+    snapshot_version INTEGER           -- Image snapshot that published it
+  );
+  CREATE INDEX supplier_submissions_by_account ON supplier_submissions(account, id);
+  `,
+  // 6: a Director root version is committed before its file is written (a rotation
+  //    re-signs every vehicle's metadata first, README "Director key rotation"); until
+  //    then its missing file is "publication pending", not a mismatch.
+  `
+  ALTER TABLE director_roots ADD COLUMN published INTEGER NOT NULL DEFAULT 1;
+  `,
 ];
