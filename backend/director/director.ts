@@ -11,7 +11,7 @@ import { createDirectorKeys, DirectorKeyring, rootSignedOf, type DirectorOnlineK
 import { Refused } from "./errors.ts";
 import { isEcuSerial, isHardwareId, isTargetName, isVin } from "./identifiers.ts";
 import type { ImageTarget, ImageTargetSource } from "./image-targets.ts";
-import { checkManifest, parseManifest } from "./manifest.ts";
+import { checkManifest, parseManifest, storedManifestBody } from "./manifest.ts";
 import type { ManifestResponse, VehicleManifest } from "../../model/manifest-format.ts";
 import { sameImage } from "../../model/same-image.ts";
 import { buildDirectorRoot, type DirectorTargetEntry } from "./metadata.ts";
@@ -32,10 +32,26 @@ export interface EcuRegistration {
   keyid?: string;
 }
 
+/** How much of each vehicle's history the inventory keeps (README: retention). */
+export interface Retention {
+  /** Newest manifests kept whole per vehicle; older ones keep their row, not their body. */
+  manifestBodies: number;
+  /** Newest alerts kept per vehicle. */
+  alerts: number;
+  /** Newest version reports kept per ECU (with the report-time check, the replay guard). */
+  reportsPerEcu: number;
+}
+
+export const DEFAULT_RETENTION: Retention = { manifestBodies: 100, alerts: 1000, reportsPerEcu: 100 };
+
+/** Alert rows one manifest may add; the last says how many more there were. */
+export const MAX_ALERTS_PER_MANIFEST = 16;
+
 export interface DirectorOptions {
   imageTargets: ImageTargetSource;
   clock?: () => Date;
   faults?: PublishFaults;
+  retention?: Retention;
 }
 
 export interface AssignmentOutcome {
@@ -73,6 +89,7 @@ export class Director {
   private readonly clock: () => Date;
   private readonly state: DirectorStateCheck;
   readonly keyring: DirectorKeyring;
+  private readonly retention: Retention;
 
   private constructor(
     readonly dir: string,
@@ -81,6 +98,7 @@ export class Director {
   ) {
     this.inventory = Inventory.open(join(dir, INVENTORY_FILE));
     this.clock = options.clock ?? (() => new Date());
+    this.retention = options.retention ?? DEFAULT_RETENTION;
     this.keyring = new DirectorKeyring(dir, this.inventory);
     this.publisher = new VehicleMetadataPublisher(this.inventory, () => this.keyring.current(), join(dir, DIRECTOR_VEHICLES_DIR), options.faults);
     this.state = new DirectorStateCheck(dir, this.inventory, this.keyring, this.clock);
@@ -347,14 +365,16 @@ export class Director {
     return this.inventory.transaction(() => {
       const checked = checkManifest(manifest, urlVin, this.inventory);
       const inv = this.inventory;
-      const manifestId = inv.insertManifest(urlVin, manifest.signed.primarySerial, nowIso, body.toString("utf8"));
-      for (const d of checked.discarded) inv.insertAlert({ vin: urlVin, serial: d.ecuSerial, manifestId, kind: `report-${d.reason}`, detail: d.detail, now: nowIso });
+      const primary = checked.accepted.find((a) => a.ecu.serial === manifest.signed.primarySerial)!.ecu;
+      const manifestId = inv.insertManifest(urlVin, manifest.signed.primarySerial, nowIso, storedManifestBody(manifest, primary.keyid));
+      const alerts: Array<{ serial: string | null; kind: string; detail: string }> = [];
+      for (const d of checked.discarded) alerts.push({ serial: d.ecuSerial, kind: `report-${d.reason}`, detail: d.detail });
       for (const { ecu, report } of checked.accepted) {
         inv.insertReport({ manifestId, serial: ecu.serial, nonce: report.nonce, installedFilename: report.installedImage?.filename ?? null, releaseCounter: report.releaseCounter, reportTime: report.reportTime, attacksDetected: report.attacksDetected });
         // 5.4.2.1: an ECU's "attacks detected" field goes to the operators.
-        if (report.attacksDetected !== "") inv.insertAlert({ vin: urlVin, serial: ecu.serial, manifestId, kind: "attack-detected", detail: report.attacksDetected, now: nowIso });
+        if (report.attacksDetected !== "") alerts.push({ serial: ecu.serial, kind: "attack-detected", detail: report.attacksDetected });
         if (report.releaseCounter < ecu.installed_release_counter) {
-          inv.insertAlert({ vin: urlVin, serial: ecu.serial, manifestId, kind: "release-counter-decreased", detail: `reported ${report.releaseCounter}, previously ${ecu.installed_release_counter}`, now: nowIso });
+          alerts.push({ serial: ecu.serial, kind: "release-counter-decreased", detail: `reported ${report.releaseCounter}, previously ${ecu.installed_release_counter}` });
         }
         const img = report.installedImage;
         inv.recordInstalled(ecu.serial, { filename: img?.filename ?? null, length: img?.length ?? null, hashes: img ? JSON.stringify(img.hashes) : null, releaseCounter: report.releaseCounter, reportTime: report.reportTime });
@@ -370,6 +390,10 @@ export class Director {
           }
         }
       }
+      const shown = alerts.length > MAX_ALERTS_PER_MANIFEST ? alerts.slice(0, MAX_ALERTS_PER_MANIFEST - 1) : alerts;
+      if (shown.length < alerts.length) shown.push({ serial: null, kind: "alerts-truncated", detail: `${alerts.length - shown.length} more alerts of this manifest not recorded (${[...new Set(alerts.slice(shown.length).map((a) => a.kind))].join(", ")})` });
+      for (const a of shown) inv.insertAlert({ vin: urlVin, serial: a.serial, manifestId, kind: a.kind, detail: a.detail, now: nowIso });
+      inv.applyRetention(urlVin, checked.accepted.map((a) => a.ecu.serial), this.retention);
       this.advance(urlVin, now);
       return {
         ok: true as const,

@@ -293,6 +293,17 @@ export class Inventory {
     return Number(this.q("INSERT INTO manifests (vin, primary_serial, received_at, body) VALUES (?, ?, ?, ?)").run(vin, primarySerial, now, body).lastInsertRowid);
   }
 
+  /**
+   * Keeps the newest `manifestBodies` manifest bodies and `alerts` alerts of `vin`, and the
+   * newest `reportsPerEcu` report rows of each of `serials` (README: retention).
+   */
+  applyRetention(vin: string, serials: string[], keep: { manifestBodies: number; alerts: number; reportsPerEcu: number }): void {
+    this.q("UPDATE manifests SET body = '' WHERE vin = ? AND body != '' AND id <= (SELECT id FROM manifests WHERE vin = ? ORDER BY id DESC LIMIT 1 OFFSET ?)").run(vin, vin, keep.manifestBodies);
+    this.q("DELETE FROM alerts WHERE vin = ? AND id <= (SELECT id FROM alerts WHERE vin = ? ORDER BY id DESC LIMIT 1 OFFSET ?)").run(vin, vin, keep.alerts);
+    const reports = this.q("DELETE FROM ecu_reports WHERE ecu_serial = ? AND id <= (SELECT id FROM ecu_reports WHERE ecu_serial = ? ORDER BY id DESC LIMIT 1 OFFSET ?)");
+    for (const serial of serials) reports.run(serial, serial, keep.reportsPerEcu);
+  }
+
   nonceSeen(serial: string, nonce: string): boolean {
     return this.q("SELECT 1 FROM ecu_reports WHERE ecu_serial = ? AND nonce = ?").get(serial, nonce) !== undefined;
   }
