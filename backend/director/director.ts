@@ -44,6 +44,18 @@ export interface Retention {
 
 export const DEFAULT_RETENTION: Retention = { manifestBodies: 100, alerts: 1000, reportsPerEcu: 100 };
 
+/**
+ * Whether a committed change reached the served files. "pending": the database has it
+ * but writing a file failed (a full disk); vehicles are served the previous complete
+ * set meanwhile, and the server retries (its upkeep, each vehicle's next timestamp read)
+ * until the files match the database: no restart needed.
+ */
+export interface Publication {
+  publication: "done" | "pending";
+  /** With "pending": what failed, saying the change is committed. */
+  publicationDetail?: string;
+}
+
 /** Alert rows one manifest may add; the last says how many more there were. */
 export const MAX_ALERTS_PER_MANIFEST = 16;
 
@@ -109,10 +121,14 @@ export class Director {
     const director = new Director(dir, options.imageTargets, options);
     try {
       director.keyring.current(); // the keys of the newest root are on disk
-      director.publishPending();
     } catch (e) {
       director.close();
       throw e;
+    }
+    try {
+      director.publishPending();
+    } catch {
+      // Still pending (a full disk): the previous files are served; `serve`'s upkeep retries and logs it.
     }
     return director;
   }
@@ -123,12 +139,13 @@ export class Director {
    * under the previous root too). Returns what it wrote.
    */
   publishPending(): { vins: string[]; roots: number[] } {
-    const vins = this.publisher.publishPending();
-    const roots = this.inventory.unpublishedDirectorRoots();
+    const { published: vins, failed } = this.publisher.publishPending();
+    const roots = failed.length > 0 ? [] : this.inventory.unpublishedDirectorRoots(); // a root only after every vehicle's files
     for (const v of roots) {
       writeFileAtomicSync(join(this.dir, DIRECTOR_ROOT_DIR, `${v}.root.json`), this.inventory.directorRoot(v)!);
       this.inventory.setDirectorRootPublished(v);
     }
+    if (failed.length > 0) throw new Error(`Director publication still pending: ${failed.slice(0, 5).join("; ")}${failed.length > 5 ? "; ..." : ""}`);
     return { vins, roots };
   }
 
@@ -142,7 +159,7 @@ export class Director {
    * Registers a vehicle. Profile `uptane` (our Primary) comes with its ECUs; profile
    * `aktualizr` comes without: its device registers them itself (registerEcus).
    */
-  addVehicle(vin: string, ecus: EcuRegistration[], profile: ClientProfile = "uptane"): void {
+  addVehicle(vin: string, ecus: EcuRegistration[], profile: ClientProfile = "uptane"): Publication {
     if (!isVin(vin)) throw new Refused(400, "invalid-vin", `VIN ${JSON.stringify(vin)} must be 1-64 of A-Z a-z 0-9 _ -`);
     if (profile === "aktualizr") {
       if (ecus.length > 0) throw new Refused(400, "ecus-self-registered", "an aktualizr vehicle registers its ECUs itself (POST .../director/ecus): add it without ECUs");
@@ -156,7 +173,21 @@ export class Director {
       // Version 1: empty targets made for this VIN.
       this.publisher.stage(vin, [], now);
     });
-    this.publisher.writeFiles(vin);
+    return this.publishAfterCommit([vin]);
+  }
+
+  /** Writes the files of what was just committed; a failure leaves the change committed and its publication pending. */
+  private publishAfterCommit(vins: Iterable<string>): Publication {
+    const failed: string[] = [];
+    for (const vin of vins) {
+      try {
+        this.publisher.writeFiles(vin);
+      } catch (e) {
+        failed.push(`${vin}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
+    if (failed.length === 0) return { publication: "done" };
+    return { publication: "pending", publicationDetail: `committed, publication pending: writing the Director's files failed (${failed.slice(0, 5).join("; ")}); the server retries until the served files match the database` };
   }
 
   /**
@@ -199,7 +230,7 @@ export class Director {
 
   // ---- assignments
 
-  async assign(vin: string, ecuSerial: string, targetName: string): Promise<AssignmentOutcome> {
+  async assign(vin: string, ecuSerial: string, targetName: string): Promise<AssignmentOutcome & Publication> {
     if (!isTargetName(targetName)) throw new Refused(400, "invalid-target-name", "target name must be 1-255 printable characters");
     // What the new targets build upon, checked outside the transaction so the alert stays.
     this.state.checkBackend();
@@ -216,8 +247,8 @@ export class Director {
       this.advance(vin, now);
       return result;
     });
-    this.publisher.writeFiles(vin);
-    return { ...outcome, status: this.statusOf(outcome.vin, outcome.assignmentId) };
+    const publication = this.publishAfterCommit([vin]);
+    return { ...outcome, status: this.statusOf(outcome.vin, outcome.assignmentId), ...publication };
   }
 
   /**
@@ -225,7 +256,7 @@ export class Director {
    * group (`vins` given, stage "group"), then to all (stage "all"), skipping ECUs that
    * already have it and ECUs whose installed release counter is higher.
    */
-  async campaign(hardwareId: string, targetName: string, vins?: string[]): Promise<CampaignOutcome> {
+  async campaign(hardwareId: string, targetName: string, vins?: string[]): Promise<CampaignOutcome & Publication> {
     if (!isHardwareId(hardwareId)) throw new Refused(400, "invalid-hardware-id", `hardware ID ${JSON.stringify(hardwareId)} is not valid`);
     if (!isTargetName(targetName)) throw new Refused(400, "invalid-target-name", "target name must be 1-255 printable characters");
     const image = await this.imageTargets.findTarget(targetName);
@@ -258,9 +289,9 @@ export class Director {
       for (const vin of touched) this.advance(vin, now);
       return { campaignId, stage, assigned, skipped } as CampaignOutcome;
     });
-    for (const vin of touched) this.publisher.writeFiles(vin);
+    const publication = this.publishAfterCommit(touched);
     for (const a of result.assigned) a.status = this.statusOf(a.vin, a.assignmentId);
-    return result;
+    return { ...result, ...publication };
   }
 
   private insertAssignment(ecu: EcuRow, image: ImageTarget, campaignId: number | null, now: Date): AssignmentOutcome {
@@ -355,7 +386,11 @@ export class Director {
         }
       }),
     );
-    for (const vin of new Set(jobs.filter((_, i) => !(results[i] instanceof Refused) && !(results[i] instanceof ManifestFailure)).map((j) => j.vin))) this.publisher.writeFiles(vin);
+    const recorded = (r: (typeof results)[number]): r is ManifestResponse => !(r instanceof Refused) && !(r instanceof ManifestFailure);
+    for (const vin of new Set(jobs.filter((_, i) => recorded(results[i]!)).map((j) => j.vin))) {
+      const publication = this.publishAfterCommit([vin]);
+      if (publication.publication === "pending") jobs.forEach((j, i) => j.vin === vin && recorded(results[i]!) && Object.assign(results[i]!, publication));
+    }
     return results;
   }
 
@@ -405,11 +440,14 @@ export class Director {
 
   // ---- serving
 
-  /** Re-signs a vehicle's timestamp/snapshot/targets whose lifetime is half gone. */
+  /**
+   * Re-signs a vehicle's timestamp/snapshot/targets whose lifetime is half gone, and
+   * retries a publication still pending (while it fails, the previous files are served).
+   */
   refresh(vin: string): void {
     const now = this.clock();
-    const changed = this.inventory.transaction(() => this.inventory.vehicleExists(vin) && this.publisher.stage(vin, null, now));
-    if (changed) this.publisher.writeFiles(vin);
+    this.inventory.transaction(() => this.inventory.vehicleExists(vin) && this.publisher.stage(vin, null, now));
+    this.publishAfterCommit([vin]);
   }
 
   /**
@@ -421,8 +459,8 @@ export class Director {
     for (const vin of this.inventory.listVins()) {
       const now = this.clock();
       if (this.inventory.transaction(() => this.publisher.stage(vin, null, now))) {
-        this.publisher.writeFiles(vin);
         resigned.push(vin);
+        this.publishAfterCommit([vin]); // a failure is retried by publishPending
       }
     }
     return resigned;
@@ -512,9 +550,15 @@ export class Director {
       }
       return touched;
     });
-    for (const vin of vins) this.publisher.writeFiles(vin);
-    this.publishPending();
-    return { ...plan.result, vehiclesResigned: vins.length };
+    let publication = this.publishAfterCommit(vins);
+    if (publication.publication === "done") {
+      try {
+        this.publishPending();
+      } catch (e) {
+        publication = { publication: "pending", publicationDetail: `committed, publication pending: ${(e as Error).message}; the server retries until the served files match the database` };
+      }
+    }
+    return { ...plan.result, vehiclesResigned: vins.length, ...publication };
   }
 
   /** Bytes of a vehicle's `timestamp.json`, `N.snapshot.json` or `N.targets.json`, or null (throws StateMismatch when not what was signed). */
