@@ -2,7 +2,7 @@
 // manifests received, assignments, install results, alerts, and the Director's signed
 // metadata. Every method is one query; callers group writes with `transaction` so a
 // crash leaves either all or none of them.
-import { chmodSync, closeSync, openSync, statSync } from "node:fs";
+import { chmodSync, closeSync, openSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { MIGRATIONS } from "./migrations.ts";
@@ -173,6 +173,21 @@ export class Inventory {
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * A consistent copy of the database at `path` (SQLite's online backup: `serve` may keep
+   * writing meanwhile). The file is created 0600 before SQLite writes into it, like the
+   * database itself, and never over an existing file.
+   */
+  async backupTo(path: string): Promise<void> {
+    closeSync(openSync(path, "wx", 0o600));
+    try {
+      await this.db.backup(path);
+    } catch (e) {
+      rmSync(path, { force: true });
+      throw e;
+    }
   }
 
   // ---- vehicles and ECUs

@@ -1,0 +1,39 @@
+// `uptane backup DIR --out FILE`: a consistent copy of the inventory database, owner-only.
+import { join, resolve } from "node:path";
+import { optionValue, type Command } from "./command.ts";
+import { runReporting } from "./output.ts";
+import { requireBackend } from "./backend-dir.ts";
+import { Inventory, INVENTORY_FILE } from "../../backend/inventory/inventory.ts";
+
+export const backupCommand: Command = {
+  name: "backup",
+  summary: "copy the inventory database consistently (mode 0600), also while uptane serve runs",
+  usage: [
+    "uptane backup DIR --out FILE [--json]",
+    "",
+    "Writes a consistent copy of DIR/inventory.sqlite (vehicles, ECU public keys, manifests,",
+    "assignments, alerts, every signed Director document and root) to FILE with SQLite's online",
+    "backup, so `uptane serve` may keep running. FILE is created with mode 0600 and never",
+    "overwritten. Keys are not in it: keep DIR/keys/ (offline keys off this host) backed up",
+    "on its own.",
+  ].join("\n"),
+  options: { values: { out: {} }, flags: ["json"] },
+  positionals: ["DIR"],
+  async run(parsed) {
+    const dir = parsed.positional[0]!;
+    const out = resolve(optionValue(parsed, "out"));
+    return runReporting(parsed.flags.has("json"), async () => {
+      await requireBackend(dir);
+      const inventory = Inventory.open(join(dir, INVENTORY_FILE));
+      try {
+        await inventory.backupTo(out);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new Error(code === "EEXIST" ? `${out} exists: a backup never overwrites a file` : `backup to ${out} failed: ${code ?? (e as Error).message}`);
+      } finally {
+        inventory.close();
+      }
+      return { data: { out }, text: `Backed up the inventory database to ${out} (mode 0600)` };
+    });
+  },
+};
