@@ -68,6 +68,19 @@ test("a registration committed while files cannot be written is published by the
   assert.equal(f.director.checkAll(), []);
 });
 
+test("a key rotation whose vehicle files cannot be written keeps its new root unserved (404) until they are, then serves it", ({ f, car, failing }) => {
+  failing.on = true;
+  const r = f.director.rotateKeys("targets");
+  assert.is(r.publication, "pending");
+  assert.is(r.rootVersion, 2);
+  assert.is(f.director.rootFile(2), null, "root 2 is not served before the vehicles' metadata it needs");
+  assert.equal(f.director.checkAll(), [], "a pending root is not a mismatch");
+  failing.on = false;
+  assert.equal(f.director.publishPending(), { vins: [car.vin], roots: [2] });
+  assert.ok(f.director.rootFile(2)!.includes('"version":2'));
+  assert.equal(f.director.checkAll(), []);
+});
+
 test("over HTTP the write API answers 201 with the pending publication, and a manifest 200 with it", async ({ f, car, failing }) => {
   const router = new Router();
   const lines: string[] = [];
