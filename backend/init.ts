@@ -5,7 +5,8 @@ import { mkdir, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { diskWriter } from "./fs/atomic-write.ts";
 import { backendParts, type InitContext } from "./parts.ts";
-import { checkSqliteInstalled } from "./inventory/inventory.ts";
+import { checkSqliteInstalled } from "./inventory/sqlite-engine.ts";
+import { checkNoDirectorYet } from "./inventory/location.ts";
 import { BACKEND_MARKER, markerBytes } from "./marker.ts";
 
 export { BACKEND_MARKER } from "./marker.ts";
@@ -21,7 +22,11 @@ export async function isBackend(dir: string): Promise<boolean> {
 
 export async function initBackend(dir: string, options: Omit<InitContext, "dir"> = { values: {}, flags: new Set(), now: new Date() }): Promise<Record<string, Record<string, unknown>>> {
   if (await isBackend(dir)) throw new InitError(`${dir} already holds a backend`);
-  checkSqliteInstalled(); // before anything is written: a missing better-sqlite3 leaves no half-made folder
+  // Before anything is written: a missing better-sqlite3, or a PostgreSQL database that is
+  // unreachable or already holds a Director, leaves no half-made folder.
+  const database = options.values.database?.[0];
+  if (database === undefined) checkSqliteInstalled();
+  else checkNoDirectorYet(database);
   let entries: string[] = [];
   try {
     const st = await stat(dir);

@@ -8,7 +8,7 @@ export const serveCommand: Command = {
   name: "serve",
   summary: "serve the Image repository (/image/), Director (/director/) and time server (/time/) over HTTPS",
   usage: [
-    "uptane serve DIR [--port P] [--host H] [--warn-days D] [--plain-http] [--json] [LIMITS]",
+    "uptane serve DIR [--port P] [--host H] [--warn-days D] [--database URL] [--plain-http] [--json] [LIMITS]",
     "",
     "Serves DIR over HTTPS on 127.0.0.1 (default) at port P (default 8080; 0 picks a free port)",
     "and prints the base URL (with --json: {\"url\": ...}). The Image repository is under",
@@ -23,6 +23,9 @@ export const serveCommand: Command = {
     "only its own Director metadata and posts only its own manifests; /image/ and /time/ take",
     "any vehicle's valid certificate. The write API takes its bearer token, and the supplier",
     "portal its accounts' passwords, over TLS only.",
+    "--database URL takes the inventory from PostgreSQL at URL (postgres://...) instead of the",
+    "backend's own setting (DIR/database.url from `uptane init --database`, else the SQLite",
+    "file DIR/inventory.sqlite).",
     "--plain-http serves plain HTTP instead, on a loopback --host only, authenticating nobody",
     "and refusing the write API (development and tests).",
     "",
@@ -44,7 +47,7 @@ export const serveCommand: Command = {
     "  Over a rate the answer is 429 with Retry-After.",
   ].join("\n"),
   options: {
-    values: { port: {}, host: {}, "warn-days": {}, "header-timeout": {}, "request-timeout": {}, "idle-timeout": {}, "max-connections": {}, "max-connections-per-address": {}, "vehicle-rate": {}, "vehicle-burst": {}, "address-rate": {}, "address-burst": {} },
+    values: { port: {}, host: {}, "warn-days": {}, database: {}, "header-timeout": {}, "request-timeout": {}, "idle-timeout": {}, "max-connections": {}, "max-connections-per-address": {}, "vehicle-rate": {}, "vehicle-burst": {}, "address-rate": {}, "address-burst": {} },
     flags: ["json", "plain-http"],
   },
   positionals: ["DIR"],
@@ -56,7 +59,7 @@ export const serveCommand: Command = {
     const limits = limitOptions(parsed);
     let started;
     try {
-      started = await serveBackend(parsed.positional[0]!, { host, port, warnDays, limits, plainHttp: parsed.flags.has("plain-http"), log: (line) => process.stderr.write(line + "\n") });
+      started = await serveBackend(parsed.positional[0]!, { host, port, warnDays, limits, database: parsed.values.database?.[0], plainHttp: parsed.flags.has("plain-http"), log: (line) => process.stderr.write(line + "\n") });
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       if (parsed.flags.has("json")) console.log(JSON.stringify({ ok: false, error: message }));

@@ -2,7 +2,8 @@
 // per supplier, naming the delegated role(s) it delivers; the password is made here, shown
 // once, and only its scrypt hash is kept in the inventory.
 import { join } from "node:path";
-import { Inventory, INVENTORY_FILE, type SupplierAccountRow } from "../inventory/inventory.ts";
+import type { Inventory, SupplierAccountRow } from "../inventory/inventory.ts";
+import { openInventory } from "../inventory/location.ts";
 import { loadPublished } from "../image/published.ts";
 import { checkRoleName, NameError } from "../image/names.ts";
 import { delegatedRoleNames } from "./bundle-ownership.ts";
@@ -41,7 +42,7 @@ export async function addSupplierAccount(dir: string, name: string, roles: strin
   if (missing.length > 0) throw new AccountError(`role(s) ${missing.join(", ")} are not delegated in the Image repository (uptane delegate first)`);
   const password = newPassword();
   const passwordHash = await hashPassword(password, opts.scrypt);
-  const inventory = Inventory.open(join(dir, INVENTORY_FILE));
+  const inventory = openInventory(dir);
   try {
     if (inventory.supplierAccount(name)) throw new AccountError(`account '${name}' exists already`);
     const now = (opts.now ?? new Date()).toISOString();

@@ -8,7 +8,8 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../fs/atomic-write.ts";
-import { Inventory, INVENTORY_FILE, type SubmissionRow } from "../inventory/inventory.ts";
+import type { Inventory, SubmissionRow } from "../inventory/inventory.ts";
+import { openInventory } from "../inventory/location.ts";
 import { decodeBundle, BundleError, type Bundle } from "../image/bundle.ts";
 import { importDecodedBundle, type ImportResult } from "../image/repository.ts";
 
@@ -82,7 +83,7 @@ export async function storeSubmission(dir: string, inventory: Inventory, account
 }
 
 function withInventory<T>(dir: string, fn: (inventory: Inventory) => Promise<T>): Promise<T> {
-  const inventory = Inventory.open(join(dir, INVENTORY_FILE));
+  const inventory = openInventory(dir);
   return fn(inventory).finally(() => inventory.close());
 }
 

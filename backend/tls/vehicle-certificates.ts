@@ -4,7 +4,8 @@
 // every request, so a revocation holds from the next request on, open connections included).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Inventory, INVENTORY_FILE } from "../inventory/inventory.ts";
+import type { Inventory } from "../inventory/inventory.ts";
+import { openInventory } from "../inventory/location.ts";
 import { issueCertificate, type Issuer } from "./x509.ts";
 import { VEHICLE_CA_FILE, VEHICLE_CA_KEY_FILE } from "./layout.ts";
 
@@ -53,7 +54,7 @@ export function revokeVehicleCertificates(inventory: Inventory, vin: string, now
 
 /** `uptane-wasm/backend`'s form: opens the backend's inventory itself. */
 export async function certifyVehicle(dir: string, vin: string, tlsPublicKeyPem: string): Promise<IssuedCertificate> {
-  const inventory = Inventory.open(join(dir, INVENTORY_FILE));
+  const inventory = openInventory(dir);
   try {
     return await issueVehicleCertificate(dir, inventory, vin, tlsPublicKeyPem);
   } finally {

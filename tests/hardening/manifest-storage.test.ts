@@ -26,7 +26,7 @@ test.after.each(async (ctx) => {
 });
 
 function bodies(f: DirectorFixture, vin: string): string[] {
-  return (f.director.inventory.db.prepare("SELECT body FROM manifests WHERE vin = ? ORDER BY id").all(vin) as { body: string }[]).map((r) => r.body);
+  return f.director.inventory.sql.all<{ body: string }>("SELECT body FROM manifests WHERE vin = ? ORDER BY id", [vin]).map((r) => r.body);
 }
 
 /** A report of `ecu` with its time and nonce chosen. */
