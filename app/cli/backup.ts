@@ -1,9 +1,9 @@
 // `uptane backup DIR --out FILE`: a consistent copy of the inventory database, owner-only.
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { optionValue, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { requireBackend } from "./backend-dir.ts";
-import { Inventory, INVENTORY_FILE } from "../../backend/inventory/inventory.ts";
+import { openInventory } from "../../backend/inventory/location.ts";
 
 export const backupCommand: Command = {
   name: "backup",
@@ -24,7 +24,7 @@ export const backupCommand: Command = {
     const out = resolve(optionValue(parsed, "out"));
     return runReporting(parsed.flags.has("json"), async () => {
       await requireBackend(dir);
-      const inventory = Inventory.open(join(dir, INVENTORY_FILE));
+      const inventory = openInventory(dir);
       try {
         await inventory.backupTo(out);
       } catch (e) {
