@@ -4,6 +4,7 @@ import { optionValue, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { requireBackend } from "./backend-dir.ts";
 import { openInventory } from "../../backend/inventory/location.ts";
+import { CliError } from "./errors.ts";
 
 export const backupCommand: Command = {
   name: "backup",
@@ -29,7 +30,8 @@ export const backupCommand: Command = {
         await inventory.backupTo(out);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        throw new Error(code === "EEXIST" ? `${out} exists: a backup never overwrites a file` : `backup to ${out} failed: ${code ?? (e as Error).message}`);
+        if (code === "EEXIST") throw new CliError("exists", `${out} exists: a backup never overwrites a file`);
+        throw e;
       } finally {
         inventory.close();
       }

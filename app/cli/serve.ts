@@ -1,7 +1,10 @@
 // `uptane serve DIR [--port P] [--host H] [--plain-http]`: every backend part over HTTPS until interrupted.
 import { optionInt, optionValue, UsageError, type Command, type ParsedArgs } from "./command.ts";
-import { serveBackend } from "../../backend/serve.ts";
+import { isLoopback, serveBackend, ServeError } from "../../backend/serve.ts";
 import { DEFAULT_LIMITS, type ServerLimits } from "../../backend/http/limits.ts";
+import { requireBackend } from "./backend-dir.ts";
+import { CliError, describeError } from "./errors.ts";
+import { printResult } from "./output.ts";
 import { close } from "../../backend/http/server.ts";
 
 export const serveCommand: Command = {
@@ -57,18 +60,19 @@ export const serveCommand: Command = {
     const host = optionValue(parsed, "host", "127.0.0.1");
     const warnDays = parsed.values["warn-days"] ? optionInt(parsed, "warn-days") : undefined;
     const limits = limitOptions(parsed);
+    if (parsed.flags.has("plain-http") && !isLoopback(host)) throw new UsageError(`--plain-http serves a loopback --host only, not ${host}: vehicles and the write API need TLS`);
+    await requireBackend(parsed.positional[0]!);
     let started;
     try {
       started = await serveBackend(parsed.positional[0]!, { host, port, warnDays, limits, database: parsed.values.database?.[0], plainHttp: parsed.flags.has("plain-http"), log: (line) => process.stderr.write(line + "\n") });
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      if (parsed.flags.has("json")) console.log(JSON.stringify({ ok: false, error: message }));
-      else console.error(`uptane serve: ${message}`);
-      return 1;
+      // A port in use or a lock held is a server that cannot start, whatever raised it.
+      if (err instanceof ServeError) throw err;
+      const e = describeError(err);
+      throw e.code === "failed" ? new CliError("serve-failed", e.detail) : err;
     }
     const { server, url } = started;
-    if (parsed.flags.has("json")) console.log(JSON.stringify({ ok: true, url }));
-    else console.log(`Serving ${parsed.positional[0]} at ${url} (image repository: ${url}/image/)`);
+    printResult(parsed.flags.has("json"), { url }, `Serving ${parsed.positional[0]} at ${url} (image repository: ${url}/image/)`);
     await new Promise<void>((resolve) => {
       const stop = () => void close(server).then(resolve);
       process.once("SIGINT", stop);

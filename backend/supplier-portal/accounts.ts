@@ -9,7 +9,15 @@ import { checkRoleName, NameError } from "../image/names.ts";
 import { delegatedRoleNames } from "./bundle-ownership.ts";
 import { hashPassword, newPassword, type ScryptParams } from "./password-hash.ts";
 
-export class AccountError extends Error {}
+/** A refused account operation; `code` is its error code for the CLI. */
+export class AccountError extends Error {
+  constructor(
+    message: string,
+    readonly code: "role-not-delegated" | "exists" = "role-not-delegated",
+  ) {
+    super(message);
+  }
+}
 
 const ACCOUNT_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -25,7 +33,7 @@ export function accountOf(row: SupplierAccountRow): SupplierAccount {
 }
 
 export function checkAccountName(name: string): string {
-  if (!ACCOUNT_NAME.test(name)) throw new NameError(`account name '${name}' is invalid (1-64 of a-z 0-9 _ -, starting with a letter or digit)`);
+  if (!ACCOUNT_NAME.test(name)) throw new NameError("invalid-account-name", `account name '${name}' is invalid (1-64 of a-z 0-9 _ -, starting with a letter or digit)`);
   return name;
 }
 
@@ -44,7 +52,7 @@ export async function addSupplierAccount(dir: string, name: string, roles: strin
   const passwordHash = await hashPassword(password, opts.scrypt);
   const inventory = openInventory(dir);
   try {
-    if (inventory.supplierAccount(name)) throw new AccountError(`account '${name}' exists already`);
+    if (inventory.supplierAccount(name)) throw new AccountError(`account '${name}' exists already`, "exists");
     const now = (opts.now ?? new Date()).toISOString();
     inventory.insertSupplierAccount({ name, roles: [...new Set(roles)], passwordHash, now });
     return { account: accountOf(inventory.supplierAccount(name)!), password };
