@@ -114,6 +114,8 @@ export class Director {
   private readonly state: DirectorStateCheck;
   readonly keyring: DirectorKeyring;
   private readonly retention: Retention;
+  /** Vehicles' targets, snapshot and timestamp come from the database rather than files (PostgreSQL). */
+  readonly servesFromDatabase: boolean;
 
   private constructor(
     readonly dir: string,
@@ -124,8 +126,12 @@ export class Director {
     this.clock = options.clock ?? (() => new Date());
     this.retention = options.retention ?? DEFAULT_RETENTION;
     this.keyring = new DirectorKeyring(dir, this.inventory);
-    this.publisher = new VehicleMetadataPublisher(this.inventory, () => this.keyring.current(), join(dir, DIRECTOR_VEHICLES_DIR), options.faults);
-    this.state = new DirectorStateCheck(dir, this.inventory, this.keyring, this.clock);
+    // On PostgreSQL the database serves each vehicle's documents, so processes on several
+    // folders or machines serve the same versions; SQLite (one process) keeps the files.
+    this.servesFromDatabase = this.inventory.sql.kind === "postgres";
+    const vehiclesDir = this.servesFromDatabase ? null : join(dir, DIRECTOR_VEHICLES_DIR);
+    this.publisher = new VehicleMetadataPublisher(this.inventory, () => this.keyring.current(), vehiclesDir, options.faults);
+    this.state = new DirectorStateCheck(dir, this.inventory, this.keyring, this.clock, !this.servesFromDatabase);
   }
 
   /** Opens an initialised backend and finishes any publication a crash interrupted. */
@@ -458,7 +464,8 @@ export class Director {
    */
   refresh(vin: string): void {
     const now = this.clock();
-    this.inventory.transaction(() => this.inventory.vehicleExists(vin) && this.publisher.stage(vin, null, now));
+    // The common case (fresh) takes no write lock; a pending publication is retried either way.
+    if (this.publisher.isStale(vin, now)) this.inventory.transaction(() => this.inventory.vehicleExists(vin) && this.publisher.stage(vin, null, now));
     this.publishAfterCommit([vin]);
   }
 
@@ -468,7 +475,7 @@ export class Director {
    */
   refreshAll(): string[] {
     const resigned: string[] = [];
-    for (const vin of this.inventory.listVins()) {
+    for (const vin of this.publisher.staleVins(this.clock())) {
       const now = this.clock();
       if (this.inventory.transaction(() => this.publisher.stage(vin, null, now))) {
         resigned.push(vin);
@@ -498,7 +505,9 @@ export class Director {
       }
     };
     attempt(() => this.state.checkBackend());
-    for (const vin of this.inventory.listVins()) attempt(() => this.state.checkVehicle(vin));
+    // From the database, each vehicle's rows are checked when served and before new versions
+    // build on them; a start does not verify every vehicle's signatures.
+    if (!this.servesFromDatabase) for (const vin of this.inventory.listVins()) attempt(() => this.state.checkVehicle(vin));
     return found;
   }
 

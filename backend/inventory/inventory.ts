@@ -318,6 +318,25 @@ export class Inventory {
     return this.sql.get("SELECT * FROM director_metadata WHERE vin = ? AND role = ? ORDER BY version DESC LIMIT 1", [vin, role]) as MetadataRow | undefined;
   }
 
+  /** The expiry of the newest version of each of the vehicle's roles (one query). */
+  latestExpiries(vin: string): Partial<Record<MetadataRow["role"], string>> {
+    const rows = this.sql.all<{ role: MetadataRow["role"]; expires: string }>(
+      "SELECT role, expires FROM director_metadata m WHERE vin = ? AND version = (SELECT MAX(version) FROM director_metadata WHERE vin = m.vin AND role = m.role)",
+      [vin],
+    );
+    return Object.fromEntries(rows.map((r) => [r.role, r.expires]));
+  }
+
+  /** Vehicles whose newest version of some role expires before that role's bound (ISO times compare as text). */
+  vinsWithMetadataExpiringBefore(bounds: Record<MetadataRow["role"], string>): string[] {
+    return this.sql
+      .all<{ vin: string }>(
+        "SELECT DISTINCT m.vin FROM director_metadata m WHERE m.version = (SELECT MAX(version) FROM director_metadata WHERE vin = m.vin AND role = m.role) AND ((m.role = 'targets' AND m.expires < ?) OR (m.role = 'snapshot' AND m.expires < ?) OR (m.role = 'timestamp' AND m.expires < ?)) ORDER BY m.vin",
+        [bounds.targets, bounds.snapshot, bounds.timestamp],
+      )
+      .map((r) => r.vin);
+  }
+
   insertMetadata(m: MetadataRow): void {
     this.sql.run("INSERT INTO director_metadata (vin, role, version, expires, json) VALUES (?, ?, ?, ?, ?)", [m.vin, m.role, m.version, m.expires, m.json]);
   }
