@@ -17,7 +17,7 @@ import { signedBy } from "../director/signature-check.ts";
 import { sameImage } from "../../model/same-image.ts";
 import { clip, MAX_INSTALL_CODE, MAX_REPORT_TEXT, MAX_REPORTS_PER_MANIFEST, MAX_SIGNATURES, type EcuVersionReportSigned, type ImageFileInfo, type InstallResult } from "../../model/manifest-format.ts";
 import { isoTime } from "../../model/iso-time.ts";
-import { isEcuSerial, isTargetName } from "../director/identifiers.ts";
+import { isEcuSerial, isTargetName } from "../../model/identifiers.ts";
 
 /** What aktualizr reports for an ECU with nothing installed (its "unknown" target: no name, no bytes). */
 const UNKNOWN_TARGET = "unknown";

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Director } from "../director/director.ts";
 import { Refused } from "../director/errors.ts";
-import { isVin } from "../director/identifiers.ts";
+import { isVin } from "../../model/identifiers.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import { SERVER_CA_FILE } from "../tls/layout.ts";
 import { issueVehicleCertificate, vehicleCa, VEHICLE_CERT_DAYS } from "../tls/vehicle-certificates.ts";

@@ -120,16 +120,22 @@ export class VehicleMetadataPublisher {
     this.inventory.setPublishedTimestampVersion(vin, ts.version);
   }
 
-  /** Finishes publications a crash interrupted (database ahead of files). */
-  publishPending(): string[] {
-    if (this.vehiclesDir === null) return [];
-    const pending = this.inventory.vinsWithUnpublishedMetadata();
-    for (const vin of pending) {
-      const dir = this.vehicleDir(vin);
-      if (existsSync(dir)) removeStaleTempFiles(dir);
-      this.writeFiles(vin);
+  /** Finishes publications a crash or a failed write left (database ahead of files); one vehicle's failure does not stop the others. */
+  publishPending(): { published: string[]; failed: string[] } {
+    const published: string[] = [];
+    const failed: string[] = [];
+    if (this.vehiclesDir === null) return { published, failed };
+    for (const vin of this.inventory.vinsWithUnpublishedMetadata()) {
+      try {
+        const dir = this.vehicleDir(vin);
+        if (existsSync(dir)) removeStaleTempFiles(dir);
+        this.writeFiles(vin);
+        published.push(vin);
+      } catch (e) {
+        failed.push(`${vin}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
     }
-    return pending;
+    return { published, failed };
   }
 
   /** The served bytes of a vehicle's file, or null (`name` already validated by the router). */

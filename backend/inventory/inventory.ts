@@ -119,6 +119,16 @@ export class Inventory {
     this.sql.close();
   }
 
+  /**
+   * A consistent copy of the database at `path`, created 0600 and never over an existing
+   * file (SQLite's online backup: `serve` may keep writing meanwhile). PostgreSQL's is
+   * `pg_dump`'s job.
+   */
+  async backupTo(path: string): Promise<void> {
+    if (!(this.sql instanceof SqliteEngine)) throw new Error("the inventory is on PostgreSQL: back it up with pg_dump");
+    await this.sql.backup(path);
+  }
+
   // ---- vehicles and ECUs
 
   vehicleExists(vin: string): boolean {
@@ -157,6 +167,10 @@ export class Inventory {
 
   ecu(serial: string): EcuRow | undefined {
     return this.sql.get("SELECT * FROM ecus WHERE serial = ?", [serial]) as EcuRow | undefined;
+  }
+
+  ecuWithPublicKey(publicKeyHex: string): EcuRow | undefined {
+    return this.sql.get("SELECT * FROM ecus WHERE public_key = ? LIMIT 1", [publicKeyHex]) as EcuRow | undefined;
   }
 
   ecusOf(vin: string): EcuRow[] {
@@ -264,6 +278,18 @@ export class Inventory {
 
   insertManifest(vin: string, primarySerial: string, now: string, body: string): number {
     return this.sql.insert("INSERT INTO manifests (vin, primary_serial, received_at, body) VALUES (?, ?, ?, ?)", [vin, primarySerial, now, body]);
+  }
+
+  /**
+   * Keeps the newest `manifestBodies` manifest bodies and `alerts` alerts of `vin`, and the
+   * newest `reportsPerEcu` report rows of each of `serials` (README: retention).
+   */
+  applyRetention(vin: string, serials: string[], keep: { manifestBodies: number; alerts: number; reportsPerEcu: number }): void {
+    this.sql.run("UPDATE manifests SET body = '' WHERE vin = ? AND body != '' AND id <= (SELECT id FROM manifests WHERE vin = ? ORDER BY id DESC LIMIT 1 OFFSET ?)", [vin, vin, keep.manifestBodies]);
+    this.sql.run("DELETE FROM alerts WHERE vin = ? AND id <= (SELECT id FROM alerts WHERE vin = ? ORDER BY id DESC LIMIT 1 OFFSET ?)", [vin, vin, keep.alerts]);
+    for (const serial of serials) {
+      this.sql.run("DELETE FROM ecu_reports WHERE ecu_serial = ? AND id <= (SELECT id FROM ecu_reports WHERE ecu_serial = ? ORDER BY id DESC LIMIT 1 OFFSET ?)", [serial, serial, keep.reportsPerEcu]);
+    }
   }
 
   nonceSeen(serial: string, nonce: string): boolean {

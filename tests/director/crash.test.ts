@@ -80,7 +80,10 @@ for (const point of engine === "sqlite" ? (["afterTargetsFile", "afterSnapshotFi
     const { f, car } = setup();
     try {
       f.reopen({ faults: { [point]: () => { throw new Error("injected crash while writing files"); } } });
-      await rejectsWith(() => f.director.assign(car.vin, car.ecus[1]!.serial, "fw.bin"), /injected crash/);
+      // Committed: the answer says so, and that the files are pending (tests/hardening/publication-pending.test.ts).
+      const r = await f.director.assign(car.vin, car.ecus[1]!.serial, "fw.bin");
+      assert.is(r.publication, "pending");
+      assert.match(r.publicationDetail!, /injected crash/);
       const served = servedChain(f, car.vin);
       assert.equal([served.timestamp, served.targetNames], [1, []], "clients still get the old, complete chain");
       assert.is(dbVersions(f, car.vin).timestamp, 2, "the database committed the new version");
