@@ -259,6 +259,11 @@ export class Inventory {
     return this.q("SELECT * FROM supplier_accounts WHERE name = ?").get(name) as SupplierAccountRow | undefined;
   }
 
+  /** Disables an enabled account; false when there is none (or it is disabled already). */
+  disableSupplierAccount(name: string, now: string): boolean {
+    return this.q("UPDATE supplier_accounts SET disabled_at = ? WHERE name = ? AND disabled_at IS NULL").run(now, name).changes === 1;
+  }
+
   supplierAccounts(): SupplierAccountRow[] {
     return this.q("SELECT * FROM supplier_accounts ORDER BY name").all() as SupplierAccountRow[];
   }
