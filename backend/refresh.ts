@@ -2,12 +2,8 @@
 // freshness): re-sign the online roles of both repositories that are half way to expiry,
 // and report offline-keyed roles near or past expiry. With `offline`, renew those with
 // the offline keys in DIR/keys/offline/.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { signingKeyFromPem } from "../model/keys.ts";
 import { openDirector } from "./director/part.ts";
 import { DIRECTOR_ROOT_DIR } from "./director/director.ts";
-import { DIRECTOR_ROOT_KEY_FILE } from "./director/director-keys.ts";
 import { imageOfflineRoles, loadPublished, refresh, renewOffline, type RefreshResult } from "./image/repository.ts";
 import { DEFAULT_WARN_DAYS, offlineRoleWarning, type OfflineRole, type OfflineRoleWarning } from "./offline-expiry.ts";
 
@@ -47,8 +43,7 @@ export async function refreshBackend(dir: string, opts: BackendRefreshOptions = 
       const imageRoles = due.filter((w) => w.repository === "image").map((w) => w.role);
       for (const r of await renewOffline(dir, imageRoles, { now })) renewed.push({ repository: "image", ...r });
       if (due.some((w) => w.repository === "director")) {
-        const key = signingKeyFromPem(readFileSync(join(dir, DIRECTOR_ROOT_KEY_FILE), "utf8"));
-        renewed.push({ repository: "director", role: "root", ...director.renewRoot(key) });
+        renewed.push({ repository: "director", role: "root", ...director.renewRoot() });
       }
     }
     return { image, directorResigned, renewed, warnings: await warningsNow() };

@@ -19,6 +19,8 @@ import { VehicleSim } from "./sim/vehicle.ts";
 const dir = mkdtempSync(join(tmpdir(), "uptane-m4-"));
 const { firmware } = buildCortexM4();
 const ROLES = ["none", "root", "timestamp", "snapshot", "targets"];
+/** embed/c/uptane.h: what the kit returns when the module trapped (printed as a u32). */
+const UPTANE_TRAPPED = -2;
 
 interface Report { status: number | null; lines: Array<{ key: string; values: string[] }> }
 
@@ -74,6 +76,18 @@ test("Cortex-M4: release counter lower than the installed one: RollbackAttack (d
   const { m4, node } = await verifyBoth("rollback", v, v.director.files(1).targets, 2);
   assert.equal(m4, { outcome: "RollbackAttack", repo: "director", role: "targets" });
   assert.equal(m4, node);
+});
+
+test("Cortex-M4: the verifier opened with its stack spent traps at the stack guard (no fault), and opened again verifies: Ok", async () => {
+  const v = VehicleSim.standard();
+  const name = "exhaust";
+  writeFileSync(join(dir, `${name}.root.json`), v.director.root(1));
+  writeFileSync(join(dir, `${name}.targets.json`), canonicalForwarding(v.director.files(1).targets));
+  const m4 = await runJob(["exhaust", join(dir, `${name}.root.json`), join(dir, `${name}.targets.json`), v.primary.serial, v.primary.hardwareId, String(v.now + 60), "0"]);
+  assert.is(m4.status, 0, JSON.stringify(m4.lines));
+  assert.is(Number(value(m4, "low-stack-open")) | 0, UPTANE_TRAPPED, JSON.stringify(m4.lines));
+  assert.is(outcomeName(Number(value(m4, "root"))), "Ok", JSON.stringify(m4.lines));
+  assert.is(outcomeName(Number(value(m4, "outcome"))), "Ok", JSON.stringify(m4.lines));
 });
 
 interface WycheproofCase { tcId: number; comment: string; msg: string; sig: string; result: "valid" | "invalid" }

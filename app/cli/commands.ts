@@ -17,6 +17,7 @@ import { supplierSubmissionsCommand } from "./supplier-submissions.ts";
 import { supplierApproveCommand } from "./supplier-approve.ts";
 import { supplierRejectCommand } from "./supplier-reject.ts";
 import { rotateCommand } from "./rotate.ts";
+import { directorRotateCommand } from "./director-rotate.ts";
 import { refreshCommand } from "./refresh.ts";
 import { vehicleAddCommand } from "./vehicle-add.ts";
 import { vehicleRevokeCommand } from "./vehicle-revoke.ts";
@@ -42,6 +43,7 @@ export const commands: Command[] = [
   supplierApproveCommand,
   supplierRejectCommand,
   rotateCommand,
+  directorRotateCommand,
   refreshCommand,
   vehicleAddCommand,
   vehicleRevokeCommand,

@@ -6,7 +6,7 @@
 // `TamperingLink` alters image bytes on their way over the CAN bus.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadDirectorOnlineKeys } from "../../backend/director/director-keys.ts";
+import { loadDirectorOnlineKeys, type DirectorOnlineKeys } from "../../backend/director/director-keys.ts";
 import { buildSnapshot, buildTargets, buildTimestamp, type DirectorTargetEntry, type SignedDocument } from "../../backend/director/metadata.ts";
 import { canonicalJson } from "../../model/canonical-json.ts";
 import { signMetadata } from "../../model/keys.ts";
@@ -58,11 +58,11 @@ async function currentDirector(fetcher: Fetcher, vin: string) {
 }
 
 /**
- * An attacker with the Director's online keys (read from the backend folder `dir`): the
- * vehicle's next Director metadata lists what `edit` makes of the current targets.
+ * An attacker with the Director's online keys (read from the backend folder `dir`, or
+ * `keys`: e.g. keys revoked by a rotation): the vehicle's next Director metadata lists what
+ * `edit` makes of the current targets.
  */
-export function compromisedDirector(dir: string, fetcher: Fetcher, vin: string, edit: (entries: DirectorTargetEntry[]) => DirectorTargetEntry[]): Interceptor {
-  const keys = loadDirectorOnlineKeys(dir);
+export function compromisedDirector(dir: string, fetcher: Fetcher, vin: string, edit: (entries: DirectorTargetEntry[]) => DirectorTargetEntry[], keys: DirectorOnlineKeys = loadDirectorOnlineKeys(dir)): Interceptor {
   const forged = new Map<string, Uint8Array>();
   return async (path) => {
     const base = `/director/vehicles/${encodeURIComponent(vin)}/`;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Inventory, INVENTORY_FILE, type AssignmentRow, type ClientProfile, type EcuRow } from "../inventory/inventory.ts";
 import { keyIdOf, tufKeyFromRaw, type SigningKey } from "../../model/keys.ts";
 import { writeFileAtomicSync } from "../fs/atomic-write.ts";
-import { createDirectorKeys, loadDirectorOnlineKeys, type DirectorOnlineKeys } from "./director-keys.ts";
+import { createDirectorKeys, DirectorKeyring, rootSignedOf, type DirectorOnlineKeys } from "./director-keys.ts";
 import { Refused } from "./errors.ts";
 import { isEcuSerial, isHardwareId, isTargetName, isVin } from "./identifiers.ts";
 import type { ImageTarget, ImageTargetSource } from "./image-targets.ts";
@@ -15,6 +15,7 @@ import { checkManifest, parseManifest } from "./manifest.ts";
 import type { ManifestResponse, VehicleManifest } from "../../model/manifest-format.ts";
 import { sameImage } from "../../model/same-image.ts";
 import { buildDirectorRoot, type DirectorTargetEntry } from "./metadata.ts";
+import { planRotation, planRenewal, type RootChange, type RotationResult } from "./key-rotation.ts";
 import { VehicleMetadataPublisher, type PublishFaults } from "./publisher.ts";
 import { DIRECTOR_ROOT_DIR, DIRECTOR_VEHICLES_DIR, DirectorStateCheck, StateMismatch } from "./state-check.ts";
 import { isoTime } from "../../model/iso-time.ts";
@@ -71,24 +72,46 @@ export class Director {
   private readonly publisher: VehicleMetadataPublisher;
   private readonly clock: () => Date;
   private readonly state: DirectorStateCheck;
+  readonly keyring: DirectorKeyring;
 
   private constructor(
     readonly dir: string,
-    keys: DirectorOnlineKeys,
     private readonly imageTargets: ImageTargetSource,
     options: DirectorOptions,
   ) {
     this.inventory = Inventory.open(join(dir, INVENTORY_FILE));
     this.clock = options.clock ?? (() => new Date());
-    this.publisher = new VehicleMetadataPublisher(this.inventory, keys, join(dir, DIRECTOR_VEHICLES_DIR), options.faults);
-    this.state = new DirectorStateCheck(dir, this.inventory, keys, this.clock);
+    this.keyring = new DirectorKeyring(dir, this.inventory);
+    this.publisher = new VehicleMetadataPublisher(this.inventory, () => this.keyring.current(), join(dir, DIRECTOR_VEHICLES_DIR), options.faults);
+    this.state = new DirectorStateCheck(dir, this.inventory, this.keyring, this.clock);
   }
 
   /** Opens an initialised backend and finishes any publication a crash interrupted. */
   static open(dir: string, options: DirectorOptions): Director {
-    const director = new Director(dir, loadDirectorOnlineKeys(dir), options.imageTargets, options);
-    director.publisher.publishPending();
+    const director = new Director(dir, options.imageTargets, options);
+    try {
+      director.keyring.current(); // the keys of the newest root are on disk
+      director.publishPending();
+    } catch (e) {
+      director.close();
+      throw e;
+    }
     return director;
+  }
+
+  /**
+   * Writes what was committed but is not on disk yet: vehicles' metadata, then Director
+   * roots a rotation committed (a root last, so what vehicles fetch before it verifies
+   * under the previous root too). Returns what it wrote.
+   */
+  publishPending(): { vins: string[]; roots: number[] } {
+    const vins = this.publisher.publishPending();
+    const roots = this.inventory.unpublishedDirectorRoots();
+    for (const v of roots) {
+      writeFileAtomicSync(join(this.dir, DIRECTOR_ROOT_DIR, `${v}.root.json`), this.inventory.directorRoot(v)!);
+      this.inventory.setDirectorRootPublished(v);
+    }
+    return { vins, roots };
   }
 
   close(): void {
@@ -423,18 +446,51 @@ export class Director {
   }
 
   /**
-   * Re-signs the Director root with the offline root key (same keys, new expiry) as
-   * version N+1: the database row first, then the file.
+   * Re-signs the Director root with the offline root keys in DIR/keys/offline/ (same
+   * keys, new expiry) as version N+1: the database row first, then the file.
    */
-  renewRoot(rootKey: SigningKey): { version: number; expires: string } {
+  renewRoot(): { version: number; expires: string } {
+    const r = this.publishRoot(planRenewal(this.dir, this.currentRootSigned(), this.clock()));
+    return { version: r.rootVersion, expires: r.expires };
+  }
+
+  /**
+   * Replaces the keys of a Director role (Deployment Best Practices 4.3: after a
+   * compromise, or routinely): new keys written to DIR/keys/ first, root N+1 listing them
+   * (signed by a threshold of N's root keys, and by the new root keys on a root
+   * rotation), and in the same transaction every vehicle's metadata the role signs
+   * re-signed by the new key (and the old one, so it verifies under either root until
+   * N+1 is out); then the vehicles' files, then N+1.root.json.
+   */
+  rotateKeys(role: RootChange["role"], options: { threshold?: number; keys?: number } = {}): RotationResult {
+    return this.publishRoot(planRotation(this.dir, this.currentRootSigned(), this.clock(), { role, ...options }));
+  }
+
+  private currentRootSigned() {
+    this.state.checkBackend();
     const current = this.latestRoot();
-    if (!current) throw new Error("the Director has no root to renew");
-    const doc = JSON.parse(current.bytes.toString()) as { signed: { roles: { root: { keyids: string[] } } } };
-    if (!doc.signed.roles.root.keyids.includes(rootKey.keyid)) throw new Error(`the offline root key ${rootKey.keyid} is not a key of the Director root`);
-    const next = buildDirectorRoot([rootKey], loadDirectorOnlineKeys(this.dir), current.version + 1, this.clock());
-    this.inventory.insertDirectorRoot(next.version, next.bytes);
-    writeFileAtomicSync(join(this.dir, DIRECTOR_ROOT_DIR, `${next.version}.root.json`), next.bytes);
-    return { version: next.version, expires: next.expires };
+    if (!current) throw new Error("the Director has no root");
+    return rootSignedOf(current.bytes);
+  }
+
+  private publishRoot(plan: ReturnType<typeof planRenewal>): RotationResult {
+    const now = this.clock();
+    const old = this.keyring.current();
+    const vins = this.inventory.transaction(() => {
+      if (this.inventory.latestDirectorRootVersion() !== plan.root.version - 1) throw new Error("another Director root was signed meanwhile; run the command again");
+      this.inventory.insertDirectorRoot(plan.root.version, plan.root.bytes, false);
+      const touched: string[] = [];
+      if (plan.resign.size > 0) {
+        const online = plan.result.role !== "root" && plan.result.role !== "timeserver" ? plan.result.role : null;
+        for (const vin of this.inventory.listVins()) {
+          if (this.publisher.stage(vin, null, now, { roles: plan.resign, alsoSignedBy: online ? { role: online, key: old[online] } : undefined })) touched.push(vin);
+        }
+      }
+      return touched;
+    });
+    for (const vin of vins) this.publisher.writeFiles(vin);
+    this.publishPending();
+    return { ...plan.result, vehiclesResigned: vins.length };
   }
 
   /** Bytes of a vehicle's `timestamp.json`, `N.snapshot.json` or `N.targets.json`, or null (throws StateMismatch when not what was signed). */

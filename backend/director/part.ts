@@ -36,6 +36,9 @@ export const directorPart: BackendPart = {
     for (const m of director.checkAll()) ctx.log(`ALERT ${m.message}`);
     router.mount("director", directorRoutes(director, readApiToken(dir), ctx.log, dir));
     ctx.upkeep(() => {
+      // What was committed but not written (a rotation by another process, a failed write) reaches the disk.
+      const pending = director.publishPending();
+      if (pending.vins.length + pending.roots.length > 0) ctx.log(`published pending Director files: ${pending.vins.length} vehicle(s), root version(s) ${pending.roots.join(", ") || "none"}`);
       const vins = director.refreshAll();
       if (vins.length > 0) ctx.log(`re-signed Director metadata of ${vins.length} vehicle(s): ${vins.slice(0, 5).join(", ")}${vins.length > 5 ? ", ..." : ""}`);
       const root = director.latestRoot();

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { canonicalJson } from "../../model/canonical-json.ts";
 import type { Inventory, MetadataRow } from "../inventory/inventory.ts";
 import { writeFileAtomicSync, removeStaleTempFiles } from "../fs/atomic-write.ts";
-import type { DirectorOnlineKeys } from "./director-keys.ts";
+import type { DirectorOnlineKeys, OnlineRole } from "./director-keys.ts";
+import type { SigningKey } from "../../model/keys.ts";
 import { EXPIRY, buildSnapshot, buildTargets, buildTimestamp, type DirectorTargetEntry, type SignedDocument } from "./metadata.ts";
 
 /** Test hooks that simulate a crash at a given point of a publication. */
@@ -23,10 +24,21 @@ export interface PublishFaults {
   afterSnapshotFile?: () => void;
 }
 
+/**
+ * A key rotation's demands on a vehicle's next versions: the roles to re-sign whatever
+ * their age, and the rotated role's old key, which signs them too so they verify under
+ * the old root as well as the new one until the new root is published.
+ */
+export interface Resign {
+  roles: ReadonlySet<"targets" | "snapshot" | "timestamp">;
+  alsoSignedBy?: { role: OnlineRole; key: SigningKey };
+}
+
 export class VehicleMetadataPublisher {
   constructor(
     private readonly inventory: Inventory,
-    private readonly keys: DirectorOnlineKeys,
+    /** The online keys of the newest root (read inside the caller's transaction). */
+    private readonly keys: () => DirectorOnlineKeys,
     private readonly vehiclesDir: string,
     private readonly faults: PublishFaults = {},
   ) {}
@@ -40,7 +52,10 @@ export class VehicleMetadataPublisher {
    * from the current ones (or are stale), then snapshot and timestamp as needed.
    * Versions only move forward. Returns true when anything new was signed.
    */
-  stage(vin: string, entries: DirectorTargetEntry[] | null, now: Date): boolean {
+  stage(vin: string, entries: DirectorTargetEntry[] | null, now: Date, resign?: Resign): boolean {
+    const keys = this.keys();
+    const signers = (role: "targets" | "snapshot" | "timestamp") => (resign?.alsoSignedBy?.role === role ? [keys[role], resign.alsoSignedBy.key] : keys[role]);
+    const forced = (role: "targets" | "snapshot" | "timestamp") => resign?.roles.has(role) ?? false;
     const t = this.inventory.latestMetadata(vin, "targets");
     const s = this.inventory.latestMetadata(vin, "snapshot");
     const ts = this.inventory.latestMetadata(vin, "timestamp");
@@ -48,19 +63,19 @@ export class VehicleMetadataPublisher {
     const wanted = entries ?? current;
 
     let targets = t ? docOf(t) : null;
-    const targetsChanged = !t || !sameEntries(current, wanted) || stale(t, EXPIRY.targets, now);
+    const targetsChanged = !t || !sameEntries(current, wanted) || stale(t, EXPIRY.targets, now) || forced("targets");
     if (targetsChanged) {
-      targets = buildTargets(vin, wanted, (t?.version ?? 0) + 1, now, this.keys.targets);
+      targets = buildTargets(vin, wanted, (t?.version ?? 0) + 1, now, signers("targets"));
       this.insert(vin, "targets", targets);
     }
     let snapshot = s ? docOf(s) : null;
-    const snapshotChanged = targetsChanged || !s || stale(s, EXPIRY.snapshot, now);
+    const snapshotChanged = targetsChanged || !s || stale(s, EXPIRY.snapshot, now) || forced("snapshot");
     if (snapshotChanged) {
-      snapshot = buildSnapshot(targets!, (s?.version ?? 0) + 1, now, this.keys.snapshot);
+      snapshot = buildSnapshot(targets!, (s?.version ?? 0) + 1, now, signers("snapshot"));
       this.insert(vin, "snapshot", snapshot);
     }
-    const timestampChanged = snapshotChanged || !ts || stale(ts, EXPIRY.timestamp, now);
-    if (timestampChanged) this.insert(vin, "timestamp", buildTimestamp(snapshot!, (ts?.version ?? 0) + 1, now, this.keys.timestamp));
+    const timestampChanged = snapshotChanged || !ts || stale(ts, EXPIRY.timestamp, now) || forced("timestamp");
+    if (timestampChanged) this.insert(vin, "timestamp", buildTimestamp(snapshot!, (ts?.version ?? 0) + 1, now, signers("timestamp")));
     if (timestampChanged) this.faults.beforeCommit?.();
     return timestampChanged;
   }

@@ -12,7 +12,7 @@ import { writeFileAtomicSync } from "../fs/atomic-write.ts";
 import { readFileInside, UnsafeServedPath } from "../fs/read-inside.ts";
 import type { Inventory, MetadataRow } from "../inventory/inventory.ts";
 import { BACKEND_MARKER, markerBytes, markerState } from "../marker.ts";
-import type { DirectorOnlineKeys } from "./director-keys.ts";
+import { loadDirectorKeys, ONLINE_ROLES, type DirectorKeyring } from "./director-keys.ts";
 import { Refused } from "./errors.ts";
 import { isoTime } from "../../model/iso-time.ts";
 
@@ -58,7 +58,7 @@ export class DirectorStateCheck {
   constructor(
     private readonly dir: string,
     private readonly inventory: Inventory,
-    private readonly keys: DirectorOnlineKeys,
+    private readonly keyring: DirectorKeyring,
     private readonly clock: () => Date,
   ) {}
 
@@ -92,6 +92,8 @@ export class DirectorStateCheck {
     }
     const rowIntact = this.rootRowVerifies(version, row);
     if (file !== null && file.equals(Buffer.from(row, "utf8")) && rowIntact) return file;
+    // Committed by a rotation, written once every vehicle's metadata is (Director.publishPending).
+    if (file === null && rowIntact && !this.inventory.directorRootPublished(version)) return null;
     if (file === null && !rowIntact) this.mismatch("", rel, path, null, "missing, and its database row does not verify");
     if (file === null) {
       this.mismatch("", rel, path, row, "missing");
@@ -118,7 +120,7 @@ export class DirectorStateCheck {
    */
   private adoptRoots(): void {
     if (this.inventory.directorRootVersions().length > 0) return;
-    const online = Object.values(this.keys).map((k) => k.keyid);
+    const online = new Set(ONLINE_ROLES.flatMap((r) => [...loadDirectorKeys(this.dir, r).keys()]));
     this.inventory.transaction(() => {
       for (const v of this.rootVersionsOnDisk()) {
         let json: string;
@@ -128,8 +130,8 @@ export class DirectorStateCheck {
           if (e instanceof UnsafeServedPath) continue;
           throw e;
         }
-        const keys = parse(json)?.signed.keys ?? {};
-        if (this.rootRowVerifies(v, json) && online.every((id) => id in keys)) this.inventory.insertDirectorRoot(v, json);
+        const roles = parse(json)?.signed.roles ?? {};
+        if (this.rootRowVerifies(v, json) && ONLINE_ROLES.every((r) => (roles[r]?.keyids ?? []).some((id) => online.has(id)))) this.inventory.insertDirectorRoot(v, json);
       }
     });
   }
@@ -201,14 +203,14 @@ export class DirectorStateCheck {
     return s ? Number(parse(s.json)?.signed.meta?.["targets.json"]?.version ?? 0) : 0;
   }
 
-  /** A metadata row verifies: its type and version, and the role's online key signs it. */
+  /** A metadata row verifies: its type and version, and an online key some root listed for the role signs it. */
   private metadataRowVerifies(row: MetadataRow): boolean {
     const id = `${row.vin}/${row.role}/${row.version}`;
     if (this.verifiedRows.has(id)) return true;
     const doc = parse(row.json);
-    const key = this.keys[row.role];
+    const keys = this.keyring.everListed(row.role);
     if (!doc || doc.signed._type !== row.role || doc.signed.version !== row.version) return false;
-    if (countValidSignatures(doc, { [key.keyid]: key.publicKey }, [key.keyid]) < 1) return false;
+    if (countValidSignatures(doc, keys, Object.keys(keys)) < 1) return false;
     this.verifiedRows.add(id);
     return true;
   }

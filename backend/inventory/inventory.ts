@@ -377,8 +377,25 @@ export class Inventory {
     return (this.q("SELECT version FROM director_roots ORDER BY version").all() as { version: number }[]).map((r) => r.version);
   }
 
-  insertDirectorRoot(version: number, json: string): void {
-    this.q("INSERT INTO director_roots (version, json) VALUES (?, ?)").run(version, json);
+  /** `published`: false while its file is not written yet (a rotation publishes it after every vehicle's metadata). */
+  insertDirectorRoot(version: number, json: string, published = true): void {
+    this.q("INSERT INTO director_roots (version, json, published) VALUES (?, ?, ?)").run(version, json, published ? 1 : 0);
+  }
+
+  latestDirectorRootVersion(): number {
+    return (this.q("SELECT MAX(version) AS v FROM director_roots").get() as { v: number | null }).v ?? 0;
+  }
+
+  directorRootPublished(version: number): boolean {
+    return (this.q("SELECT published FROM director_roots WHERE version = ?").get(version) as { published: number } | undefined)?.published !== 0;
+  }
+
+  unpublishedDirectorRoots(): number[] {
+    return (this.q("SELECT version FROM director_roots WHERE published = 0 ORDER BY version").all() as { version: number }[]).map((r) => r.version);
+  }
+
+  setDirectorRootPublished(version: number): void {
+    this.q("UPDATE director_roots SET published = 1 WHERE version = ?").run(version);
   }
 
   /** Alerts about the backend as a whole (files not tied to one vehicle), stored with vin ''. */

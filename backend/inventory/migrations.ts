@@ -173,4 +173,10 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX supplier_submissions_by_account ON supplier_submissions(account, id);
   `,
+  // 6: a Director root version is committed before its file is written (a rotation
+  //    re-signs every vehicle's metadata first, README "Director key rotation"); until
+  //    then its missing file is "publication pending", not a mismatch.
+  `
+  ALTER TABLE director_roots ADD COLUMN published INTEGER NOT NULL DEFAULT 1;
+  `,
 ];

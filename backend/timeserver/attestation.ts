@@ -31,6 +31,6 @@ export function parseTimeRequest(body: Buffer): string[] {
 }
 
 /** The signed attestation's bytes (canonical JSON). */
-export function signTimeAttestation(nonces: string[], now: Date, key: SigningKey): string {
-  return canonicalJson(signMetadata({ nonces, time: isoTime(now) }, [key]));
+export function signTimeAttestation(nonces: string[], now: Date, key: SigningKey | SigningKey[]): string {
+  return canonicalJson(signMetadata({ nonces, time: isoTime(now) }, [key].flat()));
 }

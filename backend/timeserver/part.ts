@@ -1,7 +1,10 @@
 // The time server as a backend part: `/time/attestation`, signing with the key the
-// Director root lists under `timeserver` (created by the Director part's init).
+// newest Director root lists under `timeserver` (created by the Director part's init; a
+// rotation committed by another process is taken up at the next request).
+import { join } from "node:path";
 import type { BackendPart } from "../parts.ts";
-import { loadDirectorOnlineKeys } from "../director/director-keys.ts";
+import { DirectorKeyring } from "../director/director-keys.ts";
+import { Inventory, INVENTORY_FILE } from "../inventory/inventory.ts";
 import { timeServerRoutes } from "./http-routes.ts";
 
 export const timeServerPart: BackendPart = {
@@ -10,6 +13,10 @@ export const timeServerPart: BackendPart = {
     return {};
   },
   mount(router, dir, ctx) {
-    router.mount("time", timeServerRoutes(loadDirectorOnlineKeys(dir).timeserver, ctx.clock), { vehiclesOnly: true });
+    const inventory = Inventory.open(join(dir, INVENTORY_FILE));
+    ctx.onClose(() => inventory.close());
+    const keyring = new DirectorKeyring(dir, inventory);
+    keyring.current(); // refuses to start without the keys
+    router.mount("time", timeServerRoutes(() => keyring.timeServerSigners(), ctx.clock), { vehiclesOnly: true });
   },
 };

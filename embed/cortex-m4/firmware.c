@@ -4,6 +4,9 @@
  * tests/embed-cortex-m4.test.ts and the ecu bench suite. The command line (qemu -append)
  * picks the job:
  *   verify ROOT TARGETS SERIAL HWID NOW RC RUNS   partial verification (Uptane 5.4.4.1), streamed
+ *   exhaust ROOT TARGETS SERIAL HWID NOW RC       the verifier opened with its stack almost
+ *                                                 spent (it must trap), then opened again
+ *                                                 with the whole stack and run once
  *   ed25519 CASES                                 each case of a file from the test
  *   calibrate                                     SysTick ticks of a known instruction count
  * Instruction counts are SysTick ticks ("ticks HIGH LOW"), see insn-counter.h. */
@@ -87,6 +90,35 @@ static int stream_targets(const uint8_t *doc, size_t len) {
   for (size_t at = 0; code == UPTANE_Outcome_Ok && at < len; at += TARGETS_PIECE)
     code = uptane_targets_stream_chunk(&v, doc + at, len - at < TARGETS_PIECE ? len - at : TARGETS_PIECE);
   return code == UPTANE_Outcome_Ok ? uptane_targets_stream_finish(&v) : code;
+}
+
+extern char __stack_guard[]; /* mps2-an386.ld */
+
+/* Opens the verifier once the stack pointer is past the stack guard (stack-guard.h), as
+ * if the firmware had spent its stack before calling: recursion in the module must trap
+ * there (UPTANE_TRAPPED) rather than run off the stack's end. */
+static int __attribute__((noinline)) open_low_on_stack(const char *serial, const char *hw, uint32_t rc, size_t root_len) {
+  volatile uint8_t pad[64];
+  pad[0] = 0;
+  if ((uintptr_t)pad >= (uintptr_t)__stack_guard) return open_low_on_stack(serial, hw, rc, root_len) + pad[0];
+  return uptane_partial_open(&v, &memory, (const uint8_t *)serial, strlen(serial), (const uint8_t *)hw, strlen(hw), rc, file_a, root_len);
+}
+
+static void exhaust_job(char **argv) {
+  const char *serial = argv[2], *hw = argv[3];
+  uint32_t now = parse_u32(argv[4]), rc = parse_u32(argv[5]);
+  long root_len = sh_read_file(argv[0], file_a, sizeof file_a);
+  long targets_len = sh_read_file(argv[1], file_b, sizeof file_b);
+  if (root_len < 0 || targets_len < 0) fail("cannot read the root or the targets file");
+  fresh_memory();
+  report_code("low-stack-open", open_low_on_stack(serial, hw, rc, (size_t)root_len));
+  /* a trap ends that instance: the ECU opens the verifier again */
+  fresh_memory();
+  int code = uptane_partial_open(&v, &memory, (const uint8_t *)serial, strlen(serial), (const uint8_t *)hw, strlen(hw), rc, file_a, (size_t)root_len);
+  report_code("root", code);
+  if (code == UPTANE_Outcome_Ok) code = uptane_partial_begin(&v, now);
+  if (code == UPTANE_Outcome_Ok) code = stream_targets(file_b, (size_t)targets_len);
+  report_code("outcome", code);
 }
 
 static void verify_job(char **argv) {
@@ -182,6 +214,7 @@ int main(void) {
   if (argc < 2) fail("no job");
   uptane_runtime_init();
   if (strcmp(argv[1], "verify") == 0 && argc == 9) verify_job(argv + 2);
+  else if (strcmp(argv[1], "exhaust") == 0 && argc == 8) exhaust_job(argv + 2);
   else if (strcmp(argv[1], "ed25519") == 0 && argc == 3) ed25519_job(argv + 2);
   else if (strcmp(argv[1], "calibrate") == 0) report_ticks("ticks", insn_calibrate(1000000));
   else fail("unknown job or wrong arguments");

@@ -22,6 +22,7 @@ jmp_buf wasm_rt_jmp_buf;
 uint32_t wasm_rt_call_stack_depth;
 uint32_t wasm_rt_saved_call_stack_depth;
 #endif
+/* (build.ts compiles without the counter: recursion is bounded by the stack guard, stack-guard.h) */
 
 static bool initialized;
 
@@ -72,13 +73,14 @@ uint32_t wasm_rt_grow_memory(wasm_rt_memory_t *memory, uint32_t delta) {
   return old;
 }
 
-/* The modules have one small table (AssemblyScript's function references). */
+/* The modules have one small table (AssemblyScript's function references). It belongs to
+ * the instance instantiated last: the kit runs one verifier at a time, and reopening it
+ * (after a trap, which abandons the old instance without freeing it) instantiates the
+ * module again, which must take the table over rather than fail. */
 static wasm_rt_funcref_t table_elements[MAX_TABLE_ELEMENTS];
-static bool table_taken;
 
 void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t *table, uint32_t elements, uint32_t max_elements) {
-  if (table_taken || elements > MAX_TABLE_ELEMENTS) wasm_rt_trap(WASM_RT_TRAP_EXHAUSTION);
-  table_taken = true;
+  if (elements > MAX_TABLE_ELEMENTS) wasm_rt_trap(WASM_RT_TRAP_EXHAUSTION);
   memset(table_elements, 0, sizeof table_elements);
   table->data = table_elements;
   table->size = elements;
@@ -86,6 +88,6 @@ void wasm_rt_allocate_funcref_table(wasm_rt_funcref_table_t *table, uint32_t ele
 }
 
 void wasm_rt_free_funcref_table(wasm_rt_funcref_table_t *table) {
-  (void)table;
-  table_taken = false;
+  table->data = NULL;
+  table->size = 0;
 }

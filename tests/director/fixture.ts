@@ -73,7 +73,7 @@ export class DirectorFixture {
   async listen(): Promise<string> {
     const router = new Router();
     router.mount("director", directorRoutes(this.director, this.apiToken));
-    router.mount("time", timeServerRoutes(loadDirectorOnlineKeys(this.dir).timeserver));
+    router.mount("time", timeServerRoutes(() => [loadDirectorOnlineKeys(this.dir).timeserver]));
     const { server, url } = await listen(router, "127.0.0.1", 0);
     this.server = server;
     this.baseUrl = url;

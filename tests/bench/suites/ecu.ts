@@ -86,7 +86,6 @@ function directorTargetsOfSize(bytes: number): { v: VehicleSim; root: Uint8Array
 
 interface Figures {
   flash: { text: number; data: number; bss: number };
-  flashNoDepth: number;
   ed25519: number[];
   root: number;
   partial: number[];
@@ -102,7 +101,6 @@ async function measure(): Promise<Figures> {
   const images = buildCortexM4();
   const ecu = sectionSizes(images.ecuPartial);
   const base = sectionSizes(images.ecuBase);
-  const noDepth = sectionSizes(images.ecuPartialNoDepth);
   const dir = mkdtempSync(join(tmpdir(), "uptane-ecu-bench-"));
   try {
     const { publicKey, privateKey } = generateKeyPairSync("ed25519");
@@ -129,7 +127,6 @@ async function measure(): Promise<Figures> {
     if (outcome !== 0) throw new Error(`ecu bench: partial verification of the ${targets.length}-byte document gave outcome ${outcome}, not Ok`);
     return {
       flash: { text: ecu.text - base.text, data: ecu.data - base.data, bss: ecu.bss - base.bss },
-      flashNoDepth: noDepth.text + noDepth.data - base.text - base.data,
       ed25519: ed.filter((l) => l.key === "ticks").map((l) => insnsOf(l.values)),
       root: insnsOf(one(pv, "root-ticks")),
       partial: pv.filter((l) => l.key === "ticks").map((l) => insnsOf(l.values)),
@@ -160,7 +157,6 @@ export const ecuSuite: Suite = {
     return [
       row("flash: partial verifier text (gc-sections, what a partial ECU calls)", "bytes", (f) => f.flash.text),
       row("flash: partial verifier data", "bytes", (f) => f.flash.data),
-      row("flash: partial verifier text + data without the call-depth counter", "bytes", (f) => f.flashNoDepth),
       row("RAM: partial verifier bss (linear memory included)", "bytes", (f) => f.flash.bss),
       row(`RAM: linear memory after verifying ${kb} Director targets`, "pages", (f) => f.pages),
       { kind: "value", name: "cortex-m4 RAM: static data end in partial.wasm", unit: "bytes", measure: () => staticDataEnd(moduleBytes("partial")) },

@@ -1,0 +1,54 @@
+// `uptane director rotate DIR --role ROLE [--threshold N] [--keys N]`: new keys for a
+// Director role (README "Director key rotation and compromise recovery").
+import { join } from "node:path";
+import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
+import { runReporting } from "./output.ts";
+import { requireBackend } from "./backend-dir.ts";
+import { openDirector } from "../../backend/director/part.ts";
+import { DIRECTOR_ROLES, type DirectorRole } from "../../backend/director/director-keys.ts";
+
+export const directorRotateCommand: Command = {
+  name: "director rotate",
+  summary: "replace the keys of a Director role (root, targets, snapshot, timestamp, timeserver)",
+  usage: [
+    "uptane director rotate DIR --role ROLE [--threshold N] [--keys N] [--json]",
+    "",
+    "Makes new keys for ROLE (files in DIR/keys/offline/ for root, DIR/keys/online/ for the",
+    "others, mode 0600) and signs Director root N+1 listing them, with a threshold of root N's",
+    "keys (the offline keys in DIR/keys/offline/ must be here) and, for root, with every new",
+    "root key. In the same transaction every vehicle's metadata that ROLE signs is re-signed",
+    "by the new key (and by the old one, so it verifies under root N until N+1 is out); then",
+    "the vehicles' files are written, then N+1.root.json. A running `uptane serve` signs with",
+    "the new keys from its next request. Vehicles take N+1 (and every root between) at their",
+    "next update cycle; after that a document signed by an old key counts for nothing.",
+    "Root only: --threshold N signatures needed (default: the current threshold), --keys K",
+    "new keys made (default N). Old key files stay in DIR/keys/ until you remove them: after",
+    "a compromise, remove them (and rotate every role whose key the attacker may hold).",
+  ].join("\n"),
+  options: { values: { role: {}, threshold: {}, keys: {} }, flags: ["json"] },
+  positionals: ["DIR"],
+  async run(parsed) {
+    const role = optionValue(parsed, "role") as DirectorRole;
+    if (!DIRECTOR_ROLES.includes(role)) throw new UsageError(`--role must be one of ${DIRECTOR_ROLES.join(", ")}`);
+    const threshold = parsed.values.threshold ? optionInt(parsed, "threshold") : undefined;
+    const keys = parsed.values.keys ? optionInt(parsed, "keys") : undefined;
+    if (role !== "root" && (threshold !== undefined || keys !== undefined)) throw new UsageError(`--threshold and --keys apply to --role root only (${role} is signed online by one key)`);
+    const dir = parsed.positional[0]!;
+    return runReporting(parsed.flags.has("json"), async () => {
+      await requireBackend(dir);
+      const director = openDirector(dir);
+      try {
+        const r = director.rotateKeys(role, { threshold, keys });
+        const files = r.keyFiles.map((f) => join(dir, f));
+        const text = [
+          `Rotated Director ${role} keys (${r.oldKeyIds.map((k) => k.slice(0, 12)).join(", ")} -> ${r.newKeyIds.map((k) => k.slice(0, 12)).join(", ")}, threshold ${r.threshold}); Director root version ${r.rootVersion}, expires ${r.expires}`,
+          `  new key file(s): ${files.join(", ")}`,
+          `  vehicles re-signed: ${r.vehiclesResigned}`,
+        ].join("\n");
+        return { data: { ...r, keyFiles: files }, text };
+      } finally {
+        director.close();
+      }
+    });
+  },
+};

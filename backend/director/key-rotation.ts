@@ -1,0 +1,77 @@
+// What a Director key rotation or root renewal signs (README "Director key rotation and
+// compromise recovery"): new keys made and written to DIR/keys/ (0600), root N+1 from root
+// N, and which of every vehicle's roles must be re-signed. Director.rotateKeys commits it.
+import { generateSigningKey } from "../../model/keys.ts";
+import { DIRECTOR_ROLES, signersFor, writeDirectorKey, type DirectorRole, type DirectorRootSigned } from "./director-keys.ts";
+import { nextDirectorRoot, type SignedDocument } from "./metadata.ts";
+
+export interface RootChange {
+  role: DirectorRole;
+  /** Signatures the role needs (root only; online roles are signed by one key). */
+  threshold?: number;
+  /** New keys made (root only; at least the threshold; default the threshold). */
+  keys?: number;
+}
+
+export interface RotationResult {
+  /** The rotated role, or null for a renewal (same keys, new expiry). */
+  role: DirectorRole | null;
+  oldKeyIds: string[];
+  newKeyIds: string[];
+  threshold: number;
+  rootVersion: number;
+  expires: string;
+  /** New private key files, relative to DIR. */
+  keyFiles: string[];
+  /** Vehicles whose metadata was re-signed by the new key. */
+  vehiclesResigned: number;
+}
+
+export interface RootPlan {
+  root: SignedDocument;
+  /** The vehicle roles the new key signs (and those that list them). */
+  resign: ReadonlySet<"targets" | "snapshot" | "timestamp">;
+  result: Omit<RotationResult, "vehiclesResigned">;
+}
+
+/** Which of a vehicle's documents a new key of the role invalidates: the role's and those that list them. */
+const RESIGN: Record<DirectorRole, ("targets" | "snapshot" | "timestamp")[]> = {
+  root: [],
+  targets: ["targets", "snapshot", "timestamp"],
+  snapshot: ["snapshot", "timestamp"],
+  timestamp: ["timestamp"],
+  timeserver: [],
+};
+
+const MAX_ROOT_KEYS = 16;
+
+export class RotationError extends Error {}
+
+/** Root N+1 with new keys for `change.role`; the key files are written before anything is signed. */
+export function planRotation(dir: string, current: DirectorRootSigned, now: Date, change: RootChange): RootPlan {
+  const { role } = change;
+  if (!DIRECTOR_ROLES.includes(role)) throw new RotationError(`unknown Director role '${role}' (${DIRECTOR_ROLES.join(", ")})`);
+  const threshold = change.threshold ?? current.roles[role].threshold;
+  const count = change.keys ?? threshold;
+  if (role !== "root" && (threshold !== 1 || count !== 1)) throw new RotationError(`the ${role} role is signed online by one key: --threshold and --keys apply to root only`);
+  if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > MAX_ROOT_KEYS) throw new RotationError(`threshold must be 1..${MAX_ROOT_KEYS}`);
+  if (!Number.isSafeInteger(count) || count < threshold || count > MAX_ROOT_KEYS) throw new RotationError(`--keys must be from the threshold (${threshold}) to ${MAX_ROOT_KEYS}`);
+  // Before any new key exists: root N+1 needs a threshold of N's root keys.
+  const rootSigners = signersFor(dir, "root", current);
+  const newKeys = Array.from({ length: count }, () => generateSigningKey());
+  const keyFiles = newKeys.map((k) => writeDirectorKey(dir, role, k));
+  const signers = role === "root" ? [...rootSigners, ...newKeys] : rootSigners;
+  const root = nextDirectorRoot(current, now, signers, { role, keys: newKeys, threshold });
+  return {
+    root,
+    resign: new Set(RESIGN[role]),
+    result: { role, oldKeyIds: current.roles[role].keyids, newKeyIds: newKeys.map((k) => k.keyid), threshold, rootVersion: root.version, expires: root.expires, keyFiles },
+  };
+}
+
+/** Root N+1 with the same keys and a new expiry (`uptane refresh --offline`). */
+export function planRenewal(dir: string, current: DirectorRootSigned, now: Date): RootPlan {
+  const root = nextDirectorRoot(current, now, signersFor(dir, "root", current));
+  const ids = current.roles.root.keyids;
+  return { root, resign: new Set(), result: { role: null, oldKeyIds: ids, newKeyIds: ids, threshold: current.roles.root.threshold, rootVersion: root.version, expires: root.expires, keyFiles: [] } };
+}
