@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { listen, Router, type ServerTls } from "./http/server.ts";
 import { tlsClient } from "./http/client.ts";
-import { Inventory, INVENTORY_FILE } from "./inventory/inventory.ts";
+import { openInventory, useDatabaseFor } from "./inventory/location.ts";
 import { OEM_CA_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE, VEHICLE_CA_FILE } from "./tls/layout.ts";
 import { isBackend } from "./init.ts";
 import { backendParts, type ServeContext } from "./parts.ts";
@@ -31,6 +31,8 @@ export interface ServeOptions {
    * secrets. Refused unless `host` is a loopback address (development and tests only).
    */
   plainHttp?: boolean;
+  /** The inventory's postgres:// URL, instead of the backend's own setting (README "Backend: the inventory on PostgreSQL"). */
+  database?: string;
   /** The supplier portal's upload cap and failed-login limits (README "Backend: supplier portal"). */
   supplierPortal?: SupplierPortalOptions;
 }
@@ -96,9 +98,11 @@ export async function serveBackend(dir: string, options: ServeOptions = {}): Pro
   };
   const router = new Router();
   try {
+    // Every part's inventory (Director, time server, TLS lookups) from this database.
+    if (options.database !== undefined) releases.push(useDatabaseFor(dir, options.database));
     if (tls) {
       // Its own connection to the inventory: every request's certificate is looked up (revocation holds at once).
-      const certificates = Inventory.open(join(dir, INVENTORY_FILE));
+      const certificates = openInventory(dir);
       releases.push(() => certificates.close());
       router.identify = (req) => tlsClient(req, (serial) => {
         const row = certificates.vehicleCertificate(serial);

@@ -137,7 +137,7 @@ test("uptane verify human output names the outcome and the target", () => {
   assert.match(r.stdout, new RegExp(v.assignedName().replace(/\./g, "\\.")));
 });
 
-test("uptane verify bad usage: exit 2 with a message naming the problem", () => {
+test("uptane verify bad usage: exit 2 with one JSON error (--json) whose detail names the problem", () => {
   const v = VehicleSim.standard();
   const d = onDisk(v);
   const base = fullArgs(v, d);
@@ -158,12 +158,20 @@ test("uptane verify bad usage: exit 2 with a message naming the problem", () => 
   for (const [args, message] of cases) {
     const r = uptane(args);
     assert.is(r.status, 2, `${args.join(" ")}\n${r.stdout}${r.stderr}`);
-    assert.match(r.stderr, message);
+    const out = json(r.stdout);
+    assert.is(out.ok, false);
+    assert.ok(out.error === "usage" || out.error === "unreadable-file", out.error);
+    assert.match(out.detail, message);
   }
   rmSync(join(d.image, "timestamp.json"));
   const r = uptane(base);
   assert.is(r.status, 2);
-  assert.match(r.stderr, /has no timestamp\.json/);
+  assert.equal(json(r.stdout).error, "unreadable-file");
+  assert.match(json(r.stdout).detail, /has no timestamp\.json/);
+  const text = uptane(base.filter((a) => a !== "--json"));
+  assert.is(text.status, 2);
+  assert.match(text.stderr, /^uptane verify: .*has no timestamp\.json/);
+  assert.is(text.stdout, "");
 });
 
 test("metadata from the project's backend (uptane init, image add, vehicle add, assign) verifies with uptane verify, full and partial", () => {

@@ -69,8 +69,8 @@ test("image add publishes; invalid names, a missing file and a lowered release c
     assert.match(r.err, /target name/, name);
   }
   const missing = await uptane("image", "add", dir, join(work, "nope.bin"), "--name", "x.bin", "--hardware-id", "hw-a");
-  assert.is(missing.code, 1);
-  assert.match(missing.err, /cannot read image .*nope.bin: ENOENT/);
+  assert.is(missing.code, 2, "a missing file named on the command line is bad usage (README CLI)");
+  assert.match(missing.err, /FILE .*nope.bin does not exist/);
   const lowered = await uptane("image", "add", dir, file, "--name", "ecu/fw.bin", "--hardware-id", "hw-a", "--release-counter", "3");
   assert.is(lowered.code, 1);
   assert.match(lowered.err, /release counter 3 for 'ecu\/fw.bin' is below the published 4/);
@@ -108,7 +108,7 @@ test("supplier init, delegate, supplier sign and supplier import work end to end
   assert.equal(json(imp2.out).roles.map((r: { name: string }) => r.name), ["acme", "bolt"]);
   const again = await uptane("supplier", "import", dir, acmeBundle2, "--json");
   assert.is(again.code, 1);
-  assert.equal(json(again.out), { ok: false, error: "bundle holds nothing new: every role in it is published already" });
+  assert.equal(json(again.out), { ok: false, error: "bundle-refused", detail: "bundle holds nothing new: every role in it is published already" });
 });
 
 test("rotate and refresh report what they did; a bad role name is a usage error", async () => {

@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import "../host/wasm/embedded.ts";
 import { moduleBytes } from "../host/wasm/module.ts";
 
 const KINDS = ["full", "partial"] as const;

@@ -32,7 +32,7 @@ export interface ParsedArgs {
   help: boolean;
 }
 
-/** Parses `--name value`, `--name=value` and `--flag`; unknown options are a UsageError. */
+/** Parses `--name value`, `--name=value` and `--flag`; unknown options and a value that looks like an option are a UsageError. */
 export function parseArgs(args: string[], spec: OptionSpec): ParsedArgs {
   const out: ParsedArgs = { positional: [], values: {}, flags: new Set(), help: false };
   const valueSpecs = spec.values ?? {};
@@ -60,7 +60,8 @@ export function parseArgs(args: string[], spec: OptionSpec): ParsedArgs {
     if (eq >= 0) value = arg.slice(eq + 1);
     else {
       value = args[++i];
-      if (value === undefined) throw new UsageError(`--${key} needs a value`);
+      // `--name --json` is a forgotten value, not the name "--json" (`--name=--json` says otherwise).
+      if (value === undefined || value.startsWith("--")) throw new UsageError(`--${key} needs a value`);
     }
     const list = (out.values[key] ??= []);
     if (list.length > 0 && !valueSpec.repeat) throw new UsageError(`--${key} given more than once`);

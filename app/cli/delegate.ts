@@ -6,6 +6,8 @@ import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { delegate } from "../../backend/image/repository.ts";
 import { isSupplierDir, readPublicKeyFile, supplierDelegate } from "../../backend/supplier/workdir.ts";
+import { requireBackend } from "./backend-dir.ts";
+import { inputFile } from "./input-files.ts";
 
 export const delegateCommand: Command = {
   name: "delegate",
@@ -35,10 +37,12 @@ export const delegateCommand: Command = {
     if (keyFiles.length === 0) throw new UsageError("--key is required");
     if (paths.length === 0) throw new UsageError("--paths is required");
     const threshold = optionInt(parsed, "threshold", 1);
+    for (const f of keyFiles) inputFile(f, "--key");
     return runReporting(parsed.flags.has("json"), async () => {
+      const onSupplier = await isSupplierDir(dir);
+      if (!onSupplier) await requireBackend(dir);
       const keys = await Promise.all(keyFiles.map(readPublicKeyFile));
       const options = { role, keys, threshold, paths, hardwareIds: parsed.values["hardware-id"], terminating: parsed.flags.has("terminating") };
-      const onSupplier = await isSupplierDir(dir);
       const r = onSupplier ? await supplierDelegate(dir, options) : await delegate(dir, options);
       return {
         data: { delegation: r, signedBy: onSupplier ? "supplier (next supplier sign)" : "targets" },

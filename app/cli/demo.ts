@@ -6,12 +6,14 @@ import { plainDemo } from "../vehicle/demo-script.ts";
 import { ProgressBars } from "../vehicle/progress.ts";
 import { SUMMARY_LEGEND, summaryTable } from "../vehicle/summary.ts";
 import { ATTACKS, runAttack } from "../vehicle/attacks.ts";
+import { CliError } from "./errors.ts";
+import { DEMO_VEHICLE } from "../vehicle/demo-world.ts";
 
 export const demoCommand: Command = {
   name: "demo",
   summary: "run the end-to-end demo on embedded defaults (or show an attack being caught)",
   usage: [
-    "uptane demo [--attack NAME] [--list-attacks]",
+    "uptane demo [--attack NAME] [--list-attacks] [--json]",
     "",
     "Initialises an OEM backend in a temporary folder and serves it on 127.0.0.1; registers a",
     "vehicle (a Primary and three Secondaries: two partial-verification ECUs on CAN FD and",
@@ -23,12 +25,35 @@ export const demoCommand: Command = {
     "",
     "  --attack NAME    run the same world, then the attack NAME, and show which ECU refused it",
     "  --list-attacks   list the attacks",
+    "  --json           no narration; one JSON object: {ok, vin, summary, directorView}, with",
+    "                   --attack {ok, attack, caught, refusedBy, outcome, detail, changed, before,",
+    "                   after, summary} (exit 1, error attack-not-caught, when no ECU refused it)",
   ].join("\n"),
-  options: { values: { attack: {} }, flags: ["list-attacks"] },
+  options: { values: { attack: {} }, flags: ["list-attacks", "json"] },
   async run(parsed) {
+    const json = parsed.flags.has("json");
     if (parsed.flags.has("list-attacks")) {
+      if (json) {
+        console.log(JSON.stringify({ ok: true, attacks: ATTACKS.map((a) => ({ name: a.name, summary: a.summary, expect: a.expect })) }));
+        return 0;
+      }
       const w = Math.max(...ATTACKS.map((a) => a.name.length));
       for (const a of ATTACKS) console.log(`${a.name.padEnd(w)}  ${a.summary}`);
+      return 0;
+    }
+    const name = parsed.values.attack?.[0];
+    const attack = name === undefined ? undefined : ATTACKS.find((a) => a.name === name);
+    if (name !== undefined && !attack) throw new CliError("unknown-attack", `no attack '${name}' (see uptane demo --list-attacks)`);
+    if (json) {
+      if (attack) {
+        const { attack: attackName, ...result } = await runAttack(attack, {});
+        const data = { attack: attackName, ...result };
+        if (!result.caught) throw new CliError("attack-not-caught", `${attackName}: no ECU refused it as expected (refused by ${result.refusedBy ?? "none"}: ${result.outcome})`, data);
+        console.log(JSON.stringify({ ok: true, ...data }));
+        return 0;
+      }
+      const result = await plainDemo({});
+      console.log(JSON.stringify({ ok: true, vin: DEMO_VEHICLE.vin, summary: result.summary, directorView: result.directorView }));
       return 0;
     }
     const bars = new ProgressBars();
@@ -36,10 +61,7 @@ export const demoCommand: Command = {
       bars.end();
       console.log(line);
     };
-    const name = parsed.values.attack?.[0];
-    if (name !== undefined) {
-      const attack = ATTACKS.find((a) => a.name === name);
-      if (!attack) throw new UsageError(`no attack '${name}' (see uptane demo --list-attacks)`);
+    if (attack) {
       const result = await runAttack(attack, { log, onProgress: bars.listener });
       bars.end();
       console.log("");

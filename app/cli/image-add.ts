@@ -2,6 +2,8 @@
 import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { addImage } from "../../backend/image/repository.ts";
+import { requireBackend } from "./backend-dir.ts";
+import { inputFile } from "./input-files.ts";
 
 export const imageAddCommand: Command = {
   name: "image add",
@@ -23,7 +25,9 @@ export const imageAddCommand: Command = {
     const hardwareIds = parsed.values["hardware-id"] ?? [];
     if (hardwareIds.length === 0) throw new UsageError("--hardware-id is required");
     const releaseCounter = parsed.values["release-counter"] ? optionInt(parsed, "release-counter") : undefined;
+    inputFile(file, "FILE");
     return runReporting(parsed.flags.has("json"), async () => {
+      await requireBackend(dir);
       const r = await addImage(dir, file, { name, hardwareIds, releaseCounter });
       return {
         data: { ...r },

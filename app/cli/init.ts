@@ -3,6 +3,10 @@ import type { Command, OptionSpec } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { initBackend } from "../../backend/init.ts";
 import { backendParts } from "../../backend/parts.ts";
+import { inputFile } from "./input-files.ts";
+
+/** Init options that name files to read (TLS material brought along). */
+const INPUT_FILES = ["tls-cert", "tls-key", "tls-ca"];
 
 function spec(): OptionSpec {
   const values: Record<string, { repeat?: boolean }> = {};
@@ -34,6 +38,7 @@ export const initCommand: Command = {
   positionals: ["DIR"],
   async run(parsed) {
     const dir = parsed.positional[0]!;
+    for (const option of INPUT_FILES) for (const f of parsed.values[option] ?? []) inputFile(f, `--${option}`);
     return runReporting(parsed.flags.has("json"), async () => {
       const parts = await initBackend(dir, { values: parsed.values, flags: parsed.flags, now: new Date() });
       const lines = [`Created an OEM backend in ${dir}`];

@@ -1,16 +1,17 @@
 // `uptane primary init STATE ...` and `uptane primary cycle STATE --url URL`: a Primary
 // ECU on this machine, its trusted state in the folder STATE (host/primary/).
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { optionValue, UsageError, type Command } from "./command.ts";
-import { VerificationError } from "../../model/outcome.ts";
 import { privateKeyPem, generateSigningKey } from "../../model/keys.ts";
 import { FileStore, readJson, writeJson } from "../../host/primary/store.ts";
 import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
 import { HttpFetcher } from "../../host/primary/fetcher.ts";
 import { Primary, provisionPrimary } from "../../host/primary/primary.ts";
-import { TransportError } from "../../host/primary/errors.ts";
 import { newTlsKeyPair } from "../../model/tls-key.ts";
+import { printResult } from "./output.ts";
+import { inputFile, inputFolder } from "./input-files.ts";
+import { CliError } from "./errors.ts";
 
 interface PrimaryIdentity {
   vin: string;
@@ -28,10 +29,6 @@ const TLS_KEY = "tls-key.pem";
 const TLS_PUBLIC_KEY = "tls-key.pub.pem";
 const TLS_CERT = "tls-cert.pem";
 const TLS_CA = "tls-ca.pem";
-
-function print(json: boolean, data: Record<string, unknown>, text: string): void {
-  console.log(json ? JSON.stringify(data) : text);
-}
 
 export const primaryInitCommand: Command = {
   name: "primary init",
@@ -63,30 +60,44 @@ export const primaryInitCommand: Command = {
     };
     identity.vehicleEcus = [identity.serial, ...(parsed.values["vehicle-ecu"] ?? []).filter((s) => s !== identity.serial)];
     const json = parsed.flags.has("json");
+    const directorRootFile = inputFile(optionValue(parsed, "director-root"), "--director-root");
+    const imageRootFile = inputFile(optionValue(parsed, "image-root"), "--image-root");
+    const tlsCaFile = parsed.values["tls-ca"] ? inputFile(parsed.values["tls-ca"][0]!, "--tls-ca") : undefined;
+    const existed = existsSync(dir);
+    if (existed && (!statSync(dir).isDirectory() || readdirSync(dir).length > 0)) {
+      throw new CliError("exists", `${dir} is not a new or empty folder${existsSync(join(dir, IDENTITY_KEY)) ? ": it holds a provisioned Primary" : ""}`);
+    }
+    // A refusal on the way leaves no folder (or the empty one it was given) behind.
     try {
-      const store = new FileStore(dir);
-      const directorRoot = readFileSync(optionValue(parsed, "director-root"));
-      const imageRoot = readFileSync(optionValue(parsed, "image-root"));
-      const tlsCa = parsed.values["tls-ca"] ? readFileSync(parsed.values["tls-ca"][0]!) : undefined;
-      await provisionPrimary(store, { directorRoot, imageRoot });
-      const tls = newTlsKeyPair();
-      await store.write(TLS_KEY, Buffer.from(tls.privateKeyPem));
-      await store.write(TLS_PUBLIC_KEY, Buffer.from(tls.publicKeyPem));
-      if (tlsCa) await store.write(TLS_CA, tlsCa);
-      const key = generateSigningKey();
-      await store.write(PRIVATE_KEY, Buffer.from(privateKeyPem(key)));
-      await writeJson(store, PUBLIC_KEY, key.publicKey);
-      await writeJson(store, IDENTITY_KEY, identity);
-      const publicKeyFile = join(dir, PUBLIC_KEY);
-      const tlsPublicKeyFile = join(dir, TLS_PUBLIC_KEY);
-      print(json, { ok: true, state: dir, keyid: key.keyid, publicKeyFile, tlsPublicKeyFile, ...identity }, `Provisioned Primary ${identity.serial} of ${identity.vin} in ${dir}; ECU public key in ${publicKeyFile}, TLS public key in ${tlsPublicKeyFile}`);
-      return 0;
+      return await provision(dir, identity, json, { directorRootFile, imageRootFile, tlsCaFile });
     } catch (e) {
-      print(json, { ok: false, error: (e as Error).message }, `uptane primary init: ${(e as Error).message}`);
-      return 1;
+      if (existed) for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true });
+      else rmSync(dir, { recursive: true, force: true });
+      throw e;
     }
   },
 };
+
+async function provision(dir: string, identity: PrimaryIdentity, json: boolean, files: { directorRootFile: string; imageRootFile: string; tlsCaFile?: string }): Promise<number> {
+  const { directorRootFile, imageRootFile, tlsCaFile } = files;
+  const store = new FileStore(dir);
+  const directorRoot = readFileSync(directorRootFile);
+  const imageRoot = readFileSync(imageRootFile);
+  const tlsCa = tlsCaFile ? readFileSync(tlsCaFile) : undefined;
+  await provisionPrimary(store, { directorRoot, imageRoot });
+  const tls = newTlsKeyPair();
+  await store.write(TLS_KEY, Buffer.from(tls.privateKeyPem));
+  await store.write(TLS_PUBLIC_KEY, Buffer.from(tls.publicKeyPem));
+  if (tlsCa) await store.write(TLS_CA, tlsCa);
+  const key = generateSigningKey();
+  await store.write(PRIVATE_KEY, Buffer.from(privateKeyPem(key)));
+  await writeJson(store, PUBLIC_KEY, key.publicKey);
+  await writeJson(store, IDENTITY_KEY, identity);
+  const publicKeyFile = join(dir, PUBLIC_KEY);
+  const tlsPublicKeyFile = join(dir, TLS_PUBLIC_KEY);
+  printResult(json, { state: dir, keyid: key.keyid, publicKeyFile, tlsPublicKeyFile, ...identity }, `Provisioned Primary ${identity.serial} of ${identity.vin} in ${dir}; ECU public key in ${publicKeyFile}, TLS public key in ${tlsPublicKeyFile}`);
+  return 0;
+}
 
 export const primaryCycleCommand: Command = {
   name: "primary cycle",
@@ -109,31 +120,27 @@ export const primaryCycleCommand: Command = {
     if (!/^https?:\/\//.test(url)) throw new UsageError("--url must be an http:// or https:// URL");
     const dir = parsed.positional[0]!;
     const json = parsed.flags.has("json");
-    try {
-      const store = new FileStore(dir);
-      const identity = await readJson<PrimaryIdentity>(store, IDENTITY_KEY);
-      const pem = await store.read(PRIVATE_KEY);
-      if (!identity || !pem) throw new Error(`${dir} holds no provisioned Primary (run uptane primary init first)`);
-      const primary = await Primary.open({
-        ...identity,
-        fetcher: new HttpFetcher(url, url.startsWith("https://") ? { tls: await primaryTls(store, dir, parsed.values["tls-ca"]?.[0]) } : {}),
-        store,
-        keys: SoftwareKeyStore.fromPem(Buffer.from(pem).toString("utf8")),
-        secondaries: [],
-      });
-      const r = await primary.runCycle();
-      const installed = r.installed ? `installed ${r.installed.name}` : "nothing to install";
-      print(
-        json,
-        { ok: true, outcome: r.outcome, installed: r.installed?.name ?? null, manifestAccepted: r.manifest.accepted, images: r.images },
-        `${r.outcome}: ${installed}; manifest ${r.manifest.accepted ? "accepted" : `not accepted (${r.manifest.detail})`}`,
-      );
-      return 0;
-    } catch (e) {
-      const outcome = e instanceof VerificationError ? e.outcome : e instanceof TransportError ? "TransportError" : "Error";
-      print(json, { ok: false, outcome, error: (e as Error).message }, `uptane primary cycle: ${(e as Error).message}`);
-      return 1;
-    }
+    const tlsCaFile = parsed.values["tls-ca"] ? inputFile(parsed.values["tls-ca"][0]!, "--tls-ca") : undefined;
+    inputFolder(dir, "STATE"); // the store would create a missing folder
+    const store = new FileStore(dir);
+    const identity = await readJson<PrimaryIdentity>(store, IDENTITY_KEY);
+    const pem = await store.read(PRIVATE_KEY);
+    if (!identity || !pem) throw new CliError("unreadable-file", `${dir} holds no provisioned Primary (run uptane primary init first)`);
+    const primary = await Primary.open({
+      ...identity,
+      fetcher: new HttpFetcher(url, url.startsWith("https://") ? { tls: await primaryTls(store, dir, tlsCaFile) } : {}),
+      store,
+      keys: SoftwareKeyStore.fromPem(Buffer.from(pem).toString("utf8")),
+      secondaries: [],
+    });
+    const r = await primary.runCycle();
+    const installed = r.installed ? `installed ${r.installed.name}` : "nothing to install";
+    printResult(
+      json,
+      { outcome: r.outcome, installed: r.installed?.name ?? null, manifestAccepted: r.manifest.accepted, images: r.images },
+      `${r.outcome}: ${installed}; manifest ${r.manifest.accepted ? "accepted" : `not accepted (${r.manifest.detail})`}`,
+    );
+    return 0;
   },
 };
 

@@ -4,6 +4,7 @@ import { optionInt, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { refreshBackend } from "../../backend/refresh.ts";
 import { ExpiredRoleError } from "../../backend/offline-expiry.ts";
+import { requireBackend } from "./backend-dir.ts";
 
 export const refreshCommand: Command = {
   name: "refresh",
@@ -25,6 +26,7 @@ export const refreshCommand: Command = {
   async run(parsed) {
     const warnDays = parsed.values["warn-days"] ? optionInt(parsed, "warn-days") : undefined;
     return runReporting(parsed.flags.has("json"), async () => {
+      await requireBackend(parsed.positional[0]!);
       const r = await refreshBackend(parsed.positional[0]!, { force: parsed.flags.has("force"), offline: parsed.flags.has("offline"), warnDays });
       const lines = [r.image.resigned.length > 0 ? `Re-signed Image ${r.image.resigned.join(" and ")} (timestamp version ${r.image.timestampVersion})` : "Image online roles are fresh"];
       for (const [role, expires] of Object.entries(r.image.expires)) lines.push(`  Image ${role} expires ${expires}`);

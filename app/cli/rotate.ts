@@ -2,6 +2,7 @@
 import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { rotate } from "../../backend/image/repository.ts";
+import { requireBackend } from "./backend-dir.ts";
 import { TOP_ROLES, type TopRole } from "../../backend/image/metadata.ts";
 
 export const rotateCommand: Command = {
@@ -22,6 +23,7 @@ export const rotateCommand: Command = {
     if (!TOP_ROLES.includes(role as TopRole)) throw new UsageError(`--role must be one of ${TOP_ROLES.join(", ")}`);
     const threshold = parsed.values.threshold ? optionInt(parsed, "threshold") : undefined;
     return runReporting(parsed.flags.has("json"), async () => {
+      await requireBackend(parsed.positional[0]!);
       const r = await rotate(parsed.positional[0]!, role as TopRole, { threshold });
       return { data: { ...r }, text: `Rotated ${r.role} keys (${r.oldKeyIds.join(", ")} -> ${r.newKeyIds.join(", ")}); root version ${r.rootVersion}` };
     });

@@ -1,9 +1,12 @@
 // Runs the `uptane` command line: picks the command, parses its arguments as it declared
-// them, answers --help and --version, and turns usage errors into exit status 2 (README
-// "CLI": 0 success, 1 a verification failure or refusal, 2 bad usage).
+// them, answers --help and --version, and prints whatever a command throws as one error of
+// the table in errors.ts: README "CLI", exit 0 success, 1 refused or failed, 2 bad usage;
+// with --json exactly one JSON object on standard output, `{"ok":false,"error":CODE,"detail":TEXT}`
+// for an error.
 import pkg from "../../package.json" with { type: "json" };
 import { parseArgs, UsageError, type Command } from "./command.ts";
 import { commands } from "./commands.ts";
+import { describeError } from "./errors.ts";
 
 /** The version `uptane --version` prints: the package's (esbuild inlines package.json into the bundle). */
 export const VERSION: string = pkg.version;
@@ -12,7 +15,8 @@ export const VERSION: string = pkg.version;
 export async function runCommand(command: Command, args: string[]): Promise<number> {
   const parsed = parseArgs(args, command.options ?? {});
   if (parsed.help) {
-    console.log(command.usage);
+    if (parsed.flags.has("json")) console.log(JSON.stringify({ ok: true, usage: command.usage }));
+    else console.log(command.usage);
     return 0;
   }
   const want = command.positionals ?? [];
@@ -30,15 +34,18 @@ function printHelp(): void {
   console.log("\nRun `uptane COMMAND --help` for a command's options.");
 }
 
-/** `uptane ARGV...`: the exit status; errors other than usage errors propagate. */
+/** `uptane ARGV...`: the exit status. Never throws: every error is printed as the contract says. */
 export async function runCli(argv: string[]): Promise<number> {
   const [name] = argv;
+  // Decided before parsing, so that a usage error is JSON too.
+  const json = argv.includes("--json");
   if (!name || name === "--help" || name === "-h" || name === "help") {
     printHelp();
     return name ? 0 : 2;
   }
   if (name === "--version") {
-    console.log(`uptane ${VERSION}`);
+    if (json) console.log(JSON.stringify({ ok: true, version: VERSION }));
+    else console.log(`uptane ${VERSION}`);
     return 0;
   }
   // Command names may be two words ("image add"): the longest name matching argv wins.
@@ -47,17 +54,20 @@ export async function runCli(argv: string[]): Promise<number> {
     .sort((a, b) => b.name.length - a.name.length)[0];
   if (!command) {
     const group = commands.filter((c) => c.name.startsWith(`${name} `)).map((c) => c.name);
-    if (group.length > 0) console.error(`uptane: '${name}' needs a subcommand: ${group.join(", ")}`);
-    else console.error(`uptane: unknown command '${name}' (see uptane --help)`);
+    const detail = group.length > 0 ? `'${name}' needs a subcommand: ${group.join(", ")}` : `unknown command '${name}' (see uptane --help)`;
+    if (json) console.log(JSON.stringify({ ok: false, error: "usage", detail }));
+    else console.error(`uptane: ${detail}`);
     return 2;
   }
   try {
     return await runCommand(command, argv.slice(command.name.split(" ").length));
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(`uptane ${command.name}: ${err.message} (see uptane ${command.name} --help)`);
-      return 2;
+    const e = describeError(err);
+    if (json) {
+      const head = { ok: false, error: e.code, detail: e.detail };
+      console.log(JSON.stringify(Object.assign({ ...head }, e.fields, head)));
     }
-    throw err;
+    else console.error(`uptane ${command.name}: ${e.detail}${e.code === "usage" ? ` (see uptane ${command.name} --help)` : ""}`);
+    return e.exit;
   }
 }

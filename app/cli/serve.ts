@@ -1,13 +1,16 @@
 // `uptane serve DIR [--port P] [--host H] [--plain-http]`: every backend part over HTTPS until interrupted.
 import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
-import { serveBackend } from "../../backend/serve.ts";
+import { isLoopback, serveBackend, ServeError } from "../../backend/serve.ts";
+import { requireBackend } from "./backend-dir.ts";
+import { CliError, describeError } from "./errors.ts";
+import { printResult } from "./output.ts";
 import { close } from "../../backend/http/server.ts";
 
 export const serveCommand: Command = {
   name: "serve",
   summary: "serve the Image repository (/image/), Director (/director/) and time server (/time/) over HTTPS",
   usage: [
-    "uptane serve DIR [--port P] [--host H] [--warn-days D] [--plain-http] [--json]",
+    "uptane serve DIR [--port P] [--host H] [--warn-days D] [--database URL] [--plain-http] [--json]",
     "",
     "Serves DIR over HTTPS on 127.0.0.1 (default) at port P (default 8080; 0 picks a free port)",
     "and prints the base URL (with --json: {\"url\": ...}). The Image repository is under",
@@ -22,6 +25,9 @@ export const serveCommand: Command = {
     "only its own Director metadata and posts only its own manifests; /image/ and /time/ take",
     "any vehicle's valid certificate. The write API takes its bearer token, and the supplier",
     "portal its accounts' passwords, over TLS only.",
+    "--database URL takes the inventory from PostgreSQL at URL (postgres://...) instead of the",
+    "backend's own setting (DIR/database.url from `uptane init --database`, else the SQLite",
+    "file DIR/inventory.sqlite).",
     "--plain-http serves plain HTTP instead, on a loopback --host only, authenticating nobody",
     "and refusing the write API (development and tests).",
     "",
@@ -32,25 +38,26 @@ export const serveCommand: Command = {
     "Log (standard error): one line per request (method, path without query, status, bytes,",
     "milliseconds), each re-signing, warnings and alerts.",
   ].join("\n"),
-  options: { values: { port: {}, host: {}, "warn-days": {} }, flags: ["json", "plain-http"] },
+  options: { values: { port: {}, host: {}, "warn-days": {}, database: {} }, flags: ["json", "plain-http"] },
   positionals: ["DIR"],
   async run(parsed) {
     const port = optionInt(parsed, "port", 8080);
     if (port > 65535) throw new UsageError("--port must be 0..65535");
     const host = optionValue(parsed, "host", "127.0.0.1");
     const warnDays = parsed.values["warn-days"] ? optionInt(parsed, "warn-days") : undefined;
+    if (parsed.flags.has("plain-http") && !isLoopback(host)) throw new UsageError(`--plain-http serves a loopback --host only, not ${host}: vehicles and the write API need TLS`);
+    await requireBackend(parsed.positional[0]!);
     let started;
     try {
-      started = await serveBackend(parsed.positional[0]!, { host, port, warnDays, plainHttp: parsed.flags.has("plain-http"), log: (line) => process.stderr.write(line + "\n") });
+      started = await serveBackend(parsed.positional[0]!, { host, port, warnDays, database: parsed.values.database?.[0], plainHttp: parsed.flags.has("plain-http"), log: (line) => process.stderr.write(line + "\n") });
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      if (parsed.flags.has("json")) console.log(JSON.stringify({ ok: false, error: message }));
-      else console.error(`uptane serve: ${message}`);
-      return 1;
+      // A port in use or a lock held is a server that cannot start, whatever raised it.
+      if (err instanceof ServeError) throw err;
+      const e = describeError(err);
+      throw e.code === "failed" ? new CliError("serve-failed", e.detail) : err;
     }
     const { server, url } = started;
-    if (parsed.flags.has("json")) console.log(JSON.stringify({ ok: true, url }));
-    else console.log(`Serving ${parsed.positional[0]} at ${url} (image repository: ${url}/image/)`);
+    printResult(parsed.flags.has("json"), { url }, `Serving ${parsed.positional[0]} at ${url} (image repository: ${url}/image/)`);
     await new Promise<void>((resolve) => {
       const stop = () => void close(server).then(resolve);
       process.once("SIGINT", stop);

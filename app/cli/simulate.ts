@@ -10,6 +10,8 @@ import { ProgressBars } from "../vehicle/progress.ts";
 import { SUMMARY_LEGEND, summarise, summaryTable } from "../vehicle/summary.ts";
 import { Vehicle, type VehicleCycleReport } from "../vehicle/vehicle.ts";
 import { HttpFetcher } from "../../host/primary/fetcher.ts";
+import { CliError } from "./errors.ts";
+import { inputFile } from "./input-files.ts";
 
 export const simulateCommand: Command = {
   name: "simulate",
@@ -53,17 +55,17 @@ export const simulateCommand: Command = {
     const server = optionValue(parsed, "server");
     if (!/^https:\/\/[^/]+/.test(server)) throw new UsageError(`--server must be an https:// URL (uptane serve prints it), got '${server}'`);
     const caFile = parsed.values.ca?.[0];
-    const ca = caFile === undefined ? undefined : await readFile(caFile, "utf8").catch((e) => {
-      throw new UsageError(`cannot read --ca ${caFile}: ${(e as NodeJS.ErrnoException).code}`);
-    });
+    const ca = caFile === undefined ? undefined : await readFile(inputFile(caFile, "--ca"), "utf8");
+    const tokenFile = parsed.values["token-file"]?.[0];
+    if (tokenFile !== undefined) inputFile(tokenFile, "--token-file");
     const cycles = optionInt(parsed, "cycles", 1);
     if (cycles < 1) throw new UsageError("--cycles must be at least 1");
     let config;
     try {
-      config = parseVehicleConfig(await readFile(configFile, "utf8"));
+      config = parseVehicleConfig(await readFile(inputFile(configFile, "--config"), "utf8"));
     } catch (e) {
-      if (e instanceof VehicleConfigError) throw new UsageError(`${configFile}: ${e.message}`);
-      throw new UsageError(`cannot read --config ${configFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      if (e instanceof VehicleConfigError) throw new CliError("invalid-config", `${configFile}: ${e.message}`);
+      throw e;
     }
     const given = parsed.values.state?.[0];
     const stateDir = given ?? (await mkdtemp(join(tmpdir(), "uptane-vehicle-")));
@@ -72,11 +74,8 @@ export const simulateCommand: Command = {
     };
     try {
       if (!Vehicle.isProvisioned(stateDir)) {
-        const tokenFile = parsed.values["token-file"]?.[0];
         if (!tokenFile) throw new UsageError(`${given ? `${stateDir} holds no vehicle yet` : "a new vehicle"} must be enrolled: give --token-file DIR/keys/api-token`);
-        const token = (await readFile(tokenFile, "utf8").catch((e) => {
-          throw new UsageError(`cannot read --token-file ${tokenFile}: ${(e as NodeJS.ErrnoException).code}`);
-        })).trim();
+        const token = (await readFile(tokenFile, "utf8")).trim();
         if (ca === undefined) throw new UsageError("enrolling needs --ca DIR/tls/server-ca.pem: the CA the server's certificate is checked against");
         await enrolVehicle(config, stateDir, server, token, ca);
         say(`Enrolled ${config.vin}: ECU keys made in ${stateDir}, registered with the Director, roots pinned (taken from ${server}).`);
@@ -96,20 +95,21 @@ export const simulateCommand: Command = {
       }
       http.close();
       const summary = summarise(reports);
-      const failed = reports.some((r) => r.refusedBy !== null || r.outcome === "TransportError");
-      if (json) console.log(JSON.stringify({ ok: !failed, vin: config.vin, state: given ?? null, cycles: reports, summary }));
-      else {
+      const result = { vin: config.vin, state: given ?? null, cycles: reports, summary };
+      if (!json) {
         console.log("");
         console.log(summaryTable(summary));
         console.log(SUMMARY_LEGEND);
       }
-      return failed ? 1 : 0;
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      const message = e instanceof Error ? e.message : String(e);
-      if (json) console.log(JSON.stringify({ ok: false, error: message }));
-      else console.error(`uptane simulate: ${message}`);
-      return 1;
+      const unreachable = reports.findIndex((r) => r.outcome === "TransportError");
+      const refused = reports.findIndex((r) => r.refusedBy !== null);
+      if (unreachable >= 0) throw new CliError("unreachable", `cycle ${unreachable + 1}: backend unreachable: ${reports[unreachable]!.detail}`, json ? result : {});
+      if (refused >= 0) {
+        const ecu = reports[refused]!.ecus.find((e) => e.serial === reports[refused]!.refusedBy)!;
+        throw new CliError("vehicle-refused", `cycle ${refused + 1}: ${ecu.serial} refused: ${ecu.outcome}${ecu.detail ? ` (${ecu.detail})` : ""}`, json ? result : {});
+      }
+      if (json) console.log(JSON.stringify({ ok: true, ...result }));
+      return 0;
     } finally {
       if (!given) await rm(stateDir, { recursive: true, force: true });
     }

@@ -2,6 +2,8 @@
 import type { Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { importBundle } from "../../backend/image/repository.ts";
+import { requireBackend } from "./backend-dir.ts";
+import { inputFile } from "./input-files.ts";
 
 export const supplierImportCommand: Command = {
   name: "supplier import",
@@ -20,7 +22,9 @@ export const supplierImportCommand: Command = {
   positionals: ["DIR", "BUNDLE"],
   async run(parsed) {
     const [dir, bundle] = parsed.positional as [string, string];
+    inputFile(bundle, "BUNDLE");
     return runReporting(parsed.flags.has("json"), async () => {
+      await requireBackend(dir);
       const r = await importBundle(dir, bundle);
       return {
         data: { ...r },

@@ -1,5 +1,5 @@
 // `uptane supplier init WORK --name ROLE`: a supplier's key pair and working folder.
-import { optionInt, optionValue, type Command } from "./command.ts";
+import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { DEFAULT_SUPPLIER_EXPIRY_DAYS, initSupplier } from "../../backend/supplier/workdir.ts";
 
@@ -18,6 +18,7 @@ export const supplierInitCommand: Command = {
   async run(parsed) {
     const role = optionValue(parsed, "name");
     const expiryDays = optionInt(parsed, "expiry-days", DEFAULT_SUPPLIER_EXPIRY_DAYS);
+    if (expiryDays < 1) throw new UsageError("--expiry-days must be at least 1");
     return runReporting(parsed.flags.has("json"), async () => {
       const r = await initSupplier(parsed.positional[0]!, role, { expiryDays });
       return { data: { ...r }, text: `Supplier folder for role '${r.role}' created; give the OEM ${r.publicKeyFile} (key ${r.keyid})` };

@@ -2,6 +2,8 @@
 import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { signSupplier, type SupplierImage } from "../../backend/supplier/workdir.ts";
+import { requireSupplierFolder } from "./backend-dir.ts";
+import { inputFile } from "./input-files.ts";
 
 export const supplierSignCommand: Command = {
   name: "supplier sign",
@@ -29,7 +31,7 @@ export const supplierSignCommand: Command = {
       const hardwareIds = parsed.values["hardware-id"] ?? [];
       if (hardwareIds.length === 0) throw new UsageError("--image needs --hardware-id");
       image = {
-        file: optionValue(parsed, "image"),
+        file: inputFile(optionValue(parsed, "image"), "--image"),
         name: optionValue(parsed, "name"),
         hardwareIds,
         releaseCounter: parsed.values["release-counter"] ? optionInt(parsed, "release-counter") : undefined,
@@ -37,7 +39,9 @@ export const supplierSignCommand: Command = {
     } else if (parsed.values.name || parsed.values["hardware-id"] || parsed.values["release-counter"]) {
       throw new UsageError("--name, --hardware-id and --release-counter go with --image");
     }
+    for (const f of parsed.values.include ?? []) inputFile(f, "--include");
     return runReporting(parsed.flags.has("json"), async () => {
+      await requireSupplierFolder(parsed.positional[0]!);
       const r = await signSupplier(parsed.positional[0]!, { image, includes: parsed.values.include, out });
       return { data: { ...r }, text: `Signed role '${r.role}' version ${r.version} (${r.targets.length} target(s)); bundle ${r.bundle} (${r.bytes} bytes)\nBundle SHA-256 (give it to the OEM out of band): ${r.sha256}` };
     });

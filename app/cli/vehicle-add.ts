@@ -8,6 +8,8 @@ import { readEd25519PublicKeyHex } from "../../backend/director/public-key-file.
 import { requireBackend } from "./backend-dir.ts";
 import { issueVehicleCertificate } from "../../backend/tls/vehicle-certificates.ts";
 import { checkTlsPublicKey } from "../../backend/tls/x509.ts";
+import { CliError } from "./errors.ts";
+import { inputFile } from "./input-files.ts";
 
 export const vehicleAddCommand: Command = {
   name: "vehicle add",
@@ -47,21 +49,22 @@ export const vehicleAddCommand: Command = {
       const parts = spec.split(":");
       const primary = parts.length === 4 && parts[3] === "primary";
       if (parts.length !== 3 && !primary) throw new UsageError(`--ecu ${spec}: expected SERIAL:HARDWARE_ID:PUBKEY_FILE[:primary]`);
-      return { serial: parts[0]!, hardwareId: parts[1]!, keyFile: parts[2]!, primary };
+      return { serial: parts[0]!, hardwareId: parts[1]!, keyFile: inputFile(parts[2]!, `--ecu ${spec}: PUBKEY_FILE`), primary };
     });
     const tlsKeyFile = parsed.values["tls-public-key"]?.[0];
     const certOut = parsed.values["tls-cert-out"]?.[0];
     if ((tlsKeyFile === undefined) !== (certOut === undefined)) throw new UsageError("--tls-public-key and --tls-cert-out go together");
+    if (tlsKeyFile !== undefined) inputFile(tlsKeyFile, "--tls-public-key");
     return runReporting(parsed.flags.has("json"), async () => {
       await requireBackend(dir);
       const registrations = ecus.map((e) => ({ serial: e.serial, hardwareId: e.hardwareId, publicKeyHex: readEd25519PublicKeyHex(e.keyFile), primary: e.primary }));
       let tlsPublicKey: string | undefined;
       if (tlsKeyFile !== undefined) {
+        tlsPublicKey = readFileSync(tlsKeyFile, "utf8");
         try {
-          tlsPublicKey = readFileSync(tlsKeyFile, "utf8");
           checkTlsPublicKey(tlsPublicKey); // before anything is registered
         } catch (e) {
-          throw new UsageError(`--tls-public-key ${tlsKeyFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+          throw new CliError("invalid-tls-key", `--tls-public-key ${tlsKeyFile}: ${(e as Error).message}`);
         }
       }
       const director = openDirector(dir);

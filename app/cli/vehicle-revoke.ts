@@ -2,7 +2,7 @@
 import type { Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { requireBackend } from "./backend-dir.ts";
-import { Inventory, INVENTORY_FILE } from "../../backend/inventory/inventory.ts";
+import { openInventory } from "../../backend/inventory/location.ts";
 import { revokeVehicleCertificates } from "../../backend/tls/vehicle-certificates.ts";
 import { join } from "node:path";
 
@@ -23,7 +23,7 @@ export const vehicleRevokeCommand: Command = {
     const [dir, vin] = parsed.positional as [string, string];
     return runReporting(parsed.flags.has("json"), async () => {
       await requireBackend(dir);
-      const inventory = Inventory.open(join(dir, INVENTORY_FILE));
+      const inventory = openInventory(dir);
       try {
         const revoked = revokeVehicleCertificates(inventory, vin);
         return { data: { vin, revoked }, text: `Revoked ${revoked} certificate(s) of ${vin}` };

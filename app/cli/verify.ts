@@ -10,6 +10,8 @@ import { FullVerifier, PartialVerifier } from "../../host/wasm/verifier.ts";
 import { canonicalForwarding } from "../../host/wasm/canonical.ts";
 import { VerificationError } from "../../model/outcome.ts";
 import type { RepositoryFiles, VerifyResult } from "../../model/verification.ts";
+import { CliError } from "./errors.ts";
+import { inputFile } from "./input-files.ts";
 
 const USAGE = `uptane verify --mode full|partial --director DIR --image DIR --ecu SERIAL --hardware-id HW
               [--vin VIN] [--time ISO8601] [--target-file FILE] [--json]
@@ -80,9 +82,9 @@ function scanRepo(dir: string, what: string): RepoDir {
     if (!statSync(dir).isDirectory()) throw new Error();
     names = readdirSync(dir);
   } catch {
-    throw new UsageError(`${what} directory '${dir}' does not exist or is not a directory`);
+    throw new CliError("unreadable-file", `${what} directory '${dir}' does not exist or is not a directory`);
   }
-  if (!names.includes("root.json")) throw new UsageError(`${what} directory '${dir}' has no pinned root.json`);
+  if (!names.includes("root.json")) throw new CliError("unreadable-file", `${what} directory '${dir}' has no pinned root.json`);
   const pinnedRoot = readCapped(join(dir, "root.json"));
   const pinnedVersion = lenientVersion(pinnedRoot);
   const rotations: RepoDir["rotations"] = [];
@@ -116,7 +118,7 @@ function lenientVersion(bytes: Uint8Array): number {
 
 function need(repo: RepoDir, role: string, what: string): Uint8Array {
   const path = repo.roles.get(role);
-  if (!path) throw new UsageError(`${what} directory '${repo.dir}' has no ${role}.json`);
+  if (!path) throw new CliError("unreadable-file", `${what} directory '${repo.dir}' has no ${role}.json`);
   return readCapped(path);
 }
 
@@ -182,7 +184,9 @@ function streamImage(verifier: FullVerifier | PartialVerifier, result: VerifyRes
 
 function report(result: VerifyResult, json: boolean, memoryPages: number | undefined): void {
   if (json) {
-    const line: Record<string, unknown> = { ok: result.outcome === "Ok", outcome: result.outcome, repo: result.repo ?? null, role: result.role ?? null, detail: result.detail };
+    const ok = result.outcome === "Ok";
+    // The contract's error shape (README "CLI"), with the verdict's fields beside it.
+    const line: Record<string, unknown> = { ok, ...(ok ? {} : { error: result.outcome === "NoUpdate" ? "no-update" : "verification-failed" }), outcome: result.outcome, repo: result.repo ?? null, role: result.role ?? null, detail: result.detail };
     if (memoryPages !== undefined) line.memoryPages = memoryPages;
     console.log(JSON.stringify(line));
     return;
@@ -219,13 +223,7 @@ export const verifyCommand: Command = {
     const maxPages = parsed.values["max-pages"] === undefined ? undefined : optionInt(parsed, "max-pages");
     if (maxPages === 0) throw new UsageError("--max-pages must be at least 1");
     const targetFile = parsed.values["target-file"]?.[0];
-    if (targetFile !== undefined) {
-      try {
-        if (!statSync(targetFile).isFile()) throw new Error();
-      } catch {
-        throw new UsageError(`--target-file '${targetFile}' is not a readable file`);
-      }
-    }
+    if (targetFile !== undefined) inputFile(targetFile, "--target-file");
     const director = scanRepo(optionValue(parsed, "director"), "Director");
     const json = parsed.flags.has("json");
 

@@ -14,7 +14,7 @@ import { close } from "../../backend/http/server.ts";
 import { readApiToken } from "../../backend/http/api-token.ts";
 import { addImage, delegate, importBundle } from "../../backend/image/repository.ts";
 import { initSupplier, readPublicKeyFile, signSupplier } from "../../backend/supplier/workdir.ts";
-import { Inventory, INVENTORY_FILE } from "../../backend/inventory/inventory.ts";
+import { openInventory } from "../../backend/inventory/location.ts";
 import { DIRECTOR_ROOT_DIR } from "../../backend/director/director.ts";
 import { SERVER_CA_FILE } from "../../backend/tls/layout.ts";
 import { HttpFetcher, type SecondaryLink } from "../../host/primary/index.ts";
@@ -188,7 +188,7 @@ export class DemoWorld {
 
   /** What the Director's inventory says each ECU of the vehicle runs. */
   directorView(): Array<{ serial: string; hardwareId: string; installed: string | null; releaseCounter: number; reported: string | null }> {
-    const inventory = Inventory.open(join(this.dir, INVENTORY_FILE));
+    const inventory = openInventory(this.dir);
     try {
       return inventory.ecusOf(this.config.vin).map((e) => ({ serial: e.serial, hardwareId: e.hardware_id, installed: e.installed_filename, releaseCounter: e.installed_release_counter, reported: e.last_report_time }));
     } finally {

@@ -12,6 +12,7 @@ import { SHA512_CTX_SIZE, sha512Init, sha512Update, sha512Final } from "./sha512
 import { feBytesCanonical } from "./field25519";
 import { POINT4, pointDecode, pointEncode, prepareKeyTable, baseMinusKeyMul, BASE_WINDOW, KEY_WINDOW } from "./edwards25519";
 import { scIsCanonical, scReduce512, scWnaf } from "./scalar25519";
+import { bytesEqual } from "../util/bytes";
 
 const keyPoint = memory.data(<i32>POINT4, 8);
 const digest = memory.data(64, 8);
@@ -67,7 +68,7 @@ export function ed25519CtxFinish(ctx: usize): i32 {
   prepareKeyTable(keyPoint);
   baseMinusKeyMul(check, nafS, nafK);
   pointEncode(checkBytes, check);
-  return memory.compare(checkBytes, ctx + CTX_R, 32) == 0 ? CryptoStatus.Valid : CryptoStatus.Invalid;
+  return bytesEqual(checkBytes, ctx + CTX_R, 32) ? CryptoStatus.Valid : CryptoStatus.Invalid;
 }
 
 // The module's own verification in progress, for callers that verify one at a time.

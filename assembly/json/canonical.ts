@@ -7,6 +7,7 @@ import { ed25519CtxUpdate, ED25519_CTX_SIZE } from "../crypto/ed25519";
 import { sha256Update } from "../crypto/sha256";
 import { JsonType, tokType, tokStart, tokLen, tokNext, orderList } from "./reader";
 import { decoderFor, decNextCodePoint, utf8Put } from "./strings";
+import { bytesEqual } from "../util/bytes";
 
 const cpBuf = memory.data(4);
 
@@ -33,7 +34,7 @@ function flush(): void {
   } else if (sinkKind == Sink.Sha256) {
     sha256Update(sinkCtx, buf, bufLen);
   } else if (sinkKind == Sink.Compare) {
-    if (sinkOut + bufLen > sinkCap || memory.compare(sinkCtx + <usize>sinkOut, buf, bufLen) != 0) sinkOverflow = true;
+    if (sinkOut + bufLen > sinkCap || !bytesEqual(sinkCtx + <usize>sinkOut, buf, bufLen)) sinkOverflow = true;
     sinkOut += bufLen;
   } else {
     if (sinkOut + bufLen > sinkCap) {

@@ -18,6 +18,7 @@
 // Object members are laid out key, value, key, value; a value's `next` is the next key.
 import { arenaAlloc } from "../arena";
 import { strCompare } from "./strings";
+import { hexNibble } from "../util/encoding";
 
 export const MAX_JSON_DEPTH: i32 = 32;
 export const TOKEN_SIZE: usize = 16;
@@ -57,11 +58,10 @@ const memberCounts = memory.data(4 * (MAX_JSON_DEPTH + 1));
   return c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09;
 }
 
-function hexVal(c: u32): i32 {
-  if (c >= 0x30 && c <= 0x39) return <i32>(c - 0x30);
-  if (c >= 0x61 && c <= 0x66) return <i32>(c - 0x61 + 10);
-  if (c >= 0x41 && c <= 0x46) return <i32>(c - 0x41 + 10);
-  return -1;
+/** The position of the first byte at or after `pos` that is not white space. */
+function skipWs(base: usize, len: u32, pos: u32): u32 {
+  while (pos < len && isWs(byteAt(base, pos))) pos++;
+  return pos;
 }
 
 let tokBase: usize = 0;
@@ -71,13 +71,121 @@ let orderBase: usize = 0;
 let orderTop: u32 = 0;
 let flagEscaped: bool = false;
 
-function setTok(i: u32, start: u32, end: u32, next: u32, info: u32): void {
-  if (!filling) return;
-  const t = tokBase + <usize>i * TOKEN_SIZE;
-  store<u32>(t, start);
-  store<u32>(t, end, 4);
-  store<u32>(t, next, 8);
-  store<u32>(t, info, 12);
+// Appends token nTok (`next` is the token after it; closeContainer sets a container's end and next).
+function addTok(start: u32, end: u32, info: u32): void {
+  if (filling) {
+    const t = tokBase + <usize>nTok * TOKEN_SIZE;
+    store<u32>(t, start);
+    store<u32>(t, end, 4);
+    store<u32>(t, nTok + 1, 8);
+    store<u32>(t, info, 12);
+  }
+  nTok++;
+}
+
+/** The code point decodeAt decoded last. */
+export let decodedCp: i32 = 0;
+
+/**
+ * Decodes one character of string content at `pos` (`len` bytes at `base`): an escape
+ * (a surrogate pair of `\u` escapes is one code point) or one UTF-8 sequence (exact
+ * lengths, no overlongs, no surrogates, at most U+10FFFF). Sets decodedCp and returns the
+ * position after it, or -1 with parseError set. The reader's validation and the string
+ * decoder (strings.ts) share it, so what is decoded is what was validated.
+ */
+export function decodeAt(base: usize, len: u32, pos: u32): i64 {
+  let i = pos;
+  const c = byteAt(base, i);
+  if (c == 0x5c) {
+    if (i + 1 >= len) {
+      parseError = Detail.TruncatedString;
+      return -1;
+    }
+    const e = byteAt(base, i + 1);
+    if (e == 0x75) {
+      let u = hex4(base, len, i + 2);
+      if (u < 0) {
+        parseError = Detail.BadUEscape;
+        return -1;
+      }
+      i += 6;
+      if (u >= 0xdc00 && u <= 0xdfff) {
+        parseError = Detail.LoneLowSurrogateEscape;
+        return -1;
+      }
+      if (u >= 0xd800 && u <= 0xdbff) {
+        // a high surrogate must be followed by an escaped low surrogate
+        if (i + 1 >= len || byteAt(base, i) != 0x5c || byteAt(base, i + 1) != 0x75) {
+          parseError = Detail.LoneHighSurrogateEscape;
+          return -1;
+        }
+        const lo = hex4(base, len, i + 2);
+        if (lo < 0xdc00 || lo > 0xdfff) {
+          parseError = Detail.LoneHighSurrogateEscape;
+          return -1;
+        }
+        u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
+        i += 6;
+      }
+      decodedCp = u;
+      return <i64>i;
+    }
+    let cp: i32 = -1;
+    if (e == 0x22 || e == 0x5c || e == 0x2f) cp = <i32>e;
+    else if (e == 0x62) cp = 8;
+    else if (e == 0x66) cp = 12;
+    else if (e == 0x6e) cp = 10;
+    else if (e == 0x72) cp = 13;
+    else if (e == 0x74) cp = 9;
+    if (cp < 0) {
+      parseError = Detail.BadEscape;
+      return -1;
+    }
+    decodedCp = cp;
+    return <i64>(i + 2);
+  }
+  if (c < 0x80) {
+    decodedCp = <i32>c;
+    return <i64>(i + 1);
+  }
+  // multi-byte UTF-8
+  let need: u32 = 0;
+  let min: u32 = 0;
+  let cp: u32 = 0;
+  if (c >= 0xc2 && c <= 0xdf) {
+    need = 1;
+    min = 0x80;
+    cp = c & 0x1f;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    need = 2;
+    min = 0x800;
+    cp = c & 0x0f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    need = 3;
+    min = 0x10000;
+    cp = c & 0x07;
+  } else {
+    parseError = Detail.InvalidUTF8;
+    return -1;
+  }
+  if (i + need >= len) {
+    parseError = Detail.TruncatedString;
+    return -1;
+  }
+  for (let k: u32 = 1; k <= need; k++) {
+    const cc = byteAt(base, i + k);
+    if ((cc & 0xc0) != 0x80) {
+      parseError = Detail.InvalidUTF8;
+      return -1;
+    }
+    cp = (cp << 6) | (cc & 0x3f);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+    parseError = Detail.InvalidUTF8;
+    return -1;
+  }
+  decodedCp = <i32>cp;
+  return <i64>(i + need + 1);
 }
 
 /**
@@ -94,87 +202,10 @@ export function scanString(base: usize, len: u32, pos: u32): i64 {
       parseError = Detail.RawControlCharacterInString;
       return -1;
     }
-    if (c == 0x5c) {
-      flagEscaped = true;
-      if (i + 1 >= len) {
-        parseError = Detail.TruncatedString;
-        return -1;
-      }
-      const e = byteAt(base, i + 1);
-      if (e == 0x75) {
-        const u = hex4(base, len, i + 2);
-        if (u < 0) {
-          parseError = Detail.BadUEscape;
-          return -1;
-        }
-        i += 6;
-        if (u >= 0xdc00 && u <= 0xdfff) {
-          parseError = Detail.LoneLowSurrogateEscape;
-          return -1;
-        }
-        if (u >= 0xd800 && u <= 0xdbff) {
-          // a high surrogate must be followed by an escaped low surrogate
-          if (i + 1 >= len || byteAt(base, i) != 0x5c || byteAt(base, i + 1) != 0x75) {
-            parseError = Detail.LoneHighSurrogateEscape;
-            return -1;
-          }
-          const lo = hex4(base, len, i + 2);
-          if (lo < 0xdc00 || lo > 0xdfff) {
-            parseError = Detail.LoneHighSurrogateEscape;
-            return -1;
-          }
-          i += 6;
-        }
-        continue;
-      }
-      if (e == 0x22 || e == 0x5c || e == 0x2f || e == 0x62 || e == 0x66 || e == 0x6e || e == 0x72 || e == 0x74) {
-        i += 2;
-        continue;
-      }
-      parseError = Detail.BadEscape;
-      return -1;
-    }
-    if (c < 0x80) {
-      i++;
-      continue;
-    }
-    // multi-byte UTF-8: exact lengths, no overlongs, no surrogates, at most U+10FFFF
-    let need: u32 = 0;
-    let min: u32 = 0;
-    let cp: u32 = 0;
-    if (c >= 0xc2 && c <= 0xdf) {
-      need = 1;
-      min = 0x80;
-      cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      need = 2;
-      min = 0x800;
-      cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      need = 3;
-      min = 0x10000;
-      cp = c & 0x07;
-    } else {
-      parseError = Detail.InvalidUTF8;
-      return -1;
-    }
-    if (i + need >= len) {
-      parseError = Detail.TruncatedString;
-      return -1;
-    }
-    for (let k: u32 = 1; k <= need; k++) {
-      const cc = byteAt(base, i + k);
-      if ((cc & 0xc0) != 0x80) {
-        parseError = Detail.InvalidUTF8;
-        return -1;
-      }
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-      parseError = Detail.InvalidUTF8;
-      return -1;
-    }
-    i += need + 1;
+    if (c == 0x5c) flagEscaped = true;
+    const next = decodeAt(base, len, i);
+    if (next < 0) return -1;
+    i = <u32>next;
   }
   parseError = Detail.TruncatedString;
   return -2; // ran to the end without a closing quote
@@ -194,7 +225,7 @@ export function hex4(base: usize, len: u32, pos: u32): i32 {
   if (pos + 4 > len) return -1;
   let v: i32 = 0;
   for (let k: u32 = 0; k < 4; k++) {
-    const h = hexVal(byteAt(base, pos + k));
+    const h = hexNibble(byteAt(base, pos + k));
     if (h < 0) return -1;
     v = (v << 4) | h;
   }
@@ -268,14 +299,14 @@ function pass(base: usize, len: u32): bool {
   let depth: i32 = 0;
   let pos: u32 = 0;
   let mode = MODE_VALUE;
-  while (pos < len && isWs(byteAt(base, pos))) pos++;
+  pos = skipWs(base, len, pos);
   if (pos >= len || byteAt(base, pos) != 0x7b) {
     parseError = Detail.TopLevelIsNotAnObject;
     return false;
   }
   while (true) {
     if (mode == MODE_AFTER && depth == 0) break;
-    while (pos < len && isWs(byteAt(base, pos))) pos++;
+    pos = skipWs(base, len, pos);
     if (pos >= len) {
       parseError = Detail.TruncatedDocument;
       return false;
@@ -305,12 +336,11 @@ function pass(base: usize, len: u32): bool {
       }
       const end = scanString(base, len, pos + 1);
       if (end < 0) return false;
-      setTok(nTok, pos + 1, <u32>end, nTok + 1, JsonType.String | (flagEscaped ? STR_ESCAPED : 0));
-      nTok++;
+      addTok(pos + 1, <u32>end, JsonType.String | (flagEscaped ? STR_ESCAPED : 0));
       const countAt = memberCounts + <usize>(depth - 1) * 4;
       store<u32>(countAt, load<u32>(countAt) + 1);
       pos = <u32>end + 1;
-      while (pos < len && isWs(byteAt(base, pos))) pos++;
+      pos = skipWs(base, len, pos);
       if (pos >= len || byteAt(base, pos) != 0x3a) {
         parseError = Detail.ExpectedColon;
         return false;
@@ -329,10 +359,9 @@ function pass(base: usize, len: u32): bool {
       store<u32>(stack + <usize>depth * 4, nTok | (isObj ? 0x80000000 : 0));
       store<u32>(memberCounts + <usize>depth * 4, 0);
       depth++;
-      setTok(nTok, pos, 0, 0, isObj ? JsonType.Object : JsonType.Array);
-      nTok++;
+      addTok(pos, 0, isObj ? JsonType.Object : JsonType.Array);
       pos++;
-      while (pos < len && isWs(byteAt(base, pos))) pos++;
+      pos = skipWs(base, len, pos);
       if (pos < len && byteAt(base, pos) == (isObj ? <u32>0x7d : <u32>0x5d)) {
         pos++;
         depth--;
@@ -346,14 +375,12 @@ function pass(base: usize, len: u32): bool {
     if (c == 0x22) {
       const end = scanString(base, len, pos + 1);
       if (end < 0) return false;
-      setTok(nTok, pos + 1, <u32>end, nTok + 1, JsonType.String | (flagEscaped ? STR_ESCAPED : 0));
-      nTok++;
+      addTok(pos + 1, <u32>end, JsonType.String | (flagEscaped ? STR_ESCAPED : 0));
       pos = <u32>end + 1;
     } else if (c == 0x2d || (c >= 0x30 && c <= 0x39)) {
       const end = scanNumber(base, len, pos);
       if (end < 0) return false;
-      setTok(nTok, pos, <u32>end, nTok + 1, JsonType.Number);
-      nTok++;
+      addTok(pos, <u32>end, JsonType.Number);
       pos = <u32>end;
     } else if (c == 0x74 || c == 0x66 || c == 0x6e) {
       const lit = c == 0x74 ? N.k_true : c == 0x66 ? N.k_false : N.k_null;
@@ -362,8 +389,7 @@ function pass(base: usize, len: u32): bool {
         return false;
       }
       const n = <u32>load<u8>(lit);
-      setTok(nTok, pos, pos + n, nTok + 1, c == 0x74 ? JsonType.True : c == 0x66 ? JsonType.False : JsonType.Null);
-      nTok++;
+      addTok(pos, pos + n, c == 0x74 ? JsonType.True : c == 0x66 ? JsonType.False : JsonType.Null);
       pos += n;
     } else {
       parseError = Detail.UnexpectedCharacter;
@@ -371,7 +397,7 @@ function pass(base: usize, len: u32): bool {
     }
     mode = MODE_AFTER;
   }
-  while (pos < len && isWs(byteAt(base, pos))) pos++;
+  pos = skipWs(base, len, pos);
   if (pos != len) {
     parseError = Detail.BytesAfterTheDocument;
     return false;

@@ -1,9 +1,11 @@
 // Comparison and decoding of JSON string contents (the bytes between the quotes, escapes
 // still in place) without allocating. Order is by UTF-16 code units, as JavaScript sorts
-// keys (the order model/canonical-json.ts signs in). Inputs were validated by
-// the reader's scanString; every read is still bounds-checked, so nothing traps.
+// keys (the order model/canonical-json.ts signs in). Inputs were validated by the
+// reader's scanString, and characters decode through its decodeAt; every read is still
+// bounds-checked, so nothing traps.
 
-import { hex4 } from "./reader";
+import { decodeAt, decodedCp } from "./reader";
+import { bytesEqual } from "../util/bytes";
 
 // Two decoders (A and B): position, end, pending low surrogate.
 const dec = memory.data(32);
@@ -14,57 +16,24 @@ function decInit(d: usize, ptr: usize, len: u32): void {
   store<i32>(d, -1, 8);
 }
 
-function hex4At(p: usize, end: usize): i32 {
-  if (p + 4 > end) return 0xfffd;
-  const v = hex4(p, 4, 0);
-  return v < 0 ? 0xfffd : v;
-}
-
-/** Next code point of decoder `d`, or -1 at the end. */
+/** Next code point of decoder `d`, or -1 at the end (U+FFFD and the end for content the reader would refuse). */
 export function decNextCodePoint(d: usize): i32 {
-  let p = load<usize>(d);
+  const p = load<usize>(d);
   const end = load<usize>(d, 4);
   if (p >= end) return -1;
+  // plain ASCII, the common case, without the call
   const c = <i32>load<u8>(p);
-  let cp: i32 = 0;
-  if (c == 0x5c) {
-    if (p + 1 >= end) {
-      store<usize>(d, end);
-      return 0xfffd;
-    }
-    const e = <i32>load<u8>(p + 1);
-    p += 2;
-    if (e == 0x75) {
-      cp = hex4At(p, end);
-      p += 4;
-      if (cp >= 0xd800 && cp <= 0xdbff && p + 6 <= end && load<u8>(p) == 0x5c && load<u8>(p + 1) == 0x75) {
-        const lo = hex4At(p + 2, end);
-        if (lo >= 0xdc00 && lo <= 0xdfff) {
-          cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-          p += 6;
-        }
-      }
-    } else if (e == 0x62) cp = 8;
-    else if (e == 0x66) cp = 12;
-    else if (e == 0x6e) cp = 10;
-    else if (e == 0x72) cp = 13;
-    else if (e == 0x74) cp = 9;
-    else cp = e; // \" \\ \/
-  } else if (c < 0x80) {
-    cp = c;
-    p += 1;
-  } else {
-    let need: i32 = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
-    cp = c & (need == 3 ? 0x07 : need == 2 ? 0x0f : 0x1f);
-    p += 1;
-    for (let k = 0; k < need; k++) {
-      if (p >= end) break;
-      cp = (cp << 6) | (<i32>load<u8>(p) & 0x3f);
-      p += 1;
-    }
+  if (c < 0x80 && c != 0x5c) {
+    store<usize>(d, p + 1);
+    return c;
   }
-  store<usize>(d, p);
-  return cp;
+  const next = decodeAt(p, <u32>(end - p), 0);
+  if (next < 0) {
+    store<usize>(d, end);
+    return 0xfffd;
+  }
+  store<usize>(d, p + <usize>next);
+  return decodedCp;
 }
 
 /** Next UTF-16 code unit, or -1 at the end. */
@@ -84,7 +53,7 @@ function decNextUnit(d: usize): i32 {
 /** Compares two JSON string contents by UTF-16 code units: <0, 0, >0. */
 export function strCompare(a: usize, aLen: u32, b: usize, bLen: u32): i32 {
   // fast path: identical bytes are equal strings
-  if (aLen == bLen && memory.compare(a, b, aLen) == 0) return 0;
+  if (aLen == bLen && bytesEqual(a, b, aLen)) return 0;
   const da = dec;
   const db = dec + 16;
   decInit(da, a, aLen);
@@ -132,19 +101,11 @@ export function strDecode(a: usize, aLen: u32, out: usize, cap: u32): i32 {
 export function utf8Put(p: usize, cp: i32, w: u32): void {
   if (w == 1) {
     store<u8>(p, <u8>cp);
-  } else if (w == 2) {
-    store<u8>(p, <u8>(0xc0 | (cp >> 6)));
-    store<u8>(p + 1, <u8>(0x80 | (cp & 0x3f)));
-  } else if (w == 3) {
-    store<u8>(p, <u8>(0xe0 | (cp >> 12)));
-    store<u8>(p + 1, <u8>(0x80 | ((cp >> 6) & 0x3f)));
-    store<u8>(p + 2, <u8>(0x80 | (cp & 0x3f)));
-  } else {
-    store<u8>(p, <u8>(0xf0 | (cp >> 18)));
-    store<u8>(p + 1, <u8>(0x80 | ((cp >> 12) & 0x3f)));
-    store<u8>(p + 2, <u8>(0x80 | ((cp >> 6) & 0x3f)));
-    store<u8>(p + 3, <u8>(0x80 | (cp & 0x3f)));
+    return;
   }
+  // lead byte: w one bits, a zero, the top bits; then 10xxxxxx with 6 bits each
+  store<u8>(p, <u8>((0xff00 >> w) | (cp >> (6 * (w - 1)))));
+  for (let k: u32 = 1; k < w; k++) store<u8>(p + <usize>k, <u8>(0x80 | ((cp >> (6 * (w - 1 - k))) & 0x3f)));
 }
 
 /** A decoder over a string content for callers that walk code points (canonical output). */

@@ -3,7 +3,7 @@
 // fields. The dialect is read from `_type`: "root" is TUF 1.0, "Root" is aktualizr.
 import { Outcome } from "../outcome";
 import { DOC_DIALECT, JsonType, parseDoc, parseError, tokType, tokStart, tokLen, objGet, getUint } from "../json/reader";
-import { parseIsoTime } from "../util/encoding";
+import { parseIsoTime, BAD_TIME } from "../util/encoding";
 import { Dialect, eqIgnoreCase } from "./keys";
 import { fail, failNumbers } from "./result";
 import { Detail } from "./detail";
@@ -52,7 +52,7 @@ export function openDocument(ptr: usize, len: u32, cap: u32, type: usize): i32 {
   const ex = objGet(doc, envSigned, N.k_expires);
   if (tokType(doc, ex) != JsonType.String) return fail(Outcome.InvalidMetadata, Detail.ExpiresIsMissing);
   envExpires = parseIsoTime(tokStart(doc, ex), tokLen(doc, ex));
-  if (envExpires == i64.MIN_VALUE) return fail(Outcome.InvalidMetadata, Detail.ExpiresIsNotYYYYMMDDTHHMMSSZ);
+  if (envExpires == BAD_TIME) return fail(Outcome.InvalidMetadata, Detail.ExpiresIsNotYYYYMMDDTHHMMSSZ);
   return Outcome.Ok;
 }
 

@@ -10,6 +10,7 @@ import { sha512 } from "../crypto/sha512";
 import { fail, failNumbers } from "./result";
 import { Detail } from "./detail";
 import * as N from "../json/names";
+import { bytesEqual } from "../util/bytes";
 
 export const FI_LENGTH: usize = 0; // i64, -1 when not listed
 export const FI_FLAGS: usize = 8; // 1: sha256, 2: sha512
@@ -60,11 +61,11 @@ export function matchFileInfo(fi: usize, ptr: usize, len: u32): i32 {
   const flags = load<u32>(fi, FI_FLAGS);
   if ((flags & HAS_SHA256) != 0) {
     sha256(ptr, len, digest);
-    if (memory.compare(digest, fi + FI_SHA256, 32) != 0) return fail(Outcome.LengthOrHashMismatch, Detail.Sha256DiffersFromTheListedOne);
+    if (!bytesEqual(digest, fi + FI_SHA256, 32)) return fail(Outcome.LengthOrHashMismatch, Detail.Sha256DiffersFromTheListedOne);
   }
   if ((flags & HAS_SHA512) != 0) {
     sha512(ptr, len, digest);
-    if (memory.compare(digest, fi + FI_SHA512, 64) != 0) return fail(Outcome.LengthOrHashMismatch, Detail.Sha512DiffersFromTheListedOne);
+    if (!bytesEqual(digest, fi + FI_SHA512, 64)) return fail(Outcome.LengthOrHashMismatch, Detail.Sha512DiffersFromTheListedOne);
   }
   return Outcome.Ok;
 }

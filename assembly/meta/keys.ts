@@ -14,6 +14,7 @@ import { hexDecode, base64Decode } from "../util/encoding";
 import { fail, failNumbers } from "./result";
 import { Detail } from "./detail";
 import * as N from "../json/names";
+import { bytesEqual } from "../util/bytes";
 
 export const MAX_ROLE_KEYS: u32 = 16;
 const KEY_ENTRY: usize = 64; // key id (32) + public key (32)
@@ -47,7 +48,7 @@ export function keysetSameKeys(a: usize, b: usize): bool {
   for (let i: u32 = 0; i < n; i++) {
     let found = false;
     for (let j: u32 = 0; j < n; j++) {
-      if (memory.compare(a + KEYSET_KEYS + <usize>i * KEY_ENTRY, b + KEYSET_KEYS + <usize>j * KEY_ENTRY, <usize>KEY_ENTRY) == 0) {
+      if (bytesEqual(a + KEYSET_KEYS + <usize>i * KEY_ENTRY, b + KEYSET_KEYS + <usize>j * KEY_ENTRY, <usize>KEY_ENTRY)) {
         found = true;
         break;
       }
@@ -76,7 +77,7 @@ export function checkKeyIds(doc: usize, keys: i32, dialect: i32): i32 {
       sha256Init(shaCtx);
       canonicalToSha256(doc, key, shaCtx);
       sha256Final(shaCtx, scratch + 32);
-      if (memory.compare(scratch, scratch + 32, 32) != 0) return fail(Outcome.InvalidMetadata, Detail.KeyIdIsNotTheSHA256OfTheKey);
+      if (!bytesEqual(scratch, scratch + 32, 32)) return fail(Outcome.InvalidMetadata, Detail.KeyIdIsNotTheSHA256OfTheKey);
     }
     k = tokNext(doc, key);
   }
@@ -134,7 +135,7 @@ export function buildKeyset(doc: usize, keys: i32, role: i32, dialect: i32, set:
       let dup = false;
       for (let j: u32 = 0; j < n; j++) {
         const e = set + KEYSET_KEYS + <usize>j * KEY_ENTRY;
-        if (memory.compare(e, scratch, 32) == 0 || memory.compare(e + 32, scratch + 32, 32) == 0) dup = true;
+        if (bytesEqual(e, scratch, 32) || bytesEqual(e + 32, scratch + 32, 32)) dup = true;
       }
       if (!dup) {
         if (n >= MAX_ROLE_KEYS) return fail(Outcome.InvalidMetadata, Detail.MoreKeysForOneRoleThanTheModuleHolds);
@@ -191,7 +192,7 @@ export function startSignatures(doc: usize, sigs: i32, set: usize, ctxs: usize, 
     if (tokType(doc, kid) == JsonType.String && tokType(doc, sig) == JsonType.String && hexDecode(tokStart(doc, kid), tokLen(doc, kid), scratch, 32)) {
       for (let j: u32 = 0; j < n; j++) {
         const e = set + KEYSET_KEYS + <usize>j * KEY_ENTRY;
-        if ((tried & (1 << j)) != 0 || memory.compare(e, scratch, 32) != 0) continue;
+        if ((tried & (1 << j)) != 0 || !bytesEqual(e, scratch, 32)) continue;
         tried |= 1 << j;
         // a key beyond the contexts available cannot be counted (the streaming cap)
         if (started < max && decodeSignature(doc, s, sig, scratch + 64)) {

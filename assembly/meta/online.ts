@@ -17,6 +17,7 @@ import {
 } from "./repo";
 import { Detail } from "./detail";
 import * as N from "../json/names";
+import { bytesEqual } from "../util/bytes";
 
 const nameBuf = memory.data(<i32>MAX_ID_BYTES);
 const nameHash = memory.data(32);
@@ -64,7 +65,7 @@ export function snapshotUnchanged(rs: usize): bool {
   if (done == 0 || done != load<i64>(cAddr(rs, C_LISTED_VERSION))) return false;
   // the listed hashes, if any, must be those of the snapshot verified then
   const fiFlags = load<u32>(cAddr(rs, C_LISTED_LENGTH), 8);
-  if ((fiFlags & 1) != 0 && memory.compare(cAddr(rs, C_LISTED_LENGTH) + 12, rs + RS_P + P_DONE_DIGEST, 32) != 0) return false;
+  if ((fiFlags & 1) != 0 && !bytesEqual(cAddr(rs, C_LISTED_LENGTH) + 12, rs + RS_P + P_DONE_DIGEST, 32)) return false;
   return (fiFlags & 2) == 0; // a listed sha512 cannot be compared with the kept SHA-256: verify again
 }
 
@@ -113,7 +114,7 @@ export function checkSnapshot(rs: usize, repo: i32, ptr: usize, len: u32, now: i
     let found = false;
     for (let j: u32 = 0; j < count; j++) {
       const e = newEntries + <usize>j * ENTRY_SIZE;
-      if (memory.compare(o, e, 32) != 0) continue;
+      if (!bytesEqual(o, e, 32)) continue;
       found = true;
       if (load<i64>(e, 32) < load<i64>(o, 32)) return failNumbers(Outcome.RollbackAttack, Detail.SnapshotListsATargetsRoleWithALowerVersion, load<i64>(o, 32), load<i64>(e, 32));
     }

@@ -1,6 +1,7 @@
 // Hex and base64 decoding and the TUF date format, over raw bytes (no allocation).
 
-function hexNibble(c: u32): i32 {
+/** The value of hex digit `c` (either case), or -1. */
+export function hexNibble(c: u32): i32 {
   if (c >= 0x30 && c <= 0x39) return <i32>(c - 0x30);
   if (c >= 0x61 && c <= 0x66) return <i32>(c - 0x61 + 10);
   if (c >= 0x41 && c <= 0x46) return <i32>(c - 0x41 + 10);
@@ -57,9 +58,12 @@ export function base64Decode(src: usize, srcLen: u32, out: usize, outLen: u32): 
 // Layout of "YYYY-MM-DDTHH:MM:SSZ": separator positions and characters.
 const SEPARATORS = memory.data<u8>([4, 0x2d, 7, 0x2d, 10, 0x54, 13, 0x3a, 16, 0x3a, 19, 0x5a]);
 
-/** Unix seconds of "YYYY-MM-DDTHH:MM:SSZ", or i64.MIN_VALUE when malformed. */
+/** What parseIsoTime returns for a malformed date: before year 0000, the earliest it parses (and a shorter constant than i64.MIN_VALUE). */
+export const BAD_TIME: i64 = -(<i64>1 << 40);
+
+/** Unix seconds of "YYYY-MM-DDTHH:MM:SSZ", or BAD_TIME when malformed. */
 export function parseIsoTime(p: usize, n: u32): i64 {
-  const bad = i64.MIN_VALUE;
+  const bad = BAD_TIME;
   if (n != 20) return bad;
   // the six numbers: digits everywhere except the separators
   let field: i32 = 0;
@@ -87,7 +91,8 @@ export function parseIsoTime(p: usize, n: u32): i64 {
   const s = load<i32>(parts, 20);
   if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return bad;
   const leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  const dim = mo == 2 ? (leap ? 29 : 28) : mo == 4 || mo == 6 || mo == 9 || mo == 11 ? 30 : 31;
+  // 31 days for January, March, May, July, August, October, December: odd months to July, even from August
+  const dim = mo == 2 ? (leap ? 29 : 28) : 30 + ((mo ^ (mo >> 3)) & 1);
   if (d > dim) return bad;
   // days from civil (proleptic Gregorian); years 0000-9999 keep every term in i32
   const yy = (mo <= 2 ? y - 1 : y) + 400;

@@ -8,6 +8,7 @@ import { FI_LENGTH, FI_FLAGS, FI_SHA256, FI_SHA512, HAS_SHA256, HAS_SHA512 } fro
 import { Repo, Role, clearResult, fail, failNumbers, setContext, MISUSE } from "../meta/result";
 import { vtRow, vtCount, VT_FI } from "./vehicle";
 import { Detail } from "../meta/detail";
+import { bytesEqual } from "../util/bytes";
 
 const ctx256 = memory.data(<i32>SHA256_CTX_SIZE, 8);
 const ctx512 = memory.data(<i32>SHA512_CTX_SIZE, 8);
@@ -49,8 +50,8 @@ export function imageFinish(): i32 {
   const flags = load<u32>(fi, FI_FLAGS);
   if ((flags & (HAS_SHA256 | HAS_SHA512)) == 0) return fail(Outcome.LengthOrHashMismatch, Detail.NoSha256OrSha512ToCheckTheImageAgainst);
   sha256Final(ctx256, digest);
-  if ((flags & HAS_SHA256) != 0 && memory.compare(digest, fi + FI_SHA256, 32) != 0) return fail(Outcome.LengthOrHashMismatch, Detail.ImageSha256Differs);
+  if ((flags & HAS_SHA256) != 0 && !bytesEqual(digest, fi + FI_SHA256, 32)) return fail(Outcome.LengthOrHashMismatch, Detail.ImageSha256Differs);
   sha512Final(ctx512, digest);
-  if ((flags & HAS_SHA512) != 0 && memory.compare(digest, fi + FI_SHA512, 64) != 0) return fail(Outcome.LengthOrHashMismatch, Detail.ImageSha512Differs);
+  if ((flags & HAS_SHA512) != 0 && !bytesEqual(digest, fi + FI_SHA512, 64)) return fail(Outcome.LengthOrHashMismatch, Detail.ImageSha512Differs);
   return Outcome.Ok;
 }

@@ -9,6 +9,7 @@ import { RS_P, RS_P_SIZE, directorState } from "../meta/repo";
 import { imageState } from "./cycle";
 import { lastTime, setLastTime } from "./time";
 import { installedReleaseCounter, setInstalledReleaseCounter } from "./config";
+import { bytesEqual } from "../util/bytes";
 
 const MAGIC: u32 = 0x31545055; // "UPT1"
 const HEADER: usize = 32; // magic, repo count, last time, release counter, reserved
@@ -50,7 +51,7 @@ export function stateImport(ptr: usize, len: u32): bool {
   if (len != stateSize()) return false;
   const body = HEADER + <usize>n * PER_REPO;
   sha256(ptr, <u32>body, digest);
-  if (memory.compare(digest, ptr + body, 32) != 0) return false;
+  if (!bytesEqual(digest, ptr + body, 32)) return false;
   if (load<u32>(ptr) != MAGIC || load<u32>(ptr, 4) != n) return false;
   for (let i: u32 = 0; i < n; i++) {
     if (load<i64>(ptr + HEADER + <usize>i * PER_REPO) != rootVersion(repoAt(i))) return false;

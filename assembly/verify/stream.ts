@@ -36,6 +36,7 @@ import { clearVehicleTargets, readTargetEntry, streamEntries, vtCount, vtThis } 
 import { isConfigured } from "./config";
 import { MAX_ID_BYTES, STREAMED_TARGETS_CAP as STREAM_TARGETS_CAP } from "./caps";
 import * as N from "../json/names";
+import { bytesEqual } from "../util/bytes";
 
 /** The envelope (the document without the target entries). */
 export const STREAM_ENVELOPE_CAP: u32 = 4096;
@@ -246,7 +247,7 @@ function classifyKey(): i32 {
 
 function keyIs(lit: usize): bool {
   const n = <u32>load<u8>(lit);
-  return n == keyLen && memory.compare(keyBuf, lit + 1, n) == 0;
+  return n == keyLen && bytesEqual(keyBuf, lit + 1, n);
 }
 
 // `signed` begins: start one context per key a signature names, from the envelope read

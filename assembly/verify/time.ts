@@ -5,7 +5,7 @@
 import { Outcome } from "../outcome";
 import { JsonType, parseDoc, parseError, tokType, tokStart, tokLen, tokNext, objGet, validStringContent } from "../json/reader";
 import { strCompare } from "../json/strings";
-import { parseIsoTime } from "../util/encoding";
+import { parseIsoTime, BAD_TIME } from "../util/encoding";
 import { countSignatures, keysetThreshold } from "../meta/keys";
 import { rootKeyset, RoleSet } from "../meta/root";
 import { directorState } from "../meta/repo";
@@ -49,7 +49,7 @@ export function verifyTimeAttestation(ptr: usize, len: u32, nonce: usize, nonceL
   const tt = objGet(doc, signed, N.k_time);
   if (tokType(doc, tt) != JsonType.String) return fail(Outcome.BadTimeAttestation, Detail.TimeIsMissing);
   const t = parseIsoTime(tokStart(doc, tt), tokLen(doc, tt));
-  if (t == i64.MIN_VALUE) return fail(Outcome.BadTimeAttestation, Detail.TimeIsNotYYYYMMDDTHHMMSSZ);
+  if (t == BAD_TIME) return fail(Outcome.BadTimeAttestation, Detail.TimeIsNotYYYYMMDDTHHMMSSZ);
   if (t < lastTime) return failNumbers(Outcome.BadTimeAttestation, Detail.TimeGoingBackwards, lastTime, t);
   lastTime = t;
   return Outcome.Ok;

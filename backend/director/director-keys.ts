@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateSigningKey, privateKeyPem, signingKeyFromPem, type SigningKey, type TufKey } from "../../model/keys.ts";
-import { Inventory, INVENTORY_FILE } from "../inventory/inventory.ts";
+import type { Inventory } from "../inventory/inventory.ts";
+import { openInventory } from "../inventory/location.ts";
 import { readFileInside } from "../fs/read-inside.ts";
 
 export const DIRECTOR_ROOT_KEY_FILE = "keys/offline/director-root.pem";
@@ -134,7 +135,7 @@ function latestRoot(dir: string, inventory: Inventory): DirectorRootSigned {
 
 /** The online keys of the newest Director root of the backend in `dir`. */
 export function loadDirectorOnlineKeys(dir: string): DirectorOnlineKeys {
-  const inventory = Inventory.open(join(dir, INVENTORY_FILE));
+  const inventory = openInventory(dir);
   try {
     return onlineKeysFor(dir, latestRoot(dir, inventory));
   } finally {

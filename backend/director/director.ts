@@ -4,7 +4,9 @@
 // transaction; files follow the database (publisher.ts).
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { Inventory, INVENTORY_FILE, type AssignmentRow, type ClientProfile, type EcuRow } from "../inventory/inventory.ts";
+import type { AssignmentRow, ClientProfile, EcuRow, Inventory } from "../inventory/inventory.ts";
+import { inventoryLocation, openInventory } from "../inventory/location.ts";
+import { isPostgresUrl, redactedUrl } from "../inventory/postgres-engine.ts";
 import { keyIdOf, tufKeyFromRaw, type SigningKey } from "../../model/keys.ts";
 import { writeFileAtomicSync } from "../fs/atomic-write.ts";
 import { createDirectorKeys, DirectorKeyring, rootSignedOf, type DirectorOnlineKeys } from "./director-keys.ts";
@@ -36,6 +38,8 @@ export interface DirectorOptions {
   imageTargets: ImageTargetSource;
   clock?: () => Date;
   faults?: PublishFaults;
+  /** A postgres:// URL to use instead of the backend's own setting (`uptane serve --database`). */
+  database?: string;
 }
 
 export interface AssignmentOutcome {
@@ -53,18 +57,26 @@ export interface CampaignOutcome {
   skipped: Array<{ vin: string; ecuSerial: string; reason: string }>;
 }
 
-/** Creates the Director part of a backend in `dir`: keys, root, inventory database. */
+/**
+ * Creates the Director part of a backend in `dir`: keys, root, inventory database (the
+ * SQLite file, or the PostgreSQL database `dir` names, which must not hold a Director yet).
+ */
 export function initDirector(dir: string, now = new Date()): { root: SigningKey; online: DirectorOnlineKeys } {
-  if (existsSync(join(dir, INVENTORY_FILE))) throw new Error(`${dir} already holds an inventory database`);
-  const keys = createDirectorKeys(dir);
-  mkdirSync(join(dir, DIRECTOR_ROOT_DIR), { recursive: true });
-  mkdirSync(join(dir, DIRECTOR_VEHICLES_DIR), { recursive: true });
-  const root = buildDirectorRoot([keys.root], keys.online, 1, now);
-  writeFileAtomicSync(join(dir, DIRECTOR_ROOT_DIR, "1.root.json"), root.bytes);
-  const inventory = Inventory.open(join(dir, INVENTORY_FILE));
-  inventory.insertDirectorRoot(1, root.bytes); // what the served root is checked against
-  inventory.close();
-  return keys;
+  const location = inventoryLocation(dir);
+  if (!isPostgresUrl(location) && existsSync(location)) throw new Error(`${dir} already holds an inventory database`);
+  const inventory = openInventory(dir);
+  try {
+    if (inventory.directorRootVersions().length > 0) throw new Error(`the inventory at ${redactedUrl(location)} already holds a Director (one database per backend)`);
+    const keys = createDirectorKeys(dir);
+    mkdirSync(join(dir, DIRECTOR_ROOT_DIR), { recursive: true });
+    mkdirSync(join(dir, DIRECTOR_VEHICLES_DIR), { recursive: true });
+    const root = buildDirectorRoot([keys.root], keys.online, 1, now);
+    writeFileAtomicSync(join(dir, DIRECTOR_ROOT_DIR, "1.root.json"), root.bytes);
+    inventory.insertDirectorRoot(1, root.bytes); // what the served root is checked against
+    return keys;
+  } finally {
+    inventory.close();
+  }
 }
 
 export class Director {
@@ -79,7 +91,7 @@ export class Director {
     private readonly imageTargets: ImageTargetSource,
     options: DirectorOptions,
   ) {
-    this.inventory = Inventory.open(join(dir, INVENTORY_FILE));
+    this.inventory = openInventory(dir, options.database);
     this.clock = options.clock ?? (() => new Date());
     this.keyring = new DirectorKeyring(dir, this.inventory);
     this.publisher = new VehicleMetadataPublisher(this.inventory, () => this.keyring.current(), join(dir, DIRECTOR_VEHICLES_DIR), options.faults);

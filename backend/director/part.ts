@@ -3,7 +3,8 @@
 import { join } from "node:path";
 import type { BackendPart } from "../parts.ts";
 import { API_TOKEN_FILE, createApiToken, readApiToken } from "../http/api-token.ts";
-import { INVENTORY_FILE } from "../inventory/inventory.ts";
+import { inventoryLocation, writeDatabaseUrl } from "../inventory/location.ts";
+import { redactedUrl } from "../inventory/postgres-engine.ts";
 import { Director, DIRECTOR_ROOT_DIR, initDirector } from "./director.ts";
 import { DIRECTOR_ROOT_KEY_FILE } from "./director-keys.ts";
 import { PublishedImageTargets } from "./image-repo-source.ts";
@@ -17,11 +18,19 @@ export function openDirector(dir: string, clock?: () => Date): Director {
 
 export const directorPart: BackendPart = {
   name: "director",
+  initOptions: { values: { database: {} } },
+  initHelp: [
+    "  --database URL          keep the inventory in PostgreSQL at URL (postgres://...; the",
+    "                          database must hold no Director yet), recorded in DIR/database.url",
+    "                          (0600); default: the SQLite file DIR/inventory.sqlite",
+  ].join("\n"),
   async init(ctx) {
+    const database = ctx.values.database?.[0];
+    if (database !== undefined) writeDatabaseUrl(ctx.dir, database);
     const keys = initDirector(ctx.dir, ctx.now);
     createApiToken(ctx.dir);
     return {
-      inventory: join(ctx.dir, INVENTORY_FILE),
+      inventory: redactedUrl(inventoryLocation(ctx.dir)),
       root: join(ctx.dir, DIRECTOR_ROOT_DIR, "1.root.json"),
       offlineRootKey: join(ctx.dir, DIRECTOR_ROOT_KEY_FILE),
       rootKeyId: keys.root.keyid,

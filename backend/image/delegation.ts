@@ -3,7 +3,7 @@
 // threshold within the keys given.
 import { keyIdOf, type TufKey } from "../../model/keys.ts";
 import type { DelegatedRole } from "./metadata.ts";
-import { checkHardwareId, checkPathPattern, checkRoleName } from "./names.ts";
+import { checkHardwareId, checkPathPattern, checkRoleName, NameError } from "./names.ts";
 
 export interface DelegationSpec {
   role: string;
@@ -14,16 +14,17 @@ export interface DelegationSpec {
   terminating?: boolean;
 }
 
-/** The role entry for `spec`; a refusal is raised through `fail` (each caller's error class). */
+/** The role entry for `spec`; a refusal of its keys or threshold is raised through `fail` (each caller's error class). */
 export function buildDelegatedRole(spec: DelegationSpec, fail: (message: string) => Error): DelegatedRole {
   checkRoleName(spec.role);
   if (spec.keys.length === 0) throw fail("a delegation needs at least one key");
-  if (spec.paths.length === 0) throw fail("a delegation needs at least one --paths pattern");
+  if (spec.paths.length === 0) throw new NameError("invalid-path-pattern", "a delegation needs at least one --paths pattern");
   spec.paths.forEach(checkPathPattern);
   spec.hardwareIds?.forEach(checkHardwareId);
   const keyids = [...new Set(spec.keys.map(keyIdOf))];
   const threshold = spec.threshold ?? 1;
-  if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > keyids.length) throw fail(`threshold must be 1..${keyids.length}`);
+  if (!Number.isSafeInteger(threshold) || threshold < 1) throw fail(`threshold must be at least 1, got ${threshold}`);
+  if (threshold > keyids.length) throw fail(`threshold ${threshold} needs at least ${threshold} distinct keys; ${keyids.length} given`);
   return {
     name: spec.role,
     keyids,

@@ -2,7 +2,15 @@
 // (`targets/DIR/HASH.BASE`) and a role name becomes `N.ROLE.json`, so both are checked when
 // they enter the system: path traversal is impossible by construction.
 
-export class NameError extends Error {}
+/** A name refused where it enters; `code` is the CLI's and the HTTP API's error code for it. */
+export class NameError extends Error {
+  constructor(
+    readonly code: "invalid-target-name" | "invalid-role-name" | "invalid-hardware-id" | "invalid-path-pattern" | "invalid-account-name",
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._+~@=,-]*$/;
 const MAX_TARGET_NAME = 1024;
@@ -10,15 +18,15 @@ const MAX_SEGMENT = 200;
 
 /** Throws NameError unless `name` is a relative path of safe segments ("a/b/c.bin"). */
 export function checkTargetName(name: string): string {
-  if (typeof name !== "string" || name.length === 0) throw new NameError("target name is empty");
-  if (name.length > MAX_TARGET_NAME) throw new NameError(`target name longer than ${MAX_TARGET_NAME} characters`);
-  if (name.startsWith("/")) throw new NameError(`target name '${name}' is an absolute path`);
+  if (typeof name !== "string" || name.length === 0) throw new NameError("invalid-target-name", "target name is empty");
+  if (name.length > MAX_TARGET_NAME) throw new NameError("invalid-target-name", `target name longer than ${MAX_TARGET_NAME} characters`);
+  if (name.startsWith("/")) throw new NameError("invalid-target-name", `target name '${name}' is an absolute path`);
   for (const segment of name.split("/")) {
-    if (segment === "" ) throw new NameError(`target name '${name}' has an empty path segment`);
-    if (segment === "." || segment === "..") throw new NameError(`target name '${name}' contains '${segment}'`);
-    if (segment.length > MAX_SEGMENT) throw new NameError(`target name '${name}' has a segment longer than ${MAX_SEGMENT}`);
+    if (segment === "" ) throw new NameError("invalid-target-name", `target name '${name}' has an empty path segment`);
+    if (segment === "." || segment === "..") throw new NameError("invalid-target-name", `target name '${name}' contains '${segment}'`);
+    if (segment.length > MAX_SEGMENT) throw new NameError("invalid-target-name", `target name '${name}' has a segment longer than ${MAX_SEGMENT}`);
     if (!SEGMENT.test(segment)) {
-      throw new NameError(`target name '${name}' has an unsafe segment '${segment}' (allowed: letters, digits and ._+~@=,- not leading with . or -)`);
+      throw new NameError("invalid-target-name", `target name '${name}' has an unsafe segment '${segment}' (allowed: letters, digits and ._+~@=,- not leading with . or -)`);
     }
   }
   return name;
@@ -39,16 +47,16 @@ const TOP_LEVEL = new Set(["root", "targets", "snapshot", "timestamp"]);
 /** Delegated role names (one per supplier): lower-case letters, digits, `_`, `-`; not a top-level role. */
 export function checkRoleName(name: string): string {
   if (typeof name !== "string" || !ROLE_NAME.test(name)) {
-    throw new NameError(`role name '${name}' is invalid (1-64 of a-z 0-9 _ -, starting with a letter or digit)`);
+    throw new NameError("invalid-role-name", `role name '${name}' is invalid (1-64 of a-z 0-9 _ -, starting with a letter or digit)`);
   }
-  if (TOP_LEVEL.has(name)) throw new NameError(`role name '${name}' is a top-level role`);
+  if (TOP_LEVEL.has(name)) throw new NameError("invalid-role-name", `role name '${name}' is a top-level role`);
   return name;
 }
 
 const HARDWARE_ID = /^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/;
 
 export function checkHardwareId(id: string): string {
-  if (typeof id !== "string" || !HARDWARE_ID.test(id)) throw new NameError(`hardware ID '${id}' is invalid (1-128 of letters, digits and ._:+-)`);
+  if (typeof id !== "string" || !HARDWARE_ID.test(id)) throw new NameError("invalid-hardware-id", `hardware ID '${id}' is invalid (1-128 of letters, digits and ._:+-)`);
   return id;
 }
 
@@ -92,12 +100,12 @@ const PATTERN_SEGMENT = /^[A-Za-z0-9._+~@=,*?-]+$/;
 /** A delegation path pattern: `/`-separated segments of safe characters plus `*` and `?`. */
 export function checkPathPattern(pattern: string): string {
   if (typeof pattern !== "string" || pattern.length === 0 || pattern.length > MAX_TARGET_NAME) {
-    throw new NameError(`path pattern '${pattern}' is empty or too long`);
+    throw new NameError("invalid-path-pattern", `path pattern '${pattern}' is empty or too long`);
   }
-  if (pattern.startsWith("/")) throw new NameError(`path pattern '${pattern}' is absolute`);
+  if (pattern.startsWith("/")) throw new NameError("invalid-path-pattern", `path pattern '${pattern}' is absolute`);
   for (const segment of pattern.split("/")) {
     if (segment === "." || segment === ".." || !PATTERN_SEGMENT.test(segment)) {
-      throw new NameError(`path pattern '${pattern}' has an invalid segment '${segment}' (allowed: letters, digits, ._+~@=,- and the wildcards * ?)`);
+      throw new NameError("invalid-path-pattern", `path pattern '${pattern}' has an invalid segment '${segment}' (allowed: letters, digits, ._+~@=,- and the wildcards * ?)`);
     }
   }
   return pattern;

@@ -19,19 +19,27 @@ export interface PublishedState {
   delegated: Map<string, Signed<TargetsSigned>>;
 }
 
-export class RepositoryError extends Error {}
+/** A refusal of the Image repository; `code` is its error code for the CLI and the HTTP API. */
+export class RepositoryError extends Error {
+  constructor(
+    message: string,
+    readonly code: "repository-refused" | "repository-corrupt" | "release-counter-rollback" | "role-expired" | "invalid-threshold" | "not-a-backend" = "repository-refused",
+  ) {
+    super(message);
+  }
+}
 
 async function readJson(path: string, what: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    throw new RepositoryError(`cannot read ${what} (${path}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new RepositoryError(`cannot read ${what} (${path}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, "repository-corrupt");
   }
   try {
     return JSON.parse(text);
   } catch {
-    throw new RepositoryError(`${what} (${path}) is not valid JSON`);
+    throw new RepositoryError(`${what} (${path}) is not valid JSON`, "repository-corrupt");
   }
 }
 
@@ -39,14 +47,14 @@ function checked<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof MetadataError) throw new RepositoryError(`corrupt metadata on disk: ${err.message}`);
+    if (err instanceof MetadataError) throw new RepositoryError(`corrupt metadata on disk: ${err.message}`, "repository-corrupt");
     throw err;
   }
 }
 
 function requireSigned(doc: Signed<unknown>, keys: TufKeyMap, role: { keyids: string[]; threshold: number }, what: string): void {
   const n = countValidSignatures(doc, keys, role.keyids);
-  if (n < role.threshold) throw new RepositoryError(`corrupt metadata on disk: ${what} has ${n} valid signature(s), needs ${role.threshold}`);
+  if (n < role.threshold) throw new RepositoryError(`corrupt metadata on disk: ${what} has ${n} valid signature(s), needs ${role.threshold}`, "repository-corrupt");
 }
 
 /** The highest root version published. */
@@ -55,14 +63,14 @@ export async function latestRootVersion(dir: string): Promise<number> {
   try {
     names = await readdir(repositoryDir(dir));
   } catch {
-    throw new RepositoryError(`${dir} holds no Image repository (no ${repositoryDir(dir)}); run uptane init first`);
+    throw new RepositoryError(`${dir} holds no Image repository (no ${repositoryDir(dir)}); run uptane init first`, "not-a-backend");
   }
   let latest = 0;
   for (const n of names) {
     const m = /^([1-9]\d*)\.root\.json$/.exec(n);
     if (m) latest = Math.max(latest, Number(m[1]));
   }
-  if (latest === 0) throw new RepositoryError(`no N.root.json in ${repositoryDir(dir)}`);
+  if (latest === 0) throw new RepositoryError(`no N.root.json in ${repositoryDir(dir)}`, "repository-corrupt");
   return latest;
 }
 
@@ -72,7 +80,7 @@ export async function loadPublished(dir: string): Promise<PublishedState> {
   const rootFile = versionedFile(rootVersion, "root");
   const rootDoc = await readJson(join(repo, rootFile), rootFile);
   const root = checked(() => checkRoot(rootDoc, rootFile));
-  if (root.signed.version !== rootVersion) throw new RepositoryError(`corrupt metadata on disk: ${rootFile} says version ${root.signed.version}`);
+  if (root.signed.version !== rootVersion) throw new RepositoryError(`corrupt metadata on disk: ${rootFile} says version ${root.signed.version}`, "repository-corrupt");
   const keys = root.signed.keys;
   const roles = root.signed.roles;
   requireSigned(root, keys, roles.root, rootFile);
@@ -86,7 +94,7 @@ export async function loadPublished(dir: string): Promise<PublishedState> {
   const snapshot = checked(() => checkSnapshot(snapshotDoc, snapshotFile));
   requireSigned(snapshot, keys, roles.snapshot, snapshotFile);
   if (snapshot.signed.version !== timestamp.signed.meta["snapshot.json"].version) {
-    throw new RepositoryError(`corrupt metadata on disk: ${snapshotFile} says version ${snapshot.signed.version}`);
+    throw new RepositoryError(`corrupt metadata on disk: ${snapshotFile} says version ${snapshot.signed.version}`, "repository-corrupt");
   }
 
   const loadTargetsRole = async (role: string): Promise<Signed<TargetsSigned>> => {
@@ -94,7 +102,7 @@ export async function loadPublished(dir: string): Promise<PublishedState> {
     const file = versionedFile(version, role);
     const doc = await readJson(join(repo, file), file);
     const targets = checked(() => checkTargets(doc, file, role !== "targets"));
-    if (targets.signed.version !== version) throw new RepositoryError(`corrupt metadata on disk: ${file} says version ${targets.signed.version}`);
+    if (targets.signed.version !== version) throw new RepositoryError(`corrupt metadata on disk: ${file} says version ${targets.signed.version}`, "repository-corrupt");
     return targets;
   };
   const targets = await loadTargetsRole("targets");

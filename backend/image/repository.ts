@@ -51,14 +51,14 @@ export async function readConfig(dir: string): Promise<ImageConfig> {
     raw = JSON.parse(await readFile(configPath(dir), "utf8"));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new RepositoryError(code === "ENOENT" ? `${dir} holds no Image repository (no ${configPath(dir)}); run uptane init first` : `cannot read ${configPath(dir)}: ${code ?? "not valid JSON"}`);
+    throw new RepositoryError(code === "ENOENT" ? `${dir} holds no Image repository (no ${configPath(dir)}); run uptane init first` : `cannot read ${configPath(dir)}: ${code ?? "not valid JSON"}`, code === "ENOENT" ? "not-a-backend" : "repository-corrupt");
   }
   const days = (raw as { expiryDays?: Record<string, unknown> })?.expiryDays;
   const expiryDays = { ...DEFAULT_EXPIRY_DAYS };
   for (const role of TOP_ROLES) {
     const v = days?.[role];
     if (v === undefined) continue;
-    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) throw new RepositoryError(`${configPath(dir)}: expiryDays.${role} must be a positive integer`);
+    if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 1) throw new RepositoryError(`${configPath(dir)}: expiryDays.${role} must be a positive integer`, "repository-corrupt");
     expiryDays[role] = v;
   }
   return { expiryDays };
@@ -84,7 +84,7 @@ export function imageOfflineRoles(state: PublishedState): OfflineRole[] {
 function requireOfflineRolesValid(state: PublishedState, dir: string, now: Date): void {
   for (const role of imageOfflineRoles(state)) {
     const w = offlineRoleWarning(dir, role, now, 0);
-    if (w?.state === "expired") throw new RepositoryError(`nothing published: ${w.message}`);
+    if (w?.state === "expired") throw new RepositoryError(`nothing published: ${w.message}`, "role-expired");
   }
 }
 
@@ -114,7 +114,7 @@ export async function createImageRepository(dir: string, opts: CreateOptions = {
   const keyFiles: string[] = [];
   for (const role of TOP_ROLES) {
     const t = opts.thresholds?.[role] ?? 1;
-    if (!Number.isSafeInteger(t) || t < 1 || t > 16) throw new RepositoryError(`threshold for ${role} must be 1..16`);
+    if (!Number.isSafeInteger(t) || t < 1 || t > 16) throw new RepositoryError(`threshold for ${role} must be 1..16`, "invalid-threshold");
     thresholds[role] = t;
     keys[role] = Array.from({ length: t }, () => generateSigningKey());
   }
@@ -189,7 +189,7 @@ export async function addImage(dir: string, file: string, opts: AddImageOptions)
     if (!Number.isSafeInteger(releaseCounter) || releaseCounter < 0) throw new RepositoryError("release counter must be a non-negative integer");
     // Uptane: a release counter never decreases for a target.
     if (previousCounter !== undefined && releaseCounter < previousCounter) {
-      throw new RepositoryError(`release counter ${releaseCounter} for '${opts.name}' is below the published ${previousCounter} (rollback refused)`);
+      throw new RepositoryError(`release counter ${releaseCounter} for '${opts.name}' is below the published ${previousCounter} (rollback refused)`, "release-counter-rollback");
     }
     const custom = { hardwareIds, releaseCounter };
     const targets = { ...state.targets.signed.targets, [opts.name]: { length, hashes, custom } };
@@ -208,7 +208,7 @@ export interface DelegateOptions extends OperationOptions, DelegationSpec {}
 
 /** Adds (or replaces) a supplier's delegation in the top-level targets (offline targets key). */
 export async function delegate(dir: string, opts: DelegateOptions): Promise<DelegatedRole> {
-  const role = buildDelegatedRole(opts, (m) => new RepositoryError(m));
+  const role = buildDelegatedRole(opts, (m) => new RepositoryError(m, "invalid-threshold"));
   return changing(dir, opts, async (state, ctx) => {
     requireOfflineRolesValid(state, dir, ctx.now);
     const current = state.targets.signed.delegations ?? { keys: {}, roles: [] };
@@ -268,7 +268,7 @@ export async function rotate(dir: string, role: TopRole, opts: OperationOptions 
   return changing(dir, opts, async (state, ctx) => {
     const current = state.root.signed;
     const threshold = opts.threshold ?? current.roles[role].threshold;
-    if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > 16) throw new RepositoryError("threshold must be 1..16");
+    if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > 16) throw new RepositoryError("threshold must be 1..16", "invalid-threshold");
     const newKeys = Array.from({ length: threshold }, () => generateSigningKey());
     const next: RootSigned = structuredClone(current);
     next.version = current.version + 1;

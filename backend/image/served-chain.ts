@@ -16,7 +16,7 @@ import { latestRootVersion, loadPublished, RepositoryError } from "./published.t
 import { countValidSignatures } from "../../model/keys.ts";
 
 function corrupt(message: string): never {
-  throw new RepositoryError(`corrupt metadata on disk: ${message}`);
+  throw new RepositoryError(`corrupt metadata on disk: ${message}`, "repository-corrupt");
 }
 
 /** Verifies the published chain; returns the files it consists of (names in the repository folder). */

@@ -2,13 +2,22 @@
 // per supplier, naming the delegated role(s) it delivers; the password is made here, shown
 // once, and only its scrypt hash is kept in the inventory.
 import { join } from "node:path";
-import { Inventory, INVENTORY_FILE, type SupplierAccountRow } from "../inventory/inventory.ts";
+import type { Inventory, SupplierAccountRow } from "../inventory/inventory.ts";
+import { openInventory } from "../inventory/location.ts";
 import { loadPublished } from "../image/published.ts";
 import { checkRoleName, NameError } from "../image/names.ts";
 import { delegatedRoleNames } from "./bundle-ownership.ts";
 import { hashPassword, newPassword, type ScryptParams } from "./password-hash.ts";
 
-export class AccountError extends Error {}
+/** A refused account operation; `code` is its error code for the CLI. */
+export class AccountError extends Error {
+  constructor(
+    message: string,
+    readonly code: "role-not-delegated" | "exists" | "unknown-account" | "account-disabled" = "role-not-delegated",
+  ) {
+    super(message);
+  }
+}
 
 const ACCOUNT_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -24,7 +33,7 @@ export function accountOf(row: SupplierAccountRow): SupplierAccount {
 }
 
 export function checkAccountName(name: string): string {
-  if (!ACCOUNT_NAME.test(name)) throw new NameError(`account name '${name}' is invalid (1-64 of a-z 0-9 _ -, starting with a letter or digit)`);
+  if (!ACCOUNT_NAME.test(name)) throw new NameError("invalid-account-name", `account name '${name}' is invalid (1-64 of a-z 0-9 _ -, starting with a letter or digit)`);
   return name;
 }
 
@@ -42,7 +51,7 @@ export async function addSupplierAccount(dir: string, name: string, roles: strin
   const password = newPassword();
   const passwordHash = await hashPassword(password, opts.scrypt);
   return withInventory(dir, (inventory) => {
-    if (inventory.supplierAccount(name)) throw new AccountError(`account '${name}' exists already`);
+    if (inventory.supplierAccount(name)) throw new AccountError(`account '${name}' exists already`, "exists");
     const now = (opts.now ?? new Date()).toISOString();
     inventory.insertSupplierAccount({ name, roles: [...new Set(roles)], passwordHash, now });
     return { account: accountOf(inventory.supplierAccount(name)!), password };
@@ -50,7 +59,7 @@ export async function addSupplierAccount(dir: string, name: string, roles: strin
 }
 
 function withInventory<T>(dir: string, fn: (inventory: Inventory) => T): T {
-  const inventory = Inventory.open(join(dir, INVENTORY_FILE));
+  const inventory = openInventory(dir);
   try {
     return fn(inventory);
   } finally {
@@ -70,8 +79,8 @@ export function listSupplierAccounts(dir: string): SupplierAccount[] {
 export function disableSupplierAccount(dir: string, name: string, now = new Date()): SupplierAccount {
   return withInventory(dir, (inventory) => {
     const row = inventory.supplierAccount(name);
-    if (!row) throw new AccountError(`no account '${name}'`);
-    if (!inventory.disableSupplierAccount(name, now.toISOString())) throw new AccountError(`account '${name}' is disabled already`);
+    if (!row) throw new AccountError(`no account '${name}'`, "unknown-account");
+    if (!inventory.disableSupplierAccount(name, now.toISOString())) throw new AccountError(`account '${name}' is disabled already`, "account-disabled");
     return accountOf(inventory.supplierAccount(name)!);
   });
 }

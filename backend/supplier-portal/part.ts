@@ -4,7 +4,8 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { BackendPart } from "../parts.ts";
-import { Inventory, INVENTORY_FILE } from "../inventory/inventory.ts";
+import type { Inventory } from "../inventory/inventory.ts";
+import { openInventory } from "../inventory/location.ts";
 import { LoginThrottle, DEFAULT_THROTTLE, type ThrottleLimits } from "./login-throttle.ts";
 import { supplierPortalRoutes } from "./http-routes.ts";
 import { SUBMISSIONS_DIR } from "./submissions.ts";
@@ -25,7 +26,7 @@ export const supplierPortalPart: BackendPart = {
     return { submissions };
   },
   mount(router, dir, ctx) {
-    const inventory = Inventory.open(join(dir, INVENTORY_FILE));
+    const inventory = openInventory(dir);
     ctx.onClose(() => inventory.close());
     const options = ctx.supplierPortal ?? {};
     const throttle = new LoginThrottle(ctx.clock, { ...DEFAULT_THROTTLE, ...options.throttle });

@@ -8,13 +8,22 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileAtomic } from "../fs/atomic-write.ts";
-import { Inventory, INVENTORY_FILE, type SubmissionRow } from "../inventory/inventory.ts";
+import type { Inventory, SubmissionRow } from "../inventory/inventory.ts";
+import { openInventory } from "../inventory/location.ts";
 import { decodeBundle, BundleError, type Bundle } from "../image/bundle.ts";
 import { importDecodedBundle, type ImportResult } from "../image/repository.ts";
 
 export const SUBMISSIONS_DIR = "supplier-submissions";
 
-export class SubmissionError extends Error {}
+/** A refused review step; `code` is its error code for the CLI. */
+export class SubmissionError extends Error {
+  constructor(
+    message: string,
+    readonly code: "unknown-submission" | "submission-closed" | "invalid-sha256" | "sha256-mismatch" | "submission-unreadable",
+  ) {
+    super(message);
+  }
+}
 
 export interface SubmittedRole {
   name: string;
@@ -82,14 +91,14 @@ export async function storeSubmission(dir: string, inventory: Inventory, account
 }
 
 function withInventory<T>(dir: string, fn: (inventory: Inventory) => Promise<T>): Promise<T> {
-  const inventory = Inventory.open(join(dir, INVENTORY_FILE));
+  const inventory = openInventory(dir);
   return fn(inventory).finally(() => inventory.close());
 }
 
 function pending(inventory: Inventory, id: number): SubmissionRow {
   const row = inventory.submission(id);
-  if (!row) throw new SubmissionError(`no submission ${id}`);
-  if (row.status !== "pending") throw new SubmissionError(`submission ${id} is ${row.status} already`);
+  if (!row) throw new SubmissionError(`no submission ${id}`, "unknown-submission");
+  if (row.status !== "pending") throw new SubmissionError(`submission ${id} is ${row.status} already`, "submission-closed");
   return row;
 }
 
@@ -104,20 +113,20 @@ export function listSubmissions(dir: string, filter: { status?: SubmissionRow["s
  */
 export async function approveSubmission(dir: string, id: number, expectSha256: string, now = new Date()): Promise<{ submission: Submission; imported: ImportResult }> {
   const expected = expectSha256.toLowerCase();
-  if (!/^[0-9a-f]{64}$/.test(expected)) throw new SubmissionError("--expect-sha256 must be 64 hexadecimal digits (the SHA-256 `uptane supplier sign` printed)");
+  if (!/^[0-9a-f]{64}$/.test(expected)) throw new SubmissionError("--expect-sha256 must be 64 hexadecimal digits (the SHA-256 `uptane supplier sign` printed)", "invalid-sha256");
   return withInventory(dir, async (inventory) => {
     const row = pending(inventory, id);
     if (row.sha256 !== expected) {
-      throw new SubmissionError(`submission ${id} is bundle ${row.sha256}, not the ${expected} confirmed out of band: not approved (reject it, or ask the supplier which bundle it sent)`);
+      throw new SubmissionError(`submission ${id} is bundle ${row.sha256}, not the ${expected} confirmed out of band: not approved (reject it, or ask the supplier which bundle it sent)`, "sha256-mismatch");
     }
     let bytes: Buffer;
     try {
       bytes = await readFile(submissionPath(dir, row.sha256));
     } catch (e) {
-      throw new SubmissionError(`cannot read submission ${id}'s bundle: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new SubmissionError(`cannot read submission ${id}'s bundle: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, "submission-unreadable");
     }
     const got = sha256Hex(bytes);
-    if (got !== expected) throw new SubmissionError(`submission ${id}'s file hashes to ${got}, not ${expected}: it changed on disk since upload; not approved`);
+    if (got !== expected) throw new SubmissionError(`submission ${id}'s file hashes to ${got}, not ${expected}: it changed on disk since upload; not approved`, "sha256-mismatch");
     let imported: ImportResult;
     try {
       imported = await importDecodedBundle(dir, decodeBundle(bytes));

@@ -16,8 +16,17 @@ import { expiryAfterDays, SPEC_VERSION, type DelegatedRole, type Delegations, ty
 import { checkHardwareId, checkRoleName, checkTargetName } from "../image/names.ts";
 import { hashesOf } from "../image/publish.ts";
 import { buildDelegatedRole, type DelegationSpec } from "../image/delegation.ts";
+import { readEd25519PublicKeyHex } from "../director/public-key-file.ts";
 
-export class SupplierError extends Error {}
+/** A refusal of the supplier tooling; `code` is its error code for the CLI. */
+export class SupplierError extends Error {
+  constructor(
+    message: string,
+    readonly code: "supplier-refused" | "not-a-supplier-folder" | "exists" | "release-counter-rollback" | "invalid-threshold" | "keys-unreadable" | "unreadable-file" = "supplier-refused",
+  ) {
+    super(message);
+  }
+}
 
 interface SupplierConfig {
   role: string;
@@ -47,7 +56,7 @@ async function readJsonFile<T>(path: string): Promise<T> {
 }
 
 async function readConfig(work: string): Promise<SupplierConfig> {
-  if (!(await isSupplierDir(work))) throw new SupplierError(`${work} is not a supplier folder (run uptane supplier init first)`);
+  if (!(await isSupplierDir(work))) throw new SupplierError(`${work} is not a supplier folder (run uptane supplier init first)`, "not-a-supplier-folder");
   const config = await readJsonFile<SupplierConfig>(join(work, "supplier.json"));
   checkRoleName(config.role);
   if (!Number.isSafeInteger(config.expiryDays) || config.expiryDays < 1) throw new SupplierError(`${work}/supplier.json: expiryDays must be a positive integer`);
@@ -60,17 +69,17 @@ async function loadKeys(work: string): Promise<SigningKey[]> {
   try {
     names = await readdir(folder);
   } catch (err) {
-    throw new SupplierError(`cannot read the key folder ${folder}: ${(err as NodeJS.ErrnoException).code}`);
+    throw new SupplierError(`cannot read the key folder ${folder}: ${(err as NodeJS.ErrnoException).code}`, "keys-unreadable");
   }
   const keys: SigningKey[] = [];
   for (const name of names.filter((n) => n.endsWith(".pem"))) {
     try {
       keys.push(signingKeyFromPem(await readFile(join(folder, name), "utf8")));
     } catch (err) {
-      throw new SupplierError(`cannot read key file ${join(folder, name)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new SupplierError(`cannot read key file ${join(folder, name)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, "keys-unreadable");
     }
   }
-  if (keys.length === 0) throw new SupplierError(`no private key in ${folder}`);
+  if (keys.length === 0) throw new SupplierError(`no private key in ${folder}`, "keys-unreadable");
   return keys;
 }
 
@@ -85,9 +94,9 @@ export async function initSupplier(work: string, role: string, opts: { expiryDay
   const writer = opts.writer ?? diskWriter;
   const expiryDays = opts.expiryDays ?? DEFAULT_SUPPLIER_EXPIRY_DAYS;
   if (!Number.isSafeInteger(expiryDays) || expiryDays < 1) throw new SupplierError("expiry days must be a positive integer");
-  if (await isSupplierDir(work)) throw new SupplierError(`${work} is already a supplier folder`);
+  if (await isSupplierDir(work)) throw new SupplierError(`${work} is already a supplier folder`, "exists");
   const existing = await readdir(work).catch(() => [] as string[]);
-  if (existing.length > 0) throw new SupplierError(`${work} is not empty; supplier init needs a new or empty folder`);
+  if (existing.length > 0) throw new SupplierError(`${work} is not empty; supplier init needs a new or empty folder`, "exists");
   await mkdir(join(work, "keys"), { recursive: true, mode: 0o700 });
   await mkdir(join(work, "images"), { recursive: true });
   const key = generateSigningKey();
@@ -99,19 +108,12 @@ export async function initSupplier(work: string, role: string, opts: { expiryDay
   return { role, keyid: key.keyid, publicKeyFile };
 }
 
-/** Reads a public key file: a TUF key JSON object (as `supplier init` writes it). */
+/**
+ * Reads a public key file for a delegation: the forms `uptane vehicle add` takes too (a PEM
+ * public key, a TUF key JSON object as `supplier init` writes it, or 64 hex characters).
+ */
 export async function readPublicKeyFile(path: string): Promise<TufKey> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(path, "utf8"));
-  } catch (err) {
-    throw new SupplierError(`cannot read public key ${path}: ${(err as NodeJS.ErrnoException).code ?? "not valid JSON"}`);
-  }
-  const k = raw as TufKey;
-  if (!k || k.keytype !== "ed25519" || k.scheme !== "ed25519" || typeof k.keyval?.public !== "string" || !/^[0-9a-f]{64}$/.test(k.keyval.public)) {
-    throw new SupplierError(`${path} is not an ed25519 TUF public key ({"keytype":"ed25519","scheme":"ed25519","keyval":{"public":HEX}})`);
-  }
-  return { keytype: "ed25519", scheme: "ed25519", keyval: { public: k.keyval.public } };
+  return { keytype: "ed25519", scheme: "ed25519", keyval: { public: readEd25519PublicKeyHex(path) } };
 }
 
 export type SupplierDelegateOptions = DelegationSpec;
@@ -120,7 +122,7 @@ export type SupplierDelegateOptions = DelegationSpec;
 export async function supplierDelegate(work: string, opts: SupplierDelegateOptions, writer: FileWriter = diskWriter): Promise<DelegatedRole> {
   const config = await readConfig(work);
   if (opts.role === config.role) throw new SupplierError("a role cannot delegate to itself");
-  const role = buildDelegatedRole(opts, (m) => new SupplierError(m));
+  const role = buildDelegatedRole(opts, (m) => new SupplierError(m, "invalid-threshold"));
   const content = await readJsonFile<Content>(join(work, "content.json"));
   const d: Delegations = content.delegations ?? { keys: {}, roles: [] };
   d.roles = d.roles.filter((r) => r.name !== role.name).concat(role);
@@ -167,7 +169,7 @@ export async function signSupplier(
     try {
       bytes = await readFile(path);
     } catch (err) {
-      throw new SupplierError(`cannot read included bundle ${path}: ${(err as NodeJS.ErrnoException).code}`);
+      throw new SupplierError(`cannot read included bundle ${path}: ${(err as NodeJS.ErrnoException).code}`, "unreadable-file");
     }
     included.push(decodeBundle(bytes));
   }
@@ -180,11 +182,11 @@ export async function signSupplier(
     try {
       bytes = await readFile(file);
     } catch (err) {
-      throw new SupplierError(`cannot read image ${file}: ${(err as NodeJS.ErrnoException).code}`);
+      throw new SupplierError(`cannot read image ${file}: ${(err as NodeJS.ErrnoException).code}`, "unreadable-file");
     }
     const previous = content.targets[name]?.custom?.releaseCounter;
     const releaseCounter = opts.image.releaseCounter ?? previous ?? 0;
-    if (previous !== undefined && releaseCounter < previous) throw new SupplierError(`release counter ${releaseCounter} for '${name}' is below the earlier ${previous}`);
+    if (previous !== undefined && releaseCounter < previous) throw new SupplierError(`release counter ${releaseCounter} for '${name}' is below the earlier ${previous}`, "release-counter-rollback");
     const hashes = hashesOf(bytes);
     await writer.write(join(work, "images", hashes.sha256), bytes);
     content.targets[name] = { length: bytes.length, hashes, custom: { hardwareIds: [...new Set(hardwareIds)], releaseCounter } };

@@ -4,7 +4,8 @@
 import { join } from "node:path";
 import type { BackendPart } from "../parts.ts";
 import { DirectorKeyring } from "../director/director-keys.ts";
-import { Inventory, INVENTORY_FILE } from "../inventory/inventory.ts";
+import type { Inventory } from "../inventory/inventory.ts";
+import { openInventory } from "../inventory/location.ts";
 import { timeServerRoutes } from "./http-routes.ts";
 
 export const timeServerPart: BackendPart = {
@@ -13,7 +14,7 @@ export const timeServerPart: BackendPart = {
     return {};
   },
   mount(router, dir, ctx) {
-    const inventory = Inventory.open(join(dir, INVENTORY_FILE));
+    const inventory = openInventory(dir);
     ctx.onClose(() => inventory.close());
     const keyring = new DirectorKeyring(dir, inventory);
     keyring.current(); // refuses to start without the keys

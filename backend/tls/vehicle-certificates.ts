@@ -4,13 +4,22 @@
 // every request, so a revocation holds from the next request on, open connections included).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Inventory, INVENTORY_FILE } from "../inventory/inventory.ts";
+import type { Inventory } from "../inventory/inventory.ts";
+import { openInventory } from "../inventory/location.ts";
 import { issueCertificate, type Issuer } from "./x509.ts";
 import { VEHICLE_CA_FILE, VEHICLE_CA_KEY_FILE } from "./layout.ts";
 
 export const VEHICLE_CERT_DAYS = 730;
 
-export class CertificateError extends Error {}
+/** A certificate that cannot be issued or revoked; `code` is its error code for the CLI and the HTTP API. */
+export class CertificateError extends Error {
+  constructor(
+    message: string,
+    readonly code: "certificate-error" | "unknown-vin" = "certificate-error",
+  ) {
+    super(message);
+  }
+}
 
 /** The vehicle CA of the backend in `dir` (its key is an online key). */
 export function vehicleCa(dir: string): Issuer {
@@ -32,7 +41,7 @@ export interface IssuedCertificate {
  * SPKI PEM) and records it. `notBefore`/`days` are for tests of expired certificates.
  */
 export async function issueVehicleCertificate(dir: string, inventory: Inventory, vin: string, publicKeyPem: string, validity: { notBefore?: Date; days?: number } = {}): Promise<IssuedCertificate> {
-  if (!inventory.vehicleExists(vin)) throw new CertificateError(`no vehicle ${vin} is registered`);
+  if (!inventory.vehicleExists(vin)) throw new CertificateError(`no vehicle ${vin} is registered`, "unknown-vin");
   let issued;
   try {
     issued = await issueCertificate(vehicleCa(dir), publicKeyPem, { kind: "client", name: vin }, { notBefore: validity.notBefore, days: validity.days ?? VEHICLE_CERT_DAYS });
@@ -47,13 +56,13 @@ export async function issueVehicleCertificate(dir: string, inventory: Inventory,
 
 /** Revokes every certificate of `vin`; returns how many were revoked. */
 export function revokeVehicleCertificates(inventory: Inventory, vin: string, now = new Date()): number {
-  if (!inventory.vehicleExists(vin)) throw new CertificateError(`no vehicle ${vin} is registered`);
+  if (!inventory.vehicleExists(vin)) throw new CertificateError(`no vehicle ${vin} is registered`, "unknown-vin");
   return inventory.revokeVehicleCertificates(vin, now.toISOString());
 }
 
 /** `uptane-wasm/backend`'s form: opens the backend's inventory itself. */
 export async function certifyVehicle(dir: string, vin: string, tlsPublicKeyPem: string): Promise<IssuedCertificate> {
-  const inventory = Inventory.open(join(dir, INVENTORY_FILE));
+  const inventory = openInventory(dir);
   try {
     return await issueVehicleCertificate(dir, inventory, vin, tlsPublicKeyPem);
   } finally {

@@ -29,6 +29,27 @@ test("time attestation signed by a key that is not the timeserver's (e.g. the Di
   }
 });
 
+test("the attested date must exist: each month's last day (29 February in a leap year) Ok, the day after BadTimeAttestation, in both modules", () => {
+  const v = VehicleSim.standard();
+  const monthDays = (year: number) => [31, year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  const two = (n: number) => String(n).padStart(2, "0");
+  for (const year of [2027, 2028, 2100, 2400]) {
+    monthDays(year).forEach((days, m) => {
+      for (const [day, ok] of [[days, true], [days + 1, false]] as const) {
+        const iso = `${year}-${two(m + 1)}-${two(day)}T00:00:00Z`;
+        const attestation = v.timeAttestation({ nonces: [NONCE], isoTime: iso });
+        for (const verifier of [fullVerifier(v), partialVerifier(v)]) {
+          const r = verifier.attestTime({ attestation, nonce: NONCE });
+          if (ok) {
+            assert.is(r.outcome, "Ok", iso);
+            assert.is(r.time, Date.parse(iso) / 1000, iso);
+          } else expectOutcome(r, "BadTimeAttestation", "director", "timeserver");
+        }
+      }
+    });
+  }
+});
+
 test("time changed after signing: BadTimeAttestation (director timeserver)", () => {
   const v = VehicleSim.standard();
   const attestation = v.timeAttestation({ nonces: [NONCE], tamper: (s) => (s.time = "2030-01-01T00:00:00Z") });

@@ -47,10 +47,12 @@ test("init, vehicle add, assign and campaign from the CLI; serve with the token-
     assert.is(r.status, 0, r.stderr + JSON.stringify(r.out));
     r = uptane("assign", dir, "--vin", "CLI1", "--ecu", "S1", "--target", "not-there.bin");
     assert.is(r.status, 1);
-    assert.match(r.out.error, /signs no target/);
+    assert.is(r.out.error, "target-not-signed");
+    assert.match(r.out.detail, /signs no target/);
     r = uptane("assign", dir, "--vin", "CLI1", "--ecu", "P1", "--target", "brake-v2.bin");
     assert.is(r.status, 1);
-    assert.match(r.out.error, /gateway/);
+    assert.is(r.out.error, "hardware-id-mismatch");
+    assert.match(r.out.detail, /gateway/);
     r = uptane("assign", dir, "--vin", "CLI1", "--ecu", "S1", "--target", "brake-v2.bin");
     assert.is(r.status, 0, JSON.stringify(r.out));
     assert.is(r.out.status, "published");

@@ -114,7 +114,7 @@ test("a temp file left by a write cut short is never served and is cleaned up on
     const before = readFileSync(join(vdir, "timestamp.json"));
     writeFileSync(join(vdir, ".timestamp.json.deadbeef0000.tmp"), before.subarray(0, 10)); // half a file
     // Make the database ahead of the files, as a crash after commit would.
-    f.director.inventory.db.prepare("UPDATE vehicles SET published_timestamp_version = 0").run();
+    f.director.inventory.sql.run("UPDATE vehicles SET published_timestamp_version = 0");
     f.reopen();
     assert.equal(readdirSync(vdir).filter((n) => n.endsWith(".tmp")), []);
     assert.is(createHash("sha256").update(readFileSync(join(vdir, "timestamp.json"))).digest("hex"), createHash("sha256").update(before).digest("hex"));

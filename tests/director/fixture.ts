@@ -1,6 +1,7 @@
 // Test fixture for the Director: a fresh backend folder, an in-memory Image repository
 // stand-in, vehicles with real ECU keys, manifests signed like a Primary signs them, and
-// an HTTP server on 127.0.0.1 with an OS-chosen port.
+// an HTTP server on 127.0.0.1 with an OS-chosen port. The inventory is SQLite, or a fresh
+// database in the test PostgreSQL cluster when UPTANE_TEST_INVENTORY=postgres.
 import type { Server } from "node:http";
 import { Router, listen, close as closeServer } from "../../backend/http/server.ts";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -15,6 +16,8 @@ import { timeServerRoutes } from "../../backend/timeserver/http-routes.ts";
 import { loadDirectorOnlineKeys } from "../../backend/director/director-keys.ts";
 import { createApiToken } from "../../backend/http/api-token.ts";
 import { generateSigningKey, signMetadata, type SigningKey } from "../../model/keys.ts";
+import { writeDatabaseUrl } from "../../backend/inventory/location.ts";
+import { freshTestDatabase, inventoryEngineUnderTest } from "../helpers/postgres.ts";
 
 export class FakeImageRepo implements ImageTargetSource {
   readonly targets = new Map<string, ImageTarget>();
@@ -52,6 +55,7 @@ export class DirectorFixture {
 
   constructor(options: Partial<DirectorOptions> = {}) {
     this.dir = mkdtempSync(join(tmpdir(), "director-test-"));
+    if (inventoryEngineUnderTest() === "postgres") writeDatabaseUrl(this.dir, freshTestDatabase());
     initDirector(this.dir);
     this.apiToken = createApiToken(this.dir);
     this.director = Director.open(this.dir, { imageTargets: this.images, ...options });
@@ -88,9 +92,9 @@ export class DirectorFixture {
 
   /** Every row of every inventory table, to prove a refusal changed nothing. */
   dump(): string {
-    const db = this.director.inventory.db;
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
-    return JSON.stringify(tables.map((t) => [t, db.prepare(`SELECT * FROM "${t}"`).all()]));
+    const sql = this.director.inventory.sql;
+    // Rows sorted here: PostgreSQL returns them in no fixed order.
+    return JSON.stringify(sql.tableNames().map((t) => [t, sql.all(`SELECT * FROM "${t}"`).map((r) => JSON.stringify(r)).sort()]));
   }
 
   async postManifest(vin: string, body: string | Buffer | object): Promise<{ status: number; json: any }> {

@@ -137,7 +137,8 @@ test("director rotate refuses bad usage, and without a threshold of root keys on
     const dir = world.dir;
     assert.is((await uptane("director", "rotate", dir, "--role", "image-root")).code, 2);
     assert.is((await uptane("director", "rotate", dir, "--role", "targets", "--threshold", "2")).code, 2);
-    assert.is((await uptane("director", "rotate", dir, "--role", "root", "--threshold", "3", "--keys", "2")).code, 1);
+    // A key count below the threshold is fixed on the command line: bad usage (README "CLI").
+    assert.is((await uptane("director", "rotate", dir, "--role", "root", "--threshold", "3", "--keys", "2")).code, 2);
     assert.is((await uptane("director", "rotate", dir, "--role", "root", "--threshold", "2")).code, 0);
     // One of the two root keys goes missing: root 3 cannot be signed.
     const offline = join(dir, "keys", "offline");

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { request } from "node:https";
 import { join } from "node:path";
-import { Inventory, INVENTORY_FILE } from "../../backend/inventory/inventory.ts";
+import { openInventory } from "../../backend/inventory/location.ts";
 import { SERVER_CA_FILE } from "../../backend/tls/layout.ts";
 import { issueVehicleCertificate } from "../../backend/tls/vehicle-certificates.ts";
 import { newTlsKeyPair } from "../../model/tls-key.ts";
@@ -23,7 +23,7 @@ export function serverCa(dir: string): string {
 /** A new TLS key and a client certificate for registered vehicle `vin`, plus the server CA. */
 export async function vehicleTls(dir: string, vin: string, validity: { notBefore?: Date; days?: number } = {}): Promise<Required<TlsClientOptions> & { serial: string }> {
   const pair = newTlsKeyPair();
-  const inventory = Inventory.open(join(dir, INVENTORY_FILE));
+  const inventory = openInventory(dir);
   try {
     const issued = await issueVehicleCertificate(dir, inventory, vin, pair.publicKeyPem, validity);
     return { ca: serverCa(dir), cert: issued.certPem, key: pair.privateKeyPem, serial: issued.serial };

@@ -74,10 +74,12 @@ test("npm pack holds what the exports and bin name, the README and package.json,
   assert.equal(packed.filter((f) => /(^|\/)tests?\/|\.test\./.test(f.path)), [], "no test file is packed");
 });
 
-test("installing the package for the vehicle side compiles nothing: no dependencies, better-sqlite3 only an optional peer", () => {
+test("installing the package for the vehicle side compiles nothing: no dependencies, better-sqlite3 and pg only optional peers", () => {
   assert.is(pkg.dependencies, undefined);
   assert.equal(pkg.peerDependenciesMeta?.["better-sqlite3"], { optional: true });
+  assert.equal(pkg.peerDependenciesMeta?.["pg"], { optional: true });
   assert.ok(!existsSync(join(app, "node_modules", "better-sqlite3")), "npm installed better-sqlite3 with the package");
+  assert.ok(!existsSync(join(app, "node_modules", "pg")), "npm installed pg with the package");
   const installed = JSON.parse(readFileSync(join(app, "node_modules", "uptane-wasm", "package.json"), "utf8"));
   for (const hook of ["preinstall", "install", "postinstall"]) assert.is(installed.scripts?.[hook], undefined, `${hook} script`);
 });

@@ -175,10 +175,11 @@ export class VehicleSim {
 
   /**
    * A time attestation in the agreed format, signed by the Director root's timeserver key
-   * (or `signers`); `tamper` edits `signed` after signing.
+   * (or `signers`); `tamper` edits `signed` after signing; `isoTime` signs that text as
+   * the time instead of `time` (dates that do not exist, for the strict date check).
    */
-  timeAttestation(opts: { time?: number; nonces: string[]; signers?: SigningKey[]; tamper?: (signed: Json) => void }): Uint8Array {
-    const signed = { nonces: [...opts.nonces], time: isoTime(opts.time ?? this.now) };
+  timeAttestation(opts: { time?: number; isoTime?: string; nonces: string[]; signers?: SigningKey[]; tamper?: (signed: Json) => void }): Uint8Array {
+    const signed = { nonces: [...opts.nonces], time: opts.isoTime ?? isoTime(opts.time ?? this.now) };
     const bytes = canonicalBytes(signed);
     const signers = opts.signers ?? this.director.roles.timeserver.keys;
     const signatures = signers.map((k) => (this.director.dialect === "aktualizr" ? aktualizrSignature(k, bytes) : signBytes(k, bytes)));

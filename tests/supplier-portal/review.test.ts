@@ -78,7 +78,7 @@ test("approval with a hash other than the bundle's is refused: nothing published
   assert.is(await hashTree(repositoryDir(world.dir)), published);
   assert.is((await statusOf(id)).status, "pending");
   const malformed = await uptane("supplier", "approve", world.dir, String(id), "--expect-sha256", "abc");
-  assert.is(malformed.code, 1);
+  assert.is(malformed.code, 2, "a malformed hash is fixed on the command line: bad usage (README CLI)");
   assert.match(malformed.err, /64 hexadecimal digits/);
 });
 

@@ -1,0 +1,200 @@
+// The one table of error codes the `uptane` command prints (README "CLI": the exit-status
+// and JSON contract) and the HTTP API answers: each code with its exit status and what it
+// means. `describeError` turns anything a command throws into a code from this table, so
+// every refusal leaves the CLI as `{"ok":false,"error":CODE,"detail":TEXT}` with --json and
+// `uptane COMMAND: TEXT` on standard error without, with the code's exit status.
+import { UsageError } from "./command.ts";
+import { Refused } from "../../backend/director/errors.ts";
+import { NameError } from "../../backend/image/names.ts";
+import { InitOptionError } from "../../backend/image/part.ts";
+import { TlsInitError } from "../../backend/tls/part.ts";
+import { InitError } from "../../backend/init.ts";
+import { LockError } from "../../backend/fs/lock.ts";
+import { KeyStoreError } from "../../backend/image/keystore.ts";
+import { RepositoryError } from "../../backend/image/published.ts";
+import { MetadataError } from "../../backend/image/metadata.ts";
+import { BundleError } from "../../backend/image/bundle.ts";
+import { SupplierError } from "../../backend/supplier/workdir.ts";
+import { ServeError } from "../../backend/serve.ts";
+import { ExpiredRoleError } from "../../backend/offline-expiry.ts";
+import { CertificateError } from "../../backend/tls/vehicle-certificates.ts";
+import { PublicKeyFileError } from "../../backend/director/public-key-file.ts";
+import { VerificationError } from "../../model/outcome.ts";
+import { TransportError } from "../../host/primary/errors.ts";
+import { DirectorApiError } from "../vehicle/director-api.ts";
+import { AccountError } from "../../backend/supplier-portal/accounts.ts";
+import { SubmissionError } from "../../backend/supplier-portal/submissions.ts";
+import { RotationError } from "../../backend/director/key-rotation.ts";
+
+/** Exit status 2: the command line is wrong; 1: the command line was fine, the operation was refused or failed. */
+export type ExitStatus = 1 | 2 | 3;
+
+interface CodeSpec {
+  exit: ExitStatus;
+  /** One line for the README's table. */
+  meaning: string;
+  /** Only the HTTP API answers it (no command can meet it). */
+  httpOnly?: true;
+}
+
+export const ERROR_CODES = {
+  // 2: bad usage. Fix the command line.
+  usage: { exit: 2, meaning: "an unknown option, a missing or malformed option value, a wrong number of arguments" },
+  "unreadable-file": { exit: 2, meaning: "a file or folder named on the command line does not exist, cannot be read or is the wrong kind" },
+  "not-a-backend": { exit: 2, meaning: "DIR holds no backend (`uptane init` makes one)" },
+  "not-a-supplier-folder": { exit: 2, meaning: "WORK is not a supplier folder (`uptane supplier init` makes one)" },
+  "invalid-vin": { exit: 2, meaning: "a VIN outside the rule (1-64 of letters, digits, _ -)" },
+  "invalid-serial": { exit: 2, meaning: "an ECU serial outside the rule (1-64 of letters, digits, . _ -)" },
+  "invalid-hardware-id": { exit: 2, meaning: "a hardware ID outside the rule (1-64 of letters, digits, . _ -)" },
+  "invalid-target-name": { exit: 2, meaning: "a target name outside the rule (a relative path of safe segments)" },
+  "invalid-role-name": { exit: 2, meaning: "a delegated role name outside the rule" },
+  "invalid-path-pattern": { exit: 2, meaning: "a delegation path pattern outside the rule" },
+  "invalid-public-key": { exit: 2, meaning: "a public key file (or API field) that holds no Ed25519 public key" },
+  "invalid-tls-key": { exit: 2, meaning: "a TLS public key that is not an ECDSA P-256 PEM key" },
+  "invalid-config": { exit: 2, meaning: "a vehicle config file that is not what `uptane simulate --help` describes" },
+  "no-ecus": { exit: 2, meaning: "a vehicle registered without ECUs" },
+  "primary-count": { exit: 2, meaning: "a vehicle registered without exactly one Primary" },
+  "duplicate-serial": { exit: 2, meaning: "two ECUs of one vehicle with the same serial" },
+  "duplicate-ecu-key": { exit: 2, meaning: "two ECUs of one vehicle with the same public key" },
+  "invalid-threshold": { exit: 2, meaning: "a threshold (or a number of keys) out of its range, e.g. above the number of distinct keys given" },
+  "invalid-account-name": { exit: 2, meaning: "a supplier account name outside the rule" },
+  "invalid-sha256": { exit: 2, meaning: "`--expect-sha256` is not 64 hexadecimal digits" },
+  "unknown-attack": { exit: 2, meaning: "`uptane demo --attack` names no attack" },
+  // 1: refused or failed. The command line was fine; the state, the data or the network said no.
+  failed: { exit: 1, meaning: "the operation failed for a reason with no code of its own (the detail says what)" },
+  exists: { exit: 1, meaning: "the folder or file to create already holds something" },
+  busy: { exit: 1, meaning: "another running command holds the backend's lock" },
+  "repository-corrupt": { exit: 1, meaning: "stored metadata does not verify or does not parse (the file is named)" },
+  "keys-unreadable": { exit: 1, meaning: "a key folder or key file cannot be read or does not match" },
+  "role-expired": { exit: 1, meaning: "a role signed with offline keys has expired (the detail names the renewing command)" },
+  "repository-refused": { exit: 1, meaning: "the Image repository refused the operation (the detail says why)" },
+  "bundle-refused": { exit: 1, meaning: "a supplier bundle failed a check; nothing was imported" },
+  "supplier-refused": { exit: 1, meaning: "the supplier folder refused the operation (e.g. a lowered release counter)" },
+  "certificate-error": { exit: 1, meaning: "a vehicle client certificate cannot be issued or revoked" },
+  "serve-failed": { exit: 1, meaning: "`uptane serve` cannot start (no TLS files, a chain that does not verify, a port in use)" },
+  "verification-failed": { exit: 1, meaning: "an Uptane verification refused the metadata or an image (`outcome` names it)" },
+  "no-update": { exit: 3, meaning: "`uptane verify` only: the metadata verifies but lists no image for the ECU" },
+  unreachable: { exit: 1, meaning: "the backend could not be reached" },
+  "vehicle-refused": { exit: 1, meaning: "`uptane simulate`: an ECU of the vehicle refused something in a cycle" },
+  "attack-not-caught": { exit: 1, meaning: "`uptane demo --attack`: no ECU refused the attack" },
+  "role-not-delegated": { exit: 1, meaning: "a supplier account for a role the Image repository does not delegate" },
+  "unknown-account": { exit: 1, meaning: "no supplier account with that name" },
+  "account-disabled": { exit: 1, meaning: "the supplier account is disabled already" },
+  "unknown-submission": { exit: 1, meaning: "no supplier submission with that ID" },
+  "submission-closed": { exit: 1, meaning: "the submission was approved, rejected or refused already" },
+  "sha256-mismatch": { exit: 1, meaning: "the submission is not the bundle whose SHA-256 was confirmed out of band; nothing approved" },
+  "submission-unreadable": { exit: 1, meaning: "the submission's stored bundle cannot be read" },
+  "registration-refused": { exit: 1, meaning: "enrolment: the Director refused the vehicle's registration (the detail has its code)" },
+  // The Director's refusals, over the CLI and the HTTP API alike.
+  "unknown-vin": { exit: 1, meaning: "no vehicle with that VIN is registered" },
+  "unknown-ecu": { exit: 1, meaning: "the vehicle has no ECU with that serial" },
+  "vehicle-exists": { exit: 1, meaning: "a vehicle with that VIN is registered already" },
+  "ecu-exists": { exit: 1, meaning: "an ECU serial or key is registered to another vehicle already" },
+  "target-not-signed": { exit: 1, meaning: "the Image repository signs no such target" },
+  "hardware-id-mismatch": { exit: 1, meaning: "the target is not for the ECU's hardware ID" },
+  "release-counter-rollback": { exit: 1, meaning: "the target's release counter is below the one installed" },
+  "wrong-profile": { exit: 1, meaning: "the vehicle runs the other client profile (uptane or aktualizr) than the request assumes" },
+  "ecus-self-registered": { exit: 2, meaning: "an aktualizr vehicle is added without ECUs: it registers them itself" },
+  "image-role-expired": { exit: 1, meaning: "a role of the Image repository on the way to the target has expired" },
+  // The HTTP API only.
+  "invalid-request": { exit: 1, httpOnly: true, meaning: "a request body field is missing or malformed" },
+  "invalid-json": { exit: 1, httpOnly: true, meaning: "a request body is not JSON" },
+  "too-deeply-nested": { exit: 1, httpOnly: true, meaning: "a request body nests deeper than 32" },
+  "body-too-large": { exit: 1, httpOnly: true, meaning: "a request body is over its cap" },
+  "method-not-allowed": { exit: 1, httpOnly: true, meaning: "the path does not take that method" },
+  "not-found": { exit: 1, httpOnly: true, meaning: "no such file or path" },
+  unauthorized: { exit: 1, httpOnly: true, meaning: "the write API's bearer token is missing or wrong" },
+  unauthenticated: { exit: 1, httpOnly: true, meaning: "no valid, unrevoked vehicle client certificate" },
+  forbidden: { exit: 1, httpOnly: true, meaning: "the certificate's vehicle is not the one in the path" },
+  "tls-required": { exit: 1, httpOnly: true, meaning: "the write API over plain HTTP" },
+  "vin-mismatch": { exit: 1, httpOnly: true, meaning: "a manifest for another vehicle than the path's" },
+  "unknown-primary": { exit: 1, httpOnly: true, meaning: "a manifest signed by no registered Primary" },
+  "invalid-manifest": { exit: 1, httpOnly: true, meaning: "a vehicle manifest that does not parse" },
+  "bad-primary-signature": { exit: 1, httpOnly: true, meaning: "a manifest whose Primary signature does not verify" },
+  "bad-primary-report": { exit: 1, httpOnly: true, meaning: "the Primary's own version report is refused" },
+  "invalid-nonce": { exit: 1, httpOnly: true, meaning: "a time attestation request with a malformed nonce" },
+  "replayed-nonce": { exit: 1, httpOnly: true, meaning: "a manifest nonce seen before" },
+  "invalid-bundle": { exit: 1, httpOnly: true, meaning: "an uploaded supplier bundle that does not decode" },
+  "role-not-yours": { exit: 1, httpOnly: true, meaning: "an upload of a role the supplier account does not deliver" },
+  "invalid-registration": { exit: 1, httpOnly: true, meaning: "an aktualizr ECU registration that does not parse" },
+  "unsupported-key-type": { exit: 1, httpOnly: true, meaning: "an aktualizr ECU key of a type other than Ed25519" },
+  "internal-error": { exit: 1, httpOnly: true, meaning: "the server failed (its log says why; nothing is claimed about state)" },
+} as const satisfies Record<string, CodeSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.hasOwn(ERROR_CODES, code);
+}
+
+/** A refusal raised in the CLI layer with its code. */
+export class CliError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    detail: string,
+    /** Extra fields for the JSON error object (e.g. `outcome`). */
+    readonly fields: Record<string, unknown> = {},
+  ) {
+    super(detail);
+  }
+}
+
+export interface DescribedError {
+  code: ErrorCode;
+  exit: ExitStatus;
+  detail: string;
+  fields: Record<string, unknown>;
+}
+
+/** Anything a command threw, as a code of the table, its exit status and a detail. */
+export function describeError(err: unknown): DescribedError {
+  const [code, fields] = codeOf(err);
+  return { code, exit: ERROR_CODES[code].exit, detail: detailOf(err), fields };
+}
+
+function codeOf(err: unknown): [ErrorCode, Record<string, unknown>] {
+  if (err instanceof CliError) return [err.code, err.fields];
+  if (err instanceof UsageError || err instanceof InitOptionError || err instanceof TlsInitError) return ["usage", {}];
+  if (err instanceof NameError) return [err.code, {}];
+  if (err instanceof Refused) return [isErrorCode(err.code) ? err.code : "failed", {}];
+  if (err instanceof PublicKeyFileError) return ["invalid-public-key", {}];
+  if (err instanceof InitError) return ["exists", {}];
+  if (err instanceof LockError) return ["busy", {}];
+  if (err instanceof KeyStoreError) return ["keys-unreadable", {}];
+  if (err instanceof RepositoryError) return [err.code, {}];
+  if (err instanceof MetadataError) return ["repository-corrupt", {}];
+  if (err instanceof ExpiredRoleError) return ["role-expired", {}];
+  if (err instanceof BundleError) return ["bundle-refused", {}];
+  if (err instanceof SupplierError) return [err.code, {}];
+  if (err instanceof CertificateError) return [err.code, {}];
+  if (err instanceof AccountError || err instanceof SubmissionError) return [err.code, {}];
+  if (err instanceof RotationError) return ["invalid-threshold", {}];
+  if (err instanceof ServeError) return ["serve-failed", {}];
+  if (err instanceof VerificationError) return ["verification-failed", { outcome: err.outcome }];
+  if (err instanceof TransportError) return ["unreachable", { outcome: "TransportError" }];
+  if (err instanceof DirectorApiError) return err.status === 0 ? ["unreachable", {}] : ["registration-refused", { status: err.status, apiError: err.code }];
+  return ["failed", {}];
+}
+
+/** The error's message; a system error from Node names the operation and the path in words, not its raw form. */
+function detailOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const sys = err as NodeJS.ErrnoException;
+  if (typeof sys.code === "string" && typeof sys.syscall === "string" && err.message.startsWith(`${sys.code}:`)) {
+    const what = SYSTEM_ERRORS[sys.code] ?? sys.code;
+    return sys.path ? `cannot ${sys.syscall} ${sys.path}: ${what}` : `${sys.syscall} failed: ${what}`;
+  }
+  return err.message;
+}
+
+const SYSTEM_ERRORS: Record<string, string> = {
+  ENOENT: "no such file or folder",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EISDIR: "is a folder",
+  ENOTDIR: "a part of the path is not a folder",
+  EEXIST: "already exists",
+  ENOSPC: "no space left on the device",
+  EROFS: "read-only file system",
+  EADDRINUSE: "address in use",
+};

@@ -1,0 +1,333 @@
+// The `uptane` contract (README "CLI"), walked over every command of the command table: exit
+// 0 done, 1 refused or failed, 2 bad usage (a missing file named on the command line
+// included); with --json exactly one JSON object on standard output, errors as
+// {"ok":false,"error":CODE,"detail":TEXT} with CODE from the one table (app/cli/errors.ts);
+// without --json an error is one line on standard error naming the command. Every refused
+// run leaves the backend, the supplier folder and the vehicle state byte-identical.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { createPublicKey } from "node:crypto";
+import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { commands } from "../app/cli/commands.ts";
+import { ERROR_CODES, isErrorCode } from "../app/cli/errors.ts";
+import { uptane } from "./helpers/uptane-in-process.ts";
+import { hashTree, newBackend, removeTempDirs, tempDir } from "./helpers/image-backend.ts";
+import { generateSigningKey } from "../model/keys.ts";
+import { repositoryDir } from "../backend/image/layout.ts";
+import { API_TOKEN_FILE } from "../backend/http/api-token.ts";
+
+interface Row {
+  /** Arguments after the command's name; --json is added (and removed for the text run). */
+  args: string[];
+  /** An error code of the table, or "ok". */
+  expect: string;
+}
+
+let work: string;
+let backend: string;
+let corrupt: string;
+let state: string;
+const rows = new Map<string, Row[]>();
+
+test.before(async () => {
+  work = await tempDir("uptane-contract-");
+  backend = await newBackend();
+  // A backend whose published timestamp no longer verifies: commands that read it refuse.
+  corrupt = await newBackend();
+  const ts = join(repositoryDir(corrupt), "timestamp.json");
+  writeFileSync(ts, readFileSync(ts, "utf8").replace(/"version":\d+/, '"version":99'));
+  const f = (name: string, text: string | Buffer) => {
+    writeFileSync(join(work, name), text);
+    return join(work, name);
+  };
+  const ecuKey = generateSigningKey();
+  const pem = f("ecu.pem", createPublicKey(ecuKey.privateKey).export({ type: "spki", format: "pem" }) as string);
+  const image = f("fw.bin", Buffer.alloc(512, 3));
+  const nofile = join(work, "no-such-file");
+  const nodir = join(work, "no-such-dir");
+  const supplier = join(work, "acme");
+  const config = f("car.json", JSON.stringify({ vin: "SIM1", primary: { serial: "gw-9", hardwareId: "gateway" }, secondaries: [] }));
+  const ca = join(backend, "tls", "server-ca.pem");
+  const token = join(backend, API_TOKEN_FILE);
+  state = join(await tempDir("uptane-contract-primary-"), "primary");
+  const directorRoot = join(work, "director-root.json");
+  const unsigned = join(work, "verify-director");
+  mkdirSync(unsigned);
+  cpSync(join(backend, "director", "root", "1.root.json"), join(unsigned, "root.json"));
+  // Targets from the Image repository, presented as the Director's: signed by the wrong key.
+  cpSync(join(repositoryDir(backend), "1.targets.json"), join(unsigned, "targets.json"));
+
+  // Rows run in this order, within a command and across commands (the table's order):
+  // a successful row first where a later refusal needs its state.
+  const add = (name: string, ...r: Row[]) => rows.set(name, r);
+  add("demo", { args: ["--list-attacks"], expect: "ok" }, { args: ["--attack"], expect: "usage" }, { args: ["--attack", "no-such-attack"], expect: "unknown-attack" });
+  add(
+    "simulate",
+    { args: ["--config", config], expect: "usage" },
+    { args: ["--config", nofile, "--server", "https://127.0.0.1:1"], expect: "unreadable-file" },
+    { args: ["--config", config, "--server", "https://127.0.0.1:1", "--ca", ca, "--token-file", token], expect: "unreachable" },
+  );
+  add(
+    "init",
+    { args: [join(work, "new-backend")], expect: "ok" },
+    { args: [join(work, "other"), "--root-threshold", "zero"], expect: "usage" },
+    { args: [join(work, "other"), "--tls-cert", nofile, "--tls-key", nofile, "--tls-ca", nofile], expect: "unreadable-file" },
+    { args: [backend], expect: "exists" },
+  );
+  add(
+    "image add",
+    { args: [backend, image, "--name", "fw.bin", "--hardware-id", "gateway", "--release-counter", "5"], expect: "ok" },
+    { args: [backend, image, "--hardware-id", "gateway"], expect: "usage" },
+    { args: [backend, nofile, "--name", "x.bin", "--hardware-id", "gateway"], expect: "unreadable-file" },
+    { args: [nodir, image, "--name", "x.bin", "--hardware-id", "gateway"], expect: "not-a-backend" },
+    { args: [backend, image, "--name", "../x.bin", "--hardware-id", "gateway"], expect: "invalid-target-name" },
+    { args: [backend, image, "--name", "fw.bin", "--hardware-id", "gateway", "--release-counter", "4"], expect: "release-counter-rollback" },
+    { args: [corrupt, image, "--name", "x.bin", "--hardware-id", "gateway"], expect: "repository-corrupt" },
+  );
+  add(
+    "serve",
+    { args: [backend, "--port", "x"], expect: "usage" },
+    { args: [backend, "--plain-http", "--host", "0.0.0.0"], expect: "usage" },
+    { args: [nodir], expect: "not-a-backend" },
+    { args: [corrupt, "--port", "0"], expect: "serve-failed" },
+  );
+  add(
+    "supplier init",
+    { args: [supplier, "--name", "acme"], expect: "ok" },
+    { args: [join(work, "s2")], expect: "usage" },
+    { args: [supplier, "--name", "acme"], expect: "exists" },
+  );
+  add(
+    "delegate",
+    { args: [backend, "--supplier", "acme", "--key", join(supplier, "acme.pub.json"), "--paths", "acme/*"], expect: "ok" },
+    { args: [backend, "--supplier", "bolt", "--key", pem, "--paths", "bolt/*"], expect: "ok" },
+    { args: [backend, "--supplier", "acme"], expect: "usage" },
+    { args: [backend, "--supplier", "acme", "--key", nofile, "--paths", "acme/*"], expect: "unreadable-file" },
+    { args: [backend, "--supplier", "acme", "--key", image, "--paths", "acme/*"], expect: "invalid-public-key" },
+    { args: [backend, "--supplier", "acme", "--key", pem, "--paths", "acme/*", "--threshold", "2"], expect: "invalid-threshold" },
+    { args: [nodir, "--supplier", "acme", "--key", pem, "--paths", "acme/*"], expect: "not-a-backend" },
+    { args: [corrupt, "--supplier", "acme", "--key", pem, "--paths", "acme/*"], expect: "repository-corrupt" },
+  );
+  add(
+    "supplier sign",
+    { args: [supplier, "--image", image, "--name", "acme/fw.bin", "--hardware-id", "gateway", "--release-counter", "3", "--out", join(work, "b1.bundle")], expect: "ok" },
+    { args: [supplier], expect: "usage" },
+    { args: [supplier, "--image", nofile, "--name", "acme/x.bin", "--hardware-id", "gateway", "--out", join(work, "b2.bundle")], expect: "unreadable-file" },
+    { args: [nodir, "--out", join(work, "b2.bundle")], expect: "not-a-supplier-folder" },
+    { args: [supplier, "--image", image, "--name", "acme/fw.bin", "--hardware-id", "gateway", "--release-counter", "1", "--out", join(work, "b2.bundle")], expect: "release-counter-rollback" },
+  );
+  add(
+    "supplier import",
+    { args: [backend, join(work, "b1.bundle")], expect: "ok" },
+    { args: [backend], expect: "usage" },
+    { args: [backend, nofile], expect: "unreadable-file" },
+    { args: [backend, join(work, "b1.bundle")], expect: "bundle-refused" },
+  );
+  add(
+    "supplier account add",
+    { args: [backend, "acme-co", "--role", "acme"], expect: "ok" },
+    { args: [backend, "acme-co"], expect: "usage" },
+    { args: [backend, "Bad Name", "--role", "acme"], expect: "invalid-account-name" },
+    { args: [backend, "other-co", "--role", "nobody"], expect: "role-not-delegated" },
+    { args: [backend, "acme-co", "--role", "acme"], expect: "exists" },
+  );
+  add(
+    "supplier submissions",
+    { args: [backend], expect: "ok" },
+    { args: [backend, "--status", "lost"], expect: "usage" },
+    { args: [nodir], expect: "not-a-backend" },
+  );
+  add(
+    "supplier approve",
+    { args: [backend, "first", "--expect-sha256", "0".repeat(64)], expect: "usage" },
+    { args: [backend, "1", "--expect-sha256", "zz"], expect: "invalid-sha256" },
+    { args: [backend, "99", "--expect-sha256", "0".repeat(64)], expect: "unknown-submission" },
+  );
+  add(
+    "supplier reject",
+    { args: [backend, "0"], expect: "usage" },
+    { args: [nodir, "1"], expect: "not-a-backend" },
+    { args: [backend, "99"], expect: "unknown-submission" },
+  );
+  add(
+    "director rotate",
+    { args: [backend, "--role", "timestamp"], expect: "ok" },
+    { args: [backend, "--role", "image"], expect: "usage" },
+    { args: [backend, "--role", "root", "--threshold", "3", "--keys", "2"], expect: "invalid-threshold" },
+    { args: [nodir, "--role", "timestamp"], expect: "not-a-backend" },
+  );
+  add(
+    "rotate",
+    { args: [backend, "--role", "timestamp"], expect: "ok" },
+    { args: [backend, "--role", "director"], expect: "usage" },
+    { args: [nodir, "--role", "timestamp"], expect: "not-a-backend" },
+    { args: [corrupt, "--role", "timestamp"], expect: "repository-corrupt" },
+  );
+  add(
+    "refresh",
+    { args: [backend], expect: "ok" },
+    { args: [backend, "--warn-days", "soon"], expect: "usage" },
+    { args: [nodir], expect: "not-a-backend" },
+    { args: [corrupt], expect: "repository-corrupt" },
+  );
+  add(
+    "vehicle add",
+    { args: [backend, "--vin", "CAR1", "--ecu", `gw-1:gateway:${pem}:primary`], expect: "ok" },
+    { args: [backend, "--vin", "CAR2"], expect: "usage" },
+    { args: [backend, "--vin", "CAR2", "--ecu", `gw-2:gateway:${nofile}:primary`], expect: "unreadable-file" },
+    { args: [backend, "--vin", "../../x", "--ecu", `gw-2:gateway:${pem}:primary`], expect: "invalid-vin" },
+    { args: [backend, "--vin", "CAR2", "--ecu", `gw-2:gate+way:${pem}:primary`], expect: "invalid-hardware-id" },
+    { args: [backend, "--vin", "CAR2", "--ecu", `gw-2:gateway:${image}:primary`], expect: "invalid-public-key" },
+    { args: [nodir, "--vin", "CAR2", "--ecu", `gw-2:gateway:${pem}:primary`], expect: "not-a-backend" },
+    { args: [backend, "--vin", "CAR1", "--ecu", `gw-3:gateway:${pem}:primary`], expect: "vehicle-exists" },
+  );
+  add(
+    "assign",
+    { args: [backend, "--vin", "CAR1", "--ecu", "gw-1", "--target", "fw.bin"], expect: "ok" },
+    { args: [backend, "--vin", "CAR1"], expect: "usage" },
+    { args: [nodir, "--vin", "CAR1", "--ecu", "gw-1", "--target", "fw.bin"], expect: "not-a-backend" },
+    { args: [backend, "--vin", "CAR1", "--ecu", "gw-1", "--target", "missing.bin"], expect: "target-not-signed" },
+    { args: [backend, "--vin", "NOCAR", "--ecu", "gw-1", "--target", "fw.bin"], expect: "unknown-vin" },
+  );
+  add(
+    "campaign",
+    { args: [backend, "--hardware-id", "gateway", "--target", "acme/fw.bin"], expect: "ok" },
+    { args: [backend, "--hardware-id", "gateway"], expect: "usage" },
+    { args: [nodir, "--hardware-id", "gateway", "--target", "fw.bin"], expect: "not-a-backend" },
+    { args: [backend, "--hardware-id", "gateway", "--target", "missing.bin"], expect: "target-not-signed" },
+  );
+  add(
+    "vehicle revoke",
+    { args: [backend, "CAR1"], expect: "ok" },
+    { args: [backend], expect: "usage" },
+    { args: [nodir, "CAR1"], expect: "not-a-backend" },
+    { args: [backend, "NOCAR"], expect: "unknown-vin" },
+  );
+  add(
+    "verify",
+    { args: ["--director", unsigned], expect: "usage" },
+    { args: ["--mode", "partial", "--director", nodir, "--ecu", "gw-1", "--hardware-id", "gateway"], expect: "unreadable-file" },
+    { args: ["--mode", "partial", "--director", unsigned, "--ecu", "gw-1", "--hardware-id", "gateway"], expect: "verification-failed" },
+  );
+  cpSync(join(backend, "director", "root", "1.root.json"), directorRoot);
+  const primaryInit = (dir: string, ...more: string[]) => [dir, "--director-root", directorRoot, "--image-root", join(repositoryDir(backend), "1.root.json"), "--vin", "CAR3", "--serial", "gw-3", "--hardware-id", "gateway", ...more];
+  add(
+    "primary init",
+    { args: primaryInit(state), expect: "ok" },
+    { args: [join(work, "p2"), "--vin", "CAR3"], expect: "usage" },
+    { args: [join(work, "p2"), "--director-root", nofile, "--image-root", nofile, "--vin", "V", "--serial", "S", "--hardware-id", "H"], expect: "unreadable-file" },
+    { args: primaryInit(state), expect: "exists" },
+  );
+  add(
+    "primary cycle",
+    { args: [state], expect: "usage" },
+    { args: [nodir, "--url", "http://127.0.0.1:1"], expect: "unreadable-file" },
+    { args: [state, "--url", "http://127.0.0.1:1"], expect: "unreachable" },
+  );
+});
+
+test.after(async () => {
+  await removeTempDirs();
+});
+
+/**
+ * Everything a command could touch: a refusal must leave each byte-identical. A Primary's
+ * cycle that fails moves its own nonce and verifier state (a vehicle's, not a refused
+ * command's), so `primary cycle` rows leave its state folder out.
+ */
+async function snapshot(command: string): Promise<string> {
+  const trees = [work, backend, corrupt, ...(command === "primary cycle" ? [] : [state])];
+  return (await Promise.all(trees.map((t) => hashTree(t).catch(() => "absent")))).join("/");
+}
+
+function oneJson(out: string, what: string): Record<string, unknown> {
+  const lines = out.split("\n").filter((l) => l !== "");
+  assert.is(lines.length, 1, `${what}: one line of JSON, got ${JSON.stringify(out)}`);
+  const doc = JSON.parse(lines[0]!) as unknown;
+  assert.ok(typeof doc === "object" && doc !== null && !Array.isArray(doc), `${what}: a JSON object`);
+  return doc as Record<string, unknown>;
+}
+
+test("every command of the table has contract rows, and each row's expected code is in the error table", () => {
+  assert.equal([...rows.keys()].sort(), commands.map((c) => c.name).sort());
+  for (const [name, list] of rows) {
+    assert.ok(list.some((r) => r.expect === "usage"), `${name} has a usage row`);
+    for (const r of list) assert.ok(r.expect === "ok" || isErrorCode(r.expect), `${name}: ${r.expect}`);
+  }
+});
+
+test("exit status, one JSON object with --json, one stderr line without, and a refusal changes nothing: every command", async () => {
+  for (const [name, list] of rows) {
+    const command = commands.find((c) => c.name === name)!;
+    for (const row of list) {
+      const what = `uptane ${command.name} ${row.args.join(" ")}`;
+      const before = row.expect === "ok" ? "" : await snapshot(name);
+      const r = await uptane(...command.name.split(" "), ...row.args, "--json");
+      const doc = oneJson(r.out, what);
+      if (row.expect === "ok") {
+        assert.is(r.code, 0, `${what}: ${r.out} ${r.err}`);
+        assert.is(doc.ok, true, what);
+        continue;
+      }
+      const spec = ERROR_CODES[row.expect as keyof typeof ERROR_CODES];
+      assert.is(doc.error, row.expect, `${what}: ${r.out}`);
+      assert.is(r.code, spec.exit, `${what}: exit ${spec.exit} for ${row.expect}`);
+      assert.is(doc.ok, false, what);
+      assert.type(doc.detail, "string", what);
+      assert.ok((doc.detail as string).length > 0, what);
+      assert.not.match(doc.detail as string, /^E[A-Z]+:|ByteString|at .*\.ts:\d+/, `${what}: no raw internals in '${doc.detail}'`);
+      assert.is(await snapshot(name), before, `${what}: a refusal changes nothing`);
+      // The same run for a person: nothing on stdout, one line on stderr naming the command.
+      const text = await uptane(...command.name.split(" "), ...row.args);
+      assert.is(text.code, spec.exit, `${what} (text)`);
+      if (name === "verify" && row.expect === "verification-failed") {
+        // verify's product is its verdict, whatever it is: on standard output (README "uptane verify").
+        assert.ok(text.out.startsWith(String(doc.outcome)), `${what} (text): ${text.out}`);
+        assert.is(text.err, "");
+        continue;
+      }
+      assert.is(text.out, "", `${what} (text): stdout`);
+      assert.is(text.err.split("\n").length, 1, `${what} (text): ${text.err}`);
+      assert.ok(text.err.startsWith(`uptane ${command.name}: `), `${what} (text): ${text.err}`);
+      assert.is(await snapshot(name), before, `${what} (text): a refusal changes nothing`);
+    }
+  }
+});
+
+test("an unknown command and a missing subcommand are usage errors, in JSON too", async () => {
+  for (const argv of [["no-such-command"], ["supplier"]]) {
+    const r = await uptane(...argv, "--json");
+    assert.is(r.code, 2);
+    const doc = oneJson(r.out, argv.join(" "));
+    assert.is(doc.error, "usage");
+    assert.type(doc.detail, "string");
+  }
+  const help = await uptane("image", "add", "--help", "--json");
+  assert.is(help.code, 0);
+  assert.type(oneJson(help.out, "help").usage, "string");
+});
+
+test("every code the Director's HTTP API answers is in the one error table", () => {
+  const root = join(import.meta.dirname, "..", "backend");
+  const codes = new Set<string>();
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else if (e.name.endsWith(".ts")) for (const m of readFileSync(join(dir, e.name), "utf8").matchAll(/new Refused\(\s*\d+,\s*"([a-z-]+)"/g)) codes.add(m[1]!);
+    }
+  };
+  walk(root);
+  assert.ok(codes.size > 20, `${codes.size} codes found`);
+  for (const code of codes) assert.ok(isErrorCode(code), `${code} is in app/cli/errors.ts`);
+});
+
+test("the README's CLI section lists every error code with its exit status", () => {
+  const readme = readFileSync(join(import.meta.dirname, "..", "README.md"), "utf8");
+  for (const [code, spec] of Object.entries(ERROR_CODES)) {
+    const exit = "httpOnly" in spec ? "HTTP API only" : String(spec.exit);
+    assert.ok(readme.includes(`| \`${code}\` | ${exit} |`), `README lists ${code} with ${exit}`);
+  }
+});
+
+test.run();

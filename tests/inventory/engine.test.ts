@@ -1,0 +1,90 @@
+// The inventory's engine, the same checks on SQLite and (UPTANE_TEST_INVENTORY=postgres)
+// PostgreSQL: migrations once, all-or-nothing transactions and savepoints, 64-bit integers.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Inventory } from "../../backend/inventory/inventory.ts";
+import { MIGRATIONS } from "../../backend/inventory/migrations.ts";
+import { INVENTORY_FILE } from "../../backend/inventory/location.ts";
+import { freshTestDatabase, inventoryEngineUnderTest } from "../helpers/postgres.ts";
+
+const engine = inventoryEngineUnderTest();
+const folders: string[] = [];
+
+/** A new, empty inventory location on the engine under test. */
+function newLocation(): string {
+  if (engine === "postgres") return freshTestDatabase();
+  const dir = mkdtempSync(join(tmpdir(), "inventory-test-"));
+  folders.push(dir);
+  return join(dir, INVENTORY_FILE);
+}
+
+test.after(() => {
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
+
+function withVehicle(inv: Inventory, vin: string): void {
+  inv.insertVehicle(vin, "2026-01-01T00:00:00Z");
+}
+
+test(`${engine}: every migration is applied once, on first open, and a reopened database keeps its rows`, () => {
+  const location = newLocation();
+  const first = Inventory.open(location);
+  assert.is(first.schemaVersion, MIGRATIONS.length);
+  assert.is(first.sql.kind, engine);
+  withVehicle(first, "VIN1");
+  first.close();
+  const again = Inventory.open(location);
+  try {
+    assert.is(again.schemaVersion, MIGRATIONS.length);
+    assert.equal(again.listVins(), ["VIN1"]);
+  } finally {
+    again.close();
+  }
+});
+
+test(`${engine}: a transaction that throws leaves nothing, and a failed savepoint inside a transaction undoes only its own writes`, () => {
+  const inv = Inventory.open(newLocation());
+  try {
+    assert.throws(() => inv.transaction(() => {
+      withVehicle(inv, "GONE");
+      throw new Error("refused half way");
+    }), /refused half way/);
+    assert.is(inv.vehicleExists("GONE"), false);
+
+    inv.transaction(() => {
+      withVehicle(inv, "KEPT");
+      assert.throws(() => inv.transaction(() => {
+        withVehicle(inv, "INNER");
+        withVehicle(inv, "KEPT"); // primary key violation inside the savepoint
+      }));
+      withVehicle(inv, "AFTER"); // the outer transaction goes on after the failed savepoint
+    });
+    assert.equal(inv.listVins(), ["AFTER", "KEPT"]);
+  } finally {
+    inv.close();
+  }
+});
+
+test(`${engine}: ids count up per table and integers beyond 32 bits come back exact`, () => {
+  const inv = Inventory.open(newLocation());
+  try {
+    withVehicle(inv, "V");
+    inv.insertEcu({ serial: "E", vin: "V", hardwareId: "hw", publicKey: "00".repeat(32), keyid: "k", primary: true });
+    const a = inv.insertCampaign("hw", "fw.bin", "all", "2026-01-01T00:00:00Z");
+    const b = inv.insertCampaign("hw", "fw.bin", "all", "2026-01-01T00:00:00Z");
+    assert.is(b, a + 1);
+    const big = 2 ** 40 + 7; // an image of a terabyte
+    const id = inv.insertAssignment({ vin: "V", serial: "E", target: "fw.bin", length: big, hashes: "{}", custom: "{}", releaseCounter: 2 ** 33, campaignId: a, now: "2026-01-01T00:00:00Z" });
+    const row = inv.assignmentsOf("V").find((r) => r.id === id)!;
+    assert.is(row.length, big);
+    assert.is(row.release_counter, 2 ** 33);
+    assert.is(inv.count("assignments", "length > ?", 2 ** 32), 1);
+  } finally {
+    inv.close();
+  }
+});
+
+test.run();
