@@ -12,6 +12,7 @@ import { OEM_CA_FILE, SERVER_CERT_FILE, SERVER_KEY_FILE, VEHICLE_CA_FILE } from 
 import { isBackend } from "./init.ts";
 import { backendParts, type ServeContext } from "./parts.ts";
 import { DEFAULT_WARN_DAYS } from "./offline-expiry.ts";
+import { DEFAULT_LIMITS, type ServerLimits } from "./http/limits.ts";
 import type { SupplierPortalOptions } from "./supplier-portal/part.ts";
 
 export class ServeError extends Error {}
@@ -35,6 +36,8 @@ export interface ServeOptions {
   database?: string;
   /** The supplier portal's upload cap and failed-login limits (README "Backend: supplier portal"). */
   supplierPortal?: SupplierPortalOptions;
+  /** Time limits, connection caps and request rates (README "Backend: limits"); DEFAULT_LIMITS for what is not given. */
+  limits?: Partial<ServerLimits>;
 }
 
 /** 127.0.0.0/8, ::1 and localhost: the only hosts plain HTTP may listen on. */
@@ -140,7 +143,7 @@ export async function serveBackend(dir: string, options: ServeOptions = {}): Pro
   }
   let listening;
   try {
-    listening = await listen(router, host, options.port ?? 0, options.log ? stamp : undefined, tls);
+    listening = await listen(router, host, options.port ?? 0, options.log ? stamp : undefined, tls, { ...DEFAULT_LIMITS, ...options.limits });
   } catch (err) {
     release();
     throw err;

@@ -115,6 +115,9 @@ export interface ManifestResponse {
   accepted: string[];
   /** Reports discarded (unknown ECU, bad signature, replayed nonce, malformed) with the reason; each is also an alert. */
   discarded: Array<{ ecuSerial: string; reason: string }>;
+  /** "pending": recorded, but the Director's new files are not written yet (the server retries). */
+  publication?: "done" | "pending";
+  publicationDetail?: string;
 }
 
 /** Every refusal (4xx): `{"ok":false,"error":CODE,"detail":TEXT}`. */

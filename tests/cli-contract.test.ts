@@ -165,6 +165,13 @@ test.before(async () => {
     { args: [backend, "99"], expect: "unknown-submission" },
   );
   add(
+    "backup",
+    { args: [backend, "--out", join(work, "inventory-backup.sqlite")], expect: "ok" },
+    { args: [backend], expect: "usage" },
+    { args: [nodir, "--out", join(work, "other-backup.sqlite")], expect: "not-a-backend" },
+    { args: [backend, "--out", join(work, "inventory-backup.sqlite")], expect: "exists" },
+  );
+  add(
     "director rotate",
     { args: [backend, "--role", "timestamp"], expect: "ok" },
     { args: [backend, "--role", "image"], expect: "usage" },

@@ -1,6 +1,6 @@
 // `uptane assign DIR --vin VIN --ecu SERIAL --target NAME`
 import { optionValue, type Command } from "./command.ts";
-import { runReporting } from "./output.ts";
+import { pendingLine, runReporting } from "./output.ts";
 import { openDirector } from "../../backend/director/part.ts";
 import { requireBackend } from "./backend-dir.ts";
 
@@ -28,7 +28,7 @@ export const assignCommand: Command = {
       const director = openDirector(dir);
       try {
         const r = await director.assign(vin, ecu, target);
-        return { data: { ...r, target }, text: `Assigned ${target} to ${ecu} of ${vin}: ${r.status === "published" ? "published" : "queued until the previous bundle is confirmed"}` };
+        return { data: { ...r, target }, text: `Assigned ${target} to ${ecu} of ${vin}: ${r.status === "published" ? "published" : "queued until the previous bundle is confirmed"}${pendingLine(r)}` };
       } finally {
         director.close();
       }

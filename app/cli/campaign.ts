@@ -1,6 +1,6 @@
 // `uptane campaign DIR --hardware-id HW --target NAME [--vins VIN,...]`
 import { optionValue, UsageError, type Command } from "./command.ts";
-import { runReporting } from "./output.ts";
+import { pendingLine, runReporting } from "./output.ts";
 import { openDirector } from "../../backend/director/part.ts";
 import { requireBackend } from "./backend-dir.ts";
 
@@ -33,7 +33,7 @@ export const campaignCommand: Command = {
         const lines = [`Campaign ${r.campaignId} (${r.stage}): ${target} assigned to ${r.assigned.length} ECU(s), ${r.skipped.length} skipped`];
         for (const a of r.assigned) lines.push(`  ${a.vin} ${a.ecuSerial}: ${a.status}`);
         for (const s of r.skipped) lines.push(`  ${s.vin} ${s.ecuSerial}: skipped (${s.reason})`);
-        return { data: { ...r, target }, text: lines.join("\n") };
+        return { data: { ...r, target }, text: lines.join("\n") + pendingLine(r) };
       } finally {
         director.close();
       }

@@ -2,7 +2,7 @@
 // Director role (README "Director key rotation and compromise recovery").
 import { join } from "node:path";
 import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
-import { runReporting } from "./output.ts";
+import { pendingLine, runReporting } from "./output.ts";
 import { requireBackend } from "./backend-dir.ts";
 import { openDirector } from "../../backend/director/part.ts";
 import { DIRECTOR_ROLES, type DirectorRole } from "../../backend/director/director-keys.ts";
@@ -44,7 +44,7 @@ export const directorRotateCommand: Command = {
           `Rotated Director ${role} keys (${r.oldKeyIds.map((k) => k.slice(0, 12)).join(", ")} -> ${r.newKeyIds.map((k) => k.slice(0, 12)).join(", ")}, threshold ${r.threshold}); Director root version ${r.rootVersion}, expires ${r.expires}`,
           `  new key file(s): ${files.join(", ")}`,
           `  vehicles re-signed: ${r.vehiclesResigned}`,
-        ].join("\n");
+        ].join("\n") + pendingLine(r);
         return { data: { ...r, keyFiles: files }, text };
       } finally {
         director.close();

@@ -25,6 +25,7 @@ import { DirectorApiError } from "../vehicle/director-api.ts";
 import { AccountError } from "../../backend/supplier-portal/accounts.ts";
 import { SubmissionError } from "../../backend/supplier-portal/submissions.ts";
 import { RotationError } from "../../backend/director/key-rotation.ts";
+import { DirectorKeyError } from "../../backend/director/director-keys.ts";
 
 /** Exit status 2: the command line is wrong; 1: the command line was fine, the operation was refused or failed. */
 export type ExitStatus = 1 | 2 | 3;
@@ -114,6 +115,8 @@ export const ERROR_CODES = {
   "bad-primary-report": { exit: 1, httpOnly: true, meaning: "the Primary's own version report is refused" },
   "invalid-nonce": { exit: 1, httpOnly: true, meaning: "a time attestation request with a malformed nonce" },
   "replayed-nonce": { exit: 1, httpOnly: true, meaning: "a manifest nonce seen before" },
+  "stale-report": { exit: 1, httpOnly: true, meaning: "the Primary's report is older than its last accepted one (a replay)" },
+  "too-many-requests": { exit: 1, httpOnly: true, meaning: "over the vehicle's or the address's request rate (429, Retry-After)" },
   "invalid-bundle": { exit: 1, httpOnly: true, meaning: "an uploaded supplier bundle that does not decode" },
   "role-not-yours": { exit: 1, httpOnly: true, meaning: "an upload of a role the supplier account does not deliver" },
   "invalid-registration": { exit: 1, httpOnly: true, meaning: "an aktualizr ECU registration that does not parse" },
@@ -160,7 +163,7 @@ function codeOf(err: unknown): [ErrorCode, Record<string, unknown>] {
   if (err instanceof PublicKeyFileError) return ["invalid-public-key", {}];
   if (err instanceof InitError) return ["exists", {}];
   if (err instanceof LockError) return ["busy", {}];
-  if (err instanceof KeyStoreError) return ["keys-unreadable", {}];
+  if (err instanceof KeyStoreError || err instanceof DirectorKeyError) return ["keys-unreadable", {}];
   if (err instanceof RepositoryError) return [err.code, {}];
   if (err instanceof MetadataError) return ["repository-corrupt", {}];
   if (err instanceof ExpiredRoleError) return ["role-expired", {}];

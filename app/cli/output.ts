@@ -13,3 +13,8 @@ export async function runReporting(json: boolean, fn: () => Promise<{ data: Reco
   printResult(json, data, text);
   return 0;
 }
+
+/** The line a command adds when its change is committed but the Director's files are not written yet. */
+export function pendingLine(r: { publication?: string; publicationDetail?: string }): string {
+  return r.publication === "pending" ? `\nWARNING ${r.publicationDetail}` : "";
+}

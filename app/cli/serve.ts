@@ -1,6 +1,7 @@
 // `uptane serve DIR [--port P] [--host H] [--plain-http]`: every backend part over HTTPS until interrupted.
-import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
+import { optionInt, optionValue, UsageError, type Command, type ParsedArgs } from "./command.ts";
 import { isLoopback, serveBackend, ServeError } from "../../backend/serve.ts";
+import { DEFAULT_LIMITS, type ServerLimits } from "../../backend/http/limits.ts";
 import { requireBackend } from "./backend-dir.ts";
 import { CliError, describeError } from "./errors.ts";
 import { printResult } from "./output.ts";
@@ -10,7 +11,7 @@ export const serveCommand: Command = {
   name: "serve",
   summary: "serve the Image repository (/image/), Director (/director/) and time server (/time/) over HTTPS",
   usage: [
-    "uptane serve DIR [--port P] [--host H] [--warn-days D] [--database URL] [--plain-http] [--json]",
+    "uptane serve DIR [--port P] [--host H] [--warn-days D] [--database URL] [--plain-http] [--json] [LIMITS]",
     "",
     "Serves DIR over HTTPS on 127.0.0.1 (default) at port P (default 8080; 0 picks a free port)",
     "and prints the base URL (with --json: {\"url\": ...}). The Image repository is under",
@@ -37,19 +38,33 @@ export const serveCommand: Command = {
     "whenever its files change, and the Director's files against the inventory on every read.",
     "Log (standard error): one line per request (method, path without query, status, bytes,",
     "milliseconds), each re-signing, warnings and alerts.",
+    "",
+    "LIMITS (README \"Backend: limits\"; defaults in brackets):",
+    `  --header-timeout S    request line and headers within S seconds, else 408 [${DEFAULT_LIMITS.headersTimeoutMs / 1000}]`,
+    `  --request-timeout S   the whole request, body included, within S seconds, else 408 [${DEFAULT_LIMITS.requestTimeoutMs / 1000}]`,
+    `  --idle-timeout S      a connection silent both ways for S seconds is closed [${DEFAULT_LIMITS.idleTimeoutMs / 1000}]`,
+    `  --max-connections N   open connections in all [${DEFAULT_LIMITS.maxConnections}]`,
+    `  --max-connections-per-address N   [${DEFAULT_LIMITS.maxConnectionsPerAddress}]`,
+    `  --vehicle-rate R --vehicle-burst B   requests per second (after a burst of B) per vehicle [${DEFAULT_LIMITS.vehicleRate.perSecond}, ${DEFAULT_LIMITS.vehicleRate.burst}]`,
+    `  --address-rate R --address-burst B   the same per client address [${DEFAULT_LIMITS.addressRate.perSecond}, ${DEFAULT_LIMITS.addressRate.burst}]`,
+    "  Over a rate the answer is 429 with Retry-After.",
   ].join("\n"),
-  options: { values: { port: {}, host: {}, "warn-days": {}, database: {} }, flags: ["json", "plain-http"] },
+  options: {
+    values: { port: {}, host: {}, "warn-days": {}, database: {}, "header-timeout": {}, "request-timeout": {}, "idle-timeout": {}, "max-connections": {}, "max-connections-per-address": {}, "vehicle-rate": {}, "vehicle-burst": {}, "address-rate": {}, "address-burst": {} },
+    flags: ["json", "plain-http"],
+  },
   positionals: ["DIR"],
   async run(parsed) {
     const port = optionInt(parsed, "port", 8080);
     if (port > 65535) throw new UsageError("--port must be 0..65535");
     const host = optionValue(parsed, "host", "127.0.0.1");
     const warnDays = parsed.values["warn-days"] ? optionInt(parsed, "warn-days") : undefined;
+    const limits = limitOptions(parsed);
     if (parsed.flags.has("plain-http") && !isLoopback(host)) throw new UsageError(`--plain-http serves a loopback --host only, not ${host}: vehicles and the write API need TLS`);
     await requireBackend(parsed.positional[0]!);
     let started;
     try {
-      started = await serveBackend(parsed.positional[0]!, { host, port, warnDays, database: parsed.values.database?.[0], plainHttp: parsed.flags.has("plain-http"), log: (line) => process.stderr.write(line + "\n") });
+      started = await serveBackend(parsed.positional[0]!, { host, port, warnDays, limits, database: parsed.values.database?.[0], plainHttp: parsed.flags.has("plain-http"), log: (line) => process.stderr.write(line + "\n") });
     } catch (err) {
       // A port in use or a lock held is a server that cannot start, whatever raised it.
       if (err instanceof ServeError) throw err;
@@ -66,3 +81,28 @@ export const serveCommand: Command = {
     return 0;
   },
 };
+
+/** A positive number option (seconds and rates may be fractional). */
+function positive(parsed: ParsedArgs, key: string): number | undefined {
+  const raw = parsed.values[key]?.[0];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !(n > 0) || !Number.isFinite(n)) throw new UsageError(`--${key} must be a positive number, got '${raw}'`);
+  return n;
+}
+
+/** The LIMITS options over DEFAULT_LIMITS. */
+function limitOptions(parsed: ParsedArgs): ServerLimits {
+  const l = structuredClone(DEFAULT_LIMITS);
+  const seconds = (key: string) => (positive(parsed, key) === undefined ? undefined : Math.round(positive(parsed, key)! * 1000));
+  const count = (key: string) => (parsed.values[key] ? Math.max(1, optionInt(parsed, key)) : undefined);
+  l.headersTimeoutMs = seconds("header-timeout") ?? l.headersTimeoutMs;
+  l.requestTimeoutMs = seconds("request-timeout") ?? l.requestTimeoutMs;
+  l.idleTimeoutMs = seconds("idle-timeout") ?? l.idleTimeoutMs;
+  l.maxConnections = count("max-connections") ?? l.maxConnections;
+  l.maxConnectionsPerAddress = count("max-connections-per-address") ?? l.maxConnectionsPerAddress;
+  l.vehicleRate = { perSecond: positive(parsed, "vehicle-rate") ?? l.vehicleRate.perSecond, burst: count("vehicle-burst") ?? l.vehicleRate.burst };
+  l.addressRate = { perSecond: positive(parsed, "address-rate") ?? l.addressRate.perSecond, burst: count("address-burst") ?? l.addressRate.burst };
+  if (l.requestTimeoutMs < l.headersTimeoutMs) throw new UsageError("--request-timeout must be at least --header-timeout");
+  return l;
+}

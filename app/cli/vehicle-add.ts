@@ -2,7 +2,7 @@
 //  [--tls-public-key FILE --tls-cert-out FILE]`, or `--profile aktualizr` without ECUs.
 import { readFileSync, writeFileSync } from "node:fs";
 import { optionValue, UsageError, type Command } from "./command.ts";
-import { runReporting } from "./output.ts";
+import { pendingLine, runReporting } from "./output.ts";
 import { openDirector } from "../../backend/director/part.ts";
 import { readEd25519PublicKeyHex } from "../../backend/director/public-key-file.ts";
 import { requireBackend } from "./backend-dir.ts";
@@ -69,8 +69,9 @@ export const vehicleAddCommand: Command = {
       }
       const director = openDirector(dir);
       let certificate;
+      let publication;
       try {
-        director.addVehicle(vin, registrations, profile);
+        publication = director.addVehicle(vin, registrations, profile);
         if (tlsPublicKey !== undefined) {
           certificate = await issueVehicleCertificate(dir, director.inventory, vin, tlsPublicKey);
           writeFileSync(certOut!, certificate.certPem);
@@ -80,10 +81,10 @@ export const vehicleAddCommand: Command = {
       }
       const cert = certificate ? `; client certificate (serial ${certificate.serial}, valid to ${certificate.notAfter}) in ${certOut}` : "; no client certificate issued (no --tls-public-key): it cannot connect to uptane serve over TLS";
       return {
-        data: { vin, profile, ecus: registrations.map((r) => ({ serial: r.serial, hardwareId: r.hardwareId, primary: r.primary })), ...(certificate ? { tlsCertificate: certOut, tlsCertificateSerial: certificate.serial } : {}) },
-        text: profile === "aktualizr"
+        data: { vin, profile, ...publication, ecus: registrations.map((r) => ({ serial: r.serial, hardwareId: r.hardwareId, primary: r.primary })), ...(certificate ? { tlsCertificate: certOut, tlsCertificateSerial: certificate.serial } : {}) },
+        text: (profile === "aktualizr"
           ? `Registered ${vin} for aktualizr (its ECUs register on its first run)${cert}`
-          : `Registered ${vin} with ${registrations.length} ECU(s): ${registrations.map((r) => `${r.serial} (${r.hardwareId}${r.primary ? ", primary" : ""})`).join(", ")}${cert}`,
+          : `Registered ${vin} with ${registrations.length} ECU(s): ${registrations.map((r) => `${r.serial} (${r.hardwareId}${r.primary ? ", primary" : ""})`).join(", ")}${cert}`) + pendingLine(publication ?? {}),
       };
     });
   },

@@ -13,7 +13,7 @@ import { createDirectorKeys, DirectorKeyring, rootSignedOf, type DirectorOnlineK
 import { Refused } from "./errors.ts";
 import { isEcuSerial, isHardwareId, isTargetName, isVin } from "./identifiers.ts";
 import type { ImageTarget, ImageTargetSource } from "./image-targets.ts";
-import { checkManifest, parseManifest } from "./manifest.ts";
+import { checkManifest, parseManifest, storedManifestBody } from "./manifest.ts";
 import type { ManifestResponse, VehicleManifest } from "../../model/manifest-format.ts";
 import { sameImage } from "../../model/same-image.ts";
 import { buildDirectorRoot, type DirectorTargetEntry } from "./metadata.ts";
@@ -34,10 +34,38 @@ export interface EcuRegistration {
   keyid?: string;
 }
 
+/** How much of each vehicle's history the inventory keeps (README: retention). */
+export interface Retention {
+  /** Newest manifests kept whole per vehicle; older ones keep their row, not their body. */
+  manifestBodies: number;
+  /** Newest alerts kept per vehicle. */
+  alerts: number;
+  /** Newest version reports kept per ECU (with the report-time check, the replay guard). */
+  reportsPerEcu: number;
+}
+
+export const DEFAULT_RETENTION: Retention = { manifestBodies: 100, alerts: 1000, reportsPerEcu: 100 };
+
+/**
+ * Whether a committed change reached the served files. "pending": the database has it
+ * but writing a file failed (a full disk); vehicles are served the previous complete
+ * set meanwhile, and the server retries (its upkeep, each vehicle's next timestamp read)
+ * until the files match the database: no restart needed.
+ */
+export interface Publication {
+  publication: "done" | "pending";
+  /** With "pending": what failed, saying the change is committed. */
+  publicationDetail?: string;
+}
+
+/** Alert rows one manifest may add; the last says how many more there were. */
+export const MAX_ALERTS_PER_MANIFEST = 16;
+
 export interface DirectorOptions {
   imageTargets: ImageTargetSource;
   clock?: () => Date;
   faults?: PublishFaults;
+  retention?: Retention;
   /** A postgres:// URL to use instead of the backend's own setting (`uptane serve --database`). */
   database?: string;
 }
@@ -85,6 +113,9 @@ export class Director {
   private readonly clock: () => Date;
   private readonly state: DirectorStateCheck;
   readonly keyring: DirectorKeyring;
+  private readonly retention: Retention;
+  /** Vehicles' targets, snapshot and timestamp come from the database rather than files (PostgreSQL). */
+  readonly servesFromDatabase: boolean;
 
   private constructor(
     readonly dir: string,
@@ -93,9 +124,14 @@ export class Director {
   ) {
     this.inventory = openInventory(dir, options.database);
     this.clock = options.clock ?? (() => new Date());
+    this.retention = options.retention ?? DEFAULT_RETENTION;
     this.keyring = new DirectorKeyring(dir, this.inventory);
-    this.publisher = new VehicleMetadataPublisher(this.inventory, () => this.keyring.current(), join(dir, DIRECTOR_VEHICLES_DIR), options.faults);
-    this.state = new DirectorStateCheck(dir, this.inventory, this.keyring, this.clock);
+    // On PostgreSQL the database serves each vehicle's documents, so processes on several
+    // folders or machines serve the same versions; SQLite (one process) keeps the files.
+    this.servesFromDatabase = this.inventory.sql.kind === "postgres";
+    const vehiclesDir = this.servesFromDatabase ? null : join(dir, DIRECTOR_VEHICLES_DIR);
+    this.publisher = new VehicleMetadataPublisher(this.inventory, () => this.keyring.current(), vehiclesDir, options.faults);
+    this.state = new DirectorStateCheck(dir, this.inventory, this.keyring, this.clock, !this.servesFromDatabase);
   }
 
   /** Opens an initialised backend and finishes any publication a crash interrupted. */
@@ -103,10 +139,14 @@ export class Director {
     const director = new Director(dir, options.imageTargets, options);
     try {
       director.keyring.current(); // the keys of the newest root are on disk
-      director.publishPending();
     } catch (e) {
       director.close();
       throw e;
+    }
+    try {
+      director.publishPending();
+    } catch {
+      // Still pending (a full disk): the previous files are served; `serve`'s upkeep retries and logs it.
     }
     return director;
   }
@@ -117,12 +157,13 @@ export class Director {
    * under the previous root too). Returns what it wrote.
    */
   publishPending(): { vins: string[]; roots: number[] } {
-    const vins = this.publisher.publishPending();
-    const roots = this.inventory.unpublishedDirectorRoots();
+    const { published: vins, failed } = this.publisher.publishPending();
+    const roots = failed.length > 0 ? [] : this.inventory.unpublishedDirectorRoots(); // a root only after every vehicle's files
     for (const v of roots) {
       writeFileAtomicSync(join(this.dir, DIRECTOR_ROOT_DIR, `${v}.root.json`), this.inventory.directorRoot(v)!);
       this.inventory.setDirectorRootPublished(v);
     }
+    if (failed.length > 0) throw new Error(`Director publication still pending: ${failed.slice(0, 5).join("; ")}${failed.length > 5 ? "; ..." : ""}`);
     return { vins, roots };
   }
 
@@ -136,7 +177,7 @@ export class Director {
    * Registers a vehicle. Profile `uptane` (our Primary) comes with its ECUs; profile
    * `aktualizr` comes without: its device registers them itself (registerEcus).
    */
-  addVehicle(vin: string, ecus: EcuRegistration[], profile: ClientProfile = "uptane"): void {
+  addVehicle(vin: string, ecus: EcuRegistration[], profile: ClientProfile = "uptane"): Publication {
     if (!isVin(vin)) throw new Refused(400, "invalid-vin", `VIN ${JSON.stringify(vin)} must be 1-64 of A-Z a-z 0-9 _ -`);
     if (profile === "aktualizr") {
       if (ecus.length > 0) throw new Refused(400, "ecus-self-registered", "an aktualizr vehicle registers its ECUs itself (POST .../director/ecus): add it without ECUs");
@@ -150,7 +191,21 @@ export class Director {
       // Version 1: empty targets made for this VIN.
       this.publisher.stage(vin, [], now);
     });
-    this.publisher.writeFiles(vin);
+    return this.publishAfterCommit([vin]);
+  }
+
+  /** Writes the files of what was just committed; a failure leaves the change committed and its publication pending. */
+  private publishAfterCommit(vins: Iterable<string>): Publication {
+    const failed: string[] = [];
+    for (const vin of vins) {
+      try {
+        this.publisher.writeFiles(vin);
+      } catch (e) {
+        failed.push(`${vin}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
+    if (failed.length === 0) return { publication: "done" };
+    return { publication: "pending", publicationDetail: `committed, publication pending: writing the Director's files failed (${failed.slice(0, 5).join("; ")}); the server retries until the served files match the database` };
   }
 
   /**
@@ -193,7 +248,7 @@ export class Director {
 
   // ---- assignments
 
-  async assign(vin: string, ecuSerial: string, targetName: string): Promise<AssignmentOutcome> {
+  async assign(vin: string, ecuSerial: string, targetName: string): Promise<AssignmentOutcome & Publication> {
     if (!isTargetName(targetName)) throw new Refused(400, "invalid-target-name", "target name must be 1-255 printable characters");
     // What the new targets build upon, checked outside the transaction so the alert stays.
     this.state.checkBackend();
@@ -210,8 +265,8 @@ export class Director {
       this.advance(vin, now);
       return result;
     });
-    this.publisher.writeFiles(vin);
-    return { ...outcome, status: this.statusOf(outcome.vin, outcome.assignmentId) };
+    const publication = this.publishAfterCommit([vin]);
+    return { ...outcome, status: this.statusOf(outcome.vin, outcome.assignmentId), ...publication };
   }
 
   /**
@@ -219,7 +274,7 @@ export class Director {
    * group (`vins` given, stage "group"), then to all (stage "all"), skipping ECUs that
    * already have it and ECUs whose installed release counter is higher.
    */
-  async campaign(hardwareId: string, targetName: string, vins?: string[]): Promise<CampaignOutcome> {
+  async campaign(hardwareId: string, targetName: string, vins?: string[]): Promise<CampaignOutcome & Publication> {
     if (!isHardwareId(hardwareId)) throw new Refused(400, "invalid-hardware-id", `hardware ID ${JSON.stringify(hardwareId)} is not valid`);
     if (!isTargetName(targetName)) throw new Refused(400, "invalid-target-name", "target name must be 1-255 printable characters");
     const image = await this.imageTargets.findTarget(targetName);
@@ -252,9 +307,9 @@ export class Director {
       for (const vin of touched) this.advance(vin, now);
       return { campaignId, stage, assigned, skipped } as CampaignOutcome;
     });
-    for (const vin of touched) this.publisher.writeFiles(vin);
+    const publication = this.publishAfterCommit(touched);
     for (const a of result.assigned) a.status = this.statusOf(a.vin, a.assignmentId);
-    return result;
+    return { ...result, ...publication };
   }
 
   private insertAssignment(ecu: EcuRow, image: ImageTarget, campaignId: number | null, now: Date): AssignmentOutcome {
@@ -349,7 +404,11 @@ export class Director {
         }
       }),
     );
-    for (const vin of new Set(jobs.filter((_, i) => !(results[i] instanceof Refused) && !(results[i] instanceof ManifestFailure)).map((j) => j.vin))) this.publisher.writeFiles(vin);
+    const recorded = (r: (typeof results)[number]): r is ManifestResponse => !(r instanceof Refused) && !(r instanceof ManifestFailure);
+    for (const vin of new Set(jobs.filter((_, i) => recorded(results[i]!)).map((j) => j.vin))) {
+      const publication = this.publishAfterCommit([vin]);
+      if (publication.publication === "pending") jobs.forEach((j, i) => j.vin === vin && recorded(results[i]!) && Object.assign(results[i]!, publication));
+    }
     return results;
   }
 
@@ -359,14 +418,16 @@ export class Director {
     return this.inventory.transaction(() => {
       const checked = checkManifest(manifest, urlVin, this.inventory);
       const inv = this.inventory;
-      const manifestId = inv.insertManifest(urlVin, manifest.signed.primarySerial, nowIso, body.toString("utf8"));
-      for (const d of checked.discarded) inv.insertAlert({ vin: urlVin, serial: d.ecuSerial, manifestId, kind: `report-${d.reason}`, detail: d.detail, now: nowIso });
+      const primary = checked.accepted.find((a) => a.ecu.serial === manifest.signed.primarySerial)!.ecu;
+      const manifestId = inv.insertManifest(urlVin, manifest.signed.primarySerial, nowIso, storedManifestBody(manifest, primary.keyid));
+      const alerts: Array<{ serial: string | null; kind: string; detail: string }> = [];
+      for (const d of checked.discarded) alerts.push({ serial: d.ecuSerial, kind: `report-${d.reason}`, detail: d.detail });
       for (const { ecu, report } of checked.accepted) {
         inv.insertReport({ manifestId, serial: ecu.serial, nonce: report.nonce, installedFilename: report.installedImage?.filename ?? null, releaseCounter: report.releaseCounter, reportTime: report.reportTime, attacksDetected: report.attacksDetected });
         // 5.4.2.1: an ECU's "attacks detected" field goes to the operators.
-        if (report.attacksDetected !== "") inv.insertAlert({ vin: urlVin, serial: ecu.serial, manifestId, kind: "attack-detected", detail: report.attacksDetected, now: nowIso });
+        if (report.attacksDetected !== "") alerts.push({ serial: ecu.serial, kind: "attack-detected", detail: report.attacksDetected });
         if (report.releaseCounter < ecu.installed_release_counter) {
-          inv.insertAlert({ vin: urlVin, serial: ecu.serial, manifestId, kind: "release-counter-decreased", detail: `reported ${report.releaseCounter}, previously ${ecu.installed_release_counter}`, now: nowIso });
+          alerts.push({ serial: ecu.serial, kind: "release-counter-decreased", detail: `reported ${report.releaseCounter}, previously ${ecu.installed_release_counter}` });
         }
         const img = report.installedImage;
         inv.recordInstalled(ecu.serial, { filename: img?.filename ?? null, length: img?.length ?? null, hashes: img ? JSON.stringify(img.hashes) : null, releaseCounter: report.releaseCounter, reportTime: report.reportTime });
@@ -382,6 +443,10 @@ export class Director {
           }
         }
       }
+      const shown = alerts.length > MAX_ALERTS_PER_MANIFEST ? alerts.slice(0, MAX_ALERTS_PER_MANIFEST - 1) : alerts;
+      if (shown.length < alerts.length) shown.push({ serial: null, kind: "alerts-truncated", detail: `${alerts.length - shown.length} more alerts of this manifest not recorded (${[...new Set(alerts.slice(shown.length).map((a) => a.kind))].join(", ")})` });
+      for (const a of shown) inv.insertAlert({ vin: urlVin, serial: a.serial, manifestId, kind: a.kind, detail: a.detail, now: nowIso });
+      inv.applyRetention(urlVin, checked.accepted.map((a) => a.ecu.serial), this.retention);
       this.advance(urlVin, now);
       return {
         ok: true as const,
@@ -393,11 +458,15 @@ export class Director {
 
   // ---- serving
 
-  /** Re-signs a vehicle's timestamp/snapshot/targets whose lifetime is half gone. */
+  /**
+   * Re-signs a vehicle's timestamp/snapshot/targets whose lifetime is half gone, and
+   * retries a publication still pending (while it fails, the previous files are served).
+   */
   refresh(vin: string): void {
     const now = this.clock();
-    const changed = this.inventory.transaction(() => this.inventory.vehicleExists(vin) && this.publisher.stage(vin, null, now));
-    if (changed) this.publisher.writeFiles(vin);
+    // The common case (fresh) takes no write lock; a pending publication is retried either way.
+    if (this.publisher.isStale(vin, now)) this.inventory.transaction(() => this.inventory.vehicleExists(vin) && this.publisher.stage(vin, null, now));
+    this.publishAfterCommit([vin]);
   }
 
   /**
@@ -406,11 +475,11 @@ export class Director {
    */
   refreshAll(): string[] {
     const resigned: string[] = [];
-    for (const vin of this.inventory.listVins()) {
+    for (const vin of this.publisher.staleVins(this.clock())) {
       const now = this.clock();
       if (this.inventory.transaction(() => this.publisher.stage(vin, null, now))) {
-        this.publisher.writeFiles(vin);
         resigned.push(vin);
+        this.publishAfterCommit([vin]); // a failure is retried by publishPending
       }
     }
     return resigned;
@@ -436,7 +505,9 @@ export class Director {
       }
     };
     attempt(() => this.state.checkBackend());
-    for (const vin of this.inventory.listVins()) attempt(() => this.state.checkVehicle(vin));
+    // From the database, each vehicle's rows are checked when served and before new versions
+    // build on them; a start does not verify every vehicle's signatures.
+    if (!this.servesFromDatabase) for (const vin of this.inventory.listVins()) attempt(() => this.state.checkVehicle(vin));
     return found;
   }
 
@@ -500,9 +571,15 @@ export class Director {
       }
       return touched;
     });
-    for (const vin of vins) this.publisher.writeFiles(vin);
-    this.publishPending();
-    return { ...plan.result, vehiclesResigned: vins.length };
+    let publication = this.publishAfterCommit(vins);
+    if (publication.publication === "done") {
+      try {
+        this.publishPending();
+      } catch (e) {
+        publication = { publication: "pending", publicationDetail: `committed, publication pending: ${(e as Error).message}; the server retries until the served files match the database` };
+      }
+    }
+    return { ...plan.result, vehiclesResigned: vins.length, ...publication };
   }
 
   /** Bytes of a vehicle's `timestamp.json`, `N.snapshot.json` or `N.targets.json`, or null (throws StateMismatch when not what was signed). */

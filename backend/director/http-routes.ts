@@ -36,6 +36,7 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
           const body = await readBody(req, MAX_MANIFEST_BYTES);
           const result = await manifests.submit(vin, body);
           if (result instanceof Refused) throw result;
+          pendingWarning(result, log);
           sendJson(res, 200, result);
           return;
         }
@@ -62,21 +63,21 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
               throw new Refused(400, "invalid-tls-key", `tlsPublicKey: ${(e as Error).message}`);
             }
           }
-          director.addVehicle(vin, ecuList(body.ecus));
+          const publication = pendingWarning(director.addVehicle(vin, ecuList(body.ecus)), log);
           // The vehicle's client certificate, for the TLS key it sent (its private key never leaves the vehicle).
           const certificate = tlsPublicKey === undefined ? undefined : await issueVehicleCertificate(dir!, director.inventory, vin, tlsPublicKey).catch((e: Error) => {
             throw new Refused(400, "invalid-tls-key", `${vin} is registered but no certificate was issued: ${e.message}`);
           });
-          sendJson(res, 201, { ok: true, vin, ...(certificate ? { tlsCertificate: certificate.certPem, tlsCertificateSerial: certificate.serial } : {}) });
+          sendJson(res, 201, { ok: true, vin, ...publication, ...(certificate ? { tlsCertificate: certificate.certPem, tlsCertificateSerial: certificate.serial } : {}) });
           return;
         }
         if (parts[1] === "assignments") {
-          sendJson(res, 201, { ok: true, ...(await director.assign(stringField(body, "vin"), stringField(body, "ecuSerial"), stringField(body, "target"))) });
+          sendJson(res, 201, { ok: true, ...pendingWarning(await director.assign(stringField(body, "vin"), stringField(body, "ecuSerial"), stringField(body, "target")), log) });
           return;
         }
         if (parts[1] === "campaigns") {
           const vins = body.vins === undefined ? undefined : stringList(body.vins, "vins");
-          sendJson(res, 201, { ok: true, ...(await director.campaign(stringField(body, "hardwareId"), stringField(body, "target"), vins)) });
+          sendJson(res, 201, { ok: true, ...pendingWarning(await director.campaign(stringField(body, "hardwareId"), stringField(body, "target"), vins), log) });
           return;
         }
       }
@@ -86,6 +87,12 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
       sendError(res, e, log);
     }
   };
+}
+
+/** A change committed whose files are not written yet: the answer says so (2xx: it is done), the log warns. */
+function pendingWarning<T extends { publication?: string; publicationDetail?: string }>(result: T, log: (line: string) => void): T {
+  if (result.publication === "pending") log(`WARNING ${result.publicationDetail}`);
+  return result;
 }
 
 function parseJsonObject(body: Buffer): Record<string, unknown> {

@@ -25,13 +25,16 @@ export interface RotationResult {
   keyFiles: string[];
   /** Vehicles whose metadata was re-signed by the new key. */
   vehiclesResigned: number;
+  /** "pending" when the files could not all be written (committed; the server retries). */
+  publication: "done" | "pending";
+  publicationDetail?: string;
 }
 
 export interface RootPlan {
   root: SignedDocument;
   /** The vehicle roles the new key signs (and those that list them). */
   resign: ReadonlySet<"targets" | "snapshot" | "timestamp">;
-  result: Omit<RotationResult, "vehiclesResigned">;
+  result: Omit<RotationResult, "vehiclesResigned" | "publication" | "publicationDetail">;
 }
 
 /** Which of a vehicle's documents a new key of the role invalidates: the role's and those that list them. */

@@ -9,6 +9,7 @@ import { MAX_INSTALL_CODE, MAX_MANIFEST_BYTES, MAX_NONCE_LENGTH, MAX_REPORT_TEXT
 import { signedBy } from "./signature-check.ts";
 import { Refused } from "./errors.ts";
 import { isIsoTime } from "../../model/iso-time.ts";
+import { canonicalJson } from "../../model/canonical-json.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../model/json-depth.ts";
 
 export { Refused as ManifestRefused };
@@ -20,7 +21,7 @@ export interface AcceptedReport {
 
 export interface DiscardedReport {
   ecuSerial: string;
-  reason: "unknown-ecu" | "bad-signature" | "replayed-nonce" | "invalid-report";
+  reason: "unknown-ecu" | "bad-signature" | "replayed-nonce" | "stale-report" | "invalid-report";
   detail: string;
 }
 
@@ -126,9 +127,15 @@ export function checkManifest(manifest: VehicleManifest, urlVin: string, invento
       discarded.push({ ecuSerial: serialOf, reason: "bad-signature", detail: `report is not signed by the registered key of ECU ${serialOf}` });
       continue;
     }
-    // 5.4.2.1: the nonce/counter makes each report fresh; one seen before is a replay.
+    // 5.4.2.1: the nonce/counter makes each report fresh; one seen before is a replay. Only
+    // the newest report rows are kept (retention), so a report older than the ECU's last
+    // one is a replay too (an ECU's report time comes from its verified time: it never goes back).
     if (inventory.nonceSeen(ecu.serial, report.signed.nonce)) {
       discarded.push({ ecuSerial: serialOf, reason: "replayed-nonce", detail: `ECU ${serialOf} already sent nonce ${JSON.stringify(report.signed.nonce)}` });
+      continue;
+    }
+    if (ecu.last_report_time !== null && report.signed.reportTime < ecu.last_report_time) {
+      discarded.push({ ecuSerial: serialOf, reason: "stale-report", detail: `ECU ${serialOf} reported at ${report.signed.reportTime}, before its last report (${ecu.last_report_time})` });
       continue;
     }
     accepted.push({ ecu, report: report.signed });
@@ -138,12 +145,25 @@ export function checkManifest(manifest: VehicleManifest, urlVin: string, invento
   // stale or forged (a replayed manifest carries the Primary's old nonce).
   const primaryDiscard = discarded.find((d) => d.ecuSerial === primary.serial);
   if (primaryDiscard) {
-    const status = primaryDiscard.reason === "replayed-nonce" ? 409 : 400;
-    const code = primaryDiscard.reason === "replayed-nonce" ? "replayed-nonce" : "bad-primary-report";
+    const replay = primaryDiscard.reason === "replayed-nonce" || primaryDiscard.reason === "stale-report";
+    const status = replay ? 409 : 400;
+    const code = replay ? primaryDiscard.reason : "bad-primary-report";
     throw new Refused(status, code, `Primary's report refused: ${primaryDiscard.detail}`);
   }
   if (!accepted.some((a) => a.ecu.serial === primary.serial)) throw new Refused(400, "bad-primary-report", `manifest holds no version report of Primary ${primary.serial}`);
   return { manifest, accepted, discarded };
+}
+
+/**
+ * What is stored of an accepted manifest: `signed` (all of it is signed) and the
+ * signatures by the Primary's key, as canonical JSON; unsigned fields beside them and
+ * other signature entries are dropped (the probe padded both).
+ */
+export function storedManifestBody(manifest: VehicleManifest, primaryKeyid: string): string {
+  const signatures = (manifest.signatures as unknown[])
+    .filter((s): s is { keyid: string; sig: string } => isObject(s) && s.keyid === primaryKeyid && typeof s.sig === "string")
+    .map((s) => ({ keyid: s.keyid, sig: s.sig }));
+  return canonicalJson({ signatures, signed: manifest.signed });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -12,6 +12,7 @@ import type { Inventory, MetadataRow } from "../inventory/inventory.ts";
 import { writeFileAtomicSync, removeStaleTempFiles } from "../fs/atomic-write.ts";
 import type { DirectorOnlineKeys, OnlineRole } from "./director-keys.ts";
 import type { SigningKey } from "../../model/keys.ts";
+import { isoTime } from "../../model/iso-time.ts";
 import { EXPIRY, buildSnapshot, buildTargets, buildTimestamp, type DirectorTargetEntry, type SignedDocument } from "./metadata.ts";
 
 /** Test hooks that simulate a crash at a given point of a publication. */
@@ -39,12 +40,29 @@ export class VehicleMetadataPublisher {
     private readonly inventory: Inventory,
     /** The online keys of the newest root (read inside the caller's transaction). */
     private readonly keys: () => DirectorOnlineKeys,
-    private readonly vehiclesDir: string,
+    /** Where the files go; null when the database serves the documents (PostgreSQL: several processes, no files). */
+    private readonly vehiclesDir: string | null,
     private readonly faults: PublishFaults = {},
   ) {}
 
   vehicleDir(vin: string): string {
+    if (this.vehiclesDir === null) throw new Error("the Director serves vehicles' metadata from the database: no per-vehicle folder");
     return join(this.vehiclesDir, vin);
+  }
+
+  /**
+   * True when `stage(vin, null, now)` would sign something: a role missing or past half its
+   * life. Read without the write lock, so a fetch of a fresh timestamp takes no lock.
+   */
+  isStale(vin: string, now: Date): boolean {
+    const expiries = this.inventory.latestExpiries(vin);
+    return (["targets", "snapshot", "timestamp"] as const).some((role) => expiries[role] === undefined || staleExpiry(expiries[role], EXPIRY[role], now));
+  }
+
+  /** Vehicles with a role past half its life (or within a second of it): the candidates for `stage(vin, null, now)`. */
+  staleVins(now: Date): string[] {
+    const threshold = (role: keyof typeof EXPIRY) => isoTime(new Date(now.getTime() + (EXPIRY[role] * 1000) / 2 + 1000));
+    return this.inventory.vinsWithMetadataExpiringBefore({ targets: threshold("targets"), snapshot: threshold("snapshot"), timestamp: threshold("timestamp") });
   }
 
   /**
@@ -82,6 +100,7 @@ export class VehicleMetadataPublisher {
 
   /** After commit: writes the newest signed versions of `vin` to disk (idempotent). */
   writeFiles(vin: string): void {
+    if (this.vehiclesDir === null) return;
     const t = this.inventory.latestMetadata(vin, "targets");
     const s = this.inventory.latestMetadata(vin, "snapshot");
     const ts = this.inventory.latestMetadata(vin, "timestamp");
@@ -101,15 +120,22 @@ export class VehicleMetadataPublisher {
     this.inventory.setPublishedTimestampVersion(vin, ts.version);
   }
 
-  /** Finishes publications a crash interrupted (database ahead of files). */
-  publishPending(): string[] {
-    const pending = this.inventory.vinsWithUnpublishedMetadata();
-    for (const vin of pending) {
-      const dir = this.vehicleDir(vin);
-      if (existsSync(dir)) removeStaleTempFiles(dir);
-      this.writeFiles(vin);
+  /** Finishes publications a crash or a failed write left (database ahead of files); one vehicle's failure does not stop the others. */
+  publishPending(): { published: string[]; failed: string[] } {
+    const published: string[] = [];
+    const failed: string[] = [];
+    if (this.vehiclesDir === null) return { published, failed };
+    for (const vin of this.inventory.vinsWithUnpublishedMetadata()) {
+      try {
+        const dir = this.vehicleDir(vin);
+        if (existsSync(dir)) removeStaleTempFiles(dir);
+        this.writeFiles(vin);
+        published.push(vin);
+      } catch (e) {
+        failed.push(`${vin}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
     }
-    return pending;
+    return { published, failed };
   }
 
   /** The served bytes of a vehicle's file, or null (`name` already validated by the router). */
@@ -133,7 +159,11 @@ function docOf(row: MetadataRow): SignedDocument {
 
 /** Re-sign when less than half the lifetime is left. */
 function stale(row: MetadataRow, lifetimeSeconds: number, now: Date): boolean {
-  return Date.parse(row.expires) - now.getTime() < (lifetimeSeconds * 1000) / 2;
+  return staleExpiry(row.expires, lifetimeSeconds, now);
+}
+
+function staleExpiry(expires: string, lifetimeSeconds: number, now: Date): boolean {
+  return Date.parse(expires) - now.getTime() < (lifetimeSeconds * 1000) / 2;
 }
 
 export function targetEntriesOf(row: MetadataRow): DirectorTargetEntry[] {

@@ -60,6 +60,8 @@ export class DirectorStateCheck {
     private readonly inventory: Inventory,
     private readonly keyring: DirectorKeyring,
     private readonly clock: () => Date,
+    /** False when the database serves each vehicle's documents (PostgreSQL): no per-vehicle files to check. */
+    private readonly vehicleFiles = true,
   ) {}
 
   // ---- roots and the marker
@@ -160,6 +162,7 @@ export class DirectorStateCheck {
 
   /** Checked bytes of a vehicle's `timestamp.json`, `N.snapshot.json` or `N.targets.json`, or null when none was published. */
   vehicleBytes(vin: string, name: string): Buffer | null {
+    if (!this.vehicleFiles) return this.vehicleRowBytes(vin, name);
     const rel = `${DIRECTOR_VEHICLES_DIR}/${vin}/${name}`;
     const path = join(this.dir, rel);
     const file = this.readServed(vin, rel, path);
@@ -192,6 +195,24 @@ export class DirectorStateCheck {
     const why = !rowIntact ? "its database row does not verify" : file === null ? "missing" : "its bytes differ from the signed document in the database";
     if (file === null && role !== "timestamp" && rowIntact && version > this.currentVersion(vin, role)) return null; // not written yet
     return this.mismatch(vin, rel, path, rowIntact ? row.json : null, why);
+  }
+
+  /**
+   * Served from the database: the newest timestamp, or the snapshot or targets version
+   * asked for, as signed. Every committed version is published (no files to wait for); a
+   * row whose signature does not verify is refused and alerted, as a differing file is.
+   */
+  private vehicleRowBytes(vin: string, name: string): Buffer | null {
+    let row: MetadataRow | undefined;
+    if (name === "timestamp.json") row = this.inventory.latestMetadata(vin, "timestamp");
+    else {
+      const m = /^([1-9]\d{0,8})\.(snapshot|targets)\.json$/.exec(name);
+      if (!m) return null;
+      row = this.inventory.metadataVersion(vin, m[2] as "snapshot" | "targets", Number(m[1]));
+    }
+    if (!row) return null;
+    if (!this.metadataRowVerifies(row)) this.mismatch(vin, `${DIRECTOR_VEHICLES_DIR}/${vin}/${name}`, "", null, "its database row does not verify");
+    return Buffer.from(row.json, "utf8");
   }
 
   /** The version of `role` the published timestamp leads to (files above it may not be written yet). */

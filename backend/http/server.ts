@@ -11,6 +11,7 @@ import { createReadStream } from "node:fs";
 import { lstat, realpath } from "node:fs/promises";
 import { join, sep } from "node:path";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../model/json-depth.ts";
+import { capConnections, DEFAULT_LIMITS, RateLimiter, serverTimeOptions, type ServerLimits } from "./limits.ts";
 
 /** An error a handler throws to answer with a status code and `{"error": message}`. */
 export class HttpError extends Error {
@@ -42,6 +43,8 @@ export class Router {
   private readonly mounts = new Map<string, { handler: RouteHandler; vehiclesOnly: boolean }>();
   /** Identifies the sender of each request; the server sets it (plain HTTP: nobody). */
   identify: (req: IncomingMessage) => Client = () => PLAIN_HTTP_CLIENT;
+  /** Request rates per address and per vehicle (limits.ts); the server sets it. */
+  rateLimiter: RateLimiter | null = null;
 
   /**
    * `prefix` is one path segment such as "image" (served as `/image/...`). With
@@ -56,10 +59,15 @@ export class Router {
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      const client = this.identify(req);
+      const wait = this.rateLimiter?.admit(req.socket.remoteAddress ?? "?", client.vin) ?? 0;
+      if (wait > 0) {
+        res.setHeader("retry-after", String(wait));
+        throw new Refused(429, "too-many-requests", `over the request rate of this ${client.vin ? `vehicle (${client.vin})` : "address"}; retry in ${wait} s`);
+      }
       const { segments, query } = parseRequestPath(req.url ?? "/");
       const mounted = segments.length > 0 ? this.mounts.get(segments[0]!) : undefined;
       if (!mounted) throw new HttpError(404, "not found");
-      const client = this.identify(req);
       if (mounted.vehiclesOnly) requireVehicle(client);
       await mounted.handler({ method: req.method ?? "GET", segments: segments.slice(1), query, req, res, client });
     } catch (err) {
@@ -213,7 +221,7 @@ export interface ServerTls {
  * request unidentified (client.ts) and vehicle resources refuse it with the reason.
  * `requestLog` gets one line per request.
  */
-export async function listen(router: Router, host = "127.0.0.1", port = 0, requestLog?: (line: string) => void, tls?: ServerTls): Promise<{ server: Server; url: string }> {
+export async function listen(router: Router, host = "127.0.0.1", port = 0, requestLog?: (line: string) => void, tls?: ServerTls, limits: ServerLimits = DEFAULT_LIMITS): Promise<{ server: Server; url: string }> {
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     if (requestLog) {
       const started = performance.now();
@@ -222,9 +230,12 @@ export async function listen(router: Router, host = "127.0.0.1", port = 0, reque
     }
     void router.handle(req, res);
   };
+  const timeLimits = serverTimeOptions(limits);
   const server: Server = tls
-    ? (createHttpsServer({ key: tls.key, cert: tls.cert, ca: tls.clientCas, requestCert: true, rejectUnauthorized: false, minVersion: "TLSv1.2" }, onRequest) as unknown as Server)
-    : createServer(onRequest);
+    ? (createHttpsServer({ key: tls.key, cert: tls.cert, ca: tls.clientCas, requestCert: true, rejectUnauthorized: false, minVersion: "TLSv1.2", ...timeLimits }, onRequest) as unknown as Server)
+    : createServer(timeLimits, onRequest);
+  capConnections(server, limits);
+  router.rateLimiter = new RateLimiter(limits);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());

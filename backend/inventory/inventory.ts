@@ -119,6 +119,16 @@ export class Inventory {
     this.sql.close();
   }
 
+  /**
+   * A consistent copy of the database at `path`, created 0600 and never over an existing
+   * file (SQLite's online backup: `serve` may keep writing meanwhile). PostgreSQL's is
+   * `pg_dump`'s job.
+   */
+  async backupTo(path: string): Promise<void> {
+    if (!(this.sql instanceof SqliteEngine)) throw new Error("the inventory is on PostgreSQL: back it up with pg_dump");
+    await this.sql.backup(path);
+  }
+
   // ---- vehicles and ECUs
 
   vehicleExists(vin: string): boolean {
@@ -244,6 +254,18 @@ export class Inventory {
     return this.sql.insert("INSERT INTO manifests (vin, primary_serial, received_at, body) VALUES (?, ?, ?, ?)", [vin, primarySerial, now, body]);
   }
 
+  /**
+   * Keeps the newest `manifestBodies` manifest bodies and `alerts` alerts of `vin`, and the
+   * newest `reportsPerEcu` report rows of each of `serials` (README: retention).
+   */
+  applyRetention(vin: string, serials: string[], keep: { manifestBodies: number; alerts: number; reportsPerEcu: number }): void {
+    this.sql.run("UPDATE manifests SET body = '' WHERE vin = ? AND body != '' AND id <= (SELECT id FROM manifests WHERE vin = ? ORDER BY id DESC LIMIT 1 OFFSET ?)", [vin, vin, keep.manifestBodies]);
+    this.sql.run("DELETE FROM alerts WHERE vin = ? AND id <= (SELECT id FROM alerts WHERE vin = ? ORDER BY id DESC LIMIT 1 OFFSET ?)", [vin, vin, keep.alerts]);
+    for (const serial of serials) {
+      this.sql.run("DELETE FROM ecu_reports WHERE ecu_serial = ? AND id <= (SELECT id FROM ecu_reports WHERE ecu_serial = ? ORDER BY id DESC LIMIT 1 OFFSET ?)", [serial, serial, keep.reportsPerEcu]);
+    }
+  }
+
   nonceSeen(serial: string, nonce: string): boolean {
     return this.sql.get("SELECT 1 FROM ecu_reports WHERE ecu_serial = ? AND nonce = ?", [serial, nonce]) !== undefined;
   }
@@ -299,6 +321,25 @@ export class Inventory {
 
   latestMetadata(vin: string, role: MetadataRow["role"]): MetadataRow | undefined {
     return this.sql.get("SELECT * FROM director_metadata WHERE vin = ? AND role = ? ORDER BY version DESC LIMIT 1", [vin, role]) as MetadataRow | undefined;
+  }
+
+  /** The expiry of the newest version of each of the vehicle's roles (one query). */
+  latestExpiries(vin: string): Partial<Record<MetadataRow["role"], string>> {
+    const rows = this.sql.all<{ role: MetadataRow["role"]; expires: string }>(
+      "SELECT role, expires FROM director_metadata m WHERE vin = ? AND version = (SELECT MAX(version) FROM director_metadata WHERE vin = m.vin AND role = m.role)",
+      [vin],
+    );
+    return Object.fromEntries(rows.map((r) => [r.role, r.expires]));
+  }
+
+  /** Vehicles whose newest version of some role expires before that role's bound (ISO times compare as text). */
+  vinsWithMetadataExpiringBefore(bounds: Record<MetadataRow["role"], string>): string[] {
+    return this.sql
+      .all<{ vin: string }>(
+        "SELECT DISTINCT m.vin FROM director_metadata m WHERE m.version = (SELECT MAX(version) FROM director_metadata WHERE vin = m.vin AND role = m.role) AND ((m.role = 'targets' AND m.expires < ?) OR (m.role = 'snapshot' AND m.expires < ?) OR (m.role = 'timestamp' AND m.expires < ?)) ORDER BY m.vin",
+        [bounds.targets, bounds.snapshot, bounds.timestamp],
+      )
+      .map((r) => r.vin);
   }
 
   insertMetadata(m: MetadataRow): void {

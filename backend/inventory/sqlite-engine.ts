@@ -1,7 +1,7 @@
 // The inventory on SQLite through better-sqlite3 (the embedded default): one file, WAL so
 // the CLI reads beside a running `serve`, `synchronous=FULL` so a commit survives a power
 // cut, and `BEGIN IMMEDIATE` so a transaction holds the write lock from its start.
-import { chmodSync, closeSync, openSync, statSync } from "node:fs";
+import { chmodSync, closeSync, openSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
 import { checkSchemaVersion, type SqlEngine } from "./sql-engine.ts";
@@ -71,6 +71,17 @@ export class SqliteEngine implements SqlEngine {
 
   run(sql: string, params: unknown[] = []): number {
     return this.q(sql).run(...params).changes;
+  }
+
+  /** A consistent copy at `path` (SQLite's online backup), created 0600 before SQLite writes into it, never over a file. */
+  async backup(path: string): Promise<void> {
+    closeSync(openSync(path, "wx", 0o600));
+    try {
+      await this.db.backup(path);
+    } catch (e) {
+      rmSync(path, { force: true });
+      throw e;
+    }
   }
 
   insert(sql: string, params: unknown[] = []): number {

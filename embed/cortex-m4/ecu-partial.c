@@ -1,6 +1,6 @@
 /* The flash figure's program: what a partial-verification Secondary calls through the C
  * kit (embed/c/uptane.h: provisioning with the pinned Director root, the cycle, root
- * rotations, Director targets, the detail record, its target and the image check) and
+ * rotations, Director targets streamed, the detail record, its target and the image check) and
  * nothing more, linked with --gc-sections so the translation's other exports drop out.
  * Inputs come from volatile globals so the compiler keeps every call. Built twice: with
  * UPTANE_VERIFIER=0 the same program without the verifier, so the difference is the
@@ -28,7 +28,10 @@ int main(void) {
   out = (uint32_t)uptane_partial_open(&v, &memory, input, in[0], input, in[1], in[2], input, in[3]);
   out = (uint32_t)uptane_partial_begin(&v, in[4]);
   out = (uint32_t)uptane_partial_root(&v, input, in[0]);
-  out = (uint32_t)uptane_partial_targets(&v, input, in[1]);
+  /* the Director targets streamed as ISO-TP delivers them (README "Streaming partial verification") */
+  out = (uint32_t)uptane_targets_stream_begin(&v, in[1]);
+  out = (uint32_t)uptane_targets_stream_chunk(&v, input, in[5]);
+  out = (uint32_t)uptane_targets_stream_finish(&v);
   uptane_result_t res;
   uptane_partial_result(&v, &res);
   out = (uint32_t)res.outcome;

@@ -4,6 +4,7 @@
 // database in the test PostgreSQL cluster when UPTANE_TEST_INVENTORY=postgres.
 import type { Server } from "node:http";
 import { Router, listen, close as closeServer } from "../../backend/http/server.ts";
+import { DEFAULT_LIMITS } from "../../backend/http/limits.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -78,7 +79,8 @@ export class DirectorFixture {
     const router = new Router();
     router.mount("director", directorRoutes(this.director, this.apiToken));
     router.mount("time", timeServerRoutes(() => [loadDirectorOnlineKeys(this.dir).timeserver]));
-    const { server, url } = await listen(router, "127.0.0.1", 0);
+    // Every simulated vehicle connects from 127.0.0.1: one address may hold as many connections as the server.
+    const { server, url } = await listen(router, "127.0.0.1", 0, undefined, undefined, { ...DEFAULT_LIMITS, maxConnectionsPerAddress: DEFAULT_LIMITS.maxConnections });
     this.server = server;
     this.baseUrl = url;
     return url;
