@@ -43,6 +43,7 @@ test.before(async () => {
   };
   const ecuKey = generateSigningKey();
   const pem = f("ecu.pem", createPublicKey(ecuKey.privateKey).export({ type: "spki", format: "pem" }) as string);
+  const pem2 = f("ecu2.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
   const image = f("fw.bin", Buffer.alloc(512, 3));
   const nofile = join(work, "no-such-file");
   const nodir = join(work, "no-such-dir");
@@ -66,6 +67,10 @@ test.before(async () => {
     "simulate",
     { args: ["--config", config], expect: "usage" },
     { args: ["--config", nofile, "--server", "https://127.0.0.1:1"], expect: "unreadable-file" },
+    { args: ["--config", config, "--server", "https://127.0.0.1:1", "--cycles", "100000000"], expect: "usage" },
+    { args: ["--config", config, "--server", "https://127.0.0.1:1", "--ca", ca, "--token-file", f("bad-token", "t\u00e9st\n")], expect: "unreadable-file" },
+    // A refused enrolment leaves no state folder behind (the snapshot of `work` would show it).
+    { args: ["--config", config, "--server", "https://127.0.0.1:1", "--ca", ca, "--token-file", token, "--state", join(work, "car-state")], expect: "unreachable" },
     { args: ["--config", config, "--server", "https://127.0.0.1:1", "--ca", ca, "--token-file", token], expect: "unreachable" },
   );
   add(
@@ -82,6 +87,8 @@ test.before(async () => {
     { args: [backend, nofile, "--name", "x.bin", "--hardware-id", "gateway"], expect: "unreadable-file" },
     { args: [nodir, image, "--name", "x.bin", "--hardware-id", "gateway"], expect: "not-a-backend" },
     { args: [backend, image, "--name", "../x.bin", "--hardware-id", "gateway"], expect: "invalid-target-name" },
+    // One rule per identifier: an image for a hardware ID no ECU can be registered with could never be assigned.
+    { args: [backend, image, "--name", "x.bin", "--hardware-id", "ecu+v2"], expect: "invalid-hardware-id" },
     { args: [backend, image, "--name", "fw.bin", "--hardware-id", "gateway", "--release-counter", "4"], expect: "release-counter-rollback" },
     { args: [corrupt, image, "--name", "x.bin", "--hardware-id", "gateway"], expect: "repository-corrupt" },
   );
@@ -116,6 +123,9 @@ test.before(async () => {
     { args: [supplier, "--image", nofile, "--name", "acme/x.bin", "--hardware-id", "gateway", "--out", join(work, "b2.bundle")], expect: "unreadable-file" },
     { args: [nodir, "--out", join(work, "b2.bundle")], expect: "not-a-supplier-folder" },
     { args: [supplier, "--image", image, "--name", "acme/fw.bin", "--hardware-id", "gateway", "--release-counter", "1", "--out", join(work, "b2.bundle")], expect: "release-counter-rollback" },
+    // A folder as --out once signed the next version, then failed writing (issue 20).
+    { args: [supplier, "--out", work], expect: "unwritable-file" },
+    { args: [supplier, "--out", join(nodir, "b.bundle")], expect: "unwritable-file" },
   );
   add(
     "supplier import",
@@ -202,6 +212,9 @@ test.before(async () => {
     { args: [backend, "--vin", "CAR2", "--ecu", `gw-2:gateway:${image}:primary`], expect: "invalid-public-key" },
     { args: [nodir, "--vin", "CAR2", "--ecu", `gw-2:gateway:${pem}:primary`], expect: "not-a-backend" },
     { args: [backend, "--vin", "CAR1", "--ecu", `gw-3:gateway:${pem}:primary`], expect: "vehicle-exists" },
+    { args: [backend, "--vin", "CAR2", "--ecu", `gw-2:gateway:${pem2}:primary`, "--tls-public-key", pem, "--tls-cert-out", work], expect: "unwritable-file" },
+    { args: [backend, "--vin", "CAR2", "--ecu", `gw-2:gateway:${pem2}:primary`, "--ecu", `cam-2:camera:${pem2}`], expect: "duplicate-ecu-key" },
+    { args: [backend, "--vin", "CAR2", "--ecu", `gw-2:gateway:${pem}:primary`], expect: "ecu-key-exists" },
   );
   add(
     "assign",
@@ -239,6 +252,10 @@ test.before(async () => {
     { args: [join(work, "p2"), "--vin", "CAR3"], expect: "usage" },
     { args: [join(work, "p2"), "--director-root", nofile, "--image-root", nofile, "--vin", "V", "--serial", "S", "--hardware-id", "H"], expect: "unreadable-file" },
     { args: primaryInit(state), expect: "exists" },
+    // Checked at provisioning, not at the first cycle (issue 20): nothing is created.
+    { args: primaryInit(join(work, "p3")).map((a) => (a === directorRoot ? join(repositoryDir(backend), "1.root.json") : a === join(repositoryDir(backend), "1.root.json") ? directorRoot : a)), expect: "invalid-root" },
+    { args: primaryInit(join(work, "p3"), "--vin", "../../x").filter((a, i, all) => !(a === "CAR3" || all[i + 1] === "CAR3")), expect: "invalid-vin" },
+    { args: [join(work, "p3"), "--director-root", directorRoot, "--image-root", join(work, "fw.bin"), "--vin", "V", "--serial", "S", "--hardware-id", "H"], expect: "invalid-root" },
   );
   add(
     "primary cycle",
@@ -335,7 +352,7 @@ test("every code the Director's HTTP API answers is in the one error table", () 
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       if (e.isDirectory()) walk(join(dir, e.name));
-      else if (e.name.endsWith(".ts")) for (const m of readFileSync(join(dir, e.name), "utf8").matchAll(/new Refused\(\s*\d+,\s*"([a-z-]+)"/g)) codes.add(m[1]!);
+      else if (e.name.endsWith(".ts")) for (const m of readFileSync(join(dir, e.name), "utf8").matchAll(/new Refused\(\s*\d+,\s*"([a-z_-]+)"/g)) codes.add(m[1]!);
     }
   };
   walk(root);

@@ -77,13 +77,15 @@ export function optionValue(parsed: ParsedArgs, key: string, fallback?: string):
   return v;
 }
 
-/** A non-negative integer option. */
-export function optionInt(parsed: ParsedArgs, key: string, fallback?: number): number {
+/** A non-negative integer option, at most `max`. */
+export function optionInt(parsed: ParsedArgs, key: string, fallback?: number, max = Number.MAX_SAFE_INTEGER): number {
   const raw = parsed.values[key]?.[0];
   if (raw === undefined) {
     if (fallback === undefined) throw new UsageError(`--${key} is required`);
     return fallback;
   }
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) throw new UsageError(`--${key} must be a non-negative integer, got '${raw}'`);
-  return Number(raw);
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--${key} must be a non-negative integer, got '${raw}'`);
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n > max) throw new UsageError(`--${key} must be at most ${max}, got ${raw.length > 24 ? `${raw.slice(0, 24)}...` : raw}`);
+  return n;
 }

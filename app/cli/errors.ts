@@ -22,6 +22,7 @@ import { PublicKeyFileError } from "../../backend/director/public-key-file.ts";
 import { VerificationError } from "../../model/outcome.ts";
 import { TransportError } from "../../host/primary/errors.ts";
 import { DirectorApiError } from "../vehicle/director-api.ts";
+import { ProvisioningError } from "../../host/primary/provisioning-check.ts";
 import { AccountError } from "../../backend/supplier-portal/accounts.ts";
 import { SubmissionError } from "../../backend/supplier-portal/submissions.ts";
 import { RotationError } from "../../backend/director/key-rotation.ts";
@@ -42,6 +43,7 @@ export const ERROR_CODES = {
   // 2: bad usage. Fix the command line.
   usage: { exit: 2, meaning: "an unknown option, a missing or malformed option value, a wrong number of arguments" },
   "unreadable-file": { exit: 2, meaning: "a file or folder named on the command line does not exist, cannot be read or is the wrong kind" },
+  "unwritable-file": { exit: 2, meaning: "an output file named on the command line cannot be written (a folder, or its folder is missing or not writable)" },
   "not-a-backend": { exit: 2, meaning: "DIR holds no backend (`uptane init` makes one)" },
   "not-a-supplier-folder": { exit: 2, meaning: "WORK is not a supplier folder (`uptane supplier init` makes one)" },
   "invalid-vin": { exit: 2, meaning: "a VIN outside the rule (1-64 of letters, digits, _ -)" },
@@ -52,6 +54,7 @@ export const ERROR_CODES = {
   "invalid-path-pattern": { exit: 2, meaning: "a delegation path pattern outside the rule" },
   "invalid-public-key": { exit: 2, meaning: "a public key file (or API field) that holds no Ed25519 public key" },
   "invalid-tls-key": { exit: 2, meaning: "a TLS public key that is not an ECDSA P-256 PEM key" },
+  "invalid-root": { exit: 2, meaning: "`primary init`: a root that does not verify by its own threshold, or the other repository's" },
   "invalid-config": { exit: 2, meaning: "a vehicle config file that is not what `uptane simulate --help` describes" },
   "no-ecus": { exit: 2, meaning: "a vehicle registered without ECUs" },
   "primary-count": { exit: 2, meaning: "a vehicle registered without exactly one Primary" },
@@ -90,7 +93,8 @@ export const ERROR_CODES = {
   "unknown-vin": { exit: 1, meaning: "no vehicle with that VIN is registered" },
   "unknown-ecu": { exit: 1, meaning: "the vehicle has no ECU with that serial" },
   "vehicle-exists": { exit: 1, meaning: "a vehicle with that VIN is registered already" },
-  "ecu-exists": { exit: 1, meaning: "an ECU serial or key is registered to another vehicle already" },
+  "ecu-exists": { exit: 1, meaning: "an ECU serial is registered already" },
+  "ecu-key-exists": { exit: 1, meaning: "an ECU's public key is another registered ECU's already" },
   "target-not-signed": { exit: 1, meaning: "the Image repository signs no such target" },
   "hardware-id-mismatch": { exit: 1, meaning: "the target is not for the ECU's hardware ID" },
   "release-counter-rollback": { exit: 1, meaning: "the target's release counter is below the one installed" },
@@ -120,6 +124,7 @@ export const ERROR_CODES = {
   "invalid-bundle": { exit: 1, httpOnly: true, meaning: "an uploaded supplier bundle that does not decode" },
   "role-not-yours": { exit: 1, httpOnly: true, meaning: "an upload of a role the supplier account does not deliver" },
   "invalid-registration": { exit: 1, httpOnly: true, meaning: "an aktualizr ECU registration that does not parse" },
+  ecu_already_registered: { exit: 1, httpOnly: true, meaning: "an aktualizr device registering other ECUs or keys than it did (aktualizr's own code)" },
   "unsupported-key-type": { exit: 1, httpOnly: true, meaning: "an aktualizr ECU key of a type other than Ed25519" },
   "internal-error": { exit: 1, httpOnly: true, meaning: "the server failed (its log says why; nothing is claimed about state)" },
 } as const satisfies Record<string, CodeSpec>;
@@ -172,6 +177,7 @@ function codeOf(err: unknown): [ErrorCode, Record<string, unknown>] {
   if (err instanceof CertificateError) return [err.code, {}];
   if (err instanceof AccountError || err instanceof SubmissionError) return [err.code, {}];
   if (err instanceof RotationError) return ["invalid-threshold", {}];
+  if (err instanceof ProvisioningError) return [err.code, {}];
   if (err instanceof ServeError) return ["serve-failed", {}];
   if (err instanceof VerificationError) return ["verification-failed", { outcome: err.outcome }];
   if (err instanceof TransportError) return ["unreachable", { outcome: "TransportError" }];

@@ -2,6 +2,8 @@
 import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { addImage } from "../../backend/image/repository.ts";
+import { basename } from "node:path";
+import { ProgressBars } from "../vehicle/progress.ts";
 import { requireBackend } from "./backend-dir.ts";
 import { inputFile } from "./input-files.ts";
 
@@ -15,7 +17,8 @@ export const imageAddCommand: Command = {
     "(signed with the offline targets key) and publishes new snapshot and timestamp metadata.",
     "NAME is a relative path of letters, digits and ._+~@=,- segments. The release counter",
     "defaults to 0 for a new name and to the published one when NAME is replaced; it may",
-    "never decrease.",
+    "never decrease. On a terminal, progress bars on standard error show the file being hashed",
+    "and its stored copy being checked.",
   ].join("\n"),
   options: { values: { name: {}, "hardware-id": { repeat: true }, "release-counter": {} }, flags: ["json"] },
   positionals: ["DIR", "FILE"],
@@ -28,7 +31,10 @@ export const imageAddCommand: Command = {
     inputFile(file, "FILE");
     return runReporting(parsed.flags.has("json"), async () => {
       await requireBackend(dir);
-      const r = await addImage(dir, file, { name, hardwareIds, releaseCounter });
+      // Bars on a terminal only (stderr): large images take a while to hash and check.
+      const bars = new ProgressBars();
+      const label = basename(file);
+      const r = await addImage(dir, file, { name, hardwareIds, releaseCounter, onProgress: (e) => bars.listener({ kind: e.phase, label, done: e.done, total: e.total }) }).finally(() => bars.end());
       return {
         data: { ...r },
         text: `Added ${r.name} (${r.length} bytes, sha256 ${r.hashes.sha256}) for ${r.custom.hardwareIds.join(", ")}, release counter ${r.custom.releaseCounter}; targets version ${r.targetsVersion}`,

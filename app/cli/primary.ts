@@ -10,6 +10,7 @@ import { HttpFetcher } from "../../host/primary/fetcher.ts";
 import { Primary, provisionPrimary } from "../../host/primary/primary.ts";
 import { newTlsKeyPair } from "../../model/tls-key.ts";
 import { printResult } from "./output.ts";
+import { checkProvisioning } from "../../host/primary/provisioning-check.ts";
 import { inputFile, inputFolder } from "./input-files.ts";
 import { CliError } from "./errors.ts";
 
@@ -39,6 +40,8 @@ export const primaryInitCommand: Command = {
     "",
     "Creates the folder STATE holding the Primary's store: the pinned Director and Image roots",
     "(as provisioned at the factory), its identity, a new Ed25519 ECU key and a new TLS key",
+    "(checked first: each root verifies by its own threshold and is its repository's, the VIN,",
+    "serials and hardware ID follow the Director's rules; a refusal creates nothing)",
     "(ECDSA P-256). The public keys are written to STATE/ecu-key.pub.json and",
     "STATE/tls-key.pub.pem for `uptane vehicle add ... --tls-public-key STATE/tls-key.pub.pem",
     "--tls-cert-out STATE/tls-cert.pem`. --tls-ca pins the CA of the server's certificate",
@@ -63,6 +66,7 @@ export const primaryInitCommand: Command = {
     const directorRootFile = inputFile(optionValue(parsed, "director-root"), "--director-root");
     const imageRootFile = inputFile(optionValue(parsed, "image-root"), "--image-root");
     const tlsCaFile = parsed.values["tls-ca"] ? inputFile(parsed.values["tls-ca"][0]!, "--tls-ca") : undefined;
+    checkProvisioning({ directorRoot: readFileSync(directorRootFile), imageRoot: readFileSync(imageRootFile), ...identity });
     const existed = existsSync(dir);
     if (existed && (!statSync(dir).isDirectory() || readdirSync(dir).length > 0)) {
       throw new CliError("exists", `${dir} is not a new or empty folder${existsSync(join(dir, IDENTITY_KEY)) ? ": it holds a provisioned Primary" : ""}`);

@@ -13,6 +13,9 @@ import { HttpFetcher } from "../../host/primary/fetcher.ts";
 import { CliError } from "./errors.ts";
 import { inputFile } from "./input-files.ts";
 
+/** A bound on a loop the user starts: each cycle writes the vehicle's reports to the backend's database. */
+const MAX_CYCLES = 1000;
+
 export const simulateCommand: Command = {
   name: "simulate",
   summary: "run a simulated vehicle (Primary, Secondaries on CAN buses) against a running backend",
@@ -34,7 +37,7 @@ export const simulateCommand: Command = {
     "                     folder holds no vehicle yet: the vehicle is then enrolled (keys made,",
     "                     registered with the Director, which issues its client certificate,",
     "                     roots taken from the server: trust on first use)",
-    "  --cycles N         update cycles to run (default 1)",
+    `  --cycles N         update cycles to run (default 1, at most ${MAX_CYCLES})`,
     "  --json             one JSON object: {ok, vin, cycles:[...], summary:[...]}",
     "",
     "Config (JSON):",
@@ -58,7 +61,7 @@ export const simulateCommand: Command = {
     const ca = caFile === undefined ? undefined : await readFile(inputFile(caFile, "--ca"), "utf8");
     const tokenFile = parsed.values["token-file"]?.[0];
     if (tokenFile !== undefined) inputFile(tokenFile, "--token-file");
-    const cycles = optionInt(parsed, "cycles", 1);
+    const cycles = optionInt(parsed, "cycles", 1, MAX_CYCLES);
     if (cycles < 1) throw new UsageError("--cycles must be at least 1");
     let config;
     try {
@@ -76,6 +79,8 @@ export const simulateCommand: Command = {
       if (!Vehicle.isProvisioned(stateDir)) {
         if (!tokenFile) throw new UsageError(`${given ? `${stateDir} holds no vehicle yet` : "a new vehicle"} must be enrolled: give --token-file DIR/keys/api-token`);
         const token = (await readFile(tokenFile, "utf8")).trim();
+        // It goes into an Authorization header: printable ASCII only (else Node's "Cannot convert argument to a ByteString").
+        if (!/^[\x21-\x7e]+$/.test(token)) throw new CliError("unreadable-file", `--token-file ${tokenFile} holds no API token (printable ASCII without spaces, as DIR/keys/api-token)`);
         if (ca === undefined) throw new UsageError("enrolling needs --ca DIR/tls/server-ca.pem: the CA the server's certificate is checked against");
         await enrolVehicle(config, stateDir, server, token, ca);
         say(`Enrolled ${config.vin}: ECU keys made in ${stateDir}, registered with the Director, roots pinned (taken from ${server}).`);

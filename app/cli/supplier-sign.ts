@@ -3,7 +3,7 @@ import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { signSupplier, type SupplierImage } from "../../backend/supplier/workdir.ts";
 import { requireSupplierFolder } from "./backend-dir.ts";
-import { inputFile } from "./input-files.ts";
+import { inputFile, outputFile } from "./input-files.ts";
 
 export const supplierSignCommand: Command = {
   name: "supplier sign",
@@ -25,7 +25,8 @@ export const supplierSignCommand: Command = {
     },
   positionals: ["WORK"],
   async run(parsed) {
-    const out = optionValue(parsed, "out");
+    // Checked before anything is signed: a refused output leaves the role's version where it was.
+    const out = outputFile(optionValue(parsed, "out"), "--out");
     let image: SupplierImage | undefined;
     if (parsed.values.image) {
       const hardwareIds = parsed.values["hardware-id"] ?? [];

@@ -9,7 +9,7 @@ import { requireBackend } from "./backend-dir.ts";
 import { issueVehicleCertificate } from "../../backend/tls/vehicle-certificates.ts";
 import { checkTlsPublicKey } from "../../backend/tls/x509.ts";
 import { CliError } from "./errors.ts";
-import { inputFile } from "./input-files.ts";
+import { inputFile, outputFile } from "./input-files.ts";
 
 export const vehicleAddCommand: Command = {
   name: "vehicle add",
@@ -55,6 +55,7 @@ export const vehicleAddCommand: Command = {
     const certOut = parsed.values["tls-cert-out"]?.[0];
     if ((tlsKeyFile === undefined) !== (certOut === undefined)) throw new UsageError("--tls-public-key and --tls-cert-out go together");
     if (tlsKeyFile !== undefined) inputFile(tlsKeyFile, "--tls-public-key");
+    if (certOut !== undefined) outputFile(certOut, "--tls-cert-out"); // before the vehicle is registered
     return runReporting(parsed.flags.has("json"), async () => {
       await requireBackend(dir);
       const registrations = ecus.map((e) => ({ serial: e.serial, hardwareId: e.hardwareId, publicKeyHex: readEd25519PublicKeyHex(e.keyFile), primary: e.primary }));

@@ -1,6 +1,7 @@
 // The attacks `uptane demo --attack NAME` shows. Each runs the demo's world up to a
-// vehicle that has updated once, then the attack in one more update cycle, and reports
-// which ECU refused it, with which outcome, and what every ECU runs before and after.
+// vehicle that has updated once, then the attack in one more update cycle (tampered-image:
+// on the brake image's first delivery), and reports which ECU refused it, with which
+// outcome, and what every ECU runs before and after.
 import type { DirectorTargetEntry } from "../../backend/director/metadata.ts";
 import type { ImageFileInfo } from "../../model/manifest-format.ts";
 import { DemoWorld, RELEASES, type WorldOptions } from "./demo-world.ts";

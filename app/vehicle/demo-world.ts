@@ -187,10 +187,10 @@ export class DemoWorld {
   }
 
   /** What the Director's inventory says each ECU of the vehicle runs. */
-  directorView(): Array<{ serial: string; hardwareId: string; installed: string | null; releaseCounter: number; reported: string | null }> {
+  directorView(): Array<{ serial: string; hardwareId: string; installedFilename: string | null; releaseCounter: number; reported: string | null }> {
     const inventory = openInventory(this.dir);
     try {
-      return inventory.ecusOf(this.config.vin).map((e) => ({ serial: e.serial, hardwareId: e.hardware_id, installed: e.installed_filename, releaseCounter: e.installed_release_counter, reported: e.last_report_time }));
+      return inventory.ecusOf(this.config.vin).map((e) => ({ serial: e.serial, hardwareId: e.hardware_id, installedFilename: e.installed_filename, releaseCounter: e.installed_release_counter, reported: e.last_report_time }));
     } finally {
       inventory.close();
     }
@@ -200,6 +200,6 @@ export class DemoWorld {
     this.log(`Director's view of ${this.config.vin} (inventory, from the vehicle's signed reports):`);
     const rows = this.directorView();
     const w = Math.max(...rows.map((r) => r.serial.length));
-    for (const r of rows) this.log(`  ${r.serial.padEnd(w)}  ${r.installed ? `${r.installed} (release counter ${r.releaseCounter})` : "nothing installed"}`);
+    for (const r of rows) this.log(`  ${r.serial.padEnd(w)}  ${r.installedFilename ? `${r.installedFilename} (release counter ${r.releaseCounter})` : "nothing installed"}`);
   }
 }

@@ -3,6 +3,8 @@
 // Director's API (which certifies the TLS key), then pin the roots the backend serves. Taking the roots from the server is trust
 // on first use, fine for a simulation; a real vehicle gets them at the factory (the demo
 // reads them from the backend folder instead).
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { collect, HttpFetcher } from "../../host/primary/fetcher.ts";
 import type { VehicleConfig } from "./config.ts";
 import { DirectorApi, DirectorApiError } from "./director-api.ts";
@@ -11,7 +13,23 @@ import { Vehicle } from "./vehicle.ts";
 /** Largest root accepted (the root cap of DESIGN.md section 5). */
 const MAX_ROOT_BYTES = 512 * 1024;
 
+/**
+ * Enrols the vehicle of `config` in `stateDir`. A refused or failed enrolment leaves no keys
+ * behind: the folder is removed when enrolment made it, emptied again when it was empty.
+ */
 export async function enrolVehicle(config: VehicleConfig, stateDir: string, serverUrl: string, apiToken: string, serverCa: string): Promise<void> {
+  const existed = existsSync(stateDir);
+  if (existed && readdirSync(stateDir).length > 0) throw new Error(`${stateDir} is not empty: a vehicle is enrolled into a new or empty state folder`);
+  try {
+    await enrol(config, stateDir, serverUrl, apiToken, serverCa);
+  } catch (e) {
+    if (existed) for (const name of readdirSync(stateDir)) rmSync(join(stateDir, name), { recursive: true, force: true });
+    else rmSync(stateDir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function enrol(config: VehicleConfig, stateDir: string, serverUrl: string, apiToken: string, serverCa: string): Promise<void> {
   const registrations = Vehicle.createKeys(config, stateDir);
   try {
     const { tlsCertificate } = await new DirectorApi(serverUrl, apiToken, serverCa).registerVehicle(config.vin, registrations, Vehicle.tlsPublicKey(stateDir));
@@ -19,7 +37,7 @@ export async function enrolVehicle(config: VehicleConfig, stateDir: string, serv
     Vehicle.installTlsCredentials(stateDir, tlsCertificate, serverCa);
   } catch (e) {
     if (e instanceof DirectorApiError && (e.code === "vehicle-exists" || e.code === "ecu-exists")) {
-      throw new Error(`${e.message}; a registered vehicle runs from the --state folder it was enrolled with`);
+      throw new DirectorApiError(e.status, e.code, `${e.message}; a registered vehicle runs from the --state folder it was enrolled with`);
     }
     throw e;
   }

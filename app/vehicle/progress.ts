@@ -4,7 +4,8 @@
 import type { Fetcher, FetchRequest } from "../../host/primary/fetcher.ts";
 
 export interface ProgressEvent {
-  kind: "download" | "bus";
+  /** download and bus: a vehicle's transfers; hash and check: `uptane image add` reading an image and checking its stored copy. */
+  kind: "download" | "bus" | "hash" | "check";
   /** What moves: the image path, or "SERIAL: NAME" on the bus. */
   label: string;
   done: number;
@@ -67,7 +68,7 @@ export class ProgressBars {
     this.lastDraw = now;
     const fraction = e.total > 0 ? Math.min(1, e.done / e.total) : 0;
     const filled = Math.round(fraction * WIDTH);
-    const what = e.kind === "download" ? "download" : "CAN     ";
+    const what = { download: "download", bus: "CAN     ", hash: "hashing ", check: "checking" }[e.kind];
     this.stream.write(`\r  ${what} [${"#".repeat(filled)}${".".repeat(WIDTH - filled)}] ${String(Math.round(fraction * 100)).padStart(3)}% ${e.label} (${e.done}/${e.total} B)`);
     if (finished) {
       this.stream.write("\n");

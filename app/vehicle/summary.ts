@@ -1,6 +1,7 @@
 // The per-ECU summary of one or more update cycles, as a text table (for people) and as
 // plain objects (for --json).
 import type { EcuCycleReport, VehicleCycleReport } from "./vehicle.ts";
+import type { ImageFileInfo } from "../../model/manifest-format.ts";
 
 export interface EcuSummary {
   serial: string;
@@ -14,7 +15,8 @@ export interface EcuSummary {
   /** "Installed" if any cycle installed an image, else the last cycle's outcome. */
   outcome: string;
   detail: string;
-  installed: string | null;
+  /** What the ECU runs after the last cycle: the same object as each cycle's `installed`. */
+  installed: ImageFileInfo | null;
 }
 
 /** Outcomes that say nothing happened to the ECU. */
@@ -34,7 +36,7 @@ export function summarise(cycles: VehicleCycleReport[]): EcuSummary[] {
         s.outcome = e.outcome;
         s.detail = e.detail;
       }
-      s.installed = e.installed?.filename ?? null;
+      s.installed = e.installed;
       bySerial.set(e.serial, s);
     }
   }

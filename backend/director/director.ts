@@ -11,7 +11,7 @@ import { keyIdOf, tufKeyFromRaw, type SigningKey } from "../../model/keys.ts";
 import { writeFileAtomicSync } from "../fs/atomic-write.ts";
 import { createDirectorKeys, DirectorKeyring, rootSignedOf, type DirectorOnlineKeys } from "./director-keys.ts";
 import { Refused } from "./errors.ts";
-import { isEcuSerial, isHardwareId, isTargetName, isVin } from "./identifiers.ts";
+import { isEcuSerial, isHardwareId, isTargetName, isVin } from "../../model/identifiers.ts";
 import type { ImageTarget, ImageTargetSource } from "./image-targets.ts";
 import { checkManifest, parseManifest, storedManifestBody } from "./manifest.ts";
 import type { ManifestResponse, VehicleManifest } from "../../model/manifest-format.ts";
@@ -241,6 +241,9 @@ export class Director {
   private insertEcus(vin: string, ecus: EcuRegistration[]): void {
     for (const e of ecus) {
       if (this.inventory.ecu(e.serial)) throw new Refused(409, "ecu-exists", `ECU ${e.serial} is already registered`);
+      // One key, one ECU: a report signed by it must name a single sender.
+      const holder = this.inventory.ecuWithPublicKey(e.publicKeyHex);
+      if (holder) throw new Refused(409, "ecu-key-exists", `ECU ${e.serial}'s public key is ECU ${holder.serial}'s already (vehicle ${holder.vin})`);
       const keyid = e.keyid ?? keyIdOf(tufKeyFromRaw(Buffer.from(e.publicKeyHex, "hex")));
       this.inventory.insertEcu({ serial: e.serial, vin, hardwareId: e.hardwareId, publicKey: e.publicKeyHex, keyid, primary: e.primary });
     }
@@ -606,6 +609,8 @@ function checkEcuList(ecus: EcuRegistration[]): void {
     if (typeof e.publicKeyHex !== "string" || !/^[0-9a-f]{64}$/.test(e.publicKeyHex)) throw new Refused(400, "invalid-public-key", `ECU ${e.serial}: public key must be 64 lowercase hex characters (Ed25519)`);
     if (serials.has(e.serial)) throw new Refused(400, "duplicate-serial", `ECU ${e.serial} is listed twice`);
     serials.add(e.serial);
+    const twin = ecus.find((o) => o !== e && o.publicKeyHex === e.publicKeyHex);
+    if (twin) throw new Refused(400, "duplicate-ecu-key", `ECUs ${twin.serial} and ${e.serial} have the same public key: each ECU signs its reports with its own`);
   }
 }
 

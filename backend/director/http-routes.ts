@@ -14,7 +14,7 @@ import { checkTlsPublicKey } from "../tls/x509.ts";
 import { readBody, sendError, sendFile, sendJson } from "../http/request-body.ts";
 import { StateMismatch, type Director, type EcuRegistration } from "./director.ts";
 import { Refused } from "./errors.ts";
-import { isVin } from "./identifiers.ts";
+import { isVin } from "../../model/identifiers.ts";
 import { MAX_MANIFEST_BYTES } from "../../model/manifest-format.ts";
 import { ManifestBatcher } from "./manifest-batcher.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../model/json-depth.ts";

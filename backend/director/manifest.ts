@@ -4,7 +4,7 @@
 // HTTP layer turns it into a 4xx JSON error); a Secondary's bad report is discarded
 // with a reason and the rest goes on.
 import type { EcuRow, Inventory } from "../inventory/inventory.ts";
-import { isEcuSerial, isTargetName, isVin } from "./identifiers.ts";
+import { isEcuSerial, isTargetName, isVin } from "../../model/identifiers.ts";
 import { MAX_INSTALL_CODE, MAX_MANIFEST_BYTES, MAX_NONCE_LENGTH, MAX_REPORT_TEXT, MAX_REPORTS_PER_MANIFEST, MAX_SIGNATURES, type EcuVersionReportSigned, type VehicleManifest } from "../../model/manifest-format.ts";
 import { signedBy } from "./signature-check.ts";
 import { Refused } from "./errors.ts";

@@ -3,6 +3,7 @@
 // rolled back, expiry, target names within the delegated paths (and every ancestor's), the
 // Uptane hardware-ID restriction, release counters, and every image's length and hashes.
 // Only then does one atomic publish add the roles and images. A refused bundle writes nothing.
+import { isHardwareId } from "../../model/identifiers.ts";
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../../model/canonical-json.ts";
 import { readFile, stat } from "node:fs/promises";
@@ -154,6 +155,8 @@ function verifyRole(
     // A client reaches this role only through every delegation on the chain: each must cover the name.
     const outside = chain.find((r) => !roleCoversPath(r, target));
     if (outside) throw new BundleError(`role '${name}': target '${target}' is outside the paths delegated to '${outside.name}' (${outside.paths.join(", ")})`);
+    const unassignable = info.custom?.hardwareIds.find((id) => !isHardwareId(id));
+    if (unassignable !== undefined) throw new BundleError(`role '${name}': target '${target}' is for hardware ID '${unassignable}', which no ECU can be registered with (1-64 of letters, digits and ._-)`);
     if (!hardwareAllowed(info, restriction)) {
       throw new BundleError(`role '${name}': target '${target}' is for hardware ${info.custom?.hardwareIds.join(", ")}, outside the delegation's hardwareIds (${restriction!.join(", ")})`);
     }

@@ -3,7 +3,7 @@
 // and strict shape checks for metadata read from disk or from a supplier's bundle.
 import { canonicalBytes } from "../../model/canonical-json.ts";
 import { countValidSignatures, keyIdOf, type Signature, type TufKey } from "../../model/keys.ts";
-import { checkHardwareId, checkPathPattern, checkRoleName, checkTargetName } from "./names.ts";
+import { checkPathPattern, checkPublishedHardwareId, checkRoleName, checkTargetName } from "./names.ts";
 import { isIsoTime, isoTime } from "../../model/iso-time.ts";
 
 export const SPEC_VERSION = "1.0.31";
@@ -204,7 +204,7 @@ export function checkTargetFile(v: unknown, where: string, requireUptane: boolea
   if (v.custom !== undefined || requireUptane) {
     if (!isObject(v.custom)) fail(where, "custom must be an object with hardwareIds and releaseCounter");
     const ids = checkStringArray(v.custom.hardwareIds, `${where} custom.hardwareIds`, true);
-    for (const id of ids) checkHardwareId(id);
+    for (const id of ids) checkPublishedHardwareId(id);
     checkInt(v.custom.releaseCounter, `${where} custom.releaseCounter`);
   }
   return v as unknown as TargetFile;
@@ -235,7 +235,7 @@ export function checkDelegations(v: unknown, where: string): Delegations {
         fail(rw, (err as Error).message);
       }
     }
-    if (role.hardwareIds !== undefined) for (const id of checkStringArray(role.hardwareIds, `${rw} hardwareIds`, true)) checkHardwareId(id);
+    if (role.hardwareIds !== undefined) for (const id of checkStringArray(role.hardwareIds, `${rw} hardwareIds`, true)) checkPublishedHardwareId(id);
   }
   return v as unknown as Delegations;
 }

@@ -2,6 +2,8 @@
 // (`targets/DIR/HASH.BASE`) and a role name becomes `N.ROLE.json`, so both are checked when
 // they enter the system: path traversal is impossible by construction.
 
+import { isHardwareId } from "../../model/identifiers.ts";
+
 /** A name refused where it enters; `code` is the CLI's and the HTTP API's error code for it. */
 export class NameError extends Error {
   constructor(
@@ -53,10 +55,17 @@ export function checkRoleName(name: string): string {
   return name;
 }
 
-const HARDWARE_ID = /^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/;
-
+/** The Director's rule (model/identifiers.ts), where an image enters: an image for a hardware ID no ECU can have could never be assigned. */
 export function checkHardwareId(id: string): string {
-  if (typeof id !== "string" || !HARDWARE_ID.test(id)) throw new NameError("invalid-hardware-id", `hardware ID '${id}' is invalid (1-128 of letters, digits and ._:+-)`);
+  if (!isHardwareId(id)) throw new NameError("invalid-hardware-id", `hardware ID '${id}' is invalid (1-64 of letters, digits and ._-, as ECUs are registered)`);
+  return id;
+}
+
+const PUBLISHED_HARDWARE_ID = /^[A-Za-z0-9][A-Za-z0-9._:+-]{0,127}$/;
+
+/** The wider syntax metadata published before the one rule may hold: reading it stays possible. */
+export function checkPublishedHardwareId(id: string): string {
+  if (typeof id !== "string" || !PUBLISHED_HARDWARE_ID.test(id)) throw new NameError("invalid-hardware-id", `hardware ID '${id}' is invalid (1-128 of letters, digits and ._:+-)`);
   return id;
 }
 

@@ -36,10 +36,12 @@ export interface ImageBytes {
   /** The image itself, or a file holding it (copied, never read into memory). */
   bytes: Uint8Array | { file: string };
   hashes: Record<string, string>;
+  /** Told the bytes read so far while the stored copy of a file is checked. */
+  onCheckProgress?: (done: number) => void;
 }
 
-/** Length and SHA-256/SHA-512 of a file, streamed. */
-export async function hashFile(path: string): Promise<{ length: number; hashes: { sha256: string; sha512: string } }> {
+/** Length and SHA-256/SHA-512 of a file, streamed; `onBytes` is told the bytes read so far. */
+export async function hashFile(path: string, onBytes?: (done: number) => void): Promise<{ length: number; hashes: { sha256: string; sha512: string } }> {
   const sha256 = createHash("sha256");
   const sha512 = createHash("sha512");
   let length = 0;
@@ -47,6 +49,7 @@ export async function hashFile(path: string): Promise<{ length: number; hashes: 
     sha256.update(chunk as Buffer);
     sha512.update(chunk as Buffer);
     length += (chunk as Buffer).length;
+    onBytes?.(length);
   }
   return { length, hashes: { sha256: sha256.digest("hex"), sha512: sha512.digest("hex") } };
 }
@@ -152,7 +155,7 @@ export async function publish(state: PublishedState, change: PublishChange, ctx:
       } else {
         await writer.copy(image.bytes.file, path);
         // The copy must be what was hashed and is about to be signed (the source may have changed).
-        const copied = await hashFile(path);
+        const copied = await hashFile(path, image.onCheckProgress);
         for (const [alg, want] of Object.entries(image.hashes)) {
           if (copied.hashes[alg as "sha256" | "sha512"] !== want) throw new Error(`${image.bytes.file} changed while it was being added; nothing was published`);
         }

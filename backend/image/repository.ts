@@ -157,6 +157,8 @@ export interface AddImageOptions extends OperationOptions {
   hardwareIds: string[];
   /** Default: 0 for a new name, the current counter when the name is replaced. */
   releaseCounter?: number;
+  /** Progress of the two passes over the file: hashing it, then checking the stored copy. */
+  onProgress?: (e: { phase: "hash" | "check"; done: number; total: number }) => void;
 }
 
 export interface AddImageResult {
@@ -175,7 +177,7 @@ export async function addImage(dir: string, file: string, opts: AddImageOptions)
   try {
     const st = await stat(file);
     if (!st.isFile()) throw new RepositoryError(`${file} is not a regular file`);
-    measured = await hashFile(file);
+    measured = await hashFile(file, opts.onProgress && ((done) => opts.onProgress!({ phase: "hash", done, total: st.size })));
   } catch (err) {
     if (err instanceof RepositoryError) throw err;
     throw new RepositoryError(`cannot read image ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
@@ -195,7 +197,7 @@ export async function addImage(dir: string, file: string, opts: AddImageOptions)
     const targets = { ...state.targets.signed.targets, [opts.name]: { length, hashes, custom } };
     const next = await publish(
       state,
-      { targets: { targets, delegations: state.targets.signed.delegations }, images: [{ name: opts.name, bytes: { file }, hashes }] },
+      { targets: { targets, delegations: state.targets.signed.delegations }, images: [{ name: opts.name, bytes: { file }, hashes, onCheckProgress: opts.onProgress && ((done) => opts.onProgress!({ phase: "check", done, total: length })) }] },
       ctx,
     );
     return { name: opts.name, length, hashes, custom, targetsVersion: next.targets.signed.version };

@@ -169,6 +169,10 @@ export class Inventory {
     return this.sql.get("SELECT * FROM ecus WHERE serial = ?", [serial]) as EcuRow | undefined;
   }
 
+  ecuWithPublicKey(publicKeyHex: string): EcuRow | undefined {
+    return this.sql.get("SELECT * FROM ecus WHERE public_key = ? LIMIT 1", [publicKeyHex]) as EcuRow | undefined;
+  }
+
   ecusOf(vin: string): EcuRow[] {
     return this.sql.all("SELECT * FROM ecus WHERE vin = ? ORDER BY serial", [vin]) as EcuRow[];
   }

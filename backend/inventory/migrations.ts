@@ -179,4 +179,9 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE director_roots ADD COLUMN published INTEGER NOT NULL DEFAULT 1;
   `,
+  // 7: open assignments by ECU (a manifest's reports and a campaign's look-ups ask for an
+  //    ECU's queued or published assignments; without it each scanned every assignment).
+  `
+  CREATE INDEX assignments_open_by_ecu ON assignments(ecu_serial) WHERE status IN ('queued', 'published');
+  `,
 ];

@@ -79,10 +79,16 @@ export class PostgresEngine implements SqlEngine {
     if (this.broken) throw new Error(this.broken);
     Atomics.store(this.flag, 0, 0);
     this.port.postMessage(message);
-    if (Atomics.wait(this.flag, 0, 0, REPLY_TIMEOUT_MS) === "timed-out") {
-      this.broken = `the PostgreSQL inventory at ${redactedUrl(this.url)} gave no reply within ${REPLY_TIMEOUT_MS / 1000} s`;
-      void this.worker.terminate();
-      throw new Error(this.broken);
+    // Wait until the flag is set: a wake-up alone may be the previous reply's late notify
+    // (the worker sets the flag, then notifies; this thread may have gone on in between).
+    const deadline = Date.now() + REPLY_TIMEOUT_MS;
+    while (Atomics.load(this.flag, 0) === 0) {
+      const left = deadline - Date.now();
+      if (left <= 0 || Atomics.wait(this.flag, 0, 0, left) === "timed-out") {
+        this.broken = `the PostgreSQL inventory at ${redactedUrl(this.url)} gave no reply within ${REPLY_TIMEOUT_MS / 1000} s`;
+        void this.worker.terminate();
+        throw new Error(this.broken);
+      }
     }
     const reply = receiveMessageOnPort(this.port)?.message as Reply | undefined;
     if (!reply) throw new Error("the PostgreSQL worker woke without a reply");

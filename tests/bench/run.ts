@@ -6,6 +6,7 @@ import { ed25519Suite } from "./suites/ed25519.ts";
 import { modulesSuite } from "./suites/modules.ts";
 import { shaSuite } from "./suites/sha.ts";
 import { directorSuite } from "./suites/director.ts";
+import { fleetSuite } from "./suites/fleet.ts";
 import { ecuSuite } from "./suites/ecu.ts";
 import { classesSuite, selectedClasses } from "./suites/classes.ts";
 import { ecuClass } from "./classes.ts";
@@ -16,6 +17,7 @@ const suites: Suite[] = [
   ed25519Suite,
   modulesSuite,
   directorSuite,
+  fleetSuite,
   classesSuite,
   ecuSuite,
 ];

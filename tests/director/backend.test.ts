@@ -81,7 +81,13 @@ test("init, vehicle add, assign and campaign from the CLI; serve with the token-
       assert.is(entry.custom.releaseCounter, 2);
       assert.equal(entry.custom.ecuIdentifiers, { S1: { hardwareId: "brake" } });
 
-      const body = JSON.stringify({ vin: "API1", ecus: [{ serial: "AP1", hardwareId: "gateway", publicKey: primary.publicKey.keyval.public, primary: true }] });
+      // Its own key: one already registered (CLI1's P1) is refused, one key one ECU.
+      const reused = JSON.stringify({ vin: "API1", ecus: [{ serial: "AP1", hardwareId: "gateway", publicKey: primary.publicKey.keyval.public, primary: true }] });
+      const token0 = readFileSync(join(dir, API_TOKEN_FILE), "utf8").trim();
+      const refused = await fetch(`${url}/director/api/vehicles`, { method: "POST", body: reused, headers: { authorization: `Bearer ${token0}` } });
+      assert.is(refused.status, 409);
+      assert.is((await refused.json()).error, "ecu-key-exists");
+      const body = JSON.stringify({ vin: "API1", ecus: [{ serial: "AP1", hardwareId: "gateway", publicKey: generateSigningKey().publicKey.keyval.public, primary: true }] });
       const noToken = await fetch(`${url}/director/api/vehicles`, { method: "POST", body });
       assert.is(noToken.status, 401);
       const wrongToken = await fetch(`${url}/director/api/vehicles`, { method: "POST", body, headers: { authorization: "Bearer nope" } });

@@ -96,10 +96,10 @@ export function freshTestDatabase(): string {
     const cluster = startCluster();
     const admin = new PostgresEngine(cluster.url("postgres"));
     shared = { cluster, admin, next: 0 };
-    process.once("exit", () => {
-      admin.close();
-      cluster.stop();
-    });
+    // Only the server is stopped at exit: the admin connection goes with this process (a
+    // reply from its worker thread may never come while the process is exiting, and
+    // waiting for one left clusters running).
+    process.once("exit", () => cluster.stop());
   }
   const name = `test_${process.pid}_${++shared.next}`;
   shared.admin.run(`CREATE DATABASE ${name}`);

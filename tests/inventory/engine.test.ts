@@ -87,4 +87,20 @@ test(`${engine}: ids count up per table and integers beyond 32 bits come back ex
   }
 });
 
+test(`${engine}: an ECU's open assignments are found through an index, not by scanning every assignment`, () => {
+  const inv = Inventory.open(newLocation());
+  try {
+    const query = "SELECT * FROM assignments WHERE ecu_serial = ? AND status IN ('queued', 'published') ORDER BY id"; // openAssignmentsOfEcu
+    let plan: string;
+    if (engine === "sqlite") plan = JSON.stringify(inv.sql.all(`EXPLAIN QUERY PLAN ${query}`, ["E"]));
+    else {
+      inv.sql.run("SET enable_seqscan = off"); // an empty table would be scanned whatever its indexes
+      plan = JSON.stringify(inv.sql.all(`EXPLAIN ${query}`, ["E"]));
+    }
+    assert.match(plan, /assignments_open_by_ecu/);
+  } finally {
+    inv.close();
+  }
+});
+
 test.run();

@@ -18,13 +18,15 @@ import { DEFAULT_RETRIEVAL_POLICY, guarded } from "../../host/primary/slow-retri
 import { newBackend, removeDir } from "../helpers/image-backend.ts";
 
 let dir = "";
+let imageDir = "";
 let server: Server;
 let fetcher: HttpFetcher;
 const image = new Uint8Array(Buffer.from("firmware for the brakes, version 2\n".repeat(50)));
 
 test.before(async () => {
   dir = await newBackend();
-  const file = join(await mkdtemp(join(tmpdir(), "primary-img-")), "fw.bin");
+  imageDir = await mkdtemp(join(tmpdir(), "primary-img-"));
+  const file = join(imageDir, "fw.bin");
   await writeFile(file, image);
   await addImage(dir, file, { name: "brakes/fw-2.bin", hardwareIds: ["hw-brakes"], releaseCounter: 2 });
   await delegate(dir, { role: "supplier-a", keys: [generateSigningKey().publicKey], paths: ["supplier-a/*"] });
@@ -38,6 +40,7 @@ test.after(async () => {
   server.closeAllConnections();
   await new Promise((r) => server.close(r));
   await removeDir(dir);
+  await removeDir(imageDir);
 });
 
 const get: DocumentGetter = (path, maxBytes) => collect(guarded(path, (signal) => fetcher.get(path, { maxBytes, signal }), DEFAULT_RETRIEVAL_POLICY));

@@ -47,7 +47,7 @@ test("uptane primary init provisions a Primary from the backend's pinned roots a
   const state = join(work, "primary-a");
   const r = await uptane(
     "primary", "init", state,
-    "--director-root", join(backend, "image", "repository", "1.root.json"), // any root file: this test has no Director
+    "--director-root", join(backend, "director", "root", "1.root.json"), // each root is checked: its own threshold, its own repository
     "--image-root", join(backend, "image", "repository", "1.root.json"),
     "--vin", "WVWZZZ1JZXW000001", "--serial", "primary-001", "--hardware-id", "hw-primary", "--json",
   );
@@ -57,7 +57,7 @@ test("uptane primary init provisions a Primary from the backend's pinned roots a
   const pub = JSON.parse(await readFile(out.publicKeyFile, "utf8"));
   assert.is(pub.keytype, "ed25519");
   assert.match(pub.keyval.public, /^[0-9a-f]{64}$/);
-  const again = await uptane("primary", "init", state, "--director-root", join(backend, "image", "repository", "1.root.json"), "--image-root", join(backend, "image", "repository", "1.root.json"), "--vin", "V", "--serial", "S", "--hardware-id", "H");
+  const again = await uptane("primary", "init", state, "--director-root", join(backend, "director", "root", "1.root.json"), "--image-root", join(backend, "image", "repository", "1.root.json"), "--vin", "V", "--serial", "S", "--hardware-id", "H");
   assert.is(again.code, 1, "a provisioned Primary is not provisioned twice");
 });
 

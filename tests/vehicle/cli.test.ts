@@ -19,6 +19,20 @@ test("uptane demo (npm start) runs the whole update from the bundle, ends with t
   assert.is(r.stderr, "", "no progress bars when stderr is not a terminal");
 });
 
+test("uptane demo --json prints one JSON object: the per-ECU summary and the Director's view, no narration", () => {
+  const r = run("demo", "--json");
+  assert.is(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split("\n");
+  assert.is(lines.length, 1, "one line");
+  const out = JSON.parse(lines[0]!);
+  assert.is(out.ok, true);
+  assert.is(out.vin, "DEMO0VIN000000001");
+  const cam = out.summary.find((e: { serial: string }) => e.serial === "adas-cam");
+  assert.is(cam.outcome, "Installed");
+  assert.is(cam.installed.filename, "oem/adas-cam-4.1.bin");
+  assert.is(out.directorView.find((e: { serial: string }) => e.serial === "brake-rear").installedFilename, "acme-brakes/brake-ctl-2.0.bin");
+});
+
 test("uptane demo --list-attacks names every attack; an unknown one is a usage error (exit 2)", () => {
   const list = run("demo", "--list-attacks");
   assert.is(list.status, 0);

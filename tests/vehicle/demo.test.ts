@@ -15,12 +15,12 @@ test("the demo vehicle updates from the served backend over HTTP and CAN, and ev
   const lines: string[] = [];
   const result = await plainDemo({ log: (l) => lines.push(l) });
   const view = Object.fromEntries(result.directorView.map((r) => [r.serial, r]));
-  assert.is(view["brake-front"]!.installed, RELEASES.brake.name);
-  assert.is(view["brake-rear"]!.installed, RELEASES.brake.name);
+  assert.is(view["brake-front"]!.installedFilename, RELEASES.brake.name);
+  assert.is(view["brake-rear"]!.installedFilename, RELEASES.brake.name);
   assert.is(view["brake-front"]!.releaseCounter, RELEASES.brake.releaseCounter);
-  assert.is(view["adas-cam"]!.installed, RELEASES.adas.name);
+  assert.is(view["adas-cam"]!.installedFilename, RELEASES.adas.name);
   assert.is(view["adas-cam"]!.releaseCounter, RELEASES.adas.releaseCounter);
-  assert.is(view["gateway-1"]!.installed, null);
+  assert.is(view["gateway-1"]!.installedFilename, null);
   // What the ECUs run is the signed firmware, byte for byte (by hash).
   const last = result.cycles.at(-1)!;
   const ecu = Object.fromEntries(last.ecus.map((e) => [e.serial, e]));
@@ -55,7 +55,7 @@ test("with 5% of frames lost on the CAN FD buses (and 5% error frames on classic
     await world.campaign(RELEASES.brake.hardwareId, RELEASES.brake.name);
     await world.assign("adas-cam", RELEASES.adas.name);
     const want: Record<string, string> = { "brake-front": RELEASES.brake.name, "brake-rear": RELEASES.brake.name, "adas-cam": RELEASES.adas.name };
-    const done = () => world.directorView().every((r) => r.serial === "gateway-1" || r.installed === want[r.serial]);
+    const done = () => world.directorView().every((r) => r.serial === "gateway-1" || r.installedFilename === want[r.serial]);
     let cycles = 0;
     while (!done() && cycles < 10) {
       const report = await world.cycle();

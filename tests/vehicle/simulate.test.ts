@@ -5,6 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { newBackend, removeDir, tempDir } from "../helpers/image-backend.ts";
 import { serveBackend } from "../../backend/serve.ts";
@@ -57,6 +58,17 @@ test("uptane simulate enrols a vehicle from its config, installs what the Direct
     assert.match(r.stdout, /Enrolled SIMTEST1/);
     assert.match(r.stdout, /brake-1\s+secondary\s+partial\s+CAN FD 500k\/5M\s+.*NoUpdate/);
 
+    // The same vehicle enrolled again into another folder: refused (409), and the keys made
+    // for it are not left behind (issue 20: the folder once kept ecus/ and primary-key.pem).
+    const again = join(work, "state-again");
+    r = await uptane("simulate", "--config", config, "--server", url, "--ca", ca, "--state", again, "--token-file", token, "--json");
+    assert.is(r.status, 1, r.stderr + r.stdout);
+    const refused = JSON.parse(r.stdout);
+    assert.is(refused.error, "registration-refused");
+    assert.is(refused.apiError, "vehicle-exists");
+    assert.is(refused.status, 409);
+    assert.not.ok(existsSync(again), "nothing of the refused enrolment is left");
+
     await writeFile(join(work, "fw.bin"), Buffer.alloc(5000, 7));
     await addImage(dir, join(work, "fw.bin"), { name: "brake-3.bin", hardwareIds: ["brake-ctl"], releaseCounter: 3 });
     await new DirectorApi(url, readApiToken(dir), await readFile(ca, "utf8")).assign("SIMTEST1", "brake-1", "brake-3.bin");
@@ -68,7 +80,8 @@ test("uptane simulate enrols a vehicle from its config, installs what the Direct
     assert.is(out.cycles.length, 2);
     const brake = out.summary.find((e: { serial: string }) => e.serial === "brake-1");
     assert.is(brake.outcome, "Installed");
-    assert.is(brake.installed, "brake-3.bin");
+    assert.is(brake.installed.filename, "brake-3.bin", "the summary's installed is the same object as each cycle's");
+    assert.equal(brake.installed, out.cycles[1].ecus.find((e: { serial: string }) => e.serial === "brake-1").installed);
     assert.ok(brake.bytes > 5000 && brake.busMs > 0);
     assert.is(out.summary.find((e: { serial: string }) => e.serial === "cam-1").outcome, "NoUpdate");
     // The second cycle's manifest carried the new report to the Director.

@@ -1,6 +1,8 @@
-// Identifiers checked when parsed (STYLE.md habit 8). A VIN names a folder on disk, so
-// its alphabet leaves no room for path traversal; serials and hardware IDs exclude ':'
-// because the CLI's `--ecu SERIAL:HARDWARE_ID:KEY_FILE` splits on it.
+// One rule per identifier, for the vehicle and the backend alike, checked where each one
+// enters (a command line, an API body, a manifest, a Primary's provisioning). A VIN names
+// a folder on disk, so its alphabet leaves no room for path traversal; serials and
+// hardware IDs exclude ':' because the CLI's `--ecu SERIAL:HARDWARE_ID:KEY_FILE` splits on
+// it. An image's hardware IDs follow the same rule, or it could never be assigned.
 
 const VIN = /^[A-Za-z0-9_-]{1,64}$/;
 const SERIAL = /^[A-Za-z0-9._-]{1,64}$/;
