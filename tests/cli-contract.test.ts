@@ -143,6 +143,20 @@ test.before(async () => {
     { args: [backend, "acme-co", "--role", "acme"], expect: "exists" },
   );
   add(
+    "supplier account list",
+    { args: [backend], expect: "ok" },
+    { args: [backend, "extra"], expect: "usage" },
+    { args: [nodir], expect: "not-a-backend" },
+  );
+  add(
+    "supplier account disable",
+    { args: [backend, "acme-co"], expect: "ok" },
+    { args: [backend], expect: "usage" },
+    { args: [backend, "acme-co"], expect: "account-disabled" },
+    { args: [backend, "nobody-co"], expect: "unknown-account" },
+    { args: [nodir, "acme-co"], expect: "not-a-backend" },
+  );
+  add(
     "supplier submissions",
     { args: [backend], expect: "ok" },
     { args: [backend, "--status", "lost"], expect: "usage" },

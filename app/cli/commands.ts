@@ -11,6 +11,8 @@ import { supplierInitCommand } from "./supplier-init.ts";
 import { supplierSignCommand } from "./supplier-sign.ts";
 import { supplierImportCommand } from "./supplier-import.ts";
 import { supplierAccountAddCommand } from "./supplier-account-add.ts";
+import { supplierAccountListCommand } from "./supplier-account-list.ts";
+import { supplierAccountDisableCommand } from "./supplier-account-disable.ts";
 import { supplierSubmissionsCommand } from "./supplier-submissions.ts";
 import { supplierApproveCommand } from "./supplier-approve.ts";
 import { supplierRejectCommand } from "./supplier-reject.ts";
@@ -37,6 +39,8 @@ export const commands: Command[] = [
   supplierSignCommand,
   supplierImportCommand,
   supplierAccountAddCommand,
+  supplierAccountListCommand,
+  supplierAccountDisableCommand,
   supplierSubmissionsCommand,
   supplierApproveCommand,
   supplierRejectCommand,

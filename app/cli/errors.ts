@@ -84,6 +84,8 @@ export const ERROR_CODES = {
   "vehicle-refused": { exit: 1, meaning: "`uptane simulate`: an ECU of the vehicle refused something in a cycle" },
   "attack-not-caught": { exit: 1, meaning: "`uptane demo --attack`: no ECU refused the attack" },
   "role-not-delegated": { exit: 1, meaning: "a supplier account for a role the Image repository does not delegate" },
+  "unknown-account": { exit: 1, meaning: "no supplier account with that name" },
+  "account-disabled": { exit: 1, meaning: "the supplier account is disabled already" },
   "unknown-submission": { exit: 1, meaning: "no supplier submission with that ID" },
   "submission-closed": { exit: 1, meaning: "the submission was approved, rejected or refused already" },
   "sha256-mismatch": { exit: 1, meaning: "the submission is not the bundle whose SHA-256 was confirmed out of band; nothing approved" },

@@ -213,6 +213,11 @@ export class Inventory {
     return this.sql.get("SELECT * FROM supplier_accounts WHERE name = ?", [name]) as SupplierAccountRow | undefined;
   }
 
+  /** Disables an enabled account; false when there is none (or it is disabled already). */
+  disableSupplierAccount(name: string, now: string): boolean {
+    return this.sql.run("UPDATE supplier_accounts SET disabled_at = ? WHERE name = ? AND disabled_at IS NULL", [now, name]) === 1;
+  }
+
   supplierAccounts(): SupplierAccountRow[] {
     return this.sql.all("SELECT * FROM supplier_accounts ORDER BY name") as SupplierAccountRow[];
   }

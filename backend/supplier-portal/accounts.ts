@@ -13,7 +13,7 @@ import { hashPassword, newPassword, type ScryptParams } from "./password-hash.ts
 export class AccountError extends Error {
   constructor(
     message: string,
-    readonly code: "role-not-delegated" | "exists" = "role-not-delegated",
+    readonly code: "role-not-delegated" | "exists" | "unknown-account" | "account-disabled" = "role-not-delegated",
   ) {
     super(message);
   }
@@ -50,13 +50,37 @@ export async function addSupplierAccount(dir: string, name: string, roles: strin
   if (missing.length > 0) throw new AccountError(`role(s) ${missing.join(", ")} are not delegated in the Image repository (uptane delegate first)`);
   const password = newPassword();
   const passwordHash = await hashPassword(password, opts.scrypt);
-  const inventory = openInventory(dir);
-  try {
+  return withInventory(dir, (inventory) => {
     if (inventory.supplierAccount(name)) throw new AccountError(`account '${name}' exists already`, "exists");
     const now = (opts.now ?? new Date()).toISOString();
     inventory.insertSupplierAccount({ name, roles: [...new Set(roles)], passwordHash, now });
     return { account: accountOf(inventory.supplierAccount(name)!), password };
+  });
+}
+
+function withInventory<T>(dir: string, fn: (inventory: Inventory) => T): T {
+  const inventory = openInventory(dir);
+  try {
+    return fn(inventory);
   } finally {
     inventory.close();
   }
+}
+
+/** Every account, enabled or not (never a password or its hash). */
+export function listSupplierAccounts(dir: string): SupplierAccount[] {
+  return withInventory(dir, (inventory) => inventory.supplierAccounts().map(accountOf));
+}
+
+/**
+ * Disables account `name`: from its next request on, its credentials are refused as wrong
+ * ones. Its submissions stay (the OEM may still approve or reject them).
+ */
+export function disableSupplierAccount(dir: string, name: string, now = new Date()): SupplierAccount {
+  return withInventory(dir, (inventory) => {
+    const row = inventory.supplierAccount(name);
+    if (!row) throw new AccountError(`no account '${name}'`, "unknown-account");
+    if (!inventory.disableSupplierAccount(name, now.toISOString())) throw new AccountError(`account '${name}' is disabled already`, "account-disabled");
+    return accountOf(inventory.supplierAccount(name)!);
+  });
 }

@@ -4,6 +4,7 @@
 // KDF_SLOTS scrypt runs at a time (a queue past KDF_QUEUE is a 503: memory stays bounded),
 // then the hash. An unknown or disabled account costs the same scrypt run as a known one
 // and gets the same answer, so names cannot be told apart by the reply or its timing.
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { Refused } from "../director/errors.ts";
 import { requireTls, type Client } from "../http/client.ts";
@@ -63,8 +64,8 @@ function basicCredentials(req: IncomingMessage): { name: string; password: strin
 
 export class PortalAuthenticator {
   private readonly gate = new KdfGate();
-  /** A hash no password matches, for unknown accounts (same parameters, same work). */
-  private readonly decoy: Promise<string> = hashPassword(`decoy ${Math.random()}`);
+  /** A hash no password matches, for unknown accounts (same parameters, same work); made at the first need. */
+  private decoyHash?: Promise<string>;
 
   constructor(
     private readonly inventory: Inventory,
@@ -81,7 +82,7 @@ export class PortalAuthenticator {
     const wait = this.throttle.attempt(row ? row.name : null, address);
     if (wait > 0) throw new PortalRefused(429, "too-many-failed-logins", `too many failed logins for this account or from this address; try again in ${wait} s`, { "retry-after": String(wait) });
     const usable = row !== undefined && row.disabled_at === null;
-    const ok = await this.gate.run(async () => verifyPassword(credentials.password, usable ? row.password_hash : await this.decoy));
+    const ok = await this.gate.run(async () => verifyPassword(credentials.password, usable ? row.password_hash : await (this.decoyHash ??= hashPassword(randomBytes(24).toString("hex")))));
     if (!ok || !usable) throw new PortalRefused(401, "unauthenticated", "wrong account name or password", CHALLENGE);
     this.throttle.succeeded(row.name, address);
     return accountOf(row);

@@ -50,6 +50,23 @@ test("supplier account add prints the password once; the account works at the po
   assert.match(undelegated.err, /not delegated/);
 });
 
+test("account list shows names and roles, never a secret; a disabled account is refused from its next request, its submissions kept", async () => {
+  const list = await uptane("supplier", "account", "list", world.dir, "--json");
+  assert.is(list.code, 0, list.err);
+  assert.equal(JSON.parse(list.out).accounts.map((a: { name: string; roles: string[]; disabled: boolean }) => [a.name, a.roles, a.disabled]), [["acme", ["acme"], false], ["bravo", ["bravo"], false], ["carco", ["carco"], false]]);
+  assert.not.ok(list.out.includes(world.accounts.acme.password) || /scrypt|hash/.test(list.out));
+  const signed = await signedBundle(world, "bravo", "bravo/cam-1.0.bin", randomBytes(100), "adas-cam");
+  const id = (await portal(served.url, world.ca, "submissions", world.accounts.bravo, { method: "POST", body: await readFile(signed.bundle) })).json().submission.id;
+  const disabled = await uptane("supplier", "account", "disable", world.dir, "bravo");
+  assert.is(disabled.code, 0, disabled.err);
+  const r = await portal(served.url, world.ca, "account", world.accounts.bravo);
+  assert.is(r.status, 401);
+  assert.is(r.json().detail, "wrong account name or password");
+  const pending = JSON.parse((await uptane("supplier", "submissions", world.dir, "--account", "bravo", "--json")).out).submissions;
+  assert.equal(pending.map((s: { id: number; status: string }) => [s.id, s.status]), [[id, "pending"]]);
+  assert.is((await uptane("supplier", "account", "disable", world.dir, "bravo")).code, 1, "disabled already");
+});
+
 test("approval with a hash other than the bundle's is refused: nothing published, still pending", async () => {
   const signed = await signedBundle(world, "acme", "acme/brake-2.0.bin", randomBytes(4096), "brake-ctl", 2);
   const id = await submit(signed.bundle);
