@@ -232,6 +232,14 @@ test.before(async () => {
     { args: [backend, "--hardware-id", "gateway", "--target", "missing.bin"], expect: "target-not-signed" },
   );
   add(
+    "offline create",
+    { args: [backend, "--name", "factory", "--target", "gateway=fw.bin", "--out", join(work, "offline-bundle")], expect: "ok" },
+    { args: [backend, "--name", "factory"], expect: "usage" },
+    { args: [nodir, "--name", "factory", "--target", "gateway=fw.bin", "--out", join(work, "offline-bundle-2")], expect: "not-a-backend" },
+    { args: [backend, "--name", "factory", "--target", "gateway=missing.bin", "--out", join(work, "offline-bundle-2")], expect: "target-not-signed" },
+    { args: [backend, "--name", "factory", "--target", "gateway=fw.bin", "--out", join(work, "offline-bundle")], expect: "exists" },
+  );
+  add(
     "vehicle revoke",
     { args: [backend, "CAR1"], expect: "ok" },
     { args: [backend], expect: "usage" },

@@ -18,6 +18,7 @@ import { supplierApproveCommand } from "./supplier-approve.ts";
 import { supplierRejectCommand } from "./supplier-reject.ts";
 import { rotateCommand } from "./rotate.ts";
 import { directorRotateCommand } from "./director-rotate.ts";
+import { offlineCreateCommand } from "./offline-create.ts";
 import { backupCommand } from "./backup.ts";
 import { refreshCommand } from "./refresh.ts";
 import { vehicleAddCommand } from "./vehicle-add.ts";
@@ -46,6 +47,7 @@ export const commands: Command[] = [
   supplierRejectCommand,
   rotateCommand,
   directorRotateCommand,
+  offlineCreateCommand,
   backupCommand,
   refreshCommand,
   vehicleAddCommand,

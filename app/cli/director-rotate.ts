@@ -5,11 +5,11 @@ import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
 import { pendingLine, runReporting } from "./output.ts";
 import { requireBackend } from "./backend-dir.ts";
 import { openDirector } from "../../backend/director/part.ts";
-import { DIRECTOR_ROLES, type DirectorRole } from "../../backend/director/director-keys.ts";
+import { DIRECTOR_ROLES, OFFLINE_UPDATE_ROLES, type DirectorRole } from "../../backend/director/director-keys.ts";
 
 export const directorRotateCommand: Command = {
   name: "director rotate",
-  summary: "replace the keys of a Director role (root, targets, snapshot, timestamp, timeserver)",
+  summary: "replace the keys of a Director role (root, targets, snapshot, timestamp, timeserver, offline-update-snapshot, offline-update-targets)",
   usage: [
     "uptane director rotate DIR --role ROLE [--threshold N] [--keys N] [--json]",
     "",
@@ -21,8 +21,11 @@ export const directorRotateCommand: Command = {
     "the vehicles' files are written, then N+1.root.json. A running `uptane serve` signs with",
     "the new keys from its next request. Vehicles take N+1 (and every root between) at their",
     "next update cycle; after that a document signed by an old key counts for nothing.",
-    "Root only: --threshold N signatures needed (default: the current threshold), --keys K",
-    "new keys made (default N). Old key files stay in DIR/keys/ until you remove them: after",
+    "A root without the PURE-2 roles offline-update-snapshot / offline-update-targets (a",
+    "backend made before them) gains the role this way: root N+1 lists its new key (offline,",
+    "in DIR/keys/offline/).",
+    "Root and the offline-update roles only: --threshold N signatures needed (default: the",
+    "current threshold), --keys K new keys made (default N). Old key files stay in DIR/keys/ until you remove them: after",
     "a compromise, remove them (and rotate every role whose key the attacker may hold).",
   ].join("\n"),
   options: { values: { role: {}, threshold: {}, keys: {} }, flags: ["json"] },
@@ -32,7 +35,7 @@ export const directorRotateCommand: Command = {
     if (!DIRECTOR_ROLES.includes(role)) throw new UsageError(`--role must be one of ${DIRECTOR_ROLES.join(", ")}`);
     const threshold = parsed.values.threshold ? optionInt(parsed, "threshold") : undefined;
     const keys = parsed.values.keys ? optionInt(parsed, "keys") : undefined;
-    if (role !== "root" && (threshold !== undefined || keys !== undefined)) throw new UsageError(`--threshold and --keys apply to --role root only (${role} is signed online by one key)`);
+    if (!["root", ...OFFLINE_UPDATE_ROLES].includes(role) && (threshold !== undefined || keys !== undefined)) throw new UsageError(`--threshold and --keys apply to --role root and the offline-update roles only (${role} is signed online by one key)`);
     const dir = parsed.positional[0]!;
     return runReporting(parsed.flags.has("json"), async () => {
       await requireBackend(dir);

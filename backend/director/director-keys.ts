@@ -12,6 +12,17 @@ import { openInventory } from "../inventory/location.ts";
 import { readFileInside } from "../fs/read-inside.ts";
 
 export const DIRECTOR_ROOT_KEY_FILE = "keys/offline/director-root.pem";
+/**
+ * PURE-2 (offline updates): the Offline-update Snapshot and Offline-update Targets roles,
+ * each with its own key (PURE-2: "SHOULD use its own"), kept offline with the root key:
+ * only `uptane offline create` signs with them (README "Offline updates").
+ */
+export const OFFLINE_UPDATE_KEY_FILES = {
+  "offline-update-snapshot": "keys/offline/director-offline-update-snapshot.pem",
+  "offline-update-targets": "keys/offline/director-offline-update-targets.pem",
+} as const;
+export type OfflineUpdateRole = keyof typeof OFFLINE_UPDATE_KEY_FILES;
+export const OFFLINE_UPDATE_ROLES = Object.keys(OFFLINE_UPDATE_KEY_FILES) as OfflineUpdateRole[];
 export const DIRECTOR_ONLINE_KEY_FILES = {
   targets: "keys/online/director-targets.pem",
   snapshot: "keys/online/director-snapshot.pem",
@@ -20,23 +31,30 @@ export const DIRECTOR_ONLINE_KEY_FILES = {
 } as const;
 
 export type OnlineRole = keyof typeof DIRECTOR_ONLINE_KEY_FILES;
-export type DirectorRole = "root" | OnlineRole;
+export type DirectorRole = "root" | OnlineRole | OfflineUpdateRole;
 export const ONLINE_ROLES = Object.keys(DIRECTOR_ONLINE_KEY_FILES) as OnlineRole[];
-export const DIRECTOR_ROLES: DirectorRole[] = ["root", ...ONLINE_ROLES];
+export const DIRECTOR_ROLES: DirectorRole[] = ["root", ...ONLINE_ROLES, ...OFFLINE_UPDATE_ROLES];
+export type OfflineUpdateKeys = Record<OfflineUpdateRole, SigningKey>;
 export type DirectorOnlineKeys = Record<OnlineRole, SigningKey>;
+
+export interface RoleKeys {
+  keyids: string[];
+  threshold: number;
+}
 
 /** The parts of a Director root's `signed` that say who signs what. */
 export interface DirectorRootSigned {
   version: number;
   expires: string;
   keys: Record<string, TufKey>;
-  roles: Record<DirectorRole, { keyids: string[]; threshold: number }>;
+  /** The offline-update roles are absent from roots signed before a backend gained them. */
+  roles: Record<"root" | OnlineRole, RoleKeys> & Partial<Record<OfflineUpdateRole, RoleKeys>>;
   [field: string]: unknown;
 }
 
 export class DirectorKeyError extends Error {}
 
-const FIRST_FILE: Record<DirectorRole, string> = { root: DIRECTOR_ROOT_KEY_FILE, ...DIRECTOR_ONLINE_KEY_FILES };
+const FIRST_FILE: Record<DirectorRole, string> = { root: DIRECTOR_ROOT_KEY_FILE, ...DIRECTOR_ONLINE_KEY_FILES, ...OFFLINE_UPDATE_KEY_FILES };
 
 function folderOf(role: DirectorRole): string {
   return FIRST_FILE[role].slice(0, FIRST_FILE[role].lastIndexOf("/"));
@@ -55,8 +73,8 @@ function writeKey(dir: string, rel: string, key: SigningKey): void {
   writeFileSync(join(dir, rel), privateKeyPem(key), { mode: 0o600, flag: "wx" });
 }
 
-/** Creates the root key and the online keys; refuses to overwrite an existing file. */
-export function createDirectorKeys(dir: string): { root: SigningKey; online: DirectorOnlineKeys } {
+/** Creates the root key, the online keys and the offline-update keys; refuses to overwrite an existing file. */
+export function createDirectorKeys(dir: string): { root: SigningKey; online: DirectorOnlineKeys; offlineUpdate: OfflineUpdateKeys } {
   mkdirSync(join(dir, "keys/offline"), { recursive: true, mode: 0o700 });
   mkdirSync(join(dir, "keys/online"), { recursive: true, mode: 0o700 });
   const root = generateSigningKey();
@@ -66,7 +84,12 @@ export function createDirectorKeys(dir: string): { root: SigningKey; online: Dir
     online[role] = generateSigningKey();
     writeKey(dir, DIRECTOR_ONLINE_KEY_FILES[role], online[role]);
   }
-  return { root, online };
+  const offlineUpdate = {} as OfflineUpdateKeys;
+  for (const role of OFFLINE_UPDATE_ROLES) {
+    offlineUpdate[role] = generateSigningKey();
+    writeKey(dir, OFFLINE_UPDATE_KEY_FILES[role], offlineUpdate[role]);
+  }
+  return { root, online, offlineUpdate };
 }
 
 /** Writes a new key of `role` (0600, never over an existing file); returns its path relative to DIR. */
@@ -101,7 +124,9 @@ export function loadDirectorKeys(dir: string, role: DirectorRole): Map<string, S
 /** The keys on disk that sign `role` under `root`; at least its threshold of them. */
 export function signersFor(dir: string, role: DirectorRole, root: DirectorRootSigned): SigningKey[] {
   const available = loadDirectorKeys(dir, role);
-  const { keyids, threshold } = root.roles[role];
+  const listed = root.roles[role];
+  if (!listed) throw new DirectorKeyError(`Director root version ${root.version} has no ${role} role (\`uptane director rotate DIR --role ${role}\` adds it)`);
+  const { keyids, threshold } = listed;
   const signers = keyids.map((id) => available.get(id)).filter((k): k is SigningKey => k !== undefined);
   if (signers.length < threshold) {
     throw new DirectorKeyError(`only ${signers.length} of the ${threshold} Director ${role} key(s) needed (root version ${root.version}) are in ${join(dir, folderOf(role))}`);

@@ -89,7 +89,7 @@ export interface CampaignOutcome {
  * Creates the Director part of a backend in `dir`: keys, root, inventory database (the
  * SQLite file, or the PostgreSQL database `dir` names, which must not hold a Director yet).
  */
-export function initDirector(dir: string, now = new Date()): { root: SigningKey; online: DirectorOnlineKeys } {
+export function initDirector(dir: string, now = new Date()): ReturnType<typeof createDirectorKeys> {
   const location = inventoryLocation(dir);
   if (!isPostgresUrl(location) && existsSync(location)) throw new Error(`${dir} already holds an inventory database`);
   const inventory = openInventory(dir);
@@ -98,7 +98,7 @@ export function initDirector(dir: string, now = new Date()): { root: SigningKey;
     const keys = createDirectorKeys(dir);
     mkdirSync(join(dir, DIRECTOR_ROOT_DIR), { recursive: true });
     mkdirSync(join(dir, DIRECTOR_VEHICLES_DIR), { recursive: true });
-    const root = buildDirectorRoot([keys.root], keys.online, 1, now);
+    const root = buildDirectorRoot([keys.root], keys.online, keys.offlineUpdate, 1, now);
     writeFileAtomicSync(join(dir, DIRECTOR_ROOT_DIR, "1.root.json"), root.bytes);
     inventory.insertDirectorRoot(1, root.bytes); // what the served root is checked against
     return keys;
@@ -582,7 +582,8 @@ export class Director {
       this.inventory.insertDirectorRoot(plan.root.version, plan.root.bytes, false);
       const touched: string[] = [];
       if (plan.resign.size > 0) {
-        const online = plan.result.role !== "root" && plan.result.role !== "timeserver" ? plan.result.role : null;
+        const r = plan.result.role;
+        const online = r === "targets" || r === "snapshot" || r === "timestamp" ? r : null;
         for (const vin of this.inventory.listVins()) {
           if (this.publisher.stage(vin, null, now, { roles: plan.resign, alsoSignedBy: online ? { role: online, key: old[online] } : undefined })) touched.push(vin);
         }

@@ -1,5 +1,6 @@
 // The Director's HTTP surface, mounted under `/director/`:
 //   GET  /director/vehicles/VIN/N.root.json | timestamp.json | N.snapshot.json | N.targets.json
+//        | offline-update-snapshot.json (PURE-2: the fleet's current Offline-update Snapshot)
 //   POST /director/vehicles/VIN/manifest                 (vehicle version manifest)
 //   POST /director/api/vehicles     {vin, ecus:[{serial, hardwareId, publicKey, primary}], tlsPublicKey?}   (token)
 // A vehicle (its client certificate) reads and posts under its own VIN only; the API takes
@@ -17,6 +18,7 @@ import { Refused } from "./errors.ts";
 import { isVin } from "../../model/identifiers.ts";
 import { MAX_MANIFEST_BYTES } from "../../model/manifest-format.ts";
 import { ManifestBatcher } from "./manifest-batcher.ts";
+import { OFFLINE_SNAPSHOT_FILE, offlineSnapshotBytes } from "./offline-update.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../model/json-depth.ts";
 
 const MAX_API_BODY_BYTES = 256 * 1024;
@@ -44,6 +46,11 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
         if (!director.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
         // Strict version syntax (no leading zero): one file, one name.
         const root = /^([1-9]\d{0,8})\.root\.json$/.exec(file);
+        // PURE-2: a vehicle that updates online takes the latest Offline-update Snapshot in its cycle
+        if (file === OFFLINE_SNAPSHOT_FILE) {
+          sendFile(res, offlineSnapshotBytes(director.dir), `${vin}/${file}`);
+          return;
+        }
         sendFile(res, root ? director.rootFile(Number(root[1])) : director.vehicleFile(vin, file), `${vin}/${file}`);
         return;
       }

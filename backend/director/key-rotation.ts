@@ -2,7 +2,7 @@
 // compromise recovery"): new keys made and written to DIR/keys/ (0600), root N+1 from root
 // N, and which of every vehicle's roles must be re-signed. Director.rotateKeys commits it.
 import { generateSigningKey } from "../../model/keys.ts";
-import { DIRECTOR_ROLES, signersFor, writeDirectorKey, type DirectorRole, type DirectorRootSigned } from "./director-keys.ts";
+import { DIRECTOR_ROLES, OFFLINE_UPDATE_ROLES, signersFor, writeDirectorKey, type DirectorRole, type DirectorRootSigned, type OfflineUpdateRole } from "./director-keys.ts";
 import { nextDirectorRoot, type SignedDocument } from "./metadata.ts";
 
 export interface RootChange {
@@ -44,7 +44,15 @@ const RESIGN: Record<DirectorRole, ("targets" | "snapshot" | "timestamp")[]> = {
   snapshot: ["snapshot", "timestamp"],
   timestamp: ["timestamp"],
   timeserver: [],
+  // PURE-2: offline-update metadata is signed by `uptane offline create`, not per vehicle
+  "offline-update-snapshot": [],
+  "offline-update-targets": [],
 };
+
+/** Roles whose keys are offline and may need several signatures: root and the PURE-2 roles. */
+function takesThreshold(role: DirectorRole): boolean {
+  return role === "root" || OFFLINE_UPDATE_ROLES.includes(role as OfflineUpdateRole);
+}
 
 const MAX_ROOT_KEYS = 16;
 
@@ -54,9 +62,10 @@ export class RotationError extends Error {}
 export function planRotation(dir: string, current: DirectorRootSigned, now: Date, change: RootChange): RootPlan {
   const { role } = change;
   if (!DIRECTOR_ROLES.includes(role)) throw new RotationError(`unknown Director role '${role}' (${DIRECTOR_ROLES.join(", ")})`);
-  const threshold = change.threshold ?? current.roles[role].threshold;
+  // A root signed before the backend had the PURE-2 roles lacks them: the rotation adds the role.
+  const threshold = change.threshold ?? current.roles[role]?.threshold ?? 1;
   const count = change.keys ?? threshold;
-  if (role !== "root" && (threshold !== 1 || count !== 1)) throw new RotationError(`the ${role} role is signed online by one key: --threshold and --keys apply to root only`);
+  if (!takesThreshold(role) && (threshold !== 1 || count !== 1)) throw new RotationError(`the ${role} role is signed online by one key: --threshold and --keys apply to root and the offline-update roles only`);
   if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > MAX_ROOT_KEYS) throw new RotationError(`threshold must be 1..${MAX_ROOT_KEYS}`);
   if (!Number.isSafeInteger(count) || count < threshold || count > MAX_ROOT_KEYS) throw new RotationError(`--keys must be from the threshold (${threshold}) to ${MAX_ROOT_KEYS}`);
   // Before any new key exists: root N+1 needs a threshold of N's root keys.
@@ -68,7 +77,7 @@ export function planRotation(dir: string, current: DirectorRootSigned, now: Date
   return {
     root,
     resign: new Set(RESIGN[role]),
-    result: { role, oldKeyIds: current.roles[role].keyids, newKeyIds: newKeys.map((k) => k.keyid), threshold, rootVersion: root.version, expires: root.expires, keyFiles },
+    result: { role, oldKeyIds: current.roles[role]?.keyids ?? [], newKeyIds: newKeys.map((k) => k.keyid), threshold, rootVersion: root.version, expires: root.expires, keyFiles },
   };
 }
 

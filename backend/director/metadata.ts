@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../../model/canonical-json.ts";
 import { signMetadata, type SigningKey, type TufKey } from "../../model/keys.ts";
-import type { DirectorOnlineKeys, DirectorRole, DirectorRootSigned } from "./director-keys.ts";
+import type { DirectorOnlineKeys, DirectorRole, DirectorRootSigned, OfflineUpdateKeys } from "./director-keys.ts";
 import { isoTime } from "../../model/iso-time.ts";
 
 export const SPEC_VERSION = "1.0.31";
@@ -35,9 +35,12 @@ function keyEntry(keys: SigningKey[]): { keyids: string[]; threshold: number } {
   return { keyids: keys.map((k) => k.keyid), threshold: 1 };
 }
 
-/** The Director root: offline root keys; online targets/snapshot/timestamp; the time server role. */
-export function buildDirectorRoot(rootKeys: SigningKey[], online: DirectorOnlineKeys, version: number, now: Date): SignedDocument {
-  const all = [...rootKeys, online.targets, online.snapshot, online.timestamp, online.timeserver];
+/**
+ * The Director root: offline root keys; online targets/snapshot/timestamp; the time server
+ * role; the PURE-2 offline-update snapshot and targets roles (offline keys of their own).
+ */
+export function buildDirectorRoot(rootKeys: SigningKey[], online: DirectorOnlineKeys, offlineUpdate: OfflineUpdateKeys, version: number, now: Date): SignedDocument {
+  const all = [...rootKeys, online.targets, online.snapshot, online.timestamp, online.timeserver, offlineUpdate["offline-update-snapshot"], offlineUpdate["offline-update-targets"]];
   const keys: Record<string, TufKey> = {};
   for (const k of all) keys[k.keyid] = k.publicKey;
   const expires = expiresFrom(now, EXPIRY.root);
@@ -54,6 +57,8 @@ export function buildDirectorRoot(rootKeys: SigningKey[], online: DirectorOnline
       snapshot: keyEntry([online.snapshot]),
       timestamp: keyEntry([online.timestamp]),
       timeserver: keyEntry([online.timeserver]),
+      "offline-update-snapshot": keyEntry([offlineUpdate["offline-update-snapshot"]]),
+      "offline-update-targets": keyEntry([offlineUpdate["offline-update-targets"]]),
     },
   };
   return { version, expires, bytes: serialise(signed, rootKeys) };
@@ -115,4 +120,25 @@ export function buildTimestamp(snapshot: SignedDocument, version: number, now: D
   const expires = expiresFrom(now, EXPIRY.timestamp);
   const signed = { _type: "timestamp", spec_version: SPEC_VERSION, version, expires, meta: { "snapshot.json": fileMeta(snapshot.version, snapshot.bytes) } };
   return { version, expires, bytes: serialise(signed, [key].flat()) };
+}
+
+/** PURE-2 offline-update targets: images eligible for installation together, by hardware ID, no delegations. */
+export function buildOfflineTargets(entries: Array<{ name: string; length: number; hashes: Record<string, string>; custom: Record<string, unknown> }>, version: number, expires: string, keys: SigningKey[]): SignedDocument {
+  const targets: Record<string, { length: number; hashes: Record<string, string>; custom: object }> = {};
+  for (const e of entries) targets[e.name] = { length: e.length, hashes: e.hashes, custom: e.custom };
+  const signed = { _type: "offline-targets", spec_version: SPEC_VERSION, version, expires, targets };
+  return { version, expires, bytes: serialise(signed, keys) };
+}
+
+export type FileMeta = ReturnType<typeof fileMeta>;
+
+/** A document's snapshot entry: version, length and SHA-256 of its bytes. */
+export function fileMetaOf(doc: SignedDocument): FileMeta {
+  return fileMeta(doc.version, doc.bytes);
+}
+
+/** PURE-2 offline-update snapshot: every offline-update targets file (`NAME.json`) with its version. */
+export function buildOfflineSnapshot(meta: Record<string, FileMeta>, version: number, expires: string, keys: SigningKey[]): SignedDocument {
+  const signed = { _type: "offline-snapshot", spec_version: SPEC_VERSION, version, expires, meta };
+  return { version, expires, bytes: serialise(signed, keys) };
 }
