@@ -30,6 +30,10 @@ export const enum Role {
   Timeserver = 6,
   /** the image bytes (Uptane 5.4.3) */
   Image = 7,
+  /** PURE-2: the Director's Offline-update Snapshot */
+  OfflineSnapshot = 8,
+  /** PURE-2: the Director's Offline-update Targets */
+  OfflineTargets = 9,
 }
 
 /** Fields of the detail record of the last operation, read with result(field); -1 for another field. */

@@ -4,4 +4,5 @@ export * from "./exports/memory";
 export * from "./exports/crypto";
 export * from "./exports/verify";
 export * from "./exports/verify-full";
+export * from "./exports/verify-offline";
 export * from "./exports/json";

@@ -15,6 +15,17 @@ export interface RepositoryFiles {
   delegations?: Map<string, Uint8Array>;
 }
 
+/**
+ * A PURE-2 offline update's metadata as a verifier takes it (README "Offline updates"):
+ * the Director's root rotations, its Offline-update Snapshot and one Offline-update Targets
+ * file (by its file name); the Image repository's root rotations, snapshot (no timestamp),
+ * targets and delegated roles.
+ */
+export interface OfflineUpdateFiles {
+  director: { rootRotations: Uint8Array[]; offlineSnapshot: Uint8Array; offlineTargets: { file: string; bytes: Uint8Array } };
+  image: { rootRotations: Uint8Array[]; snapshot: Uint8Array; targets: Uint8Array; delegations?: Map<string, Uint8Array> };
+}
+
 /** The ECU doing the verification. */
 export interface EcuIdentity {
   serial: string;

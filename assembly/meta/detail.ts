@@ -149,7 +149,20 @@ export const enum Detail {
   PartOfTheStreamedDocumentLargerThanTheModuleHolds = 144,
   MoreBytesThanAnnounced = 145,
   FewerBytesThanAnnounced = 146,
+  // PURE-2 offline updates (assembly/verify/offline.ts)
+  OfflineSnapshotNotSignedByAThresholdOfItsKeys = 147,
+  OfflineSnapshotListsAFileWithALowerVersion = 148,
+  OfflineSnapshotListsMoreFilesThanTheModuleHolds = 149,
+  StoredOfflineSnapshotExpired = 150,
+  NoOfflineSnapshot = 151,
+  OfflineTargetsNotListedInTheOfflineSnapshot = 152,
+  OfflineTargetsVersionLowerThanListed = 153,
+  OfflineTargetsVersionIsNotTheListedOne = 154,
+  OfflineTargetsNotSignedByAThresholdOfItsKeys = 155,
+  OfflineTargetsCarryDelegations = 156,
+  OfflineTargetWithoutHardwareIds = 157,
+  OfflineTargetsListTwoTargetsForOneHardwareID = 158,
 }
 
 /** Number of codes (the host checks its table against it). */
-export const DETAIL_COUNT: i32 = 147;
+export const DETAIL_COUNT: i32 = 159;

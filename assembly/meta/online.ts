@@ -69,21 +69,30 @@ export function snapshotUnchanged(rs: usize): bool {
   return (fiFlags & 2) == 0; // a listed sha512 cannot be compared with the kept SHA-256: verify again
 }
 
-/** 5.4.4.5: checks a snapshot against the timestamp's listing and the trusted snapshot. */
-export function checkSnapshot(rs: usize, repo: i32, ptr: usize, len: u32, now: i64): i32 {
+/**
+ * 5.4.4.5: checks a snapshot against the timestamp's listing and the trusted snapshot.
+ * `offline` (PURE-2 step 7, the Image repository's snapshot of an offline update): there is
+ * no timestamp to list it, and its expiry is not checked (PURE-2 7.4: Image snapshots often
+ * expire sooner than an offline update may wait); the rollback checks stay.
+ */
+export function checkSnapshot(rs: usize, repo: i32, ptr: usize, len: u32, now: i64, offline: bool = false): i32 {
   setContext(repo, Role.Snapshot);
-  // step 1: at most the listed length (or the cap)
-  const listedLen = load<i64>(cAddr(rs, C_LISTED_LENGTH));
-  if (listedLen >= 0 && <i64>len > listedLen) return failNumbers(Outcome.LengthOrHashMismatch, Detail.SnapshotLongerThanTheTimestampLists, listedLen, <i64>len);
+  if (!offline) {
+    // step 1: at most the listed length (or the cap)
+    const listedLen = load<i64>(cAddr(rs, C_LISTED_LENGTH));
+    if (listedLen >= 0 && <i64>len > listedLen) return failNumbers(Outcome.LengthOrHashMismatch, Detail.SnapshotLongerThanTheTimestampLists, listedLen, <i64>len);
+  }
   if (len > SNAPSHOT_CAP) return failNumbers(Outcome.OversizedMetadata, Detail.DocumentLargerThanItsCap, <i64>SNAPSHOT_CAP, <i64>len);
   // step 2: hashes and version as the timestamp lists them (mix-and-match)
-  const fm = matchFileInfo(cAddr(rs, C_LISTED_LENGTH), ptr, len);
-  if (fm != Outcome.Ok) return fm;
+  if (!offline) {
+    const fm = matchFileInfo(cAddr(rs, C_LISTED_LENGTH), ptr, len);
+    if (fm != Outcome.Ok) return fm;
+  }
   const rc = openDocument(ptr, len, SNAPSHOT_CAP, N.k_snapshot);
   if (rc != Outcome.Ok) return rc;
   const doc = envDoc;
   const listed = load<i64>(cAddr(rs, C_LISTED_VERSION));
-  if (envVersion != listed) return failNumbers(Outcome.BadVersion, Detail.SnapshotVersionIsNotTheOneTheTimestampLists, listed, envVersion);
+  if (!offline && envVersion != listed) return failNumbers(Outcome.BadVersion, Detail.SnapshotVersionIsNotTheOneTheTimestampLists, listed, envVersion);
   // step 3: signatures
   const th = checkThreshold(doc, envSigs, envSigned, rootKeyset(rs, RoleSet.Snapshot), Detail.SnapshotNotSignedByAThresholdOfSnapshotKeys);
   if (th != Outcome.Ok) return th;
@@ -128,8 +137,8 @@ export function checkSnapshot(rs: usize, repo: i32, ptr: usize, len: u32, now: i
   store<i64>(cAddr(rs, C_SNAP_VERSION), envVersion);
   store<u32>(cAddr(rs, C_SNAP_DOC), <u32>doc);
   store<i32>(cAddr(rs, C_SNAP_META), meta);
-  // step 7: freeze
-  return checkNotExpired(envExpires, now);
+  // step 7: freeze (PURE-2 7.4: skipped for an offline update's Image snapshot)
+  return offline ? Outcome.Ok : checkNotExpired(envExpires, now);
 }
 
 function hashName(p: usize, n: u32): bool {

@@ -10,6 +10,7 @@ import { ROOT_CAP, MAX_ROOT_ROTATIONS } from "../verify/caps";
 import { Detail } from "./detail";
 import * as N from "../json/names";
 import { IS_PARTIAL } from "../build";
+import { offlineUpdateSnapshotName, offlineUpdateTargetsName } from "../verify/offline-names";
 
 export const enum RoleSet {
   Root = 0,
@@ -17,6 +18,9 @@ export const enum RoleSet {
   Snapshot = 2,
   Timestamp = 3,
   Timeserver = 4,
+  /** PURE-2 (full module only): the Offline-update Snapshot and Targets roles */
+  OfflineSnapshot = 5,
+  OfflineTargets = 6,
 }
 
 export const ROOT_VERSION: usize = 0;
@@ -25,7 +29,8 @@ export const ROOT_LOADED: usize = 16;
 export const ROOT_SETS: usize = 24;
 // The partial module keeps the root, targets and timeserver key sets; the snapshot and
 // timestamp roles are still read and checked (a root must list them) into one scratch set.
-const SETS_KEPT: usize = IS_PARTIAL ? 3 : 5;
+// The full module also keeps the two PURE-2 offline-update roles (assembly/verify/offline.ts).
+const SETS_KEPT: usize = IS_PARTIAL ? 3 : 7;
 export const ROOT_SIZE: usize = ROOT_SETS + SETS_KEPT * KEYSET_SIZE;
 
 // The root being checked (N+1), before it becomes trusted.
@@ -63,6 +68,11 @@ function parseRoot(ptr: usize, len: u32): i32 {
   if (!roleInto(doc, keys, roles, N.k_snapshot, RoleSet.Snapshot, true)) return Outcome.InvalidMetadata;
   if (!roleInto(doc, keys, roles, N.k_timestamp, RoleSet.Timestamp, true)) return Outcome.InvalidMetadata;
   if (!roleInto(doc, keys, roles, N.k_timeserver, RoleSet.Timeserver, false)) return Outcome.InvalidMetadata;
+  // PURE-2: optional roles; a root without them has empty sets, which no document can meet
+  if (!IS_PARTIAL) {
+    if (!roleInto(doc, keys, roles, offlineUpdateSnapshotName(), RoleSet.OfflineSnapshot, false)) return Outcome.InvalidMetadata;
+    if (!roleInto(doc, keys, roles, offlineUpdateTargetsName(), RoleSet.OfflineTargets, false)) return Outcome.InvalidMetadata;
+  }
   store<i64>(candidate, envVersion, ROOT_VERSION);
   store<i64>(candidate, envExpires, ROOT_EXPIRES);
   store<u32>(candidate, 1, ROOT_LOADED);

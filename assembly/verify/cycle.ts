@@ -17,6 +17,20 @@ export function registerImageState(rs: usize): void {
 /** The reference time of the cycle in progress (unix seconds). */
 export let cycleNow: i64 = 0;
 
+/**
+ * Whether the cycle in progress is a PURE-2 offline update (assembly/verify/offline.ts):
+ * the Director's online timestamp, snapshot and targets steps are refused in it, and the
+ * Image repository's snapshot comes without a timestamp.
+ */
+export let offlineCycle: bool = false;
+
+/** Starts an offline-update cycle (PURE-2 "Metadata verification procedures"). */
+export function beginOfflineCycle(now: i64): i32 {
+  const rc = beginCycle(now);
+  offlineCycle = rc == Outcome.Ok;
+  return rc;
+}
+
 export function repoState(repo: i32): usize {
   if (repo == Repo.Director) return directorState;
   if (repo == Repo.Image) return imageState;
@@ -37,6 +51,7 @@ export function beginCycle(now: i64): i32 {
   clearResult();
   if (!rootLoaded(directorState)) return MISUSE;
   cycleNow = now;
+  offlineCycle = false;
   clearVehicleTargets();
   beginRepoCycle(directorState);
   if (imageState != 0) beginRepoCycle(imageState);

@@ -9,7 +9,7 @@ import { resolveTarget, registerRole, clearRoles, foundDoc, foundTarget, setDele
 import { readFileInfo, matchSnapshotListing, FI_SIZE, FI_LENGTH, FI_FLAGS, FI_SHA256, FI_SHA512, HAS_SHA256, HAS_SHA512 } from "../meta/fileinfo";
 import { Stage, stage, setStage, docsAlive, directorState, cAddr, C_TARGETS_DOC, C_TARGETS_SIGNED } from "../meta/repo";
 import { Repo, Role, MISUSE, clearResult, fail, failNumbers, setContext, succeed } from "../meta/result";
-import { cycleNow, repoState, expectStage, track, imageState } from "./cycle";
+import { cycleNow, repoState, expectStage, track, imageState, offlineCycle } from "./cycle";
 import { readDirectorTargets, releaseCounterOf, vtRow, vtCount, vtThis, VT_DOC, VT_NAME, VT_HW, VT_FI, VT_RC } from "./vehicle";
 import { isConfigured } from "./config";
 import { tokInt, objGetStr } from "../json/reader";
@@ -22,7 +22,8 @@ const imageFi = memory.data(<i32>FI_SIZE, 8);
 export function stepTimestamp(repo: i32, ptr: usize, len: u32): i32 {
   clearResult();
   const rs = repoState(repo);
-  if (rs == 0) return MISUSE;
+  // PURE-2: an offline update has no timestamp of either repository
+  if (rs == 0 || offlineCycle) return MISUSE;
   setContext(repo, Role.Timestamp);
   const order = expectStage(rs, Stage.Timestamp);
   if (order != Outcome.Ok) return order;
@@ -41,11 +42,13 @@ export function stepTimestamp(repo: i32, ptr: usize, len: u32): i32 {
 export function stepSnapshot(repo: i32, ptr: usize, len: u32): i32 {
   clearResult();
   const rs = repoState(repo);
-  if (rs == 0) return MISUSE;
+  // PURE-2: the Director's part of an offline update is the offline-update snapshot and targets
+  if (rs == 0 || (offlineCycle && repo == Repo.Director)) return MISUSE;
   setContext(repo, Role.Snapshot);
-  const order = expectStage(rs, Stage.Snapshot);
+  // PURE-2 step 7: the Image repository's snapshot comes right after its roots, without a timestamp
+  const order = expectStage(rs, offlineCycle ? Stage.Timestamp : Stage.Snapshot);
   if (order != Outcome.Ok) return order;
-  const rc = checkSnapshot(rs, repo, ptr, len, cycleNow);
+  const rc = checkSnapshot(rs, repo, ptr, len, cycleNow, offlineCycle);
   if (rc != Outcome.Ok) return track(rs, rc);
   setStage(rs, Stage.Targets);
   return Outcome.Ok;
@@ -55,7 +58,7 @@ export function stepSnapshot(repo: i32, ptr: usize, len: u32): i32 {
 export function stepTargets(repo: i32, ptr: usize, len: u32): i32 {
   clearResult();
   const rs = repoState(repo);
-  if (rs == 0 || !isConfigured()) return MISUSE;
+  if (rs == 0 || !isConfigured() || (offlineCycle && repo == Repo.Director)) return MISUSE;
   setContext(repo, Role.Targets);
   const order = expectStage(rs, Stage.Targets);
   if (order != Outcome.Ok) return order;
@@ -107,7 +110,8 @@ export function stepCrossCheck(): i32 {
       return rc;
     }
   }
-  commitCompletedSnapshot(d);
+  // an offline update verified no Director snapshot: the last online one stays the last completed
+  if (!offlineCycle) commitCompletedSnapshot(d);
   commitCompletedSnapshot(im);
   setStage(d, Stage.Finished);
   setStage(im, Stage.Finished);

@@ -36,6 +36,12 @@ export function vtRow(i: u32): usize {
   return vtRows + <usize>i * VT_SIZE;
 }
 
+/** Keeps the row just filled at vtRow(vtCount) (PURE-2 offline targets, offline.ts); `mine`: it is this ECU's. */
+export function setVehicleTarget(mine: bool): void {
+  if (mine) vtThis = <i32>vtCount;
+  vtCount++;
+}
+
 export function clearVehicleTargets(): void {
   vtCount = 0;
   vtThis = -1;

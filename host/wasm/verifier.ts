@@ -7,7 +7,7 @@ import { CoreInstance, join64, split64, type ModuleKind } from "./module.ts";
 import { Capacity, Half, MISUSE, Outcome, Repo, ResultField, Role, RoleNames, TargetField } from "../../build/abi.ts";
 import { outcomeName, ModuleMisuseError, VerificationError, type OutcomeName, type RepoName } from "../../model/outcome.ts";
 import { DETAILS } from "./details.ts";
-import type { EcuIdentity, RepositoryFiles, TimeAttestationInput, VerifiedTarget, VerifyResult } from "../../model/verification.ts";
+import type { EcuIdentity, OfflineUpdateFiles, RepositoryFiles, TimeAttestationInput, VerifiedTarget, VerifyResult } from "../../model/verification.ts";
 import { sameImage } from "../../model/same-image.ts";
 
 const REPO = { director: Repo.Director, image: Repo.Image } as const;
@@ -43,6 +43,12 @@ interface VerifyExports {
   targets?(repo: number, p: number, l: number): number;
   delegatedRole?(n: number, nl: number, p: number, l: number): number;
   crossCheck?(): number;
+  offlineCycleBegin?(nowLow: number, nowHigh: number): number;
+  offlineSnapshot?(p: number, l: number): number;
+  offlineTargets?(n: number, nl: number, p: number, l: number): number;
+  offlineStateSize?(): number;
+  offlineStateExport?(out: number): number;
+  offlineStateImport?(p: number, l: number): number;
   // partial only
   partialTargets?(p: number, l: number): number;
   partialTargetsBegin?(len: number): number;
@@ -151,6 +157,9 @@ abstract class CoreVerifier {
       parts.push(state.subarray(p, p + n));
       p += n;
     }
+    // the roots, the module's blob, and (a module with offline updates) its offline blob;
+    // a state saved before offline updates has none
+    const offline = this.x.offlineStateImport !== undefined && parts.length === this.roots.size + 2 ? parts.pop()! : null;
     if (p !== state.length || parts.length !== this.roots.size + 1) fail("wrong layout");
     const repos = [...this.roots.keys()];
     repos.forEach((repo, i) => {
@@ -165,6 +174,7 @@ abstract class CoreVerifier {
     this.core.reset();
     const blob = parts[parts.length - 1];
     if (this.x.stateImport(this.core.copyIn(blob), blob.length) !== Outcome.Ok) fail("checksum, kind or root versions do not match");
+    if (offline && this.x.offlineStateImport!(this.core.copyIn(offline), offline.length) !== Outcome.Ok) fail("offline-update state: checksum or layout does not match");
   }
 
   /** The root file this verifier trusts now for `repo` (after accepted rotations); rotations newer than it are what a cycle needs. */
@@ -186,6 +196,11 @@ abstract class CoreVerifier {
     const n = this.x.stateExport(out);
     const blob = this.core.copyOut(out, n);
     const parts = [...this.roots.values(), blob];
+    if (this.x.offlineStateExport) {
+      this.core.reset();
+      const o = this.core.scratch(this.x.offlineStateSize!());
+      parts.push(this.core.copyOut(o, this.x.offlineStateExport(o)));
+    }
     const total = 8 + parts.reduce((s, b) => s + 4 + b.length, 0);
     const state = new Uint8Array(total);
     const view = new DataView(state.buffer);
@@ -334,6 +349,8 @@ abstract class CoreVerifier {
     // a top-level role by its lowercase name; a delegated role by the name the module read
     let role: string | null = roleCode === Role.None ? null : (RoleNames[roleCode]?.toLowerCase() ?? null);
     if (roleCode === Role.Delegated) role = this.readString(field(F.NamePtr), field(F.NameLen));
+    if (roleCode === Role.OfflineSnapshot) role = "offline-update-snapshot";
+    if (roleCode === Role.OfflineTargets) role = "offline-update-targets";
     const detail = DETAILS[field(F.Detail)] ?? `detail ${field(F.Detail)}`;
     const res: VerifyResult = {
       outcome,
@@ -417,10 +434,70 @@ export class FullVerifier extends CoreVerifier {
         }
       }
       void directorDone;
-      const code = this.check(x.crossCheck!(), "crossCheck");
-      const res = this.result(code);
-      return code === Outcome.Ok || code === Outcome.NoUpdate ? this.readTargets(res) : res;
+      return this.crossCheck();
     });
+  }
+
+  private crossCheck(): VerifyResult {
+    const code = this.check(this.x.crossCheck!(), "crossCheck");
+    const res = this.result(code);
+    return code === Outcome.Ok || code === Outcome.NoUpdate ? this.readTargets(res) : res;
+  }
+
+  /**
+   * A PURE-2 offline update (README "Offline updates"), in the order of PURE-2 "Metadata
+   * verification procedures": the Director's roots from the bundle, the Offline-update
+   * Snapshot (stored when newer), the Offline-update Targets file, then the Image
+   * repository's roots, snapshot, targets and delegations, and the cross-check of every
+   * target listed. `now`: the latest securely attested time, or a later clock. Ok with
+   * this ECU's target (by hardware ID), or NoUpdate; `vehicleTargets` lists every target
+   * with an empty ecuSerial and its hardware ID.
+   */
+  updateOffline(files: OfflineUpdateFiles, nowUnixSeconds: number): VerifyResult {
+    return this.run(() => {
+      const x = this.x;
+      this.core.reset();
+      this.step(x.offlineCycleBegin!(...split64(Math.floor(nowUnixSeconds))), "offlineCycleBegin");
+      try {
+        this.rootSteps("director", files.director.rootRotations);
+      } finally {
+        this.keepRotations("director", files.director.rootRotations);
+      }
+      const snap = files.director.offlineSnapshot;
+      this.step(x.offlineSnapshot!(this.copyChecked(snap, x.capacity(Capacity.SnapshotBytes), "director", "offline-update-snapshot"), snap.length), "offlineSnapshot");
+      const t = files.director.offlineTargets;
+      const name = jsonContent(t.file);
+      const np = this.core.copyIn(name);
+      this.step(x.offlineTargets!(np, name.length, this.copyChecked(t.bytes, x.capacity(Capacity.TargetsBytes), "director", "offline-update-targets"), t.bytes.length), "offlineTargets");
+      const image = files.image;
+      try {
+        this.rootSteps("image", image.rootRotations);
+      } finally {
+        this.keepRotations("image", image.rootRotations);
+      }
+      this.step(x.snapshot!(Repo.Image, this.copyChecked(image.snapshot, x.capacity(Capacity.SnapshotBytes), "image", "snapshot"), image.snapshot.length), "snapshot");
+      this.step(x.targets!(Repo.Image, this.copyChecked(image.targets, x.capacity(Capacity.TargetsBytes), "image", "targets"), image.targets.length), "targets");
+      for (const [role, bytes] of image.delegations ?? []) {
+        const n = jsonContent(role);
+        const p = this.core.copyIn(n);
+        this.check(x.delegatedRole!(p, n.length, this.core.copyIn(bytes), bytes.length), "delegatedRole");
+      }
+      return this.crossCheck();
+    });
+  }
+
+  /**
+   * PURE-2 "Additional step for full verification during an online update": the Director's
+   * current Offline-update Snapshot, after a cycle whose Director roots verified (update()
+   * returned Ok or NoUpdate). Ok when it is stored or the stored one is as new; a refusal
+   * leaves the stored one.
+   */
+  acceptOfflineSnapshot(bytes: Uint8Array): VerifyResult {
+    const x = this.x;
+    this.core.reset();
+    const cap = x.capacity(Capacity.SnapshotBytes);
+    if (bytes.length > cap) return this.hostResult("OversizedMetadata", "director", "offline-update-snapshot", "document larger than its cap", cap, bytes.length);
+    return this.result(this.check(x.offlineSnapshot!(this.core.copyIn(bytes), bytes.length), "offlineSnapshot"));
   }
 
 }
