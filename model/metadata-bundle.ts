@@ -15,6 +15,12 @@ export interface RepositoryBundle {
   targets: Uint8Array;
   /** Delegated targets roles by name (Image repository only). */
   delegations?: Map<string, Uint8Array>;
+  /**
+   * Director only, a PURE-2 offline update (README "Offline updates"): `targets` is then the
+   * Offline-update Targets file named `targetsFile`, and `snapshot` here the Offline-update
+   * Snapshot; the Image repository's bundle has no timestamp.
+   */
+  offline?: { snapshot: Uint8Array; targetsFile: string };
 }
 
 /** Metadata for one update cycle: the Director's always; the Image repository's for full verifiers. */

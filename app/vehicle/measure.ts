@@ -40,6 +40,8 @@ export function timedVerifierFactory(factory: VerifierFactory, watch: Stopwatch)
       imageCheck: (target) => timedCheck(watch.time(() => v.imageCheck(target)), watch),
       setInstalledReleaseCounter: (n) => v.setInstalledReleaseCounter(n),
       exportState: () => v.exportState(),
+      ...(v.updateOffline ? { updateOffline: (files, now) => watch.time(() => v.updateOffline!(files, now)) } : {}),
+      ...(v.acceptOfflineSnapshot ? { acceptOfflineSnapshot: (bytes) => watch.time(() => v.acceptOfflineSnapshot!(bytes)) } : {}),
     };
   };
 }

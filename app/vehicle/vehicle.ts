@@ -19,6 +19,7 @@ import { newTlsKeyPair } from "../../model/tls-key.ts";
 import type { TlsClientOptions } from "../../host/primary/fetcher.ts";
 import { CanBus } from "../../host/can/bus.ts";
 import { CanSecondaryLink } from "../../host/ecu/can-secondary-link.ts";
+import { BundleError, readOfflineBundle } from "../../host/primary/offline-bundle.ts";
 import { FlashStore } from "../../host/ecu/flash.ts";
 import { EcuKeyStore } from "../../host/ecu/keystore.ts";
 import { Secondary } from "../../host/ecu/secondary.ts";
@@ -304,6 +305,28 @@ export class Vehicle {
    * does not throw: it is the cycle's outcome, with the ECU that refused.
    */
   async runCycle(): Promise<VehicleCycleReport> {
+    return this.measured(async () => {
+      const result = await this.primary.runCycle();
+      return { outcome: result.outcome, installed: result.installed?.name ?? null, detail: result.manifest.accepted ? "" : `manifest not accepted: ${result.manifest.detail}` };
+    });
+  }
+
+  /**
+   * A PURE-2 offline update from the bundle in `folder` (README "Offline updates"): the
+   * Primary verifies it, hands each full-verification Secondary of a listed hardware ID its
+   * metadata and image over its bus, and installs its own; reported like a cycle.
+   * `clock`: the vehicle's clock (unix seconds), used when later than its attested time.
+   */
+  async installOffline(folder: string, clock = Math.floor(Date.now() / 1000)): Promise<VehicleCycleReport> {
+    return this.measured(async () => {
+      const hardware = new Map(this.config.secondaries.map((s) => [s.serial, s.hardwareId]));
+      const result = await this.primary.installOffline(readOfflineBundle(folder), { clock, secondaryHardware: hardware });
+      const skipped = result.secondaries.filter((s) => s.error).map((s) => `${s.serial}: ${s.error}`);
+      return { outcome: result.outcome, installed: result.installed?.name ?? null, detail: skipped.join("; ") };
+    });
+  }
+
+  private async measured(run: () => Promise<{ outcome: string; installed: string | null; detail: string }>): Promise<VehicleCycleReport> {
     // Time passes on every bus between cycles: transfers a lost link left hanging time out.
     for (const bus of new Set(this.secondaries.map((s) => s.bus))) {
       bus.schedule(BETWEEN_CYCLES_NS, () => {});
@@ -321,15 +344,16 @@ export class Vehicle {
     let refusedBy: string | null = null;
     let primaryInstalled: string | null = null;
     try {
-      const result = await this.primary.runCycle();
+      const result = await run();
       outcome = result.outcome;
-      primaryInstalled = result.installed?.name ?? null;
-      detail = result.manifest.accepted ? "" : `manifest not accepted: ${result.manifest.detail}`;
+      primaryInstalled = result.installed;
+      detail = result.detail;
     } catch (e) {
       if (e instanceof VerificationError) {
         outcome = e.outcome;
         refusedBy = this.config.primary.serial;
       } else if (e instanceof TransportError) outcome = "TransportError";
+      else if (e instanceof BundleError) outcome = "InvalidBundle";
       else throw e;
       detail = e.message;
     }

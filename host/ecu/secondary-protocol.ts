@@ -41,7 +41,9 @@ export const INSTALL_STATUS = { installed: 0x00 } as const;
 // Container: "UPMB" 0x01, entry count (u16), then per entry: repo (u8: 0 director,
 // 1 image), kind (u8), name length (u16) + UTF-8 name, data length (u32) + data.
 const MAGIC = [0x55, 0x50, 0x4d, 0x42, 0x01];
-const KIND = { root: 0, timestamp: 1, snapshot: 2, targets: 3, delegation: 4 } as const;
+// PURE-2 offline updates (Director): the Offline-update Snapshot, and the Offline-update
+// Targets file by name in place of the Director targets.
+const KIND = { root: 0, timestamp: 1, snapshot: 2, targets: 3, delegation: 4, offlineSnapshot: 5, offlineTargets: 6 } as const;
 const MAX_ENTRIES = 1024;
 
 export class MalformedBundleError extends Error {
@@ -57,7 +59,10 @@ export function encodeBundle(bundle: MetadataBundle): Uint8Array {
     for (const root of files.roots) entries.push({ repo, kind: KIND.root, name: "", data: root });
     if (files.timestamp) entries.push({ repo, kind: KIND.timestamp, name: "", data: files.timestamp });
     if (files.snapshot) entries.push({ repo, kind: KIND.snapshot, name: "", data: files.snapshot });
-    entries.push({ repo, kind: KIND.targets, name: "", data: files.targets });
+    if (files.offline) {
+      entries.push({ repo, kind: KIND.offlineSnapshot, name: "", data: files.offline.snapshot });
+      entries.push({ repo, kind: KIND.offlineTargets, name: files.offline.targetsFile, data: files.targets });
+    } else entries.push({ repo, kind: KIND.targets, name: "", data: files.targets });
     for (const [name, data] of files.delegations ?? []) entries.push({ repo, kind: KIND.delegation, name, data });
   };
   add(0, bundle.director);
@@ -82,6 +87,7 @@ export function decodeBundle(bytes: Uint8Array): MetadataBundle {
   const count = (bytes[at]! << 8) | bytes[at + 1]!;
   at += 2;
   if (count > MAX_ENTRIES) throw new MalformedBundleError(`${count} entries (at most ${MAX_ENTRIES})`);
+  let offlineTargetsFile = "";
   const repos = [
     { roots: [] as Uint8Array[], fields: new Map<number, Uint8Array>(), delegations: new Map<string, Uint8Array>() },
     { roots: [] as Uint8Array[], fields: new Map<number, Uint8Array>(), delegations: new Map<string, Uint8Array>() },
@@ -93,7 +99,8 @@ export function decodeBundle(bytes: Uint8Array): MetadataBundle {
     const nameLen = (bytes[at + 2]! << 8) | bytes[at + 3]!;
     at += 4;
     if (repo > 1) throw new MalformedBundleError(`entry ${i}: unknown repository ${repo}`);
-    if (kind > KIND.delegation) throw new MalformedBundleError(`entry ${i}: unknown kind ${kind}`);
+    if (kind > KIND.offlineTargets) throw new MalformedBundleError(`entry ${i}: unknown kind ${kind}`);
+    if (kind >= KIND.offlineSnapshot && repo !== 0) throw new MalformedBundleError(`entry ${i}: offline-update metadata is the Director's`);
     need(nameLen, "name");
     const name = Buffer.from(bytes.subarray(at, at + nameLen)).toString("utf8");
     at += nameLen;
@@ -111,13 +118,19 @@ export function decodeBundle(bytes: Uint8Array): MetadataBundle {
     } else {
       if (r.fields.has(kind)) throw new MalformedBundleError(`entry ${i}: a second ${kindName(kind)}`);
       r.fields.set(kind, data);
+      if (kind === KIND.offlineTargets) offlineTargetsFile = name;
     }
   }
   if (at !== bytes.length) throw new MalformedBundleError(`${bytes.length - at} trailing bytes`);
   const toRepo = (r: (typeof repos)[number]): RepositoryBundle | null => {
-    const targets = r.fields.get(KIND.targets);
+    const offlineSnapshot = r.fields.get(KIND.offlineSnapshot);
+    const offlineTargets = r.fields.get(KIND.offlineTargets);
+    if (!offlineSnapshot !== !offlineTargets) throw new MalformedBundleError("an offline update needs both the Offline-update Snapshot and Targets");
+    if (offlineTargets && r.fields.has(KIND.targets)) throw new MalformedBundleError("Director targets and Offline-update Targets together");
+    const targets = offlineTargets ?? r.fields.get(KIND.targets);
     if (!targets) return null;
     const out: RepositoryBundle = { roots: r.roots, targets, delegations: r.delegations };
+    if (offlineSnapshot) out.offline = { snapshot: offlineSnapshot, targetsFile: offlineTargetsFile };
     const timestamp = r.fields.get(KIND.timestamp);
     const snapshot = r.fields.get(KIND.snapshot);
     if (timestamp) out.timestamp = timestamp;

@@ -257,7 +257,6 @@ export class Secondary implements UdsApplication {
 
   private receiveMetadata(bytes: Uint8Array): void {
     if (bytes.length > this.maxMetadataBytes) throw new UdsRefusal(NRC.requestOutOfRange, `metadata bundle of ${bytes.length} bytes over the cap`);
-    if (this.state.latestTime === null) throw new UdsRefusal(NRC.requestSequenceError, "no verified time yet: send a time attestation first");
     let bundle: MetadataBundle;
     try {
       bundle = decodeBundle(bytes);
@@ -266,9 +265,13 @@ export class Secondary implements UdsApplication {
       this.lastResult = { outcome: "InvalidMetadata", detail: err.message };
       throw new UdsRefusal(NRC.incorrectMessageLengthOrInvalidFormat, err.message);
     }
+    // An offline update (PURE-2) comes without a time attestation: the ECU checks expiry
+    // against its latest securely attested time, none on an ECU never online (README
+    // "Offline updates": time).
+    if (this.state.latestTime === null && !bundle.director.offline) throw new UdsRefusal(NRC.requestSequenceError, "no verified time yet: send a time attestation first");
     this.dropImage();
     this.pending = null;
-    const now = this.state.latestTime;
+    const now = this.state.latestTime ?? 0;
     const result = this.timed("verifyMs", () => this.verifier.verifyMetadata(bundle, now));
     this.saveVerifier();
     this.takeMetadataVerdict(result);

@@ -56,6 +56,8 @@ abstract class Adapter<V extends PartialVerifier | FullVerifier> implements Seco
 class PartialAdapter extends Adapter<PartialVerifier> {
   readonly mode = "partial" as const;
   verifyMetadata(bundle: MetadataBundle, now: number): VerifyResult {
+    // README "Offline updates": partial.wasm has no offline-update mode (the Primary sends it none)
+    if (bundle.director.offline) return { outcome: "InvalidMetadata", ok: false, repo: "director", role: "offline-update-targets", detail: "partial verification has no offline-update mode" };
     // 5.4.4.1: Director root rotations (optional), then Director targets.
     const rootRotations = rotationsAfter(bundle.director.roots, this.v.trustedRoot("director"));
     return this.v.update({ rootRotations, targets: bundle.director.targets }, now);
@@ -69,6 +71,7 @@ class PartialAdapter extends Adapter<PartialVerifier> {
 class FullAdapter extends Adapter<FullVerifier> {
   readonly mode = "full" as const;
   verifyMetadata(bundle: MetadataBundle, now: number): VerifyResult {
+    if (bundle.director.offline) return this.verifyOffline(bundle, now);
     const files = (repo: RepoName, b: RepositoryBundle | undefined) => fullVerificationFiles(b, (roots) => rotationsAfter(roots, this.v.trustedRoot(repo)));
     const director = files("director", bundle.director);
     if (!director) return { ...missing("full verification needs the Director's timestamp, snapshot and targets"), repo: "director" };
@@ -76,6 +79,19 @@ class FullAdapter extends Adapter<FullVerifier> {
     if (!image) return missing("full verification needs the Image repository's timestamp, snapshot and targets");
     // 5.4.4.2: both repositories, then the cross-check of targets.
     return this.v.update(director, image, now);
+  }
+
+  /** PURE-2: the offline update the Primary verified and forwards; this ECU verifies it all again. */
+  private verifyOffline(bundle: MetadataBundle, now: number): VerifyResult {
+    const { director, image } = bundle;
+    if (!image || !image.snapshot) return missing("an offline update needs the Image repository's snapshot and targets");
+    return this.v.updateOffline(
+      {
+        director: { rootRotations: rotationsAfter(director.roots, this.v.trustedRoot("director")), offlineSnapshot: director.offline!.snapshot, offlineTargets: { file: director.offline!.targetsFile, bytes: director.targets } },
+        image: { rootRotations: rotationsAfter(image.roots, this.v.trustedRoot("image")), snapshot: image.snapshot, targets: image.targets, ...(image.delegations ? { delegations: image.delegations } : {}) },
+      },
+      now,
+    );
   }
 }
 

@@ -43,6 +43,7 @@ import type { PrimaryVerifier, PrimaryVerifierConfig, VerifierFactory } from "./
 import { fullVerifierFactory } from "./full-verifier.ts";
 import { canonicalForwarding } from "../wasm/canonical.ts";
 import type { MetadataBundle } from "../../model/metadata-bundle.ts";
+import { offlineUpdateFiles, readBundleImage, rotationVersionsAfter, type OfflineBundle } from "./offline-bundle.ts";
 
 /** Largest time attestation read from the time server. */
 export const MAX_ATTESTATION_BYTES = 64 * 1024;
@@ -71,6 +72,18 @@ export interface PrimaryConfig {
   install?: (target: VerifiedTarget, image: Uint8Array) => Promise<void>;
   /** Called after each step's state is saved (logging; tests stop the Primary here). */
   onStep?: (step: CycleStep) => void | Promise<void>;
+}
+
+/** What an offline update did (Primary.installOffline). */
+export interface OfflineInstallResult {
+  /** The reference time the bundle was verified against (unix seconds). */
+  time: number;
+  outcome: "Ok" | "NoUpdate";
+  /** Every target of the Offline-update Targets file, by hardware ID (each image checked). */
+  targets: Array<{ hardwareId: string; target: string }>;
+  /** Secondaries given their image, those with nothing to install, and anything a link failed at. */
+  secondaries: Array<{ serial: string; image: string | null; error?: string }>;
+  installed: VerifiedTarget | null;
 }
 
 export interface CycleResult {
@@ -194,6 +207,7 @@ export class Primary {
 
     // 5.4.2 step 3 (5.4.2.3): download and verify metadata; full verification, 5.4.4.2.
     const verified = await this.downloadAndVerifyMetadata(time);
+    await this.takeOfflineSnapshot();
     await this.step("metadata");
 
     // 5.4.2 step 4 (5.4.2.4): download and verify the image of every ECU that needs one.
@@ -230,6 +244,113 @@ export class Primary {
     await this.step("install");
 
     return { manifest, time, outcome: verified.outcome as "Ok" | "NoUpdate", images, secondaries, installed: own };
+  }
+
+  // ---- PURE-2 offline updates -----------------------------------------------------------
+
+  /**
+   * Installs a PURE-2 offline update from its bundle (README "Offline updates"): the
+   * verifier checks the bundle as PURE-2 "Metadata verification procedures" say, against
+   * the latest securely attested time or `clock` (unix seconds) when that is later; every
+   * listed image is checked (PURE-2: the Primary verifies all of them); each Secondary whose
+   * hardware ID (`secondaryHardware`: serial to hardware ID) has a target gets the metadata
+   * and its image over its link as online, and verifies them itself; then the Primary
+   * installs its own. The results reach the Director in the next online manifest.
+   */
+  async installOffline(bundle: OfflineBundle, options: { clock?: number; secondaryHardware?: ReadonlyMap<string, string> } = {}): Promise<OfflineInstallResult> {
+    if (this.cycleRunning) throw new Error("an update cycle is already running on this Primary");
+    if (!this.verifier.updateOffline) throw new Error("this Primary's verifier has no offline-update mode");
+    this.cycleRunning = true;
+    try {
+      return await this.offlineInstall(bundle, options.clock ?? 0, options.secondaryHardware ?? new Map());
+    } finally {
+      this.cycleRunning = false;
+    }
+  }
+
+  private async offlineInstall(bundle: OfflineBundle, clock: number, secondaryHardware: ReadonlyMap<string, string>): Promise<OfflineInstallResult> {
+    const { record } = this;
+    // PURE-2 step 1: the latest securely attested time; a later clock only makes more expire.
+    const time = Math.max(record.time ?? 0, Math.floor(clock));
+    const trusted = { director: record.roots.director.trusted, image: record.roots.image.trusted };
+    const files = offlineUpdateFiles(bundle, trusted);
+    const result = this.verifier.updateOffline!(files, time);
+    await this.keepAcceptedRoots(
+      result,
+      { files: undefined as never, newRoots: rotationVersionsAfter(bundle.directorRoots, trusted.director) },
+      { files: undefined as never, newRoots: rotationVersionsAfter(bundle.imageRoots, trusted.image) },
+    );
+    if (result.outcome !== "Ok" && result.outcome !== "NoUpdate") throw await this.refuse({ ...result, detail: `offline update: ${result.detail}` });
+    const listed = result.vehicleTargets ?? [];
+
+    // PURE-2 "The primary still SHALL verify all target images listed".
+    const images = new Map<string, Uint8Array>();
+    for (const { target } of listed) {
+      const bytes = readBundleImage(bundle, target.name, target.length);
+      const check = this.verifier.imageCheck(target);
+      check.update(bytes);
+      const verdict = check.finish();
+      if (!verdict.ok) throw await this.refuse({ ...verdict, detail: `offline update: image ${target.name}: ${verdict.detail}` });
+      images.set(target.hardwareId, bytes);
+    }
+    const forHardware = (hw: string | undefined) => listed.find((t) => t.target.hardwareId === hw)?.target ?? null;
+
+    // To each Secondary as online (5.4.2.6, 5.4.2.7): the metadata, then its image.
+    const metadata: MetadataBundle = {
+      director: { roots: [...bundle.directorRoots.values()], targets: bundle.offlineTargets.bytes, offline: { snapshot: bundle.offlineSnapshot, targetsFile: bundle.offlineTargets.file } },
+      image: { roots: [...bundle.imageRoots.values()], snapshot: bundle.imageSnapshot, targets: bundle.imageTargets, delegations: bundle.delegations },
+    };
+    const secondaries: OfflineInstallResult["secondaries"] = [];
+    for (const link of this.config.secondaries) {
+      const target = forHardware(secondaryHardware.get(link.serial));
+      if (!target) {
+        secondaries.push({ serial: link.serial, image: null });
+        continue;
+      }
+      try {
+        // partial.wasm has no offline-update mode: such a Secondary is left as it is (README "Offline updates")
+        if (link.verification !== "full") throw new Error("a partial-verification Secondary takes no offline update");
+        await link.sendMetadata(metadata);
+        await link.sendImage(target, images.get(target.hardwareId)!);
+        secondaries.push({ serial: link.serial, image: target.name });
+      } catch (e) {
+        secondaries.push({ serial: link.serial, image: target.name, error: message(e) });
+      }
+    }
+
+    // The Primary's own image (5.4.5), unless it runs it already.
+    let installed: VerifiedTarget | null = null;
+    const own = forHardware(this.config.hardwareId);
+    const running = record.installed.image;
+    if (own && !(running && running.filename === own.name && sameImage(running, own))) {
+      await holdImage(this.config.store, this.config.serial, own, images.get(own.hardwareId)!);
+      await this.installOwn(own, `offline update ${bundle.offlineTargets.file}`);
+      installed = own;
+    }
+    await this.save();
+    return { time, outcome: result.outcome, targets: listed.map((t) => ({ hardwareId: t.target.hardwareId, target: t.target.name })), secondaries, installed };
+  }
+
+  /**
+   * PURE-2 "Additional step for full verification during an online update": the Director's
+   * current Offline-update Snapshot (none served: nothing to do). A rollback stops the cycle
+   * (reported); any other refusal is reported and the cycle goes on with the stored one.
+   */
+  private async takeOfflineSnapshot(): Promise<void> {
+    if (!this.verifier.acceptOfflineSnapshot) return;
+    const path = `/director/vehicles/${encodeURIComponent(this.config.vin)}/offline-update-snapshot.json`;
+    let bytes: Uint8Array;
+    try {
+      bytes = (await this.download(path, this.caps.snapshot + 1, (signal) => this.config.fetcher.get(path, { maxBytes: this.caps.snapshot + 1, signal }))).bytes;
+    } catch (e) {
+      // Not served (no offline update made yet), or not fetched: the stored one stays; the update cycle goes on.
+      if (!(e instanceof NotFoundError)) await this.reportLater(`offline-update snapshot not fetched: ${message(e)}`);
+      return;
+    }
+    const verdict = this.verifier.acceptOfflineSnapshot(bytes);
+    await this.save();
+    if (verdict.outcome === "RollbackAttack") throw await this.refuse(verdict);
+    if (!verdict.ok) await this.reportLater(`offline-update snapshot refused: ${verdict.outcome}: ${verdict.detail}`);
   }
 
   // ---- 5.4.2.1 ------------------------------------------------------------------------
@@ -425,7 +546,7 @@ export class Primary {
 
   // ---- 5.4.5: the Primary's own install ------------------------------------------------
 
-  private async installOwn(target: VerifiedTarget): Promise<void> {
+  private async installOwn(target: VerifiedTarget, how = ""): Promise<void> {
     const store = this.config.store;
     const image = await heldImage(store, this.config.serial, target);
     if (!image) throw new Error(`own image ${target.name} is not held`);
@@ -439,7 +560,7 @@ export class Primary {
     }
     this.verifier.setInstalledReleaseCounter(target.releaseCounter);
     this.record.installed = { image: file, releaseCounter: target.releaseCounter };
-    this.record.lastInstall = { filename: target.name, success: true, code: "Ok", detail: "" };
+    this.record.lastInstall = { filename: target.name, success: true, code: "Ok", detail: how };
     await this.save();
     await dropImage(store, this.config.serial);
   }

@@ -65,6 +65,7 @@ function copyRepo(r: RepositoryBundle): RepositoryBundle {
     ...(r.snapshot ? { snapshot: r.snapshot.slice() } : {}),
     targets: r.targets.slice(),
     ...(r.delegations ? { delegations: new Map([...r.delegations].map(([k, v]) => [k, v.slice()])) } : {}),
+    ...(r.offline ? { offline: { snapshot: r.offline.snapshot.slice(), targetsFile: r.offline.targetsFile } } : {}),
   };
 }
 

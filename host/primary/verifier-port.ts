@@ -1,6 +1,6 @@
 // The verifier as the Primary uses it: the shape of FullVerifier (host/wasm/verifier.ts).
 // Everything that decides "install or not" happens behind it, in full.wasm.
-import type { EcuIdentity, RepositoryFiles, TimeAttestationInput, VerifiedTarget, VerifyResult } from "../../model/verification.ts";
+import type { EcuIdentity, OfflineUpdateFiles, RepositoryFiles, TimeAttestationInput, VerifiedTarget, VerifyResult } from "../../model/verification.ts";
 
 export interface PrimaryVerifierConfig {
   directorRoot: Uint8Array;
@@ -21,6 +21,10 @@ export interface PrimaryVerifier {
   imageCheck(target: VerifiedTarget): ImageCheck;
   setInstalledReleaseCounter(n: number): void;
   exportState(): Uint8Array;
+  /** PURE-2 offline update (README "Offline updates"); absent: the verifier has no offline mode. */
+  updateOffline?(files: OfflineUpdateFiles, nowUnixSeconds: number): VerifyResult;
+  /** PURE-2: the Director's Offline-update Snapshot in an online cycle, after update(). */
+  acceptOfflineSnapshot?(bytes: Uint8Array): VerifyResult;
 }
 
 /** Makes the verifier: fresh from the pinned roots, or from the state it exported last. */

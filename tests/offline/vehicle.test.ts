@@ -1,0 +1,74 @@
+// PURE-2 offline updates on a vehicle (README "Offline updates"): the Primary verifies the
+// bundle, hands its full-verification Secondaries their metadata and image over the CAN
+// bus, installs its own; back online, the manifest shows the install and the Director
+// records it; the Offline-update Snapshot a normal cycle brings revokes older bundles.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { join } from "node:path";
+import { DemoWorld, RELEASES } from "../../app/vehicle/demo-world.ts";
+import { uptane } from "../helpers/uptane-in-process.ts";
+
+const GATEWAY = { name: "oem/gateway-2.bin", hardwareId: "gateway", releaseCounter: 2, bytes: 6 * 1024 };
+
+async function offlineCreate(world: DemoWorld, out: string, name: string, targets: string[]): Promise<string> {
+  const folder = join(world.work, out);
+  const r = await uptane("offline", "create", world.dir, "--name", name, ...targets.flatMap((t) => ["--target", t]), "--out", folder, "--json");
+  assert.is(r.code, 0, r.out + r.err);
+  return folder;
+}
+
+test("a registered vehicle installs an offline update (Primary and a full Secondary over CAN); back online the Director records it", async () => {
+  const world = await DemoWorld.start();
+  try {
+    await world.oemRelease(RELEASES.adas);
+    await world.oemRelease(GATEWAY);
+    const first = await world.cycle(); // online once: registered, time attested, nothing assigned
+    assert.is(first.manifestAccepted, true);
+    const bundle = await offlineCreate(world, "workshop-1", "workshop", [`adas-cam=${RELEASES.adas.name}`, `gateway=${GATEWAY.name}`]);
+
+    const report = await world.vehicle.installOffline(bundle);
+    const by = new Map(report.ecus.map((e) => [e.serial, e]));
+    assert.is(report.refusedBy, null, JSON.stringify(report));
+    assert.is(by.get("gateway-1")!.outcome, "Installed");
+    assert.is(by.get("gateway-1")!.detail, GATEWAY.name);
+    assert.is(by.get("adas-cam")!.outcome, "Installed", JSON.stringify(by.get("adas-cam")));
+    assert.is(by.get("adas-cam")!.installed?.filename, RELEASES.adas.name);
+    assert.ok(by.get("adas-cam")!.bytes > RELEASES.adas.bytes, "metadata and image went over the bus");
+    assert.is(by.get("brake-front")!.outcome, "NotServed", "no brake image in this update");
+
+    // Back online: the next manifest carries the installs; the Director records them.
+    const online = await world.cycle();
+    assert.is(online.manifestAccepted, true);
+    const view = new Map(world.directorView().map((e) => [e.serial, e]));
+    assert.is(view.get("adas-cam")!.installedFilename, RELEASES.adas.name);
+    assert.is(view.get("adas-cam")!.releaseCounter, RELEASES.adas.releaseCounter);
+    assert.is(view.get("gateway-1")!.installedFilename, GATEWAY.name);
+    assert.is(view.get("gateway-1")!.releaseCounter, GATEWAY.releaseCounter);
+  } finally {
+    await world.close();
+  }
+});
+
+test("the Offline-update Snapshot a normal cycle brings makes an older bundle a rollback", async () => {
+  const world = await DemoWorld.start();
+  try {
+    await world.oemRelease(RELEASES.adas);
+    await world.oemRelease(GATEWAY);
+    const older = await offlineCreate(world, "v1", "workshop", [`gateway=${GATEWAY.name}`]);
+    await offlineCreate(world, "v2", "workshop", [`adas-cam=${RELEASES.adas.name}`]); // workshop v2, snapshot v2
+    const online = await world.cycle(); // takes the Offline-update Snapshot v2 (PURE-2 online step)
+    assert.is(online.outcome, "NoUpdate", JSON.stringify(online));
+    const report = await world.vehicle.installOffline(older);
+    assert.is(report.refusedBy, "gateway-1");
+    assert.is(report.outcome, "RollbackAttack", report.detail);
+    assert.match(report.detail, /offline-update-targets/);
+    assert.is(world.vehicle.primary.status.installed.image, null, "nothing installed");
+    // the refusal goes to the Director in the next manifest
+    const next = await world.cycle();
+    assert.is(next.manifestAccepted, true);
+  } finally {
+    await world.close();
+  }
+});
+
+test.run();
