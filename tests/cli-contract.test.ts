@@ -286,6 +286,13 @@ test.before(async () => {
     { args: [nodir, "--url", "http://127.0.0.1:1"], expect: "unreadable-file" },
     { args: [state, "--url", "http://127.0.0.1:1"], expect: "unreachable" },
   );
+  add(
+    "primary install-offline",
+    { args: [state], expect: "usage" },
+    { args: [state, join(work, "no-bundle")], expect: "unreadable-file" },
+    { args: [state, backend], expect: "offline-bundle-refused" },
+    { args: [state, join(work, "offline-bundle")], expect: "ok" },
+  );
 });
 
 test.after(async () => {

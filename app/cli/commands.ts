@@ -27,7 +27,7 @@ import { fleetCredentialAddCommand, fleetCredentialRevokeCommand } from "./fleet
 import { assignCommand } from "./assign.ts";
 import { campaignCommand } from "./campaign.ts";
 import { verifyCommand } from "./verify.ts";
-import { primaryCycleCommand, primaryInitCommand } from "./primary.ts";
+import { primaryCycleCommand, primaryInitCommand, primaryInstallOfflineCommand } from "./primary.ts";
 
 export const commands: Command[] = [
   demoCommand,
@@ -59,4 +59,5 @@ export const commands: Command[] = [
   verifyCommand,
   primaryInitCommand,
   primaryCycleCommand,
+  primaryInstallOfflineCommand,
 ];

@@ -14,6 +14,7 @@ import { KeyStoreError } from "../../backend/image/keystore.ts";
 import { RepositoryError } from "../../backend/image/published.ts";
 import { MetadataError } from "../../backend/image/metadata.ts";
 import { BundleError } from "../../backend/image/bundle.ts";
+import { OfflineBundleError } from "../../host/primary/offline-bundle.ts";
 import { SupplierError } from "../../backend/supplier/workdir.ts";
 import { ServeError } from "../../backend/serve.ts";
 import { ExpiredRoleError } from "../../backend/offline-expiry.ts";
@@ -75,6 +76,7 @@ export const ERROR_CODES = {
   "role-expired": { exit: 1, meaning: "a role signed with offline keys has expired (the detail names the renewing command)" },
   "repository-refused": { exit: 1, meaning: "the Image repository refused the operation (the detail says why)" },
   "bundle-refused": { exit: 1, meaning: "a supplier bundle failed a check; nothing was imported" },
+  "offline-bundle-refused": { exit: 1, meaning: "an offline-update bundle lacks a file or a file does not match its listing; nothing was verified or installed" },
   "supplier-refused": { exit: 1, meaning: "the supplier folder refused the operation (e.g. a lowered release counter)" },
   "certificate-error": { exit: 1, meaning: "a vehicle client certificate cannot be issued or revoked" },
   "serve-failed": { exit: 1, meaning: "`uptane serve` cannot start (no TLS files, a chain that does not verify, a port in use)" },
@@ -178,6 +180,7 @@ function codeOf(err: unknown): [ErrorCode, Record<string, unknown>] {
   if (err instanceof MetadataError) return ["repository-corrupt", {}];
   if (err instanceof ExpiredRoleError) return ["role-expired", {}];
   if (err instanceof BundleError) return ["bundle-refused", {}];
+  if (err instanceof OfflineBundleError) return ["offline-bundle-refused", {}];
   if (err instanceof SupplierError) return [err.code, {}];
   if (err instanceof CertificateError) return [err.code, {}];
   if (err instanceof AccountError || err instanceof SubmissionError) return [err.code, {}];

@@ -19,7 +19,7 @@ import { newTlsKeyPair } from "../../model/tls-key.ts";
 import type { TlsClientOptions } from "../../host/primary/fetcher.ts";
 import { CanBus } from "../../host/can/bus.ts";
 import { CanSecondaryLink } from "../../host/ecu/can-secondary-link.ts";
-import { BundleError, readOfflineBundle } from "../../host/primary/offline-bundle.ts";
+import { OfflineBundleError, readOfflineBundle } from "../../host/primary/offline-bundle.ts";
 import { FlashStore } from "../../host/ecu/flash.ts";
 import { EcuKeyStore } from "../../host/ecu/keystore.ts";
 import { Secondary } from "../../host/ecu/secondary.ts";
@@ -353,7 +353,7 @@ export class Vehicle {
         outcome = e.outcome;
         refusedBy = this.config.primary.serial;
       } else if (e instanceof TransportError) outcome = "TransportError";
-      else if (e instanceof BundleError) outcome = "InvalidBundle";
+      else if (e instanceof OfflineBundleError) outcome = "InvalidBundle";
       else throw e;
       detail = e.message;
     }

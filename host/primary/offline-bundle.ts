@@ -13,7 +13,7 @@ const MAX_LISTING_BYTES = 1 << 20;
 const MAX_METADATA_BYTES = 5 << 20;
 const MAX_FILES = 4096;
 
-export class BundleError extends Error {}
+export class OfflineBundleError extends Error {}
 
 export interface OfflineBundle {
   folder: string;
@@ -41,10 +41,10 @@ function readCapped(path: string, max: number): Uint8Array {
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (e) {
-    throw new BundleError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new OfflineBundleError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   try {
-    if (!fstatSync(fd).isFile()) throw new BundleError(`${path} is not a regular file`);
+    if (!fstatSync(fd).isFile()) throw new OfflineBundleError(`${path} is not a regular file`);
     const buf = Buffer.alloc(max + 1);
     let n = 0;
     while (n < buf.length) {
@@ -69,19 +69,19 @@ export function readOfflineBundle(folder: string): OfflineBundle {
   try {
     listing = JSON.parse(Buffer.from(readCapped(join(folder, BUNDLE_LISTING), MAX_LISTING_BYTES)).toString("utf8"));
   } catch (e) {
-    throw e instanceof BundleError ? e : new BundleError(`${BUNDLE_LISTING} is not JSON: ${(e as Error).message}`);
+    throw e instanceof OfflineBundleError ? e : new OfflineBundleError(`${BUNDLE_LISTING} is not JSON: ${(e as Error).message}`);
   }
   const files = listing.files;
-  if (typeof files !== "object" || files === null || Array.isArray(files)) throw new BundleError(`${BUNDLE_LISTING} lists no files`);
+  if (typeof files !== "object" || files === null || Array.isArray(files)) throw new OfflineBundleError(`${BUNDLE_LISTING} lists no files`);
   const entries = Object.entries(files);
-  if (entries.length > MAX_FILES) throw new BundleError(`${BUNDLE_LISTING} lists more than ${MAX_FILES} files`);
+  if (entries.length > MAX_FILES) throw new OfflineBundleError(`${BUNDLE_LISTING} lists more than ${MAX_FILES} files`);
   for (const [path, e] of entries) {
-    if (!safePath(path)) throw new BundleError(`${BUNDLE_LISTING} names an unsafe path ${JSON.stringify(path)}`);
-    if (!e || !Number.isSafeInteger(e.length) || e.length < 0 || typeof e.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(e.sha256)) throw new BundleError(`${BUNDLE_LISTING}: bad entry for ${path}`);
+    if (!safePath(path)) throw new OfflineBundleError(`${BUNDLE_LISTING} names an unsafe path ${JSON.stringify(path)}`);
+    if (!e || !Number.isSafeInteger(e.length) || e.length < 0 || typeof e.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(e.sha256)) throw new OfflineBundleError(`${BUNDLE_LISTING}: bad entry for ${path}`);
   }
   const read = (path: string): Uint8Array => {
     const e = files[path]!;
-    if (e.length > MAX_METADATA_BYTES) throw new BundleError(`${path}: ${e.length} bytes is over the ${MAX_METADATA_BYTES}-byte metadata cap`);
+    if (e.length > MAX_METADATA_BYTES) throw new OfflineBundleError(`${path}: ${e.length} bytes is over the ${MAX_METADATA_BYTES}-byte metadata cap`);
     return checked(folder, path, e, readCapped(join(folder, path), e.length));
   };
   const directorRoots = new Map<number, Uint8Array>();
@@ -102,25 +102,25 @@ export function readOfflineBundle(folder: string): OfflineBundle {
     else if (path === "metadata/image-repo/targets.json") imageTargets = read(path);
     else if ((m = /^metadata\/image-repo\/delegated\/(.+)\.json$/.exec(path))) delegations.set(m[1]!, read(path));
     else if ((m = /^images\/(.+)$/.exec(path))) images.set(m[1]!, e);
-    else throw new BundleError(`${BUNDLE_LISTING} names ${path}, which has no place in an offline-update bundle`);
+    else throw new OfflineBundleError(`${BUNDLE_LISTING} names ${path}, which has no place in an offline-update bundle`);
   }
-  if (!offlineSnapshot) throw new BundleError("the bundle holds no metadata/director/offline-update-snapshot.json");
-  if (offlineTargets.length !== 1) throw new BundleError(`the bundle must hold exactly one offline-update targets file in metadata/director/, it holds ${offlineTargets.length}`);
-  if (!imageSnapshot || !imageTargets) throw new BundleError("the bundle lacks the Image repository's snapshot.json or targets.json");
+  if (!offlineSnapshot) throw new OfflineBundleError("the bundle holds no metadata/director/offline-update-snapshot.json");
+  if (offlineTargets.length !== 1) throw new OfflineBundleError(`the bundle must hold exactly one offline-update targets file in metadata/director/, it holds ${offlineTargets.length}`);
+  if (!imageSnapshot || !imageTargets) throw new OfflineBundleError("the bundle lacks the Image repository's snapshot.json or targets.json");
   return { folder, directorRoots, offlineSnapshot, offlineTargets: offlineTargets[0]!, imageRoots, imageSnapshot, imageTargets, delegations, images };
 }
 
 function checked(folder: string, path: string, e: Listed, bytes: Uint8Array): Uint8Array {
-  if (bytes.length !== e.length) throw new BundleError(`${join(folder, path)} is not the ${e.length} bytes ${BUNDLE_LISTING} lists`);
-  if (createHash("sha256").update(bytes).digest("hex") !== e.sha256) throw new BundleError(`${join(folder, path)} does not have the SHA-256 ${BUNDLE_LISTING} lists`);
+  if (bytes.length !== e.length) throw new OfflineBundleError(`${join(folder, path)} is not the ${e.length} bytes ${BUNDLE_LISTING} lists`);
+  if (createHash("sha256").update(bytes).digest("hex") !== e.sha256) throw new OfflineBundleError(`${join(folder, path)} does not have the SHA-256 ${BUNDLE_LISTING} lists`);
   return bytes;
 }
 
 /** Image `name` from the bundle, at most `maxBytes` + 1 read; checked against the listing. */
 export function readBundleImage(bundle: OfflineBundle, name: string, maxBytes: number): Uint8Array {
   const e = bundle.images.get(name);
-  if (!e) throw new BundleError(`the bundle holds no image ${name}`);
-  if (e.length > maxBytes) throw new BundleError(`image ${name}: listed with ${e.length} bytes, the verified target has ${maxBytes}`);
+  if (!e) throw new OfflineBundleError(`the bundle holds no image ${name}`);
+  if (e.length > maxBytes) throw new OfflineBundleError(`image ${name}: listed with ${e.length} bytes, the verified target has ${maxBytes}`);
   return checked(bundle.folder, `images/${name}`, e, readCapped(join(bundle.folder, "images", ...name.split("/")), maxBytes));
 }
 

@@ -5,7 +5,14 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { DemoWorld, RELEASES } from "../../app/vehicle/demo-world.ts";
+import { parseVehicleConfig } from "../../app/vehicle/config.ts";
+import { Vehicle } from "../../app/vehicle/vehicle.ts";
+import { DIRECTOR_ROOT_DIR } from "../../backend/director/director.ts";
+import { SERVER_CA_FILE } from "../../backend/tls/layout.ts";
+import { HttpFetcher } from "../../host/primary/index.ts";
+import { openInventory } from "../../backend/inventory/location.ts";
 import { uptane } from "../helpers/uptane-in-process.ts";
 
 const GATEWAY = { name: "oem/gateway-2.bin", hardwareId: "gateway", releaseCounter: 2, bytes: 6 * 1024 };
@@ -66,6 +73,52 @@ test("the Offline-update Snapshot a normal cycle brings makes an older bundle a 
     // the refusal goes to the Director in the next manifest
     const next = await world.cycle();
     assert.is(next.manifestAccepted, true);
+  } finally {
+    await world.close();
+  }
+});
+
+test("factory load-out: a vehicle never seen online installs the bundle, then registers and reports it", async () => {
+  const world = await DemoWorld.start();
+  try {
+    await world.oemRelease(RELEASES.adas);
+    await world.oemRelease(GATEWAY);
+    const bundle = await offlineCreate(world, "factory", "factory-line-3", [`adas-cam=${RELEASES.adas.name}`, `gateway=${GATEWAY.name}`]);
+    // At the end of the line: ECU keys made, roots pinned; not registered, never online.
+    const config = parseVehicleConfig({
+      vin: "FACTORY0VIN000001",
+      primary: { serial: "f-gw", hardwareId: "gateway" },
+      secondaries: [{ serial: "f-cam", hardwareId: "adas-cam", mode: "full", bus: "canfd-5m" }],
+    });
+    const state = join(world.work, "factory-vehicle");
+    const registrations = await Vehicle.provision(config, state, {
+      directorRoot: readFileSync(join(world.dir, DIRECTOR_ROOT_DIR, "1.root.json")),
+      imageRoot: readFileSync(join(world.dir, "image", "repository", "1.root.json")),
+    });
+    const offline = await Vehicle.open(state, { fetcher: new HttpFetcher("https://127.0.0.1:1") });
+    assert.is(offline.primary.status.time, null, "no attested time yet");
+    const report = await offline.installOffline(bundle);
+    const by = new Map(report.ecus.map((e) => [e.serial, e]));
+    assert.is(report.refusedBy, null, JSON.stringify(report));
+    assert.is(by.get("f-gw")!.outcome, "Installed");
+    assert.is(by.get("f-cam")!.outcome, "Installed");
+
+    // Registered later; its first manifest reports what the factory installed.
+    const serverCa = readFileSync(join(world.dir, SERVER_CA_FILE), "utf8");
+    const { tlsCertificate } = await world.api.registerVehicle(config.vin, registrations, Vehicle.tlsPublicKey(state));
+    Vehicle.installTlsCredentials(state, tlsCertificate!, serverCa);
+    const vehicle = await Vehicle.open(state, { fetcher: new HttpFetcher(world.url, { tls: Vehicle.tlsOptions(state) }) });
+    const online = await vehicle.runCycle();
+    assert.is(online.manifestAccepted, true, JSON.stringify(online));
+    const director = openInventory(world.dir);
+    try {
+      const ecus = new Map(director.ecusOf(config.vin).map((e) => [e.serial, e]));
+      assert.is(ecus.get("f-gw")!.installed_filename, GATEWAY.name);
+      assert.is(ecus.get("f-cam")!.installed_filename, RELEASES.adas.name);
+      assert.is(ecus.get("f-cam")!.installed_release_counter, RELEASES.adas.releaseCounter);
+    } finally {
+      director.close();
+    }
   } finally {
     await world.close();
   }
