@@ -11,7 +11,7 @@ import { SUMMARY_LEGEND, summarise, summaryTable } from "../vehicle/summary.ts";
 import { Vehicle, type VehicleCycleReport } from "../vehicle/vehicle.ts";
 import { HttpFetcher } from "../../host/primary/fetcher.ts";
 import { CliError } from "./errors.ts";
-import { inputFile } from "./input-files.ts";
+import { inputFile, inputFolder } from "./input-files.ts";
 
 /** A bound on a loop the user starts: each cycle writes the vehicle's reports to the backend's database. */
 const MAX_CYCLES = 1000;
@@ -20,7 +20,7 @@ export const simulateCommand: Command = {
   name: "simulate",
   summary: "run a simulated vehicle (Primary, Secondaries on CAN buses) against a running backend",
   usage: [
-    "uptane simulate --config FILE --server URL [--ca FILE] [--state DIR] [--token-file FILE] [--cycles N] [--json]",
+    "uptane simulate --config FILE --server URL [--ca FILE] [--state DIR] [--token-file FILE] [--offline BUNDLE] [--cycles N] [--json]",
     "",
     "Runs N update cycles (default 1) of the vehicle described in FILE against the backend at URL",
     "(`uptane serve` prints it): the Primary over HTTP, each Secondary over its simulated CAN bus.",
@@ -37,7 +37,11 @@ export const simulateCommand: Command = {
     "                     folder holds no vehicle yet: the vehicle is then enrolled (keys made,",
     "                     registered with the Director, which issues its client certificate,",
     "                     roots taken from the server: trust on first use)",
-    `  --cycles N         update cycles to run (default 1, at most ${MAX_CYCLES})`,
+    "  --offline BUNDLE   first install the PURE-2 offline update in BUNDLE (`uptane offline",
+    "                     create`) without the network: the Primary verifies it, each full",
+    "                     Secondary of a listed hardware ID gets it over its bus (README",
+    "                     \"Offline updates\"); then the cycles, which report it to the Director",
+    `  --cycles N         update cycles to run (default 1, 0 with --offline; at most ${MAX_CYCLES})`,
     "  --json             one JSON object: {ok, vin, cycles:[...], summary:[...]}",
     "",
     "Config (JSON):",
@@ -51,7 +55,7 @@ export const simulateCommand: Command = {
     "Exit status: 0 every cycle ran without a refusal, 1 an ECU refused something or the",
     "backend could not be reached, 2 bad usage or config.",
   ].join("\n"),
-  options: { values: { config: {}, server: {}, ca: {}, state: {}, "token-file": {}, cycles: {} }, flags: ["json"] },
+  options: { values: { config: {}, server: {}, ca: {}, state: {}, "token-file": {}, cycles: {}, offline: {} }, flags: ["json"] },
   async run(parsed) {
     const json = parsed.flags.has("json");
     const configFile = optionValue(parsed, "config");
@@ -61,8 +65,10 @@ export const simulateCommand: Command = {
     const ca = caFile === undefined ? undefined : await readFile(inputFile(caFile, "--ca"), "utf8");
     const tokenFile = parsed.values["token-file"]?.[0];
     if (tokenFile !== undefined) inputFile(tokenFile, "--token-file");
-    const cycles = optionInt(parsed, "cycles", 1, MAX_CYCLES);
-    if (cycles < 1) throw new UsageError("--cycles must be at least 1");
+    const offline = parsed.values.offline?.[0];
+    if (offline !== undefined) inputFolder(offline, "--offline");
+    const cycles = optionInt(parsed, "cycles", offline === undefined ? 1 : 0, MAX_CYCLES);
+    if (cycles < 1 && offline === undefined) throw new UsageError("--cycles must be at least 1");
     let config;
     try {
       config = parseVehicleConfig(await readFile(inputFile(configFile, "--config"), "utf8"));
@@ -89,14 +95,14 @@ export const simulateCommand: Command = {
       const http = new HttpFetcher(server, { tls: Vehicle.tlsOptions(stateDir, ca) });
       const vehicle = await Vehicle.open(stateDir, { fetcher: http, config, onProgress: json ? undefined : bars.listener });
       const reports: VehicleCycleReport[] = [];
-      for (let n = 1; n <= cycles; n++) {
-        const report = await vehicle.runCycle();
+      for (let n = offline === undefined ? 1 : 0; n <= cycles; n++) {
+        const report = n === 0 ? await vehicle.installOffline(offline!) : await vehicle.runCycle();
         bars.end();
         reports.push(report);
         const installed = report.ecus.filter((e) => e.outcome === "Installed").map((e) => `${e.serial} installed ${e.detail}`);
         const refused = report.ecus.filter((e) => !["Installed", "NoUpdate", "Verified", "NotServed"].includes(e.outcome)).map((e) => `${e.serial}: ${e.outcome} (${e.detail})`);
         const what = report.refusedBy === config.primary.serial ? `the Primary refused: ${report.outcome} (${report.detail})` : report.outcome === "TransportError" ? `backend unreachable: ${report.detail}` : [...installed, ...refused].join("; ") || "nothing to install";
-        say(`cycle ${n}: ${what}`);
+        say(`${n === 0 ? "offline update" : `cycle ${n}`}: ${what}`);
       }
       http.close();
       const summary = summarise(reports);
@@ -108,10 +114,11 @@ export const simulateCommand: Command = {
       }
       const unreachable = reports.findIndex((r) => r.outcome === "TransportError");
       const refused = reports.findIndex((r) => r.refusedBy !== null);
-      if (unreachable >= 0) throw new CliError("unreachable", `cycle ${unreachable + 1}: backend unreachable: ${reports[unreachable]!.detail}`, json ? result : {});
+      const which = (i: number) => (offline === undefined ? `cycle ${i + 1}` : i === 0 ? "offline update" : `cycle ${i}`);
+      if (unreachable >= 0) throw new CliError("unreachable", `${which(unreachable)}: backend unreachable: ${reports[unreachable]!.detail}`, json ? result : {});
       if (refused >= 0) {
         const ecu = reports[refused]!.ecus.find((e) => e.serial === reports[refused]!.refusedBy)!;
-        throw new CliError("vehicle-refused", `cycle ${refused + 1}: ${ecu.serial} refused: ${ecu.outcome}${ecu.detail ? ` (${ecu.detail})` : ""}`, json ? result : {});
+        throw new CliError("vehicle-refused", `${which(refused)}: ${ecu.serial} refused: ${ecu.outcome}${ecu.detail ? ` (${ecu.detail})` : ""}`, json ? result : {});
       }
       if (json) console.log(JSON.stringify({ ok: true, ...result }));
       return 0;

@@ -353,8 +353,10 @@ export class Vehicle {
         outcome = e.outcome;
         refusedBy = this.config.primary.serial;
       } else if (e instanceof TransportError) outcome = "TransportError";
-      else if (e instanceof OfflineBundleError) outcome = "InvalidBundle";
-      else throw e;
+      else if (e instanceof OfflineBundleError) {
+        outcome = "InvalidBundle";
+        refusedBy = this.config.primary.serial;
+      } else throw e;
       detail = e.message;
     }
     const primaryReport: EcuCycleReport = {

@@ -5,7 +5,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { join } from "node:path";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { DemoWorld, RELEASES } from "../../app/vehicle/demo-world.ts";
 import { parseVehicleConfig } from "../../app/vehicle/config.ts";
 import { Vehicle } from "../../app/vehicle/vehicle.ts";
@@ -119,6 +119,36 @@ test("factory load-out: a vehicle never seen online installs the bundle, then re
     } finally {
       director.close();
     }
+  } finally {
+    await world.close();
+  }
+});
+
+test("uptane simulate --offline: a vehicle enrolled from the command line installs the bundle over its buses, then reports it", async () => {
+  const world = await DemoWorld.start();
+  try {
+    await world.oemRelease(RELEASES.adas);
+    const bundle = await offlineCreate(world, "cli", "cli-update", [`adas-cam=${RELEASES.adas.name}`]);
+    const config = join(world.work, "car.json");
+    writeFileSync(config, JSON.stringify({ vin: "CLI0VIN0000000001", primary: { serial: "c-gw", hardwareId: "gateway" }, secondaries: [{ serial: "c-cam", hardwareId: "adas-cam", mode: "full", bus: "can-500k" }] }));
+    const common = ["--config", config, "--server", world.url, "--ca", join(world.dir, SERVER_CA_FILE), "--state", join(world.work, "cli-car"), "--token-file", join(world.dir, "keys/api-token"), "--json"];
+    const r = await uptane("simulate", ...common, "--offline", bundle, "--cycles", "1");
+    assert.is(r.code, 0, r.out + r.err);
+    const doc = JSON.parse(r.out) as { cycles: Array<{ ecus: Array<{ serial: string; outcome: string }>; manifestAccepted: boolean | null }> };
+    assert.is(doc.cycles.length, 2, "the offline update, then one cycle");
+    assert.is(doc.cycles[0]!.ecus.find((e) => e.serial === "c-cam")!.outcome, "Installed");
+    assert.is(doc.cycles[1]!.manifestAccepted, true);
+    const inventory = openInventory(world.dir);
+    try {
+      assert.is(inventory.ecusOf("CLI0VIN0000000001").find((e) => e.serial === "c-cam")!.installed_filename, RELEASES.adas.name);
+    } finally {
+      inventory.close();
+    }
+    // a bundle that does not match its listing is refused before anything is verified
+    writeFileSync(join(bundle, "images", ...RELEASES.adas.name.split("/")), "tampered");
+    const bad = await uptane("simulate", ...common, "--offline", bundle);
+    assert.is(bad.code, 1, bad.out);
+    assert.is(JSON.parse(bad.out).error, "vehicle-refused");
   } finally {
     await world.close();
   }
