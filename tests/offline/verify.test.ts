@@ -76,6 +76,40 @@ test("rollback: an older Offline-update Targets file (listed at a lower version 
   expect(again.updateOffline(bundleFiles(bundle1).files, now()), "RollbackAttack", "director", "offline-update-targets");
 });
 
+test("the stored Offline-update Snapshot is persisted apart from the online state; a damaged copy is refused", () => {
+  const v = brakeVerifier();
+  assert.is(v.updateOffline(bundleFiles(bundle2).files, now()).outcome, "Ok");
+  const state = v.exportState();
+  const config = { directorRoot: f.root("director"), imageRoot: f.root("image"), ecu: { serial: "brake-1", hardwareId: "brake-ctl", installedReleaseCounter: 0 }, vin: "FACTORY-UNREGISTERED", vehicleEcus: ["brake-1"] };
+  const damaged = state.slice();
+  damaged[damaged.length - 40] ^= 1; // inside the offline blob, the last part
+  assert.throws(() => FullVerifier.fromState(config, damaged), (e: Error) => e.name === "VerificationError" && /offline-update state/.test(e.message));
+  // a state saved before offline updates (no offline part) still opens, with no stored snapshot
+  const view = new DataView(state.buffer, state.byteOffset);
+  const parts: Uint8Array[] = [];
+  for (let p = 8, i = 0; i < view.getUint32(4, true); i++) {
+    const n = view.getUint32(p, true);
+    parts.push(state.subarray(p + 4, p + 4 + n));
+    p += 4 + n;
+  }
+  const old = parts.slice(0, -1);
+  const total = 8 + old.reduce((a, b) => a + 4 + b.length, 0);
+  const legacy = new Uint8Array(total);
+  const lv = new DataView(legacy.buffer);
+  lv.setUint32(0, view.getUint32(0, true), true);
+  lv.setUint32(4, old.length, true);
+  let at = 8;
+  for (const b of old) {
+    lv.setUint32(at, b.length, true);
+    legacy.set(b, at + 4);
+    at += 4 + b.length;
+  }
+  const reopened = FullVerifier.fromState(config, legacy);
+  // without the stored snapshot the older bundle passes: exactly what the offline state guards
+  assert.is(reopened.updateOffline(bundleFiles(bundle1).files, now()).outcome, "Ok");
+  assert.is(FullVerifier.fromState(config, state).updateOffline(bundleFiles(bundle1).files, now()).outcome, "RollbackAttack");
+});
+
 test("rollback: a newer Offline-update Snapshot listing a file at a lower version than the stored one", () => {
   const v = brakeVerifier();
   assert.is(v.updateOffline(bundleFiles(bundle2).files, now()).outcome, "Ok");
