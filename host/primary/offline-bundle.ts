@@ -124,20 +124,15 @@ export function readBundleImage(bundle: OfflineBundle, name: string, maxBytes: n
   return checked(bundle.folder, `images/${name}`, e, readCapped(join(bundle.folder, "images", ...name.split("/")), maxBytes));
 }
 
-/** Roots newer than `trusted`, in version order (a missing version is the verifier's to refuse). */
-function rotationsAfter(roots: Map<number, Uint8Array>, trusted: number): Uint8Array[] {
-  return [...roots.entries()].filter(([v]) => v > trusted).sort(([a], [b]) => a - b).map(([, b]) => b);
-}
-
 /** What a verifier takes from the bundle, given the root versions it trusts now. */
 export function offlineUpdateFiles(bundle: OfflineBundle, trusted: { director: number; image: number }): OfflineUpdateFiles {
   return {
-    director: { rootRotations: rotationsAfter(bundle.directorRoots, trusted.director), offlineSnapshot: bundle.offlineSnapshot, offlineTargets: bundle.offlineTargets },
-    image: { rootRotations: rotationsAfter(bundle.imageRoots, trusted.image), snapshot: bundle.imageSnapshot, targets: bundle.imageTargets, delegations: bundle.delegations },
+    director: { rootRotations: rotationVersionsAfter(bundle.directorRoots, trusted.director).map((r) => r.bytes), offlineSnapshot: bundle.offlineSnapshot, offlineTargets: bundle.offlineTargets },
+    image: { rootRotations: rotationVersionsAfter(bundle.imageRoots, trusted.image).map((r) => r.bytes), snapshot: bundle.imageSnapshot, targets: bundle.imageTargets, delegations: bundle.delegations },
   };
 }
 
-/** The versions of the rotations offlineUpdateFiles hands over (for keeping accepted roots). */
+/** Roots newer than `trusted`, in version order, with their versions (a missing version is the verifier's to refuse). */
 export function rotationVersionsAfter(roots: Map<number, Uint8Array>, trusted: number): Array<{ version: number; bytes: Uint8Array }> {
   return [...roots.entries()].filter(([v]) => v > trusted).sort(([a], [b]) => a - b).map(([version, bytes]) => ({ version, bytes }));
 }
