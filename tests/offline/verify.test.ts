@@ -11,6 +11,7 @@ import { readBundleImage } from "../../host/primary/offline-bundle.ts";
 import { uptane } from "../helpers/uptane-in-process.ts";
 import { OfflineFixture, bundleFiles, forge, metaOf, signedOf } from "./fixture.ts";
 import type { VerifyResult } from "../../model/verification.ts";
+import { canonicalJson } from "../../model/canonical-json.ts";
 
 let f: OfflineFixture;
 let bundle1: string; // EMEA: brake 2.0 + camera, targets v1, snapshot v1
@@ -178,6 +179,31 @@ test("an image in the bundle that differs from the Image repository's entry: Tar
   const check = v.imageCheck(r.target!);
   check.update(image);
   expect(check.finish(), "LengthOrHashMismatch", null, "image");
+});
+
+test("fail closed: 200 single-byte mutations of the offline documents never throw, and none passes unless its signed part is unchanged", () => {
+  const { files } = bundleFiles(bundle1);
+  const signedText = (bytes: Uint8Array): string | null => {
+    try {
+      return canonicalJson(JSON.parse(Buffer.from(bytes).toString("utf8")).signed);
+    } catch {
+      return null;
+    }
+  };
+  let seed = 7;
+  const random = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  for (const which of ["offlineSnapshot", "offlineTargets"] as const) {
+    const original = which === "offlineSnapshot" ? files.director.offlineSnapshot : files.director.offlineTargets.bytes;
+    for (let i = 0; i < 100; i++) {
+      const mutated = original.slice();
+      mutated[random(mutated.length)] = random(256);
+      const trial = bundleFiles(bundle1).files;
+      if (which === "offlineSnapshot") trial.director.offlineSnapshot = mutated;
+      else trial.director.offlineTargets.bytes = mutated;
+      const r = brakeVerifier().updateOffline(trial, now());
+      if (r.outcome === "Ok") assert.is(signedText(mutated), signedText(original), `${which} mutation ${i} passed with another signed part`);
+    }
+  }
 });
 
 test("a bundle whose Director root chain has a gap: BadVersion at the root", async () => {
