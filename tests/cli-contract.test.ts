@@ -223,6 +223,7 @@ test.before(async () => {
     { args: [nodir, "--vin", "CAR1", "--ecu", "gw-1", "--target", "fw.bin"], expect: "not-a-backend" },
     { args: [backend, "--vin", "CAR1", "--ecu", "gw-1", "--target", "missing.bin"], expect: "target-not-signed" },
     { args: [backend, "--vin", "NOCAR", "--ecu", "gw-1", "--target", "fw.bin"], expect: "unknown-vin" },
+    { args: [backend, "--vin", "CAR1", "--ecu", "gw-1", "--target", "fw.bin", "--with", "no-equals-sign"], expect: "usage" },
   );
   add(
     "campaign",
@@ -230,6 +231,22 @@ test.before(async () => {
     { args: [backend, "--hardware-id", "gateway"], expect: "usage" },
     { args: [nodir, "--hardware-id", "gateway", "--target", "fw.bin"], expect: "not-a-backend" },
     { args: [backend, "--hardware-id", "gateway", "--target", "missing.bin"], expect: "target-not-signed" },
+  );
+  add(
+    "rule add",
+    { args: [backend, "--image", "fw.bin", "--conflicts", "acme/fw.bin"], expect: "ok" },
+    { args: [backend, "--image", "fw.bin"], expect: "usage" },
+    { args: [backend, "--image", "fw.bin", "--requires", "fw.bin"], expect: "invalid-rule" },
+    { args: [nodir, "--image", "fw.bin", "--requires", "x.bin"], expect: "not-a-backend" },
+    { args: [backend, "--image", "fw.bin", "--conflicts", "acme/fw.bin"], expect: "rule-exists" },
+  );
+  add("rule list", { args: [backend, "--image", "fw.bin"], expect: "ok" }, { args: [backend, "extra"], expect: "usage" }, { args: [nodir], expect: "not-a-backend" });
+  add(
+    "rule remove",
+    { args: [backend, "1"], expect: "ok" },
+    { args: [backend, "first"], expect: "usage" },
+    { args: [backend, "1"], expect: "unknown-rule" },
+    { args: [nodir, "1"], expect: "not-a-backend" },
   );
   add(
     "vehicle revoke",

@@ -25,6 +25,7 @@ import { vehicleRevokeCommand } from "./vehicle-revoke.ts";
 import { fleetCredentialAddCommand, fleetCredentialRevokeCommand } from "./fleet-credential.ts";
 import { assignCommand } from "./assign.ts";
 import { campaignCommand } from "./campaign.ts";
+import { ruleAddCommand, ruleListCommand, ruleRemoveCommand } from "./rule.ts";
 import { verifyCommand } from "./verify.ts";
 import { primaryCycleCommand, primaryInitCommand } from "./primary.ts";
 
@@ -54,6 +55,9 @@ export const commands: Command[] = [
   fleetCredentialRevokeCommand,
   assignCommand,
   campaignCommand,
+  ruleAddCommand,
+  ruleListCommand,
+  ruleRemoveCommand,
   verifyCommand,
   primaryInitCommand,
   primaryCycleCommand,

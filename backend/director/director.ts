@@ -21,6 +21,7 @@ import { planRotation, planRenewal, type RootChange, type RotationResult } from 
 import { VehicleMetadataPublisher, type PublishFaults } from "./publisher.ts";
 import { DIRECTOR_ROOT_DIR, DIRECTOR_VEHICLES_DIR, DirectorStateCheck, StateMismatch } from "./state-check.ts";
 import { isoTime } from "../../model/iso-time.ts";
+import { checkRuleSpec, describeRule, newViolations, ruleRefusal, violations, withChanges, type EcuImage, type ImageRuleRow, type ImageRuleSpec, type Violation } from "./image-rules.ts";
 
 export { DIRECTOR_ROOT_DIR, DIRECTOR_VEHICLES_DIR, StateMismatch } from "./state-check.ts";
 
@@ -76,7 +77,19 @@ export interface AssignmentOutcome {
   assignmentId: number;
   /** "published": in the vehicle's targets now; "queued": held back until the previous bundle is confirmed. */
   status: "published" | "queued";
+  /** Set on an image added to the same bundle because a rule requires it (README "Dependencies and conflicts"). */
+  requiredBy?: string;
 }
+
+/** One ECU and the image it is to get, as a bundle is planned. */
+interface PlannedAssignment {
+  ecu: EcuRow;
+  image: ImageTarget;
+  requiredBy?: string;
+}
+
+/** How deep requirements by name are followed when adding required images to a bundle. */
+const MAX_REQUIREMENT_DEPTH = 8;
 
 export interface CampaignOutcome {
   campaignId: number;
@@ -251,25 +264,139 @@ export class Director {
 
   // ---- assignments
 
-  async assign(vin: string, ecuSerial: string, targetName: string): Promise<AssignmentOutcome & Publication> {
-    if (!isTargetName(targetName)) throw new Refused(400, "invalid-target-name", "target name must be 1-255 printable characters");
+  /**
+   * Assigns `targetName` to one ECU, and `with` others to other ECUs of the same vehicle,
+   * in one bundle. Images the rules require by name and the vehicle lacks are added to the
+   * bundle when exactly one other ECU can take them; a result that still breaks a rule is
+   * refused naming the rule and the ECUs (README "Dependencies and conflicts").
+   */
+  async assign(vin: string, ecuSerial: string, targetName: string, options: { with?: Array<{ ecuSerial: string; target: string }> } = {}): Promise<AssignmentOutcome & Publication & { also: AssignmentOutcome[] }> {
+    const wanted = [{ ecuSerial, target: targetName }, ...(options.with ?? [])];
+    for (const w of wanted) if (!isTargetName(w.target)) throw new Refused(400, "invalid-target-name", "target name must be 1-255 printable characters");
     // What the new targets build upon, checked outside the transaction so the alert stays.
     this.state.checkBackend();
     if (isVin(vin)) this.state.checkVehicle(vin);
-    const image = await this.imageTargets.findTarget(targetName);
+    const images = new Map<string, ImageTarget | null>();
+    for (const w of wanted) if (!images.has(w.target)) images.set(w.target, await this.imageTargets.findTarget(w.target));
+    const required = await this.requiredTargets([...images.values()].flatMap((i) => (i ? [i.name] : [])));
     const now = this.clock();
-    const outcome = this.inventory.transaction(() => {
+    const outcomes = this.inventory.transaction(() => {
       if (!this.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
-      const ecu = this.inventory.ecu(ecuSerial);
-      if (!ecu || ecu.vin !== vin) throw new Refused(404, "unknown-ecu", `vehicle ${vin} has no ECU ${ecuSerial}`);
-      const refusal = assignmentRefusal(ecu, targetName, image);
-      if (refusal) throw refusal;
-      const result = this.insertAssignment(ecu, image!, null, now);
+      const planned: PlannedAssignment[] = [];
+      for (const w of wanted) {
+        const ecu = this.inventory.ecu(w.ecuSerial);
+        if (!ecu || ecu.vin !== vin) throw new Refused(404, "unknown-ecu", `vehicle ${vin} has no ECU ${w.ecuSerial}`);
+        if (planned.some((p) => p.ecu.serial === ecu.serial)) throw new Refused(400, "invalid-request", `ECU ${ecu.serial} is named twice in one assignment`);
+        const image = images.get(w.target)!;
+        const refusal = assignmentRefusal(ecu, w.target, image);
+        if (refusal) throw refusal;
+        planned.push({ ecu, image: image! });
+      }
+      const result = this.planWithRules(vin, planned, required).map((p) => ({ ...this.insertAssignment(p.ecu, p.image, null, now), ...(p.requiredBy ? { requiredBy: p.requiredBy } : {}) }));
       this.advance(vin, now);
       return result;
     });
     const publication = this.publishAfterCommit([vin]);
-    return { ...outcome, status: this.statusOf(outcome.vin, outcome.assignmentId), ...publication };
+    for (const o of outcomes) o.status = this.statusOf(o.vin, o.assignmentId);
+    const [first, ...also] = outcomes as [AssignmentOutcome, ...AssignmentOutcome[]];
+    return { ...first, also, ...publication };
+  }
+
+  // ---- dependencies and conflicts between images
+
+  /** Records a rule about image A (it need not be published yet: rules may come first). */
+  addImageRule(spec: ImageRuleSpec): ImageRuleRow {
+    checkRuleSpec(spec);
+    const now = isoTime(this.clock());
+    return this.inventory.transaction(() => {
+      const same = this.inventory.imageRules(spec.image).find((r) => r.kind === spec.kind && r.other_name === (spec.name ?? null) && r.other_hardware_id === (spec.hardwareId ?? null) && r.min_release_counter === (spec.minReleaseCounter ?? null));
+      if (same) throw new Refused(409, "rule-exists", `${describeRule(same)} is recorded already`);
+      const id = this.inventory.insertImageRule({ image: spec.image, kind: spec.kind, otherName: spec.name ?? null, otherHardwareId: spec.hardwareId ?? null, minReleaseCounter: spec.minReleaseCounter ?? null, now });
+      return this.inventory.imageRules(spec.image).find((r) => r.id === id)!;
+    });
+  }
+
+  removeImageRule(id: number): ImageRuleRow {
+    return this.inventory.transaction(() => {
+      const rule = this.inventory.imageRules().find((r) => r.id === id);
+      if (!rule || !this.inventory.deleteImageRule(id)) throw new Refused(404, "unknown-rule", `no rule ${id} is recorded`);
+      return rule;
+    });
+  }
+
+  imageRules(image?: string): ImageRuleRow[] {
+    if (image !== undefined && !isTargetName(image)) throw new Refused(400, "invalid-target-name", `image ${JSON.stringify(image)} is not a valid target name`);
+    return this.inventory.imageRules(image);
+  }
+
+  /**
+   * The Image repository's targets for every image the rules require by name, following
+   * requirements of requirements (read before the transaction: the look-up is async).
+   */
+  private async requiredTargets(names: string[]): Promise<Map<string, ImageTarget | null>> {
+    const found = new Map<string, ImageTarget | null>();
+    let next = names;
+    for (let depth = 0; depth < MAX_REQUIREMENT_DEPTH && next.length > 0; depth++) {
+      const wanted = [...new Set(this.inventory.rulesForImages(next).flatMap((r) => (r.kind === "requires" && r.other_name !== null && !found.has(r.other_name) ? [r.other_name] : [])))];
+      for (const name of wanted) found.set(name, await this.imageTargets.findTarget(name));
+      next = wanted;
+    }
+    return found;
+  }
+
+  /** Each ECU's image as the vehicle last reported it installed. */
+  private installedState(vin: string): EcuImage[] {
+    return this.inventory.ecusOf(vin).map((e) => ({ serial: e.serial, hardwareId: e.hardware_id, image: e.installed_filename, releaseCounter: e.installed_release_counter }));
+  }
+
+  /** Each ECU's image as the vehicle will have it: its open assignment, else what it reported installed. */
+  private intendedState(vin: string, ecus = this.inventory.ecusOf(vin)): EcuImage[] {
+    const open = this.inventory.assignmentsOf(vin).filter((a) => a.status === "queued" || a.status === "published");
+    return ecus.map((e) => {
+      const a = open.filter((x) => x.ecu_serial === e.serial).at(-1);
+      return { serial: e.serial, hardwareId: e.hardware_id, image: a ? a.target_name : e.installed_filename, releaseCounter: a ? a.release_counter : e.installed_release_counter };
+    });
+  }
+
+  /**
+   * The bundle `planned` grows into under the rules: an image required by name that no
+   * other ECU will have is added for the one other ECU that can take it; what still breaks
+   * a rule the vehicle did not break before is refused (in the caller's transaction).
+   */
+  private planWithRules(vin: string, planned: PlannedAssignment[], required: Map<string, ImageTarget | null>): PlannedAssignment[] {
+    const ecus = this.inventory.ecusOf(vin);
+    const before = this.intendedState(vin, ecus);
+    const plan = [...planned];
+    for (;;) {
+      const names = new Set([...before.map((e) => e.image), ...plan.map((p) => p.image.name)].filter((n): n is string => n !== null));
+      const rules = this.inventory.rulesForImages([...names]);
+      if (rules.length === 0) return plan;
+      const after = withChanges(before, new Map(plan.map((p) => [p.ecu.serial, { image: p.image.name, releaseCounter: p.image.custom.releaseCounter }])));
+      const broken = newViolations(before, after, rules);
+      if (broken.length === 0) return plan;
+      const why: string[] = [];
+      const addition = broken.map((v) => this.requiredAddition(v, ecus, plan, required, why)).find((a) => a !== null);
+      if (!addition) throw ruleRefusal(vin, broken.map((v, i) => (why[i] ? { ...v, detail: `${v.detail} (${why[i]})` } : v)));
+      plan.push(addition);
+    }
+  }
+
+  /** The ECU and image that would satisfy a requirement by name, or null with the reason in `why`. */
+  private requiredAddition(v: Violation, ecus: EcuRow[], plan: PlannedAssignment[], required: Map<string, ImageTarget | null>, why: string[]): PlannedAssignment | null {
+    const say = (reason: string) => {
+      why.push(reason);
+      return null;
+    };
+    if (v.rule.kind !== "requires" || v.rule.other_name === null) return say("");
+    const image = required.get(v.rule.other_name);
+    if (!image) return say(`the Image repository signs no ${v.rule.other_name}`);
+    const candidates = ecus.filter((e) => e.serial !== v.ecus[0] && image.custom.hardwareIds.includes(e.hardware_id) && !plan.some((p) => p.ecu.serial === e.serial));
+    if (candidates.length === 0) return say(`no other ECU of the vehicle is for ${image.custom.hardwareIds.join(", ")}`);
+    if (candidates.length > 1) return say(`ECUs ${candidates.map((c) => c.serial).join(", ")} could take it: assign it to one in the same bundle`);
+    const refusal = assignmentRefusal(candidates[0]!, image.name, image);
+    if (refusal) return say(refusal.message);
+    why.push("");
+    return { ecu: candidates[0]!, image, requiredBy: describeRule(v.rule) };
   }
 
   /**
@@ -285,6 +412,7 @@ export class Director {
     if (!image.custom.hardwareIds.includes(hardwareId)) throw new Refused(400, "hardware-id-mismatch", `${targetName} is for ${image.custom.hardwareIds.join(", ")}, not ${hardwareId}`);
     this.state.checkBackend();
     for (const vin of new Set(this.inventory.ecusWithHardware(hardwareId, vins).map((e) => e.vin))) this.state.checkVehicle(vin);
+    const required = await this.requiredTargets([targetName]);
     const now = this.clock();
     const stage = vins ? "group" : "all";
     const touched = new Set<string>();
@@ -293,6 +421,7 @@ export class Director {
       const campaignId = this.inventory.insertCampaign(hardwareId, targetName, stage, isoTime(now));
       const assigned: AssignmentOutcome[] = [];
       const skipped: CampaignOutcome["skipped"] = [];
+      const byVehicle = new Map<string, PlannedAssignment[]>();
       for (const ecu of this.inventory.ecusWithHardware(hardwareId, vins)) {
         const has = this.inventory.assignmentsOf(ecu.vin).some((a) => a.ecu_serial === ecu.serial && a.target_name === targetName && a.status !== "failed" && a.status !== "superseded");
         if (has) {
@@ -304,9 +433,23 @@ export class Director {
           skipped.push({ vin: ecu.vin, ecuSerial: ecu.serial, reason: refusal.message });
           continue;
         }
-        assigned.push(this.insertAssignment(ecu, image, campaignId, now));
-        touched.add(ecu.vin);
+        const list = byVehicle.get(ecu.vin) ?? [];
+        list.push({ ecu, image });
+        byVehicle.set(ecu.vin, list);
       }
+      // The rules hold per vehicle; one vehicle the campaign would leave breaking a rule refuses it all.
+      const refusals: Refused[] = [];
+      for (const [vin, planned] of byVehicle) {
+        try {
+          for (const p of this.planWithRules(vin, planned, required)) assigned.push({ ...this.insertAssignment(p.ecu, p.image, campaignId, now), ...(p.requiredBy ? { requiredBy: p.requiredBy } : {}) });
+          touched.add(vin);
+        } catch (e) {
+          if (!(e instanceof Refused)) throw e;
+          refusals.push(e);
+          if (refusals.length >= 5) break; // enough to name; the campaign is refused either way
+        }
+      }
+      if (refusals.length > 0) throw new Refused(409, refusals.some((r) => r.code === "image-conflict") ? "image-conflict" : "dependency-unmet", `campaign refused: ${refusals.map((r) => r.message).join("; ")}`);
       for (const vin of touched) this.advance(vin, now);
       return { campaignId, stage, assigned, skipped } as CampaignOutcome;
     });
@@ -345,12 +488,28 @@ export class Director {
     const all = this.inventory.assignmentsOf(vin);
     if (!all.some((a) => a.status === "published")) {
       const queued = all.filter((a) => a.status === "queued");
-      if (queued.length > 0) {
+      if (queued.length > 0 && !this.bundleHeldByRules(vin, queued, now)) {
         const bundle = (this.inventory.latestMetadata(vin, "targets")?.version ?? 0) + 1;
         for (const a of queued) this.inventory.setAssignmentStatus(a.id, "published", bundle);
       }
     }
     this.publisher.stage(vin, this.currentEntries(vin), now);
+  }
+
+  /**
+   * A new bundle is issued only when the vehicle's latest manifest shows no conflict with
+   * it: what the ECUs reported installed, with the bundle on top, breaks no rule it did
+   * not break already (else it stays queued, with one alert until it changes).
+   */
+  private bundleHeldByRules(vin: string, queued: AssignmentRow[], now: Date): boolean {
+    const installed = this.installedState(vin);
+    const bundle = withChanges(installed, new Map(queued.map((a) => [a.ecu_serial, { image: a.target_name, releaseCounter: a.release_counter }])));
+    const names = [...new Set([...installed, ...bundle].flatMap((e) => (e.image ? [e.image] : [])))];
+    const broken = newViolations(installed, bundle, this.inventory.rulesForImages(names));
+    if (broken.length === 0) return false;
+    const detail = `next bundle held: with what the vehicle reports installed it would break ${broken.map((v) => v.detail).join("; ")}`.slice(0, 1024);
+    if (this.inventory.lastAlert(vin)?.detail !== detail) this.inventory.insertAlert({ vin, serial: null, manifestId: null, kind: "bundle-held-by-rule", detail, now: isoTime(now) });
+    return true;
   }
 
   /** The targets of the newest bundle that are pending or installed. */
@@ -440,6 +599,9 @@ export class Director {
     const manifestId = inv.insertManifest(urlVin, checked.primarySerial, nowIso, storedBody(checked));
     const alerts: Array<{ serial: string | null; kind: string; detail: string }> = [];
     for (const d of checked.discarded) alerts.push({ serial: d.ecuSerial, kind: `report-${d.reason}`, detail: d.detail });
+    // A changed installed image may put the vehicle in a state that breaks a rule: compared before and after.
+    const imagesChanged = checked.accepted.some(({ ecu, report }) => ecu.installed_filename !== (report.installedImage?.filename ?? null));
+    const installedBefore = imagesChanged ? this.installedState(urlVin) : null;
     for (const { ecu, report, reportCounter } of checked.accepted) {
       if (reportCounter !== undefined) inv.setReportCounter(ecu.serial, reportCounter);
       inv.insertReport({ manifestId, serial: ecu.serial, nonce: report.nonce, installedFilename: report.installedImage?.filename ?? null, releaseCounter: report.releaseCounter, reportTime: report.reportTime, attacksDetected: report.attacksDetected });
@@ -461,6 +623,12 @@ export class Director {
           inv.insertInstallResult({ manifestId, vin: urlVin, serial: ecu.serial, assignmentId: a.id, filename: a.target_name, success: false, code: last.code, detail: last.detail });
         }
       }
+    }
+    if (installedBefore) {
+      const after = this.installedState(urlVin);
+      const names = [...new Set([...installedBefore, ...after].flatMap((e) => (e.image ? [e.image] : [])))];
+      // 8.0.6: a vehicle reporting a state that breaks a rule goes to the operators.
+      for (const v of newViolations(installedBefore, after, this.inventory.rulesForImages(names))) alerts.push({ serial: v.ecus[0]!, kind: v.rule.kind === "conflicts" ? "image-conflict-reported" : "dependency-unmet-reported", detail: v.detail });
     }
     const shown = alerts.length > MAX_ALERTS_PER_MANIFEST ? alerts.slice(0, MAX_ALERTS_PER_MANIFEST - 1) : alerts;
     if (shown.length < alerts.length) shown.push({ serial: null, kind: "alerts-truncated", detail: `${alerts.length - shown.length} more alerts of this manifest not recorded (${[...new Set(alerts.slice(shown.length).map((a) => a.kind))].join(", ")})` });

@@ -46,6 +46,17 @@ export interface AssignmentRow {
   created_at: string;
 }
 
+/** A dependency or conflict between images (README "Dependencies and conflicts"). */
+export interface ImageRuleRow {
+  id: number;
+  image: string;
+  kind: "requires" | "conflicts";
+  other_name: string | null;
+  other_hardware_id: string | null;
+  min_release_counter: number | null;
+  created_at: string;
+}
+
 export interface MetadataRow {
   vin: string;
   role: "targets" | "snapshot" | "timestamp";
@@ -319,6 +330,11 @@ export class Inventory {
     return this.sql.all("SELECT * FROM alerts WHERE vin = ? ORDER BY id", [vin]) as AlertRow[];
   }
 
+  /** The vehicle's newest alert, or undefined. */
+  lastAlert(vin: string): AlertRow | undefined {
+    return this.sql.get("SELECT * FROM alerts WHERE vin = ? ORDER BY id DESC LIMIT 1", [vin]) as AlertRow | undefined;
+  }
+
   insertInstallResult(r: { manifestId: number; vin: string; serial: string; assignmentId: number | null; filename: string; success: boolean; code: string; detail: string }): void {
     this.sql.run("INSERT INTO install_results (manifest_id, vin, ecu_serial, assignment_id, filename, success, code, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [r.manifestId, r.vin, r.serial, r.assignmentId, r.filename, r.success ? 1 : 0, r.code, r.detail]);
   }
@@ -346,6 +362,29 @@ export class Inventory {
   setAssignmentStatus(id: number, status: AssignmentRow["status"], bundle?: number): void {
     if (bundle === undefined) this.sql.run("UPDATE assignments SET status = ? WHERE id = ?", [status, id]);
     else this.sql.run("UPDATE assignments SET status = ?, bundle = ? WHERE id = ?", [status, bundle, id]);
+  }
+
+  // ---- dependencies and conflicts between images
+
+  insertImageRule(r: { image: string; kind: ImageRuleRow["kind"]; otherName: string | null; otherHardwareId: string | null; minReleaseCounter: number | null; now: string }): number {
+    return this.sql.insert("INSERT INTO image_rules (image, kind, other_name, other_hardware_id, min_release_counter, created_at) VALUES (?, ?, ?, ?, ?, ?)", [r.image, r.kind, r.otherName, r.otherHardwareId, r.minReleaseCounter, r.now]);
+  }
+
+  /** Removes a rule; false when there is none with that id. */
+  deleteImageRule(id: number): boolean {
+    return this.sql.run("DELETE FROM image_rules WHERE id = ?", [id]) === 1;
+  }
+
+  /** Every rule, or those about one image, oldest first. */
+  imageRules(image?: string): ImageRuleRow[] {
+    const rows = image === undefined ? this.sql.all("SELECT * FROM image_rules ORDER BY id") : this.sql.all("SELECT * FROM image_rules WHERE image = ? ORDER BY id", [image]);
+    return (rows as ImageRuleRow[]);
+  }
+
+  /** The rules about any of `images` (one query; none when the list is empty). */
+  rulesForImages(images: string[]): ImageRuleRow[] {
+    if (images.length === 0) return [];
+    return (this.sql.all(`SELECT * FROM image_rules WHERE image IN (${images.map(() => "?").join(", ")}) ORDER BY id`, images) as ImageRuleRow[]);
   }
 
   // ---- Director metadata
@@ -431,3 +470,4 @@ export class Inventory {
     ).map((r) => r.vin);
   }
 }
+

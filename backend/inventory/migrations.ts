@@ -197,4 +197,24 @@ export const MIGRATIONS: string[] = [
     devices INTEGER NOT NULL DEFAULT 0 -- vehicles provisioned with it
   );
   `,
+  // 9: dependencies and conflicts between images (README "Dependencies and conflicts";
+  //    Deployment Best Practices, normal operating procedures): image A requires image B
+  //    (by name, or any image of a hardware ID at a minimum release counter) on another
+  //    ECU of the same vehicle, or conflicts with image C. The Director refuses an
+  //    assignment or campaign whose result would break a rule.
+  `
+  CREATE TABLE image_rules (
+    id INTEGER PRIMARY KEY,
+    image TEXT NOT NULL,               -- target name A the rule is about
+    kind TEXT NOT NULL CHECK (kind IN ('requires', 'conflicts')),
+    other_name TEXT,                   -- B or C by target name
+    other_hardware_id TEXT,            -- or: any image for this hardware ID ...
+    min_release_counter INTEGER,       -- ... at this release counter or above (requires only)
+    created_at TEXT NOT NULL,
+    CHECK ((other_name IS NULL) <> (other_hardware_id IS NULL)),
+    CHECK ((other_hardware_id IS NULL) = (min_release_counter IS NULL)),
+    CHECK (kind = 'requires' OR other_name IS NOT NULL)
+  );
+  CREATE INDEX image_rules_by_image ON image_rules(image);
+  `,
 ];

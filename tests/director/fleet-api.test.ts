@@ -1,0 +1,71 @@
+// The Director API's fleet operations over HTTPS with the token (README "Dependencies and
+// conflicts"): rules recorded, listed and removed, assignments with `with`, and refusals in
+// the one error shape.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { newBackend, removeTempDirs, tempDir } from "../helpers/image-backend.ts";
+import { serveBackend } from "../../backend/serve.ts";
+import { close } from "../../backend/http/server.ts";
+import { registeredVehicleTls, tlsFetch } from "../helpers/tls.ts";
+import { API_TOKEN_FILE } from "../../backend/http/api-token.ts";
+import { addImage } from "../../backend/image/repository.ts";
+import { openDirector } from "../../backend/director/part.ts";
+import { generateSigningKey } from "../../model/keys.ts";
+
+test.after(async () => {
+  await removeTempDirs();
+});
+
+test("rules over the API: recorded, enforced on an assignment with `with`, listed and removed; refusals as the error table says", async () => {
+  const dir = await newBackend();
+  const work = await tempDir();
+  for (const [name, hw, rc] of [["brake-3.bin", "brake", 3], ["abs-2.bin", "abs", 2]] as const) {
+    writeFileSync(join(work, name), `${name} firmware`);
+    await addImage(dir, join(work, name), { name, hardwareIds: [hw], releaseCounter: rc });
+  }
+  const director = openDirector(dir);
+  director.addVehicle("API1", [
+    { serial: "gw", hardwareId: "gateway", publicKeyHex: generateSigningKey().publicKey.keyval.public, primary: true },
+    { serial: "brk", hardwareId: "brake", publicKeyHex: generateSigningKey().publicKey.keyval.public, primary: false },
+    { serial: "abs", hardwareId: "abs", publicKeyHex: generateSigningKey().publicKey.keyval.public, primary: false },
+  ]);
+  director.close();
+  const tls = await registeredVehicleTls(dir, "READER");
+  const token = readFileSync(join(dir, API_TOKEN_FILE), "utf8").trim();
+  const { server, url } = await serveBackend(dir);
+  const api = (path: string, method = "GET", body?: unknown, auth = token) =>
+    tlsFetch(`${url}/director/api/${path}`, tls, { method, headers: { authorization: `Bearer ${auth}` }, body: body === undefined ? undefined : JSON.stringify(body) });
+  try {
+    assert.is((await api("rules", "GET", undefined, "wrong")).status, 401);
+    const added = await api("rules", "POST", { image: "brake-3.bin", requiresHardwareId: "abs", minReleaseCounter: 2 });
+    assert.is(added.status, 201, added.text());
+    const id = added.json().rule.id as number;
+    const bad = await api("rules", "POST", { image: "brake-3.bin", requires: "a.bin", conflicts: "b.bin" });
+    assert.is(bad.status, 400);
+    assert.equal(Object.keys(bad.json()).sort(), ["detail", "error", "ok"]);
+    assert.is(bad.json().error, "invalid-rule");
+
+    const refused = await api("assignments", "POST", { vin: "API1", ecuSerial: "brk", target: "brake-3.bin" });
+    assert.is(refused.status, 409);
+    assert.is(refused.json().error, "dependency-unmet");
+    assert.match(refused.json().detail, `rule ${id}`);
+    assert.match(refused.json().detail, "ECU abs");
+    const both = await api("assignments", "POST", { vin: "API1", ecuSerial: "brk", target: "brake-3.bin", with: [{ ecuSerial: "abs", target: "abs-2.bin" }] });
+    assert.is(both.status, 201, both.text());
+    assert.equal(both.json().also.map((a: { ecuSerial: string }) => a.ecuSerial), ["abs"]);
+
+    const listed = await api(`rules?image=brake-3.bin`);
+    assert.equal(listed.json().rules.map((r: { id: number }) => r.id), [id]);
+    assert.is((await api(`rules/${id}`, "DELETE")).json().removed.id, id);
+    const gone = await api(`rules/${id}`, "DELETE");
+    assert.is(gone.status, 404);
+    assert.is(gone.json().error, "unknown-rule");
+    assert.equal((await api("rules")).json().rules, []);
+  } finally {
+    await close(server);
+  }
+});
+
+test.run();
