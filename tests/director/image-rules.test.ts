@@ -4,7 +4,7 @@
 // break, and alerts on a reported state that breaks a rule.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { DirectorFixture, ecuReport, installedOf, vehicleManifest, type TestVehicle } from "./fixture.ts";
+import { DirectorFixture, refusal, ecuReport, installedOf, vehicleManifest, type TestVehicle } from "./fixture.ts";
 import { Refused } from "../../backend/director/errors.ts";
 import { targetEntriesOf } from "../../backend/director/publisher.ts";
 
@@ -17,16 +17,6 @@ test.before.each((ctx) => {
 test.after.each(async (ctx) => {
   await ctx.f.close();
 });
-
-async function refusal(p: Promise<unknown>): Promise<Refused> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof Refused) return e;
-    throw e;
-  }
-  throw new Error("expected a refusal");
-}
 
 /** The vehicle's current Director targets: name -> ECUs, and the targets version. */
 function current(f: DirectorFixture, vin: string): { version: number; targets: Record<string, string[]> } {
