@@ -231,7 +231,20 @@ test.before(async () => {
     { args: [backend, "--hardware-id", "gateway"], expect: "usage" },
     { args: [nodir, "--hardware-id", "gateway", "--target", "fw.bin"], expect: "not-a-backend" },
     { args: [backend, "--hardware-id", "gateway", "--target", "missing.bin"], expect: "target-not-signed" },
+    { args: [backend, "--hardware-id", "gateway", "--target", "acme/fw.bin", "--max-failures", "101%"], expect: "usage" },
   );
+  add("campaign list", { args: [backend], expect: "ok" }, { args: [backend, "--limit", "x"], expect: "usage" }, { args: [nodir], expect: "not-a-backend" });
+  add(
+    "campaign status",
+    { args: [backend, "1", "--vehicles"], expect: "ok" },
+    { args: [backend, "first"], expect: "usage" },
+    { args: [backend, "99"], expect: "unknown-campaign" },
+    { args: [nodir, "1"], expect: "not-a-backend" },
+  );
+  add("campaign promote", { args: [backend], expect: "usage" }, { args: [backend, "1"], expect: "campaign-not-active" }, { args: [backend, "99"], expect: "unknown-campaign" });
+  add("campaign pause", { args: [backend, "1"], expect: "ok" }, { args: [backend, "x"], expect: "usage" }, { args: [backend, "1"], expect: "campaign-not-active" });
+  add("campaign resume", { args: [backend, "1"], expect: "ok" }, { args: [backend, "x"], expect: "usage" }, { args: [backend, "1"], expect: "campaign-not-active" });
+  add("campaign cancel", { args: [backend, "1"], expect: "ok" }, { args: [backend, "x"], expect: "usage" }, { args: [backend, "1"], expect: "campaign-not-active" }, { args: [nodir, "1"], expect: "not-a-backend" });
   add(
     "rule add",
     { args: [backend, "--image", "fw.bin", "--conflicts", "acme/fw.bin"], expect: "ok" },

@@ -25,6 +25,7 @@ import { vehicleRevokeCommand } from "./vehicle-revoke.ts";
 import { fleetCredentialAddCommand, fleetCredentialRevokeCommand } from "./fleet-credential.ts";
 import { assignCommand } from "./assign.ts";
 import { campaignCommand } from "./campaign.ts";
+import { campaignCancelCommand, campaignListCommand, campaignPauseCommand, campaignPromoteCommand, campaignResumeCommand, campaignStatusCommand } from "./campaign-control.ts";
 import { ruleAddCommand, ruleListCommand, ruleRemoveCommand } from "./rule.ts";
 import { verifyCommand } from "./verify.ts";
 import { primaryCycleCommand, primaryInitCommand } from "./primary.ts";
@@ -55,6 +56,12 @@ export const commands: Command[] = [
   fleetCredentialRevokeCommand,
   assignCommand,
   campaignCommand,
+  campaignListCommand,
+  campaignStatusCommand,
+  campaignPromoteCommand,
+  campaignPauseCommand,
+  campaignResumeCommand,
+  campaignCancelCommand,
   ruleAddCommand,
   ruleListCommand,
   ruleRemoveCommand,

@@ -106,6 +106,8 @@ export const ERROR_CODES = {
   "ecus-self-registered": { exit: 2, meaning: "an aktualizr vehicle is added without ECUs: it registers them itself" },
   "dependency-unmet": { exit: 1, meaning: "the result would leave an ECU's image without the image a rule requires on another ECU (the detail names the rule and the ECUs)" },
   "image-conflict": { exit: 1, meaning: "the result would leave two ECUs of a vehicle with images a rule says conflict (the detail names the rule and the ECUs)" },
+  "unknown-campaign": { exit: 1, meaning: "no campaign with that number" },
+  "campaign-not-active": { exit: 1, meaning: "the campaign is not in a state that allows it (promote an active one at its reserved group, pause an active one, resume a paused or halted one, cancel one not cancelled)" },
   "rule-exists": { exit: 1, meaning: "the same dependency or conflict rule is recorded already" },
   "unknown-rule": { exit: 1, meaning: "no dependency or conflict rule with that number" },
   "image-role-expired": { exit: 1, meaning: "a role of the Image repository on the way to the target has expired" },

@@ -25,3 +25,11 @@ export function stringList(v: unknown, name: string): string[] {
   if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) throw new Refused(400, "invalid-request", `${name} must be an array of strings`);
   return v as string[];
 }
+
+/** An optional integer field (undefined when absent). */
+export function optionalInt(body: Record<string, unknown>, name: string): number | undefined {
+  const v = body[name];
+  if (v === undefined) return undefined;
+  if (typeof v !== "number" || !Number.isSafeInteger(v)) throw new Refused(400, "invalid-request", `${name} must be an integer`);
+  return v;
+}

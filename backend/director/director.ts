@@ -4,7 +4,7 @@
 // transaction; files follow the database (publisher.ts).
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { AssignmentRow, ClientProfile, EcuRow, Inventory } from "../inventory/inventory.ts";
+import type { AssignmentRow, CampaignRow, ClientProfile, EcuRow, Inventory } from "../inventory/inventory.ts";
 import { inventoryLocation, openInventory } from "../inventory/location.ts";
 import { isPostgresUrl, redactedUrl } from "../inventory/postgres-engine.ts";
 import { keyIdOf, tufKeyFromRaw, type SigningKey } from "../../model/keys.ts";
@@ -91,6 +91,23 @@ interface PlannedAssignment {
 /** How deep requirements by name are followed when adding required images to a bundle. */
 const MAX_REQUIREMENT_DEPTH = 8;
 
+export interface CampaignOptions {
+  /** Halt when a stage has this many failed installs. */
+  maxFailures?: number;
+  /** Halt when a stage's failed installs reach this percentage (1-100) of its assignments. */
+  maxFailurePercent?: number;
+}
+
+export interface CampaignControlOutcome {
+  campaignId: number;
+  action: string;
+  state: CampaignRow["state"];
+  /** Assignments taken out of the vehicles' next targets. */
+  withdrawn: number;
+  /** Vehicles whose targets were re-signed. */
+  vins: string[];
+}
+
 export interface CampaignOutcome {
   campaignId: number;
   stage: "group" | "all";
@@ -127,6 +144,8 @@ export class Director {
   private readonly state: DirectorStateCheck;
   readonly keyring: DirectorKeyring;
   private readonly retention: Retention;
+  /** Other vehicles a manifest's transaction re-signed (a campaign halted): their files are written after its commit. */
+  private readonly alsoPublish = new Set<string>();
   /** Vehicles' targets, snapshot and timestamp come from the database rather than files (PostgreSQL). */
   readonly servesFromDatabase: boolean;
 
@@ -205,6 +224,13 @@ export class Director {
       this.publisher.stage(vin, [], now);
     });
     return this.publishAfterCommit([vin]);
+  }
+
+  /** Writes the files of other vehicles a committed manifest re-signed (a failure is retried as any pending publication). */
+  private publishAlso(): void {
+    const vins = [...this.alsoPublish];
+    this.alsoPublish.clear();
+    if (vins.length > 0) this.publishAfterCommit(vins);
   }
 
   /** Writes the files of what was just committed; a failure leaves the change committed and its publication pending. */
@@ -401,12 +427,37 @@ export class Director {
 
   /**
    * A campaign assigns `targetName` to every ECU of `hardwareId`: first to a reserved
-   * group (`vins` given, stage "group"), then to all (stage "all"), skipping ECUs that
-   * already have it and ECUs whose installed release counter is higher.
+   * group (`vins` given, stage "group"), then to all (`promoteCampaign`, or a campaign
+   * without `vins`: stage "all"), skipping ECUs that already have it and ECUs whose
+   * installed release counter is higher. `maxFailures` / `maxFailurePercent`: the campaign
+   * halts itself when a stage's failures reach that many (README "Campaigns").
    */
-  async campaign(hardwareId: string, targetName: string, vins?: string[]): Promise<CampaignOutcome & Publication> {
+  async campaign(hardwareId: string, targetName: string, vins?: string[], options: CampaignOptions = {}): Promise<CampaignOutcome & Publication> {
     if (!isHardwareId(hardwareId)) throw new Refused(400, "invalid-hardware-id", `hardware ID ${JSON.stringify(hardwareId)} is not valid`);
     if (!isTargetName(targetName)) throw new Refused(400, "invalid-target-name", "target name must be 1-255 printable characters");
+    checkThreshold(options);
+    const stage = vins ? "group" : "all";
+    return this.assignStage(hardwareId, targetName, vins, stage, (now) => {
+      for (const vin of vins ?? []) if (!this.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
+      return this.inventory.insertCampaign({ hardwareId, target: targetName, stage, now: isoTime(now), maxFailures: options.maxFailures, maxFailurePercent: options.maxFailurePercent, groupVins: vins });
+    });
+  }
+
+  /** Releases a campaign tested on its reserved group to every other vehicle with its hardware ID. */
+  async promoteCampaign(id: number): Promise<CampaignOutcome & Publication> {
+    const c = this.inventory.campaign(id);
+    if (!c) throw new Refused(404, "unknown-campaign", `no campaign ${id}`);
+    return this.assignStage(c.hardware_id, c.target_name, undefined, "all", () => {
+      const now = this.inventory.campaign(id)!; // read again in the transaction: another process may have changed it
+      if (now.state !== "active") throw new Refused(409, "campaign-not-active", `campaign ${id} is ${now.state}${now.state === "cancelled" ? "" : `: resume it first (uptane campaign resume DIR ${id})`}`);
+      if (now.stage !== "group") throw new Refused(409, "campaign-not-active", `campaign ${id} is released to all vehicles already`);
+      this.inventory.setCampaignStage(id, "all");
+      return id;
+    });
+  }
+
+  /** One stage of a campaign: its assignments, under the rules, in one transaction. */
+  private async assignStage(hardwareId: string, targetName: string, vins: string[] | undefined, stage: "group" | "all", campaignOf: (now: Date) => number): Promise<CampaignOutcome & Publication> {
     const image = await this.imageTargets.findTarget(targetName);
     if (!image) throw new Refused(400, "target-not-signed", `the Image repository signs no target ${targetName}`);
     if (!image.custom.hardwareIds.includes(hardwareId)) throw new Refused(400, "hardware-id-mismatch", `${targetName} is for ${image.custom.hardwareIds.join(", ")}, not ${hardwareId}`);
@@ -414,11 +465,9 @@ export class Director {
     for (const vin of new Set(this.inventory.ecusWithHardware(hardwareId, vins).map((e) => e.vin))) this.state.checkVehicle(vin);
     const required = await this.requiredTargets([targetName]);
     const now = this.clock();
-    const stage = vins ? "group" : "all";
     const touched = new Set<string>();
     const result = this.inventory.transaction(() => {
-      for (const vin of vins ?? []) if (!this.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
-      const campaignId = this.inventory.insertCampaign(hardwareId, targetName, stage, isoTime(now));
+      const campaignId = campaignOf(now);
       const assigned: AssignmentOutcome[] = [];
       const skipped: CampaignOutcome["skipped"] = [];
       const byVehicle = new Map<string, PlannedAssignment[]>();
@@ -441,7 +490,7 @@ export class Director {
       const refusals: Refused[] = [];
       for (const [vin, planned] of byVehicle) {
         try {
-          for (const p of this.planWithRules(vin, planned, required)) assigned.push({ ...this.insertAssignment(p.ecu, p.image, campaignId, now), ...(p.requiredBy ? { requiredBy: p.requiredBy } : {}) });
+          for (const p of this.planWithRules(vin, planned, required)) assigned.push({ ...this.insertAssignment(p.ecu, p.image, campaignId, now, stage), ...(p.requiredBy ? { requiredBy: p.requiredBy } : {}) });
           touched.add(vin);
         } catch (e) {
           if (!(e instanceof Refused)) throw e;
@@ -458,7 +507,89 @@ export class Director {
     return { ...result, ...publication };
   }
 
-  private insertAssignment(ecu: EcuRow, image: ImageTarget, campaignId: number | null, now: Date): AssignmentOutcome {
+  // ---- watching and halting campaigns (README "Campaigns")
+
+  /**
+   * Pauses a campaign: what it assigned and no ECU has installed yet leaves the vehicles'
+   * next targets and waits (queued) until `resumeCampaign`; promoting is refused meanwhile.
+   * `reason` is kept with it (e.g. the image was withdrawn).
+   */
+  pauseCampaign(id: number, reason: string | null = null): CampaignControlOutcome & Publication {
+    return this.controlCampaign(id, "pause", (c) => {
+      if (c.state !== "active") throw new Refused(409, "campaign-not-active", `campaign ${id} is ${c.state} already`);
+      return { state: "paused", detail: reason, withdraw: "queued" };
+    });
+  }
+
+  /** Resumes a paused or halted campaign: its waiting assignments go out again. */
+  resumeCampaign(id: number): CampaignControlOutcome & Publication {
+    return this.controlCampaign(id, "resume", (c) => {
+      if (c.state !== "paused" && c.state !== "halted") throw new Refused(409, "campaign-not-active", `campaign ${id} is ${c.state}: only a paused or halted campaign resumes`);
+      return { state: "active", detail: null, withdraw: null };
+    });
+  }
+
+  /** Cancels a campaign for good: whatever it assigned that is not installed is withdrawn from the vehicles' next targets. */
+  cancelCampaign(id: number): CampaignControlOutcome & Publication {
+    return this.controlCampaign(id, "cancel", (c) => {
+      if (c.state === "cancelled") throw new Refused(409, "campaign-not-active", `campaign ${id} is cancelled already`);
+      return { state: "cancelled", detail: null, withdraw: "superseded" };
+    });
+  }
+
+  /** The campaigns of target `name` not cancelled (for pausing those of an image that is withdrawn). */
+  campaignsNaming(name: string): CampaignRow[] {
+    return this.inventory.campaignsNaming(name);
+  }
+
+  private controlCampaign(id: number, action: string, decide: (c: CampaignRow) => { state: CampaignRow["state"]; detail: string | null; withdraw: "queued" | "superseded" | null }): CampaignControlOutcome & Publication {
+    const now = this.clock();
+    const result = this.inventory.transaction(() => {
+      const c = this.inventory.campaign(id);
+      if (!c) throw new Refused(404, "unknown-campaign", `no campaign ${id}`);
+      const d = decide(c);
+      this.inventory.setCampaignState(id, d.state, d.detail, isoTime(now));
+      return { campaignId: id, action, state: d.state, ...this.withdrawCampaign(id, d.withdraw, now) };
+    });
+    return { ...result, ...this.publishAfterCommit(result.vins) };
+  }
+
+  /**
+   * In the caller's transaction: the campaign's assignments not installed become `to`
+   * (queued: held until resumed; superseded: gone for good), or, with null, its held ones
+   * are released; each vehicle touched gets its next targets signed.
+   */
+  private withdrawCampaign(id: number, to: "queued" | "superseded" | null, now: Date): { withdrawn: number; vins: string[] } {
+    const open = this.inventory.campaignAssignments(id, to === "queued" ? ["published"] : to === "superseded" ? ["queued", "published"] : ["queued"]);
+    if (to !== null) for (const a of open) this.inventory.setAssignmentStatus(a.id, to);
+    const vins = [...new Set(open.map((a) => a.vin))];
+    for (const vin of vins) this.advance(vin, now);
+    return { withdrawn: to === null ? 0 : open.length, vins };
+  }
+
+  /**
+   * After a failure of one of its assignments (in the manifest's transaction): halts the
+   * campaign when the stage's failures reach its threshold, withdrawing what is not
+   * installed, with an alert. Returns the vehicles whose targets changed.
+   */
+  private haltAtThreshold(id: number, stage: "group" | "all" | null, now: Date): string[] {
+    const c = this.inventory.campaign(id);
+    if (!c || c.state !== "active" || (c.max_failures === null && c.max_failure_percent === null)) return [];
+    const counts = this.inventory.campaignCounts(id).filter((r) => r.stage === stage);
+    const failed = counts.filter((r) => r.status === "failed").reduce((n, r) => n + Number(r.n), 0);
+    const total = counts.reduce((n, r) => n + Number(r.n), 0);
+    const byCount = c.max_failures !== null && failed >= c.max_failures;
+    const byShare = c.max_failure_percent !== null && failed > 0 && failed * 100 >= c.max_failure_percent * total;
+    if (!byCount && !byShare) return [];
+    const threshold = byCount ? `${c.max_failures} failure(s)` : `${c.max_failure_percent}% of ${total} assignments`;
+    const detail = `halted: ${failed} failure(s) of ${total} in stage ${stage}, threshold ${threshold}`;
+    this.inventory.setCampaignState(id, "halted", detail, isoTime(now));
+    const { withdrawn, vins } = this.withdrawCampaign(id, "queued", now);
+    this.inventory.insertAlert({ vin: "", serial: null, manifestId: null, kind: "campaign-halted", detail: `campaign ${id} (${c.target_name} for ${c.hardware_id}) ${detail}; ${withdrawn} assignment(s) not yet installed withdrawn until it is resumed or cancelled`, now: isoTime(now) });
+    return vins;
+  }
+
+  private insertAssignment(ecu: EcuRow, image: ImageTarget, campaignId: number | null, now: Date, stage: "group" | "all" | null = null): AssignmentOutcome {
     // A newer assignment replaces one still waiting in the queue for the same ECU.
     for (const old of this.inventory.openAssignmentsOfEcu(ecu.serial)) if (old.status === "queued") this.inventory.setAssignmentStatus(old.id, "superseded");
     const assignmentId = this.inventory.insertAssignment({
@@ -470,6 +601,7 @@ export class Director {
       custom: JSON.stringify(image.custom),
       releaseCounter: image.custom.releaseCounter,
       campaignId,
+      stage,
       now: isoTime(now),
     });
     return { vin: ecu.vin, ecuSerial: ecu.serial, assignmentId, status: "queued" };
@@ -487,7 +619,10 @@ export class Director {
   private advance(vin: string, now: Date): void {
     const all = this.inventory.assignmentsOf(vin);
     if (!all.some((a) => a.status === "published")) {
-      const queued = all.filter((a) => a.status === "queued");
+      // A paused, halted or cancelled campaign's assignments wait (README "Campaigns").
+      const waiting = all.filter((a) => a.status === "queued");
+      const held = this.inventory.inactiveCampaigns([...new Set(waiting.flatMap((a) => (a.campaign_id === null ? [] : [a.campaign_id])))]);
+      const queued = waiting.filter((a) => a.campaign_id === null || !held.has(a.campaign_id));
       if (queued.length > 0 && !this.bundleHeldByRules(vin, queued, now)) {
         const bundle = (this.inventory.latestMetadata(vin, "targets")?.version ?? 0) + 1;
         for (const a of queued) this.inventory.setAssignmentStatus(a.id, "published", bundle);
@@ -566,6 +701,7 @@ export class Director {
         }
       }),
     );
+    this.publishAlso();
     const recorded = (r: (typeof results)[number]): r is ManifestResponse => !(r instanceof Refused) && !(r instanceof ManifestFailure);
     for (const vin of new Set(jobs.filter((_, i) => recorded(results[i]!)).map((j) => j.vin))) {
       const publication = this.publishAfterCommit([vin]);
@@ -590,6 +726,7 @@ export class Director {
     // Its signatures are in its own encoding: the body is kept as received, within the
     // request cap, and bounded per vehicle by the same retention as ours.
     const result = this.inventory.transaction(() => this.recordChecked(vin, () => body.toString("utf8"), check(this.inventory), now));
+    this.publishAlso();
     return Object.assign(result, this.publishAfterCommit([vin]));
   }
 
@@ -600,6 +737,8 @@ export class Director {
     const alerts: Array<{ serial: string | null; kind: string; detail: string }> = [];
     for (const d of checked.discarded) alerts.push({ serial: d.ecuSerial, kind: `report-${d.reason}`, detail: d.detail });
     // A changed installed image may put the vehicle in a state that breaks a rule: compared before and after.
+    const failedCampaigns = new Map<number, "group" | "all" | null>();
+    inv.setLastManifestAt(urlVin, nowIso);
     const imagesChanged = checked.accepted.some(({ ecu, report }) => ecu.installed_filename !== (report.installedImage?.filename ?? null));
     const installedBefore = imagesChanged ? this.installedState(urlVin) : null;
     for (const { ecu, report, reportCounter } of checked.accepted) {
@@ -613,14 +752,15 @@ export class Director {
       const img = report.installedImage;
       inv.recordInstalled(ecu.serial, { filename: img?.filename ?? null, length: img?.length ?? null, hashes: img ? JSON.stringify(img.hashes) : null, releaseCounter: report.releaseCounter, reportTime: report.reportTime });
       for (const a of inv.openAssignmentsOfEcu(ecu.serial)) {
-        if (a.status !== "published") continue;
         const last = report.lastInstall;
+        // Installed is installed, also when a paused campaign had withdrawn it meanwhile.
         if (img && installedIs(img, a)) {
           inv.setAssignmentStatus(a.id, "installed");
           inv.insertInstallResult({ manifestId, vin: urlVin, serial: ecu.serial, assignmentId: a.id, filename: a.target_name, success: true, code: last?.filename === a.target_name ? last.code : "Ok", detail: last?.filename === a.target_name ? last.detail : "" });
-        } else if (last && last.filename === a.target_name && !last.success) {
+        } else if (a.status === "published" && last && last.filename === a.target_name && !last.success) {
           inv.setAssignmentStatus(a.id, "failed");
           inv.insertInstallResult({ manifestId, vin: urlVin, serial: ecu.serial, assignmentId: a.id, filename: a.target_name, success: false, code: last.code, detail: last.detail });
+          if (a.campaign_id !== null) failedCampaigns.set(a.campaign_id, a.stage);
         }
       }
     }
@@ -635,6 +775,8 @@ export class Director {
     for (const a of shown) inv.insertAlert({ vin: urlVin, serial: a.serial, manifestId, kind: a.kind, detail: a.detail, now: nowIso });
     inv.applyRetention(urlVin, checked.accepted.map((a) => a.ecu.serial), this.retention);
     this.advance(urlVin, now);
+    // A campaign at its failure threshold halts; the other vehicles it withdrew from are published after the commit.
+    for (const [id, stage] of failedCampaigns) for (const vin of this.haltAtThreshold(id, stage, now)) if (vin !== urlVin) this.alsoPublish.add(vin);
     return {
       ok: true as const,
       accepted: checked.accepted.map((a) => a.ecu.serial),
@@ -807,6 +949,13 @@ function assignmentRefusal(ecu: EcuRow, targetName: string, image: ImageTarget |
     return new Refused(400, "release-counter-rollback", `${targetName} has release counter ${image.custom.releaseCounter}, ECU ${ecu.serial} reports ${ecu.installed_release_counter} installed`);
   }
   return null;
+}
+
+/** A failure threshold within its range (README "Campaigns"). */
+function checkThreshold(o: CampaignOptions): void {
+  if (o.maxFailures !== undefined && o.maxFailurePercent !== undefined) throw new Refused(400, "invalid-threshold", "a campaign halts at a number of failures or at a percentage, not both");
+  if (o.maxFailures !== undefined && (!Number.isSafeInteger(o.maxFailures) || o.maxFailures < 1)) throw new Refused(400, "invalid-threshold", "maxFailures must be a whole number of at least 1");
+  if (o.maxFailurePercent !== undefined && (!Number.isSafeInteger(o.maxFailurePercent) || o.maxFailurePercent < 1 || o.maxFailurePercent > 100)) throw new Refused(400, "invalid-threshold", "maxFailurePercent must be a whole number from 1 to 100");
 }
 
 /** The installed image is the assigned one: same name, and the same image by the shared rule (model/same-image.ts). */

@@ -3,6 +3,9 @@
 //   GET    rules[?image=NAME]       the rules, oldest first
 //   POST   rules                    {image, requires | conflicts: NAME} or {image, requiresHardwareId, minReleaseCounter}
 //   DELETE rules/ID                 removes one
+//   GET    campaigns[?before=&limit=]                      newest first (README "Campaigns")
+//   GET    campaigns/ID[?vehicles=1&after=&limit=&silentHours=]   status per stage (and vehicle)
+//   POST   campaigns/ID/promote | pause | resume | cancel
 // Answers are `{"ok":true,...}`; refusals the error table's `{"ok":false,"error","detail"}`.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody, sendJson } from "../http/request-body.ts";
@@ -10,6 +13,8 @@ import type { Director } from "./director.ts";
 import { Refused } from "./errors.ts";
 import { parseJsonObject, stringField } from "./api-fields.ts";
 import type { ImageRuleSpec } from "./image-rules.ts";
+import { campaignStatus, MAX_PAGE } from "./campaign-status.ts";
+import { isoTime } from "../../model/iso-time.ts";
 
 const MAX_FLEET_BODY_BYTES = 16 * 1024;
 
@@ -22,9 +27,9 @@ export interface FleetRequest {
   res: ServerResponse;
 }
 
-/** Whether `/director/api/SEGMENT` is one of these routes. */
-export function isFleetResource(segment: string | undefined): boolean {
-  return segment === "rules";
+/** Whether `/director/api/SEGMENTS` is one of these routes (POST campaigns, a new campaign, is http-routes.ts's). */
+export function isFleetResource(segments: string[], method: string): boolean {
+  return segments[0] === "rules" || (segments[0] === "campaigns" && (segments.length > 1 || method === "GET"));
 }
 
 export async function fleetRoutes(director: Director, { method, segments, query, req, res }: FleetRequest): Promise<void> {
@@ -46,7 +51,40 @@ export async function fleetRoutes(director: Director, { method, segments, query,
     }
     throw new Refused(405, "method-not-allowed", "rules: GET or POST; rules/ID: DELETE");
   }
+  if (what === "campaigns") {
+    if (id === undefined && method === "GET") {
+      const limit = queryInt(query, "limit", 100, MAX_PAGE);
+      const before = query.has("before") ? queryInt(query, "before", 0, Number.MAX_SAFE_INTEGER) : undefined;
+      sendJson(res, 200, { ok: true, campaigns: director.inventory.campaigns({ before, limit: Math.max(1, limit) }) });
+      return;
+    }
+    const campaign = numericId(id!, "campaign");
+    if (rest.length === 0 && method === "GET") {
+      const hours = queryInt(query, "silentHours", 24, 24 * 365);
+      const vehicles = query.get("vehicles") === "1" ? { after: queryInt(query, "after", 0, Number.MAX_SAFE_INTEGER), limit: Math.max(1, queryInt(query, "limit", 100, MAX_PAGE)) } : undefined;
+      sendJson(res, 200, { ok: true, ...campaignStatus(director.inventory, campaign, { silentSince: isoTime(new Date(Date.now() - hours * 3600 * 1000)), vehicles }) });
+      return;
+    }
+    if (rest.length === 1 && method === "POST") {
+      const action = rest[0];
+      if (action === "promote") sendJson(res, 200, { ok: true, ...(await director.promoteCampaign(campaign)) });
+      else if (action === "pause") sendJson(res, 200, { ok: true, ...director.pauseCampaign(campaign) });
+      else if (action === "resume") sendJson(res, 200, { ok: true, ...director.resumeCampaign(campaign) });
+      else if (action === "cancel") sendJson(res, 200, { ok: true, ...director.cancelCampaign(campaign) });
+      else throw new Refused(404, "not-found", `no campaign action ${JSON.stringify(action)}: promote, pause, resume or cancel`);
+      return;
+    }
+    throw new Refused(405, "method-not-allowed", "campaigns/ID: GET; campaigns/ID/ACTION: POST");
+  }
   throw new Refused(404, "not-found", `no Director resource at /director/api/${segments.join("/")}`);
+}
+
+/** A non-negative integer query parameter, at most `max`. */
+function queryInt(query: URLSearchParams, name: string, fallback: number, max: number): number {
+  const raw = query.get(name);
+  if (raw === null) return fallback;
+  if (!/^\d{1,16}$/.test(raw) || Number(raw) > max) throw new Refused(400, "invalid-request", `${name} must be an integer from 0 to ${max}`);
+  return Number(raw);
 }
 
 /** A rule from `{image, requires | conflicts}` or `{image, requiresHardwareId, minReleaseCounter}`. */

@@ -6,7 +6,7 @@
 // its token over TLS only (README "Backend: TLS and who may read what").
 //   POST /director/api/assignments  {vin, ecuSerial, target, with?:[{ecuSerial, target}]}  (token)
 //   /director/api/rules, /campaigns/ID..., /vehicles..., /alerts...: fleet-routes.ts          (token)
-//   POST /director/api/campaigns    {hardwareId, target, vins?}                             (token)
+//   POST /director/api/campaigns    {hardwareId, target, vins?, maxFailures? | maxFailurePercent?}  (token)
 import type { RouteRequest } from "../http/server.ts";
 import { requireApiToken } from "../http/api-token.ts";
 import { requireTls, requireVehicle } from "../http/client.ts";
@@ -18,7 +18,7 @@ import { Refused } from "./errors.ts";
 import { isVin } from "../../model/identifiers.ts";
 import { MAX_MANIFEST_BYTES } from "../../model/manifest-format.ts";
 import { ManifestBatcher } from "./manifest-batcher.ts";
-import { parseJsonObject, stringField, stringList } from "./api-fields.ts";
+import { optionalInt, parseJsonObject, stringField, stringList } from "./api-fields.ts";
 import { fleetRoutes, isFleetResource } from "./fleet-routes.ts";
 
 const MAX_API_BODY_BYTES = 256 * 1024;
@@ -49,7 +49,7 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
         sendFile(res, root ? director.rootFile(Number(root[1])) : director.vehicleFile(vin, file), `${vin}/${file}`);
         return;
       }
-      if (parts[0] === "api" && isFleetResource(parts[1])) {
+      if (parts[0] === "api" && isFleetResource(parts.slice(1), method)) {
         requireTls(client, "the API's token");
         requireApiToken(req, apiToken);
         await fleetRoutes(director, { method, segments: parts.slice(1), query, req, res });
@@ -86,7 +86,8 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
         }
         if (parts[1] === "campaigns") {
           const vins = body.vins === undefined ? undefined : stringList(body.vins, "vins");
-          sendJson(res, 201, { ok: true, ...pendingWarning(await director.campaign(stringField(body, "hardwareId"), stringField(body, "target"), vins), log) });
+          const threshold = { maxFailures: optionalInt(body, "maxFailures"), maxFailurePercent: optionalInt(body, "maxFailurePercent") };
+          sendJson(res, 201, { ok: true, ...pendingWarning(await director.campaign(stringField(body, "hardwareId"), stringField(body, "target"), vins, threshold), log) });
           return;
         }
       }

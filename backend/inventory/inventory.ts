@@ -41,6 +41,8 @@ export interface AssignmentRow {
   custom: string;
   release_counter: number;
   campaign_id: number | null;
+  /** A campaign's assignment: the stage that made it. */
+  stage: "group" | "all" | null;
   status: "queued" | "published" | "installed" | "failed" | "superseded";
   bundle: number | null;
   created_at: string;
@@ -55,6 +57,34 @@ export interface ImageRuleRow {
   other_hardware_id: string | null;
   min_release_counter: number | null;
   created_at: string;
+}
+
+export interface CampaignRow {
+  id: number;
+  hardware_id: string;
+  target_name: string;
+  /** "group": the reserved vehicles only so far; "all": promoted (or created) for every vehicle. */
+  stage: "group" | "all";
+  created_at: string;
+  /** paused: by an operator; halted: at its failure threshold; cancelled: for good. */
+  state: "active" | "paused" | "halted" | "cancelled";
+  state_detail: string | null;
+  state_changed_at: string | null;
+  max_failures: number | null;
+  max_failure_percent: number | null;
+  /** JSON list of the reserved group's VINs. */
+  group_vins: string | null;
+}
+
+export interface CampaignVehicleRow {
+  id: number;
+  vin: string;
+  ecu_serial: string;
+  stage: CampaignRow["stage"];
+  status: AssignmentRow["status"];
+  last_manifest_at: string | null;
+  code: string | null;
+  detail: string | null;
 }
 
 export interface MetadataRow {
@@ -292,6 +322,10 @@ export class Inventory {
 
   // ---- manifests and reports
 
+  setLastManifestAt(vin: string, now: string): void {
+    this.sql.run("UPDATE vehicles SET last_manifest_at = ? WHERE vin = ?", [now, vin]);
+  }
+
   insertManifest(vin: string, primarySerial: string, now: string, body: string): number {
     return this.sql.insert("INSERT INTO manifests (vin, primary_serial, received_at, body) VALUES (?, ?, ?, ?)", [vin, primarySerial, now, body]);
   }
@@ -341,12 +375,77 @@ export class Inventory {
 
   // ---- campaigns and assignments
 
-  insertCampaign(hardwareId: string, target: string, stage: "group" | "all", now: string): number {
-    return this.sql.insert("INSERT INTO campaigns (hardware_id, target_name, stage, created_at) VALUES (?, ?, ?, ?)", [hardwareId, target, stage, now]);
+  insertCampaign(c: { hardwareId: string; target: string; stage: "group" | "all"; now: string; maxFailures?: number | null; maxFailurePercent?: number | null; groupVins?: string[] | null }): number {
+    return this.sql.insert("INSERT INTO campaigns (hardware_id, target_name, stage, created_at, state, state_changed_at, max_failures, max_failure_percent, group_vins) VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?)", [
+      c.hardwareId,
+      c.target,
+      c.stage,
+      c.now,
+      c.now,
+      c.maxFailures ?? null,
+      c.maxFailurePercent ?? null,
+      c.groupVins ? JSON.stringify(c.groupVins) : null,
+    ]);
   }
 
-  insertAssignment(a: { vin: string; serial: string; target: string; length: number; hashes: string; custom: string; releaseCounter: number; campaignId: number | null; now: string }): number {
-    return this.sql.insert("INSERT INTO assignments (vin, ecu_serial, target_name, length, hashes, custom, release_counter, campaign_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)", [a.vin, a.serial, a.target, a.length, a.hashes, a.custom, a.releaseCounter, a.campaignId, a.now]);
+  campaign(id: number): CampaignRow | undefined {
+    return this.sql.get("SELECT * FROM campaigns WHERE id = ?", [id]) as CampaignRow | undefined;
+  }
+
+  /** Campaigns, newest first, `limit` of them with ids below `before`. */
+  campaigns(page: { before?: number; limit: number }): CampaignRow[] {
+    return this.sql.all("SELECT * FROM campaigns WHERE id < ? ORDER BY id DESC LIMIT ?", [page.before ?? Number.MAX_SAFE_INTEGER, page.limit]) as CampaignRow[];
+  }
+
+  /** Campaigns of target `name` that are not cancelled (e.g. to pause those of a withdrawn image). */
+  campaignsNaming(name: string): CampaignRow[] {
+    return this.sql.all("SELECT * FROM campaigns WHERE target_name = ? AND state != 'cancelled' ORDER BY id", [name]) as CampaignRow[];
+  }
+
+  setCampaignState(id: number, state: CampaignRow["state"], detail: string | null, now: string): void {
+    this.sql.run("UPDATE campaigns SET state = ?, state_detail = ?, state_changed_at = ? WHERE id = ?", [state, detail, now, id]);
+  }
+
+  setCampaignStage(id: number, stage: CampaignRow["stage"]): void {
+    this.sql.run("UPDATE campaigns SET stage = ? WHERE id = ?", [stage, id]);
+  }
+
+  /** The campaign's assignments of some statuses (all when none given). */
+  campaignAssignments(id: number, statuses?: AssignmentRow["status"][]): AssignmentRow[] {
+    if (!statuses) return this.sql.all("SELECT * FROM assignments WHERE campaign_id = ? ORDER BY id", [id]) as AssignmentRow[];
+    return this.sql.all(`SELECT * FROM assignments WHERE campaign_id = ? AND status IN (${statuses.map(() => "?").join(", ")}) ORDER BY id`, [id, ...statuses]) as AssignmentRow[];
+  }
+
+  /** How many of the campaign's assignments are in each stage and status. */
+  campaignCounts(id: number): Array<{ stage: CampaignRow["stage"]; status: AssignmentRow["status"]; n: number }> {
+    return this.sql.all("SELECT stage, status, COUNT(*) AS n FROM assignments WHERE campaign_id = ? GROUP BY stage, status", [id]) as Array<{ stage: CampaignRow["stage"]; status: AssignmentRow["status"]; n: number }>;
+  }
+
+  /** Per stage, the campaign's published assignments whose vehicle sent no manifest since `since`. */
+  campaignSilent(id: number, since: string): Array<{ stage: CampaignRow["stage"]; n: number }> {
+    return this.sql.all(
+      "SELECT a.stage, COUNT(*) AS n FROM assignments a JOIN vehicles v ON v.vin = a.vin WHERE a.campaign_id = ? AND a.status = 'published' AND (v.last_manifest_at IS NULL OR v.last_manifest_at < ?) GROUP BY a.stage",
+      [id, since],
+    ) as Array<{ stage: CampaignRow["stage"]; n: number }>;
+  }
+
+  /** A page of the campaign's assignments (ids above `after`), with the vehicle's last manifest time and the ECU's last install code. */
+  campaignVehicles(id: number, page: { after?: number; limit: number }): CampaignVehicleRow[] {
+    return this.sql.all(
+      "SELECT a.id, a.vin, a.ecu_serial, a.stage, a.status, v.last_manifest_at, (SELECT r.code FROM install_results r WHERE r.assignment_id = a.id ORDER BY r.id DESC LIMIT 1) AS code, (SELECT r.detail FROM install_results r WHERE r.assignment_id = a.id ORDER BY r.id DESC LIMIT 1) AS detail FROM assignments a JOIN vehicles v ON v.vin = a.vin WHERE a.campaign_id = ? AND a.id > ? ORDER BY a.id LIMIT ?",
+      [id, page.after ?? 0, page.limit],
+    ) as CampaignVehicleRow[];
+  }
+
+  /** Of `ids`, the campaigns that are not active (their queued assignments are held). */
+  inactiveCampaigns(ids: number[]): Set<number> {
+    if (ids.length === 0) return new Set();
+    const rows = this.sql.all(`SELECT id FROM campaigns WHERE state != 'active' AND id IN (${ids.map(() => "?").join(", ")})`, ids) as { id: number }[];
+    return new Set(rows.map((r) => r.id));
+  }
+
+  insertAssignment(a: { vin: string; serial: string; target: string; length: number; hashes: string; custom: string; releaseCounter: number; campaignId: number | null; stage?: CampaignRow["stage"] | null; now: string }): number {
+    return this.sql.insert("INSERT INTO assignments (vin, ecu_serial, target_name, length, hashes, custom, release_counter, campaign_id, stage, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)", [a.vin, a.serial, a.target, a.length, a.hashes, a.custom, a.releaseCounter, a.campaignId, a.stage ?? null, a.now]);
   }
 
   assignmentsOf(vin: string, status?: AssignmentRow["status"]): AssignmentRow[] {

@@ -1,6 +1,6 @@
 // The Director API's fleet operations over HTTPS with the token (README "Dependencies and
-// conflicts"): rules recorded, listed and removed, assignments with `with`, and refusals in
-// the one error shape.
+// conflicts", "Campaigns"): rules, assignments with `with`, campaign status and control,
+// and refusals in the one error shape.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -18,10 +18,10 @@ test.after(async () => {
   await removeTempDirs();
 });
 
-test("rules over the API: recorded, enforced on an assignment with `with`, listed and removed; refusals as the error table says", async () => {
+test("rules and campaigns over the API: rules recorded, enforced on an assignment with `with`, listed and removed; a campaign watched, paused and cancelled; refusals as the error table says", async () => {
   const dir = await newBackend();
   const work = await tempDir();
-  for (const [name, hw, rc] of [["brake-3.bin", "brake", 3], ["abs-2.bin", "abs", 2]] as const) {
+  for (const [name, hw, rc] of [["brake-3.bin", "brake", 3], ["abs-2.bin", "abs", 2], ["gw-5.bin", "gateway", 5]] as const) {
     writeFileSync(join(work, name), `${name} firmware`);
     await addImage(dir, join(work, name), { name, hardwareIds: [hw], releaseCounter: rc });
   }
@@ -63,6 +63,23 @@ test("rules over the API: recorded, enforced on an assignment with `with`, liste
     assert.is(gone.status, 404);
     assert.is(gone.json().error, "unknown-rule");
     assert.equal((await api("rules")).json().rules, []);
+
+    // Campaigns: created with a threshold, watched, paused, not promoted while paused, cancelled.
+    const created = await api("campaigns", "POST", { hardwareId: "gateway", target: "gw-5.bin", vins: ["API1"], maxFailures: 1 });
+    assert.is(created.status, 201, created.text());
+    const cid = created.json().campaignId as number;
+    const st = (await api(`campaigns/${cid}?vehicles=1&limit=10`)).json();
+    assert.equal([st.campaign.state, st.campaign.maxFailures, st.stages[0].stage, st.stages[0].assigned], ["active", 1, "group", 1]);
+    assert.equal(st.vehicles.map((v: { vin: string; ecuSerial: string }) => [v.vin, v.ecuSerial]), [["API1", "gw"]]);
+    assert.is((await api(`campaigns/${cid}/pause`, "POST")).json().state, "paused");
+    const promote = await api(`campaigns/${cid}/promote`, "POST");
+    assert.is(promote.status, 409);
+    assert.is(promote.json().error, "campaign-not-active");
+    assert.is((await api(`campaigns/${cid}/cancel`, "POST")).json().state, "cancelled");
+    assert.equal((await api("campaigns")).json().campaigns.map((c: { id: number; state: string }) => [c.id, c.state]), [[cid, "cancelled"]]);
+    assert.is((await api(`campaigns/${cid}/explode`, "POST")).status, 404);
+    assert.is((await api(`campaigns/999`)).json().error, "unknown-campaign");
+    assert.is((await api("campaigns", "POST", { hardwareId: "gateway", target: "gw-5.bin", maxFailurePercent: 0 })).json().error, "invalid-threshold");
   } finally {
     await close(server);
   }
