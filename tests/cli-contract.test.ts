@@ -262,6 +262,16 @@ test.before(async () => {
     { args: [nodir, "1"], expect: "not-a-backend" },
   );
   add(
+    "vehicles",
+    { args: [backend, "--hardware-id", "gateway"], expect: "ok" },
+    { args: [backend, "--limit", "0"], expect: "usage" },
+    { args: [backend, "--last-seen-before", "yesterday"], expect: "invalid-time" },
+    { args: [nodir], expect: "not-a-backend" },
+  );
+  add("vehicle show", { args: [backend, "CAR1"], expect: "ok" }, { args: [backend], expect: "usage" }, { args: [backend, "NOCAR"], expect: "unknown-vin" }, { args: [nodir, "CAR1"], expect: "not-a-backend" });
+  add("alerts", { args: [backend, "--open"], expect: "ok" }, { args: [backend, "--limit", "x"], expect: "usage" }, { args: [nodir], expect: "not-a-backend" });
+  add("alerts ack", { args: [backend, "x"], expect: "usage" }, { args: [backend, "99999"], expect: "unknown-alert" }, { args: [nodir, "1"], expect: "not-a-backend" });
+  add(
     "vehicle revoke",
     { args: [backend, "CAR1"], expect: "ok" },
     { args: [backend], expect: "usage" },

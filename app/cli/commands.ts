@@ -26,6 +26,7 @@ import { fleetCredentialAddCommand, fleetCredentialRevokeCommand } from "./fleet
 import { assignCommand } from "./assign.ts";
 import { campaignCommand } from "./campaign.ts";
 import { campaignCancelCommand, campaignListCommand, campaignPauseCommand, campaignPromoteCommand, campaignResumeCommand, campaignStatusCommand } from "./campaign-control.ts";
+import { alertsAckCommand, alertsCommand, vehicleShowCommand, vehiclesCommand } from "./fleet-lists.ts";
 import { ruleAddCommand, ruleListCommand, ruleRemoveCommand } from "./rule.ts";
 import { verifyCommand } from "./verify.ts";
 import { primaryCycleCommand, primaryInitCommand } from "./primary.ts";
@@ -52,6 +53,10 @@ export const commands: Command[] = [
   refreshCommand,
   vehicleAddCommand,
   vehicleRevokeCommand,
+  vehiclesCommand,
+  vehicleShowCommand,
+  alertsCommand,
+  alertsAckCommand,
   fleetCredentialAddCommand,
   fleetCredentialRevokeCommand,
   assignCommand,

@@ -6,6 +6,10 @@
 //   GET    campaigns[?before=&limit=]                      newest first (README "Campaigns")
 //   GET    campaigns/ID[?vehicles=1&after=&limit=&silentHours=]   status per stage (and vehicle)
 //   POST   campaigns/ID/promote | pause | resume | cancel
+//   GET    vehicles[?hardwareId=&image=&lastSeenBefore=&lastSeenAfter=&after=&limit=]   (README "Vehicles and alerts")
+//   GET    vehicles/VIN                                    one vehicle in full
+//   GET    alerts[?vin=&kind=&open=1&before=&limit=]       newest first
+//   POST   alerts/ID/ack
 // Answers are `{"ok":true,...}`; refusals the error table's `{"ok":false,"error","detail"}`.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody, sendJson } from "../http/request-body.ts";
@@ -15,6 +19,7 @@ import { parseJsonObject, stringField } from "./api-fields.ts";
 import type { ImageRuleSpec } from "./image-rules.ts";
 import { campaignStatus, MAX_PAGE } from "./campaign-status.ts";
 import { isoTime } from "../../model/iso-time.ts";
+import { acknowledgeAlert, listAlerts, listVehicles, MAX_LIST_PAGE, showVehicle } from "./fleet-view.ts";
 
 const MAX_FLEET_BODY_BYTES = 16 * 1024;
 
@@ -29,7 +34,9 @@ export interface FleetRequest {
 
 /** Whether `/director/api/SEGMENTS` is one of these routes (POST campaigns, a new campaign, is http-routes.ts's). */
 export function isFleetResource(segments: string[], method: string): boolean {
-  return segments[0] === "rules" || (segments[0] === "campaigns" && (segments.length > 1 || method === "GET"));
+  if (segments[0] === "rules" || segments[0] === "alerts") return true;
+  // POST campaigns (a new one) and POST vehicles (a registration) are http-routes.ts's.
+  return (segments[0] === "campaigns" || segments[0] === "vehicles") && (segments.length > 1 || method === "GET");
 }
 
 export async function fleetRoutes(director: Director, { method, segments, query, req, res }: FleetRequest): Promise<void> {
@@ -75,6 +82,24 @@ export async function fleetRoutes(director: Director, { method, segments, query,
       return;
     }
     throw new Refused(405, "method-not-allowed", "campaigns/ID: GET; campaigns/ID/ACTION: POST");
+  }
+  if (what === "vehicles" && method === "GET" && rest.length === 0) {
+    const q = (k: string) => query.get(k) ?? undefined;
+    if (id !== undefined) sendJson(res, 200, { ok: true, ...showVehicle(director.inventory, id) });
+    else sendJson(res, 200, { ok: true, ...listVehicles(director.inventory, { limit: queryInt(query, "limit", 100, MAX_LIST_PAGE), after: q("after"), hardwareId: q("hardwareId"), image: q("image"), lastSeenBefore: q("lastSeenBefore"), lastSeenAfter: q("lastSeenAfter") }) });
+    return;
+  }
+  if (what === "alerts") {
+    if (id === undefined && method === "GET") {
+      const before = query.has("before") ? queryInt(query, "before", 0, Number.MAX_SAFE_INTEGER) : undefined;
+      sendJson(res, 200, { ok: true, ...listAlerts(director.inventory, { limit: queryInt(query, "limit", 100, MAX_LIST_PAGE), before, vin: query.get("vin") ?? undefined, kind: query.get("kind") ?? undefined, open: query.get("open") === "1" }) });
+      return;
+    }
+    if (id !== undefined && rest.length === 1 && rest[0] === "ack" && method === "POST") {
+      sendJson(res, 200, { ok: true, alert: acknowledgeAlert(director.inventory, numericId(id, "alert"), isoTime(new Date())) });
+      return;
+    }
+    throw new Refused(405, "method-not-allowed", "alerts: GET; alerts/ID/ack: POST");
   }
   throw new Refused(404, "not-found", `no Director resource at /director/api/${segments.join("/")}`);
 }

@@ -103,6 +103,15 @@ export interface AlertRow {
   kind: string;
   detail: string;
   created_at: string;
+  acknowledged_at: string | null;
+}
+
+export interface VehicleRow {
+  vin: string;
+  created_at: string;
+  client_profile: ClientProfile;
+  last_manifest_at: string | null;
+  ecus: number;
 }
 
 export interface SupplierAccountRow {
@@ -174,6 +183,36 @@ export class Inventory {
 
   vehicleExists(vin: string): boolean {
     return this.sql.get("SELECT 1 FROM vehicles WHERE vin = ?", [vin]) !== undefined;
+  }
+
+  /** Vehicles by VIN after `after`, `limit` of them, filtered by an ECU's hardware ID or installed image, or by their last manifest. */
+  vehicles(q: { after?: string; limit: number; hardwareId?: string; image?: string; lastSeenBefore?: string; lastSeenAfter?: string }): VehicleRow[] {
+    const where = ["v.vin > ?"];
+    const params: unknown[] = [q.after ?? ""];
+    if (q.hardwareId !== undefined) {
+      where.push("EXISTS (SELECT 1 FROM ecus e WHERE e.vin = v.vin AND e.hardware_id = ?)");
+      params.push(q.hardwareId);
+    }
+    if (q.image !== undefined) {
+      where.push("EXISTS (SELECT 1 FROM ecus e WHERE e.vin = v.vin AND e.installed_filename = ?)");
+      params.push(q.image);
+    }
+    if (q.lastSeenBefore !== undefined) {
+      where.push("(v.last_manifest_at IS NULL OR v.last_manifest_at < ?)");
+      params.push(q.lastSeenBefore);
+    }
+    if (q.lastSeenAfter !== undefined) {
+      where.push("v.last_manifest_at >= ?");
+      params.push(q.lastSeenAfter);
+    }
+    return this.sql.all(
+      `SELECT v.vin, v.created_at, v.client_profile, v.last_manifest_at, (SELECT COUNT(*) FROM ecus e WHERE e.vin = v.vin) AS ecus FROM vehicles v WHERE ${where.join(" AND ")} ORDER BY v.vin LIMIT ?`,
+      [...params, q.limit],
+    ) as VehicleRow[];
+  }
+
+  vehicle(vin: string): VehicleRow | undefined {
+    return this.sql.get("SELECT v.vin, v.created_at, v.client_profile, v.last_manifest_at, (SELECT COUNT(*) FROM ecus e WHERE e.vin = v.vin) AS ecus FROM vehicles v WHERE v.vin = ?", [vin]) as VehicleRow | undefined;
   }
 
   listVins(): string[] {
@@ -367,6 +406,36 @@ export class Inventory {
   /** The vehicle's newest alert, or undefined. */
   lastAlert(vin: string): AlertRow | undefined {
     return this.sql.get("SELECT * FROM alerts WHERE vin = ? ORDER BY id DESC LIMIT 1", [vin]) as AlertRow | undefined;
+  }
+
+  /** Alerts newest first, `limit` of them with ids below `before`, optionally of one vehicle or kind, or not acknowledged only. */
+  alerts(q: { before?: number; limit: number; vin?: string; kind?: string; open?: boolean }): AlertRow[] {
+    const where = ["id < ?"];
+    const params: unknown[] = [q.before ?? Number.MAX_SAFE_INTEGER];
+    if (q.vin !== undefined) {
+      where.push("vin = ?");
+      params.push(q.vin);
+    }
+    if (q.kind !== undefined) {
+      where.push("kind = ?");
+      params.push(q.kind);
+    }
+    if (q.open) where.push("acknowledged_at IS NULL");
+    return this.sql.all(`SELECT * FROM alerts WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT ?`, [...params, q.limit]) as AlertRow[];
+  }
+
+  /** Acknowledges alert `id`; false when there is none or it is acknowledged already. */
+  acknowledgeAlert(id: number, now: string): boolean {
+    return this.sql.run("UPDATE alerts SET acknowledged_at = ? WHERE id = ? AND acknowledged_at IS NULL", [now, id]) === 1;
+  }
+
+  alert(id: number): AlertRow | undefined {
+    return this.sql.get("SELECT * FROM alerts WHERE id = ?", [id]) as AlertRow | undefined;
+  }
+
+  /** The vehicle's newest install results. */
+  installHistory(vin: string, limit: number): Array<{ id: number; ecu_serial: string; filename: string; success: number; code: string; detail: string; received_at: string }> {
+    return this.sql.all("SELECT r.id, r.ecu_serial, r.filename, r.success, r.code, r.detail, m.received_at FROM install_results r JOIN manifests m ON m.id = r.manifest_id WHERE r.vin = ? ORDER BY r.id DESC LIMIT ?", [vin, limit]) as Array<{ id: number; ecu_serial: string; filename: string; success: number; code: string; detail: string; received_at: string }>;
   }
 
   insertInstallResult(r: { manifestId: number; vin: string; serial: string; assignmentId: number | null; filename: string; success: boolean; code: string; detail: string }): void {

@@ -233,6 +233,7 @@ export const MIGRATIONS: string[] = [
   UPDATE assignments SET stage = (SELECT c.stage FROM campaigns c WHERE c.id = assignments.campaign_id) WHERE campaign_id IS NOT NULL;
   CREATE INDEX assignments_by_campaign ON assignments(campaign_id, id);
   CREATE INDEX install_results_by_assignment ON install_results(assignment_id);
+  CREATE INDEX install_results_by_vin ON install_results(vin, id);
   ALTER TABLE vehicles ADD COLUMN last_manifest_at TEXT;
   UPDATE vehicles SET last_manifest_at = (SELECT MAX(m.received_at) FROM manifests m WHERE m.vin = vehicles.vin);
   CREATE INDEX vehicles_by_last_manifest ON vehicles(last_manifest_at);

@@ -80,6 +80,17 @@ test("rules and campaigns over the API: rules recorded, enforced on an assignmen
     assert.is((await api(`campaigns/${cid}/explode`, "POST")).status, 404);
     assert.is((await api(`campaigns/999`)).json().error, "unknown-campaign");
     assert.is((await api("campaigns", "POST", { hardwareId: "gateway", target: "gw-5.bin", maxFailurePercent: 0 })).json().error, "invalid-threshold");
+
+    // Vehicles and alerts.
+    const listedCars = (await api("vehicles?hardwareId=abs&limit=5")).json();
+    assert.equal([listedCars.vehicles.map((v: { vin: string }) => v.vin), listedCars.nextAfter], [["API1"], null]);
+    const shown = (await api("vehicles/API1")).json();
+    assert.equal(shown.pending.map((p: { ecuSerial: string; target: string }) => [p.ecuSerial, p.target]).sort(), [["abs", "abs-2.bin"], ["brk", "brake-3.bin"]]);
+    assert.is((await api("vehicles/NOPE")).json().error, "unknown-vin");
+    assert.is((await api("vehicles?lastSeenBefore=soon")).json().error, "invalid-time");
+    const alerts = (await api("alerts?open=1")).json();
+    assert.ok(Array.isArray(alerts.alerts));
+    assert.is((await api("alerts/424242/ack", "POST")).json().error, "unknown-alert");
   } finally {
     await close(server);
   }
