@@ -22,6 +22,8 @@ import { backupCommand } from "./backup.ts";
 import { refreshCommand } from "./refresh.ts";
 import { vehicleAddCommand } from "./vehicle-add.ts";
 import { vehicleRevokeCommand } from "./vehicle-revoke.ts";
+import { vehicleAddEcuCommand, vehicleDecommissionCommand, vehicleRemoveEcuCommand, vehicleReplaceEcuCommand, vehicleReplacePrimaryCommand, vehicleShowCommand } from "./vehicle-lifecycle.ts";
+import { workshopAccountAddCommand, workshopAccountDisableCommand, workshopAccountListCommand } from "./workshop-account.ts";
 import { fleetCredentialAddCommand, fleetCredentialRevokeCommand } from "./fleet-credential.ts";
 import { assignCommand } from "./assign.ts";
 import { campaignCommand } from "./campaign.ts";
@@ -50,6 +52,15 @@ export const commands: Command[] = [
   refreshCommand,
   vehicleAddCommand,
   vehicleRevokeCommand,
+  vehicleReplaceEcuCommand,
+  vehicleReplacePrimaryCommand,
+  vehicleAddEcuCommand,
+  vehicleRemoveEcuCommand,
+  vehicleDecommissionCommand,
+  vehicleShowCommand,
+  workshopAccountAddCommand,
+  workshopAccountListCommand,
+  workshopAccountDisableCommand,
   fleetCredentialAddCommand,
   fleetCredentialRevokeCommand,
   assignCommand,

@@ -7,11 +7,13 @@ import { join } from "node:path";
 import type { AssignmentRow, ClientProfile, EcuRow, Inventory } from "../inventory/inventory.ts";
 import { inventoryLocation, openInventory } from "../inventory/location.ts";
 import { isPostgresUrl, redactedUrl } from "../inventory/postgres-engine.ts";
-import { keyIdOf, tufKeyFromRaw, type SigningKey } from "../../model/keys.ts";
+import type { SigningKey } from "../../model/keys.ts";
 import { writeFileAtomicSync } from "../fs/atomic-write.ts";
 import { createDirectorKeys, DirectorKeyring, rootSignedOf, type DirectorOnlineKeys } from "./director-keys.ts";
 import { Refused } from "./errors.ts";
-import { isEcuSerial, isHardwareId, isTargetName, isVin } from "../../model/identifiers.ts";
+import { checkEcuList, insertEcus, type EcuRegistration } from "./ecu-registration.ts";
+import { applyVehicleChange, checkActor, checkChange, requireInService, type HistoryEntry, type VehicleChange } from "./vehicle-lifecycle.ts";
+import { isHardwareId, isTargetName, isVin } from "../../model/identifiers.ts";
 import type { ImageTarget, ImageTargetSource } from "./image-targets.ts";
 import { checkManifest, parseManifest, storedManifestBody, type CheckedManifest } from "./manifest.ts";
 import type { ManifestResponse, VehicleManifest } from "../../model/manifest-format.ts";
@@ -24,15 +26,7 @@ import { isoTime } from "../../model/iso-time.ts";
 
 export { DIRECTOR_ROOT_DIR, DIRECTOR_VEHICLES_DIR, StateMismatch } from "./state-check.ts";
 
-export interface EcuRegistration {
-  serial: string;
-  hardwareId: string;
-  /** Ed25519 public key, 64 hex characters. */
-  publicKeyHex: string;
-  primary: boolean;
-  /** The keyid the ECU names in its signatures, when its client computes keyids its own way (aktualizr). */
-  keyid?: string;
-}
+export type { EcuRegistration } from "./ecu-registration.ts";
 
 /** How much of each vehicle's history the inventory keeps (README: retention). */
 export interface Retention {
@@ -187,7 +181,7 @@ export class Director {
     this.inventory.transaction(() => {
       if (this.inventory.vehicleExists(vin)) throw new Refused(409, "vehicle-exists", `vehicle ${vin} is already registered`);
       this.inventory.insertVehicle(vin, isoTime(now), profile);
-      this.insertEcus(vin, ecus);
+      insertEcus(this.inventory, vin, ecus);
       // Version 1: empty targets made for this VIN.
       this.publisher.stage(vin, [], now);
     });
@@ -222,7 +216,7 @@ export class Director {
       if (profile !== "aktualizr") throw new Refused(409, "wrong-profile", `vehicle ${vin} runs the uptane client: its ECUs are registered with the vehicle`);
       const existing = this.inventory.ecusOf(vin);
       if (existing.length === 0) {
-        this.insertEcus(vin, ecus);
+        insertEcus(this.inventory, vin, ecus);
         return "registered" as const;
       }
       const same = existing.length === ecus.length && ecus.every((e) => {
@@ -237,16 +231,25 @@ export class Director {
     throw new Refused(409, "ecu_already_registered", `vehicle ${vin} has registered its ECUs already; a registration with other ECUs or keys is refused`);
   }
 
-  /** In the caller's transaction (a serial already taken throws, and the transaction undoes it all). */
-  private insertEcus(vin: string, ecus: EcuRegistration[]): void {
-    for (const e of ecus) {
-      if (this.inventory.ecu(e.serial)) throw new Refused(409, "ecu-exists", `ECU ${e.serial} is already registered`);
-      // One key, one ECU: a report signed by it must name a single sender.
-      const holder = this.inventory.ecuWithPublicKey(e.publicKeyHex);
-      if (holder) throw new Refused(409, "ecu-key-exists", `ECU ${e.serial}'s public key is ECU ${holder.serial}'s already (vehicle ${holder.vin})`);
-      const keyid = e.keyid ?? keyIdOf(tufKeyFromRaw(Buffer.from(e.publicKeyHex, "hex")));
-      this.inventory.insertEcu({ serial: e.serial, vin, hardwareId: e.hardwareId, publicKey: e.publicKeyHex, keyid, primary: e.primary });
-    }
+  // ---- lifecycle
+
+  /**
+   * Records a workshop's change to vehicle `vin` (vehicle-lifecycle.ts) with who made it,
+   * and re-signs the vehicle's targets without what left (nothing more is signed for a
+   * decommissioned vehicle: it is no longer served).
+   */
+  recordVehicleChange(vin: string, change: VehicleChange, actor: string): { change: HistoryEntry } & Publication {
+    checkChange(change);
+    checkActor(actor);
+    this.state.checkBackend();
+    if (isVin(vin) && this.inventory.vehicleExists(vin) && this.inventory.decommissionedAt(vin) === null) this.state.checkVehicle(vin);
+    const now = this.clock();
+    const entry = this.inventory.transaction(() => {
+      const recorded = applyVehicleChange(this.inventory, vin, change, actor, isoTime(now));
+      if (change.action !== "decommission") this.advance(vin, now);
+      return recorded;
+    });
+    return { change: entry, ...(change.action === "decommission" ? { publication: "done" as const } : this.publishAfterCommit([vin])) };
   }
 
   // ---- assignments
@@ -259,9 +262,9 @@ export class Director {
     const image = await this.imageTargets.findTarget(targetName);
     const now = this.clock();
     const outcome = this.inventory.transaction(() => {
-      if (!this.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
+      requireInService(this.inventory, vin);
       const ecu = this.inventory.ecu(ecuSerial);
-      if (!ecu || ecu.vin !== vin) throw new Refused(404, "unknown-ecu", `vehicle ${vin} has no ECU ${ecuSerial}`);
+      if (!ecu || ecu.vin !== vin || ecu.retired_at !== null) throw new Refused(404, "unknown-ecu", `vehicle ${vin} has no ECU ${ecuSerial}${ecu?.retired_at ? ` (a workshop retired it at ${ecu.retired_at})` : ""}`);
       const refusal = assignmentRefusal(ecu, targetName, image);
       if (refusal) throw refusal;
       const result = this.insertAssignment(ecu, image!, null, now);
@@ -289,7 +292,7 @@ export class Director {
     const stage = vins ? "group" : "all";
     const touched = new Set<string>();
     const result = this.inventory.transaction(() => {
-      for (const vin of vins ?? []) if (!this.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
+      for (const vin of vins ?? []) requireInService(this.inventory, vin);
       const campaignId = this.inventory.insertCampaign(hardwareId, targetName, stage, isoTime(now));
       const assigned: AssignmentOutcome[] = [];
       const skipped: CampaignOutcome["skipped"] = [];
@@ -361,6 +364,8 @@ export class Director {
     for (const a of all) {
       if (a.bundle !== bundle || (a.status !== "published" && a.status !== "installed")) continue;
       const ecu = this.inventory.ecu(a.ecu_serial)!;
+      // A retired ECU is not in the vehicle any more; a held one gets nothing until a workshop records it.
+      if (ecu.retired_at !== null || ecu.held !== null) continue;
       let entry = byName.get(a.target_name);
       if (!entry) {
         entry = { name: a.target_name, length: a.length, hashes: JSON.parse(a.hashes), custom: { ...JSON.parse(a.custom), ecuIdentifiers: {} } };
@@ -439,7 +444,11 @@ export class Director {
     const inv = this.inventory;
     const manifestId = inv.insertManifest(urlVin, checked.primarySerial, nowIso, storedBody(checked));
     const alerts: Array<{ serial: string | null; kind: string; detail: string }> = [];
-    for (const d of checked.discarded) alerts.push({ serial: d.ecuSerial, kind: `report-${d.reason}`, detail: d.detail });
+    for (const d of checked.discarded) {
+      alerts.push({ serial: d.ecuSerial, kind: `report-${d.reason}`, detail: d.detail });
+      // A known serial signing with another key: a part swapped without a workshop's record, or an attack. Either way it is held.
+      if (d.reason === "bad-signature") inv.holdEcu(d.ecuSerial, `its report of ${nowIso} was not signed by its registered key`);
+    }
     for (const { ecu, report, reportCounter } of checked.accepted) {
       if (reportCounter !== undefined) inv.setReportCounter(ecu.serial, reportCounter);
       inv.insertReport({ manifestId, serial: ecu.serial, nonce: report.nonce, installedFilename: report.installedImage?.filename ?? null, releaseCounter: report.releaseCounter, reportTime: report.reportTime, attacksDetected: report.attacksDetected });
@@ -613,24 +622,10 @@ export class ManifestFailure {
   constructor(readonly cause: unknown) {}
 }
 
-/** The checks every ECU list of a registration passes: one Primary, valid and distinct serials, Ed25519 keys. */
-function checkEcuList(ecus: EcuRegistration[]): void {
-  if (ecus.length === 0) throw new Refused(400, "no-ecus", "a vehicle needs at least one ECU");
-  if (ecus.filter((e) => e.primary).length !== 1) throw new Refused(400, "primary-count", "a vehicle needs exactly one Primary ECU");
-  const serials = new Set<string>();
-  for (const e of ecus) {
-    if (!isEcuSerial(e.serial)) throw new Refused(400, "invalid-serial", `ECU serial ${JSON.stringify(e.serial)} must be 1-64 of A-Z a-z 0-9 . _ -`);
-    if (!isHardwareId(e.hardwareId)) throw new Refused(400, "invalid-hardware-id", `hardware ID ${JSON.stringify(e.hardwareId)} must be 1-64 of A-Z a-z 0-9 . _ -`);
-    if (typeof e.publicKeyHex !== "string" || !/^[0-9a-f]{64}$/.test(e.publicKeyHex)) throw new Refused(400, "invalid-public-key", `ECU ${e.serial}: public key must be 64 lowercase hex characters (Ed25519)`);
-    if (serials.has(e.serial)) throw new Refused(400, "duplicate-serial", `ECU ${e.serial} is listed twice`);
-    serials.add(e.serial);
-    const twin = ecus.find((o) => o !== e && o.publicKeyHex === e.publicKeyHex);
-    if (twin) throw new Refused(400, "duplicate-ecu-key", `ECUs ${twin.serial} and ${e.serial} have the same public key: each ECU signs its reports with its own`);
-  }
-}
-
 /** Why `image` may not be assigned to `ecu`, or null (5.3.2: the Director assigns only what the Image repository signs). */
 function assignmentRefusal(ecu: EcuRow, targetName: string, image: ImageTarget | null): Refused | null {
+  // Until a workshop records the change, an ECU that reported with another key gets nothing.
+  if (ecu.held !== null) return new Refused(409, "ecu-held", `ECU ${ecu.serial} gets no update until a workshop records a change: ${ecu.held}`);
   if (!image) return new Refused(400, "target-not-signed", `the Image repository signs no target ${targetName}`);
   if (!image.custom.hardwareIds.includes(ecu.hardware_id)) {
     return new Refused(400, "hardware-id-mismatch", `${targetName} is for ${image.custom.hardwareIds.join(", ")}, ECU ${ecu.serial} is ${ecu.hardware_id}`);

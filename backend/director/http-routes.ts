@@ -6,6 +6,7 @@
 // its token over TLS only (README "Backend: TLS and who may read what").
 //   POST /director/api/assignments  {vin, ecuSerial, target}                                (token)
 //   POST /director/api/campaigns    {hardwareId, target, vins?}                             (token)
+//   /director/workshop/...          a workshop's vehicle changes (its account's password; workshop-routes.ts)
 import type { RouteRequest } from "../http/server.ts";
 import { requireApiToken } from "../http/api-token.ts";
 import { requireTls, requireVehicle } from "../http/client.ts";
@@ -18,14 +19,21 @@ import { isVin } from "../../model/identifiers.ts";
 import { MAX_MANIFEST_BYTES } from "../../model/manifest-format.ts";
 import { ManifestBatcher } from "./manifest-batcher.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../model/json-depth.ts";
+import { requireInService } from "./vehicle-lifecycle.ts";
+import { workshopRequest } from "./workshop-routes.ts";
+import type { PasswordAuthenticator } from "../supplier-portal/authenticate.ts";
 
 const MAX_API_BODY_BYTES = 256 * 1024;
 
 /** The handler mounted at `/director/` (segments below it, already decoded and checked by the router). */
-export function directorRoutes(director: Director, apiToken: string, log: (line: string) => void = () => {}, dir?: string) {
+export function directorRoutes(director: Director, apiToken: string, log: (line: string) => void = () => {}, dir?: string, workshop?: PasswordAuthenticator) {
   const manifests = new ManifestBatcher(director);
   return async ({ method, segments: parts, req, res, client }: RouteRequest): Promise<void> => {
     try {
+      if (parts[0] === "workshop") {
+        await workshopRequest(director, workshop, { parse: parseJsonObject, string: stringField }, { method, parts, req, res, client, log });
+        return;
+      }
       // parts: ["vehicles", VIN, FILE] or ["api", WHAT]
       if (parts[0] === "vehicles") requireVehicle(client);
       if (parts[0] === "vehicles" && parts.length === 3 && isVin(parts[1])) {
@@ -41,7 +49,8 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
           return;
         }
         if (method !== "GET" && method !== "HEAD") throw new Refused(405, "method-not-allowed", "metadata is read with GET");
-        if (!director.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
+        // A decommissioned vehicle's metadata is no longer served (README "Backend: vehicle lifecycle").
+        requireInService(director.inventory, vin);
         // Strict version syntax (no leading zero): one file, one name.
         const root = /^([1-9]\d{0,8})\.root\.json$/.exec(file);
         sendFile(res, root ? director.rootFile(Number(root[1])) : director.vehicleFile(vin, file), `${vin}/${file}`);

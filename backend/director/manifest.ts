@@ -23,7 +23,7 @@ export interface AcceptedReport {
 
 export interface DiscardedReport {
   ecuSerial: string;
-  reason: "unknown-ecu" | "bad-signature" | "replayed-nonce" | "stale-report" | "invalid-report";
+  reason: "unknown-ecu" | "retired-ecu" | "bad-signature" | "replayed-nonce" | "stale-report" | "invalid-report";
   detail: string;
 }
 
@@ -100,12 +100,18 @@ export function reportProblem(r: unknown): string | null {
 export function checkManifest(manifest: VehicleManifest, urlVin: string, inventory: Inventory): CheckedManifest {
   const signed = manifest.signed;
   if (!inventory.vehicleExists(urlVin)) throw new Refused(404, "unknown-vin", `no vehicle ${urlVin} is registered`);
+  const decommissioned = inventory.decommissionedAt(urlVin);
+  if (decommissioned !== null) throw new Refused(410, "decommissioned", `vehicle ${urlVin} was decommissioned at ${decommissioned}: its manifests are refused`);
   // An aktualizr vehicle reports in its own dialect only, where its report counter is checked (README "Serving aktualizr").
   if (inventory.clientProfile(urlVin) === "aktualizr") throw new Refused(409, "wrong-profile", `vehicle ${urlVin} runs aktualizr: it reports with PUT /aktualizr/director/manifest`);
   if (signed.vin !== urlVin) throw new Refused(400, "vin-mismatch", `manifest is for vehicle ${signed.vin}, posted to ${urlVin}`);
   const ecus = new Map(inventory.ecusOf(urlVin).map((e) => [e.serial, e]));
   const primary = ecus.get(signed.primarySerial);
-  if (!primary || primary.is_primary !== 1) throw new Refused(400, "unknown-primary", `${signed.primarySerial} is not the registered Primary of ${urlVin}`);
+  if (!primary || primary.is_primary !== 1) {
+    const retired = inventory.ecu(signed.primarySerial);
+    const why = retired?.vin === urlVin && retired.retired_at !== null ? ` (a workshop replaced it at ${retired.retired_at}: its key no longer counts)` : "";
+    throw new Refused(400, "unknown-primary", `${signed.primarySerial} is not the registered Primary of ${urlVin}${why}`);
+  }
   // 5.4.2.2: the manifest is signed by the Primary's key.
   if (!signedBy(signed, manifest.signatures, { keyid: primary.keyid, publicKeyHex: primary.public_key })) {
     throw new Refused(400, "bad-primary-signature", `manifest is not signed by the registered key of Primary ${primary.serial}`);
@@ -123,12 +129,16 @@ export function checkManifest(manifest: VehicleManifest, urlVin: string, invento
     const report = raw as { signatures: unknown; signed: EcuVersionReportSigned };
     const ecu = ecus.get(report.signed.ecuSerial);
     if (!ecu) {
-      discarded.push({ ecuSerial: serialOf, reason: "unknown-ecu", detail: `ECU ${serialOf} is not registered in vehicle ${urlVin}` });
+      // A part the inventory does not know (fitted without a workshop's record), or one a workshop took out.
+      const retired = inventory.ecu(report.signed.ecuSerial);
+      if (retired?.vin === urlVin && retired.retired_at !== null) {
+        discarded.push({ ecuSerial: serialOf, reason: "retired-ecu", detail: `ECU ${serialOf} was replaced or removed by a workshop at ${retired.retired_at}: its key no longer counts` });
+      } else discarded.push({ ecuSerial: serialOf, reason: "unknown-ecu", detail: `ECU ${serialOf} is not registered in vehicle ${urlVin}: no update for it until a workshop records it` });
       continue;
     }
     // 5.4.2.1: each ECU version report is signed by that ECU's key.
     if (!signedBy(report.signed, report.signatures, { keyid: ecu.keyid, publicKeyHex: ecu.public_key })) {
-      discarded.push({ ecuSerial: serialOf, reason: "bad-signature", detail: `report is not signed by the registered key of ECU ${serialOf}` });
+      discarded.push({ ecuSerial: serialOf, reason: "bad-signature", detail: `report is not signed by the registered key of ECU ${serialOf}: the ECU gets no update until a workshop records a change` });
       continue;
     }
     // 5.4.2.1: the nonce/counter makes each report fresh; one seen before is a replay. Only
