@@ -2,7 +2,7 @@
 // workshop; it records vehicle changes through the workshop API with its own credentials.
 // Passwords as the supplier portal's: made here, shown once, only the scrypt hash kept.
 import type { Inventory, WorkshopAccountRow } from "../inventory/inventory.ts";
-import { openInventory } from "../inventory/location.ts";
+import { withInventory } from "../inventory/location.ts";
 import { AccountError, checkAccountName } from "../supplier-portal/accounts.ts";
 import { hashPassword, newPassword, type ScryptParams } from "../supplier-portal/password-hash.ts";
 import type { PasswordDoor } from "../supplier-portal/authenticate.ts";
@@ -15,15 +15,6 @@ export interface WorkshopAccount {
 
 function accountOf(row: WorkshopAccountRow): WorkshopAccount {
   return { name: row.name, createdAt: row.created_at, disabled: row.disabled_at !== null };
-}
-
-function withInventory<T>(dir: string, fn: (inventory: Inventory) => T): T {
-  const inventory = openInventory(dir);
-  try {
-    return fn(inventory);
-  } finally {
-    inventory.close();
-  }
 }
 
 /** Creates workshop account `name` in the backend `dir`; returns the password, which is not stored anywhere. */
