@@ -347,6 +347,25 @@ test.before(async () => {
     { args: [nodir, "--url", "http://127.0.0.1:1"], expect: "unreadable-file" },
     { args: [state, "--url", "http://127.0.0.1:1"], expect: "unreachable" },
   );
+  // Last: it takes fw.bin out for good.
+  add(
+    "image withdraw",
+    { args: [backend, "fw.bin"], expect: "ok" },
+    { args: [backend], expect: "usage" },
+    { args: [nodir, "fw.bin"], expect: "not-a-backend" },
+    { args: [backend, "../fw.bin"], expect: "invalid-target-name" },
+    { args: [backend, "missing.bin"], expect: "target-not-signed" },
+    { args: [backend, "fw.bin"], expect: "image-withdrawn" },
+  );
+  add(
+    "supplier remove",
+    { args: [backend, "bolt"], expect: "ok" },
+    { args: [backend], expect: "usage" },
+    { args: [nodir, "bolt"], expect: "not-a-backend" },
+    { args: [backend, "Bolt!"], expect: "invalid-role-name" },
+    { args: [backend, "bolt"], expect: "role-not-delegated" },
+    { args: [corrupt, "acme"], expect: "repository-corrupt" },
+  );
 });
 
 test.after(async () => {

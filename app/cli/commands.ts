@@ -5,11 +5,13 @@ import { demoCommand } from "./demo.ts";
 import { simulateCommand } from "./simulate.ts";
 import { initCommand } from "./init.ts";
 import { imageAddCommand } from "./image-add.ts";
+import { imageWithdrawCommand } from "./image-withdraw.ts";
 import { serveCommand } from "./serve.ts";
 import { delegateCommand } from "./delegate.ts";
 import { supplierInitCommand } from "./supplier-init.ts";
 import { supplierSignCommand } from "./supplier-sign.ts";
 import { supplierImportCommand } from "./supplier-import.ts";
+import { supplierRemoveCommand } from "./supplier-remove.ts";
 import { supplierAccountAddCommand } from "./supplier-account-add.ts";
 import { supplierAccountListCommand } from "./supplier-account-list.ts";
 import { supplierAccountDisableCommand } from "./supplier-account-disable.ts";
@@ -35,11 +37,13 @@ export const commands: Command[] = [
   simulateCommand,
   initCommand,
   imageAddCommand,
+  imageWithdrawCommand,
   serveCommand,
   delegateCommand,
   supplierInitCommand,
   supplierSignCommand,
   supplierImportCommand,
+  supplierRemoveCommand,
   supplierAccountAddCommand,
   supplierAccountListCommand,
   supplierAccountDisableCommand,

@@ -83,7 +83,7 @@ export const ERROR_CODES = {
   unreachable: { exit: 1, meaning: "the backend could not be reached" },
   "vehicle-refused": { exit: 1, meaning: "`uptane simulate`: an ECU of the vehicle refused something in a cycle" },
   "attack-not-caught": { exit: 1, meaning: "`uptane demo --attack`: no ECU refused the attack" },
-  "role-not-delegated": { exit: 1, meaning: "a supplier account for a role the Image repository does not delegate" },
+  "role-not-delegated": { exit: 1, meaning: "a role the Image repository does not delegate (a supplier account's, or `supplier remove`'s: a role the OEM's targets delegate)" },
   "unknown-account": { exit: 1, meaning: "no supplier or workshop account with that name" },
   "account-disabled": { exit: 1, meaning: "the supplier or workshop account is disabled already" },
   "unknown-submission": { exit: 1, meaning: "no supplier submission with that ID" },
@@ -106,6 +106,7 @@ export const ERROR_CODES = {
   decommissioned: { exit: 1, meaning: "the vehicle was decommissioned: nothing is served to it, assigned to it or taken from it" },
   "ecu-held": { exit: 1, meaning: "the ECU reported with another key than its registered one: no update until a workshop records the change" },
   "primary-required": { exit: 1, meaning: "a change that would leave the vehicle without its Primary (replace it with replace-primary)" },
+  "image-withdrawn": { exit: 1, meaning: "the target was withdrawn (or its supplier removed): it is never assigned again" },
   "image-role-expired": { exit: 1, meaning: "a role of the Image repository on the way to the target has expired" },
   // The HTTP API only.
   "invalid-request": { exit: 1, httpOnly: true, meaning: "a request body field is missing or malformed" },

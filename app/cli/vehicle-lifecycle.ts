@@ -2,25 +2,14 @@
 // a vehicle's changes after registration recorded in the inventory from the backend folder
 // (README "Backend: vehicle lifecycle"); a workshop records the same through the workshop API
 // with its own account. Each change is recorded with `cli:USER` as who made it.
-import { userInfo } from "node:os";
 import { optionValue, UsageError, type Command, type ParsedArgs } from "./command.ts";
 import { pendingLine, runReporting } from "./output.ts";
 import { openDirector } from "../../backend/director/part.ts";
 import { readEd25519PublicKeyHex } from "../../backend/director/public-key-file.ts";
 import { vehicleRecord, type FittedEcu, type HistoryEntry, type VehicleChange } from "../../backend/director/vehicle-lifecycle.ts";
 import { requireBackend } from "./backend-dir.ts";
+import { cliActor } from "./actor.ts";
 import { inputFile } from "./input-files.ts";
-
-/** The person at the backend folder, as the history names them. */
-function cliActor(): string {
-  let name = "unknown";
-  try {
-    name = userInfo().username;
-  } catch {
-    // no passwd entry for the uid: "unknown"
-  }
-  return `cli:${name.replace(/[^A-Za-z0-9._@-]/g, "_").slice(0, 64) || "unknown"}`;
-}
 
 /** `--ecu SERIAL:HARDWARE_ID:PUBKEY_FILE`, the file checked now; the key read when the command runs. */
 function ecuOption(parsed: ParsedArgs): () => FittedEcu {

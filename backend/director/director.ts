@@ -72,6 +72,15 @@ export interface AssignmentOutcome {
   status: "published" | "queued";
 }
 
+export interface ImageWithdrawal {
+  name: string;
+  role: string;
+  /** Assignments that were queued or published and ended now. */
+  assignmentsEnded: Array<{ vin: string; ecuSerial: string; was: string }>;
+  /** ECUs in service that last reported it installed (each alerted). */
+  running: Array<{ vin: string; ecuSerial: string; releaseCounter: number }>;
+}
+
 export interface CampaignOutcome {
   campaignId: number;
   stage: "group" | "all";
@@ -252,6 +261,48 @@ export class Director {
     return { change: entry, ...(change.action === "decommission" ? { publication: "done" as const } : this.publishAfterCommit([vin])) };
   }
 
+  // ---- withdrawn images
+
+  /**
+   * Withdraws target `name`, which Image repository role `role` listed (README "Backend:
+   * withdrawing an image and removing a supplier"): it is never assigned again, its open
+   * assignments end (those vehicles' targets re-signed without it), and every ECU in service
+   * that last reported it installed gets an alert and is listed.
+   */
+  withdrawImage(name: string, role: string, actor: string, reason: "withdrawn" | "supplier-removed" = "withdrawn"): ImageWithdrawal & Publication {
+    if (!isTargetName(name)) throw new Refused(400, "invalid-target-name", "target name must be 1-255 printable characters");
+    checkActor(actor);
+    this.state.checkBackend();
+    const now = this.clock();
+    const nowIso = isoTime(now);
+    const result = this.inventory.transaction(() => {
+      const earlier = this.inventory.withdrawnImage(name);
+      if (earlier) throw new Refused(409, "image-withdrawn", `${name} was withdrawn at ${earlier.withdrawn_at} already`);
+      this.inventory.insertWithdrawnImage({ name, role, reason, actor, now: nowIso });
+      const ended = this.inventory.openAssignmentsOfTarget(name);
+      for (const a of ended) this.inventory.setAssignmentStatus(a.id, "superseded");
+      const vins = [...new Set(ended.map((a) => a.vin))];
+      for (const vin of vins) this.advance(vin, now);
+      const running = this.inventory.ecusRunning(name);
+      const why = reason === "withdrawn" ? "withdrawn" : `its supplier (role ${role}) was removed`;
+      for (const e of running) this.inventory.insertAlert({ vin: e.vin, serial: e.serial, manifestId: null, kind: "image-withdrawn", detail: `ECU ${e.serial} runs ${name}, ${why} at ${nowIso}`, now: nowIso });
+      return {
+        name,
+        role,
+        assignmentsEnded: ended.map((a) => ({ vin: a.vin, ecuSerial: a.ecu_serial, was: a.status })),
+        running: running.map((e) => ({ vin: e.vin, ecuSerial: e.serial, releaseCounter: e.installed_release_counter })),
+        vins,
+      };
+    });
+    const { vins, ...out } = result;
+    return { ...out, ...this.publishAfterCommit(vins) };
+  }
+
+  private refuseWithdrawn(targetName: string): void {
+    const w = this.inventory.withdrawnImage(targetName);
+    if (w) throw new Refused(409, "image-withdrawn", `${targetName} was withdrawn at ${w.withdrawn_at}${w.reason === "supplier-removed" ? ` (its supplier, role ${w.role}, was removed)` : ""}: it is never assigned again`);
+  }
+
   // ---- assignments
 
   async assign(vin: string, ecuSerial: string, targetName: string): Promise<AssignmentOutcome & Publication> {
@@ -259,10 +310,12 @@ export class Director {
     // What the new targets build upon, checked outside the transaction so the alert stays.
     this.state.checkBackend();
     if (isVin(vin)) this.state.checkVehicle(vin);
+    this.refuseWithdrawn(targetName); // before the look-up, and again in the transaction
     const image = await this.imageTargets.findTarget(targetName);
     const now = this.clock();
     const outcome = this.inventory.transaction(() => {
       requireInService(this.inventory, vin);
+      this.refuseWithdrawn(targetName);
       const ecu = this.inventory.ecu(ecuSerial);
       if (!ecu || ecu.vin !== vin || ecu.retired_at !== null) throw new Refused(404, "unknown-ecu", `vehicle ${vin} has no ECU ${ecuSerial}${ecu?.retired_at ? ` (a workshop retired it at ${ecu.retired_at})` : ""}`);
       const refusal = assignmentRefusal(ecu, targetName, image);
@@ -283,6 +336,7 @@ export class Director {
   async campaign(hardwareId: string, targetName: string, vins?: string[]): Promise<CampaignOutcome & Publication> {
     if (!isHardwareId(hardwareId)) throw new Refused(400, "invalid-hardware-id", `hardware ID ${JSON.stringify(hardwareId)} is not valid`);
     if (!isTargetName(targetName)) throw new Refused(400, "invalid-target-name", "target name must be 1-255 printable characters");
+    this.refuseWithdrawn(targetName); // before the look-up: a withdrawn image is out of the repository too
     const image = await this.imageTargets.findTarget(targetName);
     if (!image) throw new Refused(400, "target-not-signed", `the Image repository signs no target ${targetName}`);
     if (!image.custom.hardwareIds.includes(hardwareId)) throw new Refused(400, "hardware-id-mismatch", `${targetName} is for ${image.custom.hardwareIds.join(", ")}, not ${hardwareId}`);
@@ -292,6 +346,7 @@ export class Director {
     const stage = vins ? "group" : "all";
     const touched = new Set<string>();
     const result = this.inventory.transaction(() => {
+      this.refuseWithdrawn(targetName);
       for (const vin of vins ?? []) requireInService(this.inventory, vin);
       const campaignId = this.inventory.insertCampaign(hardwareId, targetName, stage, isoTime(now));
       const assigned: AssignmentOutcome[] = [];

@@ -258,6 +258,29 @@ export class Inventory {
     return this.sql.run("UPDATE workshop_accounts SET disabled_at = ? WHERE name = ? AND disabled_at IS NULL", [now, name]) > 0;
   }
 
+  insertWithdrawnImage(w: { name: string; role: string; reason: "withdrawn" | "supplier-removed"; actor: string; now: string }): void {
+    this.sql.run("INSERT INTO withdrawn_images (name, role, reason, actor, withdrawn_at) VALUES (?, ?, ?, ?, ?)", [w.name, w.role, w.reason, w.actor, w.now]);
+  }
+
+  withdrawnImage(name: string): { name: string; role: string; reason: string; actor: string; withdrawn_at: string } | undefined {
+    return this.sql.get("SELECT * FROM withdrawn_images WHERE name = ?", [name]) as never;
+  }
+
+  /** Whether the Director ever assigned `name` or an ECU reported it installed. */
+  targetKnown(name: string): boolean {
+    return this.sql.get("SELECT 1 FROM assignments WHERE target_name = ? UNION SELECT 1 FROM ecus WHERE installed_filename = ?", [name, name]) !== undefined;
+  }
+
+  /** Open (queued or published) assignments of a target, every vehicle. */
+  openAssignmentsOfTarget(name: string): AssignmentRow[] {
+    return this.sql.all("SELECT * FROM assignments WHERE target_name = ? AND status IN ('queued', 'published') ORDER BY id", [name]) as AssignmentRow[];
+  }
+
+  /** Current ECUs, of vehicles in service, that last reported `filename` installed. */
+  ecusRunning(filename: string): EcuRow[] {
+    return this.sql.all("SELECT e.* FROM ecus e JOIN vehicles v ON v.vin = e.vin WHERE e.installed_filename = ? AND e.retired_at IS NULL AND v.decommissioned_at IS NULL ORDER BY e.vin, e.serial", [filename]) as EcuRow[];
+  }
+
   recordInstalled(serial: string, r: { filename: string | null; length: number | null; hashes: string | null; releaseCounter: number; reportTime: string }): void {
     this.sql.run("UPDATE ecus SET installed_filename = ?, installed_length = ?, installed_hashes = ?, installed_release_counter = ?, last_report_time = ? WHERE serial = ?", [r.filename, r.length, r.hashes, r.releaseCounter, r.reportTime, serial]);
   }

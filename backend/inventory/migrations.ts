@@ -226,4 +226,15 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX vehicle_history_by_vin ON vehicle_history(vin, id);
   `,
+  // 10: withdrawn images (README "Backend: withdrawing an image and removing a supplier"): the
+  //     Director never assigns a withdrawn target again, whichever role listed it.
+  `
+  CREATE TABLE withdrawn_images (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,                -- the Image repository role that listed it
+    reason TEXT NOT NULL,              -- "withdrawn", or "supplier-removed" (its supplier's delegation was removed)
+    actor TEXT NOT NULL,
+    withdrawn_at TEXT NOT NULL
+  );
+  `,
 ];

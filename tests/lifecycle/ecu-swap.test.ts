@@ -5,119 +5,78 @@
 // way. The workshop API refuses missing, wrong and disabled credentials.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { join } from "node:path";
-import { writeFileSync } from "node:fs";
-import { newBackend, removeTempDirs, tempDir } from "../helpers/image-backend.ts";
-import { serveBackend, type ServedBackend } from "../../backend/serve.ts";
-import { close } from "../../backend/http/server.ts";
-import { readApiToken } from "../../backend/http/api-token.ts";
-import { addImage } from "../../backend/image/repository.ts";
+import { removeTempDirs } from "../helpers/image-backend.ts";
 import { addWorkshopAccount, disableWorkshopAccount } from "../../backend/director/workshop-accounts.ts";
-import { DirectorApi, DirectorApiError } from "../../app/vehicle/director-api.ts";
-import { enrolVehicle } from "../../app/vehicle/enrol.ts";
 import { Vehicle } from "../../app/vehicle/vehicle.ts";
-import { parseVehicleConfig } from "../../app/vehicle/config.ts";
-import { HttpFetcher } from "../../host/primary/fetcher.ts";
-import { serverCa, tlsFetch } from "../helpers/tls.ts";
+import { tlsFetch } from "../helpers/tls.ts";
+import { servedVehicle, type ServedVehicle } from "../helpers/served-vehicle.ts";
 
-let dir: string;
-let state: string;
-let served: ServedBackend;
-let api: DirectorApi;
-let ca: string;
+let world: ServedVehicle;
 let garage: { name: string; password: string };
 
-const config = parseVehicleConfig({ vin: "SWAP1", primary: { serial: "gw-1", hardwareId: "gateway" }, secondaries: [{ serial: "brake-1", hardwareId: "brake-ctl", mode: "partial", bus: "canfd-5m" }] });
-
 test.before(async () => {
-  dir = await newBackend();
-  const work = await tempDir("uptane-swap-");
-  for (const [name, rc] of [["brake-2.bin", 2], ["brake-3.bin", 3]] as const) {
-    const file = join(work, name);
-    writeFileSync(file, Buffer.alloc(2048, rc));
-    await addImage(dir, file, { name, hardwareIds: ["brake-ctl"], releaseCounter: rc });
-  }
-  garage = { name: "garage-7", password: (await addWorkshopAccount(dir, "garage-7", { scrypt: { N: 1024, r: 8, p: 1 } })).password };
-  served = await serveBackend(dir);
-  ca = serverCa(dir);
-  api = new DirectorApi(served.url, readApiToken(dir), ca);
-  state = join(work, "car");
-  await enrolVehicle(config, state, served.url, readApiToken(dir), ca);
+  world = await servedVehicle("SWAP1", [["brake-2.bin", 2], ["brake-3.bin", 3]], async (dir) => {
+    garage = { name: "garage-7", password: (await addWorkshopAccount(dir, "garage-7", { scrypt: { N: 1024, r: 8, p: 1 } })).password };
+  });
 });
 
 test.after(async () => {
-  await close(served.server);
+  await world.stop();
   await removeTempDirs();
 });
 
-async function cycle() {
-  const vehicle = await Vehicle.open(state, { fetcher: new HttpFetcher(served.url, { tls: Vehicle.tlsOptions(state) }) });
-  const report = await vehicle.runCycle();
-  return { report, installed: vehicle.installed() };
-}
-
 function workshop(path: string, credentials: { name: string; password: string } | null, body?: unknown) {
   const headers: Record<string, string> = credentials ? { authorization: `Basic ${Buffer.from(`${credentials.name}:${credentials.password}`).toString("base64")}` } : {};
-  return tlsFetch(`${served.url}/director/workshop/${path}`, { ca }, body === undefined ? { headers } : { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) });
-}
-
-async function refusedAssignment(serial: string, target: string): Promise<string> {
-  try {
-    await api.assign(config.vin, serial, target);
-  } catch (e) {
-    if (e instanceof DirectorApiError) return e.code;
-    throw e;
-  }
-  return "assigned";
+  return tlsFetch(`${world.served.url}/director/workshop/${path}`, { ca: world.ca }, body === undefined ? { headers } : { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body) });
 }
 
 test("a swapped Secondary is alerted by name and gets nothing until a workshop records it; then it installs", async () => {
-  assert.is((await cycle()).report.manifestAccepted, true);
-  const fitted = Vehicle.swapSecondary(state, "brake-1", { serial: "brake-1b" });
-  const first = await cycle();
+  assert.is((await world.cycle()).report.manifestAccepted, true);
+  const fitted = Vehicle.swapSecondary(world.state, "brake-1", { serial: "brake-1b" });
+  const first = await world.cycle();
   assert.is(first.report.manifestAccepted, true, first.report.detail);
-  const seen = (await workshop(`vehicles/${config.vin}`, garage)).json();
+  const seen = (await workshop(`vehicles/${world.config.vin}`, garage)).json();
   const alert = seen.alerts.find((a: { kind: string }) => a.kind === "report-unknown-ecu");
   assert.is(alert?.ecuSerial, "brake-1b", JSON.stringify(seen.alerts));
-  assert.is(await refusedAssignment("brake-1b", "brake-2.bin"), "unknown-ecu");
+  assert.is(await world.assignment("brake-1b", "brake-2.bin"), "unknown-ecu");
 
-  const recorded = await workshop(`vehicles/${config.vin}/replace-ecu`, garage, { serial: "brake-1", ecu: { serial: fitted.serial, hardwareId: fitted.hardwareId, publicKey: fitted.publicKeyHex } });
+  const recorded = await workshop(`vehicles/${world.config.vin}/replace-ecu`, garage, { serial: "brake-1", ecu: { serial: fitted.serial, hardwareId: fitted.hardwareId, publicKey: fitted.publicKeyHex } });
   assert.is(recorded.status, 201, recorded.text());
   assert.is(recorded.json().change.actor, "workshop:garage-7");
-  assert.is(await refusedAssignment("brake-1", "brake-2.bin"), "unknown-ecu");
-  assert.is((await api.assign(config.vin, "brake-1b", "brake-2.bin")).status, "published");
-  const after = await cycle();
+  assert.is(await world.assignment("brake-1", "brake-2.bin"), "unknown-ecu");
+  assert.is((await world.api.assign(world.config.vin, "brake-1b", "brake-2.bin")).status, "published");
+  const after = await world.cycle();
   assert.is(after.installed.get("brake-1b")?.filename, "brake-2.bin", JSON.stringify(after.report.ecus));
-  const record = (await workshop(`vehicles/${config.vin}`, garage)).json();
+  const record = (await workshop(`vehicles/${world.config.vin}`, garage)).json();
   assert.equal(record.ecus.map((e: { serial: string }) => e.serial), ["brake-1b", "gw-1"]);
   assert.is(record.history[0].actor, "workshop:garage-7");
 });
 
 test("a part that keeps its serial with a new key is held until the workshop records the key; then it installs", async () => {
-  const fitted = Vehicle.swapSecondary(state, "brake-1b", { serial: "brake-1b" });
-  assert.is((await cycle()).report.manifestAccepted, true);
-  const seen = (await workshop(`vehicles/${config.vin}`, garage)).json();
+  const fitted = Vehicle.swapSecondary(world.state, "brake-1b", { serial: "brake-1b" });
+  assert.is((await world.cycle()).report.manifestAccepted, true);
+  const seen = (await workshop(`vehicles/${world.config.vin}`, garage)).json();
   assert.match(String(seen.ecus.find((e: { serial: string }) => e.serial === "brake-1b").held), /not signed by its registered key/);
-  assert.is(await refusedAssignment("brake-1b", "brake-3.bin"), "ecu-held");
-  const recorded = await workshop(`vehicles/${config.vin}/replace-ecu`, garage, { serial: "brake-1b", ecu: { serial: "brake-1b", hardwareId: "brake-ctl", publicKey: fitted.publicKeyHex } });
+  assert.is(await world.assignment("brake-1b", "brake-3.bin"), "ecu-held");
+  const recorded = await workshop(`vehicles/${world.config.vin}/replace-ecu`, garage, { serial: "brake-1b", ecu: { serial: "brake-1b", hardwareId: "brake-ctl", publicKey: fitted.publicKeyHex } });
   assert.is(recorded.status, 201, recorded.text());
-  assert.is((await api.assign(config.vin, "brake-1b", "brake-3.bin")).status, "published");
-  const after = await cycle();
+  assert.is((await world.api.assign(world.config.vin, "brake-1b", "brake-3.bin")).status, "published");
+  const after = await world.cycle();
   assert.is(after.installed.get("brake-1b")?.filename, "brake-3.bin", JSON.stringify(after.report.ecus));
 });
 
 test("the workshop API: missing, wrong, unknown and disabled credentials are 401; a malformed change is 400 and changes nothing", async () => {
-  assert.is((await workshop(`vehicles/${config.vin}`, null)).status, 401);
-  assert.is((await workshop(`vehicles/${config.vin}`, { name: "garage-7", password: "wrong" })).status, 401);
-  assert.is((await workshop(`vehicles/${config.vin}`, { name: "nobody", password: garage.password })).status, 401);
-  const before = (await workshop(`vehicles/${config.vin}`, garage)).json().history.length;
-  const bad = await workshop(`vehicles/${config.vin}/add-ecu`, garage, { ecu: { serial: "x-1" } });
+  assert.is((await workshop(`vehicles/${world.config.vin}`, null)).status, 401);
+  assert.is((await workshop(`vehicles/${world.config.vin}`, { name: "garage-7", password: "wrong" })).status, 401);
+  assert.is((await workshop(`vehicles/${world.config.vin}`, { name: "nobody", password: garage.password })).status, 401);
+  const before = (await workshop(`vehicles/${world.config.vin}`, garage)).json().history.length;
+  const bad = await workshop(`vehicles/${world.config.vin}/add-ecu`, garage, { ecu: { serial: "x-1" } });
   assert.is(bad.status, 400);
   assert.is(bad.json().error, "invalid-request");
-  assert.is((await workshop(`vehicles/${config.vin}/paint`, garage, {})).status, 404);
-  assert.is((await workshop(`vehicles/${config.vin}`, garage)).json().history.length, before);
-  disableWorkshopAccount(dir, "garage-7");
-  assert.is((await workshop(`vehicles/${config.vin}`, garage)).status, 401);
+  assert.is((await workshop(`vehicles/${world.config.vin}/paint`, garage, {})).status, 404);
+  assert.is((await workshop(`vehicles/${world.config.vin}`, garage)).json().history.length, before);
+  disableWorkshopAccount(world.dir, "garage-7");
+  assert.is((await workshop(`vehicles/${world.config.vin}`, garage)).status, 401);
 });
 
 test.run();
