@@ -504,6 +504,8 @@ export class Director {
       // A known serial signing with another key: a part swapped without a workshop's record, or an attack. Either way it is held.
       if (d.reason === "bad-signature") inv.holdEcu(d.ecuSerial, `its report of ${nowIso} was not signed by its registered key`);
     }
+    // A partial bundle: what the Primary withheld from each ECU, and why (5.4.2.1: the Director sees what happened to each ECU).
+    for (const u of checked.undelivered ?? []) alerts.push({ serial: u.ecuSerial, kind: "image-undelivered", detail: `${u.target}: ${u.outcome}${u.detail ? `: ${u.detail}` : ""}`.slice(0, 1024) });
     for (const { ecu, report, reportCounter } of checked.accepted) {
       if (reportCounter !== undefined) inv.setReportCounter(ecu.serial, reportCounter);
       inv.insertReport({ manifestId, serial: ecu.serial, nonce: report.nonce, installedFilename: report.installedImage?.filename ?? null, releaseCounter: report.releaseCounter, reportTime: report.reportTime, attacksDetected: report.attacksDetected });

@@ -5,7 +5,7 @@
 // with a reason and the rest goes on.
 import type { EcuRow, Inventory } from "../inventory/inventory.ts";
 import { isEcuSerial, isTargetName, isVin } from "../../model/identifiers.ts";
-import { MAX_INSTALL_CODE, MAX_MANIFEST_BYTES, MAX_NONCE_LENGTH, MAX_REPORT_TEXT, MAX_REPORTS_PER_MANIFEST, MAX_SIGNATURES, type EcuVersionReportSigned, type VehicleManifest } from "../../model/manifest-format.ts";
+import { MAX_INSTALL_CODE, MAX_MANIFEST_BYTES, MAX_NONCE_LENGTH, MAX_REPORT_TEXT, MAX_REPORTS_PER_MANIFEST, MAX_SIGNATURES, type EcuVersionReportSigned, type UndeliveredImage, type VehicleManifest } from "../../model/manifest-format.ts";
 import { signedBy } from "./signature-check.ts";
 import { Refused } from "./errors.ts";
 import { isIsoTime } from "../../model/iso-time.ts";
@@ -31,6 +31,8 @@ export interface CheckedManifest {
   primarySerial: string;
   accepted: AcceptedReport[];
   discarded: DiscardedReport[];
+  /** Images the Primary withheld from an ECU (a partial bundle), as its signed manifest says. */
+  undelivered?: UndeliveredImage[];
 }
 
 
@@ -60,6 +62,14 @@ function envelopeProblem(doc: unknown): string | null {
   if (!isEcuSerial(s.primarySerial)) return "signed.primarySerial is missing or not a valid ECU serial";
   if (!Array.isArray(s.ecuVersionReports)) return "signed.ecuVersionReports must be an array";
   if (s.ecuVersionReports.length > MAX_REPORTS_PER_MANIFEST) return `more than ${MAX_REPORTS_PER_MANIFEST} ECU version reports`;
+  if (s.undelivered !== undefined) {
+    if (!Array.isArray(s.undelivered) || s.undelivered.length > MAX_REPORTS_PER_MANIFEST) return `signed.undelivered must be an array of at most ${MAX_REPORTS_PER_MANIFEST}`;
+    for (const u of s.undelivered) {
+      if (!isObject(u) || !isEcuSerial(u.ecuSerial) || !isTargetName(u.target) || typeof u.outcome !== "string" || !/^[A-Za-z]{1,64}$/.test(u.outcome) || typeof u.detail !== "string" || u.detail.length > MAX_REPORT_TEXT) {
+        return "each signed.undelivered entry must be {ecuSerial, target, outcome, detail}";
+      }
+    }
+  }
   const seen = new Set<string>();
   for (const r of s.ecuVersionReports) {
     const serial = isObject(r) && isObject(r.signed) ? r.signed.ecuSerial : undefined;
@@ -165,7 +175,7 @@ export function checkManifest(manifest: VehicleManifest, urlVin: string, invento
     throw new Refused(status, code, `Primary's report refused: ${primaryDiscard.detail}`);
   }
   if (!accepted.some((a) => a.ecu.serial === primary.serial)) throw new Refused(400, "bad-primary-report", `manifest holds no version report of Primary ${primary.serial}`);
-  return { primarySerial: primary.serial, accepted, discarded };
+  return { primarySerial: primary.serial, accepted, discarded, undelivered: signed.undelivered };
 }
 
 /**

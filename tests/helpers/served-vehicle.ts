@@ -30,9 +30,10 @@ export interface ServedVehicle {
   stop(): Promise<void>;
 }
 
-/** A vehicle (Primary gw-1, partial Secondary brake-1 on CAN FD) and the OEM images `images` ([name, release counter], hardware brake-ctl). */
-export async function servedVehicle(vin: string, images: Array<[string, number]>, before: (dir: string) => Promise<void> = async () => {}): Promise<ServedVehicle> {
-  const config = parseVehicleConfig({ vin, primary: { serial: "gw-1", hardwareId: "gateway" }, secondaries: [{ serial: "brake-1", hardwareId: "brake-ctl", mode: "partial", bus: "canfd-5m" }] });
+/** A vehicle (Primary gw-1, partial Secondaries brake-1 ... brake-N on CAN FD) and the OEM images `images` ([name, release counter], hardware brake-ctl). */
+export async function servedVehicle(vin: string, images: Array<[string, number]>, before: (dir: string) => Promise<void> = async () => {}, secondaries = 1): Promise<ServedVehicle> {
+  const brakes = Array.from({ length: secondaries }, (_, i) => ({ serial: `brake-${i + 1}`, hardwareId: "brake-ctl", mode: "partial", bus: "canfd-5m" }));
+  const config = parseVehicleConfig({ vin, primary: { serial: "gw-1", hardwareId: "gateway" }, secondaries: brakes });
   const dir = await newBackend();
   const work = await tempDir("uptane-served-vehicle-");
   for (const [name, rc] of images) {
