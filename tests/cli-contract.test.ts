@@ -307,6 +307,21 @@ test.before(async () => {
     { args: [backend, "garage-1"], expect: "account-disabled" },
     { args: [backend, "nobody"], expect: "unknown-account" },
   );
+  const pw = f("garage.password", "not-the-password\n");
+  const remote = (...more: string[]) => ["https://127.0.0.1:1", "CAR1", ...more, "--ca", ca, "--account", "garage-1", "--password-file", pw];
+  add(
+    "workshop change",
+    { args: remote("decommission"), expect: "unreachable" },
+    { args: remote("paint"), expect: "usage" },
+    { args: remote("remove-ecu"), expect: "usage" },
+    { args: ["http://127.0.0.1:1", "CAR1", "decommission", "--ca", ca, "--account", "garage-1", "--password-file", pw], expect: "usage" },
+    { args: ["https://127.0.0.1:1", "CAR1", "decommission", "--ca", nofile, "--account", "garage-1", "--password-file", pw], expect: "unreadable-file" },
+  );
+  add(
+    "workshop show",
+    { args: remote(), expect: "unreachable" },
+    { args: ["https://127.0.0.1:1", "CAR1"], expect: "usage" },
+  );
   add(
     "fleet-credential add",
     { args: [backend, "factory-a", "--out", join(work, "factory-a.p12")], expect: "ok" },

@@ -26,6 +26,7 @@ import { vehicleAddCommand } from "./vehicle-add.ts";
 import { vehicleRevokeCommand } from "./vehicle-revoke.ts";
 import { vehicleAddEcuCommand, vehicleDecommissionCommand, vehicleRemoveEcuCommand, vehicleReplaceEcuCommand, vehicleReplacePrimaryCommand, vehicleShowCommand } from "./vehicle-lifecycle.ts";
 import { workshopAccountAddCommand, workshopAccountDisableCommand, workshopAccountListCommand } from "./workshop-account.ts";
+import { workshopChangeCommand, workshopShowCommand } from "./workshop-change.ts";
 import { fleetCredentialAddCommand, fleetCredentialRevokeCommand } from "./fleet-credential.ts";
 import { assignCommand } from "./assign.ts";
 import { campaignCommand } from "./campaign.ts";
@@ -65,6 +66,8 @@ export const commands: Command[] = [
   workshopAccountAddCommand,
   workshopAccountListCommand,
   workshopAccountDisableCommand,
+  workshopChangeCommand,
+  workshopShowCommand,
   fleetCredentialAddCommand,
   fleetCredentialRevokeCommand,
   assignCommand,

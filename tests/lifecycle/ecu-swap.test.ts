@@ -5,7 +5,10 @@
 // way. The workshop API refuses missing, wrong and disabled credentials.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { join } from "node:path";
+import { writeFileSync } from "node:fs";
 import { removeTempDirs } from "../helpers/image-backend.ts";
+import { uptane } from "../helpers/uptane-in-process.ts";
 import { addWorkshopAccount, disableWorkshopAccount } from "../../backend/director/workshop-accounts.ts";
 import { Vehicle } from "../../app/vehicle/vehicle.ts";
 import { tlsFetch } from "../helpers/tls.ts";
@@ -58,8 +61,20 @@ test("a part that keeps its serial with a new key is held until the workshop rec
   const seen = (await workshop(`vehicles/${world.config.vin}`, garage)).json();
   assert.match(String(seen.ecus.find((e: { serial: string }) => e.serial === "brake-1b").held), /not signed by its registered key/);
   assert.is(await world.assignment("brake-1b", "brake-3.bin"), "ecu-held");
-  const recorded = await workshop(`vehicles/${world.config.vin}/replace-ecu`, garage, { serial: "brake-1b", ecu: { serial: "brake-1b", hardwareId: "brake-ctl", publicKey: fitted.publicKeyHex } });
-  assert.is(recorded.status, 201, recorded.text());
+  // This time through the CLI, as the workshop runs it: its account, the server's CA, no backend folder.
+  const keyFile = join(world.work, "brake-1b.pub");
+  writeFileSync(keyFile, fitted.publicKeyHex);
+  const passwordFile = join(world.work, "garage.password");
+  writeFileSync(passwordFile, `${garage.password}\n`);
+  const credentials = ["--ca", join(world.dir, "tls", "server-ca.pem"), "--account", garage.name, "--password-file", passwordFile, "--json"];
+  const recorded = await uptane("workshop", "change", world.served.url, world.config.vin, "replace-ecu", "--serial", "brake-1b", "--ecu", `brake-1b:brake-ctl:${keyFile}`, ...credentials);
+  assert.is(recorded.code, 0, recorded.out + recorded.err);
+  assert.is(JSON.parse(recorded.out).change.actor, "workshop:garage-7");
+  const shown = JSON.parse((await uptane("workshop", "show", world.served.url, world.config.vin, ...credentials)).out);
+  assert.is(shown.ecus.find((e: { serial: string }) => e.serial === "brake-1b").held, null);
+  const wrong = await uptane("workshop", "show", world.served.url, world.config.vin, ...credentials.map((c) => (c === passwordFile ? keyFile : c)));
+  assert.is(wrong.code, 1);
+  assert.is(JSON.parse(wrong.out).error, "unauthenticated");
   assert.is((await world.api.assign(world.config.vin, "brake-1b", "brake-3.bin")).status, "published");
   const after = await world.cycle();
   assert.is(after.installed.get("brake-1b")?.filename, "brake-3.bin", JSON.stringify(after.report.ecus));
