@@ -286,7 +286,8 @@ export async function rotate(dir: string, role: TopRole, opts: OperationOptions 
     // New key files first: without them nothing can be signed, and unused keys harm nothing.
     for (const k of newKeys) await writeRoleKey(dir, role, k, ctx.writer);
     // A removed supplier's role leaves the snapshot once both the Snapshot and Timestamp keys were rotated since.
-    const removed = role === "snapshot" || role === "timestamp" ? afterKeyRotation(await readRemovedRoles(dir), role) : null;
+    const pending = role === "snapshot" || role === "timestamp" ? await readRemovedRoles(dir) : [];
+    const removed = pending.length > 0 ? afterKeyRotation(pending, role as "snapshot" | "timestamp") : null;
     const published = await publish(state, { root: next, dropMeta: removed?.drop }, ctx);
     if (removed) await writeRemovedRoles(dir, removed.waiting, ctx.writer);
     return { role, oldKeyIds: current.roles[role].keyids, newKeyIds: next.roles[role].keyids, rootVersion: published.root.signed.version };
