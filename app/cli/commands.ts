@@ -24,12 +24,15 @@ import { backupCommand } from "./backup.ts";
 import { refreshCommand } from "./refresh.ts";
 import { vehicleAddCommand } from "./vehicle-add.ts";
 import { vehicleRevokeCommand } from "./vehicle-revoke.ts";
-import { vehicleAddEcuCommand, vehicleDecommissionCommand, vehicleRemoveEcuCommand, vehicleReplaceEcuCommand, vehicleReplacePrimaryCommand, vehicleShowCommand } from "./vehicle-lifecycle.ts";
+import { vehicleAddEcuCommand, vehicleDecommissionCommand, vehicleRemoveEcuCommand, vehicleReplaceEcuCommand, vehicleReplacePrimaryCommand, vehicleHistoryCommand } from "./vehicle-lifecycle.ts";
 import { workshopAccountAddCommand, workshopAccountDisableCommand, workshopAccountListCommand } from "./workshop-account.ts";
 import { workshopChangeCommand, workshopShowCommand } from "./workshop-change.ts";
 import { fleetCredentialAddCommand, fleetCredentialRevokeCommand } from "./fleet-credential.ts";
 import { assignCommand } from "./assign.ts";
 import { campaignCommand } from "./campaign.ts";
+import { campaignCancelCommand, campaignListCommand, campaignPauseCommand, campaignPromoteCommand, campaignResumeCommand, campaignStatusCommand } from "./campaign-control.ts";
+import { alertsAckCommand, alertsCommand, vehicleShowCommand, vehiclesCommand } from "./fleet-lists.ts";
+import { ruleAddCommand, ruleListCommand, ruleRemoveCommand } from "./rule.ts";
 import { verifyCommand } from "./verify.ts";
 import { primaryCycleCommand, primaryInitCommand } from "./primary.ts";
 
@@ -57,12 +60,16 @@ export const commands: Command[] = [
   refreshCommand,
   vehicleAddCommand,
   vehicleRevokeCommand,
+  vehiclesCommand,
+  vehicleShowCommand,
+  alertsCommand,
+  alertsAckCommand,
   vehicleReplaceEcuCommand,
   vehicleReplacePrimaryCommand,
   vehicleAddEcuCommand,
   vehicleRemoveEcuCommand,
   vehicleDecommissionCommand,
-  vehicleShowCommand,
+  vehicleHistoryCommand,
   workshopAccountAddCommand,
   workshopAccountListCommand,
   workshopAccountDisableCommand,
@@ -72,6 +79,15 @@ export const commands: Command[] = [
   fleetCredentialRevokeCommand,
   assignCommand,
   campaignCommand,
+  campaignListCommand,
+  campaignStatusCommand,
+  campaignPromoteCommand,
+  campaignPauseCommand,
+  campaignResumeCommand,
+  campaignCancelCommand,
+  ruleAddCommand,
+  ruleListCommand,
+  ruleRemoveCommand,
   verifyCommand,
   primaryInitCommand,
   primaryCycleCommand,

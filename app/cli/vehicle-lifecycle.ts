@@ -1,4 +1,4 @@
-// `uptane vehicle replace-ecu / replace-primary / add-ecu / remove-ecu / decommission / show`:
+// `uptane vehicle replace-ecu / replace-primary / add-ecu / remove-ecu / decommission / history`:
 // a vehicle's changes after registration recorded in the inventory from the backend folder
 // (README "Backend: vehicle lifecycle"); a workshop records the same through the workshop API
 // with its own account. Each change is recorded with `cli:USER` as who made it.
@@ -39,7 +39,7 @@ function changeCommand(name: VehicleChange["action"], summary: string, synopsis:
   return {
     name: `vehicle ${name}`,
     summary,
-    usage: [`uptane vehicle ${name} DIR VIN ${synopsis}[--json]`, "", ...help, "", "Recorded in the vehicle's history with who made it (cli:USER) and when: `uptane vehicle show`.", "A workshop records the same with its own account: POST /director/workshop/vehicles/VIN/" + name + "."].join("\n"),
+    usage: [`uptane vehicle ${name} DIR VIN ${synopsis}[--json]`, "", ...help, "", "Recorded in the vehicle's history with who made it (cli:USER) and when: `uptane vehicle history`.", "A workshop records the same with its own account: POST /director/workshop/vehicles/VIN/" + name + "."].join("\n"),
     options: { values: Object.fromEntries(values.map((v) => [v, {}])), flags: ["json"] },
     positionals: ["DIR", "VIN"],
     async run(parsed) {
@@ -68,7 +68,7 @@ export const vehicleReplaceEcuCommand = changeCommand(
     "Records that ECU OLD of VIN was replaced by SERIAL (SERIAL may be OLD when the new part",
     "keeps the serial; the key must be new). From this moment a report signed by OLD's key is",
     "refused with an alert; assignments still open for OLD end. An ECU held because it",
-    "reported with another key (see `vehicle show`) is released by recording its replacement.",
+    "reported with another key (see `vehicle history`) is released by recording its replacement.",
   ],
   (parsed) => {
     const serial = optionValue(parsed, "serial");
@@ -123,11 +123,11 @@ export const vehicleDecommissionCommand = changeCommand(
   [],
 );
 
-export const vehicleShowCommand: Command = {
-  name: "vehicle show",
-  summary: "what the Director knows of a vehicle: ECUs (held ones with why), history, newest alerts",
+export const vehicleHistoryCommand: Command = {
+  name: "vehicle history",
+  summary: "a vehicle's lifecycle: its ECUs (held ones with why), the changes workshops recorded, its newest alerts",
   usage: [
-    "uptane vehicle show DIR VIN [--json]",
+    "uptane vehicle history DIR VIN [--json]",
     "",
     "Prints VIN's current ECUs (an ECU is held, and gets no update, when it reported with",
     "another key than the registered one, until a workshop records the change), the changes",

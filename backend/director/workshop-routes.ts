@@ -16,15 +16,11 @@ import type { Director } from "./director.ts";
 import { Refused } from "./errors.ts";
 import { VEHICLE_CHANGES, vehicleRecord, type FittedEcu, type VehicleChange } from "./vehicle-lifecycle.ts";
 import { isVin } from "../../model/identifiers.ts";
+import { parseJsonObject, stringField } from "./api-fields.ts";
 
 const MAX_CHANGE_BYTES = 16 * 1024;
 
-export interface JsonBody {
-  parse(body: Buffer): Record<string, unknown>;
-  string(body: Record<string, unknown>, name: string): string;
-}
-
-export async function workshopRequest(director: Director, auth: PasswordAuthenticator | undefined, json: JsonBody, r: { method: string; parts: string[]; req: IncomingMessage; res: ServerResponse; client: Client; log: (line: string) => void }): Promise<void> {
+export async function workshopRequest(director: Director, auth: PasswordAuthenticator | undefined, r: { method: string; parts: string[]; req: IncomingMessage; res: ServerResponse; client: Client; log: (line: string) => void }): Promise<void> {
   if (!auth) throw new Refused(404, "not-found", "this server has no workshop API");
   const account = await auth.authenticate(r.req, r.client);
   const [, what, vin, action] = r.parts;
@@ -36,29 +32,29 @@ export async function workshopRequest(director: Director, auth: PasswordAuthenti
   }
   if (!(VEHICLE_CHANGES as readonly string[]).includes(action)) throw new Refused(404, "not-found", `no workshop change ${JSON.stringify(action)} (one of ${VEHICLE_CHANGES.join(", ")})`);
   if (r.method !== "POST") throw new Refused(405, "method-not-allowed", "a change is POSTed");
-  const body = json.parse(await readBody(r.req, MAX_CHANGE_BYTES));
-  const change = changeOf(action as VehicleChange["action"], body, json);
+  const body = parseJsonObject(await readBody(r.req, MAX_CHANGE_BYTES));
+  const change = changeOf(action as VehicleChange["action"], body);
   const result = director.recordVehicleChange(vin, change, `workshop:${account}`);
   r.log(`workshop ${account} recorded ${action} on ${vin}${result.change.ecuSerial ? ` (ECU ${result.change.ecuSerial})` : ""}`);
   if (result.publication === "pending") r.log(`WARNING ${result.publicationDetail}`);
   sendJson(r.res, 201, { ok: true, ...result });
 }
 
-function changeOf(action: VehicleChange["action"], body: Record<string, unknown>, json: JsonBody): VehicleChange {
+function changeOf(action: VehicleChange["action"], body: Record<string, unknown>): VehicleChange {
   const ecu = (): FittedEcu => {
     const e = body.ecu;
     if (typeof e !== "object" || e === null || Array.isArray(e)) throw new Refused(400, "invalid-request", "ecu must be an object {serial, hardwareId, publicKey}");
     const o = e as Record<string, unknown>;
-    return { serial: json.string(o, "serial"), hardwareId: json.string(o, "hardwareId"), publicKeyHex: json.string(o, "publicKey") };
+    return { serial: stringField(o, "serial"), hardwareId: stringField(o, "hardwareId"), publicKeyHex: stringField(o, "publicKey") };
   };
   switch (action) {
     case "replace-ecu":
-      return { action, serial: json.string(body, "serial"), ecu: ecu() };
+      return { action, serial: stringField(body, "serial"), ecu: ecu() };
     case "replace-primary":
     case "add-ecu":
       return { action, ecu: ecu() };
     case "remove-ecu":
-      return { action, serial: json.string(body, "serial") };
+      return { action, serial: stringField(body, "serial") };
     case "decommission":
       return { action };
   }

@@ -220,8 +220,9 @@ export class Primary {
     for (const { ecuSerial } of this.record.vehicleTargets.filter((t) => !isDue(t))) await dropImage(this.config.store, ecuSerial);
     const images: CycleResult["images"] = [];
     // A partial bundle: an image that cannot be fetched or is refused is withheld from its
-    // ECU and reported per ECU in the next manifest; the others still go. (The Director
-    // records no dependencies between images yet, so none depends on a withheld one.)
+    // ECU and reported per ECU in the next manifest; the others still go. (The Director keeps
+    // dependencies between images in its inventory, README "Backend: dependencies and
+    // conflicts", but its metadata does not carry them: to the Primary images are independent.)
     const undelivered: UndeliveredImage[] = [];
     let firstFailure: Error | null = null;
     for (const { ecuSerial, target } of due) {

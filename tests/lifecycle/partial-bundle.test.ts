@@ -1,7 +1,7 @@
 // A partial bundle (README "Primary ECU"): when one image of the Director's bundle cannot be
 // fetched, the Primary still installs the image that does not depend on it, withholds the
 // other, and its next manifest says per ECU what was withheld and why; the Director records
-// it as an alert naming the ECU (`uptane vehicle show`). A malformed report of it refuses
+// it as an alert naming the ECU (`uptane vehicle history`). A malformed report of it refuses
 // the manifest.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -50,7 +50,7 @@ test("one image withheld by the network: the other installs, the next manifest r
   } finally {
     inventory.close();
   }
-  const shown = await uptane("vehicle", "show", world.dir, "PARTIAL1", "--json");
+  const shown = await uptane("vehicle", "history", world.dir, "PARTIAL1", "--json");
   assert.ok(JSON.parse(shown.out).alerts.some((a: { kind: string; ecuSerial: string }) => a.kind === "image-undelivered" && a.ecuSerial === "brake-2"));
   // Reported once: the third manifest carries no more of it.
   await world.cycle();
