@@ -42,10 +42,14 @@ test("a Primary offered a withdrawn image by a stale Director refuses it and kee
   assert.not.equal((await world.cycle()).report.outcome, "MissingTarget", "the vehicle's targets no longer name it");
 });
 
-test("uptane image withdraw: the vehicles running it are listed and alerted, and it is never assigned again", async () => {
+test("uptane image withdraw: the vehicles running it are listed and alerted, its campaign paused, and it is never assigned again", async () => {
+  const campaign = await world.api.campaign("brake-ctl", "brake-1.bin");
   const out = await uptane("image", "withdraw", world.dir, "brake-1.bin", "--json");
   assert.is(out.code, 0, out.out + out.err);
   const doc = JSON.parse(out.out);
+  assert.equal(doc.campaignsPaused, [campaign.campaignId]);
+  const resumed = await uptane("campaign", "resume", world.dir, String(campaign.campaignId), "--json");
+  assert.is(JSON.parse(resumed.out).error, "image-withdrawn", resumed.out);
   assert.is(doc.removedFromRepository, true);
   assert.equal(doc.running, [{ vin: "RECALL1", ecuSerial: "brake-1", releaseCounter: 1 }]);
   const inventory = openInventory(world.dir);
