@@ -8,6 +8,7 @@
 //   POST /director/api/assignments  {vin, ecuSerial, target, with?:[{ecuSerial, target}]}  (token)
 //   /director/api/rules, /campaigns/ID..., /vehicles..., /alerts...: fleet-routes.ts          (token)
 //   POST /director/api/campaigns    {hardwareId, target, vins?, maxFailures? | maxFailurePercent?}  (token)
+//   /director/workshop/...          a workshop's vehicle changes (its account's password; workshop-routes.ts)
 import type { RouteRequest } from "../http/server.ts";
 import { requireApiToken } from "../http/api-token.ts";
 import { requireTls, requireVehicle } from "../http/client.ts";
@@ -22,14 +23,21 @@ import { ManifestBatcher } from "./manifest-batcher.ts";
 import { OFFLINE_SNAPSHOT_FILE, offlineSnapshotBytes } from "./offline-update.ts";
 import { optionalInt, parseJsonObject, stringField, stringList } from "./api-fields.ts";
 import { fleetRoutes, isFleetResource } from "./fleet-routes.ts";
+import { requireInService } from "./vehicle-lifecycle.ts";
+import { workshopRequest } from "./workshop-routes.ts";
+import type { PasswordAuthenticator } from "../supplier-portal/authenticate.ts";
 
 const MAX_API_BODY_BYTES = 256 * 1024;
 
 /** The handler mounted at `/director/` (segments below it, already decoded and checked by the router). */
-export function directorRoutes(director: Director, apiToken: string, log: (line: string) => void = () => {}, dir?: string) {
+export function directorRoutes(director: Director, apiToken: string, log: (line: string) => void = () => {}, dir?: string, workshop?: PasswordAuthenticator) {
   const manifests = new ManifestBatcher(director);
   return async ({ method, segments: parts, query, req, res, client }: RouteRequest): Promise<void> => {
     try {
+      if (parts[0] === "workshop") {
+        await workshopRequest(director, workshop, { method, parts, req, res, client, log });
+        return;
+      }
       // parts: ["vehicles", VIN, FILE] or ["api", WHAT]
       if (parts[0] === "vehicles") requireVehicle(client);
       if (parts[0] === "vehicles" && parts.length === 3 && isVin(parts[1])) {
@@ -45,7 +53,8 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
           return;
         }
         if (method !== "GET" && method !== "HEAD") throw new Refused(405, "method-not-allowed", "metadata is read with GET");
-        if (!director.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
+        // A decommissioned vehicle's metadata is no longer served (README "Backend: vehicle lifecycle").
+        requireInService(director.inventory, vin);
         // Strict version syntax (no leading zero): one file, one name.
         const root = /^([1-9]\d{0,8})\.root\.json$/.exec(file);
         // PURE-2: a vehicle that updates online takes the latest Offline-update Snapshot in its cycle
