@@ -19,6 +19,7 @@ import { supplierRejectCommand } from "./supplier-reject.ts";
 import { rotateCommand } from "./rotate.ts";
 import { directorRotateCommand } from "./director-rotate.ts";
 import { backupCommand } from "./backup.ts";
+import { provisionCommand } from "./provision.ts";
 import { refreshCommand } from "./refresh.ts";
 import { vehicleAddCommand } from "./vehicle-add.ts";
 import { vehicleRevokeCommand } from "./vehicle-revoke.ts";
@@ -54,6 +55,7 @@ export const commands: Command[] = [
   fleetCredentialRevokeCommand,
   assignCommand,
   campaignCommand,
+  provisionCommand,
   verifyCommand,
   primaryInitCommand,
   primaryCycleCommand,
