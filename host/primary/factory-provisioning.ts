@@ -5,9 +5,9 @@
 // before anything is written; a refusal names the outcome and leaves the store untouched.
 import type { FactoryBundle } from "../../model/factory-bundle.ts";
 import { fullVerificationFiles } from "../../model/metadata-bundle.ts";
-import { VerificationError, type RepoName } from "../../model/outcome.ts";
+import type { RepoName } from "../../model/outcome.ts";
 import { honouredRepositoryUrls, RepositoryMapError } from "../../model/repository-map.ts";
-import type { VerifyResult } from "../../model/verification.ts";
+import { refusalOf } from "../../model/verification.ts";
 import { checkProvisioning, ProvisioningError } from "./provisioning-check.ts";
 import { fullVerifierFactory } from "./full-verifier.ts";
 import { signedVersion } from "./repository-download.ts";
@@ -83,13 +83,13 @@ export async function provisionPrimaryFromFactory(store: Store, load: FactoryLoa
   } else {
     if (!bundle.time) throw new ProvisioningError("no-time", "the factory bundle holds no time attestation: give the time (--time)");
     const attested = verifier.attestTime({ attestation: bundle.time.attestation, nonce: bundle.time.nonce });
-    if (!attested.ok || attested.time === undefined) throw refusal(attested, "time attestation");
+    if (!attested.ok || attested.time === undefined) throw refusalOf(attested, "time attestation");
     time = attested.time;
     timeSource = "attestation";
   }
   // 5.4.4.2: both repositories, each against the other, at that time.
   const result = verifier.update(directorFiles, imageFiles, time);
-  if ((result.outcome !== "Ok" && result.outcome !== "NoUpdate") || !result.vehicleTargets) throw refusal(result, "factory metadata");
+  if ((result.outcome !== "Ok" && result.outcome !== "NoUpdate") || !result.vehicleTargets) throw refusalOf(result, "factory metadata");
 
   // Verified: written now, the record last (it is what makes the store a provisioned Primary).
   const versions = (roots: Uint8Array[]) => roots.map((bytes) => ({ bytes, version: signedVersion(bytes) }));
@@ -115,6 +115,3 @@ export async function provisionPrimaryFromFactory(store: Store, load: FactoryLoa
   return { time, timeSource, outcome: result.outcome, roots, urls: { ...urls, timeServer: bundle.timeServer } };
 }
 
-function refusal(result: VerifyResult, what: string): VerificationError {
-  return new VerificationError(result.outcome, { repo: result.repo, role: result.role, detail: `${what}: ${result.detail}`, expected: result.expected, got: result.got });
-}
