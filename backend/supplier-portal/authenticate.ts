@@ -1,20 +1,14 @@
 // Who is at the supplier portal (README "Backend: supplier portal"): HTTP Basic credentials
-// (account name and the password `uptane supplier account add` showed once), over TLS only.
-// Order of checks: throttle (no KDF work for a locked account or address; login-throttle.ts), then at most
-// KDF_SLOTS scrypt runs at a time (a queue past KDF_QUEUE is a 503: memory stays bounded),
-// then the hash. An unknown or disabled account costs the same scrypt run as a known one
-// and gets the same answer, so names cannot be told apart by the reply or its timing.
-import { randomBytes } from "node:crypto";
+// (account name and the password `uptane supplier account add` showed once), over TLS only,
+// checked by the login every password door shares (backend/auth/password-login.ts).
 import type { IncomingMessage } from "node:http";
 import { Refused } from "../director/errors.ts";
 import { requireTls, type Client } from "../http/client.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import { accountOf, type SupplierAccount } from "./accounts.ts";
-import { hashPassword, verifyPassword } from "./password-hash.ts";
-import type { LoginThrottle } from "./login-throttle.ts";
+import { LoginsBusy, PasswordLogin } from "../auth/password-login.ts";
+import type { LoginThrottle } from "../auth/login-throttle.ts";
 
-const KDF_SLOTS = 2;
-const KDF_QUEUE = 32;
 const MAX_CREDENTIAL_CHARS = 512;
 
 /** A refusal that carries headers (WWW-Authenticate, Retry-After). */
@@ -31,26 +25,6 @@ export class PortalRefused extends Refused {
 
 const CHALLENGE = { "www-authenticate": 'Basic realm="uptane supplier portal", charset="UTF-8"' };
 
-/** Runs at most KDF_SLOTS jobs at once; more than KDF_QUEUE waiting is refused. */
-class KdfGate {
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
-
-  async run<T>(job: () => Promise<T>): Promise<T> {
-    if (this.running >= KDF_SLOTS) {
-      if (this.waiting.length >= KDF_QUEUE) throw new PortalRefused(503, "busy", "too many logins at once; try again in a few seconds", { "retry-after": "5" });
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    } else this.running++;
-    try {
-      return await job();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next(); // the slot passes on
-      else this.running--;
-    }
-  }
-}
-
 function basicCredentials(req: IncomingMessage): { name: string; password: string } | null {
   const header = req.headers.authorization;
   if (header === undefined) return null;
@@ -63,28 +37,30 @@ function basicCredentials(req: IncomingMessage): { name: string; password: strin
 }
 
 export class PortalAuthenticator {
-  private readonly gate = new KdfGate();
-  /** A hash no password matches, for unknown accounts (same parameters, same work); made at the first need. */
-  private decoyHash?: Promise<string>;
+  private readonly login: PasswordLogin;
 
   constructor(
     private readonly inventory: Inventory,
-    private readonly throttle: LoginThrottle,
-  ) {}
+    throttle: LoginThrottle,
+  ) {
+    this.login = new PasswordLogin(throttle);
+  }
 
   /** The account the request's credentials open, or a refusal (401, 429, 503; 403 over plain HTTP). */
   async authenticate(req: IncomingMessage, client: Client): Promise<SupplierAccount> {
     requireTls(client, "the supplier portal's credentials");
     const credentials = basicCredentials(req);
     if (credentials === null) throw new PortalRefused(401, "unauthenticated", "the supplier portal needs `Authorization: Basic` with the account name and password the OEM gave you", CHALLENGE);
-    const address = req.socket.remoteAddress ?? "unknown";
     const row = credentials.name === "" ? undefined : this.inventory.supplierAccount(credentials.name);
-    const wait = this.throttle.attempt(row ? row.name : null, address);
-    if (wait > 0) throw new PortalRefused(429, "too-many-failed-logins", `too many failed logins for this account or from this address; try again in ${wait} s`, { "retry-after": String(wait) });
-    const usable = row !== undefined && row.disabled_at === null;
-    const ok = await this.gate.run(async () => verifyPassword(credentials.password, usable ? row.password_hash : await (this.decoyHash ??= hashPassword(randomBytes(24).toString("hex")))));
-    if (!ok || !usable) throw new PortalRefused(401, "unauthenticated", "wrong account name or password", CHALLENGE);
-    this.throttle.succeeded(row.name, address);
+    let result;
+    try {
+      result = await this.login.check(row && { name: row.name, passwordHash: row.password_hash, usable: row.disabled_at === null }, credentials.password, req.socket.remoteAddress ?? "unknown");
+    } catch (e) {
+      if (e instanceof LoginsBusy) throw new PortalRefused(503, "busy", e.message, { "retry-after": "5" });
+      throw e;
+    }
+    if (result.outcome === "locked") throw new PortalRefused(429, "too-many-failed-logins", `too many failed logins for this account or from this address; try again in ${result.retryAfterSeconds} s`, { "retry-after": String(result.retryAfterSeconds) });
+    if (result.outcome === "refused" || !row) throw new PortalRefused(401, "unauthenticated", "wrong account name or password", CHALLENGE);
     return accountOf(row);
   }
 }
