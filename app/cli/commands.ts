@@ -26,6 +26,8 @@ import { fleetCredentialAddCommand, fleetCredentialRevokeCommand } from "./fleet
 import { assignCommand } from "./assign.ts";
 import { campaignCommand } from "./campaign.ts";
 import { verifyCommand } from "./verify.ts";
+import { userAddCommand, userDisableCommand, userListCommand } from "./user.ts";
+import { alertAckCommand, alertsCommand } from "./alert.ts";
 import { primaryCycleCommand, primaryInitCommand } from "./primary.ts";
 
 export const commands: Command[] = [
@@ -54,6 +56,11 @@ export const commands: Command[] = [
   fleetCredentialRevokeCommand,
   assignCommand,
   campaignCommand,
+  alertsCommand,
+  alertAckCommand,
+  userAddCommand,
+  userListCommand,
+  userDisableCommand,
   verifyCommand,
   primaryInitCommand,
   primaryCycleCommand,

@@ -28,6 +28,7 @@ import { SubmissionError } from "../../backend/supplier-portal/submissions.ts";
 import { RotationError } from "../../backend/director/key-rotation.ts";
 import { FleetCredentialError } from "../../backend/aktualizr/provisioning.ts";
 import { DirectorKeyError } from "../../backend/director/director-keys.ts";
+import { AlertError } from "../../backend/director/alerts.ts";
 
 /** Exit status 2: the command line is wrong; 1: the command line was fine, the operation was refused or failed. */
 export type ExitStatus = 1 | 2 | 3;
@@ -88,6 +89,8 @@ export const ERROR_CODES = {
   "account-disabled": { exit: 1, meaning: "the supplier account is disabled already" },
   "unknown-submission": { exit: 1, meaning: "no supplier submission with that ID" },
   "submission-closed": { exit: 1, meaning: "the submission was approved, rejected or refused already" },
+  "unknown-alert": { exit: 1, meaning: "no alert with that ID" },
+  "alert-acknowledged": { exit: 1, meaning: "the alert was acknowledged already" },
   "sha256-mismatch": { exit: 1, meaning: "the submission is not the bundle whose SHA-256 was confirmed out of band; nothing approved" },
   "submission-unreadable": { exit: 1, meaning: "the submission's stored bundle cannot be read" },
   "fleet-credential-refused": { exit: 1, meaning: "a fleet credential of that name exists already, does not exist, or is revoked already" },
@@ -180,7 +183,7 @@ function codeOf(err: unknown): [ErrorCode, Record<string, unknown>] {
   if (err instanceof BundleError) return ["bundle-refused", {}];
   if (err instanceof SupplierError) return [err.code, {}];
   if (err instanceof CertificateError) return [err.code, {}];
-  if (err instanceof AccountError || err instanceof SubmissionError) return [err.code, {}];
+  if (err instanceof AccountError || err instanceof SubmissionError || err instanceof AlertError) return [err.code, {}];
   if (err instanceof RotationError) return ["invalid-threshold", {}];
   if (err instanceof FleetCredentialError) return [err.code, {}];
   if (err instanceof ProvisioningError) return [err.code, {}];

@@ -6,6 +6,10 @@
 // its token over TLS only (README "Backend: TLS and who may read what").
 //   POST /director/api/assignments  {vin, ecuSerial, target}                                (token)
 //   POST /director/api/campaigns    {hardwareId, target, vins?}                             (token)
+//   POST /director/api/alerts/ID/acknowledge          {by?}                                 (token)
+//   POST /director/api/submissions/ID/approve         {expectSha256}                        (token)
+//   POST /director/api/submissions/ID/reject          {reason?}                             (token)
+// The last three are what the OEM console does (README "Backend: OEM console"), under the same rules.
 import type { RouteRequest } from "../http/server.ts";
 import { requireApiToken } from "../http/api-token.ts";
 import { requireTls, requireVehicle } from "../http/client.ts";
@@ -17,6 +21,9 @@ import { Refused } from "./errors.ts";
 import { isVin } from "../../model/identifiers.ts";
 import { MAX_MANIFEST_BYTES } from "../../model/manifest-format.ts";
 import { ManifestBatcher } from "./manifest-batcher.ts";
+import { acknowledgeAlert, AlertError, alertOf } from "./alerts.ts";
+import { approveSubmission, rejectSubmission, SubmissionError } from "../supplier-portal/submissions.ts";
+import { BundleError } from "../image/bundle.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../model/json-depth.ts";
 
 const MAX_API_BODY_BYTES = 256 * 1024;
@@ -46,6 +53,30 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
         const root = /^([1-9]\d{0,8})\.root\.json$/.exec(file);
         sendFile(res, root ? director.rootFile(Number(root[1])) : director.vehicleFile(vin, file), `${vin}/${file}`);
         return;
+      }
+      if (parts[0] === "api" && parts.length === 4 && (parts[1] === "alerts" || parts[1] === "submissions")) {
+        if (method !== "POST") throw new Refused(405, "method-not-allowed", "the API takes POST");
+        requireTls(client, "the write API's token");
+        requireApiToken(req, apiToken);
+        const id = /^[1-9]\d{0,15}$/.test(parts[2]!) && Number.isSafeInteger(Number(parts[2])) ? Number(parts[2]) : NaN;
+        const body = parseJsonObject(await readBody(req, MAX_API_BODY_BYTES));
+        if (parts[1] === "alerts" && parts[3] === "acknowledge" && !Number.isNaN(id)) {
+          const by = body.by === undefined ? "api" : stringField(body, "by");
+          if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(by)) throw new Refused(400, "invalid-account-name", "by must be 1-64 of a-z 0-9 _ -");
+          sendJson(res, 200, { ok: true, alert: alertOf(acknowledgeAlert(director.inventory, id, by, new Date())) });
+          return;
+        }
+        if (parts[1] === "submissions" && dir && !Number.isNaN(id) && (parts[3] === "approve" || parts[3] === "reject")) {
+          if (parts[3] === "approve") {
+            const { submission, imported } = await approveSubmission(dir, id, stringField(body, "expectSha256"));
+            log(`API approved supplier submission ${id}: snapshot version ${imported.snapshotVersion}`);
+            sendJson(res, 200, { ok: true, submission, snapshotVersion: imported.snapshotVersion });
+          } else {
+            const reason = body.reason === undefined ? "rejected through the API" : stringField(body, "reason").slice(0, 500);
+            sendJson(res, 200, { ok: true, submission: await rejectSubmission(dir, id, reason) });
+          }
+          return;
+        }
       }
       if (parts[0] === "api" && parts.length === 2) {
         if (method !== "POST") throw new Refused(405, "method-not-allowed", "the API takes POST");
@@ -84,9 +115,16 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
       throw new Refused(404, "not-found", `no Director resource at /director/${parts.join("/")}`);
     } catch (e) {
       if (e instanceof StateMismatch) log(`ALERT ${e.message}`);
-      sendError(res, e, log);
+      sendError(res, apiRefusal(e), log);
     }
   };
+}
+
+/** The console's operations refuse with their own errors; the API answers them with their codes. */
+function apiRefusal(e: unknown): unknown {
+  if (e instanceof AlertError || e instanceof SubmissionError) return new Refused(e.code.startsWith("unknown-") ? 404 : e.code === "invalid-sha256" ? 400 : 409, e.code, e.message);
+  if (e instanceof BundleError) return new Refused(422, "bundle-refused", e.message);
+  return e;
 }
 
 /** A change committed whose files are not written yet: the answer says so (2xx: it is done), the log warns. */
