@@ -38,11 +38,12 @@ button.danger { background: var(--bad); border-color: var(--bad); }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; }
 .card h2 { margin-top: 0; }
 .chart { max-width: 100%; height: auto; }
+.chart-wide { max-width: 760px; }
 .chart .bar { fill: #3b82c4; }
 .chart-label, .chart-value, .chart-empty { font-size: 12px; fill: var(--fg); }
 .chart .axis { stroke: #8c959f; }
 .chart .line { stroke-width: 2.5; }
-.series-published .line { stroke: #3b82c4; } .series-published .dot, .series-published .swatch { fill: #3b82c4; }
+.series-published .line { stroke: #3b82c4; stroke-dasharray: 7 4; } .series-published .dot, .series-published .swatch { fill: #3b82c4; }
 .series-installed .line { stroke: #1a7f37; } .series-installed .dot, .series-installed .swatch { fill: #1a7f37; }
 .series-failed .line { stroke: #b42318; } .series-failed .dot, .series-failed .swatch { fill: #b42318; }
 .series-silent .line { stroke: #8c959f; } .series-silent .dot, .series-silent .swatch { fill: #8c959f; }

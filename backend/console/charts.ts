@@ -36,7 +36,7 @@ export interface Series {
   points: number[];
 }
 
-/** Lines of counts over `times` (ISO strings, oldest first), with a legend. */
+/** Step lines of counts over `times` (ISO strings, oldest first: a count holds until the next time), with a legend. */
 export function lineChart(title: string, times: string[], series: Series[]): Html {
   const width = 600;
   const height = 220;
@@ -46,13 +46,13 @@ export function lineChart(title: string, times: string[], series: Series[]): Htm
   const max = Math.max(1, ...series.flatMap((s) => s.points));
   const x = (i: number) => left + (times.length <= 1 ? 0 : (i / (times.length - 1)) * (width - left - 10));
   const y = (v: number) => top + (1 - v / max) * (height - top - bottom);
-  return html`<svg class="chart" role="img" aria-label="${title}" viewBox="0 0 ${width} ${height + 20 * series.length}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">
+  return html`<svg class="chart chart-wide" role="img" aria-label="${title}" viewBox="0 0 ${width} ${height + 24}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">
 <title>${title}</title>
 <line x1="${left}" y1="${y(0)}" x2="${width - 10}" y2="${y(0)}" class="axis"></line>
 <line x1="${left}" y1="${top}" x2="${left}" y2="${y(0)}" class="axis"></line>
 <text x="${left - 4}" y="${y(max) + 4}" text-anchor="end" class="chart-label">${max}</text>
 <text x="${left - 4}" y="${y(0)}" text-anchor="end" class="chart-label">0</text>
-${times.length > 0 ? html`<text x="${left}" y="${height - 8}" class="chart-label">${times[0]!.slice(5, 16).replace("T", " ")}</text><text x="${width - 10}" y="${height - 8}" text-anchor="end" class="chart-label">${times[times.length - 1]!.slice(5, 16).replace("T", " ")}</text>` : ""}
-${series.map((s, k) => html`<g class="${s.className}"><title>${s.name}: ${s.points[s.points.length - 1] ?? 0} now</title><polyline fill="none" class="line" points="${s.points.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ")}"></polyline>${s.points.map((v, i) => html`<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" class="dot"><title>${s.name} at ${times[i] ?? ""}: ${v}</title></circle>`)}<rect x="${left + k * 130}" y="${height + 4}" width="12" height="12" class="swatch"></rect><text x="${left + k * 130 + 16}" y="${height + 14}" class="chart-label">${s.name} ${s.points[s.points.length - 1] ?? 0}</text></g>`)}
+${times.length > 0 ? html`<text x="${left}" y="${height - 8}" class="chart-label">${times[0]!.slice(5, 19).replace("T", " ")}</text><text x="${width - 10}" y="${height - 8}" text-anchor="end" class="chart-label">${times[times.length - 1]!.slice(5, 19).replace("T", " ")}</text>` : ""}
+${series.map((s, k) => html`<g class="${s.className}"><title>${s.name}: ${s.points[s.points.length - 1] ?? 0} now</title><polyline fill="none" class="line" points="${s.points.map((v, i) => `${i > 0 ? `${x(i).toFixed(1)},${y(s.points[i - 1]!).toFixed(1)} ` : ""}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ")}"></polyline>${s.points.map((v, i) => html`<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" class="dot"><title>${s.name} at ${times[i] ?? ""}: ${v}</title></circle>`)}<rect x="${left + k * 130}" y="${height + 4}" width="12" height="12" class="swatch"></rect><text x="${left + k * 130 + 16}" y="${height + 14}" class="chart-label">${s.name} ${s.points[s.points.length - 1] ?? 0}</text></g>`)}
 </svg>`;
 }

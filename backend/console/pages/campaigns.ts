@@ -48,5 +48,5 @@ ${lineChart(`Campaign ${campaign.id} progress`, p.times, [
   { name: "silent", className: "series-silent", points: p.silent },
 ])}
 </section>
-<p id="campaign-counts">Queued ${campaign.counts.queued}, published ${campaign.counts.published}, installed ${campaign.counts.installed}, failed ${campaign.counts.failed}, superseded ${campaign.counts.superseded}.</p>`;
+<p id="campaign-counts">Assignments now: queued ${campaign.counts.queued}, published and not confirmed yet ${campaign.counts.published}, installed ${campaign.counts.installed}, failed ${campaign.counts.failed}, superseded ${campaign.counts.superseded}.</p>`;
 }
