@@ -2,8 +2,8 @@
 // is made here and shown once, and only its scrypt hash is kept, as for supplier accounts
 // (backend/auth/password-hash.ts). Roles nest: a release manager may do what a viewer may,
 // an administrator what a release manager may.
-import type { ConsoleRole, ConsoleUserRow, Inventory } from "../inventory/inventory.ts";
-import { openInventory } from "../inventory/location.ts";
+import type { ConsoleRole, ConsoleUserRow } from "../inventory/inventory.ts";
+import { withInventory } from "../inventory/location.ts";
 import { AccountError, checkAccountName } from "../supplier-portal/accounts.ts";
 import { hashPassword, newPassword, type ScryptParams } from "../auth/password-hash.ts";
 
@@ -27,15 +27,6 @@ export interface ConsoleUser {
 
 export function consoleUserOf(row: ConsoleUserRow): ConsoleUser {
   return { name: row.name, role: row.role, createdAt: row.created_at, disabled: row.disabled_at !== null };
-}
-
-function withInventory<T>(dir: string, fn: (inventory: Inventory) => T): T {
-  const inventory = openInventory(dir);
-  try {
-    return fn(inventory);
-  } finally {
-    inventory.close();
-  }
 }
 
 /** Creates console user `name` with `role` in the backend `dir`; returns the password, which is not stored anywhere. */
