@@ -25,9 +25,11 @@ import { vehicleRevokeCommand } from "./vehicle-revoke.ts";
 import { fleetCredentialAddCommand, fleetCredentialRevokeCommand } from "./fleet-credential.ts";
 import { assignCommand } from "./assign.ts";
 import { campaignCommand } from "./campaign.ts";
+import { campaignCancelCommand, campaignListCommand, campaignPauseCommand, campaignPromoteCommand, campaignResumeCommand, campaignStatusCommand } from "./campaign-control.ts";
+import { alertsAckCommand, alertsCommand, vehicleShowCommand, vehiclesCommand } from "./fleet-lists.ts";
+import { ruleAddCommand, ruleListCommand, ruleRemoveCommand } from "./rule.ts";
 import { verifyCommand } from "./verify.ts";
 import { userAddCommand, userDisableCommand, userListCommand } from "./user.ts";
-import { alertAckCommand, alertsCommand } from "./alert.ts";
 import { primaryCycleCommand, primaryInitCommand } from "./primary.ts";
 
 export const commands: Command[] = [
@@ -52,12 +54,23 @@ export const commands: Command[] = [
   refreshCommand,
   vehicleAddCommand,
   vehicleRevokeCommand,
+  vehiclesCommand,
+  vehicleShowCommand,
+  alertsCommand,
+  alertsAckCommand,
   fleetCredentialAddCommand,
   fleetCredentialRevokeCommand,
   assignCommand,
   campaignCommand,
-  alertsCommand,
-  alertAckCommand,
+  campaignListCommand,
+  campaignStatusCommand,
+  campaignPromoteCommand,
+  campaignPauseCommand,
+  campaignResumeCommand,
+  campaignCancelCommand,
+  ruleAddCommand,
+  ruleListCommand,
+  ruleRemoveCommand,
   userAddCommand,
   userListCommand,
   userDisableCommand,

@@ -28,7 +28,6 @@ import { SubmissionError } from "../../backend/supplier-portal/submissions.ts";
 import { RotationError } from "../../backend/director/key-rotation.ts";
 import { FleetCredentialError } from "../../backend/aktualizr/provisioning.ts";
 import { DirectorKeyError } from "../../backend/director/director-keys.ts";
-import { AlertError } from "../../backend/director/alerts.ts";
 
 /** Exit status 2: the command line is wrong; 1: the command line was fine, the operation was refused or failed. */
 export type ExitStatus = 1 | 2 | 3;
@@ -66,6 +65,8 @@ export const ERROR_CODES = {
   "invalid-account-name": { exit: 2, meaning: "a supplier account name outside the rule" },
   "invalid-fleet-name": { exit: 2, meaning: "a fleet credential name outside the rule (1-48 of a-z 0-9 _ -)" },
   "invalid-sha256": { exit: 2, meaning: "`--expect-sha256` is not 64 hexadecimal digits" },
+  "invalid-rule": { exit: 2, meaning: "a dependency or conflict rule that names no other image, two of them, or its own image" },
+  "invalid-time": { exit: 2, meaning: "a time that is not YYYY-MM-DDTHH:MM:SSZ" },
   "unknown-attack": { exit: 2, meaning: "`uptane demo --attack` names no attack" },
   // 1: refused or failed. The command line was fine; the state, the data or the network said no.
   failed: { exit: 1, meaning: "the operation failed for a reason with no code of its own (the detail says what)" },
@@ -89,8 +90,6 @@ export const ERROR_CODES = {
   "account-disabled": { exit: 1, meaning: "the supplier account is disabled already" },
   "unknown-submission": { exit: 1, meaning: "no supplier submission with that ID" },
   "submission-closed": { exit: 1, meaning: "the submission was approved, rejected or refused already" },
-  "unknown-alert": { exit: 1, meaning: "no alert with that ID" },
-  "alert-acknowledged": { exit: 1, meaning: "the alert was acknowledged already" },
   "sha256-mismatch": { exit: 1, meaning: "the submission is not the bundle whose SHA-256 was confirmed out of band; nothing approved" },
   "submission-unreadable": { exit: 1, meaning: "the submission's stored bundle cannot be read" },
   "fleet-credential-refused": { exit: 1, meaning: "a fleet credential of that name exists already, does not exist, or is revoked already" },
@@ -106,6 +105,14 @@ export const ERROR_CODES = {
   "release-counter-rollback": { exit: 1, meaning: "the target's release counter is below the one installed" },
   "wrong-profile": { exit: 1, meaning: "the vehicle runs the other client profile (uptane or aktualizr) than the request assumes" },
   "ecus-self-registered": { exit: 2, meaning: "an aktualizr vehicle is added without ECUs: it registers them itself" },
+  "dependency-unmet": { exit: 1, meaning: "the result would leave an ECU's image without the image a rule requires on another ECU (the detail names the rule and the ECUs)" },
+  "image-conflict": { exit: 1, meaning: "the result would leave two ECUs of a vehicle with images a rule says conflict (the detail names the rule and the ECUs)" },
+  "unknown-campaign": { exit: 1, meaning: "no campaign with that number" },
+  "campaign-not-active": { exit: 1, meaning: "the campaign is not in a state that allows it (promote an active one at its reserved group, pause an active one, resume a paused or halted one, cancel one not cancelled)" },
+  "unknown-alert": { exit: 1, meaning: "no alert with that number" },
+  "alert-acknowledged": { exit: 1, meaning: "the alert is acknowledged already" },
+  "rule-exists": { exit: 1, meaning: "the same dependency or conflict rule is recorded already" },
+  "unknown-rule": { exit: 1, meaning: "no dependency or conflict rule with that number" },
   "image-role-expired": { exit: 1, meaning: "a role of the Image repository on the way to the target has expired" },
   // The HTTP API only.
   "invalid-request": { exit: 1, httpOnly: true, meaning: "a request body field is missing or malformed" },
@@ -183,7 +190,7 @@ function codeOf(err: unknown): [ErrorCode, Record<string, unknown>] {
   if (err instanceof BundleError) return ["bundle-refused", {}];
   if (err instanceof SupplierError) return [err.code, {}];
   if (err instanceof CertificateError) return [err.code, {}];
-  if (err instanceof AccountError || err instanceof SubmissionError || err instanceof AlertError) return [err.code, {}];
+  if (err instanceof AccountError || err instanceof SubmissionError) return [err.code, {}];
   if (err instanceof RotationError) return ["invalid-threshold", {}];
   if (err instanceof FleetCredentialError) return [err.code, {}];
   if (err instanceof ProvisioningError) return [err.code, {}];

@@ -5,6 +5,7 @@
 //   POST /console/alerts/ID/acknowledge                  (release manager)
 //   POST /console/submissions/ID/approve | reject        (release manager)
 //   POST /console/campaigns                              (release manager)
+//   POST /console/campaigns/ID/promote | pause | resume | cancel   (release manager)
 //   GET  /console/assets/console.css | console.js        (no login: the login page uses them)
 // Every POST must carry the session's CSRF token (the login form: its own double-submit
 // token) and, from a browser, an Origin of this server; the role is checked here, on the
@@ -17,12 +18,13 @@ import { readBody, ClientGone } from "../http/request-body.ts";
 import { Refused } from "../director/errors.ts";
 import type { Director } from "../director/director.ts";
 import type { ConsoleRole, Inventory } from "../inventory/inventory.ts";
-import { FleetView } from "../inventory/fleet-view.ts";
+import { ConsoleQueries } from "../inventory/console-queries.ts";
 import { loadPublished } from "../image/published.ts";
 import { BundleError } from "../image/bundle.ts";
 import { ExpiredRoleError } from "../offline-expiry.ts";
 import { approveSubmission, rejectSubmission, submissionOf } from "../supplier-portal/submissions.ts";
-import { acknowledgeAlert } from "../director/alerts.ts";
+import { acknowledgeAlert } from "../director/fleet-view.ts";
+import { isoTime } from "../../model/iso-time.ts";
 import { LoginsBusy, PasswordLogin } from "../auth/password-login.ts";
 import type { LoginThrottle } from "../auth/login-throttle.ts";
 import { isVin } from "../../model/identifiers.ts";
@@ -118,6 +120,14 @@ function noticeOf(query: URLSearchParams): Notice | null {
       return { kind: "done", text: `Submission ${id} rejected.` };
     case "campaign":
       return { kind: "done", text: `Campaign ${id} created.` };
+    case "promote":
+      return { kind: "done", text: `Campaign ${id} promoted to every vehicle.` };
+    case "pause":
+      return { kind: "done", text: `Campaign ${id} paused.` };
+    case "resume":
+      return { kind: "done", text: `Campaign ${id} resumed.` };
+    case "cancel":
+      return { kind: "done", text: `Campaign ${id} cancelled.` };
     default:
       return null;
   }
@@ -136,7 +146,7 @@ function refusalOf(e: unknown): ConsoleRefused | null {
 export function consoleRoutes(o: ConsoleRouteOptions) {
   const sessions = new ConsoleSessions(o.inventory, o.clock);
   const login = new PasswordLogin(o.throttle);
-  const view = new FleetView(o.inventory, o.clock);
+  const queries = new ConsoleQueries(o.inventory, o.clock);
 
   const showLogin = (res: ServerResponse, status: number, error: string | null) => {
     const token = randomBytes(24).toString("hex");
@@ -146,23 +156,25 @@ export function consoleRoutes(o: ConsoleRouteOptions) {
   async function section(name: Section | "vehicle" | "campaign", session: ConsoleSession, query: URLSearchParams, arg: string | undefined): Promise<{ title: string; content: Html; section: Section } | null> {
     switch (name) {
       case "fleet":
-        return { title: "Fleet", section: "fleet", content: fleetContent(view, query) };
+        return { title: "Fleet", section: "fleet", content: fleetContent(queries, query) };
       case "vehicle": {
         if (arg === undefined || !isVin(arg)) return null;
-        const content = vehicleContent(view, arg, session);
+        const content = vehicleContent(o.inventory, queries, arg, session);
         return content && { title: `Vehicle ${arg}`, section: "fleet", content };
       }
       case "alerts":
-        return { title: "Alerts", section: "alerts", content: alertsContent(view, query, session) };
+        return { title: "Alerts", section: "alerts", content: alertsContent(o.inventory, queries, query, session) };
       case "image": {
         const state = await loadPublished(o.dir);
         const pending = o.inventory.submissions({ status: "pending", limit: 200 }).map(submissionOf);
         return { title: "Image repository", section: "image", content: imageContent({ dir: o.dir, state, pending, session, now: o.clock(), warnDays: o.warnDays }) };
       }
       case "campaigns":
-        return { title: "Campaigns", section: "campaigns", content: campaignsContent(view, session) };
+        return { title: "Campaigns", section: "campaigns", content: campaignsContent(o.inventory, session, o.clock()) };
       case "campaign": {
-        const content = campaignContent(view, positiveId(arg));
+        const rawAfter = query.get("after");
+        const after = rawAfter !== null && /^[1-9]\d{0,15}$/.test(rawAfter) ? Number(rawAfter) : undefined;
+        const content = campaignContent({ inventory: o.inventory, queries, id: positiveId(arg), session, now: o.clock(), after });
         return content && { title: `Campaign ${arg}`, section: "campaigns", content };
       }
     }
@@ -240,7 +252,7 @@ export function consoleRoutes(o: ConsoleRouteOptions) {
         if (first === "alerts" && third === "acknowledge" && segments.length === 3) {
           const id = positiveId(second);
           return await act(req, res, s, "release-manager", `acknowledge alert ${id}`, async (form) => {
-            acknowledgeAlert(o.inventory, id, s.user.name, o.clock());
+            acknowledgeAlert(o.inventory, id, isoTime(o.clock()), s.user.name);
             const back = backTo(form.get("back"), "/console/alerts");
             return `${back}${back.includes("?") ? "&" : "?"}notice=acknowledged&n=${id}`;
           });
@@ -257,8 +269,24 @@ export function consoleRoutes(o: ConsoleRouteOptions) {
           return await act(req, res, s, "release-manager", "create a campaign", async (form) => {
             const raw = (form.get("vins") ?? "").trim();
             const vins = raw === "" ? undefined : raw.split(/[\s,]+/).filter((v) => v !== "");
-            const r = await o.director.campaign((form.get("hardwareId") ?? "").trim(), (form.get("target") ?? "").trim(), vins);
+            const count = (name: string) => {
+              const v = (form.get(name) ?? "").trim();
+              if (v === "") return undefined;
+              if (!/^\d{1,9}$/.test(v)) throw new ConsoleRefused(400, `${name} must be a whole number, not '${v.slice(0, 20)}'`);
+              return Number(v);
+            };
+            const r = await o.director.campaign((form.get("hardwareId") ?? "").trim(), (form.get("target") ?? "").trim(), vins, { maxFailures: count("maxFailures"), maxFailurePercent: count("maxFailurePercent") });
             return `/console/campaigns/${r.campaignId}?notice=campaign&n=${r.campaignId}`;
+          });
+        }
+        if (first === "campaigns" && segments.length === 3 && (third === "promote" || third === "pause" || third === "resume" || third === "cancel")) {
+          const id = positiveId(second);
+          return await act(req, res, s, "release-manager", `${third} campaign ${id}`, async () => {
+            if (third === "promote") await o.director.promoteCampaign(id);
+            else if (third === "pause") o.director.pauseCampaign(id, `paused by ${s.user.name}`);
+            else if (third === "resume") o.director.resumeCampaign(id);
+            else o.director.cancelCampaign(id);
+            return `/console/campaigns/${id}?notice=${third}&n=${id}`;
           });
         }
         throw new ConsoleRefused(404, "no such action");

@@ -4,12 +4,12 @@
 //   POST /director/api/vehicles     {vin, ecus:[{serial, hardwareId, publicKey, primary}], tlsPublicKey?}   (token)
 // A vehicle (its client certificate) reads and posts under its own VIN only; the API takes
 // its token over TLS only (README "Backend: TLS and who may read what").
-//   POST /director/api/assignments  {vin, ecuSerial, target}                                (token)
-//   POST /director/api/campaigns    {hardwareId, target, vins?}                             (token)
-//   POST /director/api/alerts/ID/acknowledge          {by?}                                 (token)
+//   POST /director/api/assignments  {vin, ecuSerial, target, with?:[{ecuSerial, target}]}  (token)
+//   /director/api/rules, /campaigns/ID..., /vehicles..., /alerts...: fleet-routes.ts          (token)
+//   POST /director/api/campaigns    {hardwareId, target, vins?, maxFailures? | maxFailurePercent?}  (token)
 //   POST /director/api/submissions/ID/approve         {expectSha256}                        (token)
 //   POST /director/api/submissions/ID/reject          {reason?}                             (token)
-// The last three are what the OEM console does (README "Backend: OEM console"), under the same rules.
+// The last two are the OEM console's review of supplier submissions (README "Backend: OEM console").
 import type { RouteRequest } from "../http/server.ts";
 import { requireApiToken } from "../http/api-token.ts";
 import { requireTls, requireVehicle } from "../http/client.ts";
@@ -21,17 +21,17 @@ import { Refused } from "./errors.ts";
 import { isVin } from "../../model/identifiers.ts";
 import { MAX_MANIFEST_BYTES } from "../../model/manifest-format.ts";
 import { ManifestBatcher } from "./manifest-batcher.ts";
-import { acknowledgeAlert, AlertError, alertOf } from "./alerts.ts";
+import { optionalInt, parseJsonObject, stringField, stringList } from "./api-fields.ts";
+import { fleetRoutes, isFleetResource } from "./fleet-routes.ts";
 import { approveSubmission, rejectSubmission, SubmissionError } from "../supplier-portal/submissions.ts";
 import { BundleError } from "../image/bundle.ts";
-import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../model/json-depth.ts";
 
 const MAX_API_BODY_BYTES = 256 * 1024;
 
 /** The handler mounted at `/director/` (segments below it, already decoded and checked by the router). */
 export function directorRoutes(director: Director, apiToken: string, log: (line: string) => void = () => {}, dir?: string) {
   const manifests = new ManifestBatcher(director);
-  return async ({ method, segments: parts, req, res, client }: RouteRequest): Promise<void> => {
+  return async ({ method, segments: parts, query, req, res, client }: RouteRequest): Promise<void> => {
     try {
       // parts: ["vehicles", VIN, FILE] or ["api", WHAT]
       if (parts[0] === "vehicles") requireVehicle(client);
@@ -54,29 +54,28 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
         sendFile(res, root ? director.rootFile(Number(root[1])) : director.vehicleFile(vin, file), `${vin}/${file}`);
         return;
       }
-      if (parts[0] === "api" && parts.length === 4 && (parts[1] === "alerts" || parts[1] === "submissions")) {
+      if (parts[0] === "api" && parts.length === 4 && parts[1] === "submissions" && dir && (parts[3] === "approve" || parts[3] === "reject")) {
         if (method !== "POST") throw new Refused(405, "method-not-allowed", "the API takes POST");
         requireTls(client, "the write API's token");
         requireApiToken(req, apiToken);
-        const id = /^[1-9]\d{0,15}$/.test(parts[2]!) && Number.isSafeInteger(Number(parts[2])) ? Number(parts[2]) : NaN;
+        if (!/^[1-9]\d{0,15}$/.test(parts[2]!) || !Number.isSafeInteger(Number(parts[2]))) throw new Refused(404, "unknown-submission", `no submission ${parts[2]!.slice(0, 24)}`);
+        const id = Number(parts[2]);
         const body = parseJsonObject(await readBody(req, MAX_API_BODY_BYTES));
-        if (parts[1] === "alerts" && parts[3] === "acknowledge" && !Number.isNaN(id)) {
-          const by = body.by === undefined ? "api" : stringField(body, "by");
-          if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(by)) throw new Refused(400, "invalid-account-name", "by must be 1-64 of a-z 0-9 _ -");
-          sendJson(res, 200, { ok: true, alert: alertOf(acknowledgeAlert(director.inventory, id, by, new Date())) });
-          return;
+        if (parts[3] === "approve") {
+          const { submission, imported } = await approveSubmission(dir, id, stringField(body, "expectSha256"));
+          log(`API approved supplier submission ${id}: snapshot version ${imported.snapshotVersion}`);
+          sendJson(res, 200, { ok: true, submission, snapshotVersion: imported.snapshotVersion });
+        } else {
+          const reason = body.reason === undefined ? "rejected through the API" : stringField(body, "reason").slice(0, 500);
+          sendJson(res, 200, { ok: true, submission: await rejectSubmission(dir, id, reason) });
         }
-        if (parts[1] === "submissions" && dir && !Number.isNaN(id) && (parts[3] === "approve" || parts[3] === "reject")) {
-          if (parts[3] === "approve") {
-            const { submission, imported } = await approveSubmission(dir, id, stringField(body, "expectSha256"));
-            log(`API approved supplier submission ${id}: snapshot version ${imported.snapshotVersion}`);
-            sendJson(res, 200, { ok: true, submission, snapshotVersion: imported.snapshotVersion });
-          } else {
-            const reason = body.reason === undefined ? "rejected through the API" : stringField(body, "reason").slice(0, 500);
-            sendJson(res, 200, { ok: true, submission: await rejectSubmission(dir, id, reason) });
-          }
-          return;
-        }
+        return;
+      }
+      if (parts[0] === "api" && isFleetResource(parts.slice(1), method)) {
+        requireTls(client, "the API's token");
+        requireApiToken(req, apiToken);
+        await fleetRoutes(director, { method, segments: parts.slice(1), query, req, res });
+        return;
       }
       if (parts[0] === "api" && parts.length === 2) {
         if (method !== "POST") throw new Refused(405, "method-not-allowed", "the API takes POST");
@@ -103,12 +102,14 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
           return;
         }
         if (parts[1] === "assignments") {
-          sendJson(res, 201, { ok: true, ...pendingWarning(await director.assign(stringField(body, "vin"), stringField(body, "ecuSerial"), stringField(body, "target")), log) });
+          const also = body.with === undefined ? undefined : withList(body.with);
+          sendJson(res, 201, { ok: true, ...pendingWarning(await director.assign(stringField(body, "vin"), stringField(body, "ecuSerial"), stringField(body, "target"), { with: also }), log) });
           return;
         }
         if (parts[1] === "campaigns") {
           const vins = body.vins === undefined ? undefined : stringList(body.vins, "vins");
-          sendJson(res, 201, { ok: true, ...pendingWarning(await director.campaign(stringField(body, "hardwareId"), stringField(body, "target"), vins), log) });
+          const threshold = { maxFailures: optionalInt(body, "maxFailures"), maxFailurePercent: optionalInt(body, "maxFailurePercent") };
+          sendJson(res, 201, { ok: true, ...pendingWarning(await director.campaign(stringField(body, "hardwareId"), stringField(body, "target"), vins, threshold), log) });
           return;
         }
       }
@@ -122,7 +123,7 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
 
 /** The console's operations refuse with their own errors; the API answers them with their codes. */
 function apiRefusal(e: unknown): unknown {
-  if (e instanceof AlertError || e instanceof SubmissionError) return new Refused(e.code.startsWith("unknown-") ? 404 : e.code === "invalid-sha256" ? 400 : 409, e.code, e.message);
+  if (e instanceof SubmissionError) return new Refused(e.code.startsWith("unknown-") ? 404 : e.code === "invalid-sha256" ? 400 : 409, e.code, e.message);
   if (e instanceof BundleError) return new Refused(422, "bundle-refused", e.message);
   return e;
 }
@@ -133,34 +134,21 @@ function pendingWarning<T extends { publication?: string; publicationDetail?: st
   return result;
 }
 
-function parseJsonObject(body: Buffer): Record<string, unknown> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(body.toString("utf8"));
-  } catch (e) {
-    throw new Refused(400, "invalid-json", `body is not JSON: ${(e as Error).message}`);
-  }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Refused(400, "invalid-request", "body must be a JSON object");
-  if (nestsDeeperThan(doc)) throw new Refused(400, "too-deeply-nested", `body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`);
-  return doc as Record<string, unknown>;
-}
-
-function stringField(body: Record<string, unknown>, name: string): string {
-  const v = body[name];
-  if (typeof v !== "string") throw new Refused(400, "invalid-request", `${name} must be a string`);
-  return v;
-}
-
-function stringList(v: unknown, name: string): string[] {
-  if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) throw new Refused(400, "invalid-request", `${name} must be an array of strings`);
-  return v as string[];
-}
-
 function ecuList(v: unknown): EcuRegistration[] {
   if (!Array.isArray(v)) throw new Refused(400, "invalid-request", "ecus must be an array");
   return v.map((e) => {
     if (typeof e !== "object" || e === null) throw new Refused(400, "invalid-request", "each ECU must be an object");
     const o = e as Record<string, unknown>;
     return { serial: stringField(o, "serial"), hardwareId: stringField(o, "hardwareId"), publicKeyHex: stringField(o, "publicKey"), primary: o.primary === true };
+  });
+}
+
+/** `with`: further ECUs of the same vehicle and their targets, in the same bundle. */
+function withList(v: unknown): Array<{ ecuSerial: string; target: string }> {
+  if (!Array.isArray(v)) throw new Refused(400, "invalid-request", "with must be an array");
+  return v.map((e) => {
+    if (typeof e !== "object" || e === null) throw new Refused(400, "invalid-request", "each entry of with must be an object");
+    const o = e as Record<string, unknown>;
+    return { ecuSerial: stringField(o, "ecuSerial"), target: stringField(o, "target") };
   });
 }

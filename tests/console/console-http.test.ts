@@ -153,26 +153,26 @@ test("the CLI and the HTTP API acknowledge under the same rules", async () => {
   const id = inventory.sql.insert("INSERT INTO alerts (vin, ecu_serial, manifest_id, kind, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)", ["CAR1", null, null, "attack", "third", "2026-01-04T00:00:00Z"]);
   const id2 = inventory.sql.insert("INSERT INTO alerts (vin, ecu_serial, manifest_id, kind, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)", ["CAR1", null, null, "attack", "fourth", "2026-01-05T00:00:00Z"]);
   inventory.close();
-  const listed = await uptane("alerts", world.dir, "--vin", "CAR1", "--json");
+  const listed = await uptane("alerts", world.dir, "--vin", "CAR1", "--open", "--json");
   assert.is(listed.code, 0, listed.err);
   assert.ok(JSON.parse(listed.out).alerts.some((a: { id: number }) => a.id === id));
-  const cli = await uptane("alert", "ack", world.dir, String(id), "--by", "ops", "--json");
+  const cli = await uptane("alerts", "ack", world.dir, String(id), "--json");
   assert.is(cli.code, 0, cli.err);
-  assert.is(JSON.parse(cli.out).alert.acknowledgedBy, "ops");
-  const twice = await uptane("alert", "ack", world.dir, String(id), "--json");
+  assert.type(JSON.parse(cli.out).alert.acknowledgedAt, "string");
+  const twice = await uptane("alerts", "ack", world.dir, String(id), "--json");
   assert.is(twice.code, 1);
   assert.is(JSON.parse(twice.out).error, "alert-acknowledged");
   const token = readApiToken(world.dir);
   const api = (path: string, body: object, auth = token) =>
     tlsFetch(`${world.served.url}/director/api/${path}`, { ca: world.ca }, { method: "POST", body: JSON.stringify(body), headers: { authorization: `Bearer ${auth}`, "content-type": "application/json" } });
-  assert.is((await api(`alerts/${id2}/acknowledge`, {}, "wrong")).status, 401);
-  const ok = await api(`alerts/${id2}/acknowledge`, { by: "robot" });
+  assert.is((await api(`alerts/${id2}/ack`, {}, "wrong")).status, 401);
+  const ok = await api(`alerts/${id2}/ack`, {});
   assert.is(ok.status, 200, ok.text());
-  assert.is(ok.json().alert.acknowledgedBy, "robot");
-  const conflict = await api(`alerts/${id2}/acknowledge`, {});
+  assert.type(ok.json().alert.acknowledgedAt, "string");
+  const conflict = await api(`alerts/${id2}/ack`, {});
   assert.is(conflict.status, 409);
   assert.is(conflict.json().error, "alert-acknowledged");
-  assert.is((await api("alerts/999999/acknowledge", {})).json().error, "unknown-alert");
+  assert.is((await api("alerts/999999/ack", {})).json().error, "unknown-alert");
 });
 
 test("a supplier submission is approved only with its out-of-band SHA-256, by a release manager, in the console and the API", async () => {

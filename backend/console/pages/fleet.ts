@@ -2,13 +2,13 @@
 // installed image and per hardware ID as charts.
 import { html, queryString, type Html } from "../html.ts";
 import { barChart } from "../charts.ts";
-import type { FleetFilter, FleetView } from "../../inventory/fleet-view.ts";
+import type { FleetFilter, ConsoleQueries } from "../../inventory/console-queries.ts";
 
 const LAST_SEEN: Array<[string, string]> = [
   ["", "any time"],
-  ["recent", "reported in the last day"],
+  ["recent", "a manifest in the last day"],
   ["silent", "silent for 7 days or more"],
-  ["never", "never reported"],
+  ["never", "no manifest yet"],
 ];
 
 /** The filter a query string asks for (anything unknown is ignored, as an empty field). */
@@ -24,7 +24,7 @@ export function fleetFilterOf(query: URLSearchParams): FleetFilter {
   };
 }
 
-export function fleetContent(view: FleetView, query: URLSearchParams): Html {
+export function fleetContent(view: ConsoleQueries, query: URLSearchParams): Html {
   const filter = fleetFilterOf(query);
   const after = query.get("after") ?? undefined;
   const before = query.get("before") ?? undefined;
@@ -42,7 +42,7 @@ export function fleetContent(view: FleetView, query: URLSearchParams): Html {
   <label for="f-vin">VIN contains<input id="f-vin" name="vin" value="${filter.vin ?? ""}" maxlength="64"></label>
   <label for="f-hw">Hardware ID<input id="f-hw" name="hw" value="${filter.hardwareId ?? ""}" maxlength="64"></label>
   <label for="f-image">Installed image<input id="f-image" name="image" value="${filter.image ?? ""}" maxlength="128"></label>
-  <label for="f-seen">Last report<select id="f-seen" name="seen">${LAST_SEEN.map(([v, label]) => html`<option value="${v}"${(filter.lastSeen ?? "") === v ? html` selected` : ""}>${label}</option>`)}</select></label>
+  <label for="f-seen">Last manifest<select id="f-seen" name="seen">${LAST_SEEN.map(([v, label]) => html`<option value="${v}"${(filter.lastSeen ?? "") === v ? html` selected` : ""}>${label}</option>`)}</select></label>
   <label for="f-alerts">Alerts<select id="f-alerts" name="alerts"><option value="">any</option><option value="open"${filter.openAlerts ? html` selected` : ""}>with open alerts</option></select></label>
   <button type="submit">Search</button>
   <a href="/console/fleet">Clear</a>
@@ -50,10 +50,10 @@ export function fleetContent(view: FleetView, query: URLSearchParams): Html {
 <p id="fleet-count" class="muted">${result.total} vehicle(s) match${result.vehicles.length > 0 ? html`; showing ${result.vehicles[0]!.vin} to ${result.vehicles[result.vehicles.length - 1]!.vin}` : ""}.</p>
 <div class="table-wrap"><table id="fleet-table">
 <caption class="skip">Vehicles</caption>
-<thead><tr><th scope="col">VIN</th><th scope="col" class="num">ECUs</th><th scope="col">Hardware IDs</th><th scope="col">Installed images</th><th scope="col">Last report</th><th scope="col" class="num">Open alerts</th></tr></thead>
+<thead><tr><th scope="col">VIN</th><th scope="col" class="num">ECUs</th><th scope="col">Hardware IDs</th><th scope="col">Installed images</th><th scope="col">Last manifest</th><th scope="col" class="num">Open alerts</th></tr></thead>
 <tbody>
 ${result.vehicles.map(
-  (v) => html`<tr><td><a href="/console/vehicles/${encodeURIComponent(v.vin)}" class="mono">${v.vin}</a>${v.profile === "aktualizr" ? html` <span class="badge">aktualizr</span>` : ""}</td><td class="num">${v.ecus}</td><td>${v.hardwareIds.join(", ")}</td><td class="mono">${v.images.length === 0 ? html`<span class="muted">none</span>` : v.images.join(", ")}</td><td>${v.lastReport ?? html`<span class="muted">never</span>`}</td><td class="num">${v.openAlerts > 0 ? html`<span class="badge bad">${v.openAlerts}</span>` : "0"}</td></tr>`,
+  (v) => html`<tr><td><a href="/console/vehicles/${encodeURIComponent(v.vin)}" class="mono">${v.vin}</a>${v.profile === "aktualizr" ? html` <span class="badge">aktualizr</span>` : ""}</td><td class="num">${v.ecus}</td><td>${v.hardwareIds.join(", ")}</td><td class="mono">${v.images.length === 0 ? html`<span class="muted">none</span>` : v.images.join(", ")}</td><td>${v.lastManifestAt ?? html`<span class="muted">never</span>`}</td><td class="num">${v.openAlerts > 0 ? html`<span class="badge bad">${v.openAlerts}</span>` : "0"}</td></tr>`,
 )}
 ${result.vehicles.length === 0 ? html`<tr><td colspan="6" class="muted">No vehicle matches.</td></tr>` : ""}
 </tbody></table></div>

@@ -1,18 +1,20 @@
 // One vehicle: its ECUs with installed image and release counter, pending and past
 // assignments, install results, the manifests it sent (what each ECU reported), its alerts.
 import { html, type Html } from "../html.ts";
-import type { FleetView } from "../../inventory/fleet-view.ts";
+import type { ConsoleQueries } from "../../inventory/console-queries.ts";
+import type { Inventory } from "../../inventory/inventory.ts";
+import { listAlerts } from "../../director/fleet-view.ts";
 import type { ConsoleSession } from "../sessions.ts";
-import { alertRows } from "./alerts.ts";
+import { alertRows, ALERTS_PAGE } from "./alerts.ts";
 
-export function vehicleContent(view: FleetView, vin: string, session: ConsoleSession): Html | null {
-  const ecus = view.ecus(vin);
-  if (ecus.length === 0 && !view.vehicleExists(vin)) return null;
-  const assignments = view.assignments(vin);
+export function vehicleContent(inventory: Inventory, queries: ConsoleQueries, vin: string, session: ConsoleSession): Html | null {
+  if (!inventory.vehicleExists(vin)) return null;
+  const ecus = inventory.ecusOf(vin);
+  const assignments = inventory.assignmentsOf(vin);
   const pending = assignments.filter((a) => a.status === "queued" || a.status === "published");
-  const results = view.installResults(vin);
-  const manifests = view.manifests(vin);
-  const alerts = view.alerts({ vin, state: "all" }).alerts;
+  const results = inventory.installHistory(vin, 20).map((r) => ({ receivedAt: r.received_at, serial: r.ecu_serial, filename: r.filename, success: r.success === 1, code: r.code, detail: r.detail }));
+  const manifests = queries.manifests(vin);
+  const alerts = listAlerts(inventory, { vin, limit: ALERTS_PAGE }).alerts;
   const statusBadge = (s: string) => html`<span class="badge${s === "failed" ? " bad" : s === "installed" ? " ok" : s === "queued" ? " warn" : ""}">${s}</span>`;
   return html`<h1>Vehicle <span class="mono">${vin}</span></h1>
 <p><a href="/console/fleet">← Fleet</a></p>

@@ -1,12 +1,13 @@
-// The read-only questions the OEM console asks of the inventory (README "Backend: OEM
-// console"): the fleet page's filtered listing, paged by VIN (keyset: each page is one
-// indexed range query however deep it is, so 100,000 vehicles page as fast as 100), its
-// counts per installed image and hardware ID, one vehicle's history, and the alerts list.
-// The same SQL on SQLite and PostgreSQL, like inventory.ts.
-import type { AlertRow, AssignmentRow, EcuRow, Inventory } from "./inventory.ts";
+// The read-only questions only the OEM console asks of the inventory (README "Backend: OEM
+// console"; the lists the CLI and the API share are backend/director/fleet-view.ts): the
+// fleet page's listing with its search and filters, paged by VIN both ways (keyset: each
+// page is one indexed range query however deep it is, so 100,000 vehicles page as fast as
+// 100) with the total, its counts per installed image and hardware ID, a vehicle's
+// manifest history, and a campaign's progress over time. The same SQL on SQLite and
+// PostgreSQL, like inventory.ts.
+import type { Inventory } from "./inventory.ts";
 
 export const FLEET_PAGE_SIZE = 50;
-export const ALERTS_PAGE_SIZE = 50;
 
 export interface FleetFilter {
   /** Part of the VIN, any case. */
@@ -14,7 +15,7 @@ export interface FleetFilter {
   hardwareId?: string;
   /** An installed image's target name. */
   image?: string;
-  /** recent: a report in the last day; silent: none for 7 days (or never); never: no report yet. */
+  /** recent: a manifest in the last day; silent: none for 7 days (or never); never: none yet. */
   lastSeen?: "recent" | "silent" | "never";
   /** Only vehicles with an alert nobody acknowledged. */
   openAlerts?: boolean;
@@ -26,8 +27,8 @@ export interface VehicleSummary {
   ecus: number;
   hardwareIds: string[];
   images: string[];
-  /** The newest report time of any of its ECUs (what the vehicle signed). */
-  lastReport: string | null;
+  /** When the Director last received a manifest of it. */
+  lastManifestAt: string | null;
   openAlerts: number;
 }
 
@@ -46,12 +47,6 @@ export interface Count {
   count: number;
 }
 
-export interface AlertFilter {
-  vin?: string;
-  kind?: string;
-  state?: "open" | "acknowledged" | "all";
-}
-
 const DAY_MS = 86_400_000;
 
 /** A LIKE pattern for `text` anywhere, `!` escaping LIKE's own characters. */
@@ -59,7 +54,7 @@ function containing(text: string): string {
   return `%${text.toUpperCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
 }
 
-export class FleetView {
+export class ConsoleQueries {
   constructor(
     private readonly inventory: Inventory,
     private readonly now: () => Date = () => new Date(),
@@ -84,7 +79,7 @@ export class FleetView {
       where.push("EXISTS (SELECT 1 FROM ecus e WHERE e.vin = v.vin AND e.installed_filename = ?)");
       params.push(f.image);
     }
-    const lastReport = "(SELECT MAX(e.last_report_time) FROM ecus e WHERE e.vin = v.vin)";
+    const lastReport = "v.last_manifest_at";
     if (f.lastSeen === "recent") {
       where.push(`${lastReport} >= ?`);
       params.push(new Date(this.now().getTime() - DAY_MS).toISOString());
@@ -105,8 +100,8 @@ export class FleetView {
     const total = (this.sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM vehicles v${clause([])}`, params)!).n;
     const backwards = at.before !== undefined && at.after === undefined;
     const bound = backwards ? at.before : at.after;
-    const rows = this.sql.all<{ vin: string; profile: string }>(
-      `SELECT v.vin, v.client_profile AS profile FROM vehicles v${clause(bound === undefined ? [] : [backwards ? "v.vin < ?" : "v.vin > ?"])} ORDER BY v.vin ${backwards ? "DESC" : "ASC"} LIMIT ?`,
+    const rows = this.sql.all<{ vin: string; profile: string; last: string | null }>(
+      `SELECT v.vin, v.client_profile AS profile, v.last_manifest_at AS last FROM vehicles v${clause(bound === undefined ? [] : [backwards ? "v.vin < ?" : "v.vin > ?"])} ORDER BY v.vin ${backwards ? "DESC" : "ASC"} LIMIT ?`,
       [...params, ...(bound === undefined ? [] : [bound]), size + 1],
     );
     const more = rows.length > size;
@@ -121,26 +116,25 @@ export class FleetView {
     return { total, vehicles: this.summaries(page), next, previous };
   }
 
-  private summaries(page: Array<{ vin: string; profile: string }>): VehicleSummary[] {
+  private summaries(page: Array<{ vin: string; profile: string; last: string | null }>): VehicleSummary[] {
     if (page.length === 0) return [];
     const marks = page.map(() => "?").join(", ");
     const vins = page.map((p) => p.vin);
-    const ecus = this.sql.all<{ vin: string; hardware_id: string; installed_filename: string | null; last_report_time: string | null }>(
-      `SELECT vin, hardware_id, installed_filename, last_report_time FROM ecus WHERE vin IN (${marks}) ORDER BY vin, serial`,
+    const ecus = this.sql.all<{ vin: string; hardware_id: string; installed_filename: string | null }>(
+      `SELECT vin, hardware_id, installed_filename FROM ecus WHERE vin IN (${marks}) ORDER BY vin, serial`,
       vins,
     );
     const alerts = this.sql.all<{ vin: string; n: number }>(`SELECT vin, COUNT(*) AS n FROM alerts WHERE vin IN (${marks}) AND acknowledged_at IS NULL GROUP BY vin`, vins);
     const open = new Map(alerts.map((a) => [a.vin, a.n]));
-    return page.map(({ vin, profile }) => {
+    return page.map(({ vin, profile, last }) => {
       const own = ecus.filter((e) => e.vin === vin);
-      const reports = own.map((e) => e.last_report_time).filter((t): t is string => t !== null).sort();
       return {
         vin,
         profile,
         ecus: own.length,
         hardwareIds: [...new Set(own.map((e) => e.hardware_id))],
         images: [...new Set(own.map((e) => e.installed_filename).filter((n): n is string => n !== null))],
-        lastReport: reports[reports.length - 1] ?? null,
+        lastManifestAt: last,
         openAlerts: open.get(vin) ?? 0,
       };
     });
@@ -158,14 +152,6 @@ export class FleetView {
 
   // ---- one vehicle
 
-  vehicleExists(vin: string): boolean {
-    return this.inventory.vehicleExists(vin);
-  }
-
-  ecus(vin: string): EcuRow[] {
-    return this.inventory.ecusOf(vin);
-  }
-
   /** The newest manifests with what each ECU reported in them. */
   manifests(vin: string, limit = 20): Array<{ id: number; receivedAt: string; primarySerial: string; reports: Array<{ serial: string; installed: string | null; releaseCounter: number; attacks: string }> }> {
     const rows = this.sql.all<{ id: number; received_at: string; primary_serial: string }>("SELECT id, received_at, primary_serial FROM manifests WHERE vin = ? ORDER BY id DESC LIMIT ?", [vin, limit]);
@@ -182,64 +168,14 @@ export class FleetView {
     }));
   }
 
-  installResults(vin: string, limit = 20): Array<{ id: number; receivedAt: string; serial: string; filename: string; success: boolean; code: string; detail: string }> {
-    return this.sql
-      .all<{ id: number; received_at: string; ecu_serial: string; filename: string; success: number; code: string; detail: string }>(
-        "SELECT r.id, m.received_at, r.ecu_serial, r.filename, r.success, r.code, r.detail FROM install_results r JOIN manifests m ON m.id = r.manifest_id WHERE r.vin = ? ORDER BY r.id DESC LIMIT ?",
-        [vin, limit],
-      )
-      .map((r) => ({ id: r.id, receivedAt: r.received_at, serial: r.ecu_serial, filename: r.filename, success: r.success === 1, code: r.code, detail: r.detail }));
-  }
-
-  assignments(vin: string): AssignmentRow[] {
-    return this.inventory.assignmentsOf(vin);
-  }
-
   // ---- alerts
 
-  /** Alerts matching `filter`, newest first, below id `before` (keyset paging). */
-  alerts(filter: AlertFilter, before?: number, size = ALERTS_PAGE_SIZE): { total: number; alerts: AlertRow[]; next: number | null } {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.vin) {
-      where.push("vin = ?");
-      params.push(filter.vin);
-    }
-    if (filter.kind) {
-      where.push("kind = ?");
-      params.push(filter.kind);
-    }
-    if (filter.state === "open") where.push("acknowledged_at IS NULL");
-    if (filter.state === "acknowledged") where.push("acknowledged_at IS NOT NULL");
-    const clause = (extra: string[]) => (where.length + extra.length > 0 ? ` WHERE ${[...where, ...extra].join(" AND ")}` : "");
-    const total = (this.sql.get<{ n: number }>(`SELECT COUNT(*) AS n FROM alerts${clause([])}`, params)!).n;
-    const rows = this.sql.all<AlertRow>(`SELECT * FROM alerts${clause(before === undefined ? [] : ["id < ?"])} ORDER BY id DESC LIMIT ?`, [...params, ...(before === undefined ? [] : [before]), size + 1]);
-    const more = rows.length > size;
-    const page = rows.slice(0, size);
-    return { total, alerts: page, next: more ? page[page.length - 1]!.id : null };
-  }
-
-  /** The kinds of alert recorded, for the filter. */
+  /** The kinds of alert recorded, for the alerts page's filter. */
   alertKinds(): string[] {
     return this.sql.all<{ kind: string }>("SELECT DISTINCT kind FROM alerts ORDER BY kind LIMIT 100").map((r) => r.kind);
   }
 
   // ---- campaigns
-
-  /** Every campaign (or the one of `id`), newest first, with its assignments counted by status. */
-  campaigns(limit = 100, id?: number): Array<{ id: number; hardwareId: string; target: string; stage: string; createdAt: string; counts: Record<AssignmentRow["status"], number> }> {
-    const rows = this.sql.all<{ id: number; hardware_id: string; target_name: string; stage: string; created_at: string }>(`SELECT id, hardware_id, target_name, stage, created_at FROM campaigns${id === undefined ? "" : " WHERE id = ?"} ORDER BY id DESC LIMIT ?`, [...(id === undefined ? [] : [id]), limit]);
-    if (rows.length === 0) return [];
-    const counts = this.sql.all<{ campaign_id: number; status: AssignmentRow["status"]; n: number }>(
-      `SELECT campaign_id, status, COUNT(*) AS n FROM assignments WHERE campaign_id IN (${rows.map(() => "?").join(", ")}) GROUP BY campaign_id, status`,
-      rows.map((r) => r.id),
-    );
-    return rows.map((r) => {
-      const c = { queued: 0, published: 0, installed: 0, failed: 0, superseded: 0 };
-      for (const k of counts) if (k.campaign_id === r.id) c[k.status] = k.n;
-      return { id: r.id, hardwareId: r.hardware_id, target: r.target_name, stage: r.stage, createdAt: r.created_at, counts: c };
-    });
-  }
 
   /**
    * A campaign's progress over time, from what is recorded: each assignment counts as
