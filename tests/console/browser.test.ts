@@ -3,8 +3,8 @@
 // whole file, each user in a context of its own. A backend with 75 vehicles registered
 // through the Director and 40 of them reporting; the tests log in, page and search the
 // fleet, show hostile text as text, refuse a viewer's action and another site's form,
-// acknowledge an alert, create a campaign for reserved vehicles and watch its progress
-// chart move as vehicles report. Screenshots of the main pages go to
+// acknowledge an alert, create a campaign for reserved vehicles, watch its progress chart
+// move as vehicles report, promote it, and see it halt at its failure threshold. Screenshots of the main pages go to
 // $UPTANE_CONSOLE_SCREENSHOTS (default: a folder under the system's temp folder).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -63,9 +63,10 @@ async function userPage(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
+  // The console asks before promoting, pausing or cancelling (its one script): say yes, and note it.
   page.on("dialog", (d) => {
     dialogs.push(d.message());
-    void d.dismiss();
+    void d.accept();
   });
   return { context, page };
 }
@@ -137,7 +138,7 @@ test("a viewer sees no Acknowledge button, and its POST with a valid session and
   await logIn(viewer, "viewer", world.passwords.viewer);
   await viewer.waitForURL(/\/console\/fleet$/);
   await viewer.goto(`${world.served.url}/console/alerts`);
-  assert.match(await viewer.locator("#alerts-count").innerText(), /^1 alert/);
+  assert.match(await viewer.locator("#alerts-count").innerText(), /^1 open alert/);
   assert.is(await viewer.getByRole("button", { name: /Acknowledge/ }).count(), 0);
   const status = await viewer.evaluate(async () => {
     const csrf = (document.querySelector('input[name="csrf"]') as HTMLInputElement).value;
@@ -164,33 +165,54 @@ test("a release manager acknowledges an alert with its button", async () => {
   await manager.screenshot({ path: join(shots, "console-alerts.png"), fullPage: false });
 });
 
-test("a campaign for reserved vehicles: created in the console, its chart moves as vehicles report installs", async () => {
-  const brake2 = FLEET_IMAGES[1]!;
+test("a campaign: created for reserved vehicles, its chart moves as they report, promoted, then halted at its failure threshold", async () => {
+  const [brake1, brake2] = [FLEET_IMAGES[0]!, FLEET_IMAGES[1]!];
   await manager.goto(`${world.served.url}/console/campaigns`);
   await manager.getByLabel(/^Target/).fill(brake2.name);
   await manager.getByLabel("Hardware ID", { exact: true }).fill(brake2.hardwareId);
   await manager.getByLabel(/^Reserved vehicles/).fill(`${vinOf(1)}, ${vinOf(2)}, ${vinOf(3)}, ${vinOf(4)}`);
+  await manager.getByLabel(/^Halt at this many failures/).fill("2");
   await manager.getByRole("button", { name: "Create campaign" }).click();
   await manager.waitForURL(/\/console\/campaigns\/\d+\?notice=campaign/);
-  const legend = () => manager.locator("svg.chart g.series-installed text").textContent();
-  assert.match(await manager.locator("#campaign-counts").innerText(), /not confirmed yet 4, installed 0, failed 0/);
-  assert.is(await legend(), "installed 0");
-  // Two of the four vehicles report the new image installed.
+  const campaignUrl = manager.url().replace(/\?.*$/, "");
+  const counts = () => manager.locator("#campaign-counts").innerText();
+  const legend = (series: string) => manager.locator(`svg.chart g.series-${series} text`).textContent();
+  assert.match(await counts(), /not confirmed yet 4, installed 0, failed 0/);
+  assert.is(await legend("installed"), "installed 0");
   const director = openDirector(world.dir);
   try {
+    // Two of the four report the new image installed: the chart moves.
     for (const v of vehicles.slice(0, 2)) report(director, v, { brake: brake2 });
+    await manager.reload();
+    assert.match(await counts(), /not confirmed yet 2, installed 2, failed 0/);
+    assert.is(await legend("installed"), "installed 2");
+    assert.is(await legend("silent"), "silent 2");
+    // A viewer sees the campaign without its buttons, and its POST is refused.
+    await viewer.goto(campaignUrl);
+    assert.is(await viewer.locator("#campaign-controls").count(), 0);
+    const status = await viewer.evaluate(async (url) => {
+      const csrf = (document.querySelector('input[name="csrf"]') as HTMLInputElement).value;
+      return (await fetch(`${url}/pause`, { method: "POST", body: new URLSearchParams({ csrf }) })).status;
+    }, campaignUrl);
+    assert.is(status, 403);
+    // Promote: every other vehicle with a brake controller.
+    await manager.getByRole("button", { name: "Promote to all vehicles" }).click();
+    await manager.waitForURL(/notice=promote/);
+    assert.match(await manager.getByRole("status").innerText(), /promoted to every vehicle/);
+    assert.match(await manager.locator("#stages-table").innerText(), /all vehicles\t71\t/);
+    await manager.screenshot({ path: join(shots, "console-campaign.png"), fullPage: false });
+    // Two vehicles of the second stage fail the install: the threshold halts the campaign.
+    for (const v of vehicles.slice(4, 6)) report(director, v, { brake: brake1, failedInstall: brake2 });
   } finally {
     director.close();
   }
   await manager.reload();
-  assert.match(await manager.locator("#campaign-counts").innerText(), /not confirmed yet 2, installed 2, failed 0/);
-  assert.is(await legend(), "installed 2");
-  assert.is(await manager.locator("svg.chart g.series-silent text").textContent(), "silent 2");
-  await manager.screenshot({ path: join(shots, "console-campaign.png"), fullPage: false });
-  // A viewer sees the campaign but no form to create one.
-  await viewer.goto(`${world.served.url}/console/campaigns`);
-  assert.is(await viewer.getByRole("button", { name: "Create campaign" }).count(), 0);
-  assert.is(await viewer.locator("#campaigns-table tbody tr").count(), 1);
+  assert.match(await manager.locator("h1").innerText(), /halted/);
+  assert.match(await manager.locator("main").innerText(), /halted: 2 failure\(s\) of 71 in stage all/);
+  assert.is(await legend("failed"), "failed 2");
+  assert.is(await manager.getByRole("button", { name: "Resume" }).count(), 1);
+  await manager.goto(`${world.served.url}/console/alerts`);
+  assert.match(await manager.locator("table.alerts").innerText(), /campaign-halted/);
 });
 
 test("the image repository page shows each role's version and expiry", async () => {

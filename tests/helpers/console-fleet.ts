@@ -58,8 +58,11 @@ export async function seedFleet(dir: string, count: number, reporting: number): 
   }
 }
 
-/** One signed manifest of `v` reporting `brake` installed on its brake controller (and the camera image on its camera). */
-export function report(director: ReturnType<typeof openDirector>, v: TestVehicle, o: { brake: SeededImage; attack?: string; failed?: boolean }): void {
+/**
+ * One signed manifest of `v` reporting `brake` installed on its brake controller (and the
+ * camera image on its camera); `failedInstall` names an image the brake controller failed to install.
+ */
+export function report(director: ReturnType<typeof openDirector>, v: TestVehicle, o: { brake: SeededImage; attack?: string; failedInstall?: SeededImage }): void {
   const reports: Record<string, ReturnType<typeof ecuReport>> = {};
   for (const e of v.ecus) {
     const image = e.hardwareId === "brake-ctl" ? o.brake : e.hardwareId === "adas-cam" ? FLEET_IMAGES[2]! : null;
@@ -68,6 +71,7 @@ export function report(director: ReturnType<typeof openDirector>, v: TestVehicle
       releaseCounter: image?.releaseCounter ?? 0,
       nonce: randomBytes(16).toString("hex"),
       attacksDetected: e.hardwareId === "brake-ctl" ? (o.attack ?? "") : "",
+      lastInstall: e.hardwareId === "brake-ctl" && o.failedInstall ? { filename: o.failedInstall.name, success: false, code: "LengthOrHashMismatch", detail: "the image's hash did not match" } : undefined,
     });
   }
   const body = Buffer.from(JSON.stringify(vehicleManifest(v, { reports })));
