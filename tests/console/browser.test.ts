@@ -62,7 +62,8 @@ test.after(async () => {
 async function userPage(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  page.setDefaultTimeout(30_000);
+  // Generous: a promotion re-signs every vehicle's targets, slow on a loaded machine (nothing here asserts a time).
+  page.setDefaultTimeout(180_000);
   // The console asks before promoting, pausing or cancelling (its one script): say yes, and note it.
   page.on("dialog", (d) => {
     dialogs.push(d.message());
