@@ -72,11 +72,12 @@ export class ConsoleQueries {
       params.push(containing(f.vin));
     }
     if (f.hardwareId) {
-      where.push("EXISTS (SELECT 1 FROM ecus e WHERE e.vin = v.vin AND e.hardware_id = ?)");
+      // Uncorrelated `IN (...)`: the set is made once (a correlated EXISTS walked the hardware ID's index once per vehicle).
+      where.push("v.vin IN (SELECT e.vin FROM ecus e WHERE e.hardware_id = ?)");
       params.push(f.hardwareId);
     }
     if (f.image) {
-      where.push("EXISTS (SELECT 1 FROM ecus e WHERE e.vin = v.vin AND e.installed_filename = ?)");
+      where.push("v.vin IN (SELECT e.vin FROM ecus e WHERE e.installed_filename = ?)");
       params.push(f.image);
     }
     const lastReport = "v.last_manifest_at";
@@ -89,7 +90,7 @@ export class ConsoleQueries {
     } else if (f.lastSeen === "never") {
       where.push(`${lastReport} IS NULL`);
     }
-    if (f.openAlerts) where.push("EXISTS (SELECT 1 FROM alerts a WHERE a.vin = v.vin AND a.acknowledged_at IS NULL)");
+    if (f.openAlerts) where.push("v.vin IN (SELECT a.vin FROM alerts a WHERE a.acknowledged_at IS NULL)");
     return { where, params };
   }
 
