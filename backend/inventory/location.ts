@@ -69,7 +69,7 @@ export function openInventory(dir: string, database?: string): Inventory {
   return Inventory.open(inventoryLocation(dir, database));
 }
 
-/** Runs `fn` on the inventory of the backend in `dir`, closing it afterwards. */
+/** Runs `fn` on the backend's inventory, closing it afterwards (a command's one use of it). */
 export function withInventory<T>(dir: string, fn: (inventory: Inventory) => T): T {
   const inventory = openInventory(dir);
   try {
