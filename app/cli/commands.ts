@@ -35,6 +35,7 @@ import { campaignCancelCommand, campaignListCommand, campaignPauseCommand, campa
 import { alertsAckCommand, alertsCommand, vehicleShowCommand, vehiclesCommand } from "./fleet-lists.ts";
 import { ruleAddCommand, ruleListCommand, ruleRemoveCommand } from "./rule.ts";
 import { verifyCommand } from "./verify.ts";
+import { userAddCommand, userDisableCommand, userListCommand } from "./user.ts";
 import { primaryCycleCommand, primaryInitCommand } from "./primary.ts";
 
 export const commands: Command[] = [
@@ -90,6 +91,9 @@ export const commands: Command[] = [
   ruleAddCommand,
   ruleListCommand,
   ruleRemoveCommand,
+  userAddCommand,
+  userListCommand,
+  userDisableCommand,
   verifyCommand,
   primaryInitCommand,
   primaryCycleCommand,
