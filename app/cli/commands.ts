@@ -9,6 +9,7 @@ import { imageWithdrawCommand } from "./image-withdraw.ts";
 import { serveCommand } from "./serve.ts";
 import { delegateCommand } from "./delegate.ts";
 import { supplierInitCommand } from "./supplier-init.ts";
+import { supplierDelegationCommand } from "./supplier-delegation.ts";
 import { supplierSignCommand } from "./supplier-sign.ts";
 import { supplierImportCommand } from "./supplier-import.ts";
 import { supplierRemoveCommand } from "./supplier-remove.ts";
@@ -47,6 +48,7 @@ export const commands: Command[] = [
   serveCommand,
   delegateCommand,
   supplierInitCommand,
+  supplierDelegationCommand,
   supplierSignCommand,
   supplierImportCommand,
   supplierRemoveCommand,
