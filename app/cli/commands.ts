@@ -9,6 +9,7 @@ import { imageWithdrawCommand } from "./image-withdraw.ts";
 import { serveCommand } from "./serve.ts";
 import { delegateCommand } from "./delegate.ts";
 import { supplierInitCommand } from "./supplier-init.ts";
+import { supplierDelegationCommand } from "./supplier-delegation.ts";
 import { supplierSignCommand } from "./supplier-sign.ts";
 import { supplierImportCommand } from "./supplier-import.ts";
 import { supplierRemoveCommand } from "./supplier-remove.ts";
@@ -22,6 +23,7 @@ import { rotateCommand } from "./rotate.ts";
 import { directorRotateCommand } from "./director-rotate.ts";
 import { offlineCreateCommand } from "./offline-create.ts";
 import { backupCommand } from "./backup.ts";
+import { provisionCommand } from "./provision.ts";
 import { refreshCommand } from "./refresh.ts";
 import { vehicleAddCommand } from "./vehicle-add.ts";
 import { vehicleRevokeCommand } from "./vehicle-revoke.ts";
@@ -35,6 +37,7 @@ import { campaignCancelCommand, campaignListCommand, campaignPauseCommand, campa
 import { alertsAckCommand, alertsCommand, vehicleShowCommand, vehiclesCommand } from "./fleet-lists.ts";
 import { ruleAddCommand, ruleListCommand, ruleRemoveCommand } from "./rule.ts";
 import { verifyCommand } from "./verify.ts";
+import { userAddCommand, userDisableCommand, userListCommand } from "./user.ts";
 import { primaryCycleCommand, primaryInitCommand, primaryInstallOfflineCommand } from "./primary.ts";
 
 export const commands: Command[] = [
@@ -46,6 +49,7 @@ export const commands: Command[] = [
   serveCommand,
   delegateCommand,
   supplierInitCommand,
+  supplierDelegationCommand,
   supplierSignCommand,
   supplierImportCommand,
   supplierRemoveCommand,
@@ -81,6 +85,7 @@ export const commands: Command[] = [
   fleetCredentialRevokeCommand,
   assignCommand,
   campaignCommand,
+  provisionCommand,
   campaignListCommand,
   campaignStatusCommand,
   campaignPromoteCommand,
@@ -90,6 +95,9 @@ export const commands: Command[] = [
   ruleAddCommand,
   ruleListCommand,
   ruleRemoveCommand,
+  userAddCommand,
+  userListCommand,
+  userDisableCommand,
   verifyCommand,
   primaryInitCommand,
   primaryCycleCommand,
