@@ -10,7 +10,7 @@
 // Verification handles no secrets, so this is variable time.
 import { CryptoStatus } from "../outcome";
 import { HAS_P256 } from "../build";
-import { MOD_N, montMul, modAdd, modSub, bnCompare, bnIsZero, bnSubRaw, bnFromBytes } from "./bignum";
+import { MOD_N, montMul8 as montMul, modAdd, modSub, bnCompare, bnIsZero, bnSubRaw, bnFromBytes } from "./bignum";
 
 // modulus contexts: limbs, -m^-1 mod 2^32, m (static data only in modules built with
 // P-256, assembly/build.ts)

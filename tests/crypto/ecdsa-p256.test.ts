@@ -77,15 +77,16 @@ function mutate(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
+// 2,000 through full.wasm; partial-p256.wasm is the same source built with partial's options: 400
 for (const [kind, crypto] of CORES) {
-  test(`${kind}.wasm: 2,000 random cases agree with Node's crypto.verify (valid, message changed, signature changed, other key, high-s twin)`, () => {
-    const n = 2000;
+  const n = kind === "full" ? 2000 : 400;
+  test(`${kind}.wasm: ${n} random cases agree with Node's crypto.verify (valid, message changed, signature changed, other key, high-s twin)`, () => {
     const seen = { Valid: 0, other: 0 };
     for (let i = 0; i < n; i++) {
       const { publicKey, privateKey } = keys[i % keys.length];
       const msg = randomBytes(randomInt(0, 300));
-      let sig = new Uint8Array(sign("sha256", msg, privateKey));
-      let spki = spkiOf(publicKey);
+      let sig: Uint8Array = new Uint8Array(sign("sha256", msg, privateKey));
+      let spki: Uint8Array = spkiOf(publicKey);
       let m: Uint8Array = msg;
       switch (i % 5) {
         case 1: m = mutate(msg); break;
@@ -100,7 +101,7 @@ for (const [kind, crypto] of CORES) {
       else seen.other++;
     }
     // the mix really has both verdicts (valid cases are 2 in 5, a changed signature rarely still verifies)
-    assert.ok(seen.Valid >= 800 && seen.other >= 1000, JSON.stringify(seen));
+    assert.ok(seen.Valid >= n * 0.4 && seen.other >= n / 2, JSON.stringify(seen));
   });
 }
 
