@@ -170,6 +170,66 @@ export function montMul8(out: usize, a: usize, b: usize, mod: usize): void {
   if (t8 != 0 || bnCompare(out, mod + MOD_N, 8) >= 0) bnSubRaw(out, out, mod + MOD_N, 8);
 }
 
+// working numbers for modInverse: u, v, x1, x2 (n + 1 limbs each)
+const inv: usize = (HAS_P256 || HAS_RSA) ? memory.data(<i32>(4 * 36), 8) : 0;
+
+// a = a / 2 mod m, for a < m (m odd): (a + m) / 2 when a is odd
+function halveMod(a: usize, m: usize, n: u32): void {
+  let top: u32 = 0;
+  if ((load<u32>(a) & 1) != 0) top = bnAddRaw(a, a, m, n);
+  for (let i: u32 = 0; i < n; i++) {
+    const hi = i + 1 < n ? load<u32>(a + (<usize>(i + 1) << 2)) : top;
+    store<u32>(a + (<usize>i << 2), (load<u32>(a + (<usize>i << 2)) >> 1) | (hi << 31));
+  }
+}
+
+function shiftRight1(a: usize, n: u32): void {
+  for (let i: u32 = 0; i < n; i++) {
+    const hi = i + 1 < n ? load<u32>(a + (<usize>(i + 1) << 2)) : 0;
+    store<u32>(a + (<usize>i << 2), (load<u32>(a + (<usize>i << 2)) >> 1) | (hi << 31));
+  }
+}
+
+/**
+ * out = a^-1 mod m (m odd, at most 8 limbs, 0 < a < m) by the binary extended Euclidean
+ * algorithm: a few hundred shifts and subtractions instead of Fermat's few hundred
+ * products. Returns false when a has no inverse.
+ */
+export function modInverse(out: usize, a: usize, mod: usize): bool {
+  const n = load<u32>(mod, MOD_LIMBS);
+  const m = mod + MOD_N;
+  const u = inv, v = inv + 36, x1 = inv + 72, x2 = inv + 108;
+  memory.copy(u, a, <usize>n << 2);
+  memory.copy(v, m, <usize>n << 2);
+  memory.fill(x1, 0, <usize>n << 2);
+  memory.fill(x2, 0, <usize>n << 2);
+  store<u32>(x1, 1);
+  if (bnIsZero(u, n)) return false;
+  while (true) {
+    while ((load<u32>(u) & 1) == 0) {
+      shiftRight1(u, n);
+      halveMod(x1, m, n);
+    }
+    while ((load<u32>(v) & 1) == 0) {
+      shiftRight1(v, n);
+      halveMod(x2, m, n);
+    }
+    if (bnCompare(u, v, n) >= 0) {
+      bnSubRaw(u, u, v, n);
+      modSub(x1, x1, x2, mod);
+      if (bnIsZero(u, n)) break;
+    } else {
+      bnSubRaw(v, v, u, n);
+      modSub(x2, x2, x1, mod);
+    }
+  }
+  // u reached 0 with v = gcd(a, m): invertible when it is 1
+  if (load<u32>(v) != 1) return false;
+  for (let i: u32 = 1; i < n; i++) if (load<u32>(v + (<usize>i << 2)) != 0) return false;
+  memory.copy(out, x2, <usize>n << 2);
+  return true;
+}
+
 /** -1, 0 or 1 as a < b, a == b, a > b (n limbs each). */
 export function bnCompare(a: usize, b: usize, n: u32): i32 {
   for (let i = <i32>n - 1; i >= 0; i--) {
