@@ -76,6 +76,44 @@ export function tufKeyOf(publicKey: KeyObject): TufKey {
   throw new Error(`unsupported key type ${type} (ed25519, P-256 ECDSA or RSA)`);
 }
 
+/** A key type name as the CLI takes it, or null. */
+export function parseKeyType(name: string): KeyType | null {
+  return (KEY_TYPES as readonly string[]).includes(name) ? (name as KeyType) : null;
+}
+
+/** Whether a value read from stored metadata is a TUF key of one of the three types, in the form the verifiers read. */
+export function isTufKey(v: unknown): v is TufKey {
+  if (typeof v !== "object" || v === null) return false;
+  const k = v as { keytype?: unknown; scheme?: unknown; keyval?: { public?: unknown } };
+  const pub = typeof k.keyval === "object" && k.keyval !== null ? k.keyval.public : undefined;
+  if (typeof pub !== "string") return false;
+  if (k.keytype === "ed25519") return k.scheme === "ed25519" && /^[0-9a-f]{64}$/.test(pub);
+  if (!((k.keytype === "ecdsa" && k.scheme === "ecdsa-sha2-nistp256") || (k.keytype === "rsa" && k.scheme === "rsassa-pss-sha256"))) return false;
+  try {
+    const again = tufKeyOf(createPublicKey(pub));
+    return again.keytype === k.keytype && again.keyval.public === pub;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A registered ECU's public key as the inventory stores it: an Ed25519 key as 64 lowercase
+ * hex characters (as before), a P-256 or RSA key as the PEM SubjectPublicKeyInfo Node writes.
+ */
+export function storedPublicKey(key: TufKey): string {
+  return key.keytype === "ed25519" ? key.keyval.public.toLowerCase() : key.keyval.public;
+}
+
+/** The TUF key of a stored ECU public key (storedPublicKey's inverse); an error when it is neither form. */
+export function tufKeyFromStored(stored: string): TufKey {
+  if (/^[0-9a-f]{64}$/.test(stored)) return tufKeyFromRaw(Buffer.from(stored, "hex"));
+  if (!stored.startsWith("-----BEGIN PUBLIC KEY-----")) throw new Error("a public key is 64 hex characters (Ed25519) or a PEM public key");
+  const key = tufKeyOf(createPublicKey(stored));
+  if (key.keyval.public !== stored) throw new Error("a PEM public key must be in the form Node writes (64-character lines, final newline)");
+  return key;
+}
+
 /** Our name for the type of a TUF key. */
 export function keyTypeOf(key: TufKey): KeyType {
   return key.keytype === "ed25519" ? "ed25519" : key.keytype === "ecdsa" ? "ecdsa-p256" : "rsa-pss";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { AssignmentRow, ClientProfile, EcuRow, Inventory } from "../inventory/inventory.ts";
 import { inventoryLocation, openInventory } from "../inventory/location.ts";
 import { isPostgresUrl, redactedUrl } from "../inventory/postgres-engine.ts";
-import { keyIdOf, tufKeyFromRaw, type SigningKey } from "../../model/keys.ts";
+import { keyIdOf, tufKeyFromStored, type KeyType, type SigningKey } from "../../model/keys.ts";
 import { writeFileAtomicSync } from "../fs/atomic-write.ts";
 import { createDirectorKeys, DirectorKeyring, rootSignedOf, type DirectorOnlineKeys } from "./director-keys.ts";
 import { Refused } from "./errors.ts";
@@ -27,7 +27,7 @@ export { DIRECTOR_ROOT_DIR, DIRECTOR_VEHICLES_DIR, StateMismatch } from "./state
 export interface EcuRegistration {
   serial: string;
   hardwareId: string;
-  /** Ed25519 public key, 64 hex characters. */
+  /** The public key in its stored form (model/keys.ts storedPublicKey): Ed25519 as 64 hex characters, P-256 or RSA as PEM. */
   publicKeyHex: string;
   primary: boolean;
   /** The keyid the ECU names in its signatures, when its client computes keyids its own way (aktualizr). */
@@ -89,13 +89,13 @@ export interface CampaignOutcome {
  * Creates the Director part of a backend in `dir`: keys, root, inventory database (the
  * SQLite file, or the PostgreSQL database `dir` names, which must not hold a Director yet).
  */
-export function initDirector(dir: string, now = new Date()): { root: SigningKey; online: DirectorOnlineKeys } {
+export function initDirector(dir: string, now = new Date(), keyType: KeyType = "ed25519"): { root: SigningKey; online: DirectorOnlineKeys } {
   const location = inventoryLocation(dir);
   if (!isPostgresUrl(location) && existsSync(location)) throw new Error(`${dir} already holds an inventory database`);
   const inventory = openInventory(dir);
   try {
     if (inventory.directorRootVersions().length > 0) throw new Error(`the inventory at ${redactedUrl(location)} already holds a Director (one database per backend)`);
-    const keys = createDirectorKeys(dir);
+    const keys = createDirectorKeys(dir, keyType);
     mkdirSync(join(dir, DIRECTOR_ROOT_DIR), { recursive: true });
     mkdirSync(join(dir, DIRECTOR_VEHICLES_DIR), { recursive: true });
     const root = buildDirectorRoot([keys.root], keys.online, 1, now);
@@ -244,7 +244,7 @@ export class Director {
       // One key, one ECU: a report signed by it must name a single sender.
       const holder = this.inventory.ecuWithPublicKey(e.publicKeyHex);
       if (holder) throw new Refused(409, "ecu-key-exists", `ECU ${e.serial}'s public key is ECU ${holder.serial}'s already (vehicle ${holder.vin})`);
-      const keyid = e.keyid ?? keyIdOf(tufKeyFromRaw(Buffer.from(e.publicKeyHex, "hex")));
+      const keyid = e.keyid ?? keyIdOf(tufKeyFromStored(e.publicKeyHex));
       this.inventory.insertEcu({ serial: e.serial, vin, hardwareId: e.hardwareId, publicKey: e.publicKeyHex, keyid, primary: e.primary });
     }
   }
@@ -563,7 +563,7 @@ export class Director {
    * re-signed by the new key (and the old one, so it verifies under either root until
    * N+1 is out); then the vehicles' files, then N+1.root.json.
    */
-  rotateKeys(role: RootChange["role"], options: { threshold?: number; keys?: number } = {}): RotationResult {
+  rotateKeys(role: RootChange["role"], options: { threshold?: number; keys?: number; keyType?: KeyType } = {}): RotationResult {
     return this.publishRoot(planRotation(this.dir, this.currentRootSigned(), this.clock(), { role, ...options }));
   }
 
@@ -613,7 +613,16 @@ export class ManifestFailure {
   constructor(readonly cause: unknown) {}
 }
 
-/** The checks every ECU list of a registration passes: one Primary, valid and distinct serials, Ed25519 keys. */
+function storedKeyReadable(stored: string): boolean {
+  try {
+    tufKeyFromStored(stored);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The checks every ECU list of a registration passes: one Primary, valid and distinct serials, readable keys. */
 function checkEcuList(ecus: EcuRegistration[]): void {
   if (ecus.length === 0) throw new Refused(400, "no-ecus", "a vehicle needs at least one ECU");
   if (ecus.filter((e) => e.primary).length !== 1) throw new Refused(400, "primary-count", "a vehicle needs exactly one Primary ECU");
@@ -621,7 +630,9 @@ function checkEcuList(ecus: EcuRegistration[]): void {
   for (const e of ecus) {
     if (!isEcuSerial(e.serial)) throw new Refused(400, "invalid-serial", `ECU serial ${JSON.stringify(e.serial)} must be 1-64 of A-Z a-z 0-9 . _ -`);
     if (!isHardwareId(e.hardwareId)) throw new Refused(400, "invalid-hardware-id", `hardware ID ${JSON.stringify(e.hardwareId)} must be 1-64 of A-Z a-z 0-9 . _ -`);
-    if (typeof e.publicKeyHex !== "string" || !/^[0-9a-f]{64}$/.test(e.publicKeyHex)) throw new Refused(400, "invalid-public-key", `ECU ${e.serial}: public key must be 64 lowercase hex characters (Ed25519)`);
+    if (typeof e.publicKeyHex !== "string" || !storedKeyReadable(e.publicKeyHex)) {
+      throw new Refused(400, "invalid-public-key", `ECU ${e.serial}: public key must be 64 lowercase hex characters (Ed25519) or a PEM P-256 or RSA (2048-4096) public key`);
+    }
     if (serials.has(e.serial)) throw new Refused(400, "duplicate-serial", `ECU ${e.serial} is listed twice`);
     serials.add(e.serial);
     const twin = ecus.find((o) => o !== e && o.publicKeyHex === e.publicKeyHex);
