@@ -223,6 +223,7 @@ test.before(async () => {
     { args: [nodir, "--vin", "CAR1", "--ecu", "gw-1", "--target", "fw.bin"], expect: "not-a-backend" },
     { args: [backend, "--vin", "CAR1", "--ecu", "gw-1", "--target", "missing.bin"], expect: "target-not-signed" },
     { args: [backend, "--vin", "NOCAR", "--ecu", "gw-1", "--target", "fw.bin"], expect: "unknown-vin" },
+    { args: [backend, "--vin", "CAR1", "--ecu", "gw-1", "--target", "fw.bin", "--with", "no-equals-sign"], expect: "usage" },
   );
   add(
     "campaign",
@@ -230,7 +231,46 @@ test.before(async () => {
     { args: [backend, "--hardware-id", "gateway"], expect: "usage" },
     { args: [nodir, "--hardware-id", "gateway", "--target", "fw.bin"], expect: "not-a-backend" },
     { args: [backend, "--hardware-id", "gateway", "--target", "missing.bin"], expect: "target-not-signed" },
+    { args: [backend, "--hardware-id", "gateway", "--target", "acme/fw.bin", "--max-failures", "101%"], expect: "usage" },
   );
+  add("campaign list", { args: [backend], expect: "ok" }, { args: [backend, "--limit", "x"], expect: "usage" }, { args: [nodir], expect: "not-a-backend" });
+  add(
+    "campaign status",
+    { args: [backend, "1", "--vehicles"], expect: "ok" },
+    { args: [backend, "first"], expect: "usage" },
+    { args: [backend, "99"], expect: "unknown-campaign" },
+    { args: [nodir, "1"], expect: "not-a-backend" },
+  );
+  add("campaign promote", { args: [backend], expect: "usage" }, { args: [backend, "1"], expect: "campaign-not-active" }, { args: [backend, "99"], expect: "unknown-campaign" });
+  add("campaign pause", { args: [backend, "1"], expect: "ok" }, { args: [backend, "x"], expect: "usage" }, { args: [backend, "1"], expect: "campaign-not-active" });
+  add("campaign resume", { args: [backend, "1"], expect: "ok" }, { args: [backend, "x"], expect: "usage" }, { args: [backend, "1"], expect: "campaign-not-active" });
+  add("campaign cancel", { args: [backend, "1"], expect: "ok" }, { args: [backend, "x"], expect: "usage" }, { args: [backend, "1"], expect: "campaign-not-active" }, { args: [nodir, "1"], expect: "not-a-backend" });
+  add(
+    "rule add",
+    { args: [backend, "--image", "fw.bin", "--conflicts", "acme/fw.bin"], expect: "ok" },
+    { args: [backend, "--image", "fw.bin"], expect: "usage" },
+    { args: [backend, "--image", "fw.bin", "--requires", "fw.bin"], expect: "invalid-rule" },
+    { args: [nodir, "--image", "fw.bin", "--requires", "x.bin"], expect: "not-a-backend" },
+    { args: [backend, "--image", "fw.bin", "--conflicts", "acme/fw.bin"], expect: "rule-exists" },
+  );
+  add("rule list", { args: [backend, "--image", "fw.bin"], expect: "ok" }, { args: [backend, "extra"], expect: "usage" }, { args: [nodir], expect: "not-a-backend" });
+  add(
+    "rule remove",
+    { args: [backend, "1"], expect: "ok" },
+    { args: [backend, "first"], expect: "usage" },
+    { args: [backend, "1"], expect: "unknown-rule" },
+    { args: [nodir, "1"], expect: "not-a-backend" },
+  );
+  add(
+    "vehicles",
+    { args: [backend, "--hardware-id", "gateway"], expect: "ok" },
+    { args: [backend, "--limit", "0"], expect: "usage" },
+    { args: [backend, "--last-seen-before", "yesterday"], expect: "invalid-time" },
+    { args: [nodir], expect: "not-a-backend" },
+  );
+  add("vehicle show", { args: [backend, "CAR1"], expect: "ok" }, { args: [backend], expect: "usage" }, { args: [backend, "NOCAR"], expect: "unknown-vin" }, { args: [nodir, "CAR1"], expect: "not-a-backend" });
+  add("alerts", { args: [backend, "--open"], expect: "ok" }, { args: [backend, "--limit", "x"], expect: "usage" }, { args: [nodir], expect: "not-a-backend" });
+  add("alerts ack", { args: [backend, "x"], expect: "usage" }, { args: [backend, "99999"], expect: "unknown-alert" }, { args: [nodir, "1"], expect: "not-a-backend" });
   add(
     "vehicle revoke",
     { args: [backend, "CAR1"], expect: "ok" },

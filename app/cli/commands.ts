@@ -25,6 +25,9 @@ import { vehicleRevokeCommand } from "./vehicle-revoke.ts";
 import { fleetCredentialAddCommand, fleetCredentialRevokeCommand } from "./fleet-credential.ts";
 import { assignCommand } from "./assign.ts";
 import { campaignCommand } from "./campaign.ts";
+import { campaignCancelCommand, campaignListCommand, campaignPauseCommand, campaignPromoteCommand, campaignResumeCommand, campaignStatusCommand } from "./campaign-control.ts";
+import { alertsAckCommand, alertsCommand, vehicleShowCommand, vehiclesCommand } from "./fleet-lists.ts";
+import { ruleAddCommand, ruleListCommand, ruleRemoveCommand } from "./rule.ts";
 import { verifyCommand } from "./verify.ts";
 import { primaryCycleCommand, primaryInitCommand } from "./primary.ts";
 
@@ -50,10 +53,23 @@ export const commands: Command[] = [
   refreshCommand,
   vehicleAddCommand,
   vehicleRevokeCommand,
+  vehiclesCommand,
+  vehicleShowCommand,
+  alertsCommand,
+  alertsAckCommand,
   fleetCredentialAddCommand,
   fleetCredentialRevokeCommand,
   assignCommand,
   campaignCommand,
+  campaignListCommand,
+  campaignStatusCommand,
+  campaignPromoteCommand,
+  campaignPauseCommand,
+  campaignResumeCommand,
+  campaignCancelCommand,
+  ruleAddCommand,
+  ruleListCommand,
+  ruleRemoveCommand,
   verifyCommand,
   primaryInitCommand,
   primaryCycleCommand,

@@ -65,6 +65,8 @@ export const ERROR_CODES = {
   "invalid-account-name": { exit: 2, meaning: "a supplier account name outside the rule" },
   "invalid-fleet-name": { exit: 2, meaning: "a fleet credential name outside the rule (1-48 of a-z 0-9 _ -)" },
   "invalid-sha256": { exit: 2, meaning: "`--expect-sha256` is not 64 hexadecimal digits" },
+  "invalid-rule": { exit: 2, meaning: "a dependency or conflict rule that names no other image, two of them, or its own image" },
+  "invalid-time": { exit: 2, meaning: "a time that is not YYYY-MM-DDTHH:MM:SSZ" },
   "unknown-attack": { exit: 2, meaning: "`uptane demo --attack` names no attack" },
   // 1: refused or failed. The command line was fine; the state, the data or the network said no.
   failed: { exit: 1, meaning: "the operation failed for a reason with no code of its own (the detail says what)" },
@@ -103,6 +105,14 @@ export const ERROR_CODES = {
   "release-counter-rollback": { exit: 1, meaning: "the target's release counter is below the one installed" },
   "wrong-profile": { exit: 1, meaning: "the vehicle runs the other client profile (uptane or aktualizr) than the request assumes" },
   "ecus-self-registered": { exit: 2, meaning: "an aktualizr vehicle is added without ECUs: it registers them itself" },
+  "dependency-unmet": { exit: 1, meaning: "the result would leave an ECU's image without the image a rule requires on another ECU (the detail names the rule and the ECUs)" },
+  "image-conflict": { exit: 1, meaning: "the result would leave two ECUs of a vehicle with images a rule says conflict (the detail names the rule and the ECUs)" },
+  "unknown-campaign": { exit: 1, meaning: "no campaign with that number" },
+  "campaign-not-active": { exit: 1, meaning: "the campaign is not in a state that allows it (promote an active one at its reserved group, pause an active one, resume a paused or halted one, cancel one not cancelled)" },
+  "unknown-alert": { exit: 1, meaning: "no alert with that number" },
+  "alert-acknowledged": { exit: 1, meaning: "the alert is acknowledged already" },
+  "rule-exists": { exit: 1, meaning: "the same dependency or conflict rule is recorded already" },
+  "unknown-rule": { exit: 1, meaning: "no dependency or conflict rule with that number" },
   "image-role-expired": { exit: 1, meaning: "a role of the Image repository on the way to the target has expired" },
   // The HTTP API only.
   "invalid-request": { exit: 1, httpOnly: true, meaning: "a request body field is missing or malformed" },

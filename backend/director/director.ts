@@ -4,7 +4,7 @@
 // transaction; files follow the database (publisher.ts).
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { AssignmentRow, ClientProfile, EcuRow, Inventory } from "../inventory/inventory.ts";
+import type { AssignmentRow, CampaignRow, ClientProfile, EcuRow, Inventory } from "../inventory/inventory.ts";
 import { inventoryLocation, openInventory } from "../inventory/location.ts";
 import { isPostgresUrl, redactedUrl } from "../inventory/postgres-engine.ts";
 import { keyIdOf, tufKeyFromStored, type KeyType, type SigningKey } from "../../model/keys.ts";
@@ -21,6 +21,7 @@ import { planRotation, planRenewal, type RootChange, type RotationResult } from 
 import { VehicleMetadataPublisher, type PublishFaults } from "./publisher.ts";
 import { DIRECTOR_ROOT_DIR, DIRECTOR_VEHICLES_DIR, DirectorStateCheck, StateMismatch } from "./state-check.ts";
 import { isoTime } from "../../model/iso-time.ts";
+import { checkRuleSpec, describeRule, newViolations, ruleRefusal, violations, withChanges, type EcuImage, type ImageRuleRow, type ImageRuleSpec, type Violation } from "./image-rules.ts";
 
 export { DIRECTOR_ROOT_DIR, DIRECTOR_VEHICLES_DIR, StateMismatch } from "./state-check.ts";
 
@@ -76,6 +77,35 @@ export interface AssignmentOutcome {
   assignmentId: number;
   /** "published": in the vehicle's targets now; "queued": held back until the previous bundle is confirmed. */
   status: "published" | "queued";
+  /** Set on an image added to the same bundle because a rule requires it (README "Dependencies and conflicts"). */
+  requiredBy?: string;
+}
+
+/** One ECU and the image it is to get, as a bundle is planned. */
+interface PlannedAssignment {
+  ecu: EcuRow;
+  image: ImageTarget;
+  requiredBy?: string;
+}
+
+/** How deep requirements by name are followed when adding required images to a bundle. */
+const MAX_REQUIREMENT_DEPTH = 8;
+
+export interface CampaignOptions {
+  /** Halt when a stage has this many failed installs. */
+  maxFailures?: number;
+  /** Halt when a stage's failed installs reach this percentage (1-100) of its assignments. */
+  maxFailurePercent?: number;
+}
+
+export interface CampaignControlOutcome {
+  campaignId: number;
+  action: string;
+  state: CampaignRow["state"];
+  /** Assignments taken out of the vehicles' next targets. */
+  withdrawn: number;
+  /** Vehicles whose targets were re-signed. */
+  vins: string[];
 }
 
 export interface CampaignOutcome {
@@ -114,6 +144,8 @@ export class Director {
   private readonly state: DirectorStateCheck;
   readonly keyring: DirectorKeyring;
   private readonly retention: Retention;
+  /** Other vehicles a manifest's transaction re-signed (a campaign halted): their files are written after its commit. */
+  private readonly alsoPublish = new Set<string>();
   /** Vehicles' targets, snapshot and timestamp come from the database rather than files (PostgreSQL). */
   readonly servesFromDatabase: boolean;
 
@@ -194,6 +226,13 @@ export class Director {
     return this.publishAfterCommit([vin]);
   }
 
+  /** Writes the files of other vehicles a committed manifest re-signed (a failure is retried as any pending publication). */
+  private publishAlso(): void {
+    const vins = [...this.alsoPublish];
+    this.alsoPublish.clear();
+    if (vins.length > 0) this.publishAfterCommit(vins);
+  }
+
   /** Writes the files of what was just committed; a failure leaves the change committed and its publication pending. */
   private publishAfterCommit(vins: Iterable<string>): Publication {
     const failed: string[] = [];
@@ -251,48 +290,187 @@ export class Director {
 
   // ---- assignments
 
-  async assign(vin: string, ecuSerial: string, targetName: string): Promise<AssignmentOutcome & Publication> {
-    if (!isTargetName(targetName)) throw new Refused(400, "invalid-target-name", "target name must be 1-255 printable characters");
+  /**
+   * Assigns `targetName` to one ECU, and `with` others to other ECUs of the same vehicle,
+   * in one bundle. Images the rules require by name and the vehicle lacks are added to the
+   * bundle when exactly one other ECU can take them; a result that still breaks a rule is
+   * refused naming the rule and the ECUs (README "Dependencies and conflicts").
+   */
+  async assign(vin: string, ecuSerial: string, targetName: string, options: { with?: Array<{ ecuSerial: string; target: string }> } = {}): Promise<AssignmentOutcome & Publication & { also: AssignmentOutcome[] }> {
+    const wanted = [{ ecuSerial, target: targetName }, ...(options.with ?? [])];
+    for (const w of wanted) if (!isTargetName(w.target)) throw new Refused(400, "invalid-target-name", "target name must be 1-255 printable characters");
     // What the new targets build upon, checked outside the transaction so the alert stays.
     this.state.checkBackend();
     if (isVin(vin)) this.state.checkVehicle(vin);
-    const image = await this.imageTargets.findTarget(targetName);
+    const images = new Map<string, ImageTarget | null>();
+    for (const w of wanted) if (!images.has(w.target)) images.set(w.target, await this.imageTargets.findTarget(w.target));
+    const required = await this.requiredTargets([...images.values()].flatMap((i) => (i ? [i.name] : [])));
     const now = this.clock();
-    const outcome = this.inventory.transaction(() => {
+    const outcomes = this.inventory.transaction(() => {
       if (!this.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
-      const ecu = this.inventory.ecu(ecuSerial);
-      if (!ecu || ecu.vin !== vin) throw new Refused(404, "unknown-ecu", `vehicle ${vin} has no ECU ${ecuSerial}`);
-      const refusal = assignmentRefusal(ecu, targetName, image);
-      if (refusal) throw refusal;
-      const result = this.insertAssignment(ecu, image!, null, now);
+      const planned: PlannedAssignment[] = [];
+      for (const w of wanted) {
+        const ecu = this.inventory.ecu(w.ecuSerial);
+        if (!ecu || ecu.vin !== vin) throw new Refused(404, "unknown-ecu", `vehicle ${vin} has no ECU ${w.ecuSerial}`);
+        if (planned.some((p) => p.ecu.serial === ecu.serial)) throw new Refused(400, "invalid-request", `ECU ${ecu.serial} is named twice in one assignment`);
+        const image = images.get(w.target)!;
+        const refusal = assignmentRefusal(ecu, w.target, image);
+        if (refusal) throw refusal;
+        planned.push({ ecu, image: image! });
+      }
+      const result = this.planWithRules(vin, planned, required).map((p) => ({ ...this.insertAssignment(p.ecu, p.image, null, now), ...(p.requiredBy ? { requiredBy: p.requiredBy } : {}) }));
       this.advance(vin, now);
       return result;
     });
     const publication = this.publishAfterCommit([vin]);
-    return { ...outcome, status: this.statusOf(outcome.vin, outcome.assignmentId), ...publication };
+    for (const o of outcomes) o.status = this.statusOf(o.vin, o.assignmentId);
+    const [first, ...also] = outcomes as [AssignmentOutcome, ...AssignmentOutcome[]];
+    return { ...first, also, ...publication };
+  }
+
+  // ---- dependencies and conflicts between images
+
+  /** Records a rule about image A (it need not be published yet: rules may come first). */
+  addImageRule(spec: ImageRuleSpec): ImageRuleRow {
+    checkRuleSpec(spec);
+    const now = isoTime(this.clock());
+    return this.inventory.transaction(() => {
+      const same = this.inventory.imageRules(spec.image).find((r) => r.kind === spec.kind && r.other_name === (spec.name ?? null) && r.other_hardware_id === (spec.hardwareId ?? null) && r.min_release_counter === (spec.minReleaseCounter ?? null));
+      if (same) throw new Refused(409, "rule-exists", `${describeRule(same)} is recorded already`);
+      const id = this.inventory.insertImageRule({ image: spec.image, kind: spec.kind, otherName: spec.name ?? null, otherHardwareId: spec.hardwareId ?? null, minReleaseCounter: spec.minReleaseCounter ?? null, now });
+      return this.inventory.imageRules(spec.image).find((r) => r.id === id)!;
+    });
+  }
+
+  removeImageRule(id: number): ImageRuleRow {
+    return this.inventory.transaction(() => {
+      const rule = this.inventory.imageRules().find((r) => r.id === id);
+      if (!rule || !this.inventory.deleteImageRule(id)) throw new Refused(404, "unknown-rule", `no rule ${id} is recorded`);
+      return rule;
+    });
+  }
+
+  imageRules(image?: string): ImageRuleRow[] {
+    if (image !== undefined && !isTargetName(image)) throw new Refused(400, "invalid-target-name", `image ${JSON.stringify(image)} is not a valid target name`);
+    return this.inventory.imageRules(image);
+  }
+
+  /**
+   * The Image repository's targets for every image the rules require by name, following
+   * requirements of requirements (read before the transaction: the look-up is async).
+   */
+  private async requiredTargets(names: string[]): Promise<Map<string, ImageTarget | null>> {
+    const found = new Map<string, ImageTarget | null>();
+    let next = names;
+    for (let depth = 0; depth < MAX_REQUIREMENT_DEPTH && next.length > 0; depth++) {
+      const wanted = [...new Set(this.inventory.rulesForImages(next).flatMap((r) => (r.kind === "requires" && r.other_name !== null && !found.has(r.other_name) ? [r.other_name] : [])))];
+      for (const name of wanted) found.set(name, await this.imageTargets.findTarget(name));
+      next = wanted;
+    }
+    return found;
+  }
+
+  /** Each ECU's image as the vehicle last reported it installed. */
+  private installedState(vin: string): EcuImage[] {
+    return this.inventory.ecusOf(vin).map((e) => ({ serial: e.serial, hardwareId: e.hardware_id, image: e.installed_filename, releaseCounter: e.installed_release_counter }));
+  }
+
+  /** Each ECU's image as the vehicle will have it: its open assignment, else what it reported installed. */
+  private intendedState(vin: string, ecus = this.inventory.ecusOf(vin)): EcuImage[] {
+    const open = this.inventory.assignmentsOf(vin).filter((a) => a.status === "queued" || a.status === "published");
+    return ecus.map((e) => {
+      const a = open.filter((x) => x.ecu_serial === e.serial).at(-1);
+      return { serial: e.serial, hardwareId: e.hardware_id, image: a ? a.target_name : e.installed_filename, releaseCounter: a ? a.release_counter : e.installed_release_counter };
+    });
+  }
+
+  /**
+   * The bundle `planned` grows into under the rules: an image required by name that no
+   * other ECU will have is added for the one other ECU that can take it; what still breaks
+   * a rule the vehicle did not break before is refused (in the caller's transaction).
+   */
+  private planWithRules(vin: string, planned: PlannedAssignment[], required: Map<string, ImageTarget | null>): PlannedAssignment[] {
+    const ecus = this.inventory.ecusOf(vin);
+    const before = this.intendedState(vin, ecus);
+    const plan = [...planned];
+    for (;;) {
+      const names = new Set([...before.map((e) => e.image), ...plan.map((p) => p.image.name)].filter((n): n is string => n !== null));
+      const rules = this.inventory.rulesForImages([...names]);
+      if (rules.length === 0) return plan;
+      const after = withChanges(before, new Map(plan.map((p) => [p.ecu.serial, { image: p.image.name, releaseCounter: p.image.custom.releaseCounter }])));
+      const broken = newViolations(before, after, rules);
+      if (broken.length === 0) return plan;
+      const why: string[] = [];
+      const addition = broken.map((v) => this.requiredAddition(v, ecus, plan, required, why)).find((a) => a !== null);
+      if (!addition) throw ruleRefusal(vin, broken.map((v, i) => (why[i] ? { ...v, detail: `${v.detail} (${why[i]})` } : v)));
+      plan.push(addition);
+    }
+  }
+
+  /** The ECU and image that would satisfy a requirement by name, or null with the reason in `why`. */
+  private requiredAddition(v: Violation, ecus: EcuRow[], plan: PlannedAssignment[], required: Map<string, ImageTarget | null>, why: string[]): PlannedAssignment | null {
+    const say = (reason: string) => {
+      why.push(reason);
+      return null;
+    };
+    if (v.rule.kind !== "requires" || v.rule.other_name === null) return say("");
+    const image = required.get(v.rule.other_name);
+    if (!image) return say(`the Image repository signs no ${v.rule.other_name}`);
+    const candidates = ecus.filter((e) => e.serial !== v.ecus[0] && image.custom.hardwareIds.includes(e.hardware_id) && !plan.some((p) => p.ecu.serial === e.serial));
+    if (candidates.length === 0) return say(`no other ECU of the vehicle is for ${image.custom.hardwareIds.join(", ")}`);
+    if (candidates.length > 1) return say(`ECUs ${candidates.map((c) => c.serial).join(", ")} could take it: assign it to one in the same bundle`);
+    const refusal = assignmentRefusal(candidates[0]!, image.name, image);
+    if (refusal) return say(refusal.message);
+    why.push("");
+    return { ecu: candidates[0]!, image, requiredBy: describeRule(v.rule) };
   }
 
   /**
    * A campaign assigns `targetName` to every ECU of `hardwareId`: first to a reserved
-   * group (`vins` given, stage "group"), then to all (stage "all"), skipping ECUs that
-   * already have it and ECUs whose installed release counter is higher.
+   * group (`vins` given, stage "group"), then to all (`promoteCampaign`, or a campaign
+   * without `vins`: stage "all"), skipping ECUs that already have it and ECUs whose
+   * installed release counter is higher. `maxFailures` / `maxFailurePercent`: the campaign
+   * halts itself when a stage's failures reach that many (README "Campaigns").
    */
-  async campaign(hardwareId: string, targetName: string, vins?: string[]): Promise<CampaignOutcome & Publication> {
+  async campaign(hardwareId: string, targetName: string, vins?: string[], options: CampaignOptions = {}): Promise<CampaignOutcome & Publication> {
     if (!isHardwareId(hardwareId)) throw new Refused(400, "invalid-hardware-id", `hardware ID ${JSON.stringify(hardwareId)} is not valid`);
     if (!isTargetName(targetName)) throw new Refused(400, "invalid-target-name", "target name must be 1-255 printable characters");
+    checkThreshold(options);
+    const stage = vins ? "group" : "all";
+    return this.assignStage(hardwareId, targetName, vins, stage, (now) => {
+      for (const vin of vins ?? []) if (!this.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
+      return this.inventory.insertCampaign({ hardwareId, target: targetName, stage, now: isoTime(now), maxFailures: options.maxFailures, maxFailurePercent: options.maxFailurePercent, groupVins: vins });
+    });
+  }
+
+  /** Releases a campaign tested on its reserved group to every other vehicle with its hardware ID. */
+  async promoteCampaign(id: number): Promise<CampaignOutcome & Publication> {
+    const c = this.inventory.campaign(id);
+    if (!c) throw new Refused(404, "unknown-campaign", `no campaign ${id}`);
+    return this.assignStage(c.hardware_id, c.target_name, undefined, "all", () => {
+      const now = this.inventory.campaign(id)!; // read again in the transaction: another process may have changed it
+      if (now.state !== "active") throw new Refused(409, "campaign-not-active", `campaign ${id} is ${now.state}${now.state === "cancelled" ? "" : `: resume it first (uptane campaign resume DIR ${id})`}`);
+      if (now.stage !== "group") throw new Refused(409, "campaign-not-active", `campaign ${id} is released to all vehicles already`);
+      this.inventory.setCampaignStage(id, "all");
+      return id;
+    });
+  }
+
+  /** One stage of a campaign: its assignments, under the rules, in one transaction. */
+  private async assignStage(hardwareId: string, targetName: string, vins: string[] | undefined, stage: "group" | "all", campaignOf: (now: Date) => number): Promise<CampaignOutcome & Publication> {
     const image = await this.imageTargets.findTarget(targetName);
     if (!image) throw new Refused(400, "target-not-signed", `the Image repository signs no target ${targetName}`);
     if (!image.custom.hardwareIds.includes(hardwareId)) throw new Refused(400, "hardware-id-mismatch", `${targetName} is for ${image.custom.hardwareIds.join(", ")}, not ${hardwareId}`);
     this.state.checkBackend();
     for (const vin of new Set(this.inventory.ecusWithHardware(hardwareId, vins).map((e) => e.vin))) this.state.checkVehicle(vin);
+    const required = await this.requiredTargets([targetName]);
     const now = this.clock();
-    const stage = vins ? "group" : "all";
     const touched = new Set<string>();
     const result = this.inventory.transaction(() => {
-      for (const vin of vins ?? []) if (!this.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
-      const campaignId = this.inventory.insertCampaign(hardwareId, targetName, stage, isoTime(now));
+      const campaignId = campaignOf(now);
       const assigned: AssignmentOutcome[] = [];
       const skipped: CampaignOutcome["skipped"] = [];
+      const byVehicle = new Map<string, PlannedAssignment[]>();
       for (const ecu of this.inventory.ecusWithHardware(hardwareId, vins)) {
         const has = this.inventory.assignmentsOf(ecu.vin).some((a) => a.ecu_serial === ecu.serial && a.target_name === targetName && a.status !== "failed" && a.status !== "superseded");
         if (has) {
@@ -304,9 +482,23 @@ export class Director {
           skipped.push({ vin: ecu.vin, ecuSerial: ecu.serial, reason: refusal.message });
           continue;
         }
-        assigned.push(this.insertAssignment(ecu, image, campaignId, now));
-        touched.add(ecu.vin);
+        const list = byVehicle.get(ecu.vin) ?? [];
+        list.push({ ecu, image });
+        byVehicle.set(ecu.vin, list);
       }
+      // The rules hold per vehicle; one vehicle the campaign would leave breaking a rule refuses it all.
+      const refusals: Refused[] = [];
+      for (const [vin, planned] of byVehicle) {
+        try {
+          for (const p of this.planWithRules(vin, planned, required)) assigned.push({ ...this.insertAssignment(p.ecu, p.image, campaignId, now, stage), ...(p.requiredBy ? { requiredBy: p.requiredBy } : {}) });
+          touched.add(vin);
+        } catch (e) {
+          if (!(e instanceof Refused)) throw e;
+          refusals.push(e);
+          if (refusals.length >= 5) break; // enough to name; the campaign is refused either way
+        }
+      }
+      if (refusals.length > 0) throw new Refused(409, refusals.some((r) => r.code === "image-conflict") ? "image-conflict" : "dependency-unmet", `campaign refused: ${refusals.map((r) => r.message).join("; ")}`);
       for (const vin of touched) this.advance(vin, now);
       return { campaignId, stage, assigned, skipped } as CampaignOutcome;
     });
@@ -315,7 +507,89 @@ export class Director {
     return { ...result, ...publication };
   }
 
-  private insertAssignment(ecu: EcuRow, image: ImageTarget, campaignId: number | null, now: Date): AssignmentOutcome {
+  // ---- watching and halting campaigns (README "Campaigns")
+
+  /**
+   * Pauses a campaign: what it assigned and no ECU has installed yet leaves the vehicles'
+   * next targets and waits (queued) until `resumeCampaign`; promoting is refused meanwhile.
+   * `reason` is kept with it (e.g. the image was withdrawn).
+   */
+  pauseCampaign(id: number, reason: string | null = null): CampaignControlOutcome & Publication {
+    return this.controlCampaign(id, "pause", (c) => {
+      if (c.state !== "active") throw new Refused(409, "campaign-not-active", `campaign ${id} is ${c.state} already`);
+      return { state: "paused", detail: reason, withdraw: "queued" };
+    });
+  }
+
+  /** Resumes a paused or halted campaign: its waiting assignments go out again. */
+  resumeCampaign(id: number): CampaignControlOutcome & Publication {
+    return this.controlCampaign(id, "resume", (c) => {
+      if (c.state !== "paused" && c.state !== "halted") throw new Refused(409, "campaign-not-active", `campaign ${id} is ${c.state}: only a paused or halted campaign resumes`);
+      return { state: "active", detail: null, withdraw: null };
+    });
+  }
+
+  /** Cancels a campaign for good: whatever it assigned that is not installed is withdrawn from the vehicles' next targets. */
+  cancelCampaign(id: number): CampaignControlOutcome & Publication {
+    return this.controlCampaign(id, "cancel", (c) => {
+      if (c.state === "cancelled") throw new Refused(409, "campaign-not-active", `campaign ${id} is cancelled already`);
+      return { state: "cancelled", detail: null, withdraw: "superseded" };
+    });
+  }
+
+  /** The campaigns of target `name` not cancelled (for pausing those of an image that is withdrawn). */
+  campaignsNaming(name: string): CampaignRow[] {
+    return this.inventory.campaignsNaming(name);
+  }
+
+  private controlCampaign(id: number, action: string, decide: (c: CampaignRow) => { state: CampaignRow["state"]; detail: string | null; withdraw: "queued" | "superseded" | null }): CampaignControlOutcome & Publication {
+    const now = this.clock();
+    const result = this.inventory.transaction(() => {
+      const c = this.inventory.campaign(id);
+      if (!c) throw new Refused(404, "unknown-campaign", `no campaign ${id}`);
+      const d = decide(c);
+      this.inventory.setCampaignState(id, d.state, d.detail, isoTime(now));
+      return { campaignId: id, action, state: d.state, ...this.withdrawCampaign(id, d.withdraw, now) };
+    });
+    return { ...result, ...this.publishAfterCommit(result.vins) };
+  }
+
+  /**
+   * In the caller's transaction: the campaign's assignments not installed become `to`
+   * (queued: held until resumed; superseded: gone for good), or, with null, its held ones
+   * are released; each vehicle touched gets its next targets signed.
+   */
+  private withdrawCampaign(id: number, to: "queued" | "superseded" | null, now: Date): { withdrawn: number; vins: string[] } {
+    const open = this.inventory.campaignAssignments(id, to === "queued" ? ["published"] : to === "superseded" ? ["queued", "published"] : ["queued"]);
+    if (to !== null) for (const a of open) this.inventory.setAssignmentStatus(a.id, to);
+    const vins = [...new Set(open.map((a) => a.vin))];
+    for (const vin of vins) this.advance(vin, now);
+    return { withdrawn: to === null ? 0 : open.length, vins };
+  }
+
+  /**
+   * After a failure of one of its assignments (in the manifest's transaction): halts the
+   * campaign when the stage's failures reach its threshold, withdrawing what is not
+   * installed, with an alert. Returns the vehicles whose targets changed.
+   */
+  private haltAtThreshold(id: number, stage: "group" | "all" | null, now: Date): string[] {
+    const c = this.inventory.campaign(id);
+    if (!c || c.state !== "active" || (c.max_failures === null && c.max_failure_percent === null)) return [];
+    const counts = this.inventory.campaignCounts(id).filter((r) => r.stage === stage);
+    const failed = counts.filter((r) => r.status === "failed").reduce((n, r) => n + Number(r.n), 0);
+    const total = counts.reduce((n, r) => n + Number(r.n), 0);
+    const byCount = c.max_failures !== null && failed >= c.max_failures;
+    const byShare = c.max_failure_percent !== null && failed > 0 && failed * 100 >= c.max_failure_percent * total;
+    if (!byCount && !byShare) return [];
+    const threshold = byCount ? `${c.max_failures} failure(s)` : `${c.max_failure_percent}% of ${total} assignments`;
+    const detail = `halted: ${failed} failure(s) of ${total} in stage ${stage}, threshold ${threshold}`;
+    this.inventory.setCampaignState(id, "halted", detail, isoTime(now));
+    const { withdrawn, vins } = this.withdrawCampaign(id, "queued", now);
+    this.inventory.insertAlert({ vin: "", serial: null, manifestId: null, kind: "campaign-halted", detail: `campaign ${id} (${c.target_name} for ${c.hardware_id}) ${detail}; ${withdrawn} assignment(s) not yet installed withdrawn until it is resumed or cancelled`, now: isoTime(now) });
+    return vins;
+  }
+
+  private insertAssignment(ecu: EcuRow, image: ImageTarget, campaignId: number | null, now: Date, stage: "group" | "all" | null = null): AssignmentOutcome {
     // A newer assignment replaces one still waiting in the queue for the same ECU.
     for (const old of this.inventory.openAssignmentsOfEcu(ecu.serial)) if (old.status === "queued") this.inventory.setAssignmentStatus(old.id, "superseded");
     const assignmentId = this.inventory.insertAssignment({
@@ -327,6 +601,7 @@ export class Director {
       custom: JSON.stringify(image.custom),
       releaseCounter: image.custom.releaseCounter,
       campaignId,
+      stage,
       now: isoTime(now),
     });
     return { vin: ecu.vin, ecuSerial: ecu.serial, assignmentId, status: "queued" };
@@ -344,13 +619,32 @@ export class Director {
   private advance(vin: string, now: Date): void {
     const all = this.inventory.assignmentsOf(vin);
     if (!all.some((a) => a.status === "published")) {
-      const queued = all.filter((a) => a.status === "queued");
-      if (queued.length > 0) {
+      // A paused, halted or cancelled campaign's assignments wait (README "Campaigns").
+      const waiting = all.filter((a) => a.status === "queued");
+      const held = this.inventory.inactiveCampaigns([...new Set(waiting.flatMap((a) => (a.campaign_id === null ? [] : [a.campaign_id])))]);
+      const queued = waiting.filter((a) => a.campaign_id === null || !held.has(a.campaign_id));
+      if (queued.length > 0 && !this.bundleHeldByRules(vin, queued, now)) {
         const bundle = (this.inventory.latestMetadata(vin, "targets")?.version ?? 0) + 1;
         for (const a of queued) this.inventory.setAssignmentStatus(a.id, "published", bundle);
       }
     }
     this.publisher.stage(vin, this.currentEntries(vin), now);
+  }
+
+  /**
+   * A new bundle is issued only when the vehicle's latest manifest shows no conflict with
+   * it: what the ECUs reported installed, with the bundle on top, breaks no rule it did
+   * not break already (else it stays queued, with one alert until it changes).
+   */
+  private bundleHeldByRules(vin: string, queued: AssignmentRow[], now: Date): boolean {
+    const installed = this.installedState(vin);
+    const bundle = withChanges(installed, new Map(queued.map((a) => [a.ecu_serial, { image: a.target_name, releaseCounter: a.release_counter }])));
+    const names = [...new Set([...installed, ...bundle].flatMap((e) => (e.image ? [e.image] : [])))];
+    const broken = newViolations(installed, bundle, this.inventory.rulesForImages(names));
+    if (broken.length === 0) return false;
+    const detail = `next bundle held: with what the vehicle reports installed it would break ${broken.map((v) => v.detail).join("; ")}`.slice(0, 1024);
+    if (this.inventory.lastAlert(vin)?.detail !== detail) this.inventory.insertAlert({ vin, serial: null, manifestId: null, kind: "bundle-held-by-rule", detail, now: isoTime(now) });
+    return true;
   }
 
   /** The targets of the newest bundle that are pending or installed. */
@@ -407,6 +701,7 @@ export class Director {
         }
       }),
     );
+    this.publishAlso();
     const recorded = (r: (typeof results)[number]): r is ManifestResponse => !(r instanceof Refused) && !(r instanceof ManifestFailure);
     for (const vin of new Set(jobs.filter((_, i) => recorded(results[i]!)).map((j) => j.vin))) {
       const publication = this.publishAfterCommit([vin]);
@@ -431,6 +726,7 @@ export class Director {
     // Its signatures are in its own encoding: the body is kept as received, within the
     // request cap, and bounded per vehicle by the same retention as ours.
     const result = this.inventory.transaction(() => this.recordChecked(vin, () => body.toString("utf8"), check(this.inventory), now));
+    this.publishAlso();
     return Object.assign(result, this.publishAfterCommit([vin]));
   }
 
@@ -440,6 +736,11 @@ export class Director {
     const manifestId = inv.insertManifest(urlVin, checked.primarySerial, nowIso, storedBody(checked));
     const alerts: Array<{ serial: string | null; kind: string; detail: string }> = [];
     for (const d of checked.discarded) alerts.push({ serial: d.ecuSerial, kind: `report-${d.reason}`, detail: d.detail });
+    // A changed installed image may put the vehicle in a state that breaks a rule: compared before and after.
+    const failedCampaigns = new Map<number, "group" | "all" | null>();
+    inv.setLastManifestAt(urlVin, nowIso);
+    const imagesChanged = checked.accepted.some(({ ecu, report }) => ecu.installed_filename !== (report.installedImage?.filename ?? null));
+    const installedBefore = imagesChanged ? this.installedState(urlVin) : null;
     for (const { ecu, report, reportCounter } of checked.accepted) {
       if (reportCounter !== undefined) inv.setReportCounter(ecu.serial, reportCounter);
       inv.insertReport({ manifestId, serial: ecu.serial, nonce: report.nonce, installedFilename: report.installedImage?.filename ?? null, releaseCounter: report.releaseCounter, reportTime: report.reportTime, attacksDetected: report.attacksDetected });
@@ -451,22 +752,31 @@ export class Director {
       const img = report.installedImage;
       inv.recordInstalled(ecu.serial, { filename: img?.filename ?? null, length: img?.length ?? null, hashes: img ? JSON.stringify(img.hashes) : null, releaseCounter: report.releaseCounter, reportTime: report.reportTime });
       for (const a of inv.openAssignmentsOfEcu(ecu.serial)) {
-        if (a.status !== "published") continue;
         const last = report.lastInstall;
+        // Installed is installed, also when a paused campaign had withdrawn it meanwhile.
         if (img && installedIs(img, a)) {
           inv.setAssignmentStatus(a.id, "installed");
           inv.insertInstallResult({ manifestId, vin: urlVin, serial: ecu.serial, assignmentId: a.id, filename: a.target_name, success: true, code: last?.filename === a.target_name ? last.code : "Ok", detail: last?.filename === a.target_name ? last.detail : "" });
-        } else if (last && last.filename === a.target_name && !last.success) {
+        } else if (a.status === "published" && last && last.filename === a.target_name && !last.success) {
           inv.setAssignmentStatus(a.id, "failed");
           inv.insertInstallResult({ manifestId, vin: urlVin, serial: ecu.serial, assignmentId: a.id, filename: a.target_name, success: false, code: last.code, detail: last.detail });
+          if (a.campaign_id !== null) failedCampaigns.set(a.campaign_id, a.stage);
         }
       }
+    }
+    if (installedBefore) {
+      const after = this.installedState(urlVin);
+      const names = [...new Set([...installedBefore, ...after].flatMap((e) => (e.image ? [e.image] : [])))];
+      // 8.0.6: a vehicle reporting a state that breaks a rule goes to the operators.
+      for (const v of newViolations(installedBefore, after, this.inventory.rulesForImages(names))) alerts.push({ serial: v.ecus[0]!, kind: v.rule.kind === "conflicts" ? "image-conflict-reported" : "dependency-unmet-reported", detail: v.detail });
     }
     const shown = alerts.length > MAX_ALERTS_PER_MANIFEST ? alerts.slice(0, MAX_ALERTS_PER_MANIFEST - 1) : alerts;
     if (shown.length < alerts.length) shown.push({ serial: null, kind: "alerts-truncated", detail: `${alerts.length - shown.length} more alerts of this manifest not recorded (${[...new Set(alerts.slice(shown.length).map((a) => a.kind))].join(", ")})` });
     for (const a of shown) inv.insertAlert({ vin: urlVin, serial: a.serial, manifestId, kind: a.kind, detail: a.detail, now: nowIso });
     inv.applyRetention(urlVin, checked.accepted.map((a) => a.ecu.serial), this.retention);
     this.advance(urlVin, now);
+    // A campaign at its failure threshold halts; the other vehicles it withdrew from are published after the commit.
+    for (const [id, stage] of failedCampaigns) for (const vin of this.haltAtThreshold(id, stage, now)) if (vin !== urlVin) this.alsoPublish.add(vin);
     return {
       ok: true as const,
       accepted: checked.accepted.map((a) => a.ecu.serial),
@@ -650,6 +960,13 @@ function assignmentRefusal(ecu: EcuRow, targetName: string, image: ImageTarget |
     return new Refused(400, "release-counter-rollback", `${targetName} has release counter ${image.custom.releaseCounter}, ECU ${ecu.serial} reports ${ecu.installed_release_counter} installed`);
   }
   return null;
+}
+
+/** A failure threshold within its range (README "Campaigns"). */
+function checkThreshold(o: CampaignOptions): void {
+  if (o.maxFailures !== undefined && o.maxFailurePercent !== undefined) throw new Refused(400, "invalid-threshold", "a campaign halts at a number of failures or at a percentage, not both");
+  if (o.maxFailures !== undefined && (!Number.isSafeInteger(o.maxFailures) || o.maxFailures < 1)) throw new Refused(400, "invalid-threshold", "maxFailures must be a whole number of at least 1");
+  if (o.maxFailurePercent !== undefined && (!Number.isSafeInteger(o.maxFailurePercent) || o.maxFailurePercent < 1 || o.maxFailurePercent > 100)) throw new Refused(400, "invalid-threshold", "maxFailurePercent must be a whole number from 1 to 100");
 }
 
 /** The installed image is the assigned one: same name, and the same image by the shared rule (model/same-image.ts). */

@@ -4,8 +4,9 @@
 //   POST /director/api/vehicles     {vin, ecus:[{serial, hardwareId, publicKey, primary}], tlsPublicKey?}   (token)
 // A vehicle (its client certificate) reads and posts under its own VIN only; the API takes
 // its token over TLS only (README "Backend: TLS and who may read what").
-//   POST /director/api/assignments  {vin, ecuSerial, target}                                (token)
-//   POST /director/api/campaigns    {hardwareId, target, vins?}                             (token)
+//   POST /director/api/assignments  {vin, ecuSerial, target, with?:[{ecuSerial, target}]}  (token)
+//   /director/api/rules, /campaigns/ID..., /vehicles..., /alerts...: fleet-routes.ts          (token)
+//   POST /director/api/campaigns    {hardwareId, target, vins?, maxFailures? | maxFailurePercent?}  (token)
 import type { RouteRequest } from "../http/server.ts";
 import { requireApiToken } from "../http/api-token.ts";
 import { requireTls, requireVehicle } from "../http/client.ts";
@@ -17,14 +18,15 @@ import { Refused } from "./errors.ts";
 import { isVin } from "../../model/identifiers.ts";
 import { MAX_MANIFEST_BYTES } from "../../model/manifest-format.ts";
 import { ManifestBatcher } from "./manifest-batcher.ts";
-import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../model/json-depth.ts";
+import { optionalInt, parseJsonObject, stringField, stringList } from "./api-fields.ts";
+import { fleetRoutes, isFleetResource } from "./fleet-routes.ts";
 
 const MAX_API_BODY_BYTES = 256 * 1024;
 
 /** The handler mounted at `/director/` (segments below it, already decoded and checked by the router). */
 export function directorRoutes(director: Director, apiToken: string, log: (line: string) => void = () => {}, dir?: string) {
   const manifests = new ManifestBatcher(director);
-  return async ({ method, segments: parts, req, res, client }: RouteRequest): Promise<void> => {
+  return async ({ method, segments: parts, query, req, res, client }: RouteRequest): Promise<void> => {
     try {
       // parts: ["vehicles", VIN, FILE] or ["api", WHAT]
       if (parts[0] === "vehicles") requireVehicle(client);
@@ -45,6 +47,12 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
         // Strict version syntax (no leading zero): one file, one name.
         const root = /^([1-9]\d{0,8})\.root\.json$/.exec(file);
         sendFile(res, root ? director.rootFile(Number(root[1])) : director.vehicleFile(vin, file), `${vin}/${file}`);
+        return;
+      }
+      if (parts[0] === "api" && isFleetResource(parts.slice(1), method)) {
+        requireTls(client, "the API's token");
+        requireApiToken(req, apiToken);
+        await fleetRoutes(director, { method, segments: parts.slice(1), query, req, res });
         return;
       }
       if (parts[0] === "api" && parts.length === 2) {
@@ -72,12 +80,14 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
           return;
         }
         if (parts[1] === "assignments") {
-          sendJson(res, 201, { ok: true, ...pendingWarning(await director.assign(stringField(body, "vin"), stringField(body, "ecuSerial"), stringField(body, "target")), log) });
+          const also = body.with === undefined ? undefined : withList(body.with);
+          sendJson(res, 201, { ok: true, ...pendingWarning(await director.assign(stringField(body, "vin"), stringField(body, "ecuSerial"), stringField(body, "target"), { with: also }), log) });
           return;
         }
         if (parts[1] === "campaigns") {
           const vins = body.vins === undefined ? undefined : stringList(body.vins, "vins");
-          sendJson(res, 201, { ok: true, ...pendingWarning(await director.campaign(stringField(body, "hardwareId"), stringField(body, "target"), vins), log) });
+          const threshold = { maxFailures: optionalInt(body, "maxFailures"), maxFailurePercent: optionalInt(body, "maxFailurePercent") };
+          sendJson(res, 201, { ok: true, ...pendingWarning(await director.campaign(stringField(body, "hardwareId"), stringField(body, "target"), vins, threshold), log) });
           return;
         }
       }
@@ -95,34 +105,21 @@ function pendingWarning<T extends { publication?: string; publicationDetail?: st
   return result;
 }
 
-function parseJsonObject(body: Buffer): Record<string, unknown> {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(body.toString("utf8"));
-  } catch (e) {
-    throw new Refused(400, "invalid-json", `body is not JSON: ${(e as Error).message}`);
-  }
-  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) throw new Refused(400, "invalid-request", "body must be a JSON object");
-  if (nestsDeeperThan(doc)) throw new Refused(400, "too-deeply-nested", `body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`);
-  return doc as Record<string, unknown>;
-}
-
-function stringField(body: Record<string, unknown>, name: string): string {
-  const v = body[name];
-  if (typeof v !== "string") throw new Refused(400, "invalid-request", `${name} must be a string`);
-  return v;
-}
-
-function stringList(v: unknown, name: string): string[] {
-  if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) throw new Refused(400, "invalid-request", `${name} must be an array of strings`);
-  return v as string[];
-}
-
 function ecuList(v: unknown): EcuRegistration[] {
   if (!Array.isArray(v)) throw new Refused(400, "invalid-request", "ecus must be an array");
   return v.map((e) => {
     if (typeof e !== "object" || e === null) throw new Refused(400, "invalid-request", "each ECU must be an object");
     const o = e as Record<string, unknown>;
     return { serial: stringField(o, "serial"), hardwareId: stringField(o, "hardwareId"), publicKeyHex: stringField(o, "publicKey"), primary: o.primary === true };
+  });
+}
+
+/** `with`: further ECUs of the same vehicle and their targets, in the same bundle. */
+function withList(v: unknown): Array<{ ecuSerial: string; target: string }> {
+  if (!Array.isArray(v)) throw new Refused(400, "invalid-request", "with must be an array");
+  return v.map((e) => {
+    if (typeof e !== "object" || e === null) throw new Refused(400, "invalid-request", "each entry of with must be an object");
+    const o = e as Record<string, unknown>;
+    return { ecuSerial: stringField(o, "ecuSerial"), target: stringField(o, "target") };
   });
 }

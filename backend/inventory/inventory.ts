@@ -41,9 +41,50 @@ export interface AssignmentRow {
   custom: string;
   release_counter: number;
   campaign_id: number | null;
+  /** A campaign's assignment: the stage that made it. */
+  stage: "group" | "all" | null;
   status: "queued" | "published" | "installed" | "failed" | "superseded";
   bundle: number | null;
   created_at: string;
+}
+
+/** A dependency or conflict between images (README "Dependencies and conflicts"). */
+export interface ImageRuleRow {
+  id: number;
+  image: string;
+  kind: "requires" | "conflicts";
+  other_name: string | null;
+  other_hardware_id: string | null;
+  min_release_counter: number | null;
+  created_at: string;
+}
+
+export interface CampaignRow {
+  id: number;
+  hardware_id: string;
+  target_name: string;
+  /** "group": the reserved vehicles only so far; "all": promoted (or created) for every vehicle. */
+  stage: "group" | "all";
+  created_at: string;
+  /** paused: by an operator; halted: at its failure threshold; cancelled: for good. */
+  state: "active" | "paused" | "halted" | "cancelled";
+  state_detail: string | null;
+  state_changed_at: string | null;
+  max_failures: number | null;
+  max_failure_percent: number | null;
+  /** JSON list of the reserved group's VINs. */
+  group_vins: string | null;
+}
+
+export interface CampaignVehicleRow {
+  id: number;
+  vin: string;
+  ecu_serial: string;
+  stage: CampaignRow["stage"];
+  status: AssignmentRow["status"];
+  last_manifest_at: string | null;
+  code: string | null;
+  detail: string | null;
 }
 
 export interface MetadataRow {
@@ -62,6 +103,15 @@ export interface AlertRow {
   kind: string;
   detail: string;
   created_at: string;
+  acknowledged_at: string | null;
+}
+
+export interface VehicleRow {
+  vin: string;
+  created_at: string;
+  client_profile: ClientProfile;
+  last_manifest_at: string | null;
+  ecus: number;
 }
 
 export interface SupplierAccountRow {
@@ -133,6 +183,36 @@ export class Inventory {
 
   vehicleExists(vin: string): boolean {
     return this.sql.get("SELECT 1 FROM vehicles WHERE vin = ?", [vin]) !== undefined;
+  }
+
+  /** Vehicles by VIN after `after`, `limit` of them, filtered by an ECU's hardware ID or installed image, or by their last manifest. */
+  vehicles(q: { after?: string; limit: number; hardwareId?: string; image?: string; lastSeenBefore?: string; lastSeenAfter?: string }): VehicleRow[] {
+    const where = ["v.vin > ?"];
+    const params: unknown[] = [q.after ?? ""];
+    if (q.hardwareId !== undefined) {
+      where.push("EXISTS (SELECT 1 FROM ecus e WHERE e.vin = v.vin AND e.hardware_id = ?)");
+      params.push(q.hardwareId);
+    }
+    if (q.image !== undefined) {
+      where.push("EXISTS (SELECT 1 FROM ecus e WHERE e.vin = v.vin AND e.installed_filename = ?)");
+      params.push(q.image);
+    }
+    if (q.lastSeenBefore !== undefined) {
+      where.push("(v.last_manifest_at IS NULL OR v.last_manifest_at < ?)");
+      params.push(q.lastSeenBefore);
+    }
+    if (q.lastSeenAfter !== undefined) {
+      where.push("v.last_manifest_at >= ?");
+      params.push(q.lastSeenAfter);
+    }
+    return this.sql.all(
+      `SELECT v.vin, v.created_at, v.client_profile, v.last_manifest_at, (SELECT COUNT(*) FROM ecus e WHERE e.vin = v.vin) AS ecus FROM vehicles v WHERE ${where.join(" AND ")} ORDER BY v.vin LIMIT ?`,
+      [...params, q.limit],
+    ) as VehicleRow[];
+  }
+
+  vehicle(vin: string): VehicleRow | undefined {
+    return this.sql.get("SELECT v.vin, v.created_at, v.client_profile, v.last_manifest_at, (SELECT COUNT(*) FROM ecus e WHERE e.vin = v.vin) AS ecus FROM vehicles v WHERE v.vin = ?", [vin]) as VehicleRow | undefined;
   }
 
   listVins(): string[] {
@@ -281,6 +361,10 @@ export class Inventory {
 
   // ---- manifests and reports
 
+  setLastManifestAt(vin: string, now: string): void {
+    this.sql.run("UPDATE vehicles SET last_manifest_at = ? WHERE vin = ?", [now, vin]);
+  }
+
   insertManifest(vin: string, primarySerial: string, now: string, body: string): number {
     return this.sql.insert("INSERT INTO manifests (vin, primary_serial, received_at, body) VALUES (?, ?, ?, ?)", [vin, primarySerial, now, body]);
   }
@@ -319,18 +403,118 @@ export class Inventory {
     return this.sql.all("SELECT * FROM alerts WHERE vin = ? ORDER BY id", [vin]) as AlertRow[];
   }
 
+  /** The vehicle's newest alert, or undefined. */
+  lastAlert(vin: string): AlertRow | undefined {
+    return this.sql.get("SELECT * FROM alerts WHERE vin = ? ORDER BY id DESC LIMIT 1", [vin]) as AlertRow | undefined;
+  }
+
+  /** Alerts newest first, `limit` of them with ids below `before`, optionally of one vehicle or kind, or not acknowledged only. */
+  alerts(q: { before?: number; limit: number; vin?: string; kind?: string; open?: boolean }): AlertRow[] {
+    const where = ["id < ?"];
+    const params: unknown[] = [q.before ?? Number.MAX_SAFE_INTEGER];
+    if (q.vin !== undefined) {
+      where.push("vin = ?");
+      params.push(q.vin);
+    }
+    if (q.kind !== undefined) {
+      where.push("kind = ?");
+      params.push(q.kind);
+    }
+    if (q.open) where.push("acknowledged_at IS NULL");
+    return this.sql.all(`SELECT * FROM alerts WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT ?`, [...params, q.limit]) as AlertRow[];
+  }
+
+  /** Acknowledges alert `id`; false when there is none or it is acknowledged already. */
+  acknowledgeAlert(id: number, now: string): boolean {
+    return this.sql.run("UPDATE alerts SET acknowledged_at = ? WHERE id = ? AND acknowledged_at IS NULL", [now, id]) === 1;
+  }
+
+  alert(id: number): AlertRow | undefined {
+    return this.sql.get("SELECT * FROM alerts WHERE id = ?", [id]) as AlertRow | undefined;
+  }
+
+  /** The vehicle's newest install results. */
+  installHistory(vin: string, limit: number): Array<{ id: number; ecu_serial: string; filename: string; success: number; code: string; detail: string; received_at: string }> {
+    return this.sql.all("SELECT r.id, r.ecu_serial, r.filename, r.success, r.code, r.detail, m.received_at FROM install_results r JOIN manifests m ON m.id = r.manifest_id WHERE r.vin = ? ORDER BY r.id DESC LIMIT ?", [vin, limit]) as Array<{ id: number; ecu_serial: string; filename: string; success: number; code: string; detail: string; received_at: string }>;
+  }
+
   insertInstallResult(r: { manifestId: number; vin: string; serial: string; assignmentId: number | null; filename: string; success: boolean; code: string; detail: string }): void {
     this.sql.run("INSERT INTO install_results (manifest_id, vin, ecu_serial, assignment_id, filename, success, code, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [r.manifestId, r.vin, r.serial, r.assignmentId, r.filename, r.success ? 1 : 0, r.code, r.detail]);
   }
 
   // ---- campaigns and assignments
 
-  insertCampaign(hardwareId: string, target: string, stage: "group" | "all", now: string): number {
-    return this.sql.insert("INSERT INTO campaigns (hardware_id, target_name, stage, created_at) VALUES (?, ?, ?, ?)", [hardwareId, target, stage, now]);
+  insertCampaign(c: { hardwareId: string; target: string; stage: "group" | "all"; now: string; maxFailures?: number | null; maxFailurePercent?: number | null; groupVins?: string[] | null }): number {
+    return this.sql.insert("INSERT INTO campaigns (hardware_id, target_name, stage, created_at, state, state_changed_at, max_failures, max_failure_percent, group_vins) VALUES (?, ?, ?, ?, 'active', ?, ?, ?, ?)", [
+      c.hardwareId,
+      c.target,
+      c.stage,
+      c.now,
+      c.now,
+      c.maxFailures ?? null,
+      c.maxFailurePercent ?? null,
+      c.groupVins ? JSON.stringify(c.groupVins) : null,
+    ]);
   }
 
-  insertAssignment(a: { vin: string; serial: string; target: string; length: number; hashes: string; custom: string; releaseCounter: number; campaignId: number | null; now: string }): number {
-    return this.sql.insert("INSERT INTO assignments (vin, ecu_serial, target_name, length, hashes, custom, release_counter, campaign_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)", [a.vin, a.serial, a.target, a.length, a.hashes, a.custom, a.releaseCounter, a.campaignId, a.now]);
+  campaign(id: number): CampaignRow | undefined {
+    return this.sql.get("SELECT * FROM campaigns WHERE id = ?", [id]) as CampaignRow | undefined;
+  }
+
+  /** Campaigns, newest first, `limit` of them with ids below `before`. */
+  campaigns(page: { before?: number; limit: number }): CampaignRow[] {
+    return this.sql.all("SELECT * FROM campaigns WHERE id < ? ORDER BY id DESC LIMIT ?", [page.before ?? Number.MAX_SAFE_INTEGER, page.limit]) as CampaignRow[];
+  }
+
+  /** Campaigns of target `name` that are not cancelled (e.g. to pause those of a withdrawn image). */
+  campaignsNaming(name: string): CampaignRow[] {
+    return this.sql.all("SELECT * FROM campaigns WHERE target_name = ? AND state != 'cancelled' ORDER BY id", [name]) as CampaignRow[];
+  }
+
+  setCampaignState(id: number, state: CampaignRow["state"], detail: string | null, now: string): void {
+    this.sql.run("UPDATE campaigns SET state = ?, state_detail = ?, state_changed_at = ? WHERE id = ?", [state, detail, now, id]);
+  }
+
+  setCampaignStage(id: number, stage: CampaignRow["stage"]): void {
+    this.sql.run("UPDATE campaigns SET stage = ? WHERE id = ?", [stage, id]);
+  }
+
+  /** The campaign's assignments of some statuses (all when none given). */
+  campaignAssignments(id: number, statuses?: AssignmentRow["status"][]): AssignmentRow[] {
+    if (!statuses) return this.sql.all("SELECT * FROM assignments WHERE campaign_id = ? ORDER BY id", [id]) as AssignmentRow[];
+    return this.sql.all(`SELECT * FROM assignments WHERE campaign_id = ? AND status IN (${statuses.map(() => "?").join(", ")}) ORDER BY id`, [id, ...statuses]) as AssignmentRow[];
+  }
+
+  /** How many of the campaign's assignments are in each stage and status. */
+  campaignCounts(id: number): Array<{ stage: CampaignRow["stage"]; status: AssignmentRow["status"]; n: number }> {
+    return this.sql.all("SELECT stage, status, COUNT(*) AS n FROM assignments WHERE campaign_id = ? GROUP BY stage, status", [id]) as Array<{ stage: CampaignRow["stage"]; status: AssignmentRow["status"]; n: number }>;
+  }
+
+  /** Per stage, the campaign's published assignments whose vehicle sent no manifest since `since`. */
+  campaignSilent(id: number, since: string): Array<{ stage: CampaignRow["stage"]; n: number }> {
+    return this.sql.all(
+      "SELECT a.stage, COUNT(*) AS n FROM assignments a JOIN vehicles v ON v.vin = a.vin WHERE a.campaign_id = ? AND a.status = 'published' AND (v.last_manifest_at IS NULL OR v.last_manifest_at < ?) GROUP BY a.stage",
+      [id, since],
+    ) as Array<{ stage: CampaignRow["stage"]; n: number }>;
+  }
+
+  /** A page of the campaign's assignments (ids above `after`), with the vehicle's last manifest time and the ECU's last install code. */
+  campaignVehicles(id: number, page: { after?: number; limit: number }): CampaignVehicleRow[] {
+    return this.sql.all(
+      "SELECT a.id, a.vin, a.ecu_serial, a.stage, a.status, v.last_manifest_at, (SELECT r.code FROM install_results r WHERE r.assignment_id = a.id ORDER BY r.id DESC LIMIT 1) AS code, (SELECT r.detail FROM install_results r WHERE r.assignment_id = a.id ORDER BY r.id DESC LIMIT 1) AS detail FROM assignments a JOIN vehicles v ON v.vin = a.vin WHERE a.campaign_id = ? AND a.id > ? ORDER BY a.id LIMIT ?",
+      [id, page.after ?? 0, page.limit],
+    ) as CampaignVehicleRow[];
+  }
+
+  /** Of `ids`, the campaigns that are not active (their queued assignments are held). */
+  inactiveCampaigns(ids: number[]): Set<number> {
+    if (ids.length === 0) return new Set();
+    const rows = this.sql.all(`SELECT id FROM campaigns WHERE state != 'active' AND id IN (${ids.map(() => "?").join(", ")})`, ids) as { id: number }[];
+    return new Set(rows.map((r) => r.id));
+  }
+
+  insertAssignment(a: { vin: string; serial: string; target: string; length: number; hashes: string; custom: string; releaseCounter: number; campaignId: number | null; stage?: CampaignRow["stage"] | null; now: string }): number {
+    return this.sql.insert("INSERT INTO assignments (vin, ecu_serial, target_name, length, hashes, custom, release_counter, campaign_id, stage, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)", [a.vin, a.serial, a.target, a.length, a.hashes, a.custom, a.releaseCounter, a.campaignId, a.stage ?? null, a.now]);
   }
 
   assignmentsOf(vin: string, status?: AssignmentRow["status"]): AssignmentRow[] {
@@ -346,6 +530,29 @@ export class Inventory {
   setAssignmentStatus(id: number, status: AssignmentRow["status"], bundle?: number): void {
     if (bundle === undefined) this.sql.run("UPDATE assignments SET status = ? WHERE id = ?", [status, id]);
     else this.sql.run("UPDATE assignments SET status = ?, bundle = ? WHERE id = ?", [status, bundle, id]);
+  }
+
+  // ---- dependencies and conflicts between images
+
+  insertImageRule(r: { image: string; kind: ImageRuleRow["kind"]; otherName: string | null; otherHardwareId: string | null; minReleaseCounter: number | null; now: string }): number {
+    return this.sql.insert("INSERT INTO image_rules (image, kind, other_name, other_hardware_id, min_release_counter, created_at) VALUES (?, ?, ?, ?, ?, ?)", [r.image, r.kind, r.otherName, r.otherHardwareId, r.minReleaseCounter, r.now]);
+  }
+
+  /** Removes a rule; false when there is none with that id. */
+  deleteImageRule(id: number): boolean {
+    return this.sql.run("DELETE FROM image_rules WHERE id = ?", [id]) === 1;
+  }
+
+  /** Every rule, or those about one image, oldest first. */
+  imageRules(image?: string): ImageRuleRow[] {
+    const rows = image === undefined ? this.sql.all("SELECT * FROM image_rules ORDER BY id") : this.sql.all("SELECT * FROM image_rules WHERE image = ? ORDER BY id", [image]);
+    return (rows as ImageRuleRow[]);
+  }
+
+  /** The rules about any of `images` (one query; none when the list is empty). */
+  rulesForImages(images: string[]): ImageRuleRow[] {
+    if (images.length === 0) return [];
+    return (this.sql.all(`SELECT * FROM image_rules WHERE image IN (${images.map(() => "?").join(", ")}) ORDER BY id`, images) as ImageRuleRow[]);
   }
 
   // ---- Director metadata
@@ -431,3 +638,4 @@ export class Inventory {
     ).map((r) => r.vin);
   }
 }
+

@@ -197,4 +197,46 @@ export const MIGRATIONS: string[] = [
     devices INTEGER NOT NULL DEFAULT 0 -- vehicles provisioned with it
   );
   `,
+  // 9: dependencies and conflicts between images (README "Dependencies and conflicts";
+  //    Deployment Best Practices, normal operating procedures): image A requires image B
+  //    (by name, or any image of a hardware ID at a minimum release counter) on another
+  //    ECU of the same vehicle, or conflicts with image C. The Director refuses an
+  //    assignment or campaign whose result would break a rule.
+  `
+  CREATE TABLE image_rules (
+    id INTEGER PRIMARY KEY,
+    image TEXT NOT NULL,               -- target name A the rule is about
+    kind TEXT NOT NULL CHECK (kind IN ('requires', 'conflicts')),
+    other_name TEXT,                   -- B or C by target name
+    other_hardware_id TEXT,            -- or: any image for this hardware ID ...
+    min_release_counter INTEGER,       -- ... at this release counter or above (requires only)
+    created_at TEXT NOT NULL,
+    CHECK ((other_name IS NULL) <> (other_hardware_id IS NULL)),
+    CHECK ((other_hardware_id IS NULL) = (min_release_counter IS NULL)),
+    CHECK (kind = 'requires' OR other_name IS NOT NULL)
+  );
+  CREATE INDEX image_rules_by_image ON image_rules(image);
+  `,
+  // 10: campaigns you can watch and halt (README "Campaigns"): a campaign's state (active,
+  //     paused, halted at its failure threshold, cancelled) and threshold; each campaign
+  //     assignment's stage (the reserved group, or all); when each vehicle last sent a
+  //     manifest (status "not reporting since", `uptane vehicles --last-seen-before`);
+  //     acknowledged alerts; and the indexes the status and listings page through.
+  `
+  ALTER TABLE campaigns ADD COLUMN state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'paused', 'halted', 'cancelled'));
+  ALTER TABLE campaigns ADD COLUMN state_detail TEXT;
+  ALTER TABLE campaigns ADD COLUMN state_changed_at TEXT;
+  ALTER TABLE campaigns ADD COLUMN max_failures INTEGER;          -- halt at this many failures in a stage
+  ALTER TABLE campaigns ADD COLUMN max_failure_percent INTEGER;   -- or at this percentage of the stage's assignments
+  ALTER TABLE campaigns ADD COLUMN group_vins TEXT;               -- JSON: the reserved group's VINs
+  ALTER TABLE assignments ADD COLUMN stage TEXT CHECK (stage IN ('group', 'all'));
+  UPDATE assignments SET stage = (SELECT c.stage FROM campaigns c WHERE c.id = assignments.campaign_id) WHERE campaign_id IS NOT NULL;
+  CREATE INDEX assignments_by_campaign ON assignments(campaign_id, id);
+  CREATE INDEX install_results_by_assignment ON install_results(assignment_id);
+  CREATE INDEX install_results_by_vin ON install_results(vin, id);
+  ALTER TABLE vehicles ADD COLUMN last_manifest_at TEXT;
+  UPDATE vehicles SET last_manifest_at = (SELECT MAX(m.received_at) FROM manifests m WHERE m.vin = vehicles.vin);
+  CREATE INDEX vehicles_by_last_manifest ON vehicles(last_manifest_at);
+  ALTER TABLE alerts ADD COLUMN acknowledged_at TEXT;
+  `,
 ];

@@ -1,6 +1,6 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { DirectorFixture, ecuReport, installedOf, vehicleManifest, type TestVehicle } from "./fixture.ts";
+import { DirectorFixture, refusal, ecuReport, installedOf, vehicleManifest, type TestVehicle } from "./fixture.ts";
 import { Refused } from "../../backend/director/errors.ts";
 import { targetEntriesOf } from "../../backend/director/publisher.ts";
 
@@ -13,16 +13,6 @@ test.before.each((ctx) => {
 test.after.each(async (ctx) => {
   await ctx.f.close();
 });
-
-async function refusal(p: Promise<unknown>): Promise<Refused> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof Refused) return e;
-    throw e;
-  }
-  throw new Error("expected a refusal");
-}
 
 /** Names in the vehicle's current Director targets, with the ECUs each is for. */
 function currentTargets(f: DirectorFixture, vin: string): Record<string, string[]> {

@@ -19,6 +19,7 @@ import { createApiToken } from "../../backend/http/api-token.ts";
 import { generateSigningKey, signMetadata, type SigningKey } from "../../model/keys.ts";
 import { writeDatabaseUrl } from "../../backend/inventory/location.ts";
 import { freshTestDatabase, inventoryEngineUnderTest } from "../helpers/postgres.ts";
+import { Refused } from "../../backend/director/errors.ts";
 
 export class FakeImageRepo implements ImageTargetSource {
   readonly targets = new Map<string, ImageTarget>();
@@ -141,4 +142,15 @@ export function vehicleManifest(v: TestVehicle, o: { reports?: Record<string, Ec
 
 export function installedOf(t: ImageTarget): { filename: string; length: number; hashes: Record<string, string> } {
   return { filename: t.name, length: t.length, hashes: t.hashes };
+}
+
+/** The Director's refusal of an operation that must be refused. */
+export async function refusal(p: Promise<unknown>): Promise<Refused> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof Refused) return e;
+    throw e;
+  }
+  throw new Error("expected a refusal");
 }

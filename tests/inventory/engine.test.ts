@@ -73,8 +73,8 @@ test(`${engine}: ids count up per table and integers beyond 32 bits come back ex
   try {
     withVehicle(inv, "V");
     inv.insertEcu({ serial: "E", vin: "V", hardwareId: "hw", publicKey: "00".repeat(32), keyid: "k", primary: true });
-    const a = inv.insertCampaign("hw", "fw.bin", "all", "2026-01-01T00:00:00Z");
-    const b = inv.insertCampaign("hw", "fw.bin", "all", "2026-01-01T00:00:00Z");
+    const a = inv.insertCampaign({ hardwareId: "hw", target: "fw.bin", stage: "all", now: "2026-01-01T00:00:00Z" });
+    const b = inv.insertCampaign({ hardwareId: "hw", target: "fw.bin", stage: "all", now: "2026-01-01T00:00:00Z" });
     assert.is(b, a + 1);
     const big = 2 ** 40 + 7; // an image of a terabyte
     const id = inv.insertAssignment({ vin: "V", serial: "E", target: "fw.bin", length: big, hashes: "{}", custom: "{}", releaseCounter: 2 ** 33, campaignId: a, now: "2026-01-01T00:00:00Z" });
