@@ -9,7 +9,7 @@
 // Verification handles no secrets, so this is variable time.
 import { CryptoStatus } from "../outcome";
 import { HAS_P256 } from "../build";
-import { MOD_N, modInverse, montMul8 as montMul, bnCompare, bnIsZero, bnSubRaw, bnFromBytes } from "./bignum";
+import { MOD_N, modInverse, montMul, bnCompare, bnIsZero, bnSubRaw, bnFromBytes } from "./bignum";
 
 const M32: u64 = 0xffffffff;
 
@@ -60,8 +60,9 @@ const u2: usize = HAS_P256 ? memory.data(<i32>FE, 8) : 0;
   return t + i * FE;
 }
 
-// montMul8 for p itself: p's limbs are 2^32 - 1, 0 or 1 and -p^-1 mod 2^32 is 1, so the
-// reduction's products are shifts and sums (a third fewer multiplications).
+// Montgomery multiplication for p itself (bignum.ts montMul's steps), unrolled into locals:
+// p's limbs are 2^32 - 1, 0 or 1 and -p^-1 mod 2^32 is 1, so the reduction's products are
+// shifts and sums (a third fewer multiplications).
 function fmul(o: usize, a: usize, b: usize): void {
   const b0 = <u64>load<u32>(b, 0);
   const b1 = <u64>load<u32>(b, 4);
