@@ -143,9 +143,19 @@ export function signBytes(key: SigningKey, bytes: Uint8Array): Signature {
   return { keyid: key.keyid, sig: signRaw(key.privateKey, bytes).toString("hex") };
 }
 
+/** Key objects made so far: building one costs about as much as a verification (bounded, emptied when full). */
+const publicKeyObjects = new Map<string, KeyObject>();
+const PUBLIC_KEY_OBJECTS_LIMIT = 10_000;
+
 /** Node's public key object for a raw Ed25519 public key given as hex (64 digits). */
 export function ed25519PublicKey(publicHex: string): KeyObject {
-  return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(publicHex, "hex")]), format: "der", type: "spki" });
+  let key = publicKeyObjects.get(publicHex);
+  if (!key) {
+    key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(publicHex, "hex")]), format: "der", type: "spki" });
+    if (publicKeyObjects.size >= PUBLIC_KEY_OBJECTS_LIMIT) publicKeyObjects.clear();
+    publicKeyObjects.set(publicHex, key);
+  }
+  return key;
 }
 
 /** Node's verification of one Ed25519 signature (128 hex digits) over `bytes`; anything malformed is false. */

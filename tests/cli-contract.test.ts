@@ -12,14 +12,15 @@ import { join } from "node:path";
 import { commands } from "../app/cli/commands.ts";
 import { ERROR_CODES, isErrorCode } from "../app/cli/errors.ts";
 import { uptane } from "./helpers/uptane-in-process.ts";
-import { hashTree, newBackend, removeTempDirs, tempDir } from "./helpers/image-backend.ts";
+import { hashTree, newBackend, publishedTargetsFile, removeTempDirs, tempDir } from "./helpers/image-backend.ts";
 import { generateSigningKey } from "../model/keys.ts";
 import { repositoryDir } from "../backend/image/layout.ts";
 import { API_TOKEN_FILE } from "../backend/http/api-token.ts";
+import { openInventory } from "../backend/inventory/location.ts";
 
 interface Row {
-  /** Arguments after the command's name; --json is added (and removed for the text run). */
-  args: string[];
+  /** Arguments after the command's name; --json is added (and removed for the text run). A function: computed when the row runs. */
+  args: string[] | (() => Promise<string[]>);
   /** An error code of the table, or "ok". */
   expect: string;
 }
@@ -33,6 +34,11 @@ const rows = new Map<string, Row[]>();
 test.before(async () => {
   work = await tempDir("uptane-contract-");
   backend = await newBackend();
+  // An alert for `uptane alerts ack` (a vehicle's report of a refused attack, as the Director records one).
+  const inventory = openInventory(backend);
+  inventory.insertVehicle("ALERTED1", "2026-01-01T00:00:00Z");
+  inventory.insertAlert({ vin: "ALERTED1", serial: null, manifestId: null, kind: "attack", detail: "refused", now: "2026-01-01T00:00:00Z" });
+  inventory.close();
   // A backend whose published timestamp no longer verifies: commands that read it refuse.
   corrupt = await newBackend();
   const ts = join(repositoryDir(corrupt), "timestamp.json");
@@ -117,6 +123,16 @@ test.before(async () => {
     { args: [backend, "--supplier", "acme", "--key", pem, "--paths", "acme/*", "--threshold", "2"], expect: "invalid-threshold" },
     { args: [nodir, "--supplier", "acme", "--key", pem, "--paths", "acme/*"], expect: "not-a-backend" },
     { args: [corrupt, "--supplier", "acme", "--key", pem, "--paths", "acme/*"], expect: "repository-corrupt" },
+    // A tier-1 folder delegates below it only once it knows what it holds (issue 20).
+    { args: [supplier, "--supplier", "sub", "--key", pem, "--paths", "acme/sub/*"], expect: "supplier-refused" },
+  );
+  add(
+    "supplier delegation",
+    { args: async () => [supplier, "--from", await publishedTargetsFile(backend)], expect: "ok" },
+    { args: [supplier], expect: "usage" },
+    { args: [supplier, "--from", nofile], expect: "unreadable-file" },
+    { args: [nodir, "--from", image], expect: "not-a-supplier-folder" },
+    { args: [supplier, "--from", join(repositoryDir(backend), "1.targets.json")], expect: "role-not-delegated" },
   );
   add(
     "supplier sign",
@@ -272,7 +288,30 @@ test.before(async () => {
   );
   add("vehicle show", { args: [backend, "CAR1"], expect: "ok" }, { args: [backend], expect: "usage" }, { args: [backend, "NOCAR"], expect: "unknown-vin" }, { args: [nodir, "CAR1"], expect: "not-a-backend" });
   add("alerts", { args: [backend, "--open"], expect: "ok" }, { args: [backend, "--limit", "x"], expect: "usage" }, { args: [nodir], expect: "not-a-backend" });
-  add("alerts ack", { args: [backend, "x"], expect: "usage" }, { args: [backend, "99999"], expect: "unknown-alert" }, { args: [nodir, "1"], expect: "not-a-backend" });
+  add("alerts ack", { args: [backend, "1"], expect: "ok" }, { args: [backend, "x"], expect: "usage" }, { args: [backend, "1"], expect: "alert-acknowledged" }, { args: [backend, "99999"], expect: "unknown-alert" }, { args: [nodir, "1"], expect: "not-a-backend" });
+  add(
+    "user add",
+    { args: [backend, "ops-lead", "--role", "release-manager"], expect: "ok" },
+    { args: [backend, "ops-lead"], expect: "usage" },
+    { args: [backend, "ops-2", "--role", "root"], expect: "usage" },
+    { args: [backend, "Bad Name", "--role", "viewer"], expect: "invalid-account-name" },
+    { args: [backend, "ops-lead", "--role", "viewer"], expect: "exists" },
+    { args: [nodir, "ops-3", "--role", "viewer"], expect: "not-a-backend" },
+  );
+  add(
+    "user list",
+    { args: [backend], expect: "ok" },
+    { args: [backend, "extra"], expect: "usage" },
+    { args: [nodir], expect: "not-a-backend" },
+  );
+  add(
+    "user disable",
+    { args: [backend, "ops-lead"], expect: "ok" },
+    { args: [backend], expect: "usage" },
+    { args: [backend, "ops-lead"], expect: "account-disabled" },
+    { args: [backend, "nobody"], expect: "unknown-account" },
+    { args: [nodir, "ops-lead"], expect: "not-a-backend" },
+  );
   add(
     "vehicle revoke",
     { args: [backend, "CAR1"], expect: "ok" },
@@ -457,9 +496,10 @@ test("exit status, one JSON object with --json, one stderr line without, and a r
   for (const [name, list] of rows) {
     const command = commands.find((c) => c.name === name)!;
     for (const row of list) {
-      const what = `uptane ${command.name} ${row.args.join(" ")}`;
+      const args = typeof row.args === "function" ? await row.args() : row.args;
+      const what = `uptane ${command.name} ${args.join(" ")}`;
       const before = row.expect === "ok" ? "" : await snapshot(name);
-      const r = await uptane(...command.name.split(" "), ...row.args, "--json");
+      const r = await uptane(...command.name.split(" "), ...args, "--json");
       const doc = oneJson(r.out, what);
       if (row.expect === "ok") {
         assert.is(r.code, 0, `${what}: ${r.out} ${r.err}`);
@@ -475,7 +515,7 @@ test("exit status, one JSON object with --json, one stderr line without, and a r
       assert.not.match(doc.detail as string, /^E[A-Z]+:|ByteString|at .*\.ts:\d+/, `${what}: no raw internals in '${doc.detail}'`);
       assert.is(await snapshot(name), before, `${what}: a refusal changes nothing`);
       // The same run for a person: nothing on stdout, one line on stderr naming the command.
-      const text = await uptane(...command.name.split(" "), ...row.args);
+      const text = await uptane(...command.name.split(" "), ...args);
       assert.is(text.code, spec.exit, `${what} (text)`);
       if (name === "verify" && row.expect === "verification-failed") {
         // verify's product is its verdict, whatever it is: on standard output (README "uptane verify").
@@ -502,6 +542,19 @@ test("an unknown command and a missing subcommand are usage errors, in JSON too"
   const help = await uptane("image", "add", "--help", "--json");
   assert.is(help.code, 0);
   assert.type(oneJson(help.out, "help").usage, "string");
+});
+
+test("the detail says what is wrong in words: a number past its bound names the bound, a threshold names the keys it needs, init names the inventory file", async () => {
+  const detail = async (...argv: string[]) => JSON.parse((await uptane(...argv, "--json")).out) as { error?: string; detail?: string; [k: string]: unknown };
+  const config = join(work, "car.json");
+  assert.match((await detail("simulate", "--config", config, "--server", "https://127.0.0.1:1", "--cycles", "100000000")).detail!, "--cycles must be at most 1000, got 100000000");
+  assert.match((await detail("image", "add", backend, join(work, "fw.bin"), "--name", "big.bin", "--hardware-id", "gateway", "--release-counter", "99999999999999999999")).detail!, "must be at most 9007199254740991");
+  const threshold = await detail("delegate", backend, "--supplier", "acme", "--key", join(work, "ecu.pem"), "--paths", "acme/*", "--threshold", "2");
+  assert.is(threshold.error, "invalid-threshold");
+  assert.match(threshold.detail!, "threshold 2 needs at least 2 distinct keys; 1 given");
+  const fresh = join(work, "inventory-named");
+  const init = await detail("init", fresh);
+  assert.is((init.parts as { director: { inventory: string } }).director.inventory, join(fresh, "inventory.sqlite"));
 });
 
 test("every code the Director's HTTP API answers is in the one error table", () => {

@@ -9,6 +9,7 @@ import { imageWithdrawCommand } from "./image-withdraw.ts";
 import { serveCommand } from "./serve.ts";
 import { delegateCommand } from "./delegate.ts";
 import { supplierInitCommand } from "./supplier-init.ts";
+import { supplierDelegationCommand } from "./supplier-delegation.ts";
 import { supplierSignCommand } from "./supplier-sign.ts";
 import { supplierImportCommand } from "./supplier-import.ts";
 import { supplierRemoveCommand } from "./supplier-remove.ts";
@@ -34,6 +35,7 @@ import { campaignCancelCommand, campaignListCommand, campaignPauseCommand, campa
 import { alertsAckCommand, alertsCommand, vehicleShowCommand, vehiclesCommand } from "./fleet-lists.ts";
 import { ruleAddCommand, ruleListCommand, ruleRemoveCommand } from "./rule.ts";
 import { verifyCommand } from "./verify.ts";
+import { userAddCommand, userDisableCommand, userListCommand } from "./user.ts";
 import { primaryCycleCommand, primaryInitCommand } from "./primary.ts";
 
 export const commands: Command[] = [
@@ -45,6 +47,7 @@ export const commands: Command[] = [
   serveCommand,
   delegateCommand,
   supplierInitCommand,
+  supplierDelegationCommand,
   supplierSignCommand,
   supplierImportCommand,
   supplierRemoveCommand,
@@ -88,6 +91,9 @@ export const commands: Command[] = [
   ruleAddCommand,
   ruleListCommand,
   ruleRemoveCommand,
+  userAddCommand,
+  userListCommand,
+  userDisableCommand,
   verifyCommand,
   primaryInitCommand,
   primaryCycleCommand,

@@ -15,6 +15,7 @@ import { RepositoryError } from "../../backend/image/published.ts";
 import { MetadataError } from "../../backend/image/metadata.ts";
 import { BundleError } from "../../backend/image/bundle.ts";
 import { SupplierError } from "../../backend/supplier/workdir.ts";
+import { DelegationRecordError } from "../../backend/supplier/delegation-record.ts";
 import { ServeError } from "../../backend/serve.ts";
 import { ExpiredRoleError } from "../../backend/offline-expiry.ts";
 import { CertificateError } from "../../backend/tls/vehicle-certificates.ts";
@@ -28,6 +29,7 @@ import { SubmissionError } from "../../backend/supplier-portal/submissions.ts";
 import { RotationError } from "../../backend/director/key-rotation.ts";
 import { FleetCredentialError } from "../../backend/aktualizr/provisioning.ts";
 import { DirectorKeyError } from "../../backend/director/director-keys.ts";
+import { DatabaseDriverMissing } from "../../backend/inventory/sql-engine.ts";
 
 /** Exit status 2: the command line is wrong; 1: the command line was fine, the operation was refused or failed. */
 export type ExitStatus = 1 | 2 | 3;
@@ -72,6 +74,7 @@ export const ERROR_CODES = {
   failed: { exit: 1, meaning: "the operation failed for a reason with no code of its own (the detail says what)" },
   exists: { exit: 1, meaning: "the folder or file to create already holds something" },
   busy: { exit: 1, meaning: "another running command holds the backend's lock" },
+  "database-driver-missing": { exit: 1, meaning: "the inventory's database driver is not installed (`npm install better-sqlite3`, or `pg` for PostgreSQL)" },
   "repository-corrupt": { exit: 1, meaning: "stored metadata does not verify or does not parse (the file is named)" },
   "keys-unreadable": { exit: 1, meaning: "a key folder or key file cannot be read or does not match" },
   "role-expired": { exit: 1, meaning: "a role signed with offline keys has expired (the detail names the renewing command)" },
@@ -85,7 +88,8 @@ export const ERROR_CODES = {
   unreachable: { exit: 1, meaning: "the backend could not be reached" },
   "vehicle-refused": { exit: 1, meaning: "`uptane simulate`: an ECU of the vehicle refused something in a cycle" },
   "attack-not-caught": { exit: 1, meaning: "`uptane demo --attack`: no ECU refused the attack" },
-  "role-not-delegated": { exit: 1, meaning: "a role the Image repository does not delegate (a supplier account's, or `supplier remove`'s: a role the OEM's targets delegate)" },
+  "role-not-delegated": { exit: 1, meaning: "a role the Image repository does not delegate (a supplier account's, or `supplier remove`'s: a role the OEM's targets delegate), or a delegating file that delegates nothing to the supplier folder's role and key" },
+  "outside-delegation": { exit: 1, meaning: "a supplier folder's delegation or image outside the paths or hardware IDs delegated to its role" },
   "unknown-account": { exit: 1, meaning: "no supplier or workshop account with that name" },
   "account-disabled": { exit: 1, meaning: "the supplier or workshop account is disabled already" },
   "unknown-submission": { exit: 1, meaning: "no supplier submission with that ID" },
@@ -187,12 +191,13 @@ function codeOf(err: unknown): [ErrorCode, Record<string, unknown>] {
   if (err instanceof PublicKeyFileError) return ["invalid-public-key", {}];
   if (err instanceof InitError) return ["exists", {}];
   if (err instanceof LockError) return ["busy", {}];
+  if (err instanceof DatabaseDriverMissing) return ["database-driver-missing", {}];
   if (err instanceof KeyStoreError || err instanceof DirectorKeyError) return ["keys-unreadable", {}];
   if (err instanceof RepositoryError) return [err.code, {}];
   if (err instanceof MetadataError) return ["repository-corrupt", {}];
   if (err instanceof ExpiredRoleError) return ["role-expired", {}];
   if (err instanceof BundleError) return ["bundle-refused", {}];
-  if (err instanceof SupplierError) return [err.code, {}];
+  if (err instanceof SupplierError || err instanceof DelegationRecordError) return [err.code, {}];
   if (err instanceof CertificateError) return [err.code, {}];
   if (err instanceof AccountError || err instanceof SubmissionError) return [err.code, {}];
   if (err instanceof RotationError) return ["invalid-threshold", {}];

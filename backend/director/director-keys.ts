@@ -192,7 +192,10 @@ export class DirectorKeyring {
    * a rotation still verifies by the key of its time (the database holds only what the
    * Director signed; vehicles take only what the newest root allows).
    */
-  everListed(role: OnlineRole): Record<string, TufKey> {
+  everListed(role: OnlineRole, recheck = true): Record<string, TufKey> {
+    // Without `recheck` the listing known is enough: it only grows, so a document it
+    // verifies stays verified; one it does not is checked again with `recheck`.
+    if (!recheck && this.listed !== null) return this.listed.get(role)!;
     const versions = this.inventory.directorRootVersions();
     const latest = versions.at(-1) ?? 0;
     if (this.listed === null || this.listedAt !== latest) {

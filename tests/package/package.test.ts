@@ -244,6 +244,9 @@ test("without better-sqlite3: the bin's --help and verify run, a backend command
   const init = spawnSync(process.execPath, [cli, "init", "oem"], { cwd: app, encoding: "utf8" });
   assert.is(init.status, 1, init.stdout + init.stderr);
   assert.match(init.stdout + init.stderr, "npm install better-sqlite3");
+  const initJson = spawnSync(process.execPath, [cli, "init", "oem", "--json"], { cwd: app, encoding: "utf8" });
+  assert.is(initJson.status, 1, initJson.stdout + initJson.stderr);
+  assert.is(JSON.parse(initJson.stdout).error, "database-driver-missing", "its own code, not the generic failed");
   assert.ok(!existsSync(join(app, "oem")), "a backend command without better-sqlite3 leaves no half-made folder");
 });
 
