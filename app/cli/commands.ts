@@ -22,6 +22,7 @@ import { supplierRejectCommand } from "./supplier-reject.ts";
 import { rotateCommand } from "./rotate.ts";
 import { directorRotateCommand } from "./director-rotate.ts";
 import { backupCommand } from "./backup.ts";
+import { provisionCommand } from "./provision.ts";
 import { refreshCommand } from "./refresh.ts";
 import { vehicleAddCommand } from "./vehicle-add.ts";
 import { vehicleRevokeCommand } from "./vehicle-revoke.ts";
@@ -82,6 +83,7 @@ export const commands: Command[] = [
   fleetCredentialRevokeCommand,
   assignCommand,
   campaignCommand,
+  provisionCommand,
   campaignListCommand,
   campaignStatusCommand,
   campaignPromoteCommand,

@@ -24,6 +24,7 @@ import { VerificationError } from "../../model/outcome.ts";
 import { TransportError } from "../../host/primary/errors.ts";
 import { DirectorApiError } from "../vehicle/director-api.ts";
 import { ProvisioningError } from "../../host/primary/provisioning-check.ts";
+import { FactoryBundleError } from "../../model/factory-bundle.ts";
 import { AccountError } from "../../backend/supplier-portal/accounts.ts";
 import { SubmissionError } from "../../backend/supplier-portal/submissions.ts";
 import { RotationError } from "../../backend/director/key-rotation.ts";
@@ -57,7 +58,9 @@ export const ERROR_CODES = {
   "invalid-path-pattern": { exit: 2, meaning: "a delegation path pattern outside the rule" },
   "invalid-public-key": { exit: 2, meaning: "a public key file (or API field) that holds no Ed25519, P-256 or RSA (2048-4096 bits) public key" },
   "invalid-tls-key": { exit: 2, meaning: "a TLS public key that is not an ECDSA P-256 PEM key" },
-  "invalid-root": { exit: 2, meaning: "`primary init`: a root that does not verify by its own threshold, or the other repository's" },
+  "invalid-root": { exit: 2, meaning: "`primary init`: a root that does not verify by its own threshold, or the other repository's (or a bundle without both repositories' four roles)" },
+  "invalid-factory-bundle": { exit: 2, meaning: "`primary init --bundle`: a file that is not a factory bundle (`uptane provision` writes one)" },
+  "no-time": { exit: 2, meaning: "`primary init --bundle`: the bundle holds no time attestation and no `--time` was given" },
   "invalid-config": { exit: 2, meaning: "a vehicle config file that is not what `uptane simulate --help` describes" },
   "no-ecus": { exit: 2, meaning: "a vehicle registered without ECUs" },
   "primary-count": { exit: 2, meaning: "a vehicle registered without exactly one Primary" },
@@ -83,6 +86,7 @@ export const ERROR_CODES = {
   "supplier-refused": { exit: 1, meaning: "the supplier folder refused the operation (e.g. a lowered release counter)" },
   "certificate-error": { exit: 1, meaning: "a vehicle client certificate cannot be issued or revoked" },
   "serve-failed": { exit: 1, meaning: "`uptane serve` cannot start (no TLS files, a chain that does not verify, a port in use)" },
+  "unsupported-mapping": { exit: 1, meaning: "`primary init --bundle`: a repository mapping this version cannot honour (the detail says what)" },
   "verification-failed": { exit: 1, meaning: "an Uptane verification refused the metadata or an image (`outcome` names it)" },
   "no-update": { exit: 3, meaning: "`uptane verify` only: the metadata verifies but lists no image for the ECU" },
   unreachable: { exit: 1, meaning: "the backend could not be reached" },
@@ -203,6 +207,7 @@ function codeOf(err: unknown): [ErrorCode, Record<string, unknown>] {
   if (err instanceof RotationError) return ["invalid-threshold", {}];
   if (err instanceof FleetCredentialError) return [err.code, {}];
   if (err instanceof ProvisioningError) return [err.code, {}];
+  if (err instanceof FactoryBundleError) return ["invalid-factory-bundle", {}];
   if (err instanceof ServeError) return ["serve-failed", {}];
   if (err instanceof VerificationError) return ["verification-failed", { outcome: err.outcome }];
   if (err instanceof TransportError) return ["unreachable", { outcome: "TransportError" }];

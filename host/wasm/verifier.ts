@@ -43,6 +43,7 @@ interface VerifyExports {
   targets?(repo: number, p: number, l: number): number;
   delegatedRole?(n: number, nl: number, p: number, l: number): number;
   crossCheck?(): number;
+  provisionTime?(low: number, high: number): number;
   // partial only
   partialTargets?(p: number, l: number): number;
   partialTargetsBegin?(len: number): number;
@@ -376,6 +377,20 @@ export class FullVerifier extends CoreVerifier {
       const bytes = jsonContent(serial);
       if (this.x.addVehicleEcu(this.core.copyIn(bytes), bytes.length) === MISUSE) throw new ModuleMisuseError(`vehicle ECU not accepted: ${serial}`);
     }
+  }
+
+  /**
+   * Factory provisioning with a stated time (no attestation): the module's last verified
+   * time becomes `t` unless it is later already; later cycles may not verify before it.
+   */
+  provisionTime(t: number): void {
+    if (!Number.isSafeInteger(t) || t < 0) throw new ModuleMisuseError(`provisioned time must be non-negative unix seconds, got ${t}`);
+    this.check(this.x.provisionTime!(...split64(t)), "provisionTime");
+  }
+
+  /** The last verified time (unix seconds): an attestation's, or the one provisioned. */
+  get lastVerifiedTime(): number {
+    return join64(this.x.attestedTime(Half.Low), this.x.attestedTime(Half.High));
   }
 
   /** A verifier resuming from exportState(); throws VerificationError on a corrupt state. */
