@@ -57,7 +57,7 @@ export const ERROR_CODES = {
   "invalid-target-name": { exit: 2, meaning: "a target name outside the rule (a relative path of safe segments)" },
   "invalid-role-name": { exit: 2, meaning: "a delegated role name outside the rule" },
   "invalid-path-pattern": { exit: 2, meaning: "a delegation path pattern outside the rule" },
-  "invalid-public-key": { exit: 2, meaning: "a public key file (or API field) that holds no Ed25519 public key" },
+  "invalid-public-key": { exit: 2, meaning: "a public key file (or API field) that holds no Ed25519, P-256 or RSA (2048-4096 bits) public key" },
   "invalid-tls-key": { exit: 2, meaning: "a TLS public key that is not an ECDSA P-256 PEM key" },
   "invalid-root": { exit: 2, meaning: "`primary init`: a root that does not verify by its own threshold, or the other repository's (or a bundle without both repositories' four roles)" },
   "invalid-factory-bundle": { exit: 2, meaning: "`primary init --bundle`: a file that is not a factory bundle (`uptane provision` writes one)" },

@@ -6,7 +6,7 @@
 // inventory, never by the file names alone.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateSigningKey, privateKeyPem, signingKeyFromPem, type SigningKey, type TufKey } from "../../model/keys.ts";
+import { generateSigningKey, privateKeyPem, signingKeyFromPem, type KeyType, type SigningKey, type TufKey } from "../../model/keys.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import { openInventory } from "../inventory/location.ts";
 import { readFileInside } from "../fs/read-inside.ts";
@@ -74,19 +74,19 @@ function writeKey(dir: string, rel: string, key: SigningKey): void {
 }
 
 /** Creates the root key, the online keys and the offline-update keys; refuses to overwrite an existing file. */
-export function createDirectorKeys(dir: string): { root: SigningKey; online: DirectorOnlineKeys; offlineUpdate: OfflineUpdateKeys } {
+export function createDirectorKeys(dir: string, keyType: KeyType = "ed25519"): { root: SigningKey; online: DirectorOnlineKeys; offlineUpdate: OfflineUpdateKeys } {
   mkdirSync(join(dir, "keys/offline"), { recursive: true, mode: 0o700 });
   mkdirSync(join(dir, "keys/online"), { recursive: true, mode: 0o700 });
-  const root = generateSigningKey();
+  const root = generateSigningKey(keyType);
   writeKey(dir, DIRECTOR_ROOT_KEY_FILE, root);
   const online = {} as DirectorOnlineKeys;
   for (const role of ONLINE_ROLES) {
-    online[role] = generateSigningKey();
+    online[role] = generateSigningKey(keyType);
     writeKey(dir, DIRECTOR_ONLINE_KEY_FILES[role], online[role]);
   }
   const offlineUpdate = {} as OfflineUpdateKeys;
   for (const role of OFFLINE_UPDATE_ROLES) {
-    offlineUpdate[role] = generateSigningKey();
+    offlineUpdate[role] = generateSigningKey(keyType);
     writeKey(dir, OFFLINE_UPDATE_KEY_FILES[role], offlineUpdate[role]);
   }
   return { root, online, offlineUpdate };

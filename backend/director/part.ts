@@ -10,6 +10,7 @@ import { DIRECTOR_ROOT_KEY_FILE } from "./director-keys.ts";
 import { PublishedImageTargets } from "./image-repo-source.ts";
 import { directorRoutes } from "./http-routes.ts";
 import { offlineRoleWarning } from "../offline-expiry.ts";
+import { keyTypeOption } from "../image/part.ts";
 import { PasswordAuthenticator } from "../supplier-portal/authenticate.ts";
 import { DEFAULT_THROTTLE, LoginThrottle } from "../auth/login-throttle.ts";
 import { workshopDoor } from "./workshop-accounts.ts";
@@ -21,7 +22,7 @@ export function openDirector(dir: string, clock?: () => Date): Director {
 
 export const directorPart: BackendPart = {
   name: "director",
-  initOptions: { values: { database: {} } },
+  initOptions: { values: { database: {}, "director-key-type": {} } },
   initHelp: [
     "  --database URL          keep the inventory in PostgreSQL at URL (postgres://...; the",
     "                          database must hold no Director yet), recorded in DIR/database.url",
@@ -30,7 +31,7 @@ export const directorPart: BackendPart = {
   async init(ctx) {
     const database = ctx.values.database?.[0];
     if (database !== undefined) writeDatabaseUrl(ctx.dir, database);
-    const keys = initDirector(ctx.dir, ctx.now);
+    const keys = initDirector(ctx.dir, ctx.now, keyTypeOption(ctx, "director-key-type") ?? keyTypeOption(ctx, "key-type"));
     createApiToken(ctx.dir);
     const location = inventoryLocation(ctx.dir);
     return {

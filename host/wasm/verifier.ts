@@ -522,15 +522,17 @@ export interface PartialVerifierConfig {
   ecu: EcuIdentity;
   /** Linear memory limit in 64 KiB pages (the ECU's RAM budget); unlimited if absent. */
   memoryLimitPages?: number;
+  /** The module: partial.wasm (Ed25519 keys, the default) or partial-p256.wasm (a Director root with ECDSA P-256 keys too). */
+  module?: "partial" | "partial-p256";
 }
 
-/** Partial verification (Uptane 5.4.4.1) in partial.wasm: small Secondaries. */
+/** Partial verification (Uptane 5.4.4.1) in partial.wasm (or partial-p256.wasm): small Secondaries. */
 export class PartialVerifier extends CoreVerifier {
   // a small Secondary may have one page: the image comes in pieces that fit beside the state
   protected override imageChunkBytes = 4096;
 
   constructor(config: PartialVerifierConfig) {
-    super("partial", { ...config.ecu }, "", new Map<RepoName, Uint8Array>([["director", config.directorRoot]]), config.memoryLimitPages);
+    super(config.module ?? "partial", { ...config.ecu }, "", new Map<RepoName, Uint8Array>([["director", config.directorRoot]]), config.memoryLimitPages);
   }
 
   static fromState(config: PartialVerifierConfig, state: Uint8Array): PartialVerifier {
