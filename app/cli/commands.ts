@@ -19,6 +19,9 @@ import { supplierRejectCommand } from "./supplier-reject.ts";
 import { rotateCommand } from "./rotate.ts";
 import { directorRotateCommand } from "./director-rotate.ts";
 import { backupCommand } from "./backup.ts";
+import { auditCommand } from "./audit.ts";
+import { restoreCommand } from "./restore.ts";
+import { gcCommand } from "./gc.ts";
 import { refreshCommand } from "./refresh.ts";
 import { vehicleAddCommand } from "./vehicle-add.ts";
 import { vehicleRevokeCommand } from "./vehicle-revoke.ts";
@@ -50,6 +53,9 @@ export const commands: Command[] = [
   rotateCommand,
   directorRotateCommand,
   backupCommand,
+  auditCommand,
+  restoreCommand,
+  gcCommand,
   refreshCommand,
   vehicleAddCommand,
   vehicleRevokeCommand,
