@@ -94,6 +94,22 @@ export interface VehicleManifestSigned {
   primarySerial: string;
   /** One report per ECU, the Primary's own included; each serial at most once. */
   ecuVersionReports: EcuVersionReport[];
+  /**
+   * Images of the Director's bundle the Primary could not deliver since its last accepted
+   * manifest (a partial bundle): per ECU, the target and why. Absent when there were none.
+   */
+  undelivered?: UndeliveredImage[];
+}
+
+/**
+ * An image the Primary withheld from an ECU: `outcome` "Withheld" when it could not be
+ * fetched (network, missing, too slow), else the verification outcome that refused it.
+ */
+export interface UndeliveredImage {
+  ecuSerial: string;
+  target: string;
+  outcome: string;
+  detail: string;
 }
 
 export interface VehicleManifest {

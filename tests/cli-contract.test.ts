@@ -44,6 +44,8 @@ test.before(async () => {
   const ecuKey = generateSigningKey();
   const pem = f("ecu.pem", createPublicKey(ecuKey.privateKey).export({ type: "spki", format: "pem" }) as string);
   const pem2 = f("ecu2.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
+  const pem3 = f("ecu3.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
+  const pem4 = f("ecu4.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
   const image = f("fw.bin", Buffer.alloc(512, 3));
   const nofile = join(work, "no-such-file");
   const nodir = join(work, "no-such-dir");
@@ -296,6 +298,88 @@ test.before(async () => {
     { args: [nodir, "CAR1"], expect: "not-a-backend" },
     { args: [backend, "NOCAR"], expect: "unknown-vin" },
   );
+  // The lifecycle of CAR1 (README "Backend: vehicle lifecycle"), in the order a workshop would meet it.
+  add(
+    "vehicle add-ecu",
+    { args: [backend, "CAR1", "--ecu", `cam-1:camera:${pem2}`], expect: "ok" },
+    { args: [backend, "CAR1"], expect: "usage" },
+    { args: [backend, "CAR1", "--ecu", `cam-9:camera:${nofile}`], expect: "unreadable-file" },
+    { args: [nodir, "CAR1", "--ecu", `cam-9:camera:${pem3}`], expect: "not-a-backend" },
+    { args: [backend, "CAR1", "--ecu", `cam/9:camera:${pem3}`], expect: "invalid-serial" },
+    { args: [backend, "NOCAR", "--ecu", `cam-9:camera:${pem3}`], expect: "unknown-vin" },
+    { args: [backend, "CAR1", "--ecu", `cam-9:camera:${pem2}`], expect: "ecu-key-exists" },
+  );
+  add(
+    "vehicle replace-ecu",
+    { args: [backend, "CAR1", "--serial", "cam-1", "--ecu", `cam-2:camera:${pem3}`], expect: "ok" },
+    { args: [backend, "CAR1", "--serial", "cam-2"], expect: "usage" },
+    { args: [backend, "CAR1", "--serial", "cam-1", "--ecu", `cam-3:camera:${pem4}`], expect: "unknown-ecu" },
+    { args: [backend, "CAR1", "--serial", "cam-2", "--ecu", `cam-3:camera:${pem2}`], expect: "ecu-key-exists" },
+    { args: [backend, "CAR1", "--serial", "gw-1", "--ecu", `gw-9:gateway:${pem4}`], expect: "primary-required" },
+  );
+  add(
+    "vehicle replace-primary",
+    { args: [backend, "CAR1", "--ecu", `gw-5:gateway:${pem4}`], expect: "ok" },
+    { args: [backend, "CAR1"], expect: "usage" },
+    { args: [backend, "CAR1", "--ecu", `gw-6:gateway:${pem}`], expect: "ecu-key-exists" },
+  );
+  add(
+    "vehicle remove-ecu",
+    { args: [backend, "CAR1", "--serial", "cam-2"], expect: "ok" },
+    { args: [backend, "CAR1"], expect: "usage" },
+    { args: [backend, "CAR1", "--serial", "gw-5"], expect: "primary-required" },
+    { args: [backend, "CAR1", "--serial", "cam-2"], expect: "unknown-ecu" },
+  );
+  add(
+    "vehicle history",
+    { args: [backend, "CAR1"], expect: "ok" },
+    { args: [backend], expect: "usage" },
+    { args: [nodir, "CAR1"], expect: "not-a-backend" },
+    { args: [backend, "NOCAR"], expect: "unknown-vin" },
+  );
+  add(
+    "vehicle decommission",
+    { args: [backend, "CAR1"], expect: "ok" },
+    { args: [backend], expect: "usage" },
+    { args: [backend, "CAR1"], expect: "decommissioned" },
+    { args: [backend, "NOCAR"], expect: "unknown-vin" },
+  );
+  add(
+    "workshop account add",
+    { args: [backend, "garage-1"], expect: "ok" },
+    { args: [backend], expect: "usage" },
+    { args: [nodir, "garage-2"], expect: "not-a-backend" },
+    { args: [backend, "Garage 2"], expect: "invalid-account-name" },
+    { args: [backend, "garage-1"], expect: "exists" },
+  );
+  add(
+    "workshop account list",
+    { args: [backend], expect: "ok" },
+    { args: [], expect: "usage" },
+    { args: [nodir], expect: "not-a-backend" },
+  );
+  add(
+    "workshop account disable",
+    { args: [backend, "garage-1"], expect: "ok" },
+    { args: [backend], expect: "usage" },
+    { args: [backend, "garage-1"], expect: "account-disabled" },
+    { args: [backend, "nobody"], expect: "unknown-account" },
+  );
+  const pw = f("garage.password", "not-the-password\n");
+  const remote = (...more: string[]) => ["https://127.0.0.1:1", "CAR1", ...more, "--ca", ca, "--account", "garage-1", "--password-file", pw];
+  add(
+    "workshop change",
+    { args: remote("decommission"), expect: "unreachable" },
+    { args: remote("paint"), expect: "usage" },
+    { args: remote("remove-ecu"), expect: "usage" },
+    { args: ["http://127.0.0.1:1", "CAR1", "decommission", "--ca", ca, "--account", "garage-1", "--password-file", pw], expect: "usage" },
+    { args: ["https://127.0.0.1:1", "CAR1", "decommission", "--ca", nofile, "--account", "garage-1", "--password-file", pw], expect: "unreadable-file" },
+  );
+  add(
+    "workshop show",
+    { args: remote(), expect: "unreachable" },
+    { args: ["https://127.0.0.1:1", "CAR1"], expect: "usage" },
+  );
   add(
     "fleet-credential add",
     { args: [backend, "factory-a", "--out", join(work, "factory-a.p12")], expect: "ok" },
@@ -335,6 +419,25 @@ test.before(async () => {
     { args: [state], expect: "usage" },
     { args: [nodir, "--url", "http://127.0.0.1:1"], expect: "unreadable-file" },
     { args: [state, "--url", "http://127.0.0.1:1"], expect: "unreachable" },
+  );
+  // Last: it takes fw.bin out for good.
+  add(
+    "image withdraw",
+    { args: [backend, "fw.bin"], expect: "ok" },
+    { args: [backend], expect: "usage" },
+    { args: [nodir, "fw.bin"], expect: "not-a-backend" },
+    { args: [backend, "../fw.bin"], expect: "invalid-target-name" },
+    { args: [backend, "missing.bin"], expect: "target-not-signed" },
+    { args: [backend, "fw.bin"], expect: "image-withdrawn" },
+  );
+  add(
+    "supplier remove",
+    { args: [backend, "bolt"], expect: "ok" },
+    { args: [backend], expect: "usage" },
+    { args: [nodir, "bolt"], expect: "not-a-backend" },
+    { args: [backend, "Bolt!"], expect: "invalid-role-name" },
+    { args: [backend, "bolt"], expect: "role-not-delegated" },
+    { args: [corrupt, "acme"], expect: "repository-corrupt" },
   );
 });
 

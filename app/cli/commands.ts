@@ -5,11 +5,13 @@ import { demoCommand } from "./demo.ts";
 import { simulateCommand } from "./simulate.ts";
 import { initCommand } from "./init.ts";
 import { imageAddCommand } from "./image-add.ts";
+import { imageWithdrawCommand } from "./image-withdraw.ts";
 import { serveCommand } from "./serve.ts";
 import { delegateCommand } from "./delegate.ts";
 import { supplierInitCommand } from "./supplier-init.ts";
 import { supplierSignCommand } from "./supplier-sign.ts";
 import { supplierImportCommand } from "./supplier-import.ts";
+import { supplierRemoveCommand } from "./supplier-remove.ts";
 import { supplierAccountAddCommand } from "./supplier-account-add.ts";
 import { supplierAccountListCommand } from "./supplier-account-list.ts";
 import { supplierAccountDisableCommand } from "./supplier-account-disable.ts";
@@ -25,6 +27,9 @@ import { gcCommand } from "./gc.ts";
 import { refreshCommand } from "./refresh.ts";
 import { vehicleAddCommand } from "./vehicle-add.ts";
 import { vehicleRevokeCommand } from "./vehicle-revoke.ts";
+import { vehicleAddEcuCommand, vehicleDecommissionCommand, vehicleRemoveEcuCommand, vehicleReplaceEcuCommand, vehicleReplacePrimaryCommand, vehicleHistoryCommand } from "./vehicle-lifecycle.ts";
+import { workshopAccountAddCommand, workshopAccountDisableCommand, workshopAccountListCommand } from "./workshop-account.ts";
+import { workshopChangeCommand, workshopShowCommand } from "./workshop-change.ts";
 import { fleetCredentialAddCommand, fleetCredentialRevokeCommand } from "./fleet-credential.ts";
 import { assignCommand } from "./assign.ts";
 import { campaignCommand } from "./campaign.ts";
@@ -39,11 +44,13 @@ export const commands: Command[] = [
   simulateCommand,
   initCommand,
   imageAddCommand,
+  imageWithdrawCommand,
   serveCommand,
   delegateCommand,
   supplierInitCommand,
   supplierSignCommand,
   supplierImportCommand,
+  supplierRemoveCommand,
   supplierAccountAddCommand,
   supplierAccountListCommand,
   supplierAccountDisableCommand,
@@ -63,6 +70,17 @@ export const commands: Command[] = [
   vehicleShowCommand,
   alertsCommand,
   alertsAckCommand,
+  vehicleReplaceEcuCommand,
+  vehicleReplacePrimaryCommand,
+  vehicleAddEcuCommand,
+  vehicleRemoveEcuCommand,
+  vehicleDecommissionCommand,
+  vehicleHistoryCommand,
+  workshopAccountAddCommand,
+  workshopAccountListCommand,
+  workshopAccountDisableCommand,
+  workshopChangeCommand,
+  workshopShowCommand,
   fleetCredentialAddCommand,
   fleetCredentialRevokeCommand,
   assignCommand,

@@ -38,29 +38,36 @@ export class DirectorApi {
     return this.post("campaigns", { hardwareId, target, ...(vins ? { vins } : {}) }) as never;
   }
 
-  private async post(what: string, body: unknown): Promise<unknown> {
-    const payload = Buffer.from(JSON.stringify(body), "utf8");
-    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = request(
-        `${this.baseUrl.replace(/\/+$/, "")}/director/api/${what}`,
-        { method: "POST", ca: this.serverCa, headers: { authorization: `Bearer ${this.token}`, "content-type": "application/json", "content-length": payload.length } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-          res.on("error", reject);
-        },
-      );
-      req.on("error", (e) => reject(new DirectorApiError(0, "unreachable", `Director API ${what}: ${e.message}`)));
-      req.end(payload);
-    });
-    let doc: Record<string, unknown> = {};
-    try {
-      doc = JSON.parse(text);
-    } catch {
-      /* not JSON: reported below */
-    }
-    if (status < 200 || status >= 300) throw new DirectorApiError(status, String(doc.error ?? "error"), `Director refused ${what}: HTTP ${status} ${String(doc.detail ?? doc.error ?? text).slice(0, 300)}`);
-    return doc;
+  private post(what: string, body: unknown): Promise<unknown> {
+    return requestJson(`${this.baseUrl.replace(/\/+$/, "")}/director/api/${what}`, this.serverCa, `Bearer ${this.token}`, body, `Director API ${what}`);
   }
+}
+
+/**
+ * One JSON request to the backend over HTTPS, verifying the server against `serverCa`:
+ * POST with `body`, GET without. The answer's JSON, or DirectorApiError with the server's
+ * code (status 0: the server could not be reached).
+ */
+export async function requestJson(url: string, serverCa: string, authorization: string, body: unknown | undefined, what: string): Promise<Record<string, unknown>> {
+  const payload = body === undefined ? null : Buffer.from(JSON.stringify(body), "utf8");
+  const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const headers: Record<string, string | number> = { authorization };
+    if (payload) Object.assign(headers, { "content-type": "application/json", "content-length": payload.length });
+    const req = request(url, { method: payload ? "POST" : "GET", ca: serverCa, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.on("error", (e) => reject(new DirectorApiError(0, "unreachable", `${what}: ${e.message}`)));
+    req.end(payload ?? undefined);
+  });
+  let doc: Record<string, unknown> = {};
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    /* not JSON: reported below */
+  }
+  if (status < 200 || status >= 300) throw new DirectorApiError(status, String(doc.error ?? "error"), `${what} refused: HTTP ${status} ${String(doc.detail ?? doc.error ?? text).slice(0, 300)}`);
+  return doc;
 }

@@ -11,7 +11,8 @@
 //   STATE/tls-ca.pem            the CA pinned to verify the backend's server certificate
 //   STATE/primary/              the Primary's store
 //   STATE/ecus/SERIAL/          each Secondary's flash (key, trusted state, A/B slots)
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+//   STATE/ecus-removed/SERIAL-N/ a Secondary's flash after a workshop swapped the part (swapSecondary)
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ImageFileInfo } from "../../model/manifest-format.ts";
 import { generateSigningKey, privateKeyPem } from "../../model/keys.ts";
@@ -198,6 +199,32 @@ export class Vehicle {
     // Written last: a half-provisioned folder is never taken for a vehicle.
     writeFileSync(join(stateDir, STATE_FILE), JSON.stringify({ format: 1, config }, null, 2) + "\n");
     return registrations;
+  }
+
+  /**
+   * A workshop swaps a Secondary of the (powered-down) vehicle in `stateDir` for a new part:
+   * `fitted.serial` (OLD's serial again when the part keeps it), with a key of its own made
+   * in its flash and the vehicle's roots (a factory-fresh ECU). The old part's flash is kept
+   * beside as `ecus-removed/OLD-N`. Returns the new part's registration, which the workshop
+   * records (`uptane vehicle replace-ecu`, the workshop API); until then the Director
+   * alerts on its reports and gives it nothing.
+   */
+  static swapSecondary(stateDir: string, oldSerial: string, fitted: { serial: string; hardwareId?: string }): EcuRegistration {
+    const saved = JSON.parse(readFileSync(join(stateDir, STATE_FILE), "utf8")) as { format: number; config: unknown };
+    const config = parseVehicleConfig(saved.config);
+    const i = config.secondaries.findIndex((s) => s.serial === oldSerial);
+    if (i < 0) throw new Error(`vehicle ${config.vin} has no Secondary ${oldSerial}`);
+    const old = config.secondaries[i]!;
+    if (fitted.serial !== oldSerial && (fitted.serial === config.primary.serial || config.secondaries.some((s) => s.serial === fitted.serial))) throw new Error(`vehicle ${config.vin} has an ECU ${fitted.serial} already`);
+    mkdirSync(join(stateDir, "ecus-removed"), { recursive: true, mode: 0o700 });
+    let n = 1;
+    while (existsSync(join(stateDir, "ecus-removed", `${oldSerial}-${n}`))) n++;
+    renameSync(join(stateDir, "ecus", oldSerial), join(stateDir, "ecus-removed", `${oldSerial}-${n}`));
+    const spec = { ...old, serial: fitted.serial, hardwareId: fitted.hardwareId ?? old.hardwareId };
+    const keys = EcuKeyStore.openOrCreate(new FlashStore(join(stateDir, "ecus", spec.serial)));
+    const secondaries = config.secondaries.map((s, j) => (j === i ? spec : s));
+    writeFileSync(join(stateDir, STATE_FILE), JSON.stringify({ format: 1, config: { ...config, secondaries } }, null, 2) + "\n");
+    return { serial: spec.serial, hardwareId: spec.hardwareId, publicKeyHex: keys.publicKey.keyval.public, primary: false };
   }
 
   /** Powers up a provisioned vehicle from its state folder. */

@@ -16,6 +16,7 @@ import { serveStaticFile, type RouteRequest } from "../http/server.ts";
 import type { Client } from "../http/client.ts";
 import { readBody, sendError, sendFile, sendJson } from "../http/request-body.ts";
 import type { Director } from "../director/director.ts";
+import { requireInService } from "../director/vehicle-lifecycle.ts";
 import { Refused } from "../director/errors.ts";
 import { MAX_JSON_DEPTH, nestsDeeperThan } from "../../model/json-depth.ts";
 import { MAX_REGISTRATION_BYTES, parseRegistration } from "./registration.ts";
@@ -50,6 +51,7 @@ function deviceOf(client: Client, director: Director): string {
   if (!client.tls) throw new Refused(401, "unauthenticated", "the aktualizr dialect identifies a device by its client certificate: it is served over HTTPS only");
   if (client.vin === null) throw new Refused(401, "unauthenticated", client.refusal);
   if (director.inventory.clientProfile(client.vin) !== "aktualizr") throw new Refused(403, "wrong-profile", `vehicle ${client.vin} is registered for the uptane client, not aktualizr`);
+  requireInService(director.inventory, client.vin);
   return client.vin;
 }
 

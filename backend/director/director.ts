@@ -7,11 +7,13 @@ import { join } from "node:path";
 import type { AssignmentRow, CampaignRow, ClientProfile, EcuRow, Inventory } from "../inventory/inventory.ts";
 import { inventoryLocation, openInventory } from "../inventory/location.ts";
 import { isPostgresUrl, redactedUrl } from "../inventory/postgres-engine.ts";
-import { keyIdOf, tufKeyFromRaw, type SigningKey } from "../../model/keys.ts";
+import type { SigningKey } from "../../model/keys.ts";
 import { writeFileAtomicSync } from "../fs/atomic-write.ts";
 import { createDirectorKeys, DirectorKeyring, rootSignedOf, type DirectorOnlineKeys } from "./director-keys.ts";
 import { Refused } from "./errors.ts";
-import { isEcuSerial, isHardwareId, isTargetName, isVin } from "../../model/identifiers.ts";
+import { checkEcuList, insertEcus, type EcuRegistration } from "./ecu-registration.ts";
+import { applyVehicleChange, checkActor, checkChange, requireInService, type HistoryEntry, type VehicleChange } from "./vehicle-lifecycle.ts";
+import { isHardwareId, isTargetName, isVin } from "../../model/identifiers.ts";
 import type { ImageTarget, ImageTargetSource } from "./image-targets.ts";
 import { checkManifest, parseManifest, storedManifestBody, type CheckedManifest } from "./manifest.ts";
 import type { ManifestResponse, VehicleManifest } from "../../model/manifest-format.ts";
@@ -25,15 +27,7 @@ import { checkRuleSpec, describeRule, newViolations, ruleRefusal, violations, wi
 
 export { DIRECTOR_ROOT_DIR, DIRECTOR_VEHICLES_DIR, StateMismatch } from "./state-check.ts";
 
-export interface EcuRegistration {
-  serial: string;
-  hardwareId: string;
-  /** Ed25519 public key, 64 hex characters. */
-  publicKeyHex: string;
-  primary: boolean;
-  /** The keyid the ECU names in its signatures, when its client computes keyids its own way (aktualizr). */
-  keyid?: string;
-}
+export type { EcuRegistration } from "./ecu-registration.ts";
 
 /** How much of each vehicle's history the inventory keeps (README: retention). */
 export interface Retention {
@@ -106,6 +100,17 @@ export interface CampaignControlOutcome {
   withdrawn: number;
   /** Vehicles whose targets were re-signed. */
   vins: string[];
+}
+
+export interface ImageWithdrawal {
+  name: string;
+  role: string;
+  /** Active campaigns of it, paused now. */
+  campaignsPaused: number[];
+  /** Assignments that were queued or published and ended now. */
+  assignmentsEnded: Array<{ vin: string; ecuSerial: string; was: string }>;
+  /** ECUs in service that last reported it installed (each alerted). */
+  running: Array<{ vin: string; ecuSerial: string; releaseCounter: number }>;
 }
 
 export interface CampaignOutcome {
@@ -219,7 +224,7 @@ export class Director {
     this.inventory.transaction(() => {
       if (this.inventory.vehicleExists(vin)) throw new Refused(409, "vehicle-exists", `vehicle ${vin} is already registered`);
       this.inventory.insertVehicle(vin, isoTime(now), profile);
-      this.insertEcus(vin, ecus);
+      insertEcus(this.inventory, vin, ecus);
       // Version 1: empty targets made for this VIN.
       this.publisher.stage(vin, [], now);
     });
@@ -261,7 +266,7 @@ export class Director {
       if (profile !== "aktualizr") throw new Refused(409, "wrong-profile", `vehicle ${vin} runs the uptane client: its ECUs are registered with the vehicle`);
       const existing = this.inventory.ecusOf(vin);
       if (existing.length === 0) {
-        this.insertEcus(vin, ecus);
+        insertEcus(this.inventory, vin, ecus);
         return "registered" as const;
       }
       const same = existing.length === ecus.length && ecus.every((e) => {
@@ -276,16 +281,71 @@ export class Director {
     throw new Refused(409, "ecu_already_registered", `vehicle ${vin} has registered its ECUs already; a registration with other ECUs or keys is refused`);
   }
 
-  /** In the caller's transaction (a serial already taken throws, and the transaction undoes it all). */
-  private insertEcus(vin: string, ecus: EcuRegistration[]): void {
-    for (const e of ecus) {
-      if (this.inventory.ecu(e.serial)) throw new Refused(409, "ecu-exists", `ECU ${e.serial} is already registered`);
-      // One key, one ECU: a report signed by it must name a single sender.
-      const holder = this.inventory.ecuWithPublicKey(e.publicKeyHex);
-      if (holder) throw new Refused(409, "ecu-key-exists", `ECU ${e.serial}'s public key is ECU ${holder.serial}'s already (vehicle ${holder.vin})`);
-      const keyid = e.keyid ?? keyIdOf(tufKeyFromRaw(Buffer.from(e.publicKeyHex, "hex")));
-      this.inventory.insertEcu({ serial: e.serial, vin, hardwareId: e.hardwareId, publicKey: e.publicKeyHex, keyid, primary: e.primary });
-    }
+  // ---- lifecycle
+
+  /**
+   * Records a workshop's change to vehicle `vin` (vehicle-lifecycle.ts) with who made it,
+   * and re-signs the vehicle's targets without what left (nothing more is signed for a
+   * decommissioned vehicle: it is no longer served).
+   */
+  recordVehicleChange(vin: string, change: VehicleChange, actor: string): { change: HistoryEntry } & Publication {
+    checkChange(change);
+    checkActor(actor);
+    this.state.checkBackend();
+    if (isVin(vin) && this.inventory.vehicleExists(vin) && this.inventory.decommissionedAt(vin) === null) this.state.checkVehicle(vin);
+    const now = this.clock();
+    const entry = this.inventory.transaction(() => {
+      const recorded = applyVehicleChange(this.inventory, vin, change, actor, isoTime(now));
+      if (change.action !== "decommission") this.advance(vin, now);
+      return recorded;
+    });
+    return { change: entry, ...(change.action === "decommission" ? { publication: "done" as const } : this.publishAfterCommit([vin])) };
+  }
+
+  // ---- withdrawn images
+
+  /**
+   * Withdraws target `name`, which Image repository role `role` listed (README "Backend:
+   * withdrawing an image and removing a supplier"): it is never assigned again, its open
+   * assignments end (those vehicles' targets re-signed without it), and every ECU in service
+   * that last reported it installed gets an alert and is listed.
+   */
+  withdrawImage(name: string, role: string, actor: string, reason: "withdrawn" | "supplier-removed" = "withdrawn"): ImageWithdrawal & Publication {
+    if (!isTargetName(name)) throw new Refused(400, "invalid-target-name", "target name must be 1-255 printable characters");
+    checkActor(actor);
+    this.state.checkBackend();
+    const now = this.clock();
+    const nowIso = isoTime(now);
+    const result = this.inventory.transaction(() => {
+      const earlier = this.inventory.withdrawnImage(name);
+      if (earlier) throw new Refused(409, "image-withdrawn", `${name} was withdrawn at ${earlier.withdrawn_at} already`);
+      this.inventory.insertWithdrawnImage({ name, role, reason, actor, now: nowIso });
+      // Its campaigns pause with the reason (README "Campaigns"); their assignments end below, so a resume releases none of it.
+      const paused = this.inventory.campaignsNaming(name).filter((c) => c.state === "active").map((c) => c.id);
+      for (const id of paused) this.inventory.setCampaignState(id, "paused", `image ${name} withdrawn`, nowIso);
+      const ended = this.inventory.openAssignmentsOfTarget(name);
+      for (const a of ended) this.inventory.setAssignmentStatus(a.id, "superseded");
+      const vins = [...new Set(ended.map((a) => a.vin))];
+      for (const vin of vins) this.advance(vin, now);
+      const running = this.inventory.ecusRunning(name);
+      const why = reason === "withdrawn" ? "withdrawn" : `its supplier (role ${role}) was removed`;
+      for (const e of running) this.inventory.insertAlert({ vin: e.vin, serial: e.serial, manifestId: null, kind: "image-withdrawn", detail: `ECU ${e.serial} runs ${name}, ${why} at ${nowIso}`, now: nowIso });
+      return {
+        name,
+        role,
+        campaignsPaused: paused,
+        assignmentsEnded: ended.map((a) => ({ vin: a.vin, ecuSerial: a.ecu_serial, was: a.status })),
+        running: running.map((e) => ({ vin: e.vin, ecuSerial: e.serial, releaseCounter: e.installed_release_counter })),
+        vins,
+      };
+    });
+    const { vins, ...out } = result;
+    return { ...out, ...this.publishAfterCommit(vins) };
+  }
+
+  private refuseWithdrawn(targetName: string): void {
+    const w = this.inventory.withdrawnImage(targetName);
+    if (w) throw new Refused(409, "image-withdrawn", `${targetName} was withdrawn at ${w.withdrawn_at}${w.reason === "supplier-removed" ? ` (its supplier, role ${w.role}, was removed)` : ""}: it is never assigned again`);
   }
 
   // ---- assignments
@@ -302,16 +362,18 @@ export class Director {
     // What the new targets build upon, checked outside the transaction so the alert stays.
     this.state.checkBackend();
     if (isVin(vin)) this.state.checkVehicle(vin);
+    for (const w of wanted) this.refuseWithdrawn(w.target); // before the look-up, and again in the transaction
     const images = new Map<string, ImageTarget | null>();
     for (const w of wanted) if (!images.has(w.target)) images.set(w.target, await this.imageTargets.findTarget(w.target));
     const required = await this.requiredTargets([...images.values()].flatMap((i) => (i ? [i.name] : [])));
     const now = this.clock();
     const outcomes = this.inventory.transaction(() => {
-      if (!this.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
+      requireInService(this.inventory, vin);
       const planned: PlannedAssignment[] = [];
       for (const w of wanted) {
+        this.refuseWithdrawn(w.target);
         const ecu = this.inventory.ecu(w.ecuSerial);
-        if (!ecu || ecu.vin !== vin) throw new Refused(404, "unknown-ecu", `vehicle ${vin} has no ECU ${w.ecuSerial}`);
+        if (!ecu || ecu.vin !== vin || ecu.retired_at !== null) throw new Refused(404, "unknown-ecu", `vehicle ${vin} has no ECU ${w.ecuSerial}${ecu?.retired_at ? ` (a workshop retired it at ${ecu.retired_at})` : ""}`);
         if (planned.some((p) => p.ecu.serial === ecu.serial)) throw new Refused(400, "invalid-request", `ECU ${ecu.serial} is named twice in one assignment`);
         const image = images.get(w.target)!;
         const refusal = assignmentRefusal(ecu, w.target, image);
@@ -438,7 +500,7 @@ export class Director {
     checkThreshold(options);
     const stage = vins ? "group" : "all";
     return this.assignStage(hardwareId, targetName, vins, stage, (now) => {
-      for (const vin of vins ?? []) if (!this.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
+      for (const vin of vins ?? []) requireInService(this.inventory, vin);
       return this.inventory.insertCampaign({ hardwareId, target: targetName, stage, now: isoTime(now), maxFailures: options.maxFailures, maxFailurePercent: options.maxFailurePercent, groupVins: vins });
     });
   }
@@ -458,6 +520,7 @@ export class Director {
 
   /** One stage of a campaign: its assignments, under the rules, in one transaction. */
   private async assignStage(hardwareId: string, targetName: string, vins: string[] | undefined, stage: "group" | "all", campaignOf: (now: Date) => number): Promise<CampaignOutcome & Publication> {
+    this.refuseWithdrawn(targetName); // before the look-up: a withdrawn image is out of the repository too
     const image = await this.imageTargets.findTarget(targetName);
     if (!image) throw new Refused(400, "target-not-signed", `the Image repository signs no target ${targetName}`);
     if (!image.custom.hardwareIds.includes(hardwareId)) throw new Refused(400, "hardware-id-mismatch", `${targetName} is for ${image.custom.hardwareIds.join(", ")}, not ${hardwareId}`);
@@ -467,6 +530,7 @@ export class Director {
     const now = this.clock();
     const touched = new Set<string>();
     const result = this.inventory.transaction(() => {
+      this.refuseWithdrawn(targetName);
       const campaignId = campaignOf(now);
       const assigned: AssignmentOutcome[] = [];
       const skipped: CampaignOutcome["skipped"] = [];
@@ -525,6 +589,7 @@ export class Director {
   resumeCampaign(id: number): CampaignControlOutcome & Publication {
     return this.controlCampaign(id, "resume", (c) => {
       if (c.state !== "paused" && c.state !== "halted") throw new Refused(409, "campaign-not-active", `campaign ${id} is ${c.state}: only a paused or halted campaign resumes`);
+      this.refuseWithdrawn(c.target_name);
       return { state: "active", detail: null, withdraw: null };
     });
   }
@@ -655,6 +720,8 @@ export class Director {
     for (const a of all) {
       if (a.bundle !== bundle || (a.status !== "published" && a.status !== "installed")) continue;
       const ecu = this.inventory.ecu(a.ecu_serial)!;
+      // A retired ECU is not in the vehicle any more; a held one gets nothing until a workshop records it.
+      if (ecu.retired_at !== null || ecu.held !== null) continue;
       let entry = byName.get(a.target_name);
       if (!entry) {
         entry = { name: a.target_name, length: a.length, hashes: JSON.parse(a.hashes), custom: { ...JSON.parse(a.custom), ecuIdentifiers: {} } };
@@ -735,7 +802,13 @@ export class Director {
     const inv = this.inventory;
     const manifestId = inv.insertManifest(urlVin, checked.primarySerial, nowIso, storedBody(checked));
     const alerts: Array<{ serial: string | null; kind: string; detail: string }> = [];
-    for (const d of checked.discarded) alerts.push({ serial: d.ecuSerial, kind: `report-${d.reason}`, detail: d.detail });
+    for (const d of checked.discarded) {
+      alerts.push({ serial: d.ecuSerial, kind: `report-${d.reason}`, detail: d.detail });
+      // A known serial signing with another key: a part swapped without a workshop's record, or an attack. Either way it is held.
+      if (d.reason === "bad-signature") inv.holdEcu(d.ecuSerial, `its report of ${nowIso} was not signed by its registered key`);
+    }
+    // A partial bundle: what the Primary withheld from each ECU, and why (5.4.2.1: the Director sees what happened to each ECU).
+    for (const u of checked.undelivered ?? []) alerts.push({ serial: u.ecuSerial, kind: "image-undelivered", detail: `${u.target}: ${u.outcome}${u.detail ? `: ${u.detail}` : ""}`.slice(0, 1024) });
     // A changed installed image may put the vehicle in a state that breaks a rule: compared before and after.
     const failedCampaigns = new Map<number, "group" | "all" | null>();
     inv.setLastManifestAt(urlVin, nowIso);
@@ -923,24 +996,10 @@ export class ManifestFailure {
   constructor(readonly cause: unknown) {}
 }
 
-/** The checks every ECU list of a registration passes: one Primary, valid and distinct serials, Ed25519 keys. */
-function checkEcuList(ecus: EcuRegistration[]): void {
-  if (ecus.length === 0) throw new Refused(400, "no-ecus", "a vehicle needs at least one ECU");
-  if (ecus.filter((e) => e.primary).length !== 1) throw new Refused(400, "primary-count", "a vehicle needs exactly one Primary ECU");
-  const serials = new Set<string>();
-  for (const e of ecus) {
-    if (!isEcuSerial(e.serial)) throw new Refused(400, "invalid-serial", `ECU serial ${JSON.stringify(e.serial)} must be 1-64 of A-Z a-z 0-9 . _ -`);
-    if (!isHardwareId(e.hardwareId)) throw new Refused(400, "invalid-hardware-id", `hardware ID ${JSON.stringify(e.hardwareId)} must be 1-64 of A-Z a-z 0-9 . _ -`);
-    if (typeof e.publicKeyHex !== "string" || !/^[0-9a-f]{64}$/.test(e.publicKeyHex)) throw new Refused(400, "invalid-public-key", `ECU ${e.serial}: public key must be 64 lowercase hex characters (Ed25519)`);
-    if (serials.has(e.serial)) throw new Refused(400, "duplicate-serial", `ECU ${e.serial} is listed twice`);
-    serials.add(e.serial);
-    const twin = ecus.find((o) => o !== e && o.publicKeyHex === e.publicKeyHex);
-    if (twin) throw new Refused(400, "duplicate-ecu-key", `ECUs ${twin.serial} and ${e.serial} have the same public key: each ECU signs its reports with its own`);
-  }
-}
-
 /** Why `image` may not be assigned to `ecu`, or null (5.3.2: the Director assigns only what the Image repository signs). */
 function assignmentRefusal(ecu: EcuRow, targetName: string, image: ImageTarget | null): Refused | null {
+  // Until a workshop records the change, an ECU that reported with another key gets nothing.
+  if (ecu.held !== null) return new Refused(409, "ecu-held", `ECU ${ecu.serial} gets no update until a workshop records a change: ${ecu.held}`);
   if (!image) return new Refused(400, "target-not-signed", `the Image repository signs no target ${targetName}`);
   if (!image.custom.hardwareIds.includes(ecu.hardware_id)) {
     return new Refused(400, "hardware-id-mismatch", `${targetName} is for ${image.custom.hardwareIds.join(", ")}, ECU ${ecu.serial} is ${ecu.hardware_id}`);

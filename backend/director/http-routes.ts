@@ -7,6 +7,7 @@
 //   POST /director/api/assignments  {vin, ecuSerial, target, with?:[{ecuSerial, target}]}  (token)
 //   /director/api/rules, /campaigns/ID..., /vehicles..., /alerts...: fleet-routes.ts          (token)
 //   POST /director/api/campaigns    {hardwareId, target, vins?, maxFailures? | maxFailurePercent?}  (token)
+//   /director/workshop/...          a workshop's vehicle changes (its account's password; workshop-routes.ts)
 import type { RouteRequest } from "../http/server.ts";
 import { requireApiToken } from "../http/api-token.ts";
 import { requireTls, requireVehicle } from "../http/client.ts";
@@ -20,14 +21,21 @@ import { MAX_MANIFEST_BYTES } from "../../model/manifest-format.ts";
 import { ManifestBatcher } from "./manifest-batcher.ts";
 import { optionalInt, parseJsonObject, stringField, stringList } from "./api-fields.ts";
 import { fleetRoutes, isFleetResource } from "./fleet-routes.ts";
+import { requireInService } from "./vehicle-lifecycle.ts";
+import { workshopRequest } from "./workshop-routes.ts";
+import type { PasswordAuthenticator } from "../supplier-portal/authenticate.ts";
 
 const MAX_API_BODY_BYTES = 256 * 1024;
 
 /** The handler mounted at `/director/` (segments below it, already decoded and checked by the router). */
-export function directorRoutes(director: Director, apiToken: string, log: (line: string) => void = () => {}, dir?: string) {
+export function directorRoutes(director: Director, apiToken: string, log: (line: string) => void = () => {}, dir?: string, workshop?: PasswordAuthenticator) {
   const manifests = new ManifestBatcher(director);
   return async ({ method, segments: parts, query, req, res, client }: RouteRequest): Promise<void> => {
     try {
+      if (parts[0] === "workshop") {
+        await workshopRequest(director, workshop, { method, parts, req, res, client, log });
+        return;
+      }
       // parts: ["vehicles", VIN, FILE] or ["api", WHAT]
       if (parts[0] === "vehicles") requireVehicle(client);
       if (parts[0] === "vehicles" && parts.length === 3 && isVin(parts[1])) {
@@ -43,7 +51,8 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
           return;
         }
         if (method !== "GET" && method !== "HEAD") throw new Refused(405, "method-not-allowed", "metadata is read with GET");
-        if (!director.inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
+        // A decommissioned vehicle's metadata is no longer served (README "Backend: vehicle lifecycle").
+        requireInService(director.inventory, vin);
         // Strict version syntax (no leading zero): one file, one name.
         const root = /^([1-9]\d{0,8})\.root\.json$/.exec(file);
         sendFile(res, root ? director.rootFile(Number(root[1])) : director.vehicleFile(vin, file), `${vin}/${file}`);

@@ -5,7 +5,7 @@
 // with a reason and the rest goes on.
 import type { EcuRow, Inventory } from "../inventory/inventory.ts";
 import { isEcuSerial, isTargetName, isVin } from "../../model/identifiers.ts";
-import { MAX_INSTALL_CODE, MAX_MANIFEST_BYTES, MAX_NONCE_LENGTH, MAX_REPORT_TEXT, MAX_REPORTS_PER_MANIFEST, MAX_SIGNATURES, type EcuVersionReportSigned, type VehicleManifest } from "../../model/manifest-format.ts";
+import { MAX_INSTALL_CODE, MAX_MANIFEST_BYTES, MAX_NONCE_LENGTH, MAX_REPORT_TEXT, MAX_REPORTS_PER_MANIFEST, MAX_SIGNATURES, type EcuVersionReportSigned, type UndeliveredImage, type VehicleManifest } from "../../model/manifest-format.ts";
 import { signedBy } from "./signature-check.ts";
 import { Refused } from "./errors.ts";
 import { isIsoTime } from "../../model/iso-time.ts";
@@ -23,7 +23,7 @@ export interface AcceptedReport {
 
 export interface DiscardedReport {
   ecuSerial: string;
-  reason: "unknown-ecu" | "bad-signature" | "replayed-nonce" | "stale-report" | "invalid-report";
+  reason: "unknown-ecu" | "retired-ecu" | "bad-signature" | "replayed-nonce" | "stale-report" | "invalid-report";
   detail: string;
 }
 
@@ -31,6 +31,8 @@ export interface CheckedManifest {
   primarySerial: string;
   accepted: AcceptedReport[];
   discarded: DiscardedReport[];
+  /** Images the Primary withheld from an ECU (a partial bundle), as its signed manifest says. */
+  undelivered?: UndeliveredImage[];
 }
 
 
@@ -60,6 +62,14 @@ function envelopeProblem(doc: unknown): string | null {
   if (!isEcuSerial(s.primarySerial)) return "signed.primarySerial is missing or not a valid ECU serial";
   if (!Array.isArray(s.ecuVersionReports)) return "signed.ecuVersionReports must be an array";
   if (s.ecuVersionReports.length > MAX_REPORTS_PER_MANIFEST) return `more than ${MAX_REPORTS_PER_MANIFEST} ECU version reports`;
+  if (s.undelivered !== undefined) {
+    if (!Array.isArray(s.undelivered) || s.undelivered.length > MAX_REPORTS_PER_MANIFEST) return `signed.undelivered must be an array of at most ${MAX_REPORTS_PER_MANIFEST}`;
+    for (const u of s.undelivered) {
+      if (!isObject(u) || !isEcuSerial(u.ecuSerial) || !isTargetName(u.target) || typeof u.outcome !== "string" || !/^[A-Za-z]{1,64}$/.test(u.outcome) || typeof u.detail !== "string" || u.detail.length > MAX_REPORT_TEXT) {
+        return "each signed.undelivered entry must be {ecuSerial, target, outcome, detail}";
+      }
+    }
+  }
   const seen = new Set<string>();
   for (const r of s.ecuVersionReports) {
     const serial = isObject(r) && isObject(r.signed) ? r.signed.ecuSerial : undefined;
@@ -100,12 +110,18 @@ export function reportProblem(r: unknown): string | null {
 export function checkManifest(manifest: VehicleManifest, urlVin: string, inventory: Inventory): CheckedManifest {
   const signed = manifest.signed;
   if (!inventory.vehicleExists(urlVin)) throw new Refused(404, "unknown-vin", `no vehicle ${urlVin} is registered`);
+  const decommissioned = inventory.decommissionedAt(urlVin);
+  if (decommissioned !== null) throw new Refused(410, "decommissioned", `vehicle ${urlVin} was decommissioned at ${decommissioned}: its manifests are refused`);
   // An aktualizr vehicle reports in its own dialect only, where its report counter is checked (README "Serving aktualizr").
   if (inventory.clientProfile(urlVin) === "aktualizr") throw new Refused(409, "wrong-profile", `vehicle ${urlVin} runs aktualizr: it reports with PUT /aktualizr/director/manifest`);
   if (signed.vin !== urlVin) throw new Refused(400, "vin-mismatch", `manifest is for vehicle ${signed.vin}, posted to ${urlVin}`);
   const ecus = new Map(inventory.ecusOf(urlVin).map((e) => [e.serial, e]));
   const primary = ecus.get(signed.primarySerial);
-  if (!primary || primary.is_primary !== 1) throw new Refused(400, "unknown-primary", `${signed.primarySerial} is not the registered Primary of ${urlVin}`);
+  if (!primary || primary.is_primary !== 1) {
+    const retired = inventory.ecu(signed.primarySerial);
+    const why = retired?.vin === urlVin && retired.retired_at !== null ? ` (a workshop replaced it at ${retired.retired_at}: its key no longer counts)` : "";
+    throw new Refused(400, "unknown-primary", `${signed.primarySerial} is not the registered Primary of ${urlVin}${why}`);
+  }
   // 5.4.2.2: the manifest is signed by the Primary's key.
   if (!signedBy(signed, manifest.signatures, { keyid: primary.keyid, publicKeyHex: primary.public_key })) {
     throw new Refused(400, "bad-primary-signature", `manifest is not signed by the registered key of Primary ${primary.serial}`);
@@ -123,12 +139,16 @@ export function checkManifest(manifest: VehicleManifest, urlVin: string, invento
     const report = raw as { signatures: unknown; signed: EcuVersionReportSigned };
     const ecu = ecus.get(report.signed.ecuSerial);
     if (!ecu) {
-      discarded.push({ ecuSerial: serialOf, reason: "unknown-ecu", detail: `ECU ${serialOf} is not registered in vehicle ${urlVin}` });
+      // A part the inventory does not know (fitted without a workshop's record), or one a workshop took out.
+      const retired = inventory.ecu(report.signed.ecuSerial);
+      if (retired?.vin === urlVin && retired.retired_at !== null) {
+        discarded.push({ ecuSerial: serialOf, reason: "retired-ecu", detail: `ECU ${serialOf} was replaced or removed by a workshop at ${retired.retired_at}: its key no longer counts` });
+      } else discarded.push({ ecuSerial: serialOf, reason: "unknown-ecu", detail: `ECU ${serialOf} is not registered in vehicle ${urlVin}: no update for it until a workshop records it` });
       continue;
     }
     // 5.4.2.1: each ECU version report is signed by that ECU's key.
     if (!signedBy(report.signed, report.signatures, { keyid: ecu.keyid, publicKeyHex: ecu.public_key })) {
-      discarded.push({ ecuSerial: serialOf, reason: "bad-signature", detail: `report is not signed by the registered key of ECU ${serialOf}` });
+      discarded.push({ ecuSerial: serialOf, reason: "bad-signature", detail: `report is not signed by the registered key of ECU ${serialOf}: the ECU gets no update until a workshop records a change` });
       continue;
     }
     // 5.4.2.1: the nonce/counter makes each report fresh; one seen before is a replay. Only
@@ -155,7 +175,7 @@ export function checkManifest(manifest: VehicleManifest, urlVin: string, invento
     throw new Refused(status, code, `Primary's report refused: ${primaryDiscard.detail}`);
   }
   if (!accepted.some((a) => a.ecu.serial === primary.serial)) throw new Refused(400, "bad-primary-report", `manifest holds no version report of Primary ${primary.serial}`);
-  return { primarySerial: primary.serial, accepted, discarded };
+  return { primarySerial: primary.serial, accepted, discarded, undelivered: signed.undelivered };
 }
 
 /**

@@ -10,6 +10,9 @@ import { DIRECTOR_ROOT_KEY_FILE } from "./director-keys.ts";
 import { PublishedImageTargets } from "./image-repo-source.ts";
 import { directorRoutes } from "./http-routes.ts";
 import { offlineRoleWarning } from "../offline-expiry.ts";
+import { PasswordAuthenticator } from "../supplier-portal/authenticate.ts";
+import { DEFAULT_THROTTLE, LoginThrottle } from "../supplier-portal/login-throttle.ts";
+import { workshopDoor } from "./workshop-accounts.ts";
 
 /** Opens the Director of the backend in `dir`, looking targets up in its Image repository. */
 export function openDirector(dir: string, clock?: () => Date): Director {
@@ -43,7 +46,9 @@ export const directorPart: BackendPart = {
     const director = openDirector(dir, ctx.clock);
     ctx.onClose(() => director.close());
     for (const m of director.checkAll()) ctx.log(`ALERT ${m.message}`);
-    router.mount("director", directorRoutes(director, readApiToken(dir), ctx.log, dir));
+    // The workshop API's logins are throttled as the supplier portal's, with a throttle of their own.
+    const workshop = new PasswordAuthenticator(workshopDoor(director.inventory), new LoginThrottle(ctx.clock, { ...DEFAULT_THROTTLE, ...ctx.supplierPortal?.throttle }));
+    router.mount("director", directorRoutes(director, readApiToken(dir), ctx.log, dir, workshop));
     ctx.upkeep(() => {
       // What was committed but not written (a rotation by another process, a failed write) reaches the disk.
       const pending = director.publishPending();

@@ -64,6 +64,8 @@ export interface PublishChange {
   images?: ImageBytes[];
   /** A new root (rotation or re-signing); version must be the current one plus 1. */
   root?: RootSigned;
+  /** Roles whose snapshot entries go (removed suppliers' roles, once the Snapshot rule allows: removed-roles.ts). */
+  dropMeta?: string[];
 }
 
 export interface PublishContext {
@@ -123,6 +125,7 @@ export async function publish(state: PublishedState, change: PublishChange, ctx:
   const meta: SnapshotSigned["meta"] = { ...state.snapshot.signed.meta };
   meta["targets.json"] = { version: targets.signed.version };
   for (const [name, doc] of change.delegated ?? []) meta[`${name}.json`] = { version: doc.signed.version };
+  for (const name of change.dropMeta ?? []) if (!delegated.has(name)) delete meta[`${name}.json`];
   const snapshotSigners = await roleSigners(dir, "snapshot", currentRoot, nextRoot);
   const snapshot = signMetadata<SnapshotSigned>(
     { _type: "snapshot", spec_version: SPEC_VERSION, version: state.snapshot.signed.version + 1, expires: expiryAfterDays(now, expiry.snapshot), meta },

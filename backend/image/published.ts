@@ -23,7 +23,7 @@ export interface PublishedState {
 export class RepositoryError extends Error {
   constructor(
     message: string,
-    readonly code: "repository-refused" | "repository-corrupt" | "release-counter-rollback" | "role-expired" | "invalid-threshold" | "not-a-backend" = "repository-refused",
+    readonly code: "repository-refused" | "repository-corrupt" | "release-counter-rollback" | "role-expired" | "invalid-threshold" | "not-a-backend" | "target-not-signed" | "role-not-delegated" = "repository-refused",
   ) {
     super(message);
   }

@@ -10,6 +10,7 @@ import { withLock } from "../fs/lock.ts";
 import { writeRoleKey } from "./keystore.ts";
 import { configPath, lockPath, repositoryDir, versionedFile } from "./layout.ts";
 import { findTarget, type FoundTarget, type LookupOptions } from "./lookup.ts";
+import { afterKeyRotation, readRemovedRoles, writeRemovedRoles } from "./removed-roles.ts";
 import {
   DEFAULT_EXPIRY_DAYS,
   expiryAfterDays,
@@ -65,7 +66,8 @@ export async function readConfig(dir: string): Promise<ImageConfig> {
   return { expiryDays };
 }
 
-async function changing<T>(dir: string, opts: OperationOptions, fn: (state: PublishedState, ctx: { dir: string; writer: FileWriter; now: Date; expiry: ExpiryPolicy }) => Promise<T>): Promise<T> {
+/** Runs a change of the repository under its lock, on the published state read afresh. */
+export async function changing<T>(dir: string, opts: OperationOptions, fn: (state: PublishedState, ctx: { dir: string; writer: FileWriter; now: Date; expiry: ExpiryPolicy }) => Promise<T>): Promise<T> {
   const config = await readConfig(dir);
   return withLock(lockPath(dir), async () => {
     const state = await loadPublished(dir);
@@ -82,7 +84,7 @@ export function imageOfflineRoles(state: PublishedState): OfflineRole[] {
 }
 
 /** Refuses to publish under an expired root or targets: vehicles would refuse what comes out. */
-function requireOfflineRolesValid(state: PublishedState, dir: string, now: Date): void {
+export function requireOfflineRolesValid(state: PublishedState, dir: string, now: Date): void {
   for (const role of imageOfflineRoles(state)) {
     const w = offlineRoleWarning(dir, role, now, 0);
     if (w?.state === "expired") throw new RepositoryError(`nothing published: ${w.message}`, "role-expired");
@@ -283,7 +285,11 @@ export async function rotate(dir: string, role: TopRole, opts: OperationOptions 
     next.keys = Object.fromEntries(Object.entries(next.keys).filter(([id]) => used.has(id)));
     // New key files first: without them nothing can be signed, and unused keys harm nothing.
     for (const k of newKeys) await writeRoleKey(dir, role, k, ctx.writer);
-    const published = await publish(state, { root: next }, ctx);
+    // A removed supplier's role leaves the snapshot once both the Snapshot and Timestamp keys were rotated since.
+    const pending = role === "snapshot" || role === "timestamp" ? await readRemovedRoles(dir) : [];
+    const removed = pending.length > 0 ? afterKeyRotation(pending, role as "snapshot" | "timestamp") : null;
+    const published = await publish(state, { root: next, dropMeta: removed?.drop }, ctx);
+    if (removed) await writeRemovedRoles(dir, removed.waiting, ctx.writer);
     return { role, oldKeyIds: current.roles[role].keyids, newKeyIds: next.roles[role].keyids, rootVersion: published.root.signed.version };
   });
 }

@@ -24,6 +24,28 @@ export interface EcuRow {
   last_report_time: string | null;
   /** aktualizr ECUs: the last accepted report counter (null: none yet). */
   report_counter: number | null;
+  /** When a workshop replaced or removed it: from then on its key counts for nothing. */
+  retired_at: string | null;
+  /** Why it gets no update (a report signed by another key) until a workshop records a change, or null. */
+  held: string | null;
+}
+
+export interface VehicleHistoryRow {
+  id: number;
+  vin: string;
+  action: "replace-ecu" | "add-ecu" | "remove-ecu" | "replace-primary" | "decommission";
+  ecu_serial: string | null;
+  /** JSON: what changed. */
+  detail: string;
+  actor: string;
+  at: string;
+}
+
+export interface WorkshopAccountRow {
+  name: string;
+  password_hash: string;
+  created_at: string;
+  disabled_at: string | null;
 }
 
 /** The client a vehicle runs: our Primary (Uptane 2.1) or aktualizr (README "Serving aktualizr"). */
@@ -255,19 +277,94 @@ export class Inventory {
     return this.sql.get("SELECT * FROM ecus WHERE serial = ?", [serial]) as EcuRow | undefined;
   }
 
+  /** Any ECU that ever held this key, retired ones included: a key once used never counts for another ECU. */
   ecuWithPublicKey(publicKeyHex: string): EcuRow | undefined {
     return this.sql.get("SELECT * FROM ecus WHERE public_key = ? LIMIT 1", [publicKeyHex]) as EcuRow | undefined;
   }
 
+  /** The vehicle's ECUs now (not those a workshop replaced or removed). */
   ecusOf(vin: string): EcuRow[] {
-    return this.sql.all("SELECT * FROM ecus WHERE vin = ? ORDER BY serial", [vin]) as EcuRow[];
+    return this.sql.all("SELECT * FROM ecus WHERE vin = ? AND retired_at IS NULL ORDER BY serial", [vin]) as EcuRow[];
   }
 
+  /** Current ECUs of `hardwareId` in vehicles still in service. */
   ecusWithHardware(hardwareId: string, vins?: string[]): EcuRow[] {
-    const all = this.sql.all("SELECT * FROM ecus WHERE hardware_id = ? ORDER BY vin, serial", [hardwareId]) as EcuRow[];
+    const all = this.sql.all("SELECT e.* FROM ecus e JOIN vehicles v ON v.vin = e.vin WHERE e.hardware_id = ? AND e.retired_at IS NULL AND v.decommissioned_at IS NULL ORDER BY e.vin, e.serial", [hardwareId]) as EcuRow[];
     if (!vins) return all;
     const wanted = new Set(vins);
     return all.filter((e) => wanted.has(e.vin));
+  }
+
+  retireEcu(serial: string, now: string): void {
+    this.sql.run("UPDATE ecus SET retired_at = ?, held = NULL WHERE serial = ?", [now, serial]);
+  }
+
+  /** A replacement under the same serial: the new key, hardware ID and nothing known installed yet. */
+  rekeyEcu(serial: string, e: { hardwareId: string; publicKey: string; keyid: string }): void {
+    this.sql.run(
+      "UPDATE ecus SET hardware_id = ?, public_key = ?, keyid = ?, held = NULL, installed_filename = NULL, installed_length = NULL, installed_hashes = NULL, installed_release_counter = 0, last_report_time = NULL, report_counter = NULL WHERE serial = ?",
+      [e.hardwareId, e.publicKey, e.keyid, serial],
+    );
+  }
+
+  holdEcu(serial: string, why: string): void {
+    this.sql.run("UPDATE ecus SET held = ? WHERE serial = ? AND held IS NULL", [why, serial]);
+  }
+
+  decommissionVehicle(vin: string, now: string): void {
+    this.sql.run("UPDATE vehicles SET decommissioned_at = ? WHERE vin = ?", [now, vin]);
+  }
+
+  /** When the vehicle was decommissioned, or null (also null for an unknown VIN). */
+  decommissionedAt(vin: string): string | null {
+    return (this.sql.get("SELECT decommissioned_at FROM vehicles WHERE vin = ?", [vin]) as { decommissioned_at: string | null } | undefined)?.decommissioned_at ?? null;
+  }
+
+  insertHistory(h: { vin: string; action: VehicleHistoryRow["action"]; serial: string | null; detail: string; actor: string; now: string }): void {
+    this.sql.run("INSERT INTO vehicle_history (vin, action, ecu_serial, detail, actor, at) VALUES (?, ?, ?, ?, ?, ?)", [h.vin, h.action, h.serial, h.detail, h.actor, h.now]);
+  }
+
+  historyOf(vin: string): VehicleHistoryRow[] {
+    return this.sql.all("SELECT * FROM vehicle_history WHERE vin = ? ORDER BY id", [vin]) as VehicleHistoryRow[];
+  }
+
+  insertWorkshopAccount(a: { name: string; passwordHash: string; now: string }): void {
+    this.sql.run("INSERT INTO workshop_accounts (name, password_hash, created_at) VALUES (?, ?, ?)", [a.name, a.passwordHash, a.now]);
+  }
+
+  workshopAccount(name: string): WorkshopAccountRow | undefined {
+    return this.sql.get("SELECT * FROM workshop_accounts WHERE name = ?", [name]) as WorkshopAccountRow | undefined;
+  }
+
+  workshopAccounts(): WorkshopAccountRow[] {
+    return this.sql.all("SELECT * FROM workshop_accounts ORDER BY name", []) as WorkshopAccountRow[];
+  }
+
+  disableWorkshopAccount(name: string, now: string): boolean {
+    return this.sql.run("UPDATE workshop_accounts SET disabled_at = ? WHERE name = ? AND disabled_at IS NULL", [now, name]) > 0;
+  }
+
+  insertWithdrawnImage(w: { name: string; role: string; reason: "withdrawn" | "supplier-removed"; actor: string; now: string }): void {
+    this.sql.run("INSERT INTO withdrawn_images (name, role, reason, actor, withdrawn_at) VALUES (?, ?, ?, ?, ?)", [w.name, w.role, w.reason, w.actor, w.now]);
+  }
+
+  withdrawnImage(name: string): { name: string; role: string; reason: string; actor: string; withdrawn_at: string } | undefined {
+    return this.sql.get("SELECT * FROM withdrawn_images WHERE name = ?", [name]) as never;
+  }
+
+  /** Whether the Director ever assigned `name` or an ECU reported it installed. */
+  targetKnown(name: string): boolean {
+    return this.sql.get("SELECT 1 FROM assignments WHERE target_name = ? UNION SELECT 1 FROM ecus WHERE installed_filename = ?", [name, name]) !== undefined;
+  }
+
+  /** Open (queued or published) assignments of a target, every vehicle. */
+  openAssignmentsOfTarget(name: string): AssignmentRow[] {
+    return this.sql.all("SELECT * FROM assignments WHERE target_name = ? AND status IN ('queued', 'published') ORDER BY id", [name]) as AssignmentRow[];
+  }
+
+  /** Current ECUs, of vehicles in service, that last reported `filename` installed. */
+  ecusRunning(filename: string): EcuRow[] {
+    return this.sql.all("SELECT e.* FROM ecus e JOIN vehicles v ON v.vin = e.vin WHERE e.installed_filename = ? AND e.retired_at IS NULL AND v.decommissioned_at IS NULL ORDER BY e.vin, e.serial", [filename]) as EcuRow[];
   }
 
   recordInstalled(serial: string, r: { filename: string | null; length: number | null; hashes: string | null; releaseCounter: number; reportTime: string }): void {
@@ -576,11 +673,11 @@ export class Inventory {
     return Object.fromEntries(rows.map((r) => [r.role, r.expires]));
   }
 
-  /** Vehicles whose newest version of some role expires before that role's bound (ISO times compare as text). */
+  /** Vehicles in service whose newest version of some role expires before that role's bound (ISO times compare as text). */
   vinsWithMetadataExpiringBefore(bounds: Record<MetadataRow["role"], string>): string[] {
     return this.sql
       .all<{ vin: string }>(
-        "SELECT DISTINCT m.vin FROM director_metadata m WHERE m.version = (SELECT MAX(version) FROM director_metadata WHERE vin = m.vin AND role = m.role) AND ((m.role = 'targets' AND m.expires < ?) OR (m.role = 'snapshot' AND m.expires < ?) OR (m.role = 'timestamp' AND m.expires < ?)) ORDER BY m.vin",
+        "SELECT DISTINCT m.vin FROM director_metadata m JOIN vehicles v ON v.vin = m.vin WHERE v.decommissioned_at IS NULL AND m.version = (SELECT MAX(version) FROM director_metadata WHERE vin = m.vin AND role = m.role) AND ((m.role = 'targets' AND m.expires < ?) OR (m.role = 'snapshot' AND m.expires < ?) OR (m.role = 'timestamp' AND m.expires < ?)) ORDER BY m.vin",
         [bounds.targets, bounds.snapshot, bounds.timestamp],
       )
       .map((r) => r.vin);

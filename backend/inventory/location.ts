@@ -68,3 +68,13 @@ export function writeDatabaseUrl(dir: string, url: string): void {
 export function openInventory(dir: string, database?: string): Inventory {
   return Inventory.open(inventoryLocation(dir, database));
 }
+
+/** Runs `fn` on the backend's inventory, closing it afterwards (a command's one use of it). */
+export function withInventory<T>(dir: string, fn: (inventory: Inventory) => T): T {
+  const inventory = openInventory(dir);
+  try {
+    return fn(inventory);
+  } finally {
+    inventory.close();
+  }
+}

@@ -239,4 +239,44 @@ export const MIGRATIONS: string[] = [
   CREATE INDEX vehicles_by_last_manifest ON vehicles(last_manifest_at);
   ALTER TABLE alerts ADD COLUMN acknowledged_at TEXT;
   `,
+  // 11: the vehicle lifecycle (README "Backend: vehicle lifecycle"): ECUs a workshop replaced
+  //     or removed stay as rows (their reports and assignments point at them) but count for
+  //     nothing; an ECU whose report came signed by another key is held (no update) until a
+  //     workshop records the change; a decommissioned vehicle is neither served nor heard;
+  //     workshop accounts (scrypt hashes, as the supplier portal's) and each change with who
+  //     made it and when.
+  `
+  ALTER TABLE vehicles ADD COLUMN decommissioned_at TEXT;
+  ALTER TABLE ecus ADD COLUMN retired_at TEXT;
+  ALTER TABLE ecus ADD COLUMN held TEXT;
+  DROP INDEX one_primary_per_vehicle;
+  CREATE UNIQUE INDEX one_primary_per_vehicle ON ecus(vin) WHERE is_primary = 1 AND retired_at IS NULL;
+  CREATE TABLE workshop_accounts (
+    name TEXT PRIMARY KEY,
+    password_hash TEXT NOT NULL,       -- JSON {kdf, N, r, p, salt, hash}, as supplier_accounts
+    created_at TEXT NOT NULL,
+    disabled_at TEXT
+  );
+  CREATE TABLE vehicle_history (
+    id INTEGER PRIMARY KEY,
+    vin TEXT NOT NULL REFERENCES vehicles(vin),
+    action TEXT NOT NULL CHECK (action IN ('replace-ecu', 'add-ecu', 'remove-ecu', 'replace-primary', 'decommission')),
+    ecu_serial TEXT,
+    detail TEXT NOT NULL,              -- JSON: what changed (serials, hardware IDs, keyids)
+    actor TEXT NOT NULL,               -- "workshop:NAME" (HTTP API) or "cli:USER" (on the backend folder)
+    at TEXT NOT NULL
+  );
+  CREATE INDEX vehicle_history_by_vin ON vehicle_history(vin, id);
+  `,
+  // 12: withdrawn images (README "Backend: withdrawing an image and removing a supplier"): the
+  //     Director never assigns a withdrawn target again, whichever role listed it.
+  `
+  CREATE TABLE withdrawn_images (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,                -- the Image repository role that listed it
+    reason TEXT NOT NULL,              -- "withdrawn", or "supplier-removed" (its supplier's delegation was removed)
+    actor TEXT NOT NULL,
+    withdrawn_at TEXT NOT NULL
+  );
+  `,
 ];

@@ -2,8 +2,8 @@
 // per supplier, naming the delegated role(s) it delivers; the password is made here, shown
 // once, and only its scrypt hash is kept in the inventory.
 import { join } from "node:path";
-import type { Inventory, SupplierAccountRow } from "../inventory/inventory.ts";
-import { openInventory } from "../inventory/location.ts";
+import type { SupplierAccountRow } from "../inventory/inventory.ts";
+import { withInventory } from "../inventory/location.ts";
 import { loadPublished } from "../image/published.ts";
 import { checkRoleName, NameError } from "../image/names.ts";
 import { delegatedRoleNames } from "./bundle-ownership.ts";
@@ -56,15 +56,6 @@ export async function addSupplierAccount(dir: string, name: string, roles: strin
     inventory.insertSupplierAccount({ name, roles: [...new Set(roles)], passwordHash, now });
     return { account: accountOf(inventory.supplierAccount(name)!), password };
   });
-}
-
-function withInventory<T>(dir: string, fn: (inventory: Inventory) => T): T {
-  const inventory = openInventory(dir);
-  try {
-    return fn(inventory);
-  } finally {
-    inventory.close();
-  }
 }
 
 /** Every account, enabled or not (never a password or its hash). */

@@ -150,13 +150,13 @@ export interface SignResult {
 }
 
 /**
- * Adds `image` (if given) to the supplier's role, signs the role's next version and writes a
+ * Adds `image` (if given) to the supplier's role, takes the `withdraw` targets out of it, signs the role's next version and writes a
  * bundle holding it, every image it lists, and the roles and images of `includes` (bundles of
  * tier-2 suppliers below this one).
  */
 export async function signSupplier(
   work: string,
-  opts: { image?: SupplierImage; includes?: string[]; out: string; now?: Date; writer?: FileWriter },
+  opts: { image?: SupplierImage; includes?: string[]; out: string; now?: Date; writer?: FileWriter; withdraw?: string[] },
 ): Promise<SignResult> {
   const writer = opts.writer ?? diskWriter;
   const now = opts.now ?? new Date();
@@ -190,6 +190,13 @@ export async function signSupplier(
     const hashes = hashesOf(bytes);
     await writer.write(join(work, "images", hashes.sha256), bytes);
     content.targets[name] = { length: bytes.length, hashes, custom: { hardwareIds: [...new Set(hardwareIds)], releaseCounter } };
+    await writer.write(join(work, "content.json"), Buffer.from(JSON.stringify(content, null, 2) + "\n"));
+  }
+  // A recalled image leaves the role: the OEM's import publishes the version without it.
+  const withdrawn = opts.withdraw ?? [];
+  for (const name of withdrawn) if (!content.targets[name]) throw new SupplierError(`the role lists no target '${name}' to withdraw`);
+  if (withdrawn.length > 0) {
+    for (const name of withdrawn) delete content.targets[name];
     await writer.write(join(work, "content.json"), Buffer.from(JSON.stringify(content, null, 2) + "\n"));
   }
   const last = await readFile(join(work, "role.json"), "utf8").then(

@@ -8,6 +8,7 @@ import type {
   EcuVersionReportSigned,
   ImageFileInfo,
   InstallResult,
+  UndeliveredImage,
   VehicleManifest,
   VehicleManifestSigned,
 } from "../../model/manifest-format.ts";
@@ -49,9 +50,10 @@ export async function signEcuVersionReport(keys: KeyStore, input: OwnReportInput
 }
 
 /** 5.4.2.1: the vehicle version manifest over every ECU's report, signed by the Primary. */
-export async function signVehicleManifest(keys: KeyStore, vin: string, primarySerial: string, reports: EcuVersionReport[]): Promise<VehicleManifest> {
+export async function signVehicleManifest(keys: KeyStore, vin: string, primarySerial: string, reports: EcuVersionReport[], undelivered: UndeliveredImage[] = []): Promise<VehicleManifest> {
   if (reports.length > MAX_REPORTS_PER_MANIFEST) throw new RangeError(`${reports.length} reports exceed the Director's ${MAX_REPORTS_PER_MANIFEST}`);
   const signed: VehicleManifestSigned = { _type: "vehicle-manifest", vin, primarySerial, ecuVersionReports: reports };
+  if (undelivered.length > 0) signed.undelivered = undelivered.slice(0, MAX_REPORTS_PER_MANIFEST);
   return { signatures: [await keys.sign(canonicalBytes(signed))], signed };
 }
 

@@ -10,7 +10,7 @@
 // files and asks for the time; every decision is the verifier's (DESIGN.md section 2).
 // Its trusted state is saved after each step, so a Primary restarted anywhere resumes
 // from it with a fresh cycle; held images are checked again before they are used.
-import type { EcuVersionReport, ImageFileInfo, ManifestResponse } from "../../model/manifest-format.ts";
+import type { EcuVersionReport, ImageFileInfo, ManifestResponse, UndeliveredImage } from "../../model/manifest-format.ts";
 import { clip, MAX_MANIFEST_BYTES } from "../../model/manifest-format.ts";
 import { VerificationError, type RepoName } from "../../model/outcome.ts";
 import type { RepositoryFiles, VerifiedTarget, VerifyResult } from "../../model/verification.ts";
@@ -46,6 +46,10 @@ import type { MetadataBundle } from "../../model/metadata-bundle.ts";
 
 /** Largest time attestation read from the time server. */
 export const MAX_ATTESTATION_BYTES = 64 * 1024;
+/** Withheld images kept for the next manifest (oldest dropped first), each detail clipped to 256 characters. */
+const MAX_UNDELIVERED = 32;
+const MAX_UNDELIVERED_DETAIL = 256;
+
 /** Most problems kept for the next manifest (oldest dropped first); 4 x 256 characters fit its 1024. */
 const MAX_UNREPORTED = 4;
 /** Largest answer read from the Director to a manifest. */
@@ -215,20 +219,39 @@ export class Primary {
     // Images held for ECUs that now report them installed are no longer needed.
     for (const { ecuSerial } of this.record.vehicleTargets.filter((t) => !isDue(t))) await dropImage(this.config.store, ecuSerial);
     const images: CycleResult["images"] = [];
+    // A partial bundle: an image that cannot be fetched or is refused is withheld from its
+    // ECU and reported per ECU in the next manifest; the others still go. (The Director keeps
+    // dependencies between images in its inventory, README "Backend: dependencies and
+    // conflicts", but its metadata does not carry them: to the Primary images are independent.)
+    const undelivered: UndeliveredImage[] = [];
+    let firstFailure: Error | null = null;
     for (const { ecuSerial, target } of due) {
-      images.push({ ecuSerial, target: target.name, source: await this.obtainImage(checker, ecuSerial, target) });
+      try {
+        images.push({ ecuSerial, target: target.name, source: await this.obtainImage(checker, ecuSerial, target) });
+      } catch (e) {
+        if (!(e instanceof VerificationError || e instanceof TransportError)) throw e;
+        undelivered.push({ ecuSerial, target: target.name, outcome: e instanceof VerificationError ? e.outcome : "Withheld", detail: clip(message(e), MAX_UNDELIVERED_DETAIL) });
+        firstFailure ??= e;
+      }
     }
+    if (undelivered.length > 0) {
+      this.record.undelivered = [...(this.record.undelivered ?? []), ...undelivered].slice(-MAX_UNDELIVERED);
+      await this.save();
+    }
+    const delivered = due.filter((d) => !undelivered.some((u) => u.ecuSerial === d.ecuSerial));
     await this.step("images");
 
     // 5.4.2 steps 5-7 (5.4.2.5-5.4.2.7): time, then metadata, then images to each Secondary.
-    const secondaries = await this.serveSecondaries(attestation, due);
+    const secondaries = await this.serveSecondaries(attestation, delivered);
     await this.step("secondaries");
 
     // 5.4.5: install the Primary's own image.
-    const own = due.find((d) => d.ecuSerial === this.config.serial)?.target ?? null;
+    const own = delivered.find((d) => d.ecuSerial === this.config.serial)?.target ?? null;
     if (own) await this.installOwn(own);
     await this.step("install");
 
+    // The cycle still fails with what stopped the first withheld image (what was delivered stays).
+    if (firstFailure) throw firstFailure;
     return { manifest, time, outcome: verified.outcome as "Ok" | "NoUpdate", images, secondaries, installed: own };
   }
 
@@ -259,7 +282,8 @@ export class Primary {
       reportTime: record.time ?? 0,
       lastInstall: record.lastInstall,
     });
-    const manifest = await signVehicleManifest(config.keys, config.vin, config.serial, [own, ...secondaryReports]);
+    const undelivered = [...(record.undelivered ?? [])];
+    const manifest = await signVehicleManifest(config.keys, config.vin, config.serial, [own, ...secondaryReports], undelivered);
     const body = Buffer.from(JSON.stringify(manifest), "utf8");
     if (body.length > MAX_MANIFEST_BYTES) return { accepted: false, detail: `manifest of ${body.length} bytes exceeds the Director's cap` };
     try {
@@ -268,6 +292,7 @@ export class Primary {
       const response = JSON.parse(Buffer.from(answer.bytes).toString("utf8")) as ManifestResponse;
       // Reported: what this manifest carried leaves the queue (newer entries stay).
       record.unreported = record.unreported.slice(reported.length);
+      record.undelivered = (record.undelivered ?? []).slice(undelivered.length);
       await this.save();
       const discarded = Array.isArray(response.discarded) ? response.discarded.map((d) => `${d.ecuSerial}: ${d.reason}`) : [];
       return { accepted: true, detail: discarded.length ? `discarded ${discarded.join(", ")}` : "" };

@@ -2,7 +2,7 @@
 // trusted state and the Primary's own record go in one document written atomically, so a
 // power cut between two steps never leaves them disagreeing; root files and held images
 // are written before the record that refers to them.
-import type { ImageFileInfo, InstallResult } from "../../model/manifest-format.ts";
+import type { ImageFileInfo, InstallResult, UndeliveredImage } from "../../model/manifest-format.ts";
 import type { RepoName } from "../../model/outcome.ts";
 import type { RepositoryFiles, VerifiedTarget } from "../../model/verification.ts";
 import { readJson, writeJson, type Store } from "./store.ts";
@@ -30,6 +30,8 @@ export interface PrimaryRecord {
   lastInstall?: InstallResult;
   /** Attacks and aborted downloads not yet carried by a manifest the Director accepted. */
   unreported: string[];
+  /** Images of a bundle withheld from an ECU, not yet carried by a manifest the Director accepted (absent in older states). */
+  undelivered?: UndeliveredImage[];
   /** The nonce of the Primary's latest version report (5.4.2.1), kept so the next one differs. */
   nonce: string | null;
   /** Latest verified time, unix seconds (null before the first attestation). */

@@ -16,6 +16,8 @@ interface Attack {
   name: string;
   outcome: OutcomeName;
   mount: (sim: VehicleSim, backend: SimBackend) => void;
+  /** The Primary's own image is the one refused: a partial bundle, the Secondary's independent image still goes (README "Primary ECU"). */
+  ownImageOnly?: true;
 }
 
 const ATTACKS: Attack[] = [
@@ -78,6 +80,7 @@ const ATTACKS: Attack[] = [
   {
     name: "image bytes that do not match the verified hashes",
     outcome: "LengthOrHashMismatch",
+    ownImageOnly: true,
     mount: (sim, backend) => {
       const name = sim.assignedName(sim.primary.serial);
       const bad = sim.images.get(name)!.slice();
@@ -113,10 +116,14 @@ for (const attack of ATTACKS) {
     assert.is(e.outcome, attack.outcome, e.message);
     assert.equal(flashed, []);
     assert.is(primary.status.installed.image, null);
-    assert.equal(secondary.images, [], "no image reaches the Secondary");
+    if (attack.ownImageOnly) {
+      // Only the refused image is withheld; the next manifest says so for the Primary.
+      assert.equal(secondary.images.map((i) => i.target.name), [sim.assignedName(sim.ecus[1]!.serial)], "the Secondary's own image goes, the refused one reaches no ECU");
+    } else assert.equal(secondary.images, [], "no image reaches the Secondary");
     await rejects(() => primary.runCycle(), VerificationError);
     const report = backend.manifests[1].signed.ecuVersionReports.find((r: any) => r.signed.ecuSerial === sim.primary.serial).signed;
     assert.match(report.attacksDetected, attack.outcome);
+    if (attack.ownImageOnly) assert.equal(backend.manifests[1].signed.undelivered.map((u: any) => [u.ecuSerial, u.outcome]), [[sim.primary.serial, attack.outcome]]);
   });
 }
 

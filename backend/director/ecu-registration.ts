@@ -1,0 +1,61 @@
+// What an ECU's registration is and the checks it passes, shared by a vehicle's
+// registration (director.ts) and a workshop's later changes (vehicle-lifecycle.ts).
+import type { Inventory } from "../inventory/inventory.ts";
+import { keyIdOf, tufKeyFromRaw } from "../../model/keys.ts";
+import { isEcuSerial, isHardwareId } from "../../model/identifiers.ts";
+import { Refused } from "./errors.ts";
+
+export interface EcuRegistration {
+  serial: string;
+  hardwareId: string;
+  /** Ed25519 public key, 64 hex characters. */
+  publicKeyHex: string;
+  primary: boolean;
+  /** The keyid the ECU names in its signatures, when its client computes keyids its own way (aktualizr). */
+  keyid?: string;
+}
+
+/** Serial, hardware ID and key of one ECU within their rules. */
+export function checkEcu(e: EcuRegistration): void {
+  if (!isEcuSerial(e.serial)) throw new Refused(400, "invalid-serial", `ECU serial ${JSON.stringify(e.serial)} must be 1-64 of A-Z a-z 0-9 . _ -`);
+  if (!isHardwareId(e.hardwareId)) throw new Refused(400, "invalid-hardware-id", `hardware ID ${JSON.stringify(e.hardwareId)} must be 1-64 of A-Z a-z 0-9 . _ -`);
+  if (typeof e.publicKeyHex !== "string" || !/^[0-9a-f]{64}$/.test(e.publicKeyHex)) throw new Refused(400, "invalid-public-key", `ECU ${e.serial}: public key must be 64 lowercase hex characters (Ed25519)`);
+}
+
+/** The checks every ECU list of a registration passes: one Primary, valid and distinct serials, Ed25519 keys. */
+export function checkEcuList(ecus: EcuRegistration[]): void {
+  if (ecus.length === 0) throw new Refused(400, "no-ecus", "a vehicle needs at least one ECU");
+  if (ecus.filter((e) => e.primary).length !== 1) throw new Refused(400, "primary-count", "a vehicle needs exactly one Primary ECU");
+  const serials = new Set<string>();
+  for (const e of ecus) {
+    checkEcu(e);
+    if (serials.has(e.serial)) throw new Refused(400, "duplicate-serial", `ECU ${e.serial} is listed twice`);
+    serials.add(e.serial);
+    const twin = ecus.find((o) => o !== e && o.publicKeyHex === e.publicKeyHex);
+    if (twin) throw new Refused(400, "duplicate-ecu-key", `ECUs ${twin.serial} and ${e.serial} have the same public key: each ECU signs its reports with its own`);
+  }
+}
+
+/** The keyid an ECU's signatures name. */
+export function ecuKeyId(e: EcuRegistration): string {
+  return e.keyid ?? keyIdOf(tufKeyFromRaw(Buffer.from(e.publicKeyHex, "hex")));
+}
+
+/**
+ * Refuses a key some ECU ever held (retired ones too: a replaced ECU's key never counts
+ * again, for any ECU), in the caller's transaction.
+ */
+export function refuseUsedKey(inventory: Inventory, e: EcuRegistration): void {
+  const holder = inventory.ecuWithPublicKey(e.publicKeyHex);
+  if (holder) throw new Refused(409, "ecu-key-exists", `ECU ${e.serial}'s public key is ECU ${holder.serial}'s already (vehicle ${holder.vin}${holder.retired_at ? `, retired ${holder.retired_at}` : ""})`);
+}
+
+/** In the caller's transaction (a serial already taken throws, and the transaction undoes it all). */
+export function insertEcus(inventory: Inventory, vin: string, ecus: EcuRegistration[]): void {
+  for (const e of ecus) {
+    if (inventory.ecu(e.serial)) throw new Refused(409, "ecu-exists", `ECU ${e.serial} is already registered`);
+    // One key, one ECU: a report signed by it must name a single sender.
+    refuseUsedKey(inventory, e);
+    inventory.insertEcu({ serial: e.serial, vin, hardwareId: e.hardwareId, publicKey: e.publicKeyHex, keyid: ecuKeyId(e), primary: e.primary });
+  }
+}
