@@ -50,6 +50,7 @@ import { timeServerPart } from "./timeserver/part.ts";
 import { tlsPart } from "./tls/part.ts";
 import { aktualizrPart } from "./aktualizr/part.ts";
 import { supplierPortalPart, type SupplierPortalOptions } from "./supplier-portal/part.ts";
+import { consolePart } from "./console/part.ts";
 
 /** Every part, in init order. */
-export const backendParts: BackendPart[] = [tlsPart, imageRepositoryPart, directorPart, timeServerPart, aktualizrPart, supplierPortalPart];
+export const backendParts: BackendPart[] = [tlsPart, imageRepositoryPart, directorPart, timeServerPart, aktualizrPart, supplierPortalPart, consolePart];

@@ -16,6 +16,7 @@ import { hashTree, newBackend, removeTempDirs, tempDir } from "./helpers/image-b
 import { generateSigningKey } from "../model/keys.ts";
 import { repositoryDir } from "../backend/image/layout.ts";
 import { API_TOKEN_FILE } from "../backend/http/api-token.ts";
+import { openInventory } from "../backend/inventory/location.ts";
 
 interface Row {
   /** Arguments after the command's name; --json is added (and removed for the text run). */
@@ -33,6 +34,11 @@ const rows = new Map<string, Row[]>();
 test.before(async () => {
   work = await tempDir("uptane-contract-");
   backend = await newBackend();
+  // An alert for `uptane alerts ack` (a vehicle's report of a refused attack, as the Director records one).
+  const inventory = openInventory(backend);
+  inventory.insertVehicle("ALERTED1", "2026-01-01T00:00:00Z");
+  inventory.insertAlert({ vin: "ALERTED1", serial: null, manifestId: null, kind: "attack", detail: "refused", now: "2026-01-01T00:00:00Z" });
+  inventory.close();
   // A backend whose published timestamp no longer verifies: commands that read it refuse.
   corrupt = await newBackend();
   const ts = join(repositoryDir(corrupt), "timestamp.json");
@@ -290,7 +296,30 @@ test.before(async () => {
   );
   add("vehicle show", { args: [backend, "CAR1"], expect: "ok" }, { args: [backend], expect: "usage" }, { args: [backend, "NOCAR"], expect: "unknown-vin" }, { args: [nodir, "CAR1"], expect: "not-a-backend" });
   add("alerts", { args: [backend, "--open"], expect: "ok" }, { args: [backend, "--limit", "x"], expect: "usage" }, { args: [nodir], expect: "not-a-backend" });
-  add("alerts ack", { args: [backend, "x"], expect: "usage" }, { args: [backend, "99999"], expect: "unknown-alert" }, { args: [nodir, "1"], expect: "not-a-backend" });
+  add("alerts ack", { args: [backend, "1"], expect: "ok" }, { args: [backend, "x"], expect: "usage" }, { args: [backend, "1"], expect: "alert-acknowledged" }, { args: [backend, "99999"], expect: "unknown-alert" }, { args: [nodir, "1"], expect: "not-a-backend" });
+  add(
+    "user add",
+    { args: [backend, "ops-lead", "--role", "release-manager"], expect: "ok" },
+    { args: [backend, "ops-lead"], expect: "usage" },
+    { args: [backend, "ops-2", "--role", "root"], expect: "usage" },
+    { args: [backend, "Bad Name", "--role", "viewer"], expect: "invalid-account-name" },
+    { args: [backend, "ops-lead", "--role", "viewer"], expect: "exists" },
+    { args: [nodir, "ops-3", "--role", "viewer"], expect: "not-a-backend" },
+  );
+  add(
+    "user list",
+    { args: [backend], expect: "ok" },
+    { args: [backend, "extra"], expect: "usage" },
+    { args: [nodir], expect: "not-a-backend" },
+  );
+  add(
+    "user disable",
+    { args: [backend, "ops-lead"], expect: "ok" },
+    { args: [backend], expect: "usage" },
+    { args: [backend, "ops-lead"], expect: "account-disabled" },
+    { args: [backend, "nobody"], expect: "unknown-account" },
+    { args: [nodir, "ops-lead"], expect: "not-a-backend" },
+  );
   add(
     "vehicle revoke",
     { args: [backend, "CAR1"], expect: "ok" },

@@ -37,6 +37,7 @@ import { campaignCancelCommand, campaignListCommand, campaignPauseCommand, campa
 import { alertsAckCommand, alertsCommand, vehicleShowCommand, vehiclesCommand } from "./fleet-lists.ts";
 import { ruleAddCommand, ruleListCommand, ruleRemoveCommand } from "./rule.ts";
 import { verifyCommand } from "./verify.ts";
+import { userAddCommand, userDisableCommand, userListCommand } from "./user.ts";
 import { primaryCycleCommand, primaryInitCommand } from "./primary.ts";
 
 export const commands: Command[] = [
@@ -94,6 +95,9 @@ export const commands: Command[] = [
   ruleAddCommand,
   ruleListCommand,
   ruleRemoveCommand,
+  userAddCommand,
+  userListCommand,
+  userDisableCommand,
   verifyCommand,
   primaryInitCommand,
   primaryCycleCommand,

@@ -2,7 +2,9 @@
 // temporary folder, narrated; `--attack NAME` shows an attack being caught.
 import type { Command } from "./command.ts";
 import { UsageError } from "./command.ts";
-import { plainDemo } from "../vehicle/demo-script.ts";
+import { join } from "node:path";
+import { plainDemo, type PlainDemoResult } from "../vehicle/demo-script.ts";
+import { addConsoleUser } from "../../backend/console/users.ts";
 import { ProgressBars } from "../vehicle/progress.ts";
 import { SUMMARY_LEGEND, summaryTable } from "../vehicle/summary.ts";
 import { ATTACKS, runAttack } from "../vehicle/attacks.ts";
@@ -25,11 +27,13 @@ export const demoCommand: Command = {
     "",
     "  --attack NAME    run the same world, then the attack NAME, and show which ECU refused it",
     "  --list-attacks   list the attacks",
+    "  --console        after the demo, keep the backend up with its OEM console (/console/),",
+    "                   print the URL and an admin login, and wait for Ctrl-C",
     "  --json           no narration; one JSON object: {ok, vin, summary, directorView}, with",
     "                   --attack {ok, attack, caught, refusedBy, outcome, detail, changed, before,",
     "                   after, summary} (exit 1, error attack-not-caught, when no ECU refused it)",
   ].join("\n"),
-  options: { values: { attack: {} }, flags: ["list-attacks", "json"] },
+  options: { values: { attack: {} }, flags: ["list-attacks", "json", "console"] },
   async run(parsed) {
     const json = parsed.flags.has("json");
     if (parsed.flags.has("list-attacks")) {
@@ -44,6 +48,7 @@ export const demoCommand: Command = {
     const name = parsed.values.attack?.[0];
     const attack = name === undefined ? undefined : ATTACKS.find((a) => a.name === name);
     if (name !== undefined && !attack) throw new CliError("unknown-attack", `no attack '${name}' (see uptane demo --list-attacks)`);
+    if (parsed.flags.has("console") && (attack || json)) throw new UsageError("--console runs the plain demo only (not with --attack or --json)");
     if (json) {
       if (attack) {
         const { attack: attackName, ...result } = await runAttack(attack, {});
@@ -70,11 +75,25 @@ export const demoCommand: Command = {
       // Caught as expected is the demo succeeding.
       return result.caught ? 0 : 1;
     }
-    const result = await plainDemo({ log, onProgress: bars.listener });
-    bars.end();
-    console.log("");
-    console.log(summaryTable(result.summary));
-    console.log(SUMMARY_LEGEND);
+    const table = (summary: PlainDemoResult["summary"]) => {
+      bars.end();
+      console.log("");
+      console.log(summaryTable(summary));
+      console.log(SUMMARY_LEGEND);
+    };
+    if (parsed.flags.has("console")) {
+      await plainDemo({ log, onProgress: bars.listener, beforeClose: async (world, result) => {
+        table(result.summary);
+        const { password } = await addConsoleUser(world.dir, "demo", "admin");
+        console.log("");
+        console.log(`OEM console: ${world.url}/console/  user demo, password ${password} (admin)`);
+        console.log(`The server's certificate is the demo backend's own CA (${join(world.dir, "tls", "server-ca.pem")}): the browser asks before it connects.`);
+        console.log("Ctrl-C stops the server and removes the demo's folder.");
+        await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+      } });
+      return 0;
+    }
+    table((await plainDemo({ log, onProgress: bars.listener })).summary);
     return 0;
   },
 };

@@ -17,7 +17,7 @@ export interface PlainDemoResult {
  * adds a camera image of its own; a campaign assigns the brake image, an assignment the
  * camera's; the vehicle updates and reports, and the Director sees the new versions.
  */
-export async function plainDemo(options: WorldOptions = {}): Promise<PlainDemoResult> {
+export async function plainDemo(options: WorldOptions & { beforeClose?: (world: DemoWorld, result: PlainDemoResult) => Promise<void> } = {}): Promise<PlainDemoResult> {
   const world = await DemoWorld.start(options);
   try {
     await world.supplierRelease(RELEASES.brake);
@@ -28,7 +28,10 @@ export async function plainDemo(options: WorldOptions = {}): Promise<PlainDemoRe
     await world.cycle(); // their reports confirm the bundle; the Director publishes the camera's, which installs
     await world.cycle(); // the camera's report confirms it
     world.logDirectorView();
-    return { summary: summarise(world.cycles), directorView: world.directorView(), cycles: world.cycles, work: world.work };
+    const result = { summary: summarise(world.cycles), directorView: world.directorView(), cycles: world.cycles, work: world.work };
+    // `uptane demo --console`: the backend stays up (its console too) until this resolves.
+    await options.beforeClose?.(world, result);
+    return result;
   } finally {
     await world.close();
   }

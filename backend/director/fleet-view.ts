@@ -68,16 +68,17 @@ export function listAlerts(inventory: Inventory, q: AlertQuery) {
   return { alerts, nextBefore: rows.length > limit ? alerts.at(-1)!.id : null };
 }
 
-export function acknowledgeAlert(inventory: Inventory, id: number, now: string) {
+/** Acknowledges alert `id`; `by` names who (a console user), when known. */
+export function acknowledgeAlert(inventory: Inventory, id: number, now: string, by: string | null = null) {
   return inventory.transaction(() => {
     const a = inventory.alert(id);
     if (!a) throw new Refused(404, "unknown-alert", `no alert ${id}`);
-    if (!inventory.acknowledgeAlert(id, now)) throw new Refused(409, "alert-acknowledged", `alert ${id} was acknowledged at ${a.acknowledged_at}`);
-    return alertView({ ...a, acknowledged_at: now });
+    if (!inventory.acknowledgeAlert(id, now, by)) throw new Refused(409, "alert-acknowledged", `alert ${id} was acknowledged at ${a.acknowledged_at}${a.acknowledged_by ? ` by ${a.acknowledged_by}` : ""}`);
+    return alertView({ ...a, acknowledged_at: now, acknowledged_by: by });
   });
 }
 
 function alertView(a: AlertRow) {
   // vin '' holds alerts about the backend as a whole (README "freshness and state checks").
-  return { id: Number(a.id), vin: a.vin === "" ? null : a.vin, ecuSerial: a.ecu_serial, kind: a.kind, detail: a.detail, createdAt: a.created_at, acknowledgedAt: a.acknowledged_at };
+  return { id: Number(a.id), vin: a.vin === "" ? null : a.vin, ecuSerial: a.ecu_serial, kind: a.kind, detail: a.detail, createdAt: a.created_at, acknowledgedAt: a.acknowledged_at, acknowledgedBy: a.acknowledged_by };
 }

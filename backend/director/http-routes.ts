@@ -8,6 +8,9 @@
 //   /director/api/rules, /campaigns/ID..., /vehicles..., /alerts...: fleet-routes.ts          (token)
 //   POST /director/api/campaigns    {hardwareId, target, vins?, maxFailures? | maxFailurePercent?}  (token)
 //   /director/workshop/...          a workshop's vehicle changes (its account's password; workshop-routes.ts)
+//   POST /director/api/submissions/ID/approve         {expectSha256}                        (token)
+//   POST /director/api/submissions/ID/reject          {reason?}                             (token)
+// The last two are the OEM console's review of supplier submissions (README "Backend: OEM console").
 import type { RouteRequest } from "../http/server.ts";
 import { requireApiToken } from "../http/api-token.ts";
 import { requireTls, requireVehicle } from "../http/client.ts";
@@ -24,6 +27,8 @@ import { fleetRoutes, isFleetResource } from "./fleet-routes.ts";
 import { requireInService } from "./vehicle-lifecycle.ts";
 import { workshopRequest } from "./workshop-routes.ts";
 import type { PasswordAuthenticator } from "../supplier-portal/authenticate.ts";
+import { approveSubmission, rejectSubmission, SubmissionError } from "../supplier-portal/submissions.ts";
+import { BundleError } from "../image/bundle.ts";
 
 const MAX_API_BODY_BYTES = 256 * 1024;
 
@@ -56,6 +61,23 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
         // Strict version syntax (no leading zero): one file, one name.
         const root = /^([1-9]\d{0,8})\.root\.json$/.exec(file);
         sendFile(res, root ? director.rootFile(Number(root[1])) : director.vehicleFile(vin, file), `${vin}/${file}`);
+        return;
+      }
+      if (parts[0] === "api" && parts.length === 4 && parts[1] === "submissions" && dir && (parts[3] === "approve" || parts[3] === "reject")) {
+        if (method !== "POST") throw new Refused(405, "method-not-allowed", "the API takes POST");
+        requireTls(client, "the write API's token");
+        requireApiToken(req, apiToken);
+        if (!/^[1-9]\d{0,15}$/.test(parts[2]!) || !Number.isSafeInteger(Number(parts[2]))) throw new Refused(404, "unknown-submission", `no submission ${parts[2]!.slice(0, 24)}`);
+        const id = Number(parts[2]);
+        const body = parseJsonObject(await readBody(req, MAX_API_BODY_BYTES));
+        if (parts[3] === "approve") {
+          const { submission, imported } = await approveSubmission(dir, id, stringField(body, "expectSha256"));
+          log(`API approved supplier submission ${id}: snapshot version ${imported.snapshotVersion}`);
+          sendJson(res, 200, { ok: true, submission, snapshotVersion: imported.snapshotVersion });
+        } else {
+          const reason = body.reason === undefined ? "rejected through the API" : stringField(body, "reason").slice(0, 500);
+          sendJson(res, 200, { ok: true, submission: await rejectSubmission(dir, id, reason) });
+        }
         return;
       }
       if (parts[0] === "api" && isFleetResource(parts.slice(1), method)) {
@@ -103,9 +125,16 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
       throw new Refused(404, "not-found", `no Director resource at /director/${parts.join("/")}`);
     } catch (e) {
       if (e instanceof StateMismatch) log(`ALERT ${e.message}`);
-      sendError(res, e, log);
+      sendError(res, apiRefusal(e), log);
     }
   };
+}
+
+/** The console's operations refuse with their own errors; the API answers them with their codes. */
+function apiRefusal(e: unknown): unknown {
+  if (e instanceof SubmissionError) return new Refused(e.code.startsWith("unknown-") ? 404 : e.code === "invalid-sha256" ? 400 : 409, e.code, e.message);
+  if (e instanceof BundleError) return new Refused(422, "bundle-refused", e.message);
+  return e;
 }
 
 /** A change committed whose files are not written yet: the answer says so (2xx: it is done), the log warns. */

@@ -11,7 +11,7 @@ import { PublishedImageTargets } from "./image-repo-source.ts";
 import { directorRoutes } from "./http-routes.ts";
 import { offlineRoleWarning } from "../offline-expiry.ts";
 import { PasswordAuthenticator } from "../supplier-portal/authenticate.ts";
-import { DEFAULT_THROTTLE, LoginThrottle } from "../supplier-portal/login-throttle.ts";
+import { DEFAULT_THROTTLE, LoginThrottle } from "../auth/login-throttle.ts";
 import { workshopDoor } from "./workshop-accounts.ts";
 
 /** Opens the Director of the backend in `dir`, looking targets up in its Image repository. */

@@ -4,7 +4,7 @@
 import type { Inventory, WorkshopAccountRow } from "../inventory/inventory.ts";
 import { withInventory } from "../inventory/location.ts";
 import { AccountError, checkAccountName } from "../supplier-portal/accounts.ts";
-import { hashPassword, newPassword, type ScryptParams } from "../supplier-portal/password-hash.ts";
+import { hashPassword, newPassword, type ScryptParams } from "../auth/password-hash.ts";
 import type { PasswordDoor } from "../supplier-portal/authenticate.ts";
 
 export interface WorkshopAccount {

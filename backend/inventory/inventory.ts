@@ -125,7 +125,9 @@ export interface AlertRow {
   kind: string;
   detail: string;
   created_at: string;
+  /** Set when someone acknowledged it (the OEM console, `uptane alerts ack`, the API); by whom, when known. */
   acknowledged_at: string | null;
+  acknowledged_by: string | null;
 }
 
 export interface VehicleRow {
@@ -134,6 +136,25 @@ export interface VehicleRow {
   client_profile: ClientProfile;
   last_manifest_at: string | null;
   ecus: number;
+}
+
+export type ConsoleRole = "viewer" | "release-manager" | "admin";
+
+export interface ConsoleUserRow {
+  name: string;
+  role: ConsoleRole;
+  password_hash: string;
+  created_at: string;
+  disabled_at: string | null;
+}
+
+export interface ConsoleSessionRow {
+  token_sha256: string;
+  user_name: string;
+  csrf_token: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
 }
 
 export interface SupplierAccountRow {
@@ -435,6 +456,47 @@ export class Inventory {
     return this.sql.run("UPDATE supplier_submissions SET status = ?, reason = ?, decided_at = ?, snapshot_version = ? WHERE id = ? AND status = 'pending'", [d.status, d.reason, d.now, d.snapshotVersion ?? null, id]) === 1;
   }
 
+  // ---- the OEM console: users and sessions
+
+  insertConsoleUser(u: { name: string; role: ConsoleRole; passwordHash: string; now: string }): void {
+    this.sql.run("INSERT INTO console_users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)", [u.name, u.role, u.passwordHash, u.now]);
+  }
+
+  consoleUser(name: string): ConsoleUserRow | undefined {
+    return this.sql.get("SELECT * FROM console_users WHERE name = ?", [name]) as ConsoleUserRow | undefined;
+  }
+
+  consoleUsers(): ConsoleUserRow[] {
+    return this.sql.all("SELECT * FROM console_users ORDER BY name") as ConsoleUserRow[];
+  }
+
+  /** Disables an enabled user; false when there is none (or it is disabled already). */
+  disableConsoleUser(name: string, now: string): boolean {
+    return this.sql.run("UPDATE console_users SET disabled_at = ? WHERE name = ? AND disabled_at IS NULL", [now, name]) === 1;
+  }
+
+  insertConsoleSession(s: ConsoleSessionRow): void {
+    this.sql.run("INSERT INTO console_sessions (token_sha256, user_name, csrf_token, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)", [s.token_sha256, s.user_name, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at]);
+  }
+
+  consoleSession(tokenSha256: string): ConsoleSessionRow | undefined {
+    return this.sql.get("SELECT * FROM console_sessions WHERE token_sha256 = ?", [tokenSha256]) as ConsoleSessionRow | undefined;
+  }
+
+  touchConsoleSession(tokenSha256: string, now: string): void {
+    this.sql.run("UPDATE console_sessions SET last_seen_at = ? WHERE token_sha256 = ?", [now, tokenSha256]);
+  }
+
+  deleteConsoleSession(tokenSha256: string): void {
+    this.sql.run("DELETE FROM console_sessions WHERE token_sha256 = ?", [tokenSha256]);
+  }
+
+  /** Ends every session of `user` (disabled), and every session past `expiredBefore`. */
+  deleteConsoleSessions(filter: { user?: string; expiredBefore?: string }): number {
+    if (filter.user !== undefined) return this.sql.run("DELETE FROM console_sessions WHERE user_name = ?", [filter.user]);
+    return this.sql.run("DELETE FROM console_sessions WHERE expires_at < ?", [filter.expiredBefore ?? ""]);
+  }
+
   // ---- fleet credentials (aktualizr's shared-credential provisioning)
 
   insertFleetCredential(c: { serial: string; name: string; issuedAt: string; notAfter: string }): void {
@@ -527,9 +589,9 @@ export class Inventory {
     return this.sql.all(`SELECT * FROM alerts WHERE ${where.join(" AND ")} ORDER BY id DESC LIMIT ?`, [...params, q.limit]) as AlertRow[];
   }
 
-  /** Acknowledges alert `id`; false when there is none or it is acknowledged already. */
-  acknowledgeAlert(id: number, now: string): boolean {
-    return this.sql.run("UPDATE alerts SET acknowledged_at = ? WHERE id = ? AND acknowledged_at IS NULL", [now, id]) === 1;
+  /** Acknowledges alert `id` (by whom, when known: a console user); false when there is none or it is acknowledged already. */
+  acknowledgeAlert(id: number, now: string, by: string | null = null): boolean {
+    return this.sql.run("UPDATE alerts SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL", [now, by, id]) === 1;
   }
 
   alert(id: number): AlertRow | undefined {

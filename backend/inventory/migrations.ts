@@ -279,4 +279,28 @@ export const MIGRATIONS: string[] = [
     withdrawn_at TEXT NOT NULL
   );
   `,
+  // 13: the OEM console (README "Backend: OEM console"): its users with a role and an
+  //     scrypt hash as the supplier portal keeps them; sessions, kept by the SHA-256 of the
+  //     cookie (a copy of the database opens none) with each session's CSRF token; who
+  //     acknowledged an alert; an index for the fleet page's counts per installed image.
+  `
+  CREATE TABLE console_users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('viewer', 'release-manager', 'admin')),
+    password_hash TEXT NOT NULL,       -- JSON {kdf, N, r, p, salt, hash}, as supplier_accounts
+    created_at TEXT NOT NULL,
+    disabled_at TEXT
+  );
+  CREATE TABLE console_sessions (
+    token_sha256 TEXT PRIMARY KEY,     -- hex SHA-256 of the cookie's value
+    user_name TEXT NOT NULL REFERENCES console_users(name),
+    csrf_token TEXT NOT NULL,          -- hex, in every form of the session
+    created_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE INDEX console_sessions_by_user ON console_sessions(user_name);
+  ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
+  CREATE INDEX ecus_by_installed ON ecus(installed_filename);
+  `,
 ];

@@ -7,7 +7,7 @@ import { withInventory } from "../inventory/location.ts";
 import { loadPublished } from "../image/published.ts";
 import { checkRoleName, NameError } from "../image/names.ts";
 import { delegatedRoleNames } from "./bundle-ownership.ts";
-import { hashPassword, newPassword, type ScryptParams } from "./password-hash.ts";
+import { hashPassword, newPassword, type ScryptParams } from "../auth/password-hash.ts";
 
 /** A refused account operation; `code` is its error code for the CLI. */
 export class AccountError extends Error {

@@ -1,21 +1,17 @@
 // Who is at a password door: the supplier portal (README "Backend: supplier portal") and the
 // workshop API (README "Backend: vehicle lifecycle"). HTTP Basic credentials (account name and
 // the password `uptane supplier account add` / `uptane workshop account add` showed once), over TLS only.
-// Order of checks: throttle (no KDF work for a locked account or address; login-throttle.ts), then at most
-// KDF_SLOTS scrypt runs at a time (a queue past KDF_QUEUE is a 503: memory stays bounded),
-// then the hash. An unknown or disabled account costs the same scrypt run as a known one
-// and gets the same answer, so names cannot be told apart by the reply or its timing.
-import { randomBytes } from "node:crypto";
+// Checked by the login every password door shares, the OEM console's too
+// (backend/auth/password-login.ts: throttle, bounded KDF runs, the same work and answer for
+// an unknown or disabled account).
 import type { IncomingMessage } from "node:http";
 import { Refused } from "../director/errors.ts";
 import { requireTls, type Client } from "../http/client.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import { accountOf, type SupplierAccount } from "./accounts.ts";
-import { hashPassword, verifyPassword } from "./password-hash.ts";
-import type { LoginThrottle } from "./login-throttle.ts";
+import { LoginsBusy, PasswordLogin } from "../auth/password-login.ts";
+import type { LoginThrottle } from "../auth/login-throttle.ts";
 
-const KDF_SLOTS = 2;
-const KDF_QUEUE = 32;
 const MAX_CREDENTIAL_CHARS = 512;
 
 /** A refusal that carries headers (WWW-Authenticate, Retry-After). */
@@ -39,26 +35,6 @@ export interface PasswordDoor {
   lookup(name: string): { passwordHash: string; disabled: boolean } | undefined;
 }
 
-/** Runs at most KDF_SLOTS jobs at once; more than KDF_QUEUE waiting is refused. */
-class KdfGate {
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
-
-  async run<T>(job: () => Promise<T>): Promise<T> {
-    if (this.running >= KDF_SLOTS) {
-      if (this.waiting.length >= KDF_QUEUE) throw new PortalRefused(503, "busy", "too many logins at once; try again in a few seconds", { "retry-after": "5" });
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    } else this.running++;
-    try {
-      return await job();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next(); // the slot passes on
-      else this.running--;
-    }
-  }
-}
-
 function basicCredentials(req: IncomingMessage): { name: string; password: string } | null {
   const header = req.headers.authorization;
   if (header === undefined) return null;
@@ -75,15 +51,14 @@ function basicCredentials(req: IncomingMessage): { name: string; password: strin
  * KDF gate per door, the same answer and work for an unknown, disabled or wrong account.
  */
 export class PasswordAuthenticator {
-  private readonly gate = new KdfGate();
-  /** A hash no password matches, for unknown accounts (same parameters, same work); made at the first need. */
-  private decoyHash?: Promise<string>;
+  private readonly login: PasswordLogin;
   private readonly challenge: Record<string, string>;
 
   constructor(
     private readonly door: PasswordDoor,
-    private readonly throttle: LoginThrottle,
+    throttle: LoginThrottle,
   ) {
+    this.login = new PasswordLogin(throttle);
     this.challenge = { "www-authenticate": `Basic realm="${door.realm}", charset="UTF-8"` };
   }
 
@@ -92,14 +67,16 @@ export class PasswordAuthenticator {
     requireTls(client, `${this.door.name}'s credentials`);
     const credentials = basicCredentials(req);
     if (credentials === null) throw new PortalRefused(401, "unauthenticated", `${this.door.name} needs \`Authorization: Basic\` with the account name and password the OEM gave you`, this.challenge);
-    const address = req.socket.remoteAddress ?? "unknown";
     const account = credentials.name === "" ? undefined : this.door.lookup(credentials.name);
-    const wait = this.throttle.attempt(account ? credentials.name : null, address);
-    if (wait > 0) throw new PortalRefused(429, "too-many-failed-logins", `too many failed logins for this account or from this address; try again in ${wait} s`, { "retry-after": String(wait) });
-    const usable = account !== undefined && !account.disabled;
-    const ok = await this.gate.run(async () => verifyPassword(credentials.password, usable ? account.passwordHash : await (this.decoyHash ??= hashPassword(randomBytes(24).toString("hex")))));
-    if (!ok || !usable) throw new PortalRefused(401, "unauthenticated", "wrong account name or password", this.challenge);
-    this.throttle.succeeded(credentials.name, address);
+    let result;
+    try {
+      result = await this.login.check(account && { name: credentials.name, passwordHash: account.passwordHash, usable: !account.disabled }, credentials.password, req.socket.remoteAddress ?? "unknown");
+    } catch (e) {
+      if (e instanceof LoginsBusy) throw new PortalRefused(503, "busy", e.message, { "retry-after": "5" });
+      throw e;
+    }
+    if (result.outcome === "locked") throw new PortalRefused(429, "too-many-failed-logins", `too many failed logins for this account or from this address; try again in ${result.retryAfterSeconds} s`, { "retry-after": String(result.retryAfterSeconds) });
+    if (result.outcome === "refused") throw new PortalRefused(401, "unauthenticated", "wrong account name or password", this.challenge);
     return credentials.name;
   }
 }

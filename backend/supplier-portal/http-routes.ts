@@ -17,7 +17,7 @@ import { verifyBundle } from "../image/import.ts";
 import { PortalAuthenticator, PortalRefused } from "./authenticate.ts";
 import { rolesNotOwned } from "./bundle-ownership.ts";
 import { storeSubmission, submissionOf } from "./submissions.ts";
-import type { LoginThrottle } from "./login-throttle.ts";
+import type { LoginThrottle } from "../auth/login-throttle.ts";
 
 export interface PortalRouteOptions {
   dir: string;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { BackendPart } from "../parts.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import { openInventory } from "../inventory/location.ts";
-import { LoginThrottle, DEFAULT_THROTTLE, type ThrottleLimits } from "./login-throttle.ts";
+import { LoginThrottle, DEFAULT_THROTTLE, type ThrottleLimits } from "../auth/login-throttle.ts";
 import { supplierPortalRoutes } from "./http-routes.ts";
 import { SUBMISSIONS_DIR } from "./submissions.ts";
 

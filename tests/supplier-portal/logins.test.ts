@@ -9,8 +9,8 @@ import { join } from "node:path";
 import { serveBackend, type ServedBackend } from "../../backend/serve.ts";
 import { close } from "../../backend/http/server.ts";
 import { Inventory, INVENTORY_FILE } from "../../backend/inventory/inventory.ts";
-import { hashPassword, parseStoredHash, verifyPassword, DEFAULT_SCRYPT } from "../../backend/supplier-portal/password-hash.ts";
-import { LoginThrottle, DEFAULT_THROTTLE } from "../../backend/supplier-portal/login-throttle.ts";
+import { hashPassword, parseStoredHash, verifyPassword, DEFAULT_SCRYPT } from "../../backend/auth/password-hash.ts";
+import { LoginThrottle, DEFAULT_THROTTLE } from "../../backend/auth/login-throttle.ts";
 import { removeTempDirs } from "../helpers/image-backend.ts";
 import { portal, portalWorld, type PortalWorld } from "../helpers/supplier-portal.ts";
 

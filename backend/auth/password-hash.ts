@@ -1,4 +1,4 @@
-// Supplier portal passwords (README "Backend: supplier portal"): hashed with scrypt, the
+// Passwords of the supplier portal and the OEM console (README "Backend: supplier portal"): hashed with scrypt, the
 // memory-hard KDF of RFC 7914, under a random salt. Each stored hash names its own
 // parameters, so they can be raised later without breaking the accounts made before.
 // Comparison is constant-time and derived bytes are wiped after use.

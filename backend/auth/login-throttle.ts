@@ -1,4 +1,5 @@
-// Slows password guessing at the supplier portal (README "Backend: supplier portal"):
+// Slows password guessing at the supplier portal and the OEM console (README "Backend:
+// supplier portal"):
 // failed logins are counted per account and per client address. Past a limit, that
 // account or address is locked for a while (429 with Retry-After), the lock doubling with
 // each further failure up to a ceiling; a quiet spell forgets the count. A lock is checked
