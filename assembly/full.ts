@@ -2,6 +2,8 @@
 // The module's whole exported surface is listed here.
 export * from "./exports/memory";
 export * from "./exports/crypto";
+export * from "./exports/crypto-p256";
+export * from "./exports/crypto-rsa";
 export * from "./exports/verify";
 export * from "./exports/verify-full";
 export * from "./exports/json";

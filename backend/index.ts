@@ -11,3 +11,4 @@ export { readApiToken } from "./http/api-token.ts";
 export { certifyVehicle } from "./tls/vehicle-certificates.ts";
 export { addSupplierAccount, disableSupplierAccount, listSupplierAccounts } from "./supplier-portal/accounts.ts";
 export { listSubmissions, approveSubmission, rejectSubmission } from "./supplier-portal/submissions.ts";
+export { factoryBundle } from "./factory-bundle.ts";

@@ -2,7 +2,7 @@
 // what it gets back. host/wasm/ implements it over full.wasm / partial.wasm; the
 // repository simulator, the attack catalogue, `uptane verify`, the Primary and the
 // Secondaries all use these shapes.
-import type { OutcomeName, RepoName } from "./outcome.ts";
+import { VerificationError, type OutcomeName, type RepoName } from "./outcome.ts";
 
 /** One repository's metadata for one update cycle, as raw bytes off the wire or disk. */
 export interface RepositoryFiles {
@@ -53,4 +53,9 @@ export interface TimeAttestationInput {
   attestation: Uint8Array;
   /** This ECU's current nonce, which the attestation must include. */
   nonce: string;
+}
+
+/** A refused verification as the error that stops a load or a cycle, its detail prefixed with what was being verified. */
+export function refusalOf(result: VerifyResult, what: string): VerificationError {
+  return new VerificationError(result.outcome, { repo: result.repo, role: result.role, detail: `${what}: ${result.detail}`, expected: result.expected, got: result.got });
 }

@@ -8,19 +8,19 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createPublicKey } from "node:crypto";
 import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { commands } from "../app/cli/commands.ts";
 import { ERROR_CODES, isErrorCode } from "../app/cli/errors.ts";
 import { uptane } from "./helpers/uptane-in-process.ts";
-import { hashTree, newBackend, removeTempDirs, tempDir } from "./helpers/image-backend.ts";
+import { hashTree, newBackend, publishedTargetsFile, removeTempDirs, tempDir } from "./helpers/image-backend.ts";
 import { generateSigningKey } from "../model/keys.ts";
 import { repositoryDir } from "../backend/image/layout.ts";
 import { API_TOKEN_FILE } from "../backend/http/api-token.ts";
 import { openInventory } from "../backend/inventory/location.ts";
 
 interface Row {
-  /** Arguments after the command's name; --json is added (and removed for the text run). */
-  args: string[];
+  /** Arguments after the command's name; --json is added (and removed for the text run). A function: computed when the row runs. */
+  args: string[] | (() => Promise<string[]>);
   /** An error code of the table, or "ok". */
   expect: string;
 }
@@ -29,6 +29,8 @@ let work: string;
 let backend: string;
 let corrupt: string;
 let state: string;
+/** A Primary whose keys are registered (vehicle CAR4), waiting for its factory bundle. */
+let ready: string;
 const rows = new Map<string, Row[]>();
 
 test.before(async () => {
@@ -60,7 +62,6 @@ test.before(async () => {
   const ca = join(backend, "tls", "server-ca.pem");
   const token = join(backend, API_TOKEN_FILE);
   state = join(await tempDir("uptane-contract-primary-"), "primary");
-  const directorRoot = join(work, "director-root.json");
   const unsigned = join(work, "verify-director");
   mkdirSync(unsigned);
   cpSync(join(backend, "director", "root", "1.root.json"), join(unsigned, "root.json"));
@@ -123,6 +124,16 @@ test.before(async () => {
     { args: [backend, "--supplier", "acme", "--key", pem, "--paths", "acme/*", "--threshold", "2"], expect: "invalid-threshold" },
     { args: [nodir, "--supplier", "acme", "--key", pem, "--paths", "acme/*"], expect: "not-a-backend" },
     { args: [corrupt, "--supplier", "acme", "--key", pem, "--paths", "acme/*"], expect: "repository-corrupt" },
+    // A tier-1 folder delegates below it only once it knows what it holds (issue 20).
+    { args: [supplier, "--supplier", "sub", "--key", pem, "--paths", "acme/sub/*"], expect: "supplier-refused" },
+  );
+  add(
+    "supplier delegation",
+    { args: async () => [supplier, "--from", await publishedTargetsFile(backend)], expect: "ok" },
+    { args: [supplier], expect: "usage" },
+    { args: [supplier, "--from", nofile], expect: "unreadable-file" },
+    { args: [nodir, "--from", image], expect: "not-a-supplier-folder" },
+    { args: [supplier, "--from", join(repositoryDir(backend), "1.targets.json")], expect: "role-not-delegated" },
   );
   add(
     "supplier sign",
@@ -430,24 +441,58 @@ test.before(async () => {
     { args: ["--mode", "partial", "--director", nodir, "--ecu", "gw-1", "--hardware-id", "gateway"], expect: "unreadable-file" },
     { args: ["--mode", "partial", "--director", unsigned, "--ecu", "gw-1", "--hardware-id", "gateway"], expect: "verification-failed" },
   );
-  cpSync(join(backend, "director", "root", "1.root.json"), directorRoot);
-  const primaryInit = (dir: string, ...more: string[]) => [dir, "--director-root", directorRoot, "--image-root", join(repositoryDir(backend), "1.root.json"), "--vin", "CAR3", "--serial", "gw-3", "--hardware-id", "gateway", ...more];
+  // The factory: CAR4's Primary keys made and registered, its bundle written, and bundles a Primary must refuse.
+  ready = join(dirname(state), "ready");
+  const made = await uptane("primary", "init", ready, "--vin", "CAR4", "--serial", "gw-4", "--hardware-id", "gateway", "--tls-ca", ca, "--json");
+  const registered = await uptane("vehicle", "add", backend, "--vin", "CAR4", "--ecu", `gw-4:gateway:${JSON.parse(made.out).publicKeyFile}:primary`, "--tls-public-key", join(ready, "tls-key.pub.pem"), "--tls-cert-out", join(ready, "tls-cert.pem"));
+  const bundle = join(work, "car4-factory.json");
+  const provisioned = await uptane("provision", backend, "--vin", "CAR4", "--url", "https://127.0.0.1:1", "--out", bundle);
+  if (made.code + registered.code + provisioned.code !== 0) throw new Error(`factory setup failed: ${made.err} ${registered.err} ${provisioned.err}`);
+  const doc = JSON.parse(readFileSync(bundle, "utf8"));
+  const variant = (name: string, change: (d: typeof doc) => unknown) => f(name, JSON.stringify(change(structuredClone(doc))));
+  const mirrored = variant("car4-mirrors.json", (d) => ({ ...d, map: { ...d.map, repositories: { ...d.map.repositories, image: ["https://127.0.0.1:1/image/", "https://127.0.0.1:2/image/"] } } }));
+  const partial = join(work, "car4-partial.json");
+  await uptane("provision", backend, "--vin", "CAR4", "--url", "https://127.0.0.1:1", "--out", partial, "--partial");
+  const timeless = variant("car4-timeless.json", (d) => ({ ...d, time: null }));
+  add(
+    "provision",
+    { args: [backend, "--vin", "CAR4", "--url", "https://127.0.0.1:1", "--out", join(work, "car4-again.json")], expect: "ok" },
+    { args: [backend, "--vin", "CAR4", "--out", join(work, "x.json")], expect: "usage" },
+    { args: [backend, "--vin", "CAR4", "--url", "ftp://127.0.0.1:1", "--out", join(work, "x.json")], expect: "usage" },
+    { args: [backend, "--vin", "../x", "--url", "https://127.0.0.1:1", "--out", join(work, "x.json")], expect: "invalid-vin" },
+    { args: [nodir, "--vin", "CAR4", "--url", "https://127.0.0.1:1", "--out", join(work, "x.json")], expect: "not-a-backend" },
+    { args: [backend, "--vin", "CAR4", "--url", "https://127.0.0.1:1", "--out", work], expect: "unwritable-file" },
+    { args: [backend, "--vin", "CAR4", "--url", "https://127.0.0.1:1", "--out", bundle], expect: "exists" },
+    { args: [backend, "--vin", "NOCAR", "--url", "https://127.0.0.1:1", "--out", join(work, "x.json")], expect: "unknown-vin" },
+  );
   add(
     "primary init",
-    { args: primaryInit(state), expect: "ok" },
+    { args: [state, "--vin", "CAR3", "--serial", "gw-3", "--hardware-id", "gateway"], expect: "ok" },
     { args: [join(work, "p2"), "--vin", "CAR3"], expect: "usage" },
-    { args: [join(work, "p2"), "--director-root", nofile, "--image-root", nofile, "--vin", "V", "--serial", "S", "--hardware-id", "H"], expect: "unreadable-file" },
-    { args: primaryInit(state), expect: "exists" },
-    // Checked at provisioning, not at the first cycle (issue 20): nothing is created.
-    { args: primaryInit(join(work, "p3")).map((a) => (a === directorRoot ? join(repositoryDir(backend), "1.root.json") : a === join(repositoryDir(backend), "1.root.json") ? directorRoot : a)), expect: "invalid-root" },
-    { args: primaryInit(join(work, "p3"), "--vin", "../../x").filter((a, i, all) => !(a === "CAR3" || all[i + 1] === "CAR3")), expect: "invalid-vin" },
-    { args: [join(work, "p3"), "--director-root", directorRoot, "--image-root", join(work, "fw.bin"), "--vin", "V", "--serial", "S", "--hardware-id", "H"], expect: "invalid-root" },
+    { args: [ready, "--bundle", bundle, "--vin", "CAR4"], expect: "usage" },
+    { args: [ready, "--bundle", bundle, "--time", "yesterday"], expect: "usage" },
+    { args: [state, "--vin", "CAR3", "--serial", "gw-3", "--hardware-id", "gateway"], expect: "exists" },
+    { args: [join(work, "p3"), "--vin", "../../x", "--serial", "gw-3", "--hardware-id", "gateway"], expect: "invalid-vin" },
+    { args: [join(work, "p3"), "--vin", "CAR3", "--serial", "gw 3", "--hardware-id", "gateway"], expect: "invalid-serial" },
+    { args: [ready, "--bundle", nofile], expect: "unreadable-file" },
+    { args: [nodir, "--bundle", bundle], expect: "unreadable-file" },
+    // The factory's load is checked whole before anything is kept (Uptane "Build-time prerequisite requirements for ECUs").
+    { args: [ready, "--bundle", image], expect: "invalid-factory-bundle" },
+    { args: [state, "--bundle", bundle], expect: "invalid-vin" },
+    { args: [ready, "--bundle", partial], expect: "invalid-root" },
+    { args: [ready, "--bundle", timeless], expect: "no-time" },
+    { args: [ready, "--bundle", mirrored], expect: "unsupported-mapping" },
+    { args: [ready, "--bundle", bundle, "--time", "2099-01-01T00:00:00Z"], expect: "verification-failed" },
+    { args: [ready, "--bundle", bundle], expect: "ok" },
+    { args: [ready, "--bundle", bundle], expect: "exists" },
   );
   add(
     "primary cycle",
-    { args: [state], expect: "usage" },
+    { args: [ready, "--url", "ftp://127.0.0.1:1"], expect: "usage" },
     { args: [nodir, "--url", "http://127.0.0.1:1"], expect: "unreadable-file" },
-    { args: [state, "--url", "http://127.0.0.1:1"], expect: "unreachable" },
+    { args: [state], expect: "unreadable-file" },
+    { args: [ready, "--url", "http://127.0.0.1:1"], expect: "unreachable" },
+    { args: [ready], expect: "unreachable" },
   );
   // Last: it takes fw.bin out for good.
   add(
@@ -477,10 +522,10 @@ test.after(async () => {
 /**
  * Everything a command could touch: a refusal must leave each byte-identical. A Primary's
  * cycle that fails moves its own nonce and verifier state (a vehicle's, not a refused
- * command's), so `primary cycle` rows leave its state folder out.
+ * command's), so `primary cycle` rows leave the Primaries' state folders out.
  */
 async function snapshot(command: string): Promise<string> {
-  const trees = [work, backend, corrupt, ...(command === "primary cycle" ? [] : [state])];
+  const trees = [work, backend, corrupt, ...(command === "primary cycle" ? [] : [state, ready])];
   return (await Promise.all(trees.map((t) => hashTree(t).catch(() => "absent")))).join("/");
 }
 
@@ -504,9 +549,10 @@ test("exit status, one JSON object with --json, one stderr line without, and a r
   for (const [name, list] of rows) {
     const command = commands.find((c) => c.name === name)!;
     for (const row of list) {
-      const what = `uptane ${command.name} ${row.args.join(" ")}`;
+      const args = typeof row.args === "function" ? await row.args() : row.args;
+      const what = `uptane ${command.name} ${args.join(" ")}`;
       const before = row.expect === "ok" ? "" : await snapshot(name);
-      const r = await uptane(...command.name.split(" "), ...row.args, "--json");
+      const r = await uptane(...command.name.split(" "), ...args, "--json");
       const doc = oneJson(r.out, what);
       if (row.expect === "ok") {
         assert.is(r.code, 0, `${what}: ${r.out} ${r.err}`);
@@ -522,7 +568,7 @@ test("exit status, one JSON object with --json, one stderr line without, and a r
       assert.not.match(doc.detail as string, /^E[A-Z]+:|ByteString|at .*\.ts:\d+/, `${what}: no raw internals in '${doc.detail}'`);
       assert.is(await snapshot(name), before, `${what}: a refusal changes nothing`);
       // The same run for a person: nothing on stdout, one line on stderr naming the command.
-      const text = await uptane(...command.name.split(" "), ...row.args);
+      const text = await uptane(...command.name.split(" "), ...args);
       assert.is(text.code, spec.exit, `${what} (text)`);
       if (name === "verify" && row.expect === "verification-failed") {
         // verify's product is its verdict, whatever it is: on standard output (README "uptane verify").
@@ -549,6 +595,19 @@ test("an unknown command and a missing subcommand are usage errors, in JSON too"
   const help = await uptane("image", "add", "--help", "--json");
   assert.is(help.code, 0);
   assert.type(oneJson(help.out, "help").usage, "string");
+});
+
+test("the detail says what is wrong in words: a number past its bound names the bound, a threshold names the keys it needs, init names the inventory file", async () => {
+  const detail = async (...argv: string[]) => JSON.parse((await uptane(...argv, "--json")).out) as { error?: string; detail?: string; [k: string]: unknown };
+  const config = join(work, "car.json");
+  assert.match((await detail("simulate", "--config", config, "--server", "https://127.0.0.1:1", "--cycles", "100000000")).detail!, "--cycles must be at most 1000, got 100000000");
+  assert.match((await detail("image", "add", backend, join(work, "fw.bin"), "--name", "big.bin", "--hardware-id", "gateway", "--release-counter", "99999999999999999999")).detail!, "must be at most 9007199254740991");
+  const threshold = await detail("delegate", backend, "--supplier", "acme", "--key", join(work, "ecu.pem"), "--paths", "acme/*", "--threshold", "2");
+  assert.is(threshold.error, "invalid-threshold");
+  assert.match(threshold.detail!, "threshold 2 needs at least 2 distinct keys; 1 given");
+  const fresh = join(work, "inventory-named");
+  const init = await detail("init", fresh);
+  assert.is((init.parts as { director: { inventory: string } }).director.inventory, join(fresh, "inventory.sqlite"));
 });
 
 test("every code the Director's HTTP API answers is in the one error table", () => {

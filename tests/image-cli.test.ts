@@ -9,7 +9,7 @@ import { chmod, mkdir, readFile, readdir, rename, rm, writeFile, stat } from "no
 import { join } from "node:path";
 import { commands } from "../app/cli/commands.ts";
 import { uptane } from "./helpers/uptane-in-process.ts";
-import { hashTree, tempDir, writeTemp, TufClient, removeTempDirs } from "./helpers/image-backend.ts";
+import { hashTree, tempDir, writeTemp, TufClient, removeTempDirs, publishedTargetsFile } from "./helpers/image-backend.ts";
 import { repositoryDir } from "../backend/image/layout.ts";
 
 function json(out: string): Record<string, any> {
@@ -94,7 +94,9 @@ test("supplier init, delegate, supplier sign and supplier import work end to end
   const imp = await uptane("supplier", "import", dir, bundle, "--json");
   assert.is(imp.code, 0, imp.err);
   assert.equal(json(imp.out).roles[0].targets, ["acme/brake.bin"]);
-  // Tier 2 through the CLI: delegate on the supplier folder, sign, include, import.
+  // Tier 2 through the CLI: the supplier folder records its delegation, delegates, signs, includes; the OEM imports.
+  const recorded = await uptane("supplier", "delegation", acme, "--from", await publishedTargetsFile(dir), "--json");
+  assert.equal(json(recorded.out).delegation.paths, ["acme/*"], recorded.err);
   const bolt = join(work, "bolt");
   const boltPub = json((await uptane("supplier", "init", bolt, "--name", "bolt", "--json")).out).publicKeyFile;
   const nested = await uptane("delegate", acme, "--supplier", "bolt", "--key", boltPub, "--paths", "acme/bolt-*", "--json");

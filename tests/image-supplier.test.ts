@@ -5,11 +5,12 @@ import * as assert from "uvu/assert";
 import type { Server } from "node:http";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { readFile, readdir, writeFile } from "node:fs/promises";
+import { readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { serveBackend } from "../backend/serve.ts";
 import { close } from "../backend/http/server.ts";
 import { delegate, importBundle, ImageRepository, refresh } from "../backend/image/repository.ts";
-import { initSupplier, readPublicKeyFile, signSupplier, supplierDelegate } from "../backend/supplier/workdir.ts";
+import { initSupplier, readPublicKeyFile, recordSupplierDelegation, signSupplier, supplierDelegate } from "../backend/supplier/workdir.ts";
+import { publishedTargetsFile } from "./helpers/image-backend.ts";
 import { signingKeyFromPem, signMetadata } from "../model/keys.ts";
 import { hashTree, newBackend, TufClient, tempDir, writeTemp, removeTempDirs } from "./helpers/image-backend.ts";
 
@@ -70,6 +71,8 @@ test("a supplier's signed bundle is imported and a TUF client downloads its imag
 test("a nested tier-2 delegation delivered through the tier-1 bundle is imported and served", async () => {
   const bolt = join(work, "bolt");
   const { publicKeyFile } = await initSupplier(bolt, "bolt");
+  // The tier-1 folder learns what the OEM delegated to it before it delegates below it.
+  await recordSupplierDelegation(acme, await publishedTargetsFile(dir));
   await supplierDelegate(acme, { role: "bolt", keys: [await readPublicKeyFile(publicKeyFile)], paths: ["acme/bolt-*"], terminating: true });
   const boltImage = randomBytes(500);
   const boltBundle = join(work, "bolt-1.bundle");
@@ -179,6 +182,9 @@ test("a role larger than clients accept (5 MiB) is refused before anything else 
 });
 
 test("a target outside the supplier's delegated paths is refused", async () => {
+  // A folder without its delegation record (made before records existed) signs it; the
+  // OEM's import is the check that never depends on the supplier's tools.
+  await rm(join(acme, "delegation.json"));
   const out = join(work, "outside.bundle");
   await signSupplier(acme, { image: { file: await writeTemp(work, "o.bin", "x"), name: "engine/ecu.bin", hardwareIds: ["brake"] }, out });
   await refusedUnchanged(out, /target 'engine\/ecu.bin' is outside the paths delegated to 'acme' \(acme\/\*\)/);

@@ -8,8 +8,9 @@ import { ModuleMisuseError } from "../model/outcome.ts";
 // The size targets: a module that grows past them fails here, not in a later benchmark.
 // partial.wasm with the streaming Director targets reader (README "Streaming partial
 // verification") and the size work of README "Verification core": sizes.
-test("size budget: partial.wasm under 24,000 bytes, full.wasm under 64 KB", () => {
+test("size budget: partial.wasm under 24,000 bytes, full.wasm under 64 KB, partial-p256.wasm under 40 KB", () => {
   assert.ok(moduleBytes("partial").length < 24_000, `partial.wasm is ${moduleBytes("partial").length} bytes`);
+  assert.ok(moduleBytes("partial-p256").length < 40_000, `partial-p256.wasm is ${moduleBytes("partial-p256").length} bytes`);
   assert.ok(moduleBytes("full").length < 64_000, `full.wasm is ${moduleBytes("full").length} bytes`);
 });
 

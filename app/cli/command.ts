@@ -1,6 +1,7 @@
 // What every subcommand declares, and a small strict option parser shared by all. A
 // command states its options, positionals and --help text once; the runner (run.ts)
 // parses, answers --help and checks the positionals before the command runs.
+import { KEY_TYPES, parseKeyType, type KeyType } from "../../model/keys.ts";
 
 export interface Command {
   /** One or two words, e.g. "serve", "image add". */
@@ -78,6 +79,15 @@ export function optionValue(parsed: ParsedArgs, key: string, fallback?: string):
 }
 
 /** A non-negative integer option, at most `max`. */
+/** `--key-type TYPE` (ed25519, ecdsa-p256, rsa-pss), or undefined when not given. */
+export function optionKeyType(parsed: ParsedArgs, key = "key-type"): KeyType | undefined {
+  const raw = parsed.values[key]?.[0];
+  if (raw === undefined) return undefined;
+  const type = parseKeyType(raw);
+  if (!type) throw new UsageError(`--${key} must be one of ${KEY_TYPES.join(", ")}, got '${raw.slice(0, 24)}'`);
+  return type;
+}
+
 export function optionInt(parsed: ParsedArgs, key: string, fallback?: number, max = Number.MAX_SAFE_INTEGER): number {
   const raw = parsed.values[key]?.[0];
   if (raw === undefined) {

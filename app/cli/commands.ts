@@ -9,6 +9,7 @@ import { imageWithdrawCommand } from "./image-withdraw.ts";
 import { serveCommand } from "./serve.ts";
 import { delegateCommand } from "./delegate.ts";
 import { supplierInitCommand } from "./supplier-init.ts";
+import { supplierDelegationCommand } from "./supplier-delegation.ts";
 import { supplierSignCommand } from "./supplier-sign.ts";
 import { supplierImportCommand } from "./supplier-import.ts";
 import { supplierRemoveCommand } from "./supplier-remove.ts";
@@ -24,6 +25,7 @@ import { backupCommand } from "./backup.ts";
 import { auditCommand } from "./audit.ts";
 import { restoreCommand } from "./restore.ts";
 import { gcCommand } from "./gc.ts";
+import { provisionCommand } from "./provision.ts";
 import { refreshCommand } from "./refresh.ts";
 import { vehicleAddCommand } from "./vehicle-add.ts";
 import { vehicleRevokeCommand } from "./vehicle-revoke.ts";
@@ -49,6 +51,7 @@ export const commands: Command[] = [
   serveCommand,
   delegateCommand,
   supplierInitCommand,
+  supplierDelegationCommand,
   supplierSignCommand,
   supplierImportCommand,
   supplierRemoveCommand,
@@ -86,6 +89,7 @@ export const commands: Command[] = [
   fleetCredentialRevokeCommand,
   assignCommand,
   campaignCommand,
+  provisionCommand,
   campaignListCommand,
   campaignStatusCommand,
   campaignPromoteCommand,

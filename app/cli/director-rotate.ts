@@ -1,7 +1,7 @@
 // `uptane director rotate DIR --role ROLE [--threshold N] [--keys N]`: new keys for a
 // Director role (README "Director key rotation and compromise recovery").
 import { join } from "node:path";
-import { optionInt, optionValue, UsageError, type Command } from "./command.ts";
+import { optionInt, optionKeyType, optionValue, UsageError, type Command } from "./command.ts";
 import { pendingLine, runReporting } from "./output.ts";
 import { requireBackend } from "./backend-dir.ts";
 import { openDirector } from "../../backend/director/part.ts";
@@ -11,7 +11,7 @@ export const directorRotateCommand: Command = {
   name: "director rotate",
   summary: "replace the keys of a Director role (root, targets, snapshot, timestamp, timeserver)",
   usage: [
-    "uptane director rotate DIR --role ROLE [--threshold N] [--keys N] [--json]",
+    "uptane director rotate DIR --role ROLE [--threshold N] [--keys N] [--key-type TYPE] [--json]",
     "",
     "Makes new keys for ROLE (files in DIR/keys/offline/ for root, DIR/keys/online/ for the",
     "others, mode 0600) and signs Director root N+1 listing them, with a threshold of root N's",
@@ -24,21 +24,25 @@ export const directorRotateCommand: Command = {
     "Root only: --threshold N signatures needed (default: the current threshold), --keys K",
     "new keys made (default N). Old key files stay in DIR/keys/ until you remove them: after",
     "a compromise, remove them (and rotate every role whose key the attacker may hold).",
+    "--key-type TYPE makes the new keys ed25519, ecdsa-p256 or rsa-pss (default: the type of",
+    "the role's current keys; a partial Secondary reads ed25519, or ecdsa-p256 with",
+    "partial-p256.wasm).",
   ].join("\n"),
-  options: { values: { role: {}, threshold: {}, keys: {} }, flags: ["json"] },
+  options: { values: { role: {}, threshold: {}, keys: {}, "key-type": {} }, flags: ["json"] },
   positionals: ["DIR"],
   async run(parsed) {
     const role = optionValue(parsed, "role") as DirectorRole;
     if (!DIRECTOR_ROLES.includes(role)) throw new UsageError(`--role must be one of ${DIRECTOR_ROLES.join(", ")}`);
     const threshold = parsed.values.threshold ? optionInt(parsed, "threshold") : undefined;
     const keys = parsed.values.keys ? optionInt(parsed, "keys") : undefined;
+    const keyType = optionKeyType(parsed);
     if (role !== "root" && (threshold !== undefined || keys !== undefined)) throw new UsageError(`--threshold and --keys apply to --role root only (${role} is signed online by one key)`);
     const dir = parsed.positional[0]!;
     return runReporting(parsed.flags.has("json"), async () => {
       await requireBackend(dir);
       const director = openDirector(dir);
       try {
-        const r = director.rotateKeys(role, { threshold, keys });
+        const r = director.rotateKeys(role, { threshold, keys, keyType });
         const files = r.keyFiles.map((f) => join(dir, f));
         const text = [
           `Rotated Director ${role} keys (${r.oldKeyIds.map((k) => k.slice(0, 12)).join(", ")} -> ${r.newKeyIds.map((k) => k.slice(0, 12)).join(", ")}, threshold ${r.threshold}); Director root version ${r.rootVersion}, expires ${r.expires}`,

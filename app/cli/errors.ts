@@ -15,6 +15,7 @@ import { RepositoryError } from "../../backend/image/published.ts";
 import { MetadataError } from "../../backend/image/metadata.ts";
 import { BundleError } from "../../backend/image/bundle.ts";
 import { SupplierError } from "../../backend/supplier/workdir.ts";
+import { DelegationRecordError } from "../../backend/supplier/delegation-record.ts";
 import { ServeError } from "../../backend/serve.ts";
 import { ExpiredRoleError } from "../../backend/offline-expiry.ts";
 import { CertificateError } from "../../backend/tls/vehicle-certificates.ts";
@@ -23,6 +24,7 @@ import { VerificationError } from "../../model/outcome.ts";
 import { TransportError } from "../../host/primary/errors.ts";
 import { DirectorApiError } from "../vehicle/director-api.ts";
 import { ProvisioningError } from "../../host/primary/provisioning-check.ts";
+import { FactoryBundleError } from "../../model/factory-bundle.ts";
 import { AccountError } from "../../backend/supplier-portal/accounts.ts";
 import { SubmissionError } from "../../backend/supplier-portal/submissions.ts";
 import { RotationError } from "../../backend/director/key-rotation.ts";
@@ -30,6 +32,7 @@ import { FleetCredentialError } from "../../backend/aktualizr/provisioning.ts";
 import { DirectorKeyError } from "../../backend/director/director-keys.ts";
 import { BackupError } from "../../backend/backup/backup.ts";
 import { BackupStoreError } from "../../backend/backup/listing.ts";
+import { DatabaseDriverMissing } from "../../backend/inventory/sql-engine.ts";
 
 /** Exit status 2: the command line is wrong; 1: the command line was fine, the operation was refused or failed. */
 export type ExitStatus = 1 | 2 | 3;
@@ -55,9 +58,11 @@ export const ERROR_CODES = {
   "invalid-target-name": { exit: 2, meaning: "a target name outside the rule (a relative path of safe segments)" },
   "invalid-role-name": { exit: 2, meaning: "a delegated role name outside the rule" },
   "invalid-path-pattern": { exit: 2, meaning: "a delegation path pattern outside the rule" },
-  "invalid-public-key": { exit: 2, meaning: "a public key file (or API field) that holds no Ed25519 public key" },
+  "invalid-public-key": { exit: 2, meaning: "a public key file (or API field) that holds no Ed25519, P-256 or RSA (2048-4096 bits) public key" },
   "invalid-tls-key": { exit: 2, meaning: "a TLS public key that is not an ECDSA P-256 PEM key" },
-  "invalid-root": { exit: 2, meaning: "`primary init`: a root that does not verify by its own threshold, or the other repository's" },
+  "invalid-root": { exit: 2, meaning: "`primary init`: a root that does not verify by its own threshold, or the other repository's (or a bundle without both repositories' four roles)" },
+  "invalid-factory-bundle": { exit: 2, meaning: "`primary init --bundle`: a file that is not a factory bundle (`uptane provision` writes one)" },
+  "no-time": { exit: 2, meaning: "`primary init --bundle`: the bundle holds no time attestation and no `--time` was given" },
   "invalid-config": { exit: 2, meaning: "a vehicle config file that is not what `uptane simulate --help` describes" },
   "no-ecus": { exit: 2, meaning: "a vehicle registered without ECUs" },
   "primary-count": { exit: 2, meaning: "a vehicle registered without exactly one Primary" },
@@ -74,6 +79,7 @@ export const ERROR_CODES = {
   failed: { exit: 1, meaning: "the operation failed for a reason with no code of its own (the detail says what)" },
   exists: { exit: 1, meaning: "the folder or file to create already holds something" },
   busy: { exit: 1, meaning: "another running command holds the backend's lock" },
+  "database-driver-missing": { exit: 1, meaning: "the inventory's database driver is not installed (`npm install better-sqlite3`, or `pg` for PostgreSQL)" },
   "repository-corrupt": { exit: 1, meaning: "stored metadata does not verify or does not parse (the file is named)" },
   "keys-unreadable": { exit: 1, meaning: "a key folder or key file cannot be read or does not match" },
   "role-expired": { exit: 1, meaning: "a role signed with offline keys has expired (the detail names the renewing command)" },
@@ -82,12 +88,14 @@ export const ERROR_CODES = {
   "supplier-refused": { exit: 1, meaning: "the supplier folder refused the operation (e.g. a lowered release counter)" },
   "certificate-error": { exit: 1, meaning: "a vehicle client certificate cannot be issued or revoked" },
   "serve-failed": { exit: 1, meaning: "`uptane serve` cannot start (no TLS files, a chain that does not verify, a port in use)" },
+  "unsupported-mapping": { exit: 1, meaning: "`primary init --bundle`: a repository mapping this version cannot honour (the detail says what)" },
   "verification-failed": { exit: 1, meaning: "an Uptane verification refused the metadata or an image (`outcome` names it)" },
   "no-update": { exit: 3, meaning: "`uptane verify` only: the metadata verifies but lists no image for the ECU" },
   unreachable: { exit: 1, meaning: "the backend could not be reached" },
   "vehicle-refused": { exit: 1, meaning: "`uptane simulate`: an ECU of the vehicle refused something in a cycle" },
   "attack-not-caught": { exit: 1, meaning: "`uptane demo --attack`: no ECU refused the attack" },
-  "role-not-delegated": { exit: 1, meaning: "a role the Image repository does not delegate (a supplier account's, or `supplier remove`'s: a role the OEM's targets delegate)" },
+  "role-not-delegated": { exit: 1, meaning: "a role the Image repository does not delegate (a supplier account's, or `supplier remove`'s: a role the OEM's targets delegate), or a delegating file that delegates nothing to the supplier folder's role and key" },
+  "outside-delegation": { exit: 1, meaning: "a supplier folder's delegation or image outside the paths or hardware IDs delegated to its role" },
   "unknown-account": { exit: 1, meaning: "no supplier or workshop account with that name" },
   "account-disabled": { exit: 1, meaning: "the supplier or workshop account is disabled already" },
   "unknown-submission": { exit: 1, meaning: "no supplier submission with that ID" },
@@ -191,17 +199,19 @@ function codeOf(err: unknown): [ErrorCode, Record<string, unknown>] {
   if (err instanceof PublicKeyFileError) return ["invalid-public-key", {}];
   if (err instanceof InitError) return ["exists", {}];
   if (err instanceof LockError) return ["busy", {}];
+  if (err instanceof DatabaseDriverMissing) return ["database-driver-missing", {}];
   if (err instanceof KeyStoreError || err instanceof DirectorKeyError) return ["keys-unreadable", {}];
   if (err instanceof RepositoryError) return [err.code, {}];
   if (err instanceof MetadataError) return ["repository-corrupt", {}];
   if (err instanceof ExpiredRoleError) return ["role-expired", {}];
   if (err instanceof BundleError) return ["bundle-refused", {}];
-  if (err instanceof SupplierError) return [err.code, {}];
+  if (err instanceof SupplierError || err instanceof DelegationRecordError) return [err.code, {}];
   if (err instanceof CertificateError) return [err.code, {}];
   if (err instanceof AccountError || err instanceof SubmissionError) return [err.code, {}];
   if (err instanceof RotationError) return ["invalid-threshold", {}];
   if (err instanceof FleetCredentialError) return [err.code, {}];
   if (err instanceof ProvisioningError) return [err.code, {}];
+  if (err instanceof FactoryBundleError) return ["invalid-factory-bundle", {}];
   if (err instanceof ServeError) return ["serve-failed", {}];
   if (err instanceof BackupError) return [err.code, {}];
   if (err instanceof BackupStoreError) return ["backup-refused", {}];

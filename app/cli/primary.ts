@@ -1,4 +1,4 @@
-// `uptane primary init STATE ...` and `uptane primary cycle STATE --url URL`: a Primary
+// `uptane primary init STATE ...` and `uptane primary cycle STATE [--url URL]`: a Primary
 // ECU on this machine, its trusted state in the folder STATE (host/primary/).
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -6,20 +6,17 @@ import { optionValue, UsageError, type Command } from "./command.ts";
 import { privateKeyPem, generateSigningKey } from "../../model/keys.ts";
 import { FileStore, readJson, writeJson } from "../../host/primary/store.ts";
 import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
-import { HttpFetcher } from "../../host/primary/fetcher.ts";
-import { Primary, provisionPrimary } from "../../host/primary/primary.ts";
+import { HttpFetcher, type Fetcher } from "../../host/primary/fetcher.ts";
+import { Primary } from "../../host/primary/primary.ts";
 import { newTlsKeyPair } from "../../model/tls-key.ts";
 import { printResult } from "./output.ts";
-import { checkProvisioning } from "../../host/primary/provisioning-check.ts";
+import { provisionPrimaryFromFactory, type PrimaryIdentity } from "../../host/primary/factory-provisioning.ts";
+import { MappedFetcher, storedServerUrls } from "../../host/primary/mapped-fetcher.ts";
+import { parseFactoryBundle } from "../../model/factory-bundle.ts";
+import { isIsoTime, isoTime } from "../../model/iso-time.ts";
+import { isEcuSerial, isHardwareId, isVin } from "../../model/identifiers.ts";
 import { inputFile, inputFolder } from "./input-files.ts";
 import { CliError } from "./errors.ts";
-
-interface PrimaryIdentity {
-  vin: string;
-  serial: string;
-  hardwareId: string;
-  vehicleEcus: string[];
-}
 
 const IDENTITY_KEY = "primary-identity.json";
 const PRIVATE_KEY = "ecu-key.pem";
@@ -30,31 +27,46 @@ const TLS_KEY = "tls-key.pem";
 const TLS_PUBLIC_KEY = "tls-key.pub.pem";
 const TLS_CERT = "tls-cert.pem";
 const TLS_CA = "tls-ca.pem";
+/** Written by the factory's load: a Primary whose store holds it may run cycles. */
+const STATE_KEY = "primary-state.json";
 
 export const primaryInitCommand: Command = {
   name: "primary init",
-  summary: "provision a Primary ECU in a state folder: pinned roots, identity, a new ECU key",
+  summary: "provision a Primary ECU in a state folder: keys and identity, then the factory's metadata, time and mapping",
   usage: [
-    "uptane primary init STATE --director-root FILE --image-root FILE --vin VIN --serial SERIAL",
-    "    --hardware-id HW [--vehicle-ecu SERIAL ...] [--tls-ca FILE] [--json]",
+    "uptane primary init STATE --vin VIN --serial SERIAL --hardware-id HW [--vehicle-ecu SERIAL ...]",
+    "    [--tls-ca FILE] [--json]",
+    "uptane primary init STATE --bundle FILE [--time YYYY-MM-DDTHH:MM:SSZ] [--tls-ca FILE] [--json]",
     "",
-    "Creates the folder STATE holding the Primary's store: the pinned Director and Image roots",
-    "(as provisioned at the factory), its identity, a new Ed25519 ECU key and a new TLS key",
-    "(checked first: each root verifies by its own threshold and is its repository's, the VIN,",
-    "serials and hardware ID follow the Director's rules; a refusal creates nothing)",
-    "(ECDSA P-256). The public keys are written to STATE/ecu-key.pub.json and",
-    "STATE/tls-key.pub.pem for `uptane vehicle add ... --tls-public-key STATE/tls-key.pub.pem",
-    "--tls-cert-out STATE/tls-cert.pem`. --tls-ca pins the CA of the server's certificate",
-    "(the backend's DIR/tls/server-ca.pem). The vehicle's ECUs are the Primary's serial plus",
-    "every --vehicle-ecu.",
+    "At the factory, in two steps. The first creates the folder STATE holding the Primary's",
+    "identity, a new Ed25519 ECU key and a new TLS key (ECDSA P-256), their public halves in",
+    "STATE/ecu-key.pub.json and STATE/tls-key.pub.pem for `uptane vehicle add ... --ecu",
+    "SERIAL:HW:STATE/ecu-key.pub.json:primary --tls-public-key STATE/tls-key.pub.pem",
+    "--tls-cert-out STATE/tls-cert.pem`. The vehicle's ECUs are the Primary's serial plus every",
+    "--vehicle-ecu. The second loads the factory bundle `uptane provision` wrote for the",
+    "registered vehicle (Uptane \"Build-time prerequisite requirements for ECUs\"): the time",
+    "attestation (or the time --time states) becomes the Primary's last verified time, and all",
+    "four roles of both repositories are verified in the module against it, each repository",
+    "against the other, as an update cycle verifies them (a refusal names the outcome and",
+    "changes nothing); the repository mapping (TAP 4 map.json) is kept, and `primary cycle`",
+    "takes its URLs from it. A mapping other than every path signed by both the Director and",
+    "the Image repository is refused. --tls-ca pins the CA of the server's certificate (the",
+    "backend's DIR/tls/server-ca.pem).",
   ].join("\n"),
   options: {
-      values: { "director-root": {}, "image-root": {}, vin: {}, serial: {}, "hardware-id": {}, "vehicle-ecu": { repeat: true }, "tls-ca": {} },
-      flags: ["json"],
-    },
+    values: { vin: {}, serial: {}, "hardware-id": {}, "vehicle-ecu": { repeat: true }, "tls-ca": {}, bundle: {}, time: {} },
+    flags: ["json"],
+  },
   positionals: ["STATE"],
   async run(parsed) {
     const dir = parsed.positional[0]!;
+    const json = parsed.flags.has("json");
+    const tlsCaFile = parsed.values["tls-ca"] ? inputFile(parsed.values["tls-ca"][0]!, "--tls-ca") : undefined;
+    if (parsed.values.bundle) {
+      for (const o of ["vin", "serial", "hardware-id", "vehicle-ecu"]) if (parsed.values[o]) throw new UsageError(`--${o} belongs to the first step (the identity is fixed when the keys are made); --bundle loads a Primary made by it`);
+      return loadFactoryBundle(dir, parsed.values.bundle[0]!, parsed.values.time?.[0], json, tlsCaFile);
+    }
+    if (parsed.values.time) throw new UsageError("--time goes with --bundle (the factory's load)");
     const identity: PrimaryIdentity = {
       vin: optionValue(parsed, "vin"),
       serial: optionValue(parsed, "serial"),
@@ -62,18 +74,14 @@ export const primaryInitCommand: Command = {
       vehicleEcus: [],
     };
     identity.vehicleEcus = [identity.serial, ...(parsed.values["vehicle-ecu"] ?? []).filter((s) => s !== identity.serial)];
-    const json = parsed.flags.has("json");
-    const directorRootFile = inputFile(optionValue(parsed, "director-root"), "--director-root");
-    const imageRootFile = inputFile(optionValue(parsed, "image-root"), "--image-root");
-    const tlsCaFile = parsed.values["tls-ca"] ? inputFile(parsed.values["tls-ca"][0]!, "--tls-ca") : undefined;
-    checkProvisioning({ directorRoot: readFileSync(directorRootFile), imageRoot: readFileSync(imageRootFile), ...identity });
+    checkIdentity(identity);
     const existed = existsSync(dir);
     if (existed && (!statSync(dir).isDirectory() || readdirSync(dir).length > 0)) {
-      throw new CliError("exists", `${dir} is not a new or empty folder${existsSync(join(dir, IDENTITY_KEY)) ? ": it holds a provisioned Primary" : ""}`);
+      throw new CliError("exists", `${dir} is not a new or empty folder${existsSync(join(dir, IDENTITY_KEY)) ? ": it holds a Primary (load its factory bundle with --bundle)" : ""}`);
     }
     // A refusal on the way leaves no folder (or the empty one it was given) behind.
     try {
-      return await provision(dir, identity, json, { directorRootFile, imageRootFile, tlsCaFile });
+      return await makeKeys(dir, identity, json, tlsCaFile);
     } catch (e) {
       if (existed) for (const name of readdirSync(dir)) rmSync(join(dir, name), { recursive: true, force: true });
       else rmSync(dir, { recursive: true, force: true });
@@ -82,46 +90,79 @@ export const primaryInitCommand: Command = {
   },
 };
 
-async function provision(dir: string, identity: PrimaryIdentity, json: boolean, files: { directorRootFile: string; imageRootFile: string; tlsCaFile?: string }): Promise<number> {
-  const { directorRootFile, imageRootFile, tlsCaFile } = files;
+async function makeKeys(dir: string, identity: PrimaryIdentity, json: boolean, tlsCaFile?: string): Promise<number> {
   const store = new FileStore(dir);
-  const directorRoot = readFileSync(directorRootFile);
-  const imageRoot = readFileSync(imageRootFile);
-  const tlsCa = tlsCaFile ? readFileSync(tlsCaFile) : undefined;
-  await provisionPrimary(store, { directorRoot, imageRoot });
   const tls = newTlsKeyPair();
   await store.write(TLS_KEY, Buffer.from(tls.privateKeyPem));
   await store.write(TLS_PUBLIC_KEY, Buffer.from(tls.publicKeyPem));
-  if (tlsCa) await store.write(TLS_CA, tlsCa);
+  if (tlsCaFile) await store.write(TLS_CA, readFileSync(tlsCaFile));
   const key = generateSigningKey();
   await store.write(PRIVATE_KEY, Buffer.from(privateKeyPem(key)));
   await writeJson(store, PUBLIC_KEY, key.publicKey);
   await writeJson(store, IDENTITY_KEY, identity);
   const publicKeyFile = join(dir, PUBLIC_KEY);
   const tlsPublicKeyFile = join(dir, TLS_PUBLIC_KEY);
-  printResult(json, { state: dir, keyid: key.keyid, publicKeyFile, tlsPublicKeyFile, ...identity }, `Provisioned Primary ${identity.serial} of ${identity.vin} in ${dir}; ECU public key in ${publicKeyFile}, TLS public key in ${tlsPublicKeyFile}`);
+  printResult(
+    json,
+    { state: dir, keyid: key.keyid, publicKeyFile, tlsPublicKeyFile, ...identity },
+    `Made the keys of Primary ${identity.serial} of ${identity.vin} in ${dir}; ECU public key in ${publicKeyFile}, TLS public key in ${tlsPublicKeyFile}. Register the vehicle (uptane vehicle add), write its factory bundle (uptane provision), then load it: uptane primary init ${dir} --bundle FILE`,
+  );
   return 0;
+}
+
+async function loadFactoryBundle(dir: string, bundleFile: string, timeText: string | undefined, json: boolean, tlsCaFile?: string): Promise<number> {
+  const file = inputFile(bundleFile, "--bundle");
+  let time: number | undefined;
+  if (timeText !== undefined) {
+    if (!isIsoTime(timeText)) throw new UsageError(`--time must be YYYY-MM-DDTHH:MM:SSZ, got ${JSON.stringify(timeText)}`);
+    time = Date.parse(timeText) / 1000;
+  }
+  inputFolder(dir, "STATE");
+  const store = new FileStore(dir);
+  const identity = await readJson<PrimaryIdentity>(store, IDENTITY_KEY);
+  if (!identity || !(await store.read(PRIVATE_KEY))) throw new CliError("unreadable-file", `${dir} holds no Primary keys: make them first (uptane primary init STATE --vin VIN --serial SERIAL --hardware-id HW)`);
+  if (await store.read(STATE_KEY)) throw new CliError("exists", `${dir} holds a provisioned Primary already: its factory bundle was loaded`);
+  const bundle = parseFactoryBundle(readFileSync(file));
+  const done = await provisionPrimaryFromFactory(store, { bundle, identity, time });
+  if (tlsCaFile) await store.write(TLS_CA, readFileSync(tlsCaFile));
+  const when = isoTime(done.time);
+  printResult(
+    json,
+    { state: dir, vin: identity.vin, serial: identity.serial, time: when, timeSource: done.timeSource, outcome: done.outcome, roots: done.roots, ...done.urls },
+    `Provisioned Primary ${identity.serial} of ${identity.vin}: metadata of both repositories verified (${done.outcome}), time ${when} (${done.timeSource === "attestation" ? "attested by the time server" : "stated with --time"}), Director at ${done.urls.director}, Image repository at ${done.urls.image}`,
+  );
+  return 0;
+}
+
+/** The identity follows the Director's rules (model/identifiers.ts), checked before anything is made. */
+function checkIdentity(p: PrimaryIdentity): void {
+  if (!isVin(p.vin)) throw new CliError("invalid-vin", `VIN '${p.vin}' must be 1-64 of A-Z a-z 0-9 _ - (the Director's rule)`);
+  for (const serial of p.vehicleEcus) if (!isEcuSerial(serial)) throw new CliError("invalid-serial", `ECU serial '${serial}' must be 1-64 of A-Z a-z 0-9 . _ -`);
+  if (!isHardwareId(p.hardwareId)) throw new CliError("invalid-hardware-id", `hardware ID '${p.hardwareId}' must be 1-64 of A-Z a-z 0-9 . _ -`);
 }
 
 export const primaryCycleCommand: Command = {
   name: "primary cycle",
   summary: "run one Uptane update cycle of a provisioned Primary against `uptane serve`",
   usage: [
-    "uptane primary cycle STATE --url URL [--tls-ca FILE] [--json]",
+    "uptane primary cycle STATE [--url URL] [--tls-ca FILE] [--json]",
     "",
-    "Over https:// it verifies the server against the CA pinned at init (or --tls-ca) and",
-    "authenticates with STATE/tls-cert.pem and STATE/tls-key.pem.",
-    "Runs Uptane 5.4.2 once: sends the vehicle version manifest to URL/director/, gets a time",
-    "attestation from URL/time/, fully verifies both repositories, downloads and checks the",
-    "images, and installs the Primary's own (recorded in STATE). Exit status: 0 the cycle",
+    "Reaches the Director, the Image repository and the time server at the URLs of the",
+    "repository mapping provisioned in STATE (`primary init --bundle`); --url overrides them",
+    "with one server's base URL (its /director/, /image/, /time/), for tests. Over https:// it",
+    "verifies the server against the CA pinned at init (or --tls-ca) and authenticates with",
+    "STATE/tls-cert.pem and STATE/tls-key.pem.",
+    "Runs Uptane 5.4.2 once: sends the vehicle version manifest to the Director, gets a time",
+    "attestation from the time server, fully verifies both repositories, downloads and checks",
+    "the images, and installs the Primary's own (recorded in STATE). Exit status: 0 the cycle",
     "completed (installed or nothing to do), 1 a verification failure or the backend could",
     "not be reached, 2 bad usage. With --json: {\"ok\":bool,\"outcome\":NAME,...}.",
   ].join("\n"),
   options: { values: { url: {}, "tls-ca": {} }, flags: ["json"] },
   positionals: ["STATE"],
   async run(parsed) {
-    const url = optionValue(parsed, "url");
-    if (!/^https?:\/\//.test(url)) throw new UsageError("--url must be an http:// or https:// URL");
+    const url = parsed.values.url?.[0];
+    if (url !== undefined && !/^https?:\/\//.test(url)) throw new UsageError("--url must be an http:// or https:// URL");
     const dir = parsed.positional[0]!;
     const json = parsed.flags.has("json");
     const tlsCaFile = parsed.values["tls-ca"] ? inputFile(parsed.values["tls-ca"][0]!, "--tls-ca") : undefined;
@@ -130,9 +171,17 @@ export const primaryCycleCommand: Command = {
     const identity = await readJson<PrimaryIdentity>(store, IDENTITY_KEY);
     const pem = await store.read(PRIVATE_KEY);
     if (!identity || !pem) throw new CliError("unreadable-file", `${dir} holds no provisioned Primary (run uptane primary init first)`);
+    if (!(await store.read(STATE_KEY))) throw new CliError("unreadable-file", `${dir} holds a Primary's keys but no factory load: run uptane primary init ${dir} --bundle FILE`);
+    const mapped = await storedServerUrls(store);
+    const https = (url ?? mapped?.director ?? "").startsWith("https://") || (!url && [mapped?.image, mapped?.timeServer].some((u) => u?.startsWith("https://")));
+    const options = https ? { tls: await primaryTls(store, dir, tlsCaFile) } : {};
+    let fetcher: Fetcher;
+    if (url) fetcher = new HttpFetcher(url, options);
+    else if (mapped) fetcher = new MappedFetcher(mapped, options);
+    else throw new CliError("unreadable-file", `${dir} holds no repository mapping: give --url`);
     const primary = await Primary.open({
       ...identity,
-      fetcher: new HttpFetcher(url, url.startsWith("https://") ? { tls: await primaryTls(store, dir, tlsCaFile) } : {}),
+      fetcher,
       store,
       keys: SoftwareKeyStore.fromPem(Buffer.from(pem).toString("utf8")),
       secondaries: [],

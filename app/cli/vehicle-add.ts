@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { optionValue, UsageError, type Command } from "./command.ts";
 import { pendingLine, runReporting } from "./output.ts";
 import { openDirector } from "../../backend/director/part.ts";
-import { readEd25519PublicKeyHex } from "../../backend/director/public-key-file.ts";
+import { readEcuPublicKey } from "../../backend/director/public-key-file.ts";
 import { requireBackend } from "./backend-dir.ts";
 import { issueVehicleCertificate } from "../../backend/tls/vehicle-certificates.ts";
 import { checkTlsPublicKey } from "../../backend/tls/x509.ts";
@@ -58,7 +58,7 @@ export const vehicleAddCommand: Command = {
     if (certOut !== undefined) outputFile(certOut, "--tls-cert-out"); // before the vehicle is registered
     return runReporting(parsed.flags.has("json"), async () => {
       await requireBackend(dir);
-      const registrations = ecus.map((e) => ({ serial: e.serial, hardwareId: e.hardwareId, publicKeyHex: readEd25519PublicKeyHex(e.keyFile), primary: e.primary }));
+      const registrations = ecus.map((e) => ({ serial: e.serial, hardwareId: e.hardwareId, publicKeyHex: readEcuPublicKey(e.keyFile), primary: e.primary }));
       let tlsPublicKey: string | undefined;
       if (tlsKeyFile !== undefined) {
         tlsPublicKey = readFileSync(tlsKeyFile, "utf8");

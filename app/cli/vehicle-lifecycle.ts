@@ -5,7 +5,7 @@
 import { optionValue, UsageError, type Command, type ParsedArgs } from "./command.ts";
 import { pendingLine, runReporting } from "./output.ts";
 import { openDirector } from "../../backend/director/part.ts";
-import { readEd25519PublicKeyHex } from "../../backend/director/public-key-file.ts";
+import { readEcuPublicKey } from "../../backend/director/public-key-file.ts";
 import { vehicleRecord, type FittedEcu, type HistoryEntry, type VehicleChange } from "../../backend/director/vehicle-lifecycle.ts";
 import { requireBackend } from "./backend-dir.ts";
 import { cliActor } from "./actor.ts";
@@ -17,7 +17,7 @@ function ecuOption(parsed: ParsedArgs): () => FittedEcu {
   const parts = spec.split(":");
   if (parts.length !== 3) throw new UsageError(`--ecu ${spec}: expected SERIAL:HARDWARE_ID:PUBKEY_FILE`);
   const file = inputFile(parts[2]!, `--ecu ${spec}: PUBKEY_FILE`);
-  return () => ({ serial: parts[0]!, hardwareId: parts[1]!, publicKeyHex: readEd25519PublicKeyHex(file) });
+  return () => ({ serial: parts[0]!, hardwareId: parts[1]!, publicKeyHex: readEcuPublicKey(file) });
 }
 
 function describe(e: HistoryEntry): string {

@@ -6,7 +6,7 @@ import { optionValue, UsageError, type Command, type ParsedArgs } from "./comman
 import { runReporting } from "./output.ts";
 import { inputFile } from "./input-files.ts";
 import { CliError, isErrorCode } from "./errors.ts";
-import { readEd25519PublicKeyHex } from "../../backend/director/public-key-file.ts";
+import { readEcuPublicKey } from "../../backend/director/public-key-file.ts";
 import { VEHICLE_CHANGES } from "../../backend/director/vehicle-lifecycle.ts";
 import { DirectorApiError, requestJson } from "../vehicle/director-api.ts";
 
@@ -77,7 +77,7 @@ export const workshopChangeCommand: Command = {
       const parts = spec.split(":");
       if (parts.length !== 3) throw new UsageError(`--ecu ${spec}: expected SERIAL:HARDWARE_ID:PUBKEY_FILE`);
       const file = inputFile(parts[2]!, `--ecu ${spec}: PUBKEY_FILE`);
-      ecu = () => ({ serial: parts[0]!, hardwareId: parts[1]!, publicKey: readEd25519PublicKeyHex(file) });
+      ecu = () => ({ serial: parts[0]!, hardwareId: parts[1]!, publicKey: readEcuPublicKey(file) });
     }
     const server = door(parsed);
     return runReporting(parsed.flags.has("json"), async () => {

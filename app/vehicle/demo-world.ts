@@ -15,7 +15,9 @@ import { readApiToken } from "../../backend/http/api-token.ts";
 import { addImage, delegate, importBundle } from "../../backend/image/repository.ts";
 import { initSupplier, readPublicKeyFile, signSupplier } from "../../backend/supplier/workdir.ts";
 import { openInventory } from "../../backend/inventory/location.ts";
-import { DIRECTOR_ROOT_DIR } from "../../backend/director/director.ts";
+import { factoryBundle } from "../../backend/factory-bundle.ts";
+import { parseFactoryBundle } from "../../model/factory-bundle.ts";
+import { isoTime } from "../../model/iso-time.ts";
 import { SERVER_CA_FILE } from "../../backend/tls/layout.ts";
 import { HttpFetcher, type SecondaryLink } from "../../host/primary/index.ts";
 import { parseVehicleConfig, describeBus, busConfig, type SecondarySpec, type VehicleConfig } from "./config.ts";
@@ -75,6 +77,8 @@ export class DemoWorld {
     readonly config: VehicleConfig,
     readonly vehicle: Vehicle,
     readonly log: Log,
+    /** The time the factory loaded into the vehicle (unix seconds). */
+    readonly factoryTime: number,
   ) {}
 
   /** Initialises and serves a backend, provisions the vehicle and registers it with the Director. */
@@ -91,24 +95,24 @@ export class DemoWorld {
       server = served.server;
       log(`Backend serving on ${served.url} (/image/, /director/, /time/; TLS, vehicles authenticated by client certificates).`);
 
-      // Provisioning at the factory: keys made in each ECU, both roots pinned.
+      // At the factory: keys made in each ECU, the vehicle registered (its client certificate
+      // issued), then the factory bundle of the live repositories loaded and verified.
       const stateDir = join(work, "vehicle");
-      const registrations = await Vehicle.provision(config, stateDir, {
-        directorRoot: readFileSync(join(dir, DIRECTOR_ROOT_DIR, "1.root.json")),
-        imageRoot: readFileSync(join(dir, "image", "repository", "1.root.json")),
-      });
+      const registrations = Vehicle.createKeys(config, stateDir);
       const serverCa = readFileSync(join(dir, SERVER_CA_FILE), "utf8");
       const api = new DirectorApi(served.url, readApiToken(dir), serverCa);
       const { tlsCertificate } = await api.registerVehicle(config.vin, registrations, Vehicle.tlsPublicKey(stateDir));
       if (!tlsCertificate) throw new Error("the backend issued no client certificate");
       Vehicle.installTlsCredentials(stateDir, tlsCertificate, serverCa); // the vehicle's credential and the pinned server CA
-      log(`Vehicle ${config.vin} provisioned (ECU keys and TLS key made, Director and Image roots pinned) and registered with the Director, which issued its client certificate:`);
+      const factory = await factoryBundle(dir, { vin: config.vin, url: served.url });
+      const factoryTime = await Vehicle.loadFactoryBundle(config, stateDir, parseFactoryBundle(factory.bytes));
+      log(`Vehicle ${config.vin} registered with the Director, which issued its client certificate, and loaded at the factory (ECU keys and TLS key made; both repositories' metadata verified by every ECU; time ${isoTime(factoryTime)} attested):`);
       log(`  ${config.primary.serial} (Primary, full verification)`);
       for (const s of config.secondaries) log(`  ${s.serial} (${s.hardwareId}, ${s.mode} verification, ${describeBus(busConfig(config, s.bus))})`);
 
       const fetcher = new InterceptingFetcher(new HttpFetcher(served.url, { tls: Vehicle.tlsOptions(stateDir) }));
       const vehicle = await Vehicle.open(stateDir, { fetcher, onProgress: options.onProgress, wrapLink: options.wrapLink });
-      return new DemoWorld(work, dir, served.url, server, api, fetcher, config, vehicle, log);
+      return new DemoWorld(work, dir, served.url, server, api, fetcher, config, vehicle, log, factoryTime);
     } catch (e) {
       if (server) await close(server);
       await rm(work, { recursive: true, force: true });

@@ -39,6 +39,7 @@ export function timedVerifierFactory(factory: VerifierFactory, watch: Stopwatch)
       update: (director, image, now) => watch.time(() => v.update(director, image, now)),
       imageCheck: (target) => timedCheck(watch.time(() => v.imageCheck(target)), watch),
       setInstalledReleaseCounter: (n) => v.setInstalledReleaseCounter(n),
+      provisionTime: (t) => v.provisionTime(t),
       exportState: () => v.exportState(),
     };
   };

@@ -26,7 +26,8 @@ import { Secondary } from "../../host/ecu/secondary.ts";
 import { SecondaryClient, type SecondaryClientConfig } from "../../host/ecu/secondary-client.ts";
 import { fullVerifier, partialVerifier } from "../../host/ecu/verifiers.ts";
 import { VerificationError } from "../../model/outcome.ts";
-import { FileStore, Primary, provisionPrimary, SoftwareKeyStore, TransportError, type Fetcher, type SecondaryLink } from "../../host/primary/index.ts";
+import { FileStore, Primary, provisionPrimary, provisionPrimaryFromFactory, SoftwareKeyStore, TransportError, type Fetcher, type SecondaryLink } from "../../host/primary/index.ts";
+import { partialFactoryBundle, type FactoryBundle } from "../../model/factory-bundle.ts";
 import { fullVerifierFactory } from "../../host/primary/full-verifier.ts";
 import { busConfig, describeBus, parseVehicleConfig, type SecondarySpec, type VehicleConfig } from "./config.ts";
 import { MeasuredLink, Stopwatch, timedVerifierFactory } from "./measure.ts";
@@ -199,6 +200,34 @@ export class Vehicle {
     // Written last: a half-provisioned folder is never taken for a vehicle.
     writeFileSync(join(stateDir, STATE_FILE), JSON.stringify({ format: 1, config }, null, 2) + "\n");
     return registrations;
+  }
+
+  /**
+   * The factory's load (Uptane 2.1 "Build-time prerequisite requirements for ECUs") into a
+   * vehicle whose keys createKeys made and the Director registered: the Primary verifies the
+   * whole bundle and keeps its time and mapping (host/primary/factory-provisioning.ts), each
+   * Secondary verifies its share in its own module (a partial one the Director's root and
+   * targets). The roots the bundle starts from are the ones pinned. Returns the loaded time.
+   */
+  static async loadFactoryBundle(config: VehicleConfig, stateDir: string, bundle: FactoryBundle): Promise<number> {
+    if (Vehicle.isProvisioned(stateDir)) throw new Error(`${stateDir} already holds a provisioned vehicle`);
+    const image = bundle.metadata.image;
+    if (!image) throw new Error("a vehicle with a full-verification Primary is loaded with the whole factory bundle, not a partial one");
+    const roots = { directorRoot: bundle.metadata.director.roots[0]!, imageRoot: image.roots[0]! };
+    const vehicleEcus = [config.primary.serial, ...config.secondaries.map((s) => s.serial)];
+    const { time } = await provisionPrimaryFromFactory(new FileStore(join(stateDir, "primary")), {
+      bundle,
+      identity: { vin: config.vin, serial: config.primary.serial, hardwareId: config.primary.hardwareId, vehicleEcus },
+    });
+    for (const spec of config.secondaries) {
+      Secondary.provisionFactoryLoad(new FlashStore(join(stateDir, "ecus", spec.serial)), verifierFor(config, spec, roots), spec.mode === "partial" ? partialFactoryBundle(bundle) : bundle);
+    }
+    mkdirSync(join(stateDir, "roots"), { recursive: true, mode: 0o700 });
+    writeFileSync(join(stateDir, ROOT_FILES.director), roots.directorRoot);
+    writeFileSync(join(stateDir, ROOT_FILES.image), roots.imageRoot);
+    // Written last: a half-loaded folder is never taken for a vehicle.
+    writeFileSync(join(stateDir, STATE_FILE), JSON.stringify({ format: 1, config }, null, 2) + "\n");
+    return time;
   }
 
   /**

@@ -7,14 +7,10 @@
 // size in bits (HashAlgorithm, assembly/abi.ts).
 import { CryptoStatus } from "../outcome";
 import { HashAlgorithm } from "../abi";
+import { readable } from "../util/bytes";
 import { sha256, sha256Final, sha256Init, sha256Update } from "../crypto/sha256";
 import { SHA512_CTX_SIZE, sha512, sha512Final, sha512Init, sha512Update } from "../crypto/sha512";
 import { ed25519Verify, ed25519VerifyAbandon, ed25519VerifyFinish, ed25519VerifyStart, ed25519VerifyUpdate } from "../crypto/ed25519";
-
-/** True when [ptr, ptr + len) lies inside linear memory. */
-function readable(ptr: usize, len: usize): bool {
-  return <u64>ptr + <u64>len <= (<u64>memory.size() << 16);
-}
 
 /** True when [ptr, ptr + len) lies inside memory and above the module's static data. */
 function writable(ptr: usize, len: usize): bool {

@@ -7,6 +7,8 @@ import { registerImageState } from "../verify/cycle";
 import { RS_SIZE } from "../meta/repo";
 import { setOnlineKeysCheck } from "../meta/root";
 import { onlineKeysRotated } from "../meta/online";
+import { lastTime, setLastTime } from "../verify/time";
+import { MISUSE } from "../abi";
 
 const imageRepoState = memory.data(<i32>RS_SIZE, 8);
 registerImageState(imageRepoState);
@@ -26,4 +28,18 @@ export function delegatedRole(name: usize, nameLen: u32, ptr: usize, len: u32): 
 }
 export function crossCheck(): i32 {
   return stepCrossCheck();
+}
+
+/**
+ * Factory provisioning with a time the factory states instead of an attestation (Uptane
+ * 5.4.1: the current time, or an attested one): raises the last verified time to `t`
+ * (unix seconds, as (low, high) halves), never lowers it, so a host can only make later
+ * checks stricter with it. MISUSE if negative. Full module only (partial ECUs take an
+ * attestation).
+ */
+export function provisionTime(low: i32, high: i32): i32 {
+  const t = (<i64>high << 32) | <i64><u32>low;
+  if (t < 0) return MISUSE;
+  if (t > lastTime) setLastTime(t);
+  return 0;
 }

@@ -1,9 +1,9 @@
 // OLPC canonical JSON (what TUF 1.0 signs) re-emitted from parsed tokens and streamed
-// into a sink: the Ed25519 streaming verifier, a SHA-256 context (key ids), or a buffer
+// into a sink: the signature verifications (assembly/meta/schemes.ts), a SHA-256 context (key ids), or a buffer
 // (tests). Keys in the order the reader sorted them (UTF-16 code units), no white space,
 // strings with only `"` and `\` escaped, integers as written (`-0` as `0`). So a
 // pretty-printed file verifies, and the bytes verified are the bytes parsed.
-import { ed25519CtxUpdate, ED25519_CTX_SIZE } from "../crypto/ed25519";
+import { sigsUpdate } from "../meta/schemes";
 import { sha256Update } from "../crypto/sha256";
 import { JsonType, tokType, tokStart, tokLen, tokNext, orderList } from "./reader";
 import { decoderFor, decNextCodePoint, utf8Put } from "./strings";
@@ -12,7 +12,7 @@ import { bytesEqual } from "../util/bytes";
 const cpBuf = memory.data(4);
 
 export const enum Sink {
-  Ed25519 = 0,
+  Signatures = 0,
   Sha256 = 1,
   Buffer = 2,
   Compare = 3,
@@ -22,15 +22,15 @@ const BUF_SIZE: u32 = 512;
 const buf = memory.data(<i32>BUF_SIZE);
 let bufLen: u32 = 0;
 let sinkKind: Sink = Sink.Buffer;
-let sinkCtx: usize = 0; // SHA-256 context, Ed25519 contexts, or output buffer
-let sinkCap: u32 = 0; // output buffer capacity, or number of Ed25519 contexts
+let sinkCtx: usize = 0; // SHA-256 context, verification contexts, or output buffer
+let sinkCap: u32 = 0; // output buffer capacity, or number of verification contexts
 let sinkOut: u32 = 0; // bytes written to the output buffer
 let sinkOverflow: bool = false;
 
 function flush(): void {
   if (bufLen == 0) return;
-  if (sinkKind == Sink.Ed25519) {
-    for (let c: u32 = 0; c < sinkCap; c++) ed25519CtxUpdate(sinkCtx + <usize>c * ED25519_CTX_SIZE, buf, bufLen);
+  if (sinkKind == Sink.Signatures) {
+    sigsUpdate(sinkCtx, sinkCap, buf, bufLen);
   } else if (sinkKind == Sink.Sha256) {
     sha256Update(sinkCtx, buf, bufLen);
   } else if (sinkKind == Sink.Compare) {
@@ -127,9 +127,9 @@ function emitTo(kind: Sink, ctx: usize, cap: u32, doc: usize, i: i32): void {
   flush();
 }
 
-/** Streams the canonical form of token `i` into the `n` Ed25519 verifications at `ctxs`. */
-export function canonicalToEd25519(doc: usize, i: i32, ctxs: usize, n: u32): void {
-  emitTo(Sink.Ed25519, ctxs, n, doc, i);
+/** Streams the canonical form of token `i` into the `n` signature verifications at `ctxs`. */
+export function canonicalToSignatures(doc: usize, i: i32, ctxs: usize, n: u32): void {
+  emitTo(Sink.Signatures, ctxs, n, doc, i);
 }
 
 /** Streams the canonical form of token `i` into an initialised SHA-256 context. */

@@ -1,35 +1,31 @@
 // Keys, key sets and threshold signature checks (TUF 1.0 plus the aktualizr dialect).
 //
-// A key set is what one role trusts: a threshold and up to MAX_ROLE_KEYS Ed25519 keys
-// (key id + raw public key). Keys of other types are never added, so they never count.
-// A signature counts once per key, whatever its key id repeats; a key that appears twice
-// in a set (same public key under two key ids, possible only in the aktualizr dialect)
-// is added once.
-import { Outcome, CryptoStatus } from "../outcome";
-import { ed25519CtxStart, ed25519CtxFinish, ED25519_CTX_SIZE } from "../crypto/ed25519";
+// A key set is what one role trusts: a threshold and up to MAX_ROLE_KEYS keys (key id +
+// the key's material, assembly/meta/schemes.ts) of the schemes this module verifies;
+// keys of other types are never added, so they never count. A signature counts once per
+// key, whatever its key id repeats; a key that appears twice in a set (the same public
+// key under two key ids: two key objects that differ only in form) is added once, so a
+// threshold counts distinct keys, of any type.
+import { Outcome } from "../outcome";
 import { sha256Init, sha256Final, SHA256_CTX_SIZE } from "../crypto/sha256";
 import { JsonType, tokType, tokStart, tokLen, tokNext, tokInt, objGet, objGetStr, strEqLit } from "../json/reader";
-import { canonicalToEd25519, canonicalToSha256 } from "../json/canonical";
-import { hexDecode, base64Decode } from "../util/encoding";
+import { canonicalToSignatures, canonicalToSha256 } from "../json/canonical";
+import { hexDecode } from "../util/encoding";
+export { Dialect, eqIgnoreCase } from "./schemes";
+import { Dialect, MULTI, readKey, sigsBegin, sigStart, sigsFinish, KEY_MATERIAL_SIZE, SIG_CTX_SIZE } from "./schemes";
 import { fail, failNumbers } from "./result";
 import { Detail } from "./detail";
 import * as N from "../json/names";
 import { bytesEqual } from "../util/bytes";
 
 export const MAX_ROLE_KEYS: u32 = 16;
-const KEY_ENTRY: usize = 64; // key id (32) + public key (32)
+const KEY_ENTRY: usize = 32 + KEY_MATERIAL_SIZE; // key id, key material
 export const KEYSET_THRESHOLD: usize = 0;
 export const KEYSET_COUNT: usize = 4;
 export const KEYSET_KEYS: usize = 8;
 export const KEYSET_SIZE: usize = 8 + <usize>MAX_ROLE_KEYS * KEY_ENTRY;
 
-/** TUF 1.0, or aktualizr / OTA Connect (capitalised `_type`, base64 `sig`, key ids as given). */
-export const enum Dialect {
-  Tuf = 0,
-  Aktualizr = 1,
-}
-
-const scratch = memory.data(256);
+const scratch = memory.data(<i32>(MULTI ? 32 + KEY_MATERIAL_SIZE : 192)); // key id, key material
 const shaCtx = memory.data(<i32>SHA256_CTX_SIZE);
 
 export function keysetClear(set: usize): void {
@@ -84,31 +80,6 @@ export function checkKeyIds(doc: usize, keys: i32, dialect: i32): i32 {
   return Outcome.Ok;
 }
 
-// Whether key object `key` is a usable Ed25519 key; writes its raw public key to `out`.
-function ed25519Public(doc: usize, key: i32, dialect: i32, out: usize): bool {
-  const keytype = objGet(doc, key, N.k_keytype);
-  if (dialect == Dialect.Tuf) {
-    if (!strEqLit(doc, keytype, N.k_ed25519)) return false;
-    if (!strEqLit(doc, objGet(doc, key, N.k_scheme), N.k_ed25519)) return false;
-  } else {
-    if (tokType(doc, keytype) != JsonType.String || !eqIgnoreCase(tokStart(doc, keytype), tokLen(doc, keytype), N.k_ed25519)) return false;
-  }
-  const pub = objGet(doc, objGet(doc, key, N.k_keyval), N.k_public);
-  if (tokType(doc, pub) != JsonType.String) return false;
-  return hexDecode(tokStart(doc, pub), tokLen(doc, pub), out, 32);
-}
-
-/** ASCII case-insensitive equality of raw bytes with a lower-case literal. */
-export function eqIgnoreCase(p: usize, n: u32, lit: usize): bool {
-  if (n != <u32>load<u8>(lit)) return false;
-  for (let k: u32 = 0; k < n; k++) {
-    let c = <u32>load<u8>(p + <usize>k);
-    if (c >= 0x41 && c <= 0x5a) c += 0x20;
-    if (c != <u32>load<u8>(lit + 1 + <usize>k)) return false;
-  }
-  return true;
-}
-
 /**
  * Fills `set` from a role description `{keyids: [...], threshold: N}` whose keys are in
  * the `keys` object. Threshold below 1 or ill-typed fields: InvalidMetadata. Key ids the
@@ -130,12 +101,12 @@ export function buildKeyset(doc: usize, keys: i32, role: i32, dialect: i32, set:
   while (k < end) {
     if (tokType(doc, k) != JsonType.String) return fail(Outcome.InvalidMetadata, Detail.KeyIdIsNotAString);
     const key = objGetStr(doc, keys, tokStart(doc, k), tokLen(doc, k));
-    if (key >= 0 && hexDecode(tokStart(doc, k), tokLen(doc, k), scratch, 32) && ed25519Public(doc, key, dialect, scratch + 32)) {
+    if (key >= 0 && hexDecode(tokStart(doc, k), tokLen(doc, k), scratch, 32) && readKey(doc, key, dialect, scratch + 32)) {
       const n = load<u32>(set, KEYSET_COUNT);
       let dup = false;
       for (let j: u32 = 0; j < n; j++) {
         const e = set + KEYSET_KEYS + <usize>j * KEY_ENTRY;
-        if (bytesEqual(e, scratch, 32) || bytesEqual(e + 32, scratch + 32, 32)) dup = true;
+        if (bytesEqual(e, scratch, 32) || bytesEqual(e + 32, scratch + 32, KEY_MATERIAL_SIZE)) dup = true;
       }
       if (!dup) {
         if (n >= MAX_ROLE_KEYS) return fail(Outcome.InvalidMetadata, Detail.MoreKeysForOneRoleThanTheModuleHolds);
@@ -149,8 +120,8 @@ export function buildKeyset(doc: usize, keys: i32, role: i32, dialect: i32, set:
 }
 
 
-/** One Ed25519 context per key a role may hold: every signature of a document is hashed at once. */
-export const signatureContexts = memory.data(<i32>(<usize>MAX_ROLE_KEYS * ED25519_CTX_SIZE), 8);
+/** One verification context per key a role may hold: every signature of a document is checked in one pass over it. */
+export const signatureContexts = memory.data(<i32>(<usize>MAX_ROLE_KEYS * SIG_CTX_SIZE), 8);
 
 /**
  * Counts the keys of `set` with a valid signature over the canonical form of `signed`.
@@ -161,13 +132,13 @@ export const signatureContexts = memory.data(<i32>(<usize>MAX_ROLE_KEYS * ED2551
 export function countSignatures(doc: usize, sigs: i32, signed: i32, set: usize): i32 {
   const n = startSignatures(doc, sigs, set, signatureContexts, MAX_ROLE_KEYS);
   if (n < 0) return -1;
-  if (n > 0) canonicalToEd25519(doc, signed, signatureContexts, <u32>n);
+  if (n > 0) canonicalToSignatures(doc, signed, signatureContexts, <u32>n);
   return <i32>finishSignatures(signatureContexts, <u32>n);
 }
 
 /**
  * countSignatures for a message that has not arrived yet (streamed partial
- * verification): starts one Ed25519 context (`ctxs`, ED25519_CTX_SIZE each, at most
+ * verification): starts one verification context (`ctxs`, SIG_CTX_SIZE each, at most
  * `max`) per key of `set` that a signature names, with the same rules (each key tried
  * once, malformed entries ignored). Returns the contexts started, or -1 (InvalidMetadata
  * recorded) if `signatures` is not a list of objects. finishSignatures counts them.
@@ -178,6 +149,7 @@ export function startSignatures(doc: usize, sigs: i32, set: usize, ctxs: usize, 
     return -1;
   }
   const n = load<u32>(set, KEYSET_COUNT);
+  sigsBegin();
   let tried: u32 = 0;
   let started: u32 = 0;
   const end = tokNext(doc, sigs);
@@ -195,9 +167,7 @@ export function startSignatures(doc: usize, sigs: i32, set: usize, ctxs: usize, 
         if ((tried & (1 << j)) != 0 || !bytesEqual(e, scratch, 32)) continue;
         tried |= 1 << j;
         // a key beyond the contexts available cannot be counted (the streaming cap)
-        if (started < max && decodeSignature(doc, s, sig, scratch + 64)) {
-          if (ed25519CtxStart(ctxs + <usize>started * ED25519_CTX_SIZE, e + 32, scratch + 64) == CryptoStatus.Valid) started++;
-        }
+        if (started < max && sigStart(ctxs + <usize>started * SIG_CTX_SIZE, e + 32, doc, s, sig)) started++;
         break;
       }
     }
@@ -206,22 +176,9 @@ export function startSignatures(doc: usize, sigs: i32, set: usize, ctxs: usize, 
   return <i32>started;
 }
 
-/** Valid signatures among the `n` contexts startSignatures started, the message hashed. */
+/** Valid signatures among the `n` contexts startSignatures started, the message fed. */
 export function finishSignatures(ctxs: usize, n: u32): u32 {
-  let count: u32 = 0;
-  for (let i: u32 = 0; i < n; i++) {
-    if (ed25519CtxFinish(ctxs + <usize>i * ED25519_CTX_SIZE) == CryptoStatus.Valid) count++;
-  }
-  return count;
-}
-
-// 64 signature bytes from hex (TUF) or, when a `method` is given (aktualizr), base64.
-function decodeSignature(doc: usize, entry: i32, sig: i32, out: usize): bool {
-  const method = objGet(doc, entry, N.k_method);
-  if (method < 0) return hexDecode(tokStart(doc, sig), tokLen(doc, sig), out, 64);
-  if (tokType(doc, method) != JsonType.String || !eqIgnoreCase(tokStart(doc, method), tokLen(doc, method), N.k_ed25519)) return false;
-  if (base64Decode(tokStart(doc, sig), tokLen(doc, sig), out, 64)) return true;
-  return hexDecode(tokStart(doc, sig), tokLen(doc, sig), out, 64);
+  return sigsFinish(ctxs, n);
 }
 
 /** Outcome.Ok when `set`'s threshold of keys signed, else UnmetThreshold (or InvalidMetadata). */

@@ -9,3 +9,8 @@ export function bytesEqual(a: usize, b: usize, n: usize): bool {
   }
   return true;
 }
+
+/** True when [ptr, ptr + len) lies inside linear memory (the exports' check on host-given ranges). */
+export function readable(ptr: usize, len: usize): bool {
+  return <u64>ptr + <u64>len <= (<u64>memory.size() << 16);
+}

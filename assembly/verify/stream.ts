@@ -23,7 +23,7 @@ import { arenaAlloc, arenaMark, arenaRelease } from "../arena";
 import { parseDoc, parseError, objGet, tokStart, tokLen, MAX_JSON_DEPTH } from "../json/reader";
 import { isCanonicalForm } from "../json/canonical";
 import { strCompare } from "../json/strings";
-import { ed25519CtxUpdate, ED25519_CTX_SIZE } from "../crypto/ed25519";
+import { sigsUpdate } from "../meta/schemes";
 import { openDocument, envDoc } from "../meta/envelope";
 import { startSignatures, finishSignatures, signatureContexts as contexts, KEYSET_THRESHOLD, MAX_ROLE_KEYS } from "../meta/keys";
 import { rootKeyset, RoleSet } from "../meta/root";
@@ -281,7 +281,7 @@ function startSigned(): void {
 }
 
 function hash(p: usize, n: u32): void {
-  for (let i: i32 = 0; i < started; i++) ed25519CtxUpdate(contexts + <usize>i * ED25519_CTX_SIZE, p, n);
+  if (started > 0) sigsUpdate(contexts, <u32>started, p, n);
 }
 
 /** Feeds the next `len` bytes; Ok to go on, or the verdict when it is already decided. */

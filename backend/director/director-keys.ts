@@ -6,7 +6,7 @@
 // inventory, never by the file names alone.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateSigningKey, privateKeyPem, signingKeyFromPem, type SigningKey, type TufKey } from "../../model/keys.ts";
+import { generateSigningKey, privateKeyPem, signingKeyFromPem, type KeyType, type SigningKey, type TufKey } from "../../model/keys.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import { openInventory } from "../inventory/location.ts";
 import { readFileInside } from "../fs/read-inside.ts";
@@ -56,14 +56,14 @@ function writeKey(dir: string, rel: string, key: SigningKey): void {
 }
 
 /** Creates the root key and the online keys; refuses to overwrite an existing file. */
-export function createDirectorKeys(dir: string): { root: SigningKey; online: DirectorOnlineKeys } {
+export function createDirectorKeys(dir: string, keyType: KeyType = "ed25519"): { root: SigningKey; online: DirectorOnlineKeys } {
   mkdirSync(join(dir, "keys/offline"), { recursive: true, mode: 0o700 });
   mkdirSync(join(dir, "keys/online"), { recursive: true, mode: 0o700 });
-  const root = generateSigningKey();
+  const root = generateSigningKey(keyType);
   writeKey(dir, DIRECTOR_ROOT_KEY_FILE, root);
   const online = {} as DirectorOnlineKeys;
   for (const role of ONLINE_ROLES) {
-    online[role] = generateSigningKey();
+    online[role] = generateSigningKey(keyType);
     writeKey(dir, DIRECTOR_ONLINE_KEY_FILES[role], online[role]);
   }
   return { root, online };
@@ -192,7 +192,10 @@ export class DirectorKeyring {
    * a rotation still verifies by the key of its time (the database holds only what the
    * Director signed; vehicles take only what the newest root allows).
    */
-  everListed(role: OnlineRole): Record<string, TufKey> {
+  everListed(role: OnlineRole, recheck = true): Record<string, TufKey> {
+    // Without `recheck` the listing known is enough: it only grows, so a document it
+    // verifies stays verified; one it does not is checked again with `recheck`.
+    if (!recheck && this.listed !== null) return this.listed.get(role)!;
     const versions = this.inventory.directorRootVersions();
     const latest = versions.at(-1) ?? 0;
     if (this.listed === null || this.listedAt !== latest) {

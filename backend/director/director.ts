@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { AssignmentRow, CampaignRow, ClientProfile, EcuRow, Inventory } from "../inventory/inventory.ts";
 import { inventoryLocation, openInventory } from "../inventory/location.ts";
 import { isPostgresUrl, redactedUrl } from "../inventory/postgres-engine.ts";
-import type { SigningKey } from "../../model/keys.ts";
+import type { KeyType, SigningKey } from "../../model/keys.ts";
 import { writeFileAtomicSync } from "../fs/atomic-write.ts";
 import { createDirectorKeys, DirectorKeyring, rootSignedOf, type DirectorOnlineKeys } from "./director-keys.ts";
 import { Refused } from "./errors.ts";
@@ -124,13 +124,13 @@ export interface CampaignOutcome {
  * Creates the Director part of a backend in `dir`: keys, root, inventory database (the
  * SQLite file, or the PostgreSQL database `dir` names, which must not hold a Director yet).
  */
-export function initDirector(dir: string, now = new Date()): { root: SigningKey; online: DirectorOnlineKeys } {
+export function initDirector(dir: string, now = new Date(), keyType: KeyType = "ed25519"): { root: SigningKey; online: DirectorOnlineKeys } {
   const location = inventoryLocation(dir);
   if (!isPostgresUrl(location) && existsSync(location)) throw new Error(`${dir} already holds an inventory database`);
   const inventory = openInventory(dir);
   try {
     if (inventory.directorRootVersions().length > 0) throw new Error(`the inventory at ${redactedUrl(location)} already holds a Director (one database per backend)`);
-    const keys = createDirectorKeys(dir);
+    const keys = createDirectorKeys(dir, keyType);
     mkdirSync(join(dir, DIRECTOR_ROOT_DIR), { recursive: true });
     mkdirSync(join(dir, DIRECTOR_VEHICLES_DIR), { recursive: true });
     const root = buildDirectorRoot([keys.root], keys.online, 1, now);
@@ -957,7 +957,7 @@ export class Director {
    * re-signed by the new key (and the old one, so it verifies under either root until
    * N+1 is out); then the vehicles' files, then N+1.root.json.
    */
-  rotateKeys(role: RootChange["role"], options: { threshold?: number; keys?: number } = {}): RotationResult {
+  rotateKeys(role: RootChange["role"], options: { threshold?: number; keys?: number; keyType?: KeyType } = {}): RotationResult {
     return this.publishRoot(planRotation(this.dir, this.currentRootSigned(), this.clock(), { role, ...options }));
   }
 

@@ -1,14 +1,14 @@
 // What an ECU's registration is and the checks it passes, shared by a vehicle's
 // registration (director.ts) and a workshop's later changes (vehicle-lifecycle.ts).
 import type { Inventory } from "../inventory/inventory.ts";
-import { keyIdOf, tufKeyFromRaw } from "../../model/keys.ts";
+import { keyIdOf, tufKeyFromStored } from "../../model/keys.ts";
 import { isEcuSerial, isHardwareId } from "../../model/identifiers.ts";
 import { Refused } from "./errors.ts";
 
 export interface EcuRegistration {
   serial: string;
   hardwareId: string;
-  /** Ed25519 public key, 64 hex characters. */
+  /** The public key in its stored form (model/keys.ts storedPublicKey): Ed25519 as 64 hex characters, P-256 or RSA as PEM. */
   publicKeyHex: string;
   primary: boolean;
   /** The keyid the ECU names in its signatures, when its client computes keyids its own way (aktualizr). */
@@ -19,10 +19,21 @@ export interface EcuRegistration {
 export function checkEcu(e: EcuRegistration): void {
   if (!isEcuSerial(e.serial)) throw new Refused(400, "invalid-serial", `ECU serial ${JSON.stringify(e.serial)} must be 1-64 of A-Z a-z 0-9 . _ -`);
   if (!isHardwareId(e.hardwareId)) throw new Refused(400, "invalid-hardware-id", `hardware ID ${JSON.stringify(e.hardwareId)} must be 1-64 of A-Z a-z 0-9 . _ -`);
-  if (typeof e.publicKeyHex !== "string" || !/^[0-9a-f]{64}$/.test(e.publicKeyHex)) throw new Refused(400, "invalid-public-key", `ECU ${e.serial}: public key must be 64 lowercase hex characters (Ed25519)`);
+  if (typeof e.publicKeyHex !== "string" || !storedKeyReadable(e.publicKeyHex)) {
+    throw new Refused(400, "invalid-public-key", `ECU ${e.serial}: public key must be 64 lowercase hex characters (Ed25519) or a PEM P-256 or RSA (2048-4096) public key`);
+  }
 }
 
-/** The checks every ECU list of a registration passes: one Primary, valid and distinct serials, Ed25519 keys. */
+function storedKeyReadable(stored: string): boolean {
+  try {
+    tufKeyFromStored(stored);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The checks every ECU list of a registration passes: one Primary, valid and distinct serials, readable keys. */
 export function checkEcuList(ecus: EcuRegistration[]): void {
   if (ecus.length === 0) throw new Refused(400, "no-ecus", "a vehicle needs at least one ECU");
   if (ecus.filter((e) => e.primary).length !== 1) throw new Refused(400, "primary-count", "a vehicle needs exactly one Primary ECU");
@@ -38,7 +49,7 @@ export function checkEcuList(ecus: EcuRegistration[]): void {
 
 /** The keyid an ECU's signatures name. */
 export function ecuKeyId(e: EcuRegistration): string {
-  return e.keyid ?? keyIdOf(tufKeyFromRaw(Buffer.from(e.publicKeyHex, "hex")));
+  return e.keyid ?? keyIdOf(tufKeyFromStored(e.publicKeyHex));
 }
 
 /**

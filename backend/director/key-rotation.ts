@@ -1,7 +1,7 @@
 // What a Director key rotation or root renewal signs (README "Director key rotation and
 // compromise recovery"): new keys made and written to DIR/keys/ (0600), root N+1 from root
 // N, and which of every vehicle's roles must be re-signed. Director.rotateKeys commits it.
-import { generateSigningKey } from "../../model/keys.ts";
+import { generateSigningKey, keyTypeOf, type KeyType } from "../../model/keys.ts";
 import { DIRECTOR_ROLES, signersFor, writeDirectorKey, type DirectorRole, type DirectorRootSigned } from "./director-keys.ts";
 import { nextDirectorRoot, type SignedDocument } from "./metadata.ts";
 
@@ -11,6 +11,8 @@ export interface RootChange {
   threshold?: number;
   /** New keys made (root only; at least the threshold; default the threshold). */
   keys?: number;
+  /** The new keys' type; default the type of the role's current first key. */
+  keyType?: KeyType;
 }
 
 export interface RotationResult {
@@ -61,7 +63,8 @@ export function planRotation(dir: string, current: DirectorRootSigned, now: Date
   if (!Number.isSafeInteger(count) || count < threshold || count > MAX_ROOT_KEYS) throw new RotationError(`--keys must be from the threshold (${threshold}) to ${MAX_ROOT_KEYS}`);
   // Before any new key exists: root N+1 needs a threshold of N's root keys.
   const rootSigners = signersFor(dir, "root", current);
-  const newKeys = Array.from({ length: count }, () => generateSigningKey());
+  const keyType = change.keyType ?? keyTypeOf(current.keys[current.roles[role].keyids[0]!]!);
+  const newKeys = Array.from({ length: count }, () => generateSigningKey(keyType));
   const keyFiles = newKeys.map((k) => writeDirectorKey(dir, role, k));
   const signers = role === "root" ? [...rootSigners, ...newKeys] : rootSigners;
   const root = nextDirectorRoot(current, now, signers, { role, keys: newKeys, threshold });

@@ -1,7 +1,7 @@
 // Builds and signs the Director's TUF 1.0 documents (DESIGN.md section 4). Pure: keys,
 // versions and times in, signed documents and their exact served bytes out.
 import { createHash } from "node:crypto";
-import { canonicalJson } from "../../model/canonical-json.ts";
+import { canonicalJsonText } from "../../model/canonical-json.ts";
 import { signMetadata, type SigningKey, type TufKey } from "../../model/keys.ts";
 import type { DirectorOnlineKeys, DirectorRole, DirectorRootSigned } from "./director-keys.ts";
 import { isoTime } from "../../model/iso-time.ts";
@@ -27,8 +27,9 @@ export interface SignedDocument {
   bytes: string;
 }
 
+// canonical layout, JSON escapes: a PEM key's line ends are \n in the file, raw in what is signed
 function serialise(signed: object, keys: SigningKey[]): string {
-  return canonicalJson(signMetadata(signed, keys));
+  return canonicalJsonText(signMetadata(signed, keys));
 }
 
 function keyEntry(keys: SigningKey[]): { keyids: string[]; threshold: number } {

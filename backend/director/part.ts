@@ -4,12 +4,13 @@ import { join } from "node:path";
 import type { BackendPart } from "../parts.ts";
 import { API_TOKEN_FILE, createApiToken, readApiToken } from "../http/api-token.ts";
 import { inventoryLocation, writeDatabaseUrl } from "../inventory/location.ts";
-import { redactedUrl } from "../inventory/postgres-engine.ts";
+import { isPostgresUrl, redactedUrl } from "../inventory/postgres-engine.ts";
 import { Director, DIRECTOR_ROOT_DIR, initDirector } from "./director.ts";
 import { DIRECTOR_ROOT_KEY_FILE } from "./director-keys.ts";
 import { PublishedImageTargets } from "./image-repo-source.ts";
 import { directorRoutes } from "./http-routes.ts";
 import { offlineRoleWarning } from "../offline-expiry.ts";
+import { keyTypeOption } from "../image/part.ts";
 import { PasswordAuthenticator } from "../supplier-portal/authenticate.ts";
 import { DEFAULT_THROTTLE, LoginThrottle } from "../auth/login-throttle.ts";
 import { workshopDoor } from "./workshop-accounts.ts";
@@ -21,7 +22,7 @@ export function openDirector(dir: string, clock?: () => Date): Director {
 
 export const directorPart: BackendPart = {
   name: "director",
-  initOptions: { values: { database: {} } },
+  initOptions: { values: { database: {}, "director-key-type": {} } },
   initHelp: [
     "  --database URL          keep the inventory in PostgreSQL at URL (postgres://...; the",
     "                          database must hold no Director yet), recorded in DIR/database.url",
@@ -30,10 +31,12 @@ export const directorPart: BackendPart = {
   async init(ctx) {
     const database = ctx.values.database?.[0];
     if (database !== undefined) writeDatabaseUrl(ctx.dir, database);
-    const keys = initDirector(ctx.dir, ctx.now);
+    const keys = initDirector(ctx.dir, ctx.now, keyTypeOption(ctx, "director-key-type") ?? keyTypeOption(ctx, "key-type"));
     createApiToken(ctx.dir);
+    const location = inventoryLocation(ctx.dir);
     return {
-      inventory: redactedUrl(inventoryLocation(ctx.dir)),
+      // A SQLite file path is said as it is; a URL without its password.
+      inventory: isPostgresUrl(location) ? redactedUrl(location) : location,
       root: join(ctx.dir, DIRECTOR_ROOT_DIR, "1.root.json"),
       offlineRootKey: join(ctx.dir, DIRECTOR_ROOT_KEY_FILE),
       rootKeyId: keys.root.keyid,

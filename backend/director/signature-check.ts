@@ -1,21 +1,27 @@
-// Checks one TUF envelope against one registered ECU key with Node's Ed25519. Public key
-// objects are cached: a manifest of 10 ECUs needs 11 verifications and building key
-// objects would otherwise cost as much as verifying.
+// Checks one TUF envelope against one registered ECU key (Ed25519, P-256 or RSA-PSS) with
+// Node's crypto. Public key objects are cached: a manifest of 10 ECUs needs 11
+// verifications and building key objects would otherwise cost as much as verifying.
 import type { KeyObject } from "node:crypto";
 import { canonicalBytes, CanonicalJsonError } from "../../model/canonical-json.ts";
-import { ed25519PublicKey, verifySignatureHex } from "../../model/keys.ts";
+import { ed25519PublicKey, verifyBytes, verifySignatureHex, tufKeyFromStored, type TufKey } from "../../model/keys.ts";
 
 const KEY_CACHE_LIMIT = 100_000;
-const keyCache = new Map<string, KeyObject>();
+const keyCache = new Map<string, KeyObject | TufKey>();
 
-function keyObject(publicHex: string): KeyObject {
-  let key = keyCache.get(publicHex);
+// Ed25519 keys as Node key objects; the others as TUF keys (model/keys.ts verifies them)
+function keyObject(stored: string): KeyObject | TufKey {
+  let key = keyCache.get(stored);
   if (!key) {
-    key = ed25519PublicKey(publicHex);
+    key = /^[0-9a-f]{64}$/.test(stored) ? ed25519PublicKey(stored) : tufKeyFromStored(stored);
     if (keyCache.size >= KEY_CACHE_LIMIT) keyCache.clear();
-    keyCache.set(publicHex, key);
+    keyCache.set(stored, key);
   }
   return key;
+}
+
+function verifyStored(stored: string, bytes: Uint8Array, sig: string): boolean {
+  const key = keyObject(stored);
+  return "keytype" in key ? verifyBytes(key, bytes, sig) : verifySignatureHex(key, bytes, sig);
 }
 
 export interface RegisteredKey {
@@ -53,7 +59,7 @@ export function signedBy(signed: unknown, signatures: unknown, key: RegisteredKe
     if (typeof s !== "object" || s === null) continue;
     const entry = s as { keyid?: unknown; method?: unknown; sig?: unknown };
     const sig = entry.keyid === key.keyid ? sigHex(entry, encoding) : null;
-    if (sig !== null && verifySignatureHex(keyObject(key.publicKeyHex), bytes, sig)) return true;
+    if (sig !== null && verifyStored(key.publicKeyHex, bytes, sig)) return true;
   }
   return false;
 }

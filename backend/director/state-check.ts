@@ -48,6 +48,9 @@ function parse(bytes: string | Buffer): SignedDoc | null {
   }
 }
 
+/** Rows remembered as verified, at most (then forgotten and verified again): memory stays bounded with the fleet. */
+const VERIFIED_ROWS_LIMIT = 1_000_000;
+
 /** Stands for a symbolic link where a file should be: equal to no signed document, so it is replaced. */
 const UNSAFE_FILE = Buffer.from("\0symbolic link\0");
 
@@ -87,6 +90,7 @@ export class DirectorStateCheck {
     const rel = `${DIRECTOR_ROOT_DIR}/${version}.root.json`;
     const path = join(this.dir, rel);
     const row = this.inventory.directorRoot(version);
+    if (!this.vehicleFiles) return this.rootRowBytes(version, row, rel, path);
     const file = this.readServed("", rel, path);
     if (row === undefined) {
       if (file === null) return null;
@@ -101,6 +105,18 @@ export class DirectorStateCheck {
       this.mismatch("", rel, path, row, "missing");
     }
     return this.mismatch("", rel, path, rowIntact ? row : null, rowIntact ? "its bytes differ from the signed root in the database" : "its database row does not verify");
+  }
+
+  /**
+   * Served from the database (PostgreSQL: processes on several folders serve the same
+   * roots, a rotation by one at once by all): the row as signed, once it verifies. The
+   * file is written from it where it is missing, for the tools that read the folder.
+   */
+  private rootRowBytes(version: number, row: string | undefined, rel: string, path: string): Buffer | null {
+    if (row === undefined) return null;
+    if (!this.rootRowVerifies(version, row)) this.mismatch("", rel, path, null, "its database row does not verify");
+    if (!existsSync(path)) writeFileAtomicSync(path, row);
+    return Buffer.from(row, "utf8");
   }
 
   /** A root row verifies: its version, and a threshold of its own root keys sign it. */
@@ -229,9 +245,14 @@ export class DirectorStateCheck {
     const id = `${row.vin}/${row.role}/${row.version}`;
     if (this.verifiedRows.has(id)) return true;
     const doc = parse(row.json);
-    const keys = this.keyring.everListed(row.role);
     if (!doc || doc.signed._type !== row.role || doc.signed.version !== row.version) return false;
-    if (countValidSignatures(doc, keys, Object.keys(keys)) < 1) return false;
+    const signedByListed = (recheck: boolean) => {
+      const keys = this.keyring.everListed(row.role, recheck);
+      return countValidSignatures(doc, keys, Object.keys(keys)) >= 1;
+    };
+    // The keys known first (no query); the database's listing again only when they do not do.
+    if (!signedByListed(false) && !signedByListed(true)) return false;
+    if (this.verifiedRows.size >= VERIFIED_ROWS_LIMIT) this.verifiedRows.clear();
     this.verifiedRows.add(id);
     return true;
   }

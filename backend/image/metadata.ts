@@ -2,7 +2,7 @@
 // top-level roles and delegated targets roles, expiry policy, signature threshold checks,
 // and strict shape checks for metadata read from disk or from a supplier's bundle.
 import { canonicalBytes } from "../../model/canonical-json.ts";
-import { countValidSignatures, keyIdOf, type Signature, type TufKey } from "../../model/keys.ts";
+import { countValidSignatures, isTufKey, keyIdOf, type Signature, type TufKey } from "../../model/keys.ts";
 import { checkPathPattern, checkPublishedHardwareId, checkRoleName, checkTargetName } from "./names.ts";
 import { isIsoTime, isoTime } from "../../model/iso-time.ts";
 
@@ -165,9 +165,7 @@ export function isExpired(expires: string, now: Date): boolean {
 function checkKeys(v: unknown, where: string): Record<string, TufKey> {
   if (!isObject(v)) fail(where, "keys must be an object");
   for (const [keyid, key] of Object.entries(v)) {
-    if (!isObject(key) || key.keytype !== "ed25519" || key.scheme !== "ed25519" || !isObject(key.keyval) || typeof key.keyval.public !== "string" || !/^[0-9a-f]{64}$/.test(key.keyval.public)) {
-      fail(where, `key ${keyid} is not an ed25519 key with a 64-hex public value`);
-    }
+    if (!isTufKey(key)) fail(where, `key ${keyid} is not an ed25519 key (64-hex public value), an ecdsa P-256 key or an rsa key of 2048 to 4096 bits (PEM)`);
     if (keyIdOf(key as unknown as TufKey) !== keyid) fail(where, `key id ${keyid} is not the SHA-256 of the key`);
   }
   return v as unknown as Record<string, TufKey>;

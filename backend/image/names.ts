@@ -104,6 +104,38 @@ function globSegment(text: string, pattern: string): boolean {
   return p === pattern.length;
 }
 
+/**
+ * True when every name `inner` matches is matched by `outer` too: a delegation below a role
+ * stays within that role's paths. Proved segment by segment, treating `inner`'s wildcards as
+ * symbols: `outer`'s `*` absorbs anything, its `?` one character that is not a `*`. Never true
+ * by mistake; a pair only a union of several outer patterns covers is refused.
+ */
+export function patternWithin(inner: string, outer: string): boolean {
+  const a = inner.split("/");
+  const b = outer.split("/");
+  return a.length === b.length && a.every((segment, i) => segmentWithin(segment, b[i]!));
+}
+
+function segmentWithin(inner: string, outer: string): boolean {
+  // can[i][j]: inner[i..] is within outer[j..]; filled from the ends.
+  const n = inner.length;
+  const m = outer.length;
+  let next = new Array<boolean>(n + 1).fill(false);
+  next[n] = true; // both empty
+  for (let j = m - 1; j >= 0; j--) {
+    const row = new Array<boolean>(n + 1).fill(false);
+    for (let i = n; i >= 0; i--) {
+      const o = outer[j]!;
+      if (o === "*") row[i] = next[i]! || (i < n && row[i + 1]!);
+      else if (i === n) row[i] = false;
+      else if (o === "?") row[i] = inner[i] !== "*" && next[i + 1]!;
+      else row[i] = inner[i] === o && next[i + 1]!;
+    }
+    next = row;
+  }
+  return next[0]!;
+}
+
 const PATTERN_SEGMENT = /^[A-Za-z0-9._+~@=,*?-]+$/;
 
 /** A delegation path pattern: `/`-separated segments of safe characters plus `*` and `?`. */

@@ -6,6 +6,7 @@ import { loadPublished } from "./published.ts";
 import { ServedImageChain } from "./served-chain.ts";
 import { offlineRoleWarning } from "../offline-expiry.ts";
 import { imageRoutes } from "./http.ts";
+import { KEY_TYPES, parseKeyType, type KeyType } from "../../model/keys.ts";
 import { offlineKeyDir, onlineKeyDir } from "./keystore.ts";
 import { repositoryDir } from "./layout.ts";
 
@@ -18,10 +19,20 @@ function positiveInt(ctx: InitContext, option: string): number | undefined {
   return Number(raw);
 }
 
-const values: Record<string, { repeat?: boolean }> = {};
+const values: Record<string, { repeat?: boolean }> = { "key-type": {} };
 for (const role of TOP_ROLES) {
   values[`${role}-threshold`] = {};
   values[`${role}-expiry-days`] = {};
+  values[`${role}-key-type`] = {};
+}
+
+/** `--NAME TYPE` as a key type (ed25519, ecdsa-p256, rsa-pss), or undefined when not given. */
+export function keyTypeOption(ctx: InitContext, option: string): KeyType | undefined {
+  const raw = ctx.values[option]?.[0];
+  if (raw === undefined) return undefined;
+  const type = parseKeyType(raw);
+  if (!type) throw new InitOptionError(`--${option} must be one of ${KEY_TYPES.join(", ")}, got '${raw}'`);
+  return type;
 }
 
 export const imageRepositoryPart: BackendPart = {
@@ -32,17 +43,25 @@ export const imageRepositoryPart: BackendPart = {
     "                          ROLE is root, targets, snapshot or timestamp",
     "  --ROLE-expiry-days D    validity of ROLE's metadata (defaults: root 365, targets 90,",
     "                          snapshot 1, timestamp 1)",
+    "  --key-type TYPE         the type of every key made: ed25519 (default), ecdsa-p256 or",
+    "                          rsa-pss (2048 bits); --ROLE-key-type TYPE for one Image role,",
+    "                          --director-key-type TYPE for the Director's keys (a partial",
+    "                          Secondary reads Ed25519 keys, or P-256 with partial-p256.wasm)",
   ].join("\n"),
   async init(ctx) {
     const thresholds: Partial<Record<TopRole, number>> = {};
     const expiryDays: Partial<ExpiryPolicy> = {};
+    const keyTypes: Partial<Record<TopRole, KeyType>> = {};
+    const all = keyTypeOption(ctx, "key-type");
     for (const role of TOP_ROLES) {
+      const type = keyTypeOption(ctx, `${role}-key-type`) ?? all;
+      if (type) keyTypes[role] = type;
       const t = positiveInt(ctx, `${role}-threshold`);
       if (t !== undefined) thresholds[role] = t;
       const d = positiveInt(ctx, `${role}-expiry-days`);
       if (d !== undefined) expiryDays[role] = d;
     }
-    const result = await createImageRepository(ctx.dir, { thresholds, expiryDays, now: ctx.now });
+    const result = await createImageRepository(ctx.dir, { thresholds, expiryDays, keyTypes, now: ctx.now });
     return {
       repository: repositoryDir(ctx.dir),
       offlineKeys: offlineKeyDir(ctx.dir),

@@ -4,7 +4,7 @@
 // the published state, and publishes atomically (publish.ts).
 import { mkdir, readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { generateSigningKey, keyIdOf, type SigningKey, type TufKey } from "../../model/keys.ts";
+import { generateSigningKey, keyIdOf, keyTypeOf, type KeyType, type SigningKey, type TufKey } from "../../model/keys.ts";
 import { diskWriter, type FileWriter } from "../fs/atomic-write.ts";
 import { withLock } from "../fs/lock.ts";
 import { writeRoleKey } from "./keystore.ts";
@@ -97,6 +97,8 @@ export interface CreateOptions extends OperationOptions {
   /** Number of keys (and signatures required) per top-level role; default 1 each. */
   thresholds?: Partial<Record<TopRole, number>>;
   expiryDays?: Partial<ExpiryPolicy>;
+  /** Key type per top-level role; default ed25519 (README "Backend: key types"). */
+  keyTypes?: Partial<Record<TopRole, KeyType>>;
 }
 
 export interface CreateResult {
@@ -119,7 +121,7 @@ export async function createImageRepository(dir: string, opts: CreateOptions = {
     const t = opts.thresholds?.[role] ?? 1;
     if (!Number.isSafeInteger(t) || t < 1 || t > 16) throw new RepositoryError(`threshold for ${role} must be 1..16`, "invalid-threshold");
     thresholds[role] = t;
-    keys[role] = Array.from({ length: t }, () => generateSigningKey());
+    keys[role] = Array.from({ length: t }, () => generateSigningKey(opts.keyTypes?.[role] ?? "ed25519"));
   }
   await mkdir(repositoryDir(dir), { recursive: true });
   for (const role of TOP_ROLES) for (const k of keys[role]) keyFiles.push(await writeRoleKey(dir, role, k, writer));
@@ -269,13 +271,15 @@ export interface RotateResult {
 }
 
 /** Replaces the keys of `role` with new ones and publishes root N+1 signed by old and new root keys. */
-export async function rotate(dir: string, role: TopRole, opts: OperationOptions & { threshold?: number } = {}): Promise<RotateResult> {
+export async function rotate(dir: string, role: TopRole, opts: OperationOptions & { threshold?: number; keyType?: KeyType } = {}): Promise<RotateResult> {
   if (!TOP_ROLES.includes(role)) throw new RepositoryError(`unknown role '${role}' (root, targets, snapshot or timestamp)`);
   return changing(dir, opts, async (state, ctx) => {
     const current = state.root.signed;
     const threshold = opts.threshold ?? current.roles[role].threshold;
     if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > 16) throw new RepositoryError("threshold must be 1..16", "invalid-threshold");
-    const newKeys = Array.from({ length: threshold }, () => generateSigningKey());
+    // the new keys' type: the one asked for, else the type of the role's current first key
+    const keyType = opts.keyType ?? keyTypeOf(current.keys[current.roles[role].keyids[0]!]!);
+    const newKeys = Array.from({ length: threshold }, () => generateSigningKey(keyType));
     const next: RootSigned = structuredClone(current);
     next.version = current.version + 1;
     next.expires = expiryAfterDays(ctx.now, ctx.expiry.root);

@@ -6,7 +6,7 @@
 // time across every process, as SQLite's BEGIN IMMEDIATE gives one writer per file.
 import { createRequire } from "node:module";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
-import { checkSchemaVersion, type SqlEngine } from "./sql-engine.ts";
+import { checkSchemaVersion, DatabaseDriverMissing, type SqlEngine } from "./sql-engine.ts";
 import { POSTGRES_WORKER_SOURCE } from "./postgres-worker.ts";
 
 export const PG_MISSING = "an inventory on PostgreSQL needs the pg package, which is not installed: npm install pg";
@@ -65,7 +65,7 @@ export class PostgresEngine implements SqlEngine {
     try {
       pgPath = createRequire(import.meta.url).resolve("pg");
     } catch {
-      throw new Error(PG_MISSING);
+      throw new DatabaseDriverMissing(PG_MISSING);
     }
     const { port1, port2 } = new MessageChannel();
     this.port = port1;

@@ -27,6 +27,9 @@ export interface SqlEngine {
   close(): void;
 }
 
+/** An optional peer dependency the inventory needs (better-sqlite3 or pg) is not installed; the message says what to install. */
+export class DatabaseDriverMissing extends Error {}
+
 /** Refuses a database whose schema is newer than the migrations this program knows. */
 export function checkSchemaVersion(current: number, known: number): void {
   if (current > known) throw new Error(`inventory schema version ${current} is newer than this program knows (${known})`);

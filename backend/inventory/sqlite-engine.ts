@@ -4,7 +4,7 @@
 import { chmodSync, closeSync, openSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
-import { checkSchemaVersion, type SqlEngine } from "./sql-engine.ts";
+import { checkSchemaVersion, DatabaseDriverMissing, type SqlEngine } from "./sql-engine.ts";
 
 /** The install hint when better-sqlite3 is missing (it is an optional peer dependency: the vehicle side never needs it). */
 export const SQLITE_MISSING = "the backend's inventory database needs better-sqlite3, which is not installed: npm install better-sqlite3";
@@ -14,7 +14,7 @@ function sqlite(): typeof Database {
   try {
     return createRequire(import.meta.url)("better-sqlite3") as typeof Database;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") throw new Error(SQLITE_MISSING);
+    if ((err as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") throw new DatabaseDriverMissing(SQLITE_MISSING);
     throw err;
   }
 }

@@ -6,6 +6,7 @@
 //   WORK/content.json        targets (and delegations to tier-2 suppliers) of the next signing
 //   WORK/role.json           the role as last signed (its version is the next one's base)
 //   WORK/images/SHA256       image bytes
+//   WORK/delegation.json     the paths and hardware IDs delegated to ROLE (delegation-record.ts)
 import { createHash } from "node:crypto";
 import { mkdir, readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -17,12 +18,13 @@ import { checkHardwareId, checkRoleName, checkTargetName } from "../image/names.
 import { hashesOf } from "../image/publish.ts";
 import { buildDelegatedRole, type DelegationSpec } from "../image/delegation.ts";
 import { readEd25519PublicKeyHex } from "../director/public-key-file.ts";
+import { checkDelegationWithin, checkTargetWithin, DELEGATION_RECORD, inheritHardwareIds, readDelegationFrom, readDelegationRecord, type DelegationRecord } from "./delegation-record.ts";
 
 /** A refusal of the supplier tooling; `code` is its error code for the CLI. */
 export class SupplierError extends Error {
   constructor(
     message: string,
-    readonly code: "supplier-refused" | "not-a-supplier-folder" | "exists" | "release-counter-rollback" | "invalid-threshold" | "keys-unreadable" | "unreadable-file" = "supplier-refused",
+    readonly code: "supplier-refused" | "outside-delegation" | "not-a-supplier-folder" | "exists" | "release-counter-rollback" | "invalid-threshold" | "keys-unreadable" | "unreadable-file" = "supplier-refused",
   ) {
     super(message);
   }
@@ -116,13 +118,62 @@ export async function readPublicKeyFile(path: string): Promise<TufKey> {
   return { keytype: "ed25519", scheme: "ed25519", keyval: { public: readEd25519PublicKeyHex(path) } };
 }
 
+export interface RecordedDelegation {
+  record: DelegationRecord;
+  /** What the folder's content holds already that the delegation does not cover (the next sign refuses it). */
+  outside: string[];
+}
+
+/**
+ * Records the delegation FILE (the delegating role's signed metadata: the OEM's
+ * `N.targets.json`, or a tier-1 supplier's bundle) makes to this folder's role and keys.
+ */
+export async function recordSupplierDelegation(work: string, file: string, writer: FileWriter = diskWriter): Promise<RecordedDelegation> {
+  const config = await readConfig(work);
+  const keys = await loadKeys(work);
+  const record = await readDelegationFrom(file, config.role, keys.map((k) => k.keyid));
+  const content = await readJsonFile<Content>(join(work, "content.json"));
+  await writer.write(join(work, DELEGATION_RECORD), Buffer.from(JSON.stringify(record, null, 2) + "\n"));
+  return { record, outside: contentOutside(record, config.role, content) };
+}
+
+function contentOutside(record: DelegationRecord, role: string, content: Content): string[] {
+  const outside: string[] = [];
+  const attempt = (check: () => void) => {
+    try {
+      check();
+    } catch (err) {
+      outside.push((err as Error).message);
+    }
+  };
+  for (const [name, info] of Object.entries(content.targets)) attempt(() => checkTargetWithin(record, role, name, info.custom?.hardwareIds ?? []));
+  for (const child of content.delegations?.roles ?? []) attempt(() => checkDelegationWithin(record, role, child));
+  return outside;
+}
+
+/** The folder's delegation record; a delegation needs it (the paths below must stay within it). */
+async function requireRecord(work: string, role: string): Promise<DelegationRecord> {
+  const record = await readDelegationRecord(work);
+  if (!record) {
+    throw new SupplierError(
+      `${work} does not know the paths delegated to '${role}': record them first with uptane supplier delegation ${work} --from FILE (FILE: the OEM's N.targets.json that delegates to '${role}', or the bundle of the supplier above)`,
+    );
+  }
+  return record;
+}
+
 export type SupplierDelegateOptions = DelegationSpec;
 
-/** A tier-1 supplier delegates part of its paths to a tier-2 supplier (signed at the next `supplier sign`). */
+/**
+ * A tier-1 supplier delegates part of its paths to a tier-2 supplier (signed at the next
+ * `supplier sign`): only within the paths and hardware IDs delegated to it (its record).
+ */
 export async function supplierDelegate(work: string, opts: SupplierDelegateOptions, writer: FileWriter = diskWriter): Promise<DelegatedRole> {
   const config = await readConfig(work);
   if (opts.role === config.role) throw new SupplierError("a role cannot delegate to itself");
-  const role = buildDelegatedRole(opts, (m) => new SupplierError(m, "invalid-threshold"));
+  const record = await requireRecord(work, config.role);
+  const role = inheritHardwareIds(record, buildDelegatedRole(opts, (m) => new SupplierError(m, "invalid-threshold")));
+  checkDelegationWithin(record, config.role, role);
   const content = await readJsonFile<Content>(join(work, "content.json"));
   const d: Delegations = content.delegations ?? { keys: {}, roles: [] };
   d.roles = d.roles.filter((r) => r.name !== role.name).concat(role);
@@ -163,6 +214,13 @@ export async function signSupplier(
   const config = await readConfig(work);
   const keys = await loadKeys(work);
   const content = await readJsonFile<Content>(join(work, "content.json"));
+  // A folder without a record signs as before (the OEM's import checks the paths); with one,
+  // nothing outside it is signed.
+  const record = await readDelegationRecord(work);
+  if (record) {
+    const outside = contentOutside(record, config.role, content);
+    if (outside.length > 0) throw new SupplierError(`${outside[0]} (in ${join(work, "content.json")})`, "outside-delegation");
+  }
   const included: Bundle[] = [];
   for (const path of opts.includes ?? []) {
     let bytes: Buffer;
@@ -178,6 +236,7 @@ export async function signSupplier(
     checkTargetName(name);
     if (hardwareIds.length === 0) throw new SupplierError("an image needs at least one hardware ID");
     hardwareIds.forEach(checkHardwareId);
+    if (record) checkTargetWithin(record, config.role, name, hardwareIds);
     let bytes: Buffer;
     try {
       bytes = await readFile(file);

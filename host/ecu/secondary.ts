@@ -13,7 +13,8 @@ import type { CanBus } from "../can/bus.ts";
 import type { IsoTpConfig } from "../can/isotp.ts";
 import { type DownloadSink, NRC, ROUTINE, type UdsApplication, UdsRefusal, UdsServer, type UdsServerConfig } from "../can/uds.ts";
 import type { OutcomeName } from "../../model/outcome.ts";
-import type { TimeAttestationInput, VerifiedTarget, VerifyResult } from "../../model/verification.ts";
+import type { FactoryBundle } from "../../model/factory-bundle.ts";
+import { refusalOf, type TimeAttestationInput, type VerifiedTarget, type VerifyResult } from "../../model/verification.ts";
 import { type FlashStore, PowerCutError, type StreamWriter } from "./flash.ts";
 import { EcuKeyStore } from "./keystore.ts";
 import { AREA, BundleStream, DID, decodeBundle, INSTALL_STATUS, MalformedBundleError, RID } from "./secondary-protocol.ts";
@@ -94,6 +95,7 @@ export interface SecondaryResult {
   detail: string;
 }
 
+
 function emptyState(): InstallState {
   return { format: 1, active: "A", slots: { A: null, B: null }, trial: null, latestTime: null, attacksDetected: "", lastInstall: null };
 }
@@ -158,6 +160,30 @@ export class Secondary implements UdsApplication {
     writer.commit();
     const state: InstallState = { ...emptyState(), slots: { A: { image: { ...image, hashes: { ...image.hashes } }, releaseCounter }, B: null } };
     flash.writeAtomic(STATE_FILE, Buffer.from(JSON.stringify(state), "utf8"));
+  }
+
+  /**
+   * The factory's load (Uptane 2.1 "Build-time prerequisite requirements for ECUs"), before
+   * the first power-up: the bundle's time attestation and then its metadata (the Director's
+   * root and targets for a partial ECU; both repositories' four roles for a full one),
+   * verified in the module as a cycle verifies them; the attested time becomes the ECU's
+   * latest verified time and the module's trusted state is kept. A refusal (its outcome
+   * named) writes nothing. A factory image, if any, goes in first (provisionFactoryImage).
+   */
+  static provisionFactoryLoad(flash: FlashStore, verifier: VerifierProvider, bundle: FactoryBundle): { time: number; outcome: "Ok" | "NoUpdate" } {
+    if (flash.exists(VERIFIER_FILE)) throw new Error(`${flash.dir} already holds a verified state: the factory load is for a new ECU`);
+    if (!bundle.time) throw new Error("the factory bundle holds no time attestation: an ECU is loaded with an attested time");
+    const v = verifier.create();
+    const attested = v.attestTime({ attestation: bundle.time.attestation, nonce: bundle.time.nonce });
+    if (!attested.ok || attested.time === undefined) throw refusalOf(attested, "factory time attestation");
+    const result = v.verifyMetadata(bundle.metadata, attested.time);
+    if (result.outcome !== "Ok" && result.outcome !== "NoUpdate") throw refusalOf(result, "factory metadata");
+    // The module's state first: without the install state's time it is not used before an attestation.
+    flash.writeAtomic(VERIFIER_FILE, v.exportState());
+    const saved = flash.read(STATE_FILE);
+    const state: InstallState = saved ? (JSON.parse(Buffer.from(saved).toString("utf8")) as InstallState) : emptyState();
+    flash.writeAtomic(STATE_FILE, Buffer.from(JSON.stringify({ ...state, latestTime: attested.time }), "utf8"));
+    return { time: attested.time, outcome: result.outcome };
   }
 
   /** Puts the ECU on a bus as a UDS server. */

@@ -1,5 +1,8 @@
 // The Primary ECU's public surface.
 export { Primary, provisionPrimary, imagePath, type PrimaryConfig, type CycleResult, type CycleStep } from "./primary.ts";
+export { provisionPrimaryFromFactory, type FactoryLoad, type PrimaryIdentity, type Provisioned } from "./factory-provisioning.ts";
+export { MappedFetcher, storedServerUrls, type ServerUrls } from "./mapped-fetcher.ts";
+export { parseFactoryBundle, encodeFactoryBundle, type FactoryBundle } from "../../model/factory-bundle.ts";
 export { HttpFetcher, type Fetcher, type FetchRequest, type TlsClientOptions } from "./fetcher.ts";
 export { MemoryFetcher } from "./memory-fetcher.ts";
 export { FileStore, MemoryStore, type Store } from "./store.ts";

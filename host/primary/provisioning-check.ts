@@ -10,7 +10,7 @@ import type { VerifierFactory } from "./verifier-port.ts";
 
 export class ProvisioningError extends Error {
   constructor(
-    readonly code: "invalid-vin" | "invalid-serial" | "invalid-hardware-id" | "invalid-root",
+    readonly code: "invalid-vin" | "invalid-serial" | "invalid-hardware-id" | "invalid-root" | "unsupported-mapping" | "no-time",
     message: string,
   ) {
     super(message);

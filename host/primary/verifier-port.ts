@@ -20,6 +20,8 @@ export interface PrimaryVerifier {
   update(director: RepositoryFiles, image: RepositoryFiles, nowUnixSeconds: number): VerifyResult;
   imageCheck(target: VerifiedTarget): ImageCheck;
   setInstalledReleaseCounter(n: number): void;
+  /** Factory provisioning with a stated time: the floor later attestations and cycles may not go below. */
+  provisionTime(t: number): void;
   exportState(): Uint8Array;
 }
 

@@ -1,5 +1,5 @@
 // The crypto exports of a core module (assembly/exports/crypto.ts) as typed host calls:
-// SHA-256 / SHA-512, one-shot and streaming, and Ed25519 verification.
+// SHA-256 / SHA-512, one-shot and streaming, and Ed25519, ECDSA P-256 and RSA-PSS verification.
 //
 // Memory stays flat: every call resets the arena before copying in, and anything larger
 // than one scratch chunk is streamed through that chunk, so hashing a 1 GiB image needs
@@ -28,6 +28,8 @@ interface CryptoExports {
   ed25519StreamStart(pk: number, pkLen: number, sig: number, sigLen: number): number;
   ed25519StreamUpdate(ptr: number, len: number): number;
   ed25519StreamFinish(): number;
+  ecdsaP256VerifyBytes?(spki: number, spkiLen: number, sig: number, sigLen: number, msg: number, len: number): number;
+  rsaPssVerifyBytes?(spki: number, spkiLen: number, sig: number, sigLen: number, msg: number, len: number): number;
 }
 
 function statusName(code: number): CryptoStatusName {
@@ -98,17 +100,42 @@ export class CryptoCore {
    * the arena can hold is BadLength too (the module refuses the buffer).
    */
   ed25519Verify(publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array): CryptoStatusName {
+    return this.verifyThree(this.fns.ed25519VerifyBytes, publicKey, signature, message);
+  }
+
+  /**
+   * ECDSA P-256 with SHA-256 in the module (full.wasm, partial-p256.wasm): `spki` a DER
+   * SubjectPublicKeyInfo, `signature` a DER ECDSA-Sig-Value (README "ECDSA P-256 and RSA-PSS").
+   */
+  ecdsaP256Verify(spki: Uint8Array, signature: Uint8Array, message: Uint8Array): CryptoStatusName {
+    const fn = this.fns.ecdsaP256VerifyBytes;
+    if (!fn) throw new ModuleMisuseError(`${this.core.kind}.wasm has no ECDSA P-256 (full.wasm and partial-p256.wasm have)`);
+    return this.verifyThree(fn, spki, signature, message);
+  }
+
+  /** RSASSA-PSS with SHA-256, MGF1-SHA-256 and a 32-byte salt in the module (full.wasm): `spki` a DER SubjectPublicKeyInfo. */
+  rsaPssVerify(spki: Uint8Array, signature: Uint8Array, message: Uint8Array): CryptoStatusName {
+    const fn = this.fns.rsaPssVerifyBytes;
+    if (!fn) throw new ModuleMisuseError(`${this.core.kind}.wasm has no RSA-PSS (full.wasm has)`);
+    return this.verifyThree(fn, spki, signature, message);
+  }
+
+  // a (key, signature, message) call with every buffer copied in with its length
+  private verifyThree(
+    fn: (k: number, kl: number, s: number, sl: number, m: number, ml: number) => number,
+    key: Uint8Array, signature: Uint8Array, message: Uint8Array,
+  ): CryptoStatusName {
     this.core.reset();
     const exp = this.core.exports;
-    const pk = exp.alloc(Math.max(publicKey.length, 1));
-    const sig = exp.alloc(Math.max(signature.length, 1));
-    const msg = exp.alloc(Math.max(message.length, 1));
-    if (pk === 0 || sig === 0 || msg === 0) return "BadLength";
+    const k = exp.alloc(Math.max(key.length, 1));
+    const s = exp.alloc(Math.max(signature.length, 1));
+    const m = exp.alloc(Math.max(message.length, 1));
+    if (k === 0 || s === 0 || m === 0) return "BadLength";
     const mem = new Uint8Array(exp.memory.buffer);
-    mem.set(publicKey, pk);
-    mem.set(signature, sig);
-    mem.set(message, msg);
-    const code = this.fns.ed25519VerifyBytes(pk, publicKey.length, sig, signature.length, msg, message.length);
+    mem.set(key, k);
+    mem.set(signature, s);
+    mem.set(message, m);
+    const code = fn(k, key.length, s, signature.length, m, message.length);
     this.core.checkAlive();
     return statusName(code);
   }

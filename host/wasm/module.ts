@@ -3,7 +3,8 @@
 // copies bytes in and out. Portable: no Node API, so it runs in browsers and Deno too.
 import { ModuleMisuseError } from "../../model/outcome.ts";
 
-export type ModuleKind = "full" | "partial";
+/** full.wasm, partial.wasm (Ed25519 keys), partial-p256.wasm (partial verification that also reads ECDSA P-256 keys). */
+export type ModuleKind = "full" | "partial" | "partial-p256";
 
 /** Raw exports common to both modules. Only i32 crosses the boundary (assembly/abi.ts). */
 export interface CoreExports {
@@ -53,11 +54,14 @@ async function importEmbedded(kind: ModuleKind): Promise<string> {
   // One file per module, imported only when asked for: loading partial.wasm never
   // loads the full module's bytes.
   if (kind === "full") return (await import("../../build/full-wasm.ts")).fullWasmBase64;
+  if (kind === "partial-p256") return (await import("../../build/partial-p256-wasm.ts")).partialP256WasmBase64;
   return (await import("../../build/partial-wasm.ts")).partialWasmBase64;
 }
 
 function checkKind(kind: ModuleKind): void {
-  if (kind !== "full" && kind !== "partial") throw new ModuleMisuseError(`unknown module ${String(kind)} (full or partial)`);
+  if (kind !== "full" && kind !== "partial" && kind !== "partial-p256") {
+    throw new ModuleMisuseError(`unknown module ${String(kind)} (full, partial or partial-p256)`);
+  }
 }
 
 function remember(kind: ModuleKind, bytes: Uint8Array<ArrayBuffer>, module: WebAssembly.Module): LoadedModule {

@@ -43,6 +43,7 @@ interface VerifyExports {
   targets?(repo: number, p: number, l: number): number;
   delegatedRole?(n: number, nl: number, p: number, l: number): number;
   crossCheck?(): number;
+  provisionTime?(low: number, high: number): number;
   // partial only
   partialTargets?(p: number, l: number): number;
   partialTargetsBegin?(len: number): number;
@@ -378,6 +379,20 @@ export class FullVerifier extends CoreVerifier {
     }
   }
 
+  /**
+   * Factory provisioning with a stated time (no attestation): the module's last verified
+   * time becomes `t` unless it is later already; later cycles may not verify before it.
+   */
+  provisionTime(t: number): void {
+    if (!Number.isSafeInteger(t) || t < 0) throw new ModuleMisuseError(`provisioned time must be non-negative unix seconds, got ${t}`);
+    this.check(this.x.provisionTime!(...split64(t)), "provisionTime");
+  }
+
+  /** The last verified time (unix seconds): an attestation's, or the one provisioned. */
+  get lastVerifiedTime(): number {
+    return join64(this.x.attestedTime(Half.Low), this.x.attestedTime(Half.High));
+  }
+
   /** A verifier resuming from exportState(); throws VerificationError on a corrupt state. */
   static fromState(config: FullVerifierConfig, state: Uint8Array): FullVerifier {
     const v = new FullVerifier(config);
@@ -430,15 +445,17 @@ export interface PartialVerifierConfig {
   ecu: EcuIdentity;
   /** Linear memory limit in 64 KiB pages (the ECU's RAM budget); unlimited if absent. */
   memoryLimitPages?: number;
+  /** The module: partial.wasm (Ed25519 keys, the default) or partial-p256.wasm (a Director root with ECDSA P-256 keys too). */
+  module?: "partial" | "partial-p256";
 }
 
-/** Partial verification (Uptane 5.4.4.1) in partial.wasm: small Secondaries. */
+/** Partial verification (Uptane 5.4.4.1) in partial.wasm (or partial-p256.wasm): small Secondaries. */
 export class PartialVerifier extends CoreVerifier {
   // a small Secondary may have one page: the image comes in pieces that fit beside the state
   protected override imageChunkBytes = 4096;
 
   constructor(config: PartialVerifierConfig) {
-    super("partial", { ...config.ecu }, "", new Map<RepoName, Uint8Array>([["director", config.directorRoot]]), config.memoryLimitPages);
+    super(config.module ?? "partial", { ...config.ecu }, "", new Map<RepoName, Uint8Array>([["director", config.directorRoot]]), config.memoryLimitPages);
   }
 
   static fromState(config: PartialVerifierConfig, state: Uint8Array): PartialVerifier {

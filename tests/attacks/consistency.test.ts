@@ -87,6 +87,16 @@ test("rollback of a delegated role (snapshot lists supplier 1 after trusted 2): 
   expectOutcome(fullCycle(verifier, v), "RollbackAttack", "image", "snapshot");
 });
 
+test("a snapshot that no longer lists a delegated role the trusted one listed: RollbackAttack (image snapshot)", () => {
+  const v = VehicleSim.standard();
+  v.delegate({ name: "supplier-a", paths: ["supplier-a/*"] });
+  const verifier = fullVerifier(v);
+  expectOutcome(fullCycle(verifier, v), "Ok", null, null);
+  v.nextCycle();
+  v.image.tamperSnapshotMeta = (m) => delete m["supplier-a.json"];
+  expectOutcome(fullCycle(verifier, v), "RollbackAttack", "image", "snapshot");
+});
+
 test("rollback of the root: a root numbered 2, signed by the current keys, after root 3 is trusted: RollbackAttack (director root)", () => {
   const v = VehicleSim.standard();
   v.director.rotate({ root: 1 });

@@ -2,6 +2,7 @@
 // verified length and every listed hash; endless data is cut off at the length.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { createHash } from "node:crypto";
 import { ModuleMisuseError } from "../../model/outcome.ts";
 import { VehicleSim, at, checkImage, expectOutcome, fullCycle, fullVerifier, partialCycle, partialVerifier } from "./harness.ts";
 
@@ -24,6 +25,19 @@ test("image with one byte flipped: LengthOrHashMismatch (image)", () => {
   bad[bad.length >> 1]! ^= 1;
   const r = checkImage(verifier, target, bad);
   expectOutcome(r, "LengthOrHashMismatch", null, "image");
+});
+
+test("image whose sha256 matches but whose listed sha512 does not (every listed hash is checked): LengthOrHashMismatch (image)", () => {
+  const v = VehicleSim.standard();
+  const name = v.assignedName();
+  const other = createHash("sha512").update("another image").digest("hex");
+  // Both repositories list the same wrong sha512, so the metadata agree and verify; only the image check can catch it.
+  v.director.targets.get("targets")!.get(name)!.hashes.sha512 = other;
+  v.image.targets.get("targets")!.get(name)!.hashes.sha512 = other;
+  const verifier = fullVerifier(v);
+  const result = fullCycle(verifier, v);
+  expectOutcome(result, "Ok", null, null);
+  expectOutcome(checkImage(verifier, result.target!, v.images.get(name)!), "LengthOrHashMismatch", null, "image");
 });
 
 test("image shorter than its length: LengthOrHashMismatch (image)", () => {

@@ -3,6 +3,7 @@
 // classes.ts for the ECU classes.
 import { main, type Suite } from "./harness.ts";
 import { ed25519Suite } from "./suites/ed25519.ts";
+import { signaturesSuite } from "./suites/signatures.ts";
 import { modulesSuite } from "./suites/modules.ts";
 import { shaSuite } from "./suites/sha.ts";
 import { directorSuite } from "./suites/director.ts";
@@ -15,6 +16,7 @@ import { writeVerificationChart } from "./chart.ts";
 const suites: Suite[] = [
   shaSuite,
   ed25519Suite,
+  signaturesSuite,
   modulesSuite,
   directorSuite,
   fleetSuite,

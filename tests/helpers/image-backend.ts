@@ -104,3 +104,11 @@ export async function writeTemp(dir: string, name: string, bytes: Uint8Array | s
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
+
+/** The Image repository's current top-level targets file (timestamp → snapshot → targets), as a supplier downloads it. */
+export async function publishedTargetsFile(dir: string): Promise<string> {
+  const repo = repositoryDir(dir);
+  const timestamp = JSON.parse(await readFile(join(repo, "timestamp.json"), "utf8"));
+  const snapshot = JSON.parse(await readFile(join(repo, `${timestamp.signed.meta["snapshot.json"].version}.snapshot.json`), "utf8"));
+  return join(repo, `${snapshot.signed.meta["targets.json"].version}.targets.json`);
+}

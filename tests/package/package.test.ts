@@ -66,7 +66,7 @@ test("npm pack holds what the exports and bin name, the README and package.json,
   const named: string[] = [pkg.bin.uptane, "README.md", "package.json"];
   for (const [subpath, target] of Object.entries(pkg.exports as Record<string, string | Record<string, string>>)) {
     for (const file of typeof target === "string" ? [target] : Object.values(target)) named.push(file.replace(/^\.\//, ""));
-    assert.ok(subpath === "./package.json" || EXPORTS.some((e) => subpath === `./${e}`) || /^\.\/(full|partial)\.wasm$/.test(subpath), `unexpected export ${subpath}`);
+    assert.ok(subpath === "./package.json" || EXPORTS.some((e) => subpath === `./${e}`) || /^\.\/(full|partial|partial-p256)\.wasm$/.test(subpath), `unexpected export ${subpath}`);
   }
   for (const file of named) assert.ok(paths.has(file), `${file} is named by package.json but not packed`);
   const stray = [...paths].filter((p) => /^(tests|assembly|scripts|host|backend|build)\//.test(p) || /\.ts$/.test(p.replace(/\.d\.ts$/, "")));
@@ -244,6 +244,9 @@ test("without better-sqlite3: the bin's --help and verify run, a backend command
   const init = spawnSync(process.execPath, [cli, "init", "oem"], { cwd: app, encoding: "utf8" });
   assert.is(init.status, 1, init.stdout + init.stderr);
   assert.match(init.stdout + init.stderr, "npm install better-sqlite3");
+  const initJson = spawnSync(process.execPath, [cli, "init", "oem", "--json"], { cwd: app, encoding: "utf8" });
+  assert.is(initJson.status, 1, initJson.stdout + initJson.stderr);
+  assert.is(JSON.parse(initJson.stdout).error, "database-driver-missing", "its own code, not the generic failed");
   assert.ok(!existsSync(join(app, "oem")), "a backend command without better-sqlite3 leaves no half-made folder");
 });
 

@@ -41,27 +41,23 @@ test.after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-test("uptane primary init provisions a Primary from the backend's pinned roots and writes its public key", async () => {
-  const backend = join(work, "backend-a");
-  assert.is((await uptane("init", backend)).code, 0);
+test("uptane primary init makes a Primary's keys and identity first; it runs no cycle before the factory bundle is loaded", async () => {
   const state = join(work, "primary-a");
-  const r = await uptane(
-    "primary", "init", state,
-    "--director-root", join(backend, "director", "root", "1.root.json"), // each root is checked: its own threshold, its own repository
-    "--image-root", join(backend, "image", "repository", "1.root.json"),
-    "--vin", "WVWZZZ1JZXW000001", "--serial", "primary-001", "--hardware-id", "hw-primary", "--json",
-  );
+  const r = await uptane("primary", "init", state, "--vin", "WVWZZZ1JZXW000001", "--serial", "primary-001", "--hardware-id", "hw-primary", "--json");
   assert.is(r.code, 0, r.err + r.out);
   const out = JSON.parse(r.out);
   assert.equal(out.vehicleEcus, ["primary-001"]);
   const pub = JSON.parse(await readFile(out.publicKeyFile, "utf8"));
   assert.is(pub.keytype, "ed25519");
   assert.match(pub.keyval.public, /^[0-9a-f]{64}$/);
-  const again = await uptane("primary", "init", state, "--director-root", join(backend, "director", "root", "1.root.json"), "--image-root", join(backend, "image", "repository", "1.root.json"), "--vin", "V", "--serial", "S", "--hardware-id", "H");
-  assert.is(again.code, 1, "a provisioned Primary is not provisioned twice");
+  const again = await uptane("primary", "init", state, "--vin", "V", "--serial", "S", "--hardware-id", "H");
+  assert.is(again.code, 1, "a Primary's keys are not made twice");
+  const cycle = await uptane("primary", "cycle", state, "--json");
+  assert.is(cycle.code, 2, cycle.out);
+  assert.match(JSON.parse(cycle.out).detail, /--bundle/);
 });
 
-test("end to end: init, add an image, register the vehicle, assign, serve; the Primary installs over HTTPS with its client certificate and the Director sees the new version", async () => {
+test("end to end: init, add an image, register the vehicle, assign, serve, write the factory bundle; the Primary loads it, reaches the backend through its stored mapping with its client certificate, its first manifest carries the provisioned time, and the Director sees the new version", async () => {
   const backend = join(work, "backend-b");
   assert.is((await uptane("init", backend)).code, 0);
   const image = join(work, "fw-2.bin");
@@ -71,12 +67,7 @@ test("end to end: init, add an image, register the vehicle, assign, serve; the P
 
   const state = join(work, "primary-b");
   const vin = "WVWZZZ1JZXW000002";
-  const init = await uptane(
-    "primary", "init", state,
-    "--director-root", join(backend, "director", "root", "1.root.json"),
-    "--image-root", join(backend, "image", "repository", "1.root.json"),
-    "--vin", vin, "--serial", "primary-001", "--hardware-id", "hw-primary", "--tls-ca", join(backend, "tls", "server-ca.pem"), "--json",
-  );
+  const init = await uptane("primary", "init", state, "--vin", vin, "--serial", "primary-001", "--hardware-id", "hw-primary", "--tls-ca", join(backend, "tls", "server-ca.pem"), "--json");
   assert.is(init.code, 0, init.err + init.out);
   const registered = await uptane(
     "vehicle", "add", backend, "--vin", vin, "--ecu", `primary-001:hw-primary:${JSON.parse(init.out).publicKeyFile}:primary`,
@@ -89,12 +80,27 @@ test("end to end: init, add an image, register the vehicle, assign, serve; the P
   const { url, child } = await serve(backend);
   try {
     assert.match(url, /^https:\/\/127\.0\.0\.1:/);
-    const first = await uptane("primary", "cycle", state, "--url", url, "--json");
+    const bundle = join(work, "factory-b.json");
+    const provisioned = await uptane("provision", backend, "--vin", vin, "--url", url, "--out", bundle, "--json");
+    assert.is(provisioned.code, 0, provisioned.err + provisioned.out);
+    const loaded = await uptane("primary", "init", state, "--bundle", bundle, "--json");
+    assert.is(loaded.code, 0, loaded.err + loaded.out);
+    const load = JSON.parse(loaded.out);
+    assert.is(load.timeSource, "attestation");
+    assert.is(load.director, `${url}/director/`);
+    assert.is((await uptane("primary", "init", state, "--bundle", bundle)).code, 1, "a bundle is loaded once");
+
+    const first = await uptane("primary", "cycle", state, "--json"); // no --url: the stored mapping's URLs
     assert.is(first.code, 0, first.err + first.out);
     const cycle = JSON.parse(first.out);
-    assert.is(cycle.outcome, "Ok");
-    assert.is(cycle.installed, "fw-2.bin");
+    assert.is(cycle.installed, "fw-2.bin", "the target verified at the factory installs in the first cycle");
     assert.ok(cycle.manifestAccepted, "the Director accepted the first manifest");
+    const reported = Inventory.open(join(backend, INVENTORY_FILE));
+    try {
+      assert.is(reported.ecu("primary-001")!.last_report_time, load.time, "the first manifest reports the provisioned time");
+    } finally {
+      reported.close();
+    }
 
     // The next cycle's manifest carries the installed image; the Director records it.
     const second = await uptane("primary", "cycle", state, "--url", url, "--json");

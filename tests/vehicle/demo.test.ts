@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { plainDemo } from "../../app/vehicle/demo-script.ts";
 import { DemoWorld, DEMO_VEHICLE, RELEASES, firmware } from "../../app/vehicle/demo-world.ts";
 import { parseVehicleConfig } from "../../app/vehicle/config.ts";
+import { isoTime } from "../../model/iso-time.ts";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("hex");
 
@@ -37,6 +38,18 @@ test("the demo vehicle updates from the served backend over HTTP and CAN, and ev
   assert.ok(rows["brake-front"]!.bytes > RELEASES.brake.bytes, "the image crossed the bus");
   assert.ok(lines.some((l) => l.startsWith("Director's view")));
   assert.not.ok(existsSync(result.work), "the temporary folder is removed");
+});
+
+test("the demo vehicle is loaded at the factory from the live repositories: every ECU's first report carries the factory's attested time, not the epoch", async () => {
+  const world = await DemoWorld.start();
+  try {
+    await world.vehicle.runCycle();
+    const view = world.directorView();
+    assert.is(view.length, 1 + DEMO_VEHICLE.secondaries.length);
+    for (const row of view) assert.is(row.reported, isoTime(world.factoryTime), `${row.serial} reported the factory time`);
+  } finally {
+    await world.close();
+  }
 });
 
 test("with 5% of frames lost on the CAN FD buses (and 5% error frames on classic CAN) the update completes through retries, cycle after cycle", async () => {

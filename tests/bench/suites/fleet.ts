@@ -176,8 +176,13 @@ export const fleetSuite: Suite = {
       const cars = Array.from({ length: vehicles }, (_, i) => newVehicle(i));
       const director = openDirector(dir);
       let t = performance.now();
-      for (const car of cars) director.addVehicle(car.vin, car.ecus.map((e) => ({ serial: e.serial, hardwareId: e.hardwareId, publicKeyHex: e.key.publicKey.keyval.public, primary: e.primary })));
-      value(`registrations (${vehicles} vehicles of ${ECUS} ECUs, one Director, one connection)`, "vehicles/s", vehicles / ((performance.now() - t) / 1000));
+      // In transactions of 100 (one commit, one disk sync, each; every vehicle still checked and signed alone).
+      for (let i = 0; i < cars.length; i += 100) {
+        director.inventory.transaction(() => {
+          for (const car of cars.slice(i, i + 100)) director.addVehicle(car.vin, car.ecus.map((e) => ({ serial: e.serial, hardwareId: e.hardwareId, publicKeyHex: e.key.publicKey.keyval.public, primary: e.primary })));
+        });
+      }
+      value(`registrations (${vehicles} vehicles of ${ECUS} ECUs, one Director, one connection, 100 per transaction)`, "vehicles/s", vehicles / ((performance.now() - t) / 1000));
       // A tenth of the fleet gets the image by campaign and reports it installed in every round.
       const installing = cars.filter((_, i) => i % 10 === 0);
       t = performance.now();
