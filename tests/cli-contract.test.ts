@@ -193,12 +193,30 @@ test.before(async () => {
     { args: [nodir, "1"], expect: "not-a-backend" },
     { args: [backend, "99"], expect: "unknown-submission" },
   );
+  const bk = join(work, "backup");
   add(
     "backup",
-    { args: [backend, "--out", join(work, "inventory-backup.sqlite")], expect: "ok" },
+    { args: [backend, bk], expect: "ok" },
     { args: [backend], expect: "usage" },
-    { args: [nodir, "--out", join(work, "other-backup.sqlite")], expect: "not-a-backend" },
-    { args: [backend, "--out", join(work, "inventory-backup.sqlite")], expect: "exists" },
+    { args: [nodir, join(work, "other-backup")], expect: "not-a-backend" },
+    { args: [backend, image], expect: "exists" },
+    { args: [backend, work], expect: "exists" },
+  );
+  add(
+    "audit",
+    { args: [backend, "--backup", bk], expect: "ok" },
+    { args: [backend], expect: "usage" },
+    { args: [backend, "--backup", bk, "--expect-sha256", "zz"], expect: "invalid-sha256" },
+    { args: [backend, "--backup", work], expect: "backup-refused" },
+    { args: [nodir, "--backup", bk], expect: "not-a-backend" },
+  );
+  add("gc", { args: [backend, "--dry-run"], expect: "ok" }, { args: [backend, "extra"], expect: "usage" }, { args: [nodir], expect: "not-a-backend" }, { args: [corrupt], expect: "repository-corrupt" });
+  add(
+    "restore",
+    { args: [bk, join(work, "restored")], expect: "ok" },
+    { args: [bk], expect: "usage" },
+    { args: [bk, backend], expect: "exists" },
+    { args: [work, join(work, "restored-2")], expect: "backup-refused" },
   );
   add(
     "director rotate",

@@ -1,41 +1,46 @@
-// `uptane backup DIR --out FILE`: a consistent copy of the inventory database, owner-only.
+// `uptane backup DIR OUT`: every file of the backend, its SHA-256 and length, and a
+// consistent copy of the inventory, into the backup folder OUT (README "Backup, audit and
+// garbage collection").
 import { resolve } from "node:path";
-import { optionValue, type Command } from "./command.ts";
+import type { Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { requireBackend } from "./backend-dir.ts";
-import { openInventory } from "../../backend/inventory/location.ts";
-import { CliError } from "./errors.ts";
+import { backupBackend } from "../../backend/backup/backup.ts";
 
 export const backupCommand: Command = {
   name: "backup",
-  summary: "copy the inventory database consistently (mode 0600), also while uptane serve runs",
+  summary: "back up every file of the backend with its SHA-256, and the inventory (incremental)",
   usage: [
-    "uptane backup DIR --out FILE [--json]",
+    "uptane backup DIR OUT [--include-online-keys] [--include-offline-keys] [--json]",
     "",
-    "Writes a consistent copy of DIR/inventory.sqlite (vehicles, ECU public keys, manifests,",
-    "assignments, alerts, every signed Director document and root) to FILE with SQLite's online",
-    "backup, so `uptane serve` may keep running. FILE is created with mode 0600 and never",
-    "overwritten. Keys are not in it: keep DIR/keys/ (offline keys off this host) backed up",
-    "on its own.",
+    "Copies every file of the backend in DIR (Image repository metadata and images, the",
+    "Director's roots and served metadata, TLS certificates) into the backup folder OUT, each",
+    "stored once by its SHA-256 (a file OUT holds already is not copied again), with a",
+    "consistent copy of the inventory database taken while `uptane serve` runs (SQLite's",
+    "online backup; PostgreSQL's is pg_dump's job). A listing of every file with its SHA-256",
+    "and length goes to OUT/listings/; the listing's own SHA-256 is printed: keep it on a",
+    "separate, offline system (`uptane audit --expect-sha256`). Keys are left out unless",
+    "asked: --include-online-keys (keys/online, the API token, a database URL),",
+    "--include-offline-keys (keys/offline: root and targets keys). OUT is made mode 0700.",
   ].join("\n"),
-  options: { values: { out: {} }, flags: ["json"] },
-  positionals: ["DIR"],
+  options: { flags: ["json", "include-online-keys", "include-offline-keys"] },
+  positionals: ["DIR", "OUT"],
   async run(parsed) {
-    const dir = parsed.positional[0]!;
-    const out = resolve(optionValue(parsed, "out"));
+    const [dir, outArg] = parsed.positional as [string, string];
+    const out = resolve(outArg);
     return runReporting(parsed.flags.has("json"), async () => {
       await requireBackend(dir);
-      const inventory = openInventory(dir);
-      try {
-        await inventory.backupTo(out);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        if (code === "EEXIST") throw new CliError("exists", `${out} exists: a backup never overwrites a file`);
-        throw e;
-      } finally {
-        inventory.close();
-      }
-      return { data: { out }, text: `Backed up the inventory database to ${out} (mode 0600)` };
+      const tty = process.stderr.isTTY === true;
+      const r = await backupBackend(dir, out, { onlineKeys: parsed.flags.has("include-online-keys"), offlineKeys: parsed.flags.has("include-offline-keys") }, (done, total) => {
+        if (tty && (done === total || done % 50 === 0)) process.stderr.write(`\rbackup: ${done}/${total} files${done === total ? "\n" : ""}`);
+      });
+      const text = [
+        `Backed up ${r.files} files (${r.copied} new, ${r.bytesCopied} bytes copied)${r.inventory ? " and the inventory" : ""} to ${out}`,
+        `Listing ${r.listing}`,
+        `Listing SHA-256 (keep it offline): ${r.listingSha256}`,
+        ...(r.inventoryNote ? [`Note: ${r.inventoryNote}`] : []),
+      ].join("\n");
+      return { data: { out, ...r }, text };
     });
   },
 };

@@ -23,6 +23,9 @@ import { rotateCommand } from "./rotate.ts";
 import { directorRotateCommand } from "./director-rotate.ts";
 import { offlineCreateCommand } from "./offline-create.ts";
 import { backupCommand } from "./backup.ts";
+import { auditCommand } from "./audit.ts";
+import { restoreCommand } from "./restore.ts";
+import { gcCommand } from "./gc.ts";
 import { provisionCommand } from "./provision.ts";
 import { refreshCommand } from "./refresh.ts";
 import { vehicleAddCommand } from "./vehicle-add.ts";
@@ -63,6 +66,9 @@ export const commands: Command[] = [
   directorRotateCommand,
   offlineCreateCommand,
   backupCommand,
+  auditCommand,
+  restoreCommand,
+  gcCommand,
   refreshCommand,
   vehicleAddCommand,
   vehicleRevokeCommand,

@@ -31,6 +31,8 @@ import { SubmissionError } from "../../backend/supplier-portal/submissions.ts";
 import { RotationError } from "../../backend/director/key-rotation.ts";
 import { FleetCredentialError } from "../../backend/aktualizr/provisioning.ts";
 import { DirectorKeyError } from "../../backend/director/director-keys.ts";
+import { BackupError } from "../../backend/backup/backup.ts";
+import { BackupStoreError } from "../../backend/backup/listing.ts";
 import { DatabaseDriverMissing } from "../../backend/inventory/sql-engine.ts";
 
 /** Exit status 2: the command line is wrong; 1: the command line was fine, the operation was refused or failed. */
@@ -121,6 +123,8 @@ export const ERROR_CODES = {
   "campaign-not-active": { exit: 1, meaning: "the campaign is not in a state that allows it (promote an active one at its reserved group, pause an active one, resume a paused or halted one, cancel one not cancelled)" },
   "unknown-alert": { exit: 1, meaning: "no alert with that number" },
   "alert-acknowledged": { exit: 1, meaning: "the alert is acknowledged already" },
+  "backup-refused": { exit: 1, meaning: "OUT is not a backup folder, holds no such listing, or was changed (a listing or object that does not match its SHA-256)" },
+  "audit-findings": { exit: 1, meaning: "`uptane audit` found files added, changed or removed since the backup, or something that does not verify (`findings` lists them)" },
   "rule-exists": { exit: 1, meaning: "the same dependency or conflict rule is recorded already" },
   "unknown-rule": { exit: 1, meaning: "no dependency or conflict rule with that number" },
   decommissioned: { exit: 1, meaning: "the vehicle was decommissioned: nothing is served to it, assigned to it or taken from it" },
@@ -212,6 +216,8 @@ function codeOf(err: unknown): [ErrorCode, Record<string, unknown>] {
   if (err instanceof ProvisioningError) return [err.code, {}];
   if (err instanceof FactoryBundleError) return ["invalid-factory-bundle", {}];
   if (err instanceof ServeError) return ["serve-failed", {}];
+  if (err instanceof BackupError) return [err.code, {}];
+  if (err instanceof BackupStoreError) return ["backup-refused", {}];
   if (err instanceof VerificationError) return ["verification-failed", { outcome: err.outcome }];
   if (err instanceof TransportError) return ["unreachable", { outcome: "TransportError" }];
   if (err instanceof DirectorApiError) return err.status === 0 ? ["unreachable", {}] : ["registration-refused", { status: err.status, apiError: err.code }];

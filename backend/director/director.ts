@@ -729,6 +729,17 @@ export class Director {
       }
       entry.custom.ecuIdentifiers[ecu.serial] = { hardwareId: ecu.hardware_id };
     }
+    // The rules go to the vehicle as `custom.requires`: the images of this bundle each one
+    // needs, so a Primary that cannot deliver one withholds those that depend on it (README
+    // "Primary ECU": a partial bundle).
+    for (const r of this.inventory.rulesForImages([...byName.keys()])) {
+      const entry = byName.get(r.image);
+      if (!entry || r.kind !== "requires") continue;
+      const needs = [...byName.values()].filter((o) =>
+        o !== entry && (r.other_name !== null ? o.name === r.other_name : ((o.custom.hardwareIds as string[] | undefined) ?? []).includes(r.other_hardware_id!) && Number(o.custom.releaseCounter ?? 0) >= r.min_release_counter!),
+      );
+      if (needs.length > 0) entry.custom.requires = [...new Set([...((entry.custom.requires as string[] | undefined) ?? []), ...needs.map((o) => o.name)])].sort();
+    }
     return [...byName.values()];
   }
 

@@ -254,6 +254,12 @@ export class Inventory {
     ) as VehicleRow[];
   }
 
+  /** Target names some ECU reports installed or has assigned and not yet confirmed (gc keeps their images). */
+  targetNamesInUse(): Set<string> {
+    const rows = this.sql.all("SELECT installed_filename AS name FROM ecus WHERE installed_filename IS NOT NULL UNION SELECT target_name AS name FROM assignments WHERE status IN ('queued', 'published')") as { name: string }[];
+    return new Set(rows.map((r) => r.name));
+  }
+
   vehicle(vin: string): VehicleRow | undefined {
     return this.sql.get("SELECT v.vin, v.created_at, v.client_profile, v.last_manifest_at, (SELECT COUNT(*) FROM ecus e WHERE e.vin = v.vin) AS ecus FROM vehicles v WHERE v.vin = ?", [vin]) as VehicleRow | undefined;
   }

@@ -234,9 +234,8 @@ export class Primary {
     for (const { ecuSerial } of this.record.vehicleTargets.filter((t) => !isDue(t))) await dropImage(this.config.store, ecuSerial);
     const images: CycleResult["images"] = [];
     // A partial bundle: an image that cannot be fetched or is refused is withheld from its
-    // ECU and reported per ECU in the next manifest; the others still go. (The Director keeps
-    // dependencies between images in its inventory, README "Backend: dependencies and
-    // conflicts", but its metadata does not carry them: to the Primary images are independent.)
+    // ECU and reported per ECU in the next manifest; the others still go, except those that
+    // require a withheld one (the Director's `custom.requires`, below).
     const undelivered: UndeliveredImage[] = [];
     let firstFailure: Error | null = null;
     for (const { ecuSerial, target } of due) {
@@ -246,6 +245,20 @@ export class Primary {
         if (!(e instanceof VerificationError || e instanceof TransportError)) throw e;
         undelivered.push({ ecuSerial, target: target.name, outcome: e instanceof VerificationError ? e.outcome : "Withheld", detail: clip(message(e), MAX_UNDELIVERED_DETAIL) });
         firstFailure ??= e;
+      }
+    }
+    // What depends on a withheld image is withheld too (the Director's `custom.requires`, transitively).
+    if (undelivered.length > 0) {
+      const requires = await this.heldRequirements();
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const { ecuSerial, target } of due) {
+          if (undelivered.some((u) => u.ecuSerial === ecuSerial)) continue;
+          const missing = (requires.get(target.name) ?? []).find((n) => undelivered.some((u) => u.target === n));
+          if (missing === undefined) continue;
+          undelivered.push({ ecuSerial, target: target.name, outcome: "Withheld", detail: `requires ${missing}, which was withheld` });
+          grew = true;
+        }
       }
     }
     if (undelivered.length > 0) {
@@ -500,6 +513,26 @@ export class Primary {
   }
 
   // ---- 5.4.2.4 ------------------------------------------------------------------------
+
+  /**
+   * Each Director target's `custom.requires` (the images of the bundle it depends on) from the
+   * held, verified Director targets. Used only to withhold more, never to accept anything.
+   */
+  private async heldRequirements(): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    const bundle = await heldBundle(this.config.store, this.record);
+    if (!bundle) return out;
+    try {
+      const doc = JSON.parse(Buffer.from(bundle.director.targets).toString("utf8")) as { signed?: { targets?: Record<string, { custom?: { requires?: unknown } }> } };
+      for (const [name, t] of Object.entries(doc.signed?.targets ?? {})) {
+        const r = t?.custom?.requires;
+        if (Array.isArray(r)) out.set(name, r.filter((x): x is string => typeof x === "string"));
+      }
+    } catch {
+      // Verified bytes parse; if they did not, nothing more is withheld than was.
+    }
+    return out;
+  }
 
   private async reverifyHeld(time: number): Promise<{ verifier: PrimaryVerifier; result: VerifyResult }> {
     const files = await heldFiles(this.config.store, this.record);
