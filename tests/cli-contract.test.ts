@@ -507,7 +507,8 @@ test.before(async () => {
     { args: [state], expect: "usage" },
     { args: [state, join(work, "no-bundle")], expect: "unreadable-file" },
     { args: [state, backend], expect: "offline-bundle-refused" },
-    { args: [state, join(work, "offline-bundle")], expect: "ok" },
+    { args: [state, join(work, "offline-bundle")], expect: "unreadable-file" },
+    { args: [ready, join(work, "offline-bundle")], expect: "ok" },
   );
   // Last: it takes fw.bin out for good.
   add(

@@ -225,6 +225,8 @@ export const primaryInstallOfflineCommand: Command = {
     const pem = await store.read(PRIVATE_KEY);
     if (!identity || !pem) throw new CliError("unreadable-file", `${dir} holds no provisioned Primary (run uptane primary init first)`);
     const bundle = readOfflineBundle(folder); // a damaged bundle is refused before the state is opened
+    // An offline bundle's roots are checked against the factory-loaded ones, never trusted on first use.
+    if (!(await store.read(STATE_KEY))) throw new CliError("unreadable-file", `${dir} holds a Primary's keys but no factory load: run uptane primary init ${dir} --bundle FILE`);
     const primary = await Primary.open({
       ...identity,
       fetcher: new HttpFetcher("https://127.0.0.1:1"), // never used: an offline update reads no network
