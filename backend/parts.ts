@@ -42,10 +42,13 @@ export interface ServeContext {
   onClose: (release: () => void) => void;
   /** The supplier portal's upload cap and login throttle, when not the defaults. */
   supplierPortal?: SupplierPortalOptions;
+  /** The Director's retention policy, where not the default (README "retention"). */
+  retention?: Partial<Retention>;
 }
 
 import { imageRepositoryPart } from "./image/part.ts";
 import { directorPart } from "./director/part.ts";
+import type { Retention } from "./director/director.ts";
 import { timeServerPart } from "./timeserver/part.ts";
 import { tlsPart } from "./tls/part.ts";
 import { aktualizrPart } from "./aktualizr/part.ts";

@@ -14,6 +14,7 @@ import { backendParts, type ServeContext } from "./parts.ts";
 import { DEFAULT_WARN_DAYS } from "./offline-expiry.ts";
 import { DEFAULT_LIMITS, type ServerLimits } from "./http/limits.ts";
 import type { SupplierPortalOptions } from "./supplier-portal/part.ts";
+import type { Retention } from "./director/director.ts";
 
 export class ServeError extends Error {}
 
@@ -36,6 +37,8 @@ export interface ServeOptions {
   database?: string;
   /** The supplier portal's upload cap and failed-login limits (README "Backend: supplier portal"). */
   supplierPortal?: SupplierPortalOptions;
+  /** The Director's retention policy, where not the default (README "retention"). */
+  retention?: Partial<Retention>;
   /** Time limits, connection caps and request rates (README "Backend: limits"); DEFAULT_LIMITS for what is not given. */
   limits?: Partial<ServerLimits>;
 }
@@ -98,6 +101,7 @@ export async function serveBackend(dir: string, options: ServeOptions = {}): Pro
     startCheck: (check) => void checks.push(check),
     onClose: (r) => void releases.push(r),
     supplierPortal: options.supplierPortal,
+    retention: options.retention,
   };
   const router = new Router();
   try {

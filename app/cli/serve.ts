@@ -6,12 +6,14 @@ import { requireBackend } from "./backend-dir.ts";
 import { CliError, describeError } from "./errors.ts";
 import { printResult } from "./output.ts";
 import { close } from "../../backend/http/server.ts";
+import type { Retention } from "../../backend/director/director.ts";
 
 export const serveCommand: Command = {
   name: "serve",
   summary: "serve the Image repository (/image/), Director (/director/) and time server (/time/) over HTTPS",
   usage: [
-    "uptane serve DIR [--port P] [--host H] [--warn-days D] [--database URL] [--plain-http] [--json] [LIMITS]",
+    "uptane serve DIR [--port P] [--host H] [--warn-days D] [--database URL] [--keep-manifests N]",
+    "                 [--keep-metadata-hours H] [--plain-http] [--json] [LIMITS]",
     "",
     "Serves DIR over HTTPS on 127.0.0.1 (default) at port P (default 8080; 0 picks a free port)",
     "and prints the base URL (with --json: {\"url\": ...}). The Image repository is under",
@@ -32,6 +34,9 @@ export const serveCommand: Command = {
     "--plain-http serves plain HTTP instead, on a loopback --host only, authenticating nobody",
     "and refusing the write API (development and tests).",
     "",
+    "Every minute it also prunes a slice of the Director's history (README \"retention\"):",
+    "per vehicle the newest N manifests stay (default 100), and a superseded targets, snapshot",
+    "or timestamp version H hours after the next one was signed (default 24).",
     "Every minute it re-signs the online roles of both repositories that are half way to",
     "expiry and warns about offline-keyed roles expiring within D days (default 30). It checks",
     "the Image repository's chain at start (refusing to start when it does not verify) and",
@@ -50,7 +55,7 @@ export const serveCommand: Command = {
     "  Over a rate the answer is 429 with Retry-After.",
   ].join("\n"),
   options: {
-    values: { port: {}, host: {}, "warn-days": {}, database: {}, "header-timeout": {}, "request-timeout": {}, "idle-timeout": {}, "max-connections": {}, "max-connections-per-address": {}, "vehicle-rate": {}, "vehicle-burst": {}, "address-rate": {}, "address-burst": {} },
+    values: { port: {}, host: {}, "warn-days": {}, database: {}, "keep-manifests": {}, "keep-metadata-hours": {}, "header-timeout": {}, "request-timeout": {}, "idle-timeout": {}, "max-connections": {}, "max-connections-per-address": {}, "vehicle-rate": {}, "vehicle-burst": {}, "address-rate": {}, "address-burst": {} },
     flags: ["json", "plain-http"],
   },
   positionals: ["DIR"],
@@ -64,7 +69,7 @@ export const serveCommand: Command = {
     await requireBackend(parsed.positional[0]!);
     let started;
     try {
-      started = await serveBackend(parsed.positional[0]!, { host, port, warnDays, limits, database: parsed.values.database?.[0], plainHttp: parsed.flags.has("plain-http"), log: (line) => process.stderr.write(line + "\n") });
+      started = await serveBackend(parsed.positional[0]!, { host, port, warnDays, limits, retention: retentionOptions(parsed), database: parsed.values.database?.[0], plainHttp: parsed.flags.has("plain-http"), log: (line) => process.stderr.write(line + "\n") });
     } catch (err) {
       // A port in use or a lock held is a server that cannot start, whatever raised it.
       if (err instanceof ServeError) throw err;
@@ -89,6 +94,17 @@ function positive(parsed: ParsedArgs, key: string): number | undefined {
   const n = Number(raw);
   if (!/^\d+(\.\d+)?$/.test(raw) || !(n > 0) || !Number.isFinite(n)) throw new UsageError(`--${key} must be a positive number, got '${raw}'`);
   return n;
+}
+
+/** --keep-manifests and --keep-metadata-hours over the Director's default retention. */
+function retentionOptions(parsed: ParsedArgs): Partial<Retention> {
+  const r: Partial<Retention> = {};
+  if (parsed.values["keep-manifests"]) {
+    r.manifestBodies = optionInt(parsed, "keep-manifests");
+    if (r.manifestBodies < 1) throw new UsageError("--keep-manifests must be at least 1");
+  }
+  if (parsed.values["keep-metadata-hours"]) r.metadataWindowSeconds = optionInt(parsed, "keep-metadata-hours") * 3600;
+  return r;
 }
 
 /** The LIMITS options over DEFAULT_LIMITS. */

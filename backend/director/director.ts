@@ -2,10 +2,11 @@
 // campaigns, records verified vehicle version manifests, and publishes per-vehicle
 // targets/snapshot/timestamp signed with online keys. Every change is one SQLite
 // transaction; files follow the database (publisher.ts).
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { AssignmentRow, CampaignRow, ClientProfile, EcuRow, Inventory } from "../inventory/inventory.ts";
 import { inventoryLocation, openInventory } from "../inventory/location.ts";
+import type { TransactionScope } from "../inventory/sql-engine.ts";
 import { isPostgresUrl, redactedUrl } from "../inventory/postgres-engine.ts";
 import type { KeyType, SigningKey } from "../../model/keys.ts";
 import { writeFileAtomicSync } from "../fs/atomic-write.ts";
@@ -18,7 +19,7 @@ import type { ImageTarget, ImageTargetSource } from "./image-targets.ts";
 import { checkManifest, parseManifest, storedManifestBody, type CheckedManifest } from "./manifest.ts";
 import type { ManifestResponse, VehicleManifest } from "../../model/manifest-format.ts";
 import { sameImage } from "../../model/same-image.ts";
-import { buildDirectorRoot, type DirectorTargetEntry } from "./metadata.ts";
+import { buildDirectorRoot, EXPIRY, type DirectorTargetEntry } from "./metadata.ts";
 import { planRotation, planRenewal, type RootChange, type RotationResult } from "./key-rotation.ts";
 import { VehicleMetadataPublisher, type PublishFaults } from "./publisher.ts";
 import { DIRECTOR_ROOT_DIR, DIRECTOR_VEHICLES_DIR, DirectorStateCheck, StateMismatch } from "./state-check.ts";
@@ -29,17 +30,29 @@ export { DIRECTOR_ROOT_DIR, DIRECTOR_VEHICLES_DIR, StateMismatch } from "./state
 
 export type { EcuRegistration } from "./ecu-registration.ts";
 
-/** How much of each vehicle's history the inventory keeps (README: retention). */
+/** How much of each vehicle's history the inventory keeps (README: retention), pruned in the background (`prune`). */
 export interface Retention {
-  /** Newest manifests kept whole per vehicle; older ones keep their row, not their body. */
+  /** Newest manifests kept whole per vehicle; older ones are deleted, or keep their row without the body while a report, install result or alert points at them. */
   manifestBodies: number;
   /** Newest alerts kept per vehicle. */
   alerts: number;
   /** Newest version reports kept per ECU (with the report-time check, the replay guard). */
   reportsPerEcu: number;
+  /** A superseded targets, snapshot or timestamp version is kept this long after the next one was signed (a client may be fetching the chain it named). */
+  metadataWindowSeconds: number;
 }
 
-export const DEFAULT_RETENTION: Retention = { manifestBodies: 100, alerts: 1000, reportsPerEcu: 100 };
+export const DEFAULT_RETENTION: Retention = { manifestBodies: 100, alerts: 1000, reportsPerEcu: 100, metadataWindowSeconds: 86_400 };
+
+/** What one `prune` removed. */
+export interface PruneResult {
+  vehicles: number;
+  reports: number;
+  alerts: number;
+  manifests: number;
+  bodies: number;
+  metadata: number;
+}
 
 /**
  * Whether a committed change reached the served files. "pending": the database has it
@@ -60,7 +73,7 @@ export interface DirectorOptions {
   imageTargets: ImageTargetSource;
   clock?: () => Date;
   faults?: PublishFaults;
-  retention?: Retention;
+  retention?: Partial<Retention>;
   /** A postgres:// URL to use instead of the backend's own setting (`uptane serve --database`). */
   database?: string;
 }
@@ -161,7 +174,7 @@ export class Director {
   ) {
     this.inventory = openInventory(dir, options.database);
     this.clock = options.clock ?? (() => new Date());
-    this.retention = options.retention ?? DEFAULT_RETENTION;
+    this.retention = { ...DEFAULT_RETENTION, ...options.retention };
     this.keyring = new DirectorKeyring(dir, this.inventory);
     // On PostgreSQL the database serves each vehicle's documents, so processes on several
     // folders or machines serve the same versions; SQLite (one process) keeps the files.
@@ -681,8 +694,7 @@ export class Director {
    * transaction). The next bundle is published only when no assignment of the previous
    * one is still unconfirmed.
    */
-  private advance(vin: string, now: Date): void {
-    const all = this.inventory.assignmentsOf(vin);
+  private advance(vin: string, now: Date, all = this.inventory.assignmentsOf(vin)): void {
     if (!all.some((a) => a.status === "published")) {
       // A paused, halted or cancelled campaign's assignments wait (README "Campaigns").
       const waiting = all.filter((a) => a.status === "queued");
@@ -690,10 +702,13 @@ export class Director {
       const queued = waiting.filter((a) => a.campaign_id === null || !held.has(a.campaign_id));
       if (queued.length > 0 && !this.bundleHeldByRules(vin, queued, now)) {
         const bundle = (this.inventory.latestMetadata(vin, "targets")?.version ?? 0) + 1;
-        for (const a of queued) this.inventory.setAssignmentStatus(a.id, "published", bundle);
+        for (const a of queued) {
+          this.inventory.setAssignmentStatus(a.id, "published", bundle);
+          Object.assign(a, { status: "published", bundle }); // the rows read above, as written
+        }
       }
     }
-    this.publisher.stage(vin, this.currentEntries(vin), now);
+    this.publisher.stage(vin, this.currentEntries(vin, all), now);
   }
 
   /**
@@ -713,13 +728,14 @@ export class Director {
   }
 
   /** The targets of the newest bundle that are pending or installed. */
-  private currentEntries(vin: string): DirectorTargetEntry[] {
-    const all = this.inventory.assignmentsOf(vin);
+  private currentEntries(vin: string, all = this.inventory.assignmentsOf(vin)): DirectorTargetEntry[] {
     const bundle = Math.max(0, ...all.map((a) => a.bundle ?? 0));
     const byName = new Map<string, DirectorTargetEntry>();
+    let ecus: Map<string, EcuRow> | null = null; // the vehicle's ECUs, read once when an entry needs them
     for (const a of all) {
       if (a.bundle !== bundle || (a.status !== "published" && a.status !== "installed")) continue;
-      const ecu = this.inventory.ecu(a.ecu_serial)!;
+      ecus ??= new Map(this.inventory.allEcusOf(vin).map((e) => [e.serial, e]));
+      const ecu = ecus.get(a.ecu_serial) ?? this.inventory.ecu(a.ecu_serial)!;
       // A retired ECU is not in the vehicle any more; a held one gets nothing until a workshop records it.
       if (ecu.retired_at !== null || ecu.held !== null) continue;
       let entry = byName.get(a.target_name);
@@ -768,24 +784,44 @@ export class Director {
         return e instanceof Refused ? e : new ManifestFailure(e);
       }
     });
-    const results = this.inventory.transaction(() =>
-      jobs.map((job, i) => {
-        const manifest = parsed[i]!;
-        if (manifest instanceof Refused || manifest instanceof ManifestFailure) return manifest;
+    // Each manifest writes its own vehicle's rows: on PostgreSQL the batch takes those
+    // vehicles' locks, so other processes record other vehicles meanwhile (sql-engine.ts).
+    const record = (indexes: number[], scope?: TransactionScope) =>
+      this.inventory.transaction(() => {
+        // What each vehicle's manifest reads first, read for all of them at once (five queries, not five per manifest).
+        this.inventory.prefetch(indexes.flatMap((i) => (parsed[i] instanceof Refused || parsed[i] instanceof ManifestFailure || !isVin(jobs[i]!.vin) ? [] : [{ vin: jobs[i]!.vin, reports: reportNonces(parsed[i] as VehicleManifest) }])));
         try {
-          return this.recordManifest(job.vin, job.body, manifest, now);
-        } catch (e) {
-          return e instanceof Refused ? e : new ManifestFailure(e);
+          this.recordEach(indexes, parsed, jobs, results, now);
+        } finally {
+          this.inventory.endPrefetch();
         }
-      }),
-    );
+      }, scope);
+
+    const results: Array<ManifestResponse | Refused | ManifestFailure | NeedsGlobalLock> = parsed.map((p) => (p instanceof Refused || p instanceof ManifestFailure ? p : new ManifestFailure(new Error("not recorded"))));
+    record(jobs.map((_, i) => i), { vins: jobs.flatMap((j, i) => (parsed[i] instanceof Refused || parsed[i] instanceof ManifestFailure || !isVin(j.vin) ? [] : [j.vin])) });
+    // A manifest that may halt a campaign (a failed install of one) runs again under the database-wide lock.
+    const again = results.flatMap((r, i) => (r instanceof NeedsGlobalLock ? [i] : []));
+    if (again.length > 0) record(again);
     this.publishAlso();
-    const recorded = (r: (typeof results)[number]): r is ManifestResponse => !(r instanceof Refused) && !(r instanceof ManifestFailure);
+    const recorded = (r: (typeof results)[number]): r is ManifestResponse => !(r instanceof Refused) && !(r instanceof ManifestFailure) && !(r instanceof NeedsGlobalLock);
     for (const vin of new Set(jobs.filter((_, i) => recorded(results[i]!)).map((j) => j.vin))) {
       const publication = this.publishAfterCommit([vin]);
       if (publication.publication === "pending") jobs.forEach((j, i) => j.vin === vin && recorded(results[i]!) && Object.assign(results[i]!, publication));
     }
-    return results;
+    return results as Array<ManifestResponse | Refused | ManifestFailure>;
+  }
+
+  /** Each manifest of `indexes`, in its own savepoint of the caller's transaction; its result (or refusal, or failure) into `results`. */
+  private recordEach(indexes: number[], parsed: Array<VehicleManifest | Refused | ManifestFailure>, jobs: Array<{ vin: string; body: Buffer }>, results: Array<ManifestResponse | Refused | ManifestFailure | NeedsGlobalLock>, now: Date): void {
+    for (const i of indexes) {
+      const manifest = parsed[i]!;
+      if (manifest instanceof Refused || manifest instanceof ManifestFailure) continue;
+      try {
+        results[i] = this.recordManifest(jobs[i]!.vin, jobs[i]!.body, manifest, now);
+      } catch (e) {
+        results[i] = e instanceof Refused || e instanceof NeedsGlobalLock ? e : new ManifestFailure(e);
+      }
+    }
   }
 
   /** One manifest, in a savepoint of the caller's transaction. */
@@ -825,26 +861,42 @@ export class Director {
     inv.setLastManifestAt(urlVin, nowIso);
     const imagesChanged = checked.accepted.some(({ ecu, report }) => ecu.installed_filename !== (report.installedImage?.filename ?? null));
     const installedBefore = imagesChanged ? this.installedState(urlVin) : null;
+    // One statement each for the reports, the installed images and the open assignments of every accepted ECU.
+    inv.insertReports(checked.accepted.map(({ ecu, report }) => ({ manifestId, serial: ecu.serial, nonce: report.nonce, installedFilename: report.installedImage?.filename ?? null, releaseCounter: report.releaseCounter, reportTime: report.reportTime, attacksDetected: report.attacksDetected })));
+    inv.recordInstalledMany(
+      checked.accepted.map(({ ecu, report }) => {
+        const img = report.installedImage;
+        return { serial: ecu.serial, filename: img?.filename ?? null, length: img?.length ?? null, hashes: img ? JSON.stringify(img.hashes) : null, releaseCounter: report.releaseCounter, reportTime: report.reportTime };
+      }),
+    );
+    // The vehicle's assignments, read once: the open ones per ECU here, all of them (as changed here) for `advance`.
+    const assignments = inv.assignmentsOf(urlVin);
+    const open = new Map<string, AssignmentRow[]>();
+    for (const a of assignments) if (a.status === "queued" || a.status === "published") open.set(a.ecu_serial, [...(open.get(a.ecu_serial) ?? []), a]);
     for (const { ecu, report, reportCounter } of checked.accepted) {
       if (reportCounter !== undefined) inv.setReportCounter(ecu.serial, reportCounter);
-      inv.insertReport({ manifestId, serial: ecu.serial, nonce: report.nonce, installedFilename: report.installedImage?.filename ?? null, releaseCounter: report.releaseCounter, reportTime: report.reportTime, attacksDetected: report.attacksDetected });
       // 5.4.2.1: an ECU's "attacks detected" field goes to the operators.
       if (report.attacksDetected !== "") alerts.push({ serial: ecu.serial, kind: "attack-detected", detail: report.attacksDetected });
       if (report.releaseCounter < ecu.installed_release_counter) {
         alerts.push({ serial: ecu.serial, kind: "release-counter-decreased", detail: `reported ${report.releaseCounter}, previously ${ecu.installed_release_counter}` });
       }
       const img = report.installedImage;
-      inv.recordInstalled(ecu.serial, { filename: img?.filename ?? null, length: img?.length ?? null, hashes: img ? JSON.stringify(img.hashes) : null, releaseCounter: report.releaseCounter, reportTime: report.reportTime });
-      for (const a of inv.openAssignmentsOfEcu(ecu.serial)) {
+      for (const a of open.get(ecu.serial) ?? []) {
         const last = report.lastInstall;
         // Installed is installed, also when a paused campaign had withdrawn it meanwhile.
         if (img && installedIs(img, a)) {
           inv.setAssignmentStatus(a.id, "installed");
+          a.status = "installed";
           inv.insertInstallResult({ manifestId, vin: urlVin, serial: ecu.serial, assignmentId: a.id, filename: a.target_name, success: true, code: last?.filename === a.target_name ? last.code : "Ok", detail: last?.filename === a.target_name ? last.detail : "" });
         } else if (a.status === "published" && last && last.filename === a.target_name && !last.success) {
           inv.setAssignmentStatus(a.id, "failed");
+          a.status = "failed";
           inv.insertInstallResult({ manifestId, vin: urlVin, serial: ecu.serial, assignmentId: a.id, filename: a.target_name, success: false, code: last.code, detail: last.detail });
-          if (a.campaign_id !== null) failedCampaigns.set(a.campaign_id, a.stage);
+          if (a.campaign_id !== null) {
+            // Its campaign may halt, which changes other vehicles: not under this vehicle's lock alone.
+            if (!inv.sql.holdsGlobalLock()) throw new NeedsGlobalLock();
+            failedCampaigns.set(a.campaign_id, a.stage);
+          }
         }
       }
     }
@@ -857,8 +909,9 @@ export class Director {
     const shown = alerts.length > MAX_ALERTS_PER_MANIFEST ? alerts.slice(0, MAX_ALERTS_PER_MANIFEST - 1) : alerts;
     if (shown.length < alerts.length) shown.push({ serial: null, kind: "alerts-truncated", detail: `${alerts.length - shown.length} more alerts of this manifest not recorded (${[...new Set(alerts.slice(shown.length).map((a) => a.kind))].join(", ")})` });
     for (const a of shown) inv.insertAlert({ vin: urlVin, serial: a.serial, manifestId, kind: a.kind, detail: a.detail, now: nowIso });
-    inv.applyRetention(urlVin, checked.accepted.map((a) => a.ecu.serial), this.retention);
-    this.advance(urlVin, now);
+    // Alerts stay bounded at once (a vehicle reporting strangers in every manifest); the rest of the history is pruned in the background (`prune`).
+    if (shown.length > 0) inv.pruneAlerts(urlVin, this.retention.alerts);
+    this.advance(urlVin, now, assignments);
     // A campaign at its failure threshold halts; the other vehicles it withdrew from are published after the commit.
     for (const [id, stage] of failedCampaigns) for (const vin of this.haltAtThreshold(id, stage, now)) if (vin !== urlVin) this.alsoPublish.add(vin);
     return {
@@ -866,6 +919,45 @@ export class Director {
       accepted: checked.accepted.map((a) => a.ecu.serial),
       discarded: checked.discarded.map((d) => ({ ecuSerial: d.ecuSerial, reason: d.reason })),
     };
+  }
+
+  // ---- retention
+
+  /**
+   * Prunes history older than the retention policy, walking the fleet by VIN `batch`
+   * vehicles per transaction (each taking those vehicles' locks), from where the last walk
+   * stopped (kept in the database, shared by every process), until the walk wraps or
+   * `budgetMs` is spent (`serve`'s upkeep calls it). Never removes what is served: the
+   * newest version of each role stays, a superseded one for the retention window, and on
+   * SQLite a vehicle whose files are behind the database is left for a later walk.
+   */
+  prune(options: { budgetMs?: number; batch?: number } = {}): PruneResult {
+    const batch = options.batch ?? 100;
+    const deadline = performance.now() + (options.budgetMs ?? 500);
+    const total: PruneResult = { vehicles: 0, reports: 0, alerts: 0, manifests: 0, bodies: 0, metadata: 0 };
+    const keep = { manifests: this.retention.manifestBodies, alerts: this.retention.alerts, reportsPerEcu: this.retention.reportsPerEcu };
+    for (;;) {
+      const vins = this.inventory.vinsAfter(this.inventory.retentionCursor(), batch);
+      const now = this.clock().getTime();
+      // Signed before now - window: its expiry is before now - window + lifetime.
+      const bound = (role: keyof typeof EXPIRY) => isoTime(new Date(now - this.retention.metadataWindowSeconds * 1000 + EXPIRY[role] * 1000));
+      // The cursor row is shared by the processes' walks; any of them moving it is fine.
+      this.inventory.transaction(() => {
+        const r = this.inventory.pruneHistory(vins, keep);
+        const behind = this.servesFromDatabase ? new Set<string>() : this.inventory.unpublishedAmong(vins);
+        const old = this.inventory.supersededMetadata(vins.filter((v) => !behind.has(v)), { targets: bound("targets"), snapshot: bound("snapshot"), timestamp: bound("timestamp") });
+        // SQLite serves files: a versioned file goes with its row (the file first; if the commit fails, the row is pruned again later).
+        if (!this.servesFromDatabase) for (const m of old) if (m.role !== "timestamp") rmSync(join(this.publisher.vehicleDir(m.vin), `${m.version}.${m.role}.json`), { force: true });
+        total.metadata += this.inventory.deleteMetadata(old);
+        total.vehicles += vins.length;
+        total.reports += r.reports;
+        total.alerts += r.alerts;
+        total.manifests += r.manifests;
+        total.bodies += r.bodies;
+        this.inventory.setRetentionCursor(vins.length < batch ? "" : vins.at(-1)!);
+      }, { vins });
+      if (vins.length < batch || performance.now() >= deadline) return total;
+    }
   }
 
   // ---- serving
@@ -877,7 +969,7 @@ export class Director {
   refresh(vin: string): void {
     const now = this.clock();
     // The common case (fresh) takes no write lock; a pending publication is retried either way.
-    if (this.publisher.isStale(vin, now)) this.inventory.transaction(() => this.inventory.vehicleExists(vin) && this.publisher.stage(vin, null, now));
+    if (this.publisher.isStale(vin, now)) this.inventory.transaction(() => this.inventory.vehicleExists(vin) && this.publisher.stage(vin, null, now), { vins: [vin] });
     this.publishAfterCommit([vin]);
   }
 
@@ -889,7 +981,7 @@ export class Director {
     const resigned: string[] = [];
     for (const vin of this.publisher.staleVins(this.clock())) {
       const now = this.clock();
-      if (this.inventory.transaction(() => this.publisher.stage(vin, null, now))) {
+      if (this.inventory.transaction(() => this.publisher.stage(vin, null, now), { vins: [vin] })) {
         resigned.push(vin);
         this.publishAfterCommit([vin]); // a failure is retried by publishPending
       }
@@ -1000,6 +1092,25 @@ export class Director {
     if (!isVin(vin) || !/^(timestamp|[1-9]\d{0,8}\.snapshot|[1-9]\d{0,8}\.targets)\.json$/.test(name)) return null;
     if (name === "timestamp.json") this.refresh(vin);
     return this.state.vehicleBytes(vin, name);
+  }
+}
+
+/** The (serial, nonce) pairs a parsed manifest's reports claim (what `Inventory.prefetch` looks up). */
+function reportNonces(m: VehicleManifest): Array<{ serial: string; nonce: string }> {
+  const out: Array<{ serial: string; nonce: string }> = [];
+  for (const r of m.signed.ecuVersionReports as unknown[]) {
+    const s = typeof r === "object" && r !== null ? (r as { signed?: unknown }).signed : undefined;
+    if (typeof s !== "object" || s === null) continue;
+    const { ecuSerial, nonce } = s as { ecuSerial?: unknown; nonce?: unknown };
+    if (typeof ecuSerial === "string" && typeof nonce === "string") out.push({ serial: ecuSerial, nonce });
+  }
+  return out;
+}
+
+/** Thrown inside a per-vehicle transaction by a change that needs the database-wide lock (its savepoint rolls back; the caller runs it again under that lock). */
+class NeedsGlobalLock extends Error {
+  constructor() {
+    super("needs the database-wide write lock");
   }
 }
 

@@ -109,11 +109,12 @@ export function reportProblem(r: unknown): string | null {
  */
 export function checkManifest(manifest: VehicleManifest, urlVin: string, inventory: Inventory): CheckedManifest {
   const signed = manifest.signed;
-  if (!inventory.vehicleExists(urlVin)) throw new Refused(404, "unknown-vin", `no vehicle ${urlVin} is registered`);
-  const decommissioned = inventory.decommissionedAt(urlVin);
+  const vehicle = inventory.vehicleState(urlVin);
+  if (!vehicle) throw new Refused(404, "unknown-vin", `no vehicle ${urlVin} is registered`);
+  const decommissioned = vehicle.decommissioned_at;
   if (decommissioned !== null) throw new Refused(410, "decommissioned", `vehicle ${urlVin} was decommissioned at ${decommissioned}: its manifests are refused`);
   // An aktualizr vehicle reports in its own dialect only, where its report counter is checked (README "Serving aktualizr").
-  if (inventory.clientProfile(urlVin) === "aktualizr") throw new Refused(409, "wrong-profile", `vehicle ${urlVin} runs aktualizr: it reports with PUT /aktualizr/director/manifest`);
+  if (vehicle.client_profile === "aktualizr") throw new Refused(409, "wrong-profile", `vehicle ${urlVin} runs aktualizr: it reports with PUT /aktualizr/director/manifest`);
   if (signed.vin !== urlVin) throw new Refused(400, "vin-mismatch", `manifest is for vehicle ${signed.vin}, posted to ${urlVin}`);
   const ecus = new Map(inventory.ecusOf(urlVin).map((e) => [e.serial, e]));
   const primary = ecus.get(signed.primarySerial);
@@ -129,6 +130,11 @@ export function checkManifest(manifest: VehicleManifest, urlVin: string, invento
 
   const accepted: AcceptedReport[] = [];
   const discarded: DiscardedReport[] = [];
+  // The nonces of the well-formed reports of known ECUs, looked up in one query.
+  const seen = inventory.noncesSeen(
+    urlVin,
+    signed.ecuVersionReports.flatMap((raw) => (reportProblem(raw) === null && ecus.has((raw as { signed: EcuVersionReportSigned }).signed.ecuSerial) ? [{ serial: (raw as { signed: EcuVersionReportSigned }).signed.ecuSerial, nonce: (raw as { signed: EcuVersionReportSigned }).signed.nonce }] : [])),
+  );
   for (const raw of signed.ecuVersionReports) {
     const serialOf = (isObject(raw) && isObject(raw.signed) && typeof raw.signed.ecuSerial === "string" ? raw.signed.ecuSerial : "?").slice(0, 64);
     const problem = reportProblem(raw);
@@ -154,7 +160,7 @@ export function checkManifest(manifest: VehicleManifest, urlVin: string, invento
     // 5.4.2.1: the nonce/counter makes each report fresh; one seen before is a replay. Only
     // the newest report rows are kept (retention), so a report older than the ECU's last
     // one is a replay too (an ECU's report time comes from its verified time: it never goes back).
-    if (inventory.nonceSeen(ecu.serial, report.signed.nonce)) {
+    if (seen.has(`${ecu.serial}\n${report.signed.nonce}`)) {
       discarded.push({ ecuSerial: serialOf, reason: "replayed-nonce", detail: `ECU ${serialOf} already sent nonce ${JSON.stringify(report.signed.nonce)}` });
       continue;
     }

@@ -5,7 +5,7 @@ import type { BackendPart } from "../parts.ts";
 import { API_TOKEN_FILE, createApiToken, readApiToken } from "../http/api-token.ts";
 import { inventoryLocation, writeDatabaseUrl } from "../inventory/location.ts";
 import { isPostgresUrl, redactedUrl } from "../inventory/postgres-engine.ts";
-import { Director, DIRECTOR_ROOT_DIR, initDirector } from "./director.ts";
+import { Director, DIRECTOR_ROOT_DIR, initDirector, type Retention } from "./director.ts";
 import { DIRECTOR_ROOT_KEY_FILE } from "./director-keys.ts";
 import { PublishedImageTargets } from "./image-repo-source.ts";
 import { directorRoutes } from "./http-routes.ts";
@@ -16,8 +16,8 @@ import { DEFAULT_THROTTLE, LoginThrottle } from "../auth/login-throttle.ts";
 import { workshopDoor } from "./workshop-accounts.ts";
 
 /** Opens the Director of the backend in `dir`, looking targets up in its Image repository. */
-export function openDirector(dir: string, clock?: () => Date): Director {
-  return Director.open(dir, { imageTargets: new PublishedImageTargets(dir, clock), clock });
+export function openDirector(dir: string, clock?: () => Date, retention?: Partial<Retention>): Director {
+  return Director.open(dir, { imageTargets: new PublishedImageTargets(dir, clock), clock, retention });
 }
 
 export const directorPart: BackendPart = {
@@ -46,7 +46,7 @@ export const directorPart: BackendPart = {
   },
   mount(router, dir, ctx) {
     // Files a crash left unpublished are published here, before the first request.
-    const director = openDirector(dir, ctx.clock);
+    const director = openDirector(dir, ctx.clock, ctx.retention);
     ctx.onClose(() => director.close());
     for (const m of director.checkAll()) ctx.log(`ALERT ${m.message}`);
     // The workshop API's logins are throttled as the supplier portal's, with a throttle of their own.
@@ -56,6 +56,10 @@ export const directorPart: BackendPart = {
       // What was committed but not written (a rotation by another process, a failed write) reaches the disk.
       const pending = director.publishPending();
       if (pending.vins.length + pending.roots.length > 0) ctx.log(`published pending Director files: ${pending.vins.length} vehicle(s), root version(s) ${pending.roots.join(", ") || "none"}`);
+      // History older than the retention policy, a bounded slice per run (README "retention").
+      const pruned = director.prune();
+      const gone = pruned.reports + pruned.alerts + pruned.manifests + pruned.bodies + pruned.metadata;
+      if (gone > 0) ctx.log(`pruned the history of ${pruned.vehicles} vehicle(s): ${pruned.manifests} manifests and ${pruned.bodies} manifest bodies, ${pruned.reports} reports, ${pruned.alerts} alerts, ${pruned.metadata} metadata versions`);
       const vins = director.refreshAll();
       if (vins.length > 0) ctx.log(`re-signed Director metadata of ${vins.length} vehicle(s): ${vins.slice(0, 5).join(", ")}${vins.length > 5 ? ", ..." : ""}`);
       const root = director.latestRoot();

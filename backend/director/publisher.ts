@@ -74,9 +74,7 @@ export class VehicleMetadataPublisher {
     const keys = this.keys();
     const signers = (role: "targets" | "snapshot" | "timestamp") => (resign?.alsoSignedBy?.role === role ? [keys[role], resign.alsoSignedBy.key] : keys[role]);
     const forced = (role: "targets" | "snapshot" | "timestamp") => resign?.roles.has(role) ?? false;
-    const t = this.inventory.latestMetadata(vin, "targets");
-    const s = this.inventory.latestMetadata(vin, "snapshot");
-    const ts = this.inventory.latestMetadata(vin, "timestamp");
+    const { targets: t, snapshot: s, timestamp: ts } = this.inventory.latestChain(vin);
     const current = t ? targetEntriesOf(t) : [];
     const wanted = entries ?? current;
 

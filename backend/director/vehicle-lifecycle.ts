@@ -44,8 +44,9 @@ export function checkActor(actor: string): string {
 
 /** The vehicle must be registered and in service (in the caller's transaction). */
 export function requireInService(inventory: Inventory, vin: string): void {
-  if (!inventory.vehicleExists(vin)) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
-  const at = inventory.decommissionedAt(vin);
+  const vehicle = inventory.vehicleState(vin); // one query: each metadata GET asks
+  if (!vehicle) throw new Refused(404, "unknown-vin", `no vehicle ${vin} is registered`);
+  const at = vehicle.decommissioned_at;
   if (at !== null) throw new Refused(410, "decommissioned", `vehicle ${vin} was decommissioned at ${at}`);
 }
 

@@ -3,7 +3,7 @@
 // Director's signed metadata. Every method is one query, the same SQL on both engines;
 // callers group writes with `transaction` so a crash leaves either all or none of them.
 import { MIGRATIONS } from "./migrations.ts";
-import type { SqlEngine } from "./sql-engine.ts";
+import type { SqlEngine, TransactionScope } from "./sql-engine.ts";
 import { SqliteEngine } from "./sqlite-engine.ts";
 import { isPostgresUrl, PostgresEngine } from "./postgres-engine.ts";
 
@@ -180,9 +180,31 @@ export interface SubmissionRow {
   snapshot_version: number | null;
 }
 
+/** What the manifest path needs of a vehicle's row. */
+export interface VehicleState {
+  decommissioned_at: string | null;
+  client_profile: ClientProfile;
+}
+
+interface Prefetched {
+  states: Map<string, VehicleState | null>;
+  ecus: Map<string, EcuRow[]>;
+  assignments: Map<string, AssignmentRow[]>;
+  chains: Map<string, Partial<Record<MetadataRow["role"], MetadataRow>>>;
+  nonces: Map<string, Set<string>>;
+  /** Ids for the batch's manifest rows, where the engine reserves them (PostgreSQL). */
+  manifestIds?: number[];
+  /** The newest Director root's version, for the whole batch. */
+  rootVersion?: number;
+}
+
+const NOT_PREFETCHED = Symbol("not prefetched");
+
 export class Inventory {
   /** @internal the engine (tests reach into it) */
   readonly sql: SqlEngine;
+  /** Rows read ahead for a batch of manifests (`prefetch`), each handed out once. */
+  private prefetched: Prefetched | null = null;
 
   private constructor(sql: SqlEngine) {
     this.sql = sql;
@@ -204,8 +226,9 @@ export class Inventory {
     return this.sql.schemaVersion();
   }
 
-  transaction<T>(fn: () => T): T {
-    return this.sql.transaction(fn);
+  /** A transaction; with `scope` one that writes only those vehicles' rows (sql-engine.ts: per-vehicle locks on PostgreSQL). */
+  transaction<T>(fn: () => T, scope?: TransactionScope): T {
+    return this.sql.transaction(fn, scope);
   }
 
   close(): void {
@@ -222,7 +245,73 @@ export class Inventory {
     await this.sql.backup(path);
   }
 
+  // ---- reading ahead for a batch of manifests
+
+  /**
+   * Inside a transaction that holds these vehicles' locks: reads what recording one manifest
+   * of each of `vehicles` reads first (its row, current ECUs, assignments, newest metadata,
+   * and which of its reports' nonces are known) in five queries for all of them, instead of
+   * five round trips per manifest. Each is handed out once, to the first read of it (the
+   * manifest's first, before anything of that vehicle is written); later reads query. A
+   * VIN named twice is not read ahead. `endPrefetch` drops what was not taken.
+   */
+  prefetch(vehicles: Array<{ vin: string; reports: Array<{ serial: string; nonce: string }> }>): void {
+    const counts = new Map<string, number>();
+    for (const v of vehicles) counts.set(v.vin, (counts.get(v.vin) ?? 0) + 1);
+    const once = vehicles.filter((v) => counts.get(v.vin) === 1);
+    if (once.length === 0) return;
+    const vins = once.map((v) => v.vin);
+    const list = vins.map(() => "?").join(", ");
+    const p: Prefetched = { states: new Map(vins.map((v) => [v, null])), ecus: new Map(vins.map((v) => [v, []])), assignments: new Map(vins.map((v) => [v, []])), chains: new Map(vins.map((v) => [v, {}])), nonces: new Map() };
+    // With the newest Director root's version: no root is signed while these vehicles' locks are held.
+    for (const r of this.sql.all<VehicleState & { vin: string; root_version: number | null }>(`SELECT vin, decommissioned_at, client_profile, (SELECT MAX(version) FROM director_roots) AS root_version FROM vehicles WHERE vin IN (${list})`, vins)) {
+      p.states.set(r.vin, { decommissioned_at: r.decommissioned_at, client_profile: r.client_profile });
+      p.rootVersion = r.root_version ?? 0;
+    }
+    for (const e of this.sql.all<EcuRow>(`SELECT * FROM ecus WHERE vin IN (${list}) AND retired_at IS NULL ORDER BY serial`, vins)) p.ecus.get(e.vin)?.push(e);
+    for (const a of this.sql.all<AssignmentRow>(`SELECT * FROM assignments WHERE vin IN (${list}) ORDER BY id`, vins)) p.assignments.get(a.vin)?.push(a);
+    for (const m of this.sql.all<MetadataRow>(`SELECT * FROM director_metadata m WHERE vin IN (${list}) AND version = (SELECT MAX(version) FROM director_metadata WHERE vin = m.vin AND role = m.role)`, vins)) {
+      const chain = p.chains.get(m.vin);
+      if (chain) chain[m.role] = m;
+    }
+    // The nonces: every pair asked about later is one of the manifest's own (serial, nonce) pairs.
+    const pairs = once.flatMap((v) => v.reports.map((r) => ({ ...r, vin: v.vin })));
+    const serialVins = new Map<string, Set<string>>();
+    for (const r of pairs) serialVins.set(r.serial, (serialVins.get(r.serial) ?? new Set()).add(r.vin));
+    for (const v of vins) p.nonces.set(v, new Set());
+    if (pairs.length > 0) {
+      const serials = [...serialVins.keys()];
+      const nonces = [...new Set(pairs.map((r) => r.nonce))];
+      const rows = this.sql.all<{ ecu_serial: string; nonce: string }>(
+        `SELECT ecu_serial, nonce FROM ecu_reports WHERE ecu_serial IN (${serials.map(() => "?").join(", ")}) AND nonce IN (${nonces.map(() => "?").join(", ")})`,
+        [...serials, ...nonces],
+      );
+      for (const r of rows) for (const vin of serialVins.get(r.ecu_serial) ?? []) p.nonces.get(vin)!.add(`${r.ecu_serial}\n${r.nonce}`);
+    }
+    p.manifestIds = this.sql.reserveIds("manifests", once.length) ?? undefined;
+    this.prefetched = p;
+  }
+
+  endPrefetch(): void {
+    this.prefetched = null;
+  }
+
+  private takePrefetched<K extends keyof Prefetched>(kind: K, vin: string): (Prefetched[K] extends Map<string, infer V> ? V : never) | typeof NOT_PREFETCHED {
+    const map = this.prefetched?.[kind] as Map<string, unknown> | undefined;
+    if (!map || !map.has(vin)) return NOT_PREFETCHED;
+    const value = map.get(vin);
+    map.delete(vin);
+    return value as never;
+  }
+
   // ---- vehicles and ECUs
+
+  /** What the manifest path and metadata reads need of a vehicle, in one query; undefined when none is registered. */
+  vehicleState(vin: string): VehicleState | undefined {
+    const p = this.takePrefetched("states", vin);
+    if (p !== NOT_PREFETCHED) return p ?? undefined;
+    return this.sql.get("SELECT decommissioned_at, client_profile FROM vehicles WHERE vin = ?", [vin]);
+  }
 
   vehicleExists(vin: string): boolean {
     return this.sql.get("SELECT 1 FROM vehicles WHERE vin = ?", [vin]) !== undefined;
@@ -278,7 +367,7 @@ export class Inventory {
   }
 
   setReportCounter(serial: string, counter: number): void {
-    this.sql.run("UPDATE ecus SET report_counter = ? WHERE serial = ?", [counter, serial]);
+    this.sql.exec("UPDATE ecus SET report_counter = ? WHERE serial = ?", [counter, serial]);
   }
 
   /** Keeps the latest telemetry document of one kind for a vehicle (replacing the previous one). */
@@ -305,6 +394,8 @@ export class Inventory {
 
   /** The vehicle's ECUs now (not those a workshop replaced or removed). */
   ecusOf(vin: string): EcuRow[] {
+    const p = this.takePrefetched("ecus", vin);
+    if (p !== NOT_PREFETCHED) return p;
     return this.sql.all("SELECT * FROM ecus WHERE vin = ? AND retired_at IS NULL ORDER BY serial", [vin]) as EcuRow[];
   }
 
@@ -329,7 +420,7 @@ export class Inventory {
   }
 
   holdEcu(serial: string, why: string): void {
-    this.sql.run("UPDATE ecus SET held = ? WHERE serial = ? AND held IS NULL", [why, serial]);
+    this.sql.exec("UPDATE ecus SET held = ? WHERE serial = ? AND held IS NULL", [why, serial]);
   }
 
   decommissionVehicle(vin: string, now: string): void {
@@ -386,6 +477,28 @@ export class Inventory {
   /** Current ECUs, of vehicles in service, that last reported `filename` installed. */
   ecusRunning(filename: string): EcuRow[] {
     return this.sql.all("SELECT e.* FROM ecus e JOIN vehicles v ON v.vin = e.vin WHERE e.installed_filename = ? AND e.retired_at IS NULL AND v.decommissioned_at IS NULL ORDER BY e.vin, e.serial", [filename]) as EcuRow[];
+  }
+
+  /** recordInstalled for several ECUs in one statement. */
+  recordInstalledMany(rows: Array<{ serial: string; filename: string | null; length: number | null; hashes: string | null; releaseCounter: number; reportTime: string }>): void {
+    if (rows.length === 0) return;
+    const params: unknown[] = [];
+    const column = (name: string, cast: string | null, value: (r: (typeof rows)[number]) => unknown) => {
+      const cases = rows.map((r) => {
+        params.push(r.serial, value(r));
+        return cast ? `WHEN ? THEN CAST(? AS ${cast})` : "WHEN ? THEN ?";
+      });
+      return `${name} = CASE serial ${cases.join(" ")} END`;
+    };
+    const sets = [
+      column("installed_filename", "TEXT", (r) => r.filename),
+      column("installed_length", "BIGINT", (r) => r.length),
+      column("installed_hashes", "TEXT", (r) => r.hashes),
+      column("installed_release_counter", "BIGINT", (r) => r.releaseCounter),
+      column("last_report_time", "TEXT", (r) => r.reportTime),
+    ];
+    params.push(...rows.map((r) => r.serial));
+    this.sql.exec(`UPDATE ecus SET ${sets.join(", ")} WHERE serial IN (${rows.map(() => "?").join(", ")})`, params);
   }
 
   recordInstalled(serial: string, r: { filename: string | null; length: number | null; hashes: string | null; releaseCounter: number; reportTime: string }): void {
@@ -527,23 +640,111 @@ export class Inventory {
   // ---- manifests and reports
 
   setLastManifestAt(vin: string, now: string): void {
-    this.sql.run("UPDATE vehicles SET last_manifest_at = ? WHERE vin = ?", [now, vin]);
+    this.sql.exec("UPDATE vehicles SET last_manifest_at = ? WHERE vin = ?", [now, vin]);
   }
 
   insertManifest(vin: string, primarySerial: string, now: string, body: string): number {
+    const id = this.prefetched?.manifestIds?.shift();
+    if (id !== undefined) {
+      this.sql.exec("INSERT INTO manifests (id, vin, primary_serial, received_at, body) VALUES (?, ?, ?, ?, ?)", [id, vin, primarySerial, now, body]);
+      return id;
+    }
     return this.sql.insert("INSERT INTO manifests (vin, primary_serial, received_at, body) VALUES (?, ?, ?, ?)", [vin, primarySerial, now, body]);
   }
 
+  /** Up to `limit` VINs after `after`, in order (the pruner's walk over the fleet). */
+  vinsAfter(after: string, limit: number): string[] {
+    return this.sql.all<{ vin: string }>("SELECT vin FROM vehicles WHERE vin > ? ORDER BY vin LIMIT ?", [after, limit]).map((r) => r.vin);
+  }
+
+  /** Where the pruner's walk stands ('' at the start). */
+  retentionCursor(): string {
+    return this.sql.get<{ vin: string }>("SELECT vin FROM retention_cursor WHERE name = 'fleet'")?.vin ?? "";
+  }
+
+  setRetentionCursor(vin: string): void {
+    this.sql.run("INSERT INTO retention_cursor (name, vin) VALUES ('fleet', ?) ON CONFLICT (name) DO UPDATE SET vin = excluded.vin", [vin]);
+  }
+
   /**
-   * Keeps the newest `manifestBodies` manifest bodies and `alerts` alerts of `vin`, and the
-   * newest `reportsPerEcu` report rows of each of `serials` (README: retention).
+   * Retention of `vins`' history (README "retention"): per vehicle the newest `manifests`
+   * manifests stay whole; older ones are deleted, or keep their row without the body while
+   * a report, install result or alert points at them; the newest `alerts` alerts and, per
+   * ECU, the newest `reportsPerEcu` report rows stay. Returns how many rows went.
    */
-  applyRetention(vin: string, serials: string[], keep: { manifestBodies: number; alerts: number; reportsPerEcu: number }): void {
-    this.sql.run("UPDATE manifests SET body = '' WHERE vin = ? AND body != '' AND id <= (SELECT id FROM manifests WHERE vin = ? ORDER BY id DESC LIMIT 1 OFFSET ?)", [vin, vin, keep.manifestBodies]);
-    this.sql.run("DELETE FROM alerts WHERE vin = ? AND id <= (SELECT id FROM alerts WHERE vin = ? ORDER BY id DESC LIMIT 1 OFFSET ?)", [vin, vin, keep.alerts]);
-    for (const serial of serials) {
-      this.sql.run("DELETE FROM ecu_reports WHERE ecu_serial = ? AND id <= (SELECT id FROM ecu_reports WHERE ecu_serial = ? ORDER BY id DESC LIMIT 1 OFFSET ?)", [serial, serial, keep.reportsPerEcu]);
-    }
+  pruneHistory(vins: string[], keep: { manifests: number; alerts: number; reportsPerEcu: number }): { reports: number; alerts: number; manifests: number; bodies: number } {
+    if (vins.length === 0) return { reports: 0, alerts: 0, manifests: 0, bodies: 0 };
+    const list = vins.map(() => "?").join(", ");
+    const reports = this.sql.run(
+      `DELETE FROM ecu_reports WHERE ecu_serial IN (SELECT serial FROM ecus WHERE vin IN (${list})) AND id <= (SELECT r.id FROM ecu_reports r WHERE r.ecu_serial = ecu_reports.ecu_serial ORDER BY r.id DESC LIMIT 1 OFFSET ?)`,
+      [...vins, keep.reportsPerEcu],
+    );
+    const alerts = this.sql.run(`DELETE FROM alerts WHERE vin IN (${list}) AND id <= (SELECT a.id FROM alerts a WHERE a.vin = alerts.vin ORDER BY a.id DESC LIMIT 1 OFFSET ?)`, [...vins, keep.alerts]);
+    const old = `vin IN (${list}) AND id <= (SELECT m.id FROM manifests m WHERE m.vin = manifests.vin ORDER BY m.id DESC LIMIT 1 OFFSET ?)`;
+    const manifests = this.sql.run(
+      `DELETE FROM manifests WHERE ${old} AND NOT EXISTS (SELECT 1 FROM ecu_reports r WHERE r.manifest_id = manifests.id) AND NOT EXISTS (SELECT 1 FROM install_results i WHERE i.manifest_id = manifests.id) AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.manifest_id = manifests.id)`,
+      [...vins, keep.manifests],
+    );
+    const bodies = this.sql.run(`UPDATE manifests SET body = '' WHERE ${old} AND body != ''`, [...vins, keep.manifests]);
+    return { reports, alerts, manifests, bodies };
+  }
+
+  /**
+   * Metadata versions of `vins` no client can still be fetching: a version whose next
+   * version (same vehicle and role) expires before that role's bound (the caller's "signed
+   * longer ago than the window": expiry minus lifetime is the signing time). The newest
+   * version of each role never has a next one, so the chain served stays.
+   */
+  supersededMetadata(vins: string[], bounds: Record<MetadataRow["role"], string>): Array<{ vin: string; role: MetadataRow["role"]; version: number }> {
+    if (vins.length === 0) return [];
+    return this.sql.all(
+      `SELECT m.vin, m.role, m.version FROM director_metadata m JOIN director_metadata n ON n.vin = m.vin AND n.role = m.role AND n.version = m.version + 1 WHERE m.vin IN (${vins.map(() => "?").join(", ")}) AND ((m.role = 'targets' AND n.expires < ?) OR (m.role = 'snapshot' AND n.expires < ?) OR (m.role = 'timestamp' AND n.expires < ?)) ORDER BY m.vin, m.role, m.version`,
+      [...vins, bounds.targets, bounds.snapshot, bounds.timestamp],
+    );
+  }
+
+  deleteMetadata(rows: Array<{ vin: string; role: MetadataRow["role"]; version: number }>): number {
+    let n = 0;
+    for (const r of rows) n += this.sql.run("DELETE FROM director_metadata WHERE vin = ? AND role = ? AND version = ?", [r.vin, r.role, r.version]);
+    return n;
+  }
+
+  /** Keeps the newest `keep` alerts of `vin`. */
+  pruneAlerts(vin: string, keep: number): void {
+    this.sql.exec("DELETE FROM alerts WHERE vin = ? AND id <= (SELECT id FROM alerts WHERE vin = ? ORDER BY id DESC LIMIT 1 OFFSET ?)", [vin, vin, keep]);
+  }
+
+  /** Of `vins`, those whose newest timestamp is not on disk yet (SQLite: a publication pending). */
+  unpublishedAmong(vins: string[]): Set<string> {
+    if (vins.length === 0) return new Set();
+    const rows = this.sql.all<{ vin: string }>(
+      `SELECT v.vin FROM vehicles v JOIN director_metadata m ON m.vin = v.vin AND m.role = 'timestamp' WHERE v.vin IN (${vins.map(() => "?").join(", ")}) GROUP BY v.vin, v.published_timestamp_version HAVING MAX(m.version) > v.published_timestamp_version`,
+      vins,
+    );
+    return new Set(rows.map((r) => r.vin));
+  }
+
+  /** Of `reports`, the (serial, nonce) pairs the inventory holds already, as `serial + "\n" + nonce` (one query). */
+  noncesSeen(vin: string, reports: Array<{ serial: string; nonce: string }>): Set<string> {
+    if (reports.length === 0) return new Set();
+    const p = this.takePrefetched("nonces", vin);
+    if (p !== NOT_PREFETCHED) return p;
+    const serials = [...new Set(reports.map((r) => r.serial))];
+    const nonces = [...new Set(reports.map((r) => r.nonce))];
+    const rows = this.sql.all<{ ecu_serial: string; nonce: string }>(
+      `SELECT ecu_serial, nonce FROM ecu_reports WHERE ecu_serial IN (${serials.map(() => "?").join(", ")}) AND nonce IN (${nonces.map(() => "?").join(", ")})`,
+      [...serials, ...nonces],
+    );
+    return new Set(rows.map((r) => `${r.ecu_serial}\n${r.nonce}`));
+  }
+
+  /** insertReport for several reports in one statement. */
+  insertReports(rows: Array<{ manifestId: number; serial: string; nonce: string; installedFilename: string | null; releaseCounter: number; reportTime: string; attacksDetected: string }>): void {
+    if (rows.length === 0) return;
+    this.sql.exec(
+      `INSERT INTO ecu_reports (manifest_id, ecu_serial, nonce, installed_filename, release_counter, report_time, attacks_detected) VALUES ${rows.map(() => "(?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
+      rows.flatMap((r) => [r.manifestId, r.serial, r.nonce, r.installedFilename, r.releaseCounter, r.reportTime, r.attacksDetected]),
+    );
   }
 
   nonceSeen(serial: string, nonce: string): boolean {
@@ -561,7 +762,7 @@ export class Inventory {
   // ---- alerts and install results
 
   insertAlert(a: { vin: string; serial: string | null; manifestId: number | null; kind: string; detail: string; now: string }): void {
-    this.sql.run("INSERT INTO alerts (vin, ecu_serial, manifest_id, kind, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)", [a.vin, a.serial, a.manifestId, a.kind, a.detail, a.now]);
+    this.sql.exec("INSERT INTO alerts (vin, ecu_serial, manifest_id, kind, detail, created_at) VALUES (?, ?, ?, ?, ?, ?)", [a.vin, a.serial, a.manifestId, a.kind, a.detail, a.now]);
   }
 
   alertsOf(vin: string): AlertRow[] {
@@ -604,7 +805,7 @@ export class Inventory {
   }
 
   insertInstallResult(r: { manifestId: number; vin: string; serial: string; assignmentId: number | null; filename: string; success: boolean; code: string; detail: string }): void {
-    this.sql.run("INSERT INTO install_results (manifest_id, vin, ecu_serial, assignment_id, filename, success, code, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [r.manifestId, r.vin, r.serial, r.assignmentId, r.filename, r.success ? 1 : 0, r.code, r.detail]);
+    this.sql.exec("INSERT INTO install_results (manifest_id, vin, ecu_serial, assignment_id, filename, success, code, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [r.manifestId, r.vin, r.serial, r.assignmentId, r.filename, r.success ? 1 : 0, r.code, r.detail]);
   }
 
   // ---- campaigns and assignments
@@ -683,8 +884,22 @@ export class Inventory {
   }
 
   assignmentsOf(vin: string, status?: AssignmentRow["status"]): AssignmentRow[] {
+    if (!status) {
+      const p = this.takePrefetched("assignments", vin);
+      if (p !== NOT_PREFETCHED) return p;
+    }
     if (status) return this.sql.all("SELECT * FROM assignments WHERE vin = ? AND status = ? ORDER BY id", [vin, status]) as AssignmentRow[];
     return this.sql.all("SELECT * FROM assignments WHERE vin = ? ORDER BY id", [vin]) as AssignmentRow[];
+  }
+
+  /** Queued or published assignments of the vehicle's ECUs (one query). */
+  openAssignmentsOfVehicle(vin: string): AssignmentRow[] {
+    return this.sql.all("SELECT * FROM assignments WHERE vin = ? AND status IN ('queued', 'published') ORDER BY id", [vin]) as AssignmentRow[];
+  }
+
+  /** Every ECU the vehicle ever had, retired ones included (one query). */
+  allEcusOf(vin: string): EcuRow[] {
+    return this.sql.all("SELECT * FROM ecus WHERE vin = ? ORDER BY serial", [vin]) as EcuRow[];
   }
 
   /** Queued or published assignments of this ECU (not yet confirmed either way). */
@@ -693,8 +908,8 @@ export class Inventory {
   }
 
   setAssignmentStatus(id: number, status: AssignmentRow["status"], bundle?: number): void {
-    if (bundle === undefined) this.sql.run("UPDATE assignments SET status = ? WHERE id = ?", [status, id]);
-    else this.sql.run("UPDATE assignments SET status = ?, bundle = ? WHERE id = ?", [status, bundle, id]);
+    if (bundle === undefined) this.sql.exec("UPDATE assignments SET status = ? WHERE id = ?", [status, id]);
+    else this.sql.exec("UPDATE assignments SET status = ?, bundle = ? WHERE id = ?", [status, bundle, id]);
   }
 
   // ---- dependencies and conflicts between images
@@ -726,6 +941,14 @@ export class Inventory {
     return this.sql.get("SELECT * FROM director_metadata WHERE vin = ? AND role = ? ORDER BY version DESC LIMIT 1", [vin, role]) as MetadataRow | undefined;
   }
 
+  /** The newest version of each of the vehicle's roles (one query). */
+  latestChain(vin: string): Partial<Record<MetadataRow["role"], MetadataRow>> {
+    const p = this.takePrefetched("chains", vin);
+    if (p !== NOT_PREFETCHED) return p;
+    const rows = this.sql.all<MetadataRow>("SELECT * FROM director_metadata m WHERE vin = ? AND version = (SELECT MAX(version) FROM director_metadata WHERE vin = m.vin AND role = m.role)", [vin]);
+    return Object.fromEntries(rows.map((r) => [r.role, r]));
+  }
+
   /** The expiry of the newest version of each of the vehicle's roles (one query). */
   latestExpiries(vin: string): Partial<Record<MetadataRow["role"], string>> {
     const rows = this.sql.all<{ role: MetadataRow["role"]; expires: string }>(
@@ -746,7 +969,7 @@ export class Inventory {
   }
 
   insertMetadata(m: MetadataRow): void {
-    this.sql.run("INSERT INTO director_metadata (vin, role, version, expires, json) VALUES (?, ?, ?, ?, ?)", [m.vin, m.role, m.version, m.expires, m.json]);
+    this.sql.exec("INSERT INTO director_metadata (vin, role, version, expires, json) VALUES (?, ?, ?, ?, ?)", [m.vin, m.role, m.version, m.expires, m.json]);
   }
 
   metadataVersion(vin: string, role: MetadataRow["role"], version: number): MetadataRow | undefined {
@@ -768,6 +991,7 @@ export class Inventory {
   }
 
   latestDirectorRootVersion(): number {
+    if (this.prefetched?.rootVersion !== undefined) return this.prefetched.rootVersion;
     return (this.sql.get("SELECT MAX(version) AS v FROM director_roots") as { v: number | null }).v ?? 0;
   }
 

@@ -303,4 +303,17 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
   CREATE INDEX ecus_by_installed ON ecus(installed_filename);
   `,
+  // 14: retention in the background (README "Backend: the inventory on PostgreSQL":
+  //     retention): where the pruner's walk over the fleet stands (shared by every process
+  //     on the database), and indexes so a manifest row is deleted only when no report,
+  //     install result or alert points at it, without scanning those tables.
+  `
+  CREATE TABLE retention_cursor (
+    name TEXT PRIMARY KEY,
+    vin TEXT NOT NULL                  -- the last VIN pruned; '' starts the walk again
+  );
+  CREATE INDEX ecu_reports_by_manifest ON ecu_reports(manifest_id);
+  CREATE INDEX install_results_by_manifest ON install_results(manifest_id);
+  CREATE INDEX alerts_by_manifest ON alerts(manifest_id);
+  `,
 ];

@@ -2,17 +2,34 @@
 // processes on one database. The inventory is synchronous, like better-sqlite3 (the
 // Director runs each change as one synchronous transaction), so `pg` runs in a worker
 // thread with one connection and each query waits for its reply on an Atomics flag.
-// Transactions take a transaction-scoped advisory lock when they begin: one writer at a
-// time across every process, as SQLite's BEGIN IMMEDIATE gives one writer per file.
+// Transactions take transaction-scoped advisory locks when they begin: the database-wide
+// write lock (one writer at a time across every process, as SQLite's BEGIN IMMEDIATE gives
+// one writer per file), or, for a transaction that writes only some vehicles' rows (a
+// manifest, a timestamp re-signed), that lock shared and one lock per vehicle, so
+// transactions on different vehicles run at once and any one vehicle has one writer.
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
-import { checkSchemaVersion, DatabaseDriverMissing, type SqlEngine } from "./sql-engine.ts";
+import { checkSchemaVersion, DatabaseDriverMissing, type SqlEngine, type TransactionScope } from "./sql-engine.ts";
 import { POSTGRES_WORKER_SOURCE } from "./postgres-worker.ts";
 
 export const PG_MISSING = "an inventory on PostgreSQL needs the pg package, which is not installed: npm install pg";
 
-/** The key of the advisory lock every writing transaction holds ("uptn"). */
+/** The key of the advisory lock every writing transaction holds ("uptn"): exclusive, or shared by per-vehicle transactions. */
 const WRITE_LOCK = 0x7570746e;
+
+/**
+ * The statements that open a transaction and take its locks, sent as one simple query (one
+ * round trip). A vehicle's lock is (WRITE_LOCK, the first 32 bits of the SHA-256 of its
+ * VIN): two VINs may share one, which only serialises them. Locks are taken in ascending
+ * key order, so two transactions over overlapping sets of vehicles never deadlock, and
+ * the shared database-wide lock comes first, as the exclusive one does.
+ */
+export function beginStatements(scope?: TransactionScope): string {
+  if (!scope) return `BEGIN; SELECT pg_advisory_xact_lock(${WRITE_LOCK})`;
+  const keys = [...new Set(scope.vins.map((vin) => createHash("sha256").update(vin).digest().readInt32BE(0)))].sort((a, b) => a - b);
+  return [`BEGIN`, `SELECT pg_advisory_xact_lock_shared(${WRITE_LOCK})`, ...keys.map((k) => `SELECT pg_advisory_xact_lock(${WRITE_LOCK}, ${k})`)].join("; ");
+}
 /** A query (or a wait for the write lock) longer than this fails instead of hanging the server. */
 const REPLY_TIMEOUT_MS = 60_000;
 
@@ -48,7 +65,18 @@ function numbered(sql: string): string {
 interface Reply {
   rows?: Record<string, unknown>[];
   rowCount?: number;
+  /** The command tag (COMMIT of a failed transaction answers ROLLBACK). */
+  command?: string;
   error?: { message: string; code?: string };
+}
+
+interface Statement {
+  sql: string;
+  params: unknown[];
+  /** Opens the transaction (with its locks): a lost connection may be replaced before it. */
+  begin?: boolean;
+  /** Establishes this savepoint. */
+  savepoint?: string;
 }
 
 export class PostgresEngine implements SqlEngine {
@@ -58,6 +86,15 @@ export class PostgresEngine implements SqlEngine {
   private readonly flag = new Int32Array(new SharedArrayBuffer(4));
   private readonly texts = new Map<string, string>();
   private depth = 0;
+  /**
+   * Statements whose result nobody waits for (exec, BEGIN, SAVEPOINT), sent in order with
+   * the next query: one round trip instead of several. Only inside a transaction, and every
+   * savepoint's are sent by its RELEASE at the latest, so an error surfaces in the
+   * savepoint that caused it and rolls back just that savepoint.
+   */
+  private pending: Statement[] = [];
+  /** The open transaction took per-vehicle locks (and the database-wide one shared). */
+  private scoped = false;
   private broken: string | null = null;
 
   constructor(private readonly url: string) {
@@ -75,7 +112,7 @@ export class PostgresEngine implements SqlEngine {
     this.call({ op: "connect" });
   }
 
-  private call(message: { op: "connect" | "query" | "close"; sql?: string; params?: unknown[]; reconnect?: boolean }): Reply {
+  private call(message: { op: "connect" | "query" | "close"; statements?: Statement[]; reconnect?: boolean }): Reply {
     if (this.broken) throw new Error(this.broken);
     Atomics.store(this.flag, 0, 0);
     this.port.postMessage(message);
@@ -99,12 +136,28 @@ export class PostgresEngine implements SqlEngine {
     return reply;
   }
 
-  private query(sql: string, params: unknown[] = []): Reply {
+  private statement(sql: string, params: unknown[]): Statement {
     let text = this.texts.get(sql);
     if (text === undefined) this.texts.set(sql, (text = numbered(sql)));
+    return { sql: text, params };
+  }
+
+  /** Sends the deferred statements and this one; returns this one's result. */
+  private send(last: Statement): Reply {
+    const statements = [...this.pending, last];
+    this.pending = [];
     // Inside a transaction a lost connection is an error, never a new connection that
     // would run the rest of the transaction's statements on their own.
-    return this.call({ op: "query", sql: text, params, reconnect: this.depth === 0 });
+    return this.call({ op: "query", statements, reconnect: this.depth === 0 || statements[0]!.begin === true });
+  }
+
+  private query(sql: string, params: unknown[] = []): Reply {
+    return this.send(this.statement(sql, params));
+  }
+
+  exec(sql: string, params: unknown[] = []): void {
+    if (this.depth === 0) this.query(sql, params);
+    else this.pending.push(this.statement(sql, params));
   }
 
   all<T>(sql: string, params: unknown[] = []): T[] {
@@ -123,25 +176,65 @@ export class PostgresEngine implements SqlEngine {
     return this.query(`${sql} RETURNING id`, params).rows![0]!.id as number;
   }
 
-  transaction<T>(fn: () => T): T {
+  transaction<T>(fn: () => T, scope?: TransactionScope): T {
     const outermost = this.depth === 0;
     const savepoint = `s${this.depth}`;
-    this.query(outermost ? "BEGIN" : `SAVEPOINT ${savepoint}`);
+    // BEGIN with its locks (outside the SQL-text cache: each set of VINs is a new text) and
+    // SAVEPOINT go with the transaction's first query.
+    if (outermost) {
+      this.scoped = scope !== undefined;
+      this.pending = [{ sql: beginStatements(scope), params: [], begin: true }];
+    } else this.pending.push({ sql: `SAVEPOINT ${savepoint}`, params: [], savepoint });
     this.depth++;
     try {
       let result: T;
       try {
-        if (outermost) this.query(`SELECT pg_advisory_xact_lock(${WRITE_LOCK})`);
         result = fn();
+        // Sends what is deferred: an error in it rolls back this savepoint (or transaction).
+        const reply = this.query(outermost ? "COMMIT" : `RELEASE SAVEPOINT ${savepoint}`);
+        if (outermost && reply.command !== "COMMIT") throw new Error(`PostgreSQL did not commit the transaction (${reply.command ?? "no reply"})`);
       } catch (e) {
-        this.rollbackQuietly(outermost ? "ROLLBACK" : `ROLLBACK TO SAVEPOINT ${savepoint}`);
+        this.rollback(outermost ? null : savepoint);
         throw e;
       }
-      this.query(outermost ? "COMMIT" : `RELEASE SAVEPOINT ${savepoint}`); // a failed COMMIT rolls back by itself
       return result;
     } finally {
       this.depth--;
+      if (outermost) {
+        this.scoped = false;
+        this.pending = [];
+      }
     }
+  }
+
+  /**
+   * Rolls back the transaction (null) or a savepoint; the error that caused it is the one
+   * reported. What is deferred after the savepoint is dropped; a savepoint never sent is
+   * dropped with it, and nothing goes to the server.
+   */
+  private rollback(savepoint: string | null): void {
+    if (savepoint === null) {
+      const sent = !this.pending[0]?.begin;
+      this.pending = [];
+      if (sent) this.rollbackQuietly("ROLLBACK");
+      return;
+    }
+    const at = this.pending.findIndex((p) => p.savepoint === savepoint);
+    if (at >= 0) {
+      this.pending.length = at;
+      return;
+    }
+    this.pending = [];
+    this.rollbackQuietly(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+  }
+
+  reserveIds(table: string, n: number): number[] {
+    if (!/^[a-z_]+$/.test(table)) throw new Error(`not a table name: ${table}`);
+    return this.all<{ id: number }>(`SELECT nextval(pg_get_serial_sequence('${table}', 'id')) AS id FROM generate_series(1, ?)`, [n]).map((r) => r.id);
+  }
+
+  holdsGlobalLock(): boolean {
+    return this.depth > 0 && !this.scoped;
   }
 
   /** Rolls back; the error that caused it is the one reported. */

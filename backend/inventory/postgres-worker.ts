@@ -1,6 +1,6 @@
 // The worker thread behind PostgresEngine (postgres-engine.ts), as source text so the
-// bundled CLI needs no file beside it: one `pg` connection, one query at a time, each
-// reply posted and then signalled on the shared flag the calling thread waits on. A lost
+// bundled CLI needs no file beside it: one `pg` connection, one message at a time (a query,
+// after the statements the engine deferred before it, in order), each reply posted and then signalled on the shared flag the calling thread waits on. A lost
 // connection is replaced on the next query outside a transaction.
 // BIGINT columns come back as numbers (refused beyond 2^53, never rounded).
 export const POSTGRES_WORKER_SOURCE = `
@@ -37,8 +37,11 @@ port.on("message", async (m) => {
     if (!client && m.op === "query" && !m.reconnect) throw new Error("the connection to PostgreSQL was lost inside a transaction (rolled back by the server)");
     const c = await connected();
     if (m.op === "connect") return reply({});
-    const r = await c.query({ text: m.sql, values: m.params });
-    reply({ rows: r.rows, rowCount: r.rowCount });
+    // The statements of one message run in order; the reply is the last one's (or the first error).
+    let r = null;
+    for (const q of m.statements) r = await c.query({ text: q.sql, values: q.params });
+    const last = Array.isArray(r) ? r[r.length - 1] : r;
+    reply({ rows: last.rows, rowCount: last.rowCount, command: last.command });
   } catch (e) {
     reply({ error: { message: String(e && e.message || e), code: e && e.code } });
   }

@@ -4,7 +4,7 @@
 import { chmodSync, closeSync, openSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import type Database from "better-sqlite3";
-import { checkSchemaVersion, DatabaseDriverMissing, type SqlEngine } from "./sql-engine.ts";
+import { checkSchemaVersion, DatabaseDriverMissing, type SqlEngine, type TransactionScope } from "./sql-engine.ts";
 
 /** The install hint when better-sqlite3 is missing (it is an optional peer dependency: the vehicle side never needs it). */
 export const SQLITE_MISSING = "the backend's inventory database needs better-sqlite3, which is not installed: npm install better-sqlite3";
@@ -73,6 +73,10 @@ export class SqliteEngine implements SqlEngine {
     return this.q(sql).run(...params).changes;
   }
 
+  exec(sql: string, params: unknown[] = []): void {
+    this.q(sql).run(...params);
+  }
+
   /** A consistent copy at `path` (SQLite's online backup), created 0600 before SQLite writes into it, never over a file. */
   async backup(path: string): Promise<void> {
     closeSync(openSync(path, "wx", 0o600));
@@ -88,9 +92,18 @@ export class SqliteEngine implements SqlEngine {
     return Number(this.q(sql).run(...params).lastInsertRowid);
   }
 
-  transaction<T>(fn: () => T): T {
-    // better-sqlite3 turns a transaction begun inside another into a savepoint.
+  transaction<T>(fn: () => T, _scope?: TransactionScope): T {
+    // better-sqlite3 turns a transaction begun inside another into a savepoint. One file,
+    // one writer: a scope changes nothing here.
     return this.db.transaction(fn).immediate();
+  }
+
+  reserveIds(): null {
+    return null; // in-process: an insert's id costs no round trip
+  }
+
+  holdsGlobalLock(): boolean {
+    return true;
   }
 
   schemaVersion(): number {

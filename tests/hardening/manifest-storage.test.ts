@@ -54,13 +54,20 @@ test("one manifest adds at most MAX_ALERTS_PER_MANIFEST alert rows, the last say
   assert.match(alerts.at(-1)!.detail, `${200 - (MAX_ALERTS_PER_MANIFEST - 1)} more`);
 });
 
-test("per vehicle: the newest manifest bodies, alerts and report rows are kept, older ones dropped", ({ f, car }) => {
+test("per vehicle: the newest manifest bodies, alerts and report rows are kept, older ones pruned", ({ f, car }) => {
   for (let i = 0; i < 30; i++) {
     const stranger = ecuReport({ serial: `STRANGER-${i}`, hardwareId: "hw-x", key: generateSigningKey(), primary: false });
     f.director.receiveManifest(car.vin, Buffer.from(JSON.stringify(vehicleManifest(car, { extra: [stranger] }))));
   }
+  // Alerts are bounded as they are added; the rest waits for the background prune.
+  assert.is(f.director.inventory.alertsOf(car.vin).length, RETENTION.alerts);
+  assert.is(bodies(f, car.vin).filter((b) => b !== "").length, 30);
+  const pruned = f.director.prune({ batch: 1 });
+  assert.is(pruned.vehicles, 1);
   const kept = bodies(f, car.vin);
-  assert.is(kept.length, 30, "the manifest rows stay (install results point at them)");
+  // Manifests 11-30 keep their row (an alert points at each), bodies only the newest 5; 1-10 are gone.
+  assert.is(kept.length, RETENTION.alerts, "a manifest row an alert points at stays");
+  assert.is(pruned.manifests, 30 - RETENTION.alerts);
   assert.is(kept.filter((b) => b !== "").length, RETENTION.manifestBodies);
   assert.ok(kept.at(-1)!.includes('"vehicle-manifest"'), "the newest body is whole");
   assert.is(f.director.inventory.alertsOf(car.vin).length, RETENTION.alerts);
@@ -76,6 +83,7 @@ test("a report replayed after its row was dropped is still refused: its time is 
     const m = signMetadata({ _type: "vehicle-manifest" as const, vin: car.vin, primarySerial: primary, ecuVersionReports: car.ecus.map((e) => timedReport(car, e.serial, `2026-01-02T00:00:${String(i).padStart(2, "0")}Z`)) }, [car.ecus[0]!.key]);
     f.director.receiveManifest(car.vin, Buffer.from(JSON.stringify(m)));
   }
+  f.director.prune();
   const nonce = old.signed.ecuVersionReports[0]!.signed.nonce;
   assert.is(f.director.inventory.nonceSeen(primary, nonce), false, "the old report's row is gone");
   try {

@@ -103,4 +103,43 @@ test(`${engine}: an ECU's open assignments are found through an index, not by sc
   }
 });
 
+test(`${engine}: a per-vehicle transaction excludes writers of its vehicles and the database-wide writer, not writers of other vehicles`, () => {
+  const location = newLocation();
+  const a = Inventory.open(location);
+  const b = Inventory.open(location);
+  try {
+    for (const vin of ["LOCKED1", "LOCKED2", "FREE"]) withVehicle(a, vin);
+    const write = (inv: Inventory, vin: string) => inv.sql.run("UPDATE vehicles SET last_manifest_at = ? WHERE vin = ?", ["2026-01-02T00:00:00Z", vin]);
+    if (engine === "sqlite") {
+      // One file, one writer: a scope changes nothing, and every transaction holds the lock for all.
+      a.transaction(() => {
+        assert.is(a.sql.holdsGlobalLock(), true);
+        write(a, "LOCKED1");
+      }, { vins: ["LOCKED1"] });
+      return;
+    }
+    // PostgreSQL: a second connection that would wait gives up after 300 ms instead.
+    b.sql.run("SET lock_timeout = '300ms'");
+    const waits = (fn: () => void) => assert.throws(fn, /lock timeout/);
+    a.transaction(() => {
+      assert.is(a.sql.holdsGlobalLock(), false);
+      write(a, "LOCKED1");
+      b.transaction(() => write(b, "FREE"), { vins: ["FREE"] }); // another vehicle: at once
+      waits(() => b.transaction(() => write(b, "LOCKED2"), { vins: ["FREE", "LOCKED2"] }));
+      waits(() => b.transaction(() => write(b, "FREE"))); // the database-wide writer waits for every vehicle's
+    }, { vins: ["LOCKED2", "LOCKED1"] });
+    a.transaction(() => {
+      assert.is(a.sql.holdsGlobalLock(), true);
+      waits(() => b.transaction(() => write(b, "FREE"), { vins: ["FREE"] }));
+    });
+    // Released at commit: both go through now.
+    b.transaction(() => write(b, "LOCKED1"), { vins: ["LOCKED1"] });
+    b.transaction(() => write(b, "FREE"));
+    assert.is(a.sql.holdsGlobalLock(), false); // outside any transaction
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
 test.run();
