@@ -12,7 +12,7 @@
 // only), and each phase stops at its deadline with what it measured.
 import { spawn, type ChildProcess } from "node:child_process";
 import { verify } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,8 +38,14 @@ interface Server {
   base: URL;
 }
 
+/** Node options for the servers (UPTANE_FLEET_NODE_OPTIONS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"). */
+const SERVER_NODE_OPTIONS = (process.env.UPTANE_FLEET_NODE_OPTIONS ?? "").split(/\s+/).filter((o) => o !== "");
+
+/** Every simulated vehicle connects from 127.0.0.1: the per-address rate (a defence against one host) is raised out of the way; per-vehicle limits stay. */
+const ADDRESS_LIMITS = ["--address-rate", "1000000", "--address-burst", "1000000"];
+
 function startServer(dir: string): Promise<Server> {
-  const child = spawn(process.execPath, ["dist/uptane.mjs", "serve", dir, "--port", "0", "--plain-http", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...SERVER_NODE_OPTIONS, "dist/uptane.mjs", "serve", dir, "--port", "0", "--plain-http", "--json", ...ADDRESS_LIMITS], { stdio: ["ignore", "pipe", "pipe"] });
   return new Promise((resolve, reject) => {
     let out = "";
     let err = "";
@@ -128,6 +134,39 @@ async function phase<T>(items: T[], job: (item: T, i: number) => Promise<void>, 
   return { latencies, seconds: (performance.now() - start) / 1000, done };
 }
 
+/** CPU seconds (user + system) that the processes `pids` have used, from /proc (Linux; 100 ticks a second). */
+function cpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    } catch {
+      // gone
+    }
+  }
+  return ticks / 100;
+}
+
+/** The PostgreSQL cluster's processes: the process started and every descendant (the postmaster, one backend per connection). */
+function clusterPids(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      parent.set(Number(name), Number(readFileSync(`/proc/${name}/stat`, "utf8").replace(/^.*\) /, "").split(" ")[1]));
+    } catch {
+      // gone
+    }
+  }
+  const pids = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of parent) if (pids.has(ppid) && !pids.has(pid)) grew = pids.add(pid) !== null;
+  }
+  return [...pids];
+}
+
 function quantile(xs: number[], q: number): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -156,7 +195,8 @@ export const fleetSuite: Suite = {
   name: "fleet",
   async cases(options) {
     const vehicles = options.quick ? 200 : Number(process.env.UPTANE_FLEET_VEHICLES ?? 10_000);
-    const processCounts = options.quick ? [2] : [1, 2, 4];
+    // UPTANE_FLEET_PROCESSES="1,2": other process counts (2 is the one with a process killed).
+    const processCounts = options.quick ? [2] : (process.env.UPTANE_FLEET_PROCESSES ?? "1,2,4").split(",").map(Number);
     const cluster = startCluster({ fsync: true, settings: { max_connections: "100", shared_buffers: "128MB" } });
     const work = mkdtempSync(join(tmpdir(), "uptane-fleet-"));
     const rows: BenchCase[] = [];
@@ -208,6 +248,7 @@ export const fleetSuite: Suite = {
           const answered = new Map<string, number>();
           const killAt = count === 2 ? Math.floor(vehicles / 2) : -1;
           let killed: Promise<void> | null = null;
+          const cpuBefore = { servers: cpuSeconds(servers.map((s) => s.child.pid!)), db: cpuSeconds(clusterPids(cluster.pid)) };
           const m = await phase(cars, async (car, i) => {
             const r = await pool.send("POST", `/director/vehicles/${car.vin}/manifest`, bodies[i]);
             answered.set(car.vin, r.status);
@@ -223,7 +264,13 @@ export const fleetSuite: Suite = {
               servers[1] = fresh;
             })();
           });
+          // CPU per manifest (the killed process's share is lost with it: only counted without a kill).
+          const cpu = { servers: cpuSeconds(servers.map((s) => s.child.pid!)) - cpuBefore.servers, db: cpuSeconds(clusterPids(cluster.pid)) - cpuBefore.db };
           if (killed) await killed;
+          if (count !== 2) {
+            value(`Director CPU per manifest (user + system, all ${label}), ${label}`, "ms", (cpu.servers * 1000) / m.done);
+            value(`PostgreSQL CPU per manifest, ${label}`, "ms", (cpu.db * 1000) / m.done);
+          }
           value(`manifests/s, ${label}${count === 2 ? " (one killed half way and restarted)" : ""}`, "manifests/s", m.done / m.seconds);
           value(`manifest latency p50, ${label}`, "ms", quantile(m.latencies, 0.5));
           value(`manifest latency p99, ${label}`, "ms", quantile(m.latencies, 0.99));
@@ -264,10 +311,29 @@ export const fleetSuite: Suite = {
           for (const a of agents.values()) a.destroy();
         }
       }
-      const inv = Inventory.open(database);
-      const bytes = inv.sql.get<{ n: number }>("SELECT pg_database_size(current_database()) AS n")!.n;
-      value(`database bytes per vehicle (after ${processCounts.length} manifest(s) each, no retention)`, "bytes", bytes / vehicles);
-      inv.close();
+      // Retention: the database per vehicle before and after a prune that keeps each vehicle's
+      // newest manifest and no superseded metadata (a policy made to show the effect on this
+      // short history; `serve` prunes by its policy in the background). Sizes after VACUUM
+      // FULL, so freed pages are given back and both figures count live rows only.
+      const size = () => {
+        const inv = Inventory.open(database);
+        try {
+          inv.sql.run("VACUUM FULL");
+          return inv.sql.get<{ n: number }>("SELECT pg_database_size(current_database()) AS n")!.n;
+        } finally {
+          inv.close();
+        }
+      };
+      const before = size();
+      value(`database bytes per vehicle (after ${processCounts.length} manifest(s) each, before the prune)`, "bytes", before / vehicles);
+      const pruner = openDirector(dir, undefined, { manifestBodies: 1, metadataWindowSeconds: 0 });
+      const pt = performance.now();
+      const pruned = pruner.prune({ budgetMs: PHASE_DEADLINE_MS, batch: 100 });
+      const pruneSeconds = (performance.now() - pt) / 1000;
+      pruner.close();
+      log(`prune: ${pruned.vehicles} vehicles in ${pruneSeconds.toFixed(1)} s: ${pruned.manifests} manifests, ${pruned.reports} reports, ${pruned.metadata} metadata versions removed`);
+      value(`prune walk (keep 1 manifest per vehicle, metadata window 0), 100 vehicles per transaction`, "vehicles/s", pruned.vehicles / pruneSeconds);
+      value(`database bytes per vehicle after the prune`, "bytes", size() / vehicles);
       return rows;
     } finally {
       cluster.stop();
