@@ -287,6 +287,8 @@ export const fleetSuite: Suite = {
 
           // Metadata: timestamp, then the snapshot and targets it names, then the timestamp again from another process.
           let backwards = 0;
+          let served = 0;
+          const getCpuBefore = { servers: cpuSeconds(servers.map((s) => s.child.pid!)), db: cpuSeconds(clusterPids(cluster.pid)) };
           const g = await phase(cars.slice(0, m.done), async (car) => {
             const first = pool.pick();
             const ts = await pool.send("GET", `/director/vehicles/${car.vin}/timestamp.json`, undefined, first);
@@ -298,7 +300,17 @@ export const fleetSuite: Suite = {
             const again = await pool.send("GET", `/director/vehicles/${car.vin}/timestamp.json`, undefined, pool.pick(1));
             if (sn.status !== 200 || tg.status !== 200 || again.status !== 200) throw new Error(`metadata of ${car.vin}: ${sn.status} ${tg.status} ${again.status}`);
             if (JSON.parse(again.body.toString()).signed.version < tsDoc.version) backwards++;
+            served += ts.body.length + sn.body.length + tg.body.length;
           });
+          if (count !== 2) {
+            const getCpu = { servers: cpuSeconds(servers.map((s) => s.child.pid!)) - getCpuBefore.servers, db: cpuSeconds(clusterPids(cluster.pid)) - getCpuBefore.db };
+            value(`Director CPU per metadata GET, ${label}`, "ms", (getCpu.servers * 1000) / (g.done * 4));
+            value(`PostgreSQL CPU per metadata GET, ${label}`, "ms", (getCpu.db * 1000) / (g.done * 4));
+          }
+          if (count === processCounts[0]) {
+            value("bytes served per vehicle per cycle (timestamp, snapshot, targets)", "bytes", served / g.done);
+            value("bytes posted per vehicle per cycle (the manifest)", "bytes", bodies.reduce((n, b) => n + Buffer.byteLength(b), 0) / bodies.length);
+          }
           if (backwards > 0) throw new Error(`${label}: ${backwards} vehicles saw a timestamp version go backwards`);
           value(`metadata GETs/s, ${label}`, "GETs/s", (g.done * 4) / g.seconds);
           value(`metadata cycle latency p50 (4 GETs), ${label}`, "ms", quantile(g.latencies, 0.5));
