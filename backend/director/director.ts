@@ -937,7 +937,8 @@ export class Director {
     const total: PruneResult = { vehicles: 0, reports: 0, alerts: 0, manifests: 0, bodies: 0, metadata: 0 };
     const keep = { manifests: this.retention.manifestBodies, alerts: this.retention.alerts, reportsPerEcu: this.retention.reportsPerEcu };
     for (;;) {
-      const vins = this.inventory.vinsAfter(this.inventory.retentionCursor(), batch);
+      const cursor = this.inventory.retentionCursor();
+      const vins = this.inventory.vinsAfter(cursor, batch);
       const now = this.clock().getTime();
       // Signed before now - window: its expiry is before now - window + lifetime.
       const bound = (role: keyof typeof EXPIRY) => isoTime(new Date(now - this.retention.metadataWindowSeconds * 1000 + EXPIRY[role] * 1000));
@@ -954,7 +955,9 @@ export class Director {
         total.alerts += r.alerts;
         total.manifests += r.manifests;
         total.bodies += r.bodies;
-        this.inventory.setRetentionCursor(vins.length < batch ? "" : vins.at(-1)!);
+        // Written only when it moves: a walk that finds nothing changes nothing on disk.
+        const next = vins.length < batch ? "" : vins.at(-1)!;
+        if (next !== cursor) this.inventory.setRetentionCursor(next);
       }, { vins });
       if (vins.length < batch || performance.now() >= deadline) return total;
     }

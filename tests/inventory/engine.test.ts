@@ -130,6 +130,7 @@ test(`${engine}: a per-vehicle transaction excludes writers of its vehicles and 
     }, { vins: ["LOCKED2", "LOCKED1"] });
     a.transaction(() => {
       assert.is(a.sql.holdsGlobalLock(), true);
+      write(a, "LOCKED2"); // the locks go with the transaction's first statement
       waits(() => b.transaction(() => write(b, "FREE"), { vins: ["FREE"] }));
     });
     // Released at commit: both go through now.
