@@ -42,7 +42,6 @@ export interface SigningKey {
   privateKey: KeyObject;
 }
 
-const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 
 export function tufKeyFromRaw(raw: Uint8Array): TufKey {
   if (raw.length !== 32) throw new Error(`an Ed25519 public key is 32 bytes, got ${raw.length}`);
@@ -143,7 +142,7 @@ export function signBytes(key: SigningKey, bytes: Uint8Array): Signature {
   return { keyid: key.keyid, sig: signRaw(key.privateKey, bytes).toString("hex") };
 }
 
-/** Key objects made so far: building one costs about as much as a verification (bounded, emptied when full). */
+/** Key objects made so far (bounded, emptied when full). */
 const publicKeyObjects = new Map<string, KeyObject>();
 const PUBLIC_KEY_OBJECTS_LIMIT = 10_000;
 
@@ -151,7 +150,9 @@ const PUBLIC_KEY_OBJECTS_LIMIT = 10_000;
 export function ed25519PublicKey(publicHex: string): KeyObject {
   let key = publicKeyObjects.get(publicHex);
   if (!key) {
-    key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, Buffer.from(publicHex, "hex")]), format: "der", type: "spki" });
+    // As a JWK: Node builds the same key object about nine times faster than from DER (a
+    // Director makes one per ECU key it checks; a fleet's keys do not fit a cache).
+    key = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: Buffer.from(publicHex, "hex").toString("base64url") }, format: "jwk" });
     if (publicKeyObjects.size >= PUBLIC_KEY_OBJECTS_LIMIT) publicKeyObjects.clear();
     publicKeyObjects.set(publicHex, key);
   }
