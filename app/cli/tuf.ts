@@ -7,6 +7,7 @@ import type { Command } from "./command.ts";
 import { UsageError, optionValue } from "./command.ts";
 import "../../host/wasm/embedded.ts";
 import { TufClient } from "../../host/tuf/client.ts";
+import type { TlsClientOptions } from "../../host/primary/fetcher.ts";
 import { CliError } from "./errors.ts";
 import { inputFile, inputFolder } from "./input-files.ts";
 
@@ -14,7 +15,7 @@ const USAGE = `uptane tuf --metadata-dir DIR init TRUSTED_ROOT
 uptane tuf --metadata-dir DIR --metadata-url URL refresh
 uptane tuf --metadata-dir DIR --metadata-url URL --target-name NAME
            --target-base-url URL --target-dir DIR download
-           [--time ISO8601] [--json]
+           [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--time ISO8601] [--json]
 
 A TUF 1.0 client of one repository (no Director), the command line the TUF
 conformance suite drives. Every check runs in the verification module (full.wasm).
@@ -35,6 +36,10 @@ conformance suite drives. Every check runs in the verification module (full.wasm
   --target-name NAME    the target path to download
   --target-base-url URL where target files are (consistent snapshots: HASH.NAME)
   --target-dir DIR      where the downloaded file goes
+  --tls-ca FILE         https:// only: the CA that must have issued the server's
+                        certificate (the system's CAs are then not used)
+  --tls-cert FILE       https:// only: a client certificate (PEM), e.g. a vehicle's for
+  --tls-key FILE        our backend's /image/, and its private key (PEM)
   --time ISO8601        reference time (default: now)
   --json                one JSON object on standard output
 
@@ -59,7 +64,7 @@ export const tufCommand: Command = {
   name: "tuf",
   summary: "a TUF 1.0 client of one repository: init, refresh, download",
   usage: USAGE,
-  options: { values: { "metadata-dir": {}, "metadata-url": {}, "target-name": {}, "target-base-url": {}, "target-dir": {}, time: {} }, flags: ["json"] },
+  options: { values: { "metadata-dir": {}, "metadata-url": {}, "target-name": {}, "target-base-url": {}, "target-dir": {}, "tls-ca": {}, "tls-cert": {}, "tls-key": {}, time: {} }, flags: ["json"] },
   positionals: ["ACTION", "TRUSTED_ROOT"],
   optionalPositionals: 1,
   async run(args) {
@@ -70,8 +75,9 @@ export const tufCommand: Command = {
     const json = args.flags.has("json");
     const now = parseTime(args.values.time?.[0]);
     const clock = now === undefined ? undefined : () => now;
-    const allowed = action === "init" ? [] : action === "refresh" ? ["metadata-url"] : ["metadata-url", "target-name", "target-base-url", "target-dir"];
-    for (const key of ["metadata-url", "target-name", "target-base-url", "target-dir"]) {
+    const net = ["metadata-url", "tls-ca", "tls-cert", "tls-key"];
+    const allowed = action === "init" ? [] : action === "refresh" ? net : [...net, "target-name", "target-base-url", "target-dir"];
+    for (const key of [...net, "target-name", "target-base-url", "target-dir"]) {
       if (args.values[key] && !allowed.includes(key)) throw new UsageError(`--${key} is not an option of ${action}`);
     }
     if (action === "init") {
@@ -82,7 +88,7 @@ export const tufCommand: Command = {
     }
     inputFolder(dir, "--metadata-dir");
     const metadataUrl = url(optionValue(args, "metadata-url"), "--metadata-url");
-    const client = new TufClient({ metadataDir: dir, metadataUrl, now: clock });
+    const client = new TufClient({ metadataDir: dir, metadataUrl, now: clock, tls: tlsOptions(args.values) });
     if (action === "refresh") {
       await client.refresh().catch(rethrow);
       print(json, { ok: true, action, metadataDir: dir }, `refreshed ${dir}`);
@@ -101,6 +107,15 @@ export const tufCommand: Command = {
     return 0;
   },
 };
+
+/** --tls-ca, --tls-cert and --tls-key read (the certificate and key together or neither). */
+function tlsOptions(values: Record<string, string[]>): TlsClientOptions | undefined {
+  const [ca, cert, key] = ["tls-ca", "tls-cert", "tls-key"].map((k) => values[k]?.[0]);
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError("--tls-cert and --tls-key go together");
+  if (ca === undefined && cert === undefined) return undefined;
+  const read = (path: string | undefined, what: string) => (path === undefined ? undefined : readFileSync(inputFile(path, what), "utf8"));
+  return { ca: read(ca, "--tls-ca"), cert: read(cert, "--tls-cert"), key: read(key, "--tls-key") };
+}
 
 function print(json: boolean, doc: Record<string, unknown>, text: string): void {
   console.log(json ? JSON.stringify(doc) : text);

@@ -11,7 +11,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { TufVerifier } from "../wasm/tuf-verifier.ts";
-import { HttpFetcher, collect } from "../primary/fetcher.ts";
+import { HttpFetcher, collect, type TlsClientOptions } from "../primary/fetcher.ts";
 import { NotFoundError, OversizedResponseError, TransportError } from "../primary/errors.ts";
 import { VerificationError } from "../../model/outcome.ts";
 import type { VerifiedTarget, VerifyResult } from "../../model/verification.ts";
@@ -31,6 +31,8 @@ export interface TufClientOptions {
   now?: () => number;
   /** How bytes are fetched; HTTP(S) by default. */
   fetch?: TufFetch;
+  /** For https:// URLs with the default fetch: a pinned CA, a client certificate and key (PEM). */
+  tls?: TlsClientOptions;
   /** Linear memory limit of the module in 64 KiB pages; unlimited if absent. */
   memoryLimitPages?: number;
 }
@@ -46,10 +48,14 @@ export interface TufDownload {
 /** Time allowed for one fetch, in milliseconds (a stalled server must not hold the client forever). */
 const FETCH_TIMEOUT_MS = 60_000;
 
-/** The body of a URL over HTTP(S) (host/primary/fetcher.ts), cut at `maxBytes`; null for 403 and 404 (TUF 5.3.3: no newer root). */
-export const httpFetch: TufFetch = async (url, maxBytes) => {
+/**
+ * Bodies over HTTP(S) (host/primary/fetcher.ts), cut at `maxBytes`; null for 403 and 404
+ * (TUF 5.3.3: no newer root). `tls` (https:// only): a pinned CA instead of the system's,
+ * and a client certificate (our backend serves /image/ to vehicles).
+ */
+export const httpFetch = (tls?: TlsClientOptions): TufFetch => async (url, maxBytes) => {
   const u = new URL(url);
-  const fetcher = new HttpFetcher(`${u.protocol}//${u.host}`);
+  const fetcher = new HttpFetcher(`${u.protocol}//${u.host}`, u.protocol === "https:" && tls ? { tls } : {});
   let body: AsyncIterable<Uint8Array>;
   try {
     body = await fetcher.get(u.pathname + u.search, { maxBytes, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
@@ -136,7 +142,7 @@ export class TufClient {
     this.dir = options.metadataDir;
     this.url = options.metadataUrl?.replace(/\/+$/, "");
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
-    this.fetchBody = options.fetch ?? httpFetch;
+    this.fetchBody = options.fetch ?? httpFetch(options.tls);
     this.memoryLimitPages = options.memoryLimitPages;
   }
 

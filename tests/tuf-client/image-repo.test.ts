@@ -1,8 +1,9 @@
 // The built `uptane tuf` (dist/uptane.mjs, the executable a conformance run would call)
-// updates from our own Image repository as `uptane serve` publishes it (plain HTTP on
-// 127.0.0.1, the server a child process stopped by its pid): an OEM image, a supplier's
-// delegated image (the Uptane hardwareIds restriction is not a plain TUF client's concern),
-// root and timestamp key rotations, and an image changed on the server's disk.
+// updates from our own Image repository as `uptane serve` publishes it (HTTPS on 127.0.0.1
+// with the backend's CA pinned and a vehicle's client certificate; the server a child
+// process stopped by its pid): an OEM image, a supplier's delegated image (the Uptane
+// hardwareIds restriction is not a plain TUF client's concern), root and timestamp key
+// rotations, and an image changed on the server's disk.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { newBackend, removeTempDirs, tempDir, writeTemp } from "../helpers/image-backend.ts";
 import { uptane } from "../helpers/uptane-cli.ts";
 import { repositoryDir } from "../../backend/image/layout.ts";
+import { registeredVehicleTls } from "../helpers/tls.ts";
 
 let dir: string;
 let work: string;
@@ -28,8 +30,9 @@ async function ok(...argv: string[]): Promise<Record<string, unknown>> {
   return JSON.parse(r.out);
 }
 
+let tls: string[] = [];
 const tuf = (...argv: string[]) => uptane("tuf", "--metadata-dir", meta, ...argv);
-const download = (name: string) => tuf("--metadata-url", `${url}/image`, "--target-name", name, "--target-base-url", `${url}/image/targets`, "--target-dir", targets, "download");
+const download = (name: string) => tuf("--metadata-url", `${url}/image`, ...tls, "--target-name", name, "--target-base-url", `${url}/image/targets`, "--target-dir", targets, "download");
 
 test.before(async () => {
   dir = await newBackend();
@@ -43,7 +46,9 @@ test.before(async () => {
   const bundle = join(work, "acme.bundle");
   await ok("supplier", "sign", acme, "--image", await writeTemp(work, "brake.bin", brake), "--name", "acme/brake.bin", "--hardware-id", "brake", "--out", bundle);
   await ok("supplier", "import", dir, bundle);
-  const child = spawn(process.execPath, ["dist/uptane.mjs", "serve", dir, "--port", "0", "--plain-http", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
+  const vehicle = await registeredVehicleTls(dir, "TUFCLIENT1");
+  tls = ["--tls-ca", await writeTemp(work, "ca.pem", vehicle.ca as string), "--tls-cert", await writeTemp(work, "cert.pem", vehicle.cert as string), "--tls-key", await writeTemp(work, "key.pem", vehicle.key as string)];
+  const child = spawn(process.execPath, ["dist/uptane.mjs", "serve", dir, "--port", "0", "--json"], { stdio: ["ignore", "pipe", "pipe"] });
   server = child;
   const line = await new Promise<string>((resolve, reject) => {
     let buf = "";
@@ -65,10 +70,18 @@ test.after(async () => {
   await removeTempDirs();
 });
 
-test("init with the Image repository's root 1, then refresh: exit 0, the four top-level files kept", async () => {
+test("without the vehicle's client certificate the Image repository does not answer: refresh exits 1 (unreachable), nothing kept", async () => {
   const init = await tuf("init", join(repositoryDir(dir), "1.root.json"));
   assert.is(init.code, 0, init.err);
-  const r = await tuf("--metadata-url", `${url}/image`, "refresh");
+  const r = await tuf("--metadata-url", `${url}/image`, "--tls-ca", tls[1]!, "refresh", "--json");
+  assert.is(r.code, 1, r.out);
+  assert.is(JSON.parse(r.out).error, "unreachable");
+  assert.equal(readdirSync(meta), ["root.json"]);
+});
+
+test("init with the Image repository's root 1, then refresh over HTTPS as a vehicle: exit 0, the four top-level files kept", async () => {
+  assert.match(url, /^https:\/\/127\.0\.0\.1:/);
+  const r = await tuf("--metadata-url", `${url}/image`, ...tls, "refresh");
   assert.is(r.code, 0, r.err);
   assert.equal(readdirSync(meta).sort(), ["root.json", "snapshot.json", "targets.json", "timestamp.json"]);
 });
@@ -104,7 +117,7 @@ test("an image changed on the server's disk after it was signed: the server will
   bytes[0] ^= 0xff;
   writeFileSync(join(stored, name), bytes); // the SHA-256 and SHA-512 names are one file (hard links)
   const fresh = join(work, "fresh-targets");
-  const r = await uptane("tuf", "--metadata-dir", meta, "--metadata-url", `${url}/image`, "--target-name", "oem/later.bin", "--target-base-url", `${url}/image/targets`, "--target-dir", fresh, "download", "--json");
+  const r = await uptane("tuf", "--metadata-dir", meta, "--metadata-url", `${url}/image`, ...tls, "--target-name", "oem/later.bin", "--target-base-url", `${url}/image/targets`, "--target-dir", fresh, "download", "--json");
   // (the module's own refusal of changed bytes: tests/tuf-client/attacks.test.ts)
   assert.is(r.code, 1, r.out);
   assert.match(JSON.parse(r.out).detail, "does not match the hash in its name");
