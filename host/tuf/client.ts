@@ -112,6 +112,14 @@ function refused(res: VerifyResult): never {
   throw new VerificationError(res.outcome, res);
 }
 
+/** The module refused a copy the client held (not fetched): the cycle runs again with everything fetched. */
+class LocalCopyRefused extends Error {}
+
+function refusedOrStale(res: VerifyResult, held: boolean): never {
+  if (held) throw new LocalCopyRefused(res.detail);
+  refused(res);
+}
+
 /** Writes `bytes` to `path` atomically (temp file, fsync, rename), mode 0644. */
 export function writeAtomic(path: string, bytes: Uint8Array): void {
   const temp = join(dirname(path), `.tmp-${randomBytes(6).toString("hex")}`);
@@ -157,8 +165,38 @@ export class TufClient {
     writeAtomic(join(this.dir, "root.json"), root);
   }
 
-  /** `refresh`: the top-level metadata (TUF 5.1-5.6); the verifier, mid-cycle, for a lookup after it. */
-  async refresh(): Promise<TufVerifier> {
+  /**
+   * `refresh`: the top-level metadata (TUF 5.1-5.6). A snapshot, targets or delegated role
+   * file the client holds already, of the version the new listing names, is handed to the
+   * module instead of fetched (as python-tuf's ngclient does); when the module refuses such
+   * a copy, the whole cycle runs again with everything fetched.
+   */
+  async refresh(): Promise<void> {
+    await this.withLocalCopies(() => this.refreshCycle());
+  }
+
+  private useLocal = true;
+
+  private async withLocalCopies<T>(run: () => Promise<T>): Promise<T> {
+    this.useLocal = true;
+    try {
+      return await run();
+    } catch (e) {
+      if (!(e instanceof LocalCopyRefused)) throw e;
+      this.useLocal = false;
+      return await run();
+    }
+  }
+
+  /** A trusted file of the version a listing names (a candidate the module checks like a fetched one), or null. */
+  private held(file: string, version: number): Uint8Array | null {
+    if (!this.useLocal) return null;
+    const bytes = this.local(file);
+    return bytes && versionOf(bytes) === version ? bytes : null;
+  }
+
+  /** One cycle through the top-level metadata; the verifier, mid-cycle, for a lookup after it. */
+  private async refreshCycle(): Promise<TufVerifier> {
     // 5.2: the trusted root (a copy the module does not accept stops here)
     const v = new TufVerifier(this.local("root.json") ?? this.missing("root.json"), { memoryLimitPages: this.memoryLimitPages });
     const limits = v.limits;
@@ -191,18 +229,20 @@ export class TufClient {
     if (!held || versionOf(held) !== versionOf(ts)) this.persist("timestamp.json", ts);
     // 5.5: the snapshot the timestamp lists, at most its listed length
     const snapListed = listing(ts, "snapshot.json")!;
-    const snap = (await this.metadata(consistent ? `${snapListed.version}.snapshot.json` : "snapshot.json", snapListed.length ?? limits.snapshotBytes)) ?? this.notFound("snapshot.json");
+    const heldSnap = this.held("snapshot.json", snapListed.version);
+    const snap = heldSnap ?? (await this.metadata(consistent ? `${snapListed.version}.snapshot.json` : "snapshot.json", snapListed.length ?? limits.snapshotBytes)) ?? this.notFound("snapshot.json");
     const sr = v.snapshot(snap);
-    if (!sr.ok) refused(sr);
-    this.persist("snapshot.json", snap);
+    if (!sr.ok) refusedOrStale(sr, heldSnap !== null);
+    if (!heldSnap) this.persist("snapshot.json", snap);
     this.snapshotBytes = snap;
     this.consistent = consistent;
     // 5.6: top-level targets as the snapshot lists them (a snapshot without it: the module refuses empty bytes)
     const tl = listing(snap, "targets.json");
-    const targets = tl ? ((await this.metadata(consistent ? `${tl.version}.targets.json` : "targets.json", tl.length ?? limits.targetsBytes)) ?? this.notFound("targets.json")) : new Uint8Array();
+    const heldTargets = tl ? this.held("targets.json", tl.version) : null;
+    const targets = heldTargets ?? (tl ? ((await this.metadata(consistent ? `${tl.version}.targets.json` : "targets.json", tl.length ?? limits.targetsBytes)) ?? this.notFound("targets.json")) : new Uint8Array());
     const gr = v.targets(targets);
-    if (!gr.ok) refused(gr);
-    this.persist("targets.json", targets);
+    if (!gr.ok) refusedOrStale(gr, heldTargets !== null);
+    if (!heldTargets) this.persist("targets.json", targets);
     return v;
   }
 
@@ -216,14 +256,19 @@ export class TufClient {
    * when it matches. A file already there that matches is kept and nothing is fetched.
    */
   async download(name: string, targetBaseUrl: string, targetDir: string): Promise<TufDownload> {
-    const v = await this.refresh();
+    return this.withLocalCopies(() => this.downloadCycle(name, targetBaseUrl, targetDir));
+  }
+
+  private async downloadCycle(name: string, targetBaseUrl: string, targetDir: string): Promise<TufDownload> {
+    const v = await this.refreshCycle();
     const limits = v.limits;
     const pending: Array<[string, Uint8Array]> = [];
+    const heldRoles = new Set<string>();
     let target: VerifiedTarget | null = null;
     // each round hands in one more role; the module's table bounds the rounds
     for (let round = 0; round <= limits.delegatedRoles && !target; round++) {
       const found = v.lookup(name);
-      if (found.kind === "refused") refused(found.result);
+      if (found.kind === "refused") refusedOrStale(found.result, found.result.role !== null && heldRoles.has(found.result.role));
       // the roles handed in so far were verified by the search that went past them
       for (const [role, bytes] of pending.splice(0)) this.persist(`${localName(role)}.json`, bytes);
       if (found.kind === "target") {
@@ -232,10 +277,12 @@ export class TufClient {
       }
       const listed = listing(this.snapshotBytes, `${found.role}.json`);
       // a role the snapshot does not list: the module says so when it reaches it (nothing to fetch)
-      const bytes = listed ? ((await this.metadata(this.consistent ? `${listed.version}.${quote(found.role)}.json` : `${quote(found.role)}.json`, listed.length ?? limits.targetsBytes)) ?? this.notFound(`${found.role}.json`)) : new Uint8Array();
+      const heldRole = listed ? this.held(`${localName(found.role)}.json`, listed.version) : null;
+      const bytes = heldRole ?? (listed ? ((await this.metadata(this.consistent ? `${listed.version}.${quote(found.role)}.json` : `${quote(found.role)}.json`, listed.length ?? limits.targetsBytes)) ?? this.notFound(`${found.role}.json`)) : new Uint8Array());
       const r = v.delegatedRole(found.role, bytes);
       if (!r.ok) refused(r);
-      pending.push([found.role, bytes]);
+      if (heldRole) heldRoles.add(found.role);
+      else pending.push([found.role, bytes]);
     }
     if (!target) throw new VerificationError("DelegationError", { repo: "image", role: "targets", detail: "more delegated roles than the module holds" });
     mkdirSync(targetDir, { recursive: true });

@@ -6,7 +6,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { randomBytes } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { MetadataKind } from "@tufjs/models";
 import { join } from "node:path";
 import { generateSigningKey, keyIdOf, type SigningKey, type TufKey } from "../../model/keys.ts";
@@ -55,6 +55,33 @@ test("refresh fetches timestamp, snapshot and targets in TUF order (consistent s
   assert.equal(c.files(), ["root.json", "snapshot.json", "targets.json", "timestamp.json"]);
   for (const f of c.files()) assert.is(statSync(join(c.metadataDir, f)).mode & 0o777, 0o644, f);
   assert.is(c.version("timestamp"), 1);
+});
+
+test("a second refresh with nothing new fetches only root N+1 and the timestamp: the trusted snapshot and targets of the listed versions are used", async () => {
+  const repo = await started();
+  const c = await client(repo);
+  expectOk(await c.refresh());
+  repo.requests.length = 0;
+  expectOk(await c.refresh());
+  assert.equal(repo.requests, ["metadata/2.root.json", "metadata/timestamp.json"]);
+  repo.publish();
+  repo.requests.length = 0;
+  expectOk(await c.refresh());
+  assert.equal(repo.requests, ["metadata/2.root.json", "metadata/timestamp.json", `metadata/${repo.version("snapshot")}.snapshot.json`, `metadata/${repo.version("targets")}.targets.json`]);
+});
+
+test("a trusted snapshot.json changed on disk is refused by the module, and the cycle runs again with everything fetched", async () => {
+  const repo = await started();
+  const c = await client(repo);
+  expectOk(await c.refresh());
+  const path = join(c.metadataDir, "snapshot.json");
+  const doc = JSON.parse(readFileSync(path, "utf8"));
+  doc.signed.meta["targets.json"].version = 7;
+  writeFileSync(path, JSON.stringify(doc));
+  repo.requests.length = 0;
+  expectOk(await c.refresh());
+  assert.ok(repo.requests.includes("metadata/1.snapshot.json"), repo.requests.join(" "));
+  assert.equal(readFileSync(path), Buffer.from(repo.files.get("metadata/1.snapshot.json")!));
 });
 
 test("without consistent snapshots the plain names are fetched, and the target by its own name", async () => {
@@ -114,6 +141,9 @@ test("a delegated target: the role is fetched only when the search reaches it (V
   assert.equal(repo.requests.filter((p) => p.startsWith("metadata/") && !p.includes("root") && !p.includes("timestamp") && !p.includes("snapshot") && !p.includes(".targets.")), [`metadata/${repo.version("acme")}.acme.json`]);
   assert.equal(c.file("acme/brake.bin"), bytes);
   assert.equal(c.files(), ["acme.json", "root.json", "snapshot.json", "targets.json", "timestamp.json"]);
+  repo.requests.length = 0;
+  expectOk(await c.download("acme/brake.bin"));
+  assert.equal(repo.requests, ["metadata/2.root.json", "metadata/timestamp.json"], "the trusted acme.json of the listed version is used, the file kept");
 });
 
 test("nested delegations in pre-order: targets -> tier1 -> tier2; a path pattern and path_hash_prefixes both lead there", async () => {
