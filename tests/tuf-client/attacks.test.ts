@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MetadataKind } from "@tufjs/models";
-import { generateSigningKey, type SigningKey } from "../../model/keys.ts";
+import { generateSigningKey, keyIdOf, type SigningKey, type TufKey } from "../../model/keys.ts";
 import { TufJsRepo, inDays } from "./tufjs-repo.ts";
 import { Client, expectOk, expectRefused, removeClients } from "./harness.ts";
 
@@ -330,6 +330,83 @@ test("a key whose key id is not the SHA-256 of its canonical form (in a new root
 
 // ---- root rotation (TUF 5.3.3-5.3.9, 5.3.11) ----
 
+test("an expired trusted root with no rotation (the repository has no newer one): ExpiredMetadata (image root)", async () => {
+  const repo = new TufJsRepo();
+  repo.expires.set("root", inDays(-1));
+  repo.publishRoot();
+  repos.push(repo);
+  await repo.start();
+  const c = new Client(repo.metadataUrl, repo.targetsUrl);
+  expectOk(await c.init(repo.files.get("metadata/2.root.json")!));
+  expectRefused(await c.refresh(), "ExpiredMetadata", "root");
+});
+
+test("a zero threshold in the trusted root: init refuses it, InvalidMetadata (image root)", async () => {
+  const repo = new TufJsRepo();
+  const signed = repo.rootSigned(1) as { roles: Record<string, { threshold: number }> };
+  signed.roles.snapshot!.threshold = 0;
+  const c = new Client("http://127.0.0.1:1/metadata", "http://127.0.0.1:1/targets");
+  expectRefused(await c.init(repo.signRaw(signed, repo.roles.root.keys)), "InvalidMetadata", "root");
+});
+
+test("a zero threshold introduced by a root rotation: InvalidMetadata (image root)", async () => {
+  const { repo, c } = await setup();
+  const signed = repo.rootSigned(2) as { roles: Record<string, { threshold: number }> };
+  signed.roles.targets!.threshold = 0;
+  repo.overrides.set("metadata/2.root.json", repo.signRaw(signed, repo.roles.root.keys));
+  expectRefused(await c.refresh(), "InvalidMetadata", "root");
+});
+
+test("a key listed twice in the root's snapshot key ids still counts once toward threshold 2: UnmetThreshold (image snapshot)", async () => {
+  const { repo, c } = await setup((r) => (r.hashesInMeta = false));
+  const k = repo.roles.snapshot.keys[0]!;
+  const signed = repo.rootSigned(2) as { roles: Record<string, { keyids: string[]; threshold: number }> };
+  signed.roles.snapshot = { keyids: [k.keyid, k.keyid], threshold: 2 };
+  repo.overrides.set("metadata/2.root.json", repo.signRaw(signed, repo.roles.root.keys));
+  repo.publish();
+  const path = `metadata/${repo.version("snapshot")}.snapshot.json`;
+  const doc = repo.doc(path);
+  repo.overrides.set(path, bytesOf({ ...doc, signatures: [doc.signatures[0], doc.signatures[0]] }));
+  expectRefused(await c.refresh(), "UnmetThreshold", "snapshot");
+});
+
+test("the same ECDSA key under two key ids (python-tuf's extra field), targets threshold 2: UnmetThreshold (image targets)", async () => {
+  const { repo, c } = await setup();
+  const k = generateSigningKey("ecdsa-p256");
+  const twinKey = { ...k.publicKey, keyid_hash_algorithms: ["sha256", "sha512"] } as unknown as TufKey;
+  const twin: SigningKey = { keyid: keyIdOf(twinKey), publicKey: twinKey, privateKey: k.privateKey };
+  repo.rotate("targets", [k, twin], 2);
+  repo.publish();
+  expectRefused(await c.refresh(), "UnmetThreshold", "targets");
+});
+
+test("after a targets key rotation the old targets key no longer counts: UnmetThreshold (image targets)", async () => {
+  const { repo, c } = await setup();
+  const old = repo.roles.targets.keys;
+  repo.rotate("targets", [generateSigningKey()]);
+  repo.signers.set("targets", old);
+  repo.publish();
+  expectRefused(await c.refresh(), "UnmetThreshold", "targets");
+});
+
+test("fast-forward recovery: after a snapshot key rotation an inflated snapshot version is dropped", async () => {
+  const { repo, c } = await setup();
+  for (let i = 0; i < 3; i++) repo.publish();
+  expectOk(await c.refresh());
+  repo.rotate("snapshot", [generateSigningKey()]);
+  repo.versions.set("snapshot", 0);
+  repo.publish();
+  expectOk(await c.refresh());
+  assert.is(c.version("snapshot"), 1);
+});
+
+test("top-level targets with _type root: RoleTypeMismatch (image targets)", async () => {
+  const { repo, c } = await setup((r) => (r.hashesInMeta = false));
+  repo.publish();
+  repo.overrides.set(`metadata/${repo.version("targets")}.targets.json`, repo.files.get("metadata/1.root.json")!);
+  expectRefused(await c.refresh(), "RoleTypeMismatch", "targets");
+});
+
 test("a new root not signed by the old root keys: UnmetThreshold (image root), root.json unchanged", async () => {
   const { repo, c } = await setup();
   repo.roles.root = { keys: [generateSigningKey()], threshold: 1 };
@@ -496,6 +573,18 @@ test("priority order: the first role that signs the target decides, even if a la
   const second = repo.content.get("second")!.get("acme/a.bin")!;
   for (const path of repo.files.keys()) if (path.startsWith("targets/acme/")) repo.overrides.set(path, second);
   expectRefused(await c.download("acme/a.bin"), "LengthOrHashMismatch", "file");
+});
+
+test("a delegation chain 32 roles deep (the cap): Ok", async () => {
+  const { c } = await setup((r) => {
+    let parent = "targets";
+    for (let i = 0; i < 32; i++) {
+      r.delegate({ name: `level-${i}`, parent, keys: [generateSigningKey()], threshold: 1, paths: ["deep/*"] });
+      parent = `level-${i}`;
+    }
+    r.addTarget("deep/x.bin", randomBytes(10), parent);
+  });
+  expectOk(await c.download("deep/x.bin"));
 });
 
 test("a delegation chain 33 roles deep, beyond the cap of 32: DelegationError (image level-31, whose delegation goes past it)", async () => {
