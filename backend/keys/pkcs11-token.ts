@@ -133,6 +133,8 @@ function openToken(config: TokenConfig): OpenToken {
   const name = `${config.module}\0${config.token}`;
   const open = tokens.get(name);
   if (open) return open;
+  // the PIN file first: one open to others is refused before any module is loaded
+  const pin = readPinFile(config.pinFile);
   const pk = binding();
   const lib = loadModule(config.module);
   let slots: Buffer[];
@@ -150,7 +152,6 @@ function openToken(config: TokenConfig): OpenToken {
   });
   if (matching.length === 0) throw new TokenError(`no token labelled '${config.token}' in ${config.module}`);
   if (matching.length > 1) throw new TokenError(`${matching.length} tokens labelled '${config.token}' in ${config.module}: give each token its own label`);
-  const pin = readPinFile(config.pinFile);
   let session: Buffer;
   try {
     session = lib.C_OpenSession(matching[0]!, pk.CKF_SERIAL_SESSION | pk.CKF_RW_SESSION);
