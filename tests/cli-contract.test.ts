@@ -465,6 +465,20 @@ test.before(async () => {
     { args: ["--mode", "partial", "--director", nodir, "--ecu", "gw-1", "--hardware-id", "gateway"], expect: "unreadable-file" },
     { args: ["--mode", "partial", "--director", unsigned, "--ecu", "gw-1", "--hardware-id", "gateway"], expect: "verification-failed" },
   );
+  // A plain TUF client of the Image repository (README "TUF client"): a root that does not verify is refused before the folder is made.
+  const imageRoot = join(repositoryDir(backend), "1.root.json");
+  const unsignedRoot = f("tuf-unsigned-root.json", JSON.stringify({ ...JSON.parse(readFileSync(imageRoot, "utf8")), signatures: [] }));
+  add(
+    "tuf",
+    { args: ["--metadata-dir", join(work, "tuf-client"), "init", imageRoot], expect: "ok" },
+    { args: ["--metadata-dir", join(work, "tuf-client")], expect: "usage" },
+    { args: ["--metadata-dir", join(work, "tuf-client"), "fetch"], expect: "usage" },
+    { args: ["--metadata-dir", join(work, "tuf-client"), "refresh"], expect: "usage" },
+    { args: ["--metadata-dir", join(work, "tuf-other"), "init", nofile], expect: "unreadable-file" },
+    { args: ["--metadata-dir", nodir, "--metadata-url", "http://127.0.0.1:1/image", "refresh"], expect: "unreadable-file" },
+    { args: ["--metadata-dir", join(work, "tuf-other"), "init", unsignedRoot], expect: "verification-failed" },
+    { args: ["--metadata-dir", join(work, "tuf-client"), "--metadata-url", "http://127.0.0.1:1/image", "refresh"], expect: "unreachable" },
+  );
   // The factory: CAR4's Primary keys made and registered, its bundle written, and bundles a Primary must refuse.
   ready = join(dirname(state), "ready");
   const made = await uptane("primary", "init", ready, "--vin", "CAR4", "--serial", "gw-4", "--hardware-id", "gateway", "--tls-ca", ca, "--json");

@@ -21,7 +21,8 @@ export async function runCommand(command: Command, args: string[]): Promise<numb
     return 0;
   }
   const want = command.positionals ?? [];
-  if (parsed.positional.length !== want.length) {
+  const least = want.length - (command.optionalPositionals ?? 0);
+  if (parsed.positional.length > want.length || parsed.positional.length < least) {
     if (want.length === 0) throw new UsageError(`unexpected argument '${parsed.positional[0]}'`);
     throw new UsageError(want.length === 1 ? `expected exactly one ${want[0]}` : `expected ${want.slice(0, -1).join(", ")} and ${want.at(-1)}`);
   }
