@@ -7,7 +7,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createPublicKey } from "node:crypto";
-import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { commands } from "../app/cli/commands.ts";
 import { ERROR_CODES, isErrorCode } from "../app/cli/errors.ts";
@@ -17,6 +17,7 @@ import { generateSigningKey } from "../model/keys.ts";
 import { repositoryDir } from "../backend/image/layout.ts";
 import { API_TOKEN_FILE } from "../backend/http/api-token.ts";
 import { openInventory } from "../backend/inventory/location.ts";
+import { SOFTHSM_MODULE } from "./helpers/softhsm.ts";
 
 interface Row {
   /** Arguments after the command's name; --json is added (and removed for the text run). A function: computed when the row runs. */
@@ -55,6 +56,10 @@ test.before(async () => {
   const pem3 = f("ecu3.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
   const pem4 = f("ecu4.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
   const image = f("fw.bin", Buffer.alloc(512, 3));
+  const pin = f("pin", "1234\n");
+  chmodSync(pin, 0o600);
+  const openPin = f("open-pin", "1234\n");
+  chmodSync(openPin, 0o644);
   const nofile = join(work, "no-such-file");
   const nodir = join(work, "no-such-dir");
   const supplier = join(work, "acme");
@@ -88,6 +93,13 @@ test.before(async () => {
     { args: [join(work, "other"), "--root-threshold", "zero"], expect: "usage" },
     { args: [join(work, "other"), "--tls-cert", nofile, "--tls-key", nofile, "--tls-ca", nofile], expect: "unreadable-file" },
     { args: [backend], expect: "exists" },
+    // Keys in a PKCS#11 token (README "Backend: keys in a PKCS#11 token"): a token half named, a
+    // module or PIN file missing, a PIN file open to others, a token the module does not have.
+    { args: [join(work, "other"), "--pkcs11-token", "uptane"], expect: "usage" },
+    { args: [join(work, "other"), "--key-type", "ecdsa-p256", "--rsa-bits", "3072"], expect: "usage" },
+    { args: [join(work, "other"), "--pkcs11-module", nofile, "--pkcs11-token", "uptane", "--pkcs11-pin-file", nofile], expect: "unreadable-file" },
+    { args: [join(work, "other"), "--pkcs11-module", SOFTHSM_MODULE, "--pkcs11-token", "uptane", "--pkcs11-pin-file", openPin], expect: "unreadable-file" },
+    { args: [join(work, "other"), "--pkcs11-module", SOFTHSM_MODULE, "--pkcs11-token", "no-such-token-contract", "--pkcs11-pin-file", pin], expect: "pkcs11-refused" },
   );
   add(
     "image add",
@@ -224,11 +236,15 @@ test.before(async () => {
     { args: [backend, "--role", "image"], expect: "usage" },
     { args: [backend, "--role", "root", "--threshold", "3", "--keys", "2"], expect: "invalid-threshold" },
     { args: [nodir, "--role", "timestamp"], expect: "not-a-backend" },
+    { args: [backend, "--role", "timestamp", "--key-type", "rsa-pss", "--rsa-bits", "1024"], expect: "usage" },
+    { args: [backend, "--role", "timestamp", "--pkcs11-module", SOFTHSM_MODULE, "--pkcs11-token", "no-such-token-contract", "--pkcs11-pin-file", pin], expect: "pkcs11-refused" },
   );
   add(
     "rotate",
     { args: [backend, "--role", "timestamp"], expect: "ok" },
     { args: [backend, "--role", "director"], expect: "usage" },
+    { args: [backend, "--role", "timestamp", "--pkcs11-uri", "pkcs11:token=uptane?pin-value=1234"], expect: "usage" },
+    { args: [backend, "--role", "timestamp", "--pkcs11-module", nofile, "--pkcs11-token", "uptane", "--pkcs11-pin-file", nofile], expect: "unreadable-file" },
     { args: [nodir, "--role", "timestamp"], expect: "not-a-backend" },
     { args: [corrupt, "--role", "timestamp"], expect: "repository-corrupt" },
   );

@@ -7,6 +7,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { parseArgs, UsageError, type Command } from "./command.ts";
 import { commands } from "./commands.ts";
 import { describeError } from "./errors.ts";
+import { closeTokens } from "../../backend/keys/pkcs11-token.ts";
 
 /** The version `uptane --version` prints: the package's (esbuild inlines package.json into the bundle). */
 export const VERSION: string = pkg.version;
@@ -70,5 +71,8 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     else console.error(`uptane ${command.name}: ${e.detail}${e.code === "usage" ? ` (see uptane ${command.name} --help)` : ""}`);
     return e.exit;
+  } finally {
+    // Sessions on PKCS#11 tokens end with the command (README "Backend: keys in a PKCS#11 token").
+    closeTokens();
   }
 }

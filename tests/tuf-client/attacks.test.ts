@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MetadataKind } from "@tufjs/models";
-import { generateSigningKey, keyIdOf, type SigningKey, type TufKey } from "../../model/keys.ts";
+import { generateSigningKey, keyIdOf, type SoftwareSigningKey as SigningKey, type TufKey } from "../../model/keys.ts";
 import { TufJsRepo, inDays } from "./tufjs-repo.ts";
 import { Client, expectOk, expectRefused, removeClients } from "./harness.ts";
 

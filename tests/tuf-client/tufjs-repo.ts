@@ -6,7 +6,7 @@
 import { createServer, type Server } from "node:http";
 import { createHash } from "node:crypto";
 import { Metadata, MetadataKind, Signature } from "@tufjs/models";
-import { generateSigningKey, signMetadata, signRaw, type KeyType, type SigningKey } from "../../model/keys.ts";
+import { generateSigningKey, signMetadata, signRaw, type KeyType, type SoftwareSigningKey as SigningKey } from "../../model/keys.ts";
 
 export type TopRole = "root" | "timestamp" | "snapshot" | "targets";
 

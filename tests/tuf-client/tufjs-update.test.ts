@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { MetadataKind } from "@tufjs/models";
 import { join } from "node:path";
-import { generateSigningKey, keyIdOf, type SigningKey, type TufKey } from "../../model/keys.ts";
+import { generateSigningKey, keyIdOf, type SoftwareSigningKey as SigningKey, type TufKey } from "../../model/keys.ts";
 import { TufJsRepo, inDays } from "./tufjs-repo.ts";
 import { Client, expectOk, expectRefused, removeClients } from "./harness.ts";
 
