@@ -400,10 +400,12 @@ export function encryptImageForEcu(input: {
   serial: string;
   recipient: EncryptionRecipient;
   expected?: { length: number; hashes: Partial<Record<"sha256" | "sha512", string>> };
+  /** The plaintext's hashes when the caller computed them from these bytes already (one image, many ECUs). */
+  plaintextHashes?: { sha256: string; sha512: string };
 }): EncryptedImage {
   const { plaintext, plaintextName, serial, recipient } = input;
   const name = encryptedTargetName(plaintextName, serial);
-  const plainHashes = hashesOfBytes(plaintext);
+  const plainHashes = input.plaintextHashes ?? hashesOfBytes(plaintext);
   if (input.expected) {
     const e = input.expected;
     if (e.length !== plaintext.length || (["sha256", "sha512"] as const).some((a) => e.hashes[a] !== undefined && e.hashes[a] !== plainHashes[a])) {
