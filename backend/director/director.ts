@@ -754,7 +754,6 @@ export class Director {
     return this.inventory.encryptedImageBytes(vin, name);
   }
 
-
   private statusOf(vin: string, id: number): "published" | "queued" {
     return this.inventory.assignmentsOf(vin).find((a) => a.id === id)?.status === "queued" ? "queued" : "published";
   }
