@@ -6,7 +6,7 @@
 // apart from DIR/keys/ (signing keys) and from the inventory database, which records only
 // the method. A shared key leaves this module only inside AES-GCM; each copy of it, and
 // each content key, is wiped (Buffer.fill(0)) once used. Errors never carry key bytes.
-import { closeSync, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, rmSync } from "node:fs";
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, readSync, rmSync } from "node:fs";
 import { createPublicKey, diffieHellman, generateKeyPairSync } from "node:crypto";
 import { join } from "node:path";
 import { writeFileAtomicSync } from "../fs/atomic-write.ts";
@@ -146,12 +146,19 @@ export class KeyService {
 
 /** A key file's bytes, read into one buffer the caller wipes; refused if it is not a plain 0600 file of the size expected. */
 function readKeyFile(path: string, size: number): Buffer {
-  const st = lstatSync(path);
-  if (!st.isFile()) throw new KeyServiceError("keystore-corrupt", `${path} is not a plain file`);
-  if ((st.mode & 0o077) !== 0) throw new KeyServiceError("keystore-unsafe", `${path} is open to other users (mode ${(st.mode & 0o777).toString(8)}): chmod 600 it`);
-  const fd = openSync(path, "r");
+  let fd: number;
   try {
-    const size_ = fstatSync(fd).size;
+    // O_NOFOLLOW: a symlink put in the key's place is refused, not followed.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new KeyServiceError(code === "ELOOP" ? "keystore-unsafe" : "keystore-corrupt", `${path} cannot be opened as a plain file (${code ?? "error"})`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new KeyServiceError("keystore-corrupt", `${path} is not a plain file`);
+    if ((st.mode & 0o077) !== 0) throw new KeyServiceError("keystore-unsafe", `${path} is open to other users (mode ${(st.mode & 0o777).toString(8)}): chmod 600 it`);
+    const size_ = st.size;
     if (size_ !== size) throw new KeyServiceError("keystore-corrupt", `${path} is ${size_} bytes, not ${size}`);
     const buf = Buffer.alloc(size);
     let at = 0;

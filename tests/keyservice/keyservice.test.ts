@@ -78,7 +78,7 @@ test("bad registrations are refused and write nothing: wrong sizes, low-order po
   rmSync(dir, { recursive: true, force: true });
 });
 
-test("a store or key file open to other users, a symlinked store, or a key file of the wrong size is refused before any key is used", () => {
+test("a store or key file open to other users, a symlinked store or key file, or a key file of the wrong size is refused before any key is used", () => {
   const { dir, ks } = fresh();
   ks.registerSharedKey("s", randomBytes(16));
   const store = join(dir, KEYSERVICE_DIR);
@@ -92,7 +92,13 @@ test("a store or key file open to other users, a symlinked store, or a key file 
   chmodSync(join(store, "s.aes128.key"), 0o600);
   writeFileSync(join(store, "s.aes128.key"), randomBytes(20), { mode: 0o600 });
   refused(() => ks.encryptForEcu("s", image), "keystore-corrupt");
+  // A symlink in a key file's place (to a file the attacker controls) is not followed.
+  writeFileSync(join(store, "s.aes128.key"), randomBytes(16), { mode: 0o600 });
   const other = mkdtempSync(join(tmpdir(), "keyservice-link-"));
+  writeFileSync(join(other, "planted.key"), randomBytes(16), { mode: 0o600 });
+  rmSync(join(store, "s.aes128.key"));
+  symlinkSync(join(other, "planted.key"), join(store, "s.aes128.key"));
+  refused(() => ks.encryptForEcu("s", image), "keystore-unsafe");
   const linked = mkdtempSync(join(tmpdir(), "keyservice-test-"));
   symlinkSync(store, join(linked, KEYSERVICE_DIR));
   refused(() => new KeyService(linked).methodOf("s"), "keystore-unsafe");
