@@ -8,3 +8,4 @@ export * from "./exports/verify";
 export * from "./exports/verify-full";
 export * from "./exports/verify-offline";
 export * from "./exports/json";
+export * from "./exports/target-encrypted";

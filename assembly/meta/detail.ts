@@ -162,7 +162,28 @@ export const enum Detail {
   OfflineTargetsCarryDelegations = 156,
   OfflineTargetWithoutHardwareIds = 157,
   OfflineTargetsListTwoTargetsForOneHardwareID = 158,
+  // per-ECU image encryption (assembly/verify/encryption.ts, assembly/verify/decrypt.ts)
+  EncryptionIsNotAnObject = 159,
+  UnknownEncryptionMethod = 160,
+  EncryptionChunkSizeIsNot4096 = 161,
+  EncryptionEncIsNot64HexDigits = 162,
+  EncryptionNonceIsNot24HexDigits = 163,
+  WrappedKeyIsNot96HexDigits = 164,
+  EncryptionWithoutPlaintextNameLengthAndHashes = 165,
+  CiphertextLengthDoesNotFitThePlaintextLength = 166,
+  EncryptedImageButThisModuleHasNoDecryption = 167,
+  EncryptedImageIsCheckedWithImageDecryptBegin = 168,
+  EcuKeyHasTheWrongLength = 169,
+  WrappedKeyDoesNotOpenWithThisECUSKey = 170,
+  ChunkTagDoesNotHold = 171,
+  FinalChunkMissing = 172,
+  DecryptedImageLengthDiffers = 173,
+  DecryptedImageSha256Differs = 174,
+  DecryptedImageSha512Differs = 175,
+  PlaintextLengthDiffersFromTheImageRepository = 176,
+  IdentifierWithEscapesCannotNameAnEncryptedImage = 177,
+  EncryptionFieldOfTheOtherMethod = 178,
 }
 
 /** Number of codes (the host checks its table against it). */
-export const DETAIL_COUNT: i32 = 159;
+export const DETAIL_COUNT: i32 = 179;

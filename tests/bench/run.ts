@@ -9,6 +9,7 @@ import { shaSuite } from "./suites/sha.ts";
 import { directorSuite } from "./suites/director.ts";
 import { fleetSuite } from "./suites/fleet.ts";
 import { ecuSuite } from "./suites/ecu.ts";
+import { encryptionSuite } from "./suites/encryption.ts";
 import { classesSuite, selectedClasses } from "./suites/classes.ts";
 import { ecuClass } from "./classes.ts";
 import { writeVerificationChart } from "./chart.ts";
@@ -22,6 +23,7 @@ const suites: Suite[] = [
   fleetSuite,
   classesSuite,
   ecuSuite,
+  encryptionSuite,
 ];
 
 try {
