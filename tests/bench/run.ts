@@ -7,6 +7,7 @@ import { signaturesSuite } from "./suites/signatures.ts";
 import { modulesSuite } from "./suites/modules.ts";
 import { shaSuite } from "./suites/sha.ts";
 import { directorSuite } from "./suites/director.ts";
+import { directorEncryptionSuite } from "./suites/director-encryption.ts";
 import { fleetSuite } from "./suites/fleet.ts";
 import { ecuSuite } from "./suites/ecu.ts";
 import { encryptionSuite } from "./suites/encryption.ts";
@@ -20,6 +21,7 @@ const suites: Suite[] = [
   signaturesSuite,
   modulesSuite,
   directorSuite,
+  directorEncryptionSuite,
   fleetSuite,
   classesSuite,
   ecuSuite,
