@@ -10,6 +10,7 @@ import { directorSuite } from "./suites/director.ts";
 import { directorEncryptionSuite } from "./suites/director-encryption.ts";
 import { fleetSuite } from "./suites/fleet.ts";
 import { ecuSuite } from "./suites/ecu.ts";
+import { encryptionSuite } from "./suites/encryption.ts";
 import { classesSuite, selectedClasses } from "./suites/classes.ts";
 import { ecuClass } from "./classes.ts";
 import { writeVerificationChart } from "./chart.ts";
@@ -24,6 +25,7 @@ const suites: Suite[] = [
   fleetSuite,
   classesSuite,
   ecuSuite,
+  encryptionSuite,
 ];
 
 try {
