@@ -6,8 +6,8 @@
 // run leaves the backend, the supplier folder and the vehicle state byte-identical.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createPublicKey } from "node:crypto";
-import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createPublicKey, generateKeyPairSync, randomBytes } from "node:crypto";
+import { chmodSync, cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { commands } from "../app/cli/commands.ts";
 import { ERROR_CODES, isErrorCode } from "../app/cli/errors.ts";
@@ -17,6 +17,7 @@ import { generateSigningKey } from "../model/keys.ts";
 import { repositoryDir } from "../backend/image/layout.ts";
 import { API_TOKEN_FILE } from "../backend/http/api-token.ts";
 import { openInventory } from "../backend/inventory/location.ts";
+import { SOFTHSM_MODULE } from "./helpers/softhsm.ts";
 
 interface Row {
   /** Arguments after the command's name; --json is added (and removed for the text run). A function: computed when the row runs. */
@@ -55,6 +56,16 @@ test.before(async () => {
   const pem3 = f("ecu3.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
   const pem4 = f("ecu4.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
   const image = f("fw.bin", Buffer.alloc(512, 3));
+  const pem5 = f("ecu5.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
+  const pem6 = f("ecu6.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
+  const pem7 = f("ecu7.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
+  const xpub = f("ecu-enc.pem", generateKeyPairSync("x25519").publicKey.export({ type: "spki", format: "pem" }) as string);
+  const aes = f("ecu-aes.key", randomBytes(16));
+  const aesShort = f("ecu-aes-short.key", randomBytes(15));
+  const pin = f("pin", "1234\n");
+  chmodSync(pin, 0o600);
+  const openPin = f("open-pin", "1234\n");
+  chmodSync(openPin, 0o644);
   const nofile = join(work, "no-such-file");
   const nodir = join(work, "no-such-dir");
   const supplier = join(work, "acme");
@@ -88,6 +99,13 @@ test.before(async () => {
     { args: [join(work, "other"), "--root-threshold", "zero"], expect: "usage" },
     { args: [join(work, "other"), "--tls-cert", nofile, "--tls-key", nofile, "--tls-ca", nofile], expect: "unreadable-file" },
     { args: [backend], expect: "exists" },
+    // Keys in a PKCS#11 token (README "Backend: keys in a PKCS#11 token"): a token half named, a
+    // module or PIN file missing, a PIN file open to others, a token the module does not have.
+    { args: [join(work, "other"), "--pkcs11-token", "uptane"], expect: "usage" },
+    { args: [join(work, "other"), "--key-type", "ecdsa-p256", "--rsa-bits", "3072"], expect: "usage" },
+    { args: [join(work, "other"), "--pkcs11-module", nofile, "--pkcs11-token", "uptane", "--pkcs11-pin-file", nofile], expect: "unreadable-file" },
+    { args: [join(work, "other"), "--pkcs11-module", SOFTHSM_MODULE, "--pkcs11-token", "uptane", "--pkcs11-pin-file", openPin], expect: "unreadable-file" },
+    { args: [join(work, "other"), "--pkcs11-module", SOFTHSM_MODULE, "--pkcs11-token", "no-such-token-contract", "--pkcs11-pin-file", pin], expect: "pkcs11-refused" },
   );
   add(
     "image add",
@@ -224,11 +242,15 @@ test.before(async () => {
     { args: [backend, "--role", "image"], expect: "usage" },
     { args: [backend, "--role", "root", "--threshold", "3", "--keys", "2"], expect: "invalid-threshold" },
     { args: [nodir, "--role", "timestamp"], expect: "not-a-backend" },
+    { args: [backend, "--role", "timestamp", "--key-type", "rsa-pss", "--rsa-bits", "1024"], expect: "usage" },
+    { args: [backend, "--role", "timestamp", "--pkcs11-module", SOFTHSM_MODULE, "--pkcs11-token", "no-such-token-contract", "--pkcs11-pin-file", pin], expect: "pkcs11-refused" },
   );
   add(
     "rotate",
     { args: [backend, "--role", "timestamp"], expect: "ok" },
     { args: [backend, "--role", "director"], expect: "usage" },
+    { args: [backend, "--role", "timestamp", "--pkcs11-uri", "pkcs11:token=uptane?pin-value=1234"], expect: "usage" },
+    { args: [backend, "--role", "timestamp", "--pkcs11-module", nofile, "--pkcs11-token", "uptane", "--pkcs11-pin-file", nofile], expect: "unreadable-file" },
     { args: [nodir, "--role", "timestamp"], expect: "not-a-backend" },
     { args: [corrupt, "--role", "timestamp"], expect: "repository-corrupt" },
   );
@@ -252,6 +274,13 @@ test.before(async () => {
     { args: [backend, "--vin", "CAR2", "--ecu", `gw-2:gateway:${pem2}:primary`, "--tls-public-key", pem, "--tls-cert-out", work], expect: "unwritable-file" },
     { args: [backend, "--vin", "CAR2", "--ecu", `gw-2:gateway:${pem2}:primary`, "--ecu", `cam-2:camera:${pem2}`], expect: "duplicate-ecu-key" },
     { args: [backend, "--vin", "CAR2", "--ecu", `gw-2:gateway:${pem}:primary`], expect: "ecu-key-exists" },
+    { args: [backend, "--vin", "ENCCAR1", "--ecu", `encgw-1:gateway:${pem5}:primary`, "--ecu", `enccam-1:camera:${pem6}`, "--encryption-key", `enccam-1:${xpub}`, "--shared-encryption-key", `encgw-1:${aes}`], expect: "ok" },
+    { args: [backend, "--vin", "ENCCAR2", "--ecu", `encgw-2:gateway:${pem7}:primary`, "--encryption-key", `enccam-2:${xpub}`], expect: "usage" },
+    { args: [backend, "--vin", "ENCCAR2", "--ecu", `encgw-2:gateway:${pem7}:primary`, "--encryption-key", "encgw-2"], expect: "usage" },
+    { args: [backend, "--vin", "ENCCAR2", "--ecu", `encgw-2:gateway:${pem7}:primary`, "--encryption-key", `encgw-2:${nofile}`], expect: "unreadable-file" },
+    { args: [backend, "--vin", "ENCCAR2", "--ecu", `encgw-2:gateway:${pem7}:primary`, "--encryption-key", `encgw-2:${pem}`], expect: "invalid-encryption-key" },
+    { args: [backend, "--vin", "ENCCAR2", "--ecu", `encgw-2:gateway:${pem7}:primary`, "--shared-encryption-key", `encgw-2:${aesShort}`], expect: "invalid-shared-key" },
+    { args: [backend, "--vin", "ENCCAR2", "--ecu", `encgw-2:gateway:${pem7}:primary`, "--encryption-key", `encgw-2:${xpub}`, "--shared-encryption-key", `encgw-2:${aes}`], expect: "usage" },
   );
   add(
     "assign",
@@ -448,6 +477,20 @@ test.before(async () => {
     { args: ["--director", unsigned], expect: "usage" },
     { args: ["--mode", "partial", "--director", nodir, "--ecu", "gw-1", "--hardware-id", "gateway"], expect: "unreadable-file" },
     { args: ["--mode", "partial", "--director", unsigned, "--ecu", "gw-1", "--hardware-id", "gateway"], expect: "verification-failed" },
+  );
+  // A plain TUF client of the Image repository (README "TUF client"): a root that does not verify is refused before the folder is made.
+  const imageRoot = join(repositoryDir(backend), "1.root.json");
+  const unsignedRoot = f("tuf-unsigned-root.json", JSON.stringify({ ...JSON.parse(readFileSync(imageRoot, "utf8")), signatures: [] }));
+  add(
+    "tuf",
+    { args: ["--metadata-dir", join(work, "tuf-client"), "init", imageRoot], expect: "ok" },
+    { args: ["--metadata-dir", join(work, "tuf-client")], expect: "usage" },
+    { args: ["--metadata-dir", join(work, "tuf-client"), "fetch"], expect: "usage" },
+    { args: ["--metadata-dir", join(work, "tuf-client"), "refresh"], expect: "usage" },
+    { args: ["--metadata-dir", join(work, "tuf-other"), "init", nofile], expect: "unreadable-file" },
+    { args: ["--metadata-dir", nodir, "--metadata-url", "http://127.0.0.1:1/image", "refresh"], expect: "unreadable-file" },
+    { args: ["--metadata-dir", join(work, "tuf-other"), "init", unsignedRoot], expect: "verification-failed" },
+    { args: ["--metadata-dir", join(work, "tuf-client"), "--metadata-url", "http://127.0.0.1:1/image", "refresh"], expect: "unreachable" },
   );
   // The factory: CAR4's Primary keys made and registered, its bundle written, and bundles a Primary must refuse.
   ready = join(dirname(state), "ready");

@@ -40,6 +40,7 @@ import { campaignCancelCommand, campaignListCommand, campaignPauseCommand, campa
 import { alertsAckCommand, alertsCommand, vehicleShowCommand, vehiclesCommand } from "./fleet-lists.ts";
 import { ruleAddCommand, ruleListCommand, ruleRemoveCommand } from "./rule.ts";
 import { verifyCommand } from "./verify.ts";
+import { tufCommand } from "./tuf.ts";
 import { userAddCommand, userDisableCommand, userListCommand } from "./user.ts";
 import { primaryCycleCommand, primaryInitCommand, primaryInstallOfflineCommand } from "./primary.ts";
 
@@ -105,6 +106,7 @@ export const commands: Command[] = [
   userListCommand,
   userDisableCommand,
   verifyCommand,
+  tufCommand,
   primaryInitCommand,
   primaryCycleCommand,
   primaryInstallOfflineCommand,
