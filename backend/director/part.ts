@@ -58,6 +58,8 @@ export const directorPart: BackendPart = {
       if (pending.vins.length + pending.roots.length > 0) ctx.log(`published pending Director files: ${pending.vins.length} vehicle(s), root version(s) ${pending.roots.join(", ") || "none"}`);
       const vins = director.refreshAll();
       if (vins.length > 0) ctx.log(`re-signed Director metadata of ${vins.length} vehicle(s): ${vins.slice(0, 5).join(", ")}${vins.length > 5 ? ", ..." : ""}`);
+      // Each campaign's counts as they are now, where they changed (the console's progress chart; "not reporting" changes with time alone).
+      director.recordCampaignProgress();
       const root = director.latestRoot();
       if (root) {
         const role = { repository: "director" as const, role: "root" as const, file: `${DIRECTOR_ROOT_DIR}/${root.version}.root.json`, expires: root.expires };

@@ -303,4 +303,28 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
   CREATE INDEX ecus_by_installed ON ecus(installed_filename);
   `,
+  // 14: a campaign's progress over time (README "Backend: OEM console"): each stage's counts
+  //     as they were, a row whenever they changed (recorded by the Director's campaign
+  //     actions, by manifests that confirm or fail its assignments, and by the server's
+  //     upkeep), which the console's progress chart reads; partial indexes of the ECUs and
+  //     vehicles out of service, for the fleet's counts.
+  `
+  CREATE TABLE campaign_progress (
+    id INTEGER PRIMARY KEY,
+    campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+    stage TEXT NOT NULL CHECK (stage IN ('group', 'all')),
+    at TEXT NOT NULL,
+    queued INTEGER NOT NULL,
+    published INTEGER NOT NULL,       -- in the vehicles' targets, not confirmed yet
+    installed INTEGER NOT NULL,
+    failed INTEGER NOT NULL,
+    withdrawn INTEGER NOT NULL,
+    not_reporting INTEGER NOT NULL    -- published, on vehicles without a manifest for 24 hours
+  );
+  CREATE INDEX campaign_progress_by_campaign ON campaign_progress(campaign_id, stage, id);
+  -- The few ECUs out of service, for the console's counts of those in service (partial: a
+  -- report's update of an ECU in service never touches them).
+  CREATE INDEX ecus_retired ON ecus(retired_at) WHERE retired_at IS NOT NULL;
+  CREATE INDEX vehicles_decommissioned ON vehicles(decommissioned_at) WHERE decommissioned_at IS NOT NULL;
+  `,
 ];
