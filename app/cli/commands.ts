@@ -40,7 +40,7 @@ import { campaignCancelCommand, campaignListCommand, campaignPauseCommand, campa
 import { alertsAckCommand, alertsCommand, vehicleShowCommand, vehiclesCommand } from "./fleet-lists.ts";
 import { ruleAddCommand, ruleListCommand, ruleRemoveCommand } from "./rule.ts";
 import { verifyCommand } from "./verify.ts";
-import { userAddCommand, userDisableCommand, userListCommand } from "./user.ts";
+import { userAddCommand, userDisableCommand, userListCommand, userPasswordCommand } from "./user.ts";
 import { primaryCycleCommand, primaryInitCommand, primaryInstallOfflineCommand } from "./primary.ts";
 
 export const commands: Command[] = [
@@ -104,6 +104,7 @@ export const commands: Command[] = [
   userAddCommand,
   userListCommand,
   userDisableCommand,
+  userPasswordCommand,
   verifyCommand,
   primaryInitCommand,
   primaryCycleCommand,

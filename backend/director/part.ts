@@ -14,6 +14,7 @@ import { keyTypeOption } from "../image/part.ts";
 import { PasswordAuthenticator } from "../supplier-portal/authenticate.ts";
 import { DEFAULT_THROTTLE, LoginThrottle } from "../auth/login-throttle.ts";
 import { workshopDoor } from "./workshop-accounts.ts";
+import { PasswordLogin } from "../auth/password-login.ts";
 
 /** Opens the Director of the backend in `dir`, looking targets up in its Image repository. */
 export function openDirector(dir: string, clock?: () => Date): Director {
@@ -51,7 +52,9 @@ export const directorPart: BackendPart = {
     for (const m of director.checkAll()) ctx.log(`ALERT ${m.message}`);
     // The workshop API's logins are throttled as the supplier portal's, with a throttle of their own.
     const workshop = new PasswordAuthenticator(workshopDoor(director.inventory), new LoginThrottle(ctx.clock, { ...DEFAULT_THROTTLE, ...ctx.supplierPortal?.throttle }));
-    router.mount("director", directorRoutes(director, readApiToken(dir), ctx.log, dir, workshop));
+    // The API's console password changes check the current password behind a throttle of their own.
+    const consoleLogin = new PasswordLogin(new LoginThrottle(ctx.clock, { ...DEFAULT_THROTTLE, ...ctx.supplierPortal?.throttle }));
+    router.mount("director", directorRoutes(director, readApiToken(dir), ctx.log, dir, workshop, consoleLogin));
     ctx.upkeep(() => {
       // What was committed but not written (a rotation by another process, a failed write) reaches the disk.
       const pending = director.publishPending();
