@@ -294,7 +294,7 @@ export function consoleRoutes(o: ConsoleRouteOptions) {
         }
         if (first === "users" && third === "disable" && segments.length === 3) {
           const name = second!;
-          return await act(req, res, s, "admin", `disable user ${name.slice(0, 64)}`, async () => {
+          return await act(req, res, s, "admin", `disable user ${/^[a-z0-9][a-z0-9_-]{0,63}$/.test(name) ? name : "(not a user name)"}`, async () => {
             disableConsoleUser(o.dir, name, o.clock());
             return name === s.user.name ? "/console/login" : `/console/users?notice=disabled&u=${encodeURIComponent(name)}`;
           });

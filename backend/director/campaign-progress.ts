@@ -6,7 +6,7 @@
 // resume, cancel, halt); a manifest that confirms or fails an assignment records at most
 // once a minute per campaign (counting a large campaign costs a pass over its
 // assignments); the server's upkeep records the rest, "not reporting" among it, which
-// changes with time alone.
+// changes with time alone, and skips a campaign whose last counts leave nothing open.
 import type { CampaignProgressRow, CampaignRow, Inventory } from "../inventory/inventory.ts";
 import { campaignStatus, type StageStatus } from "./campaign-status.ts";
 import { isoTime } from "../../model/iso-time.ts";
@@ -55,10 +55,20 @@ export function recordCampaignProgress(inventory: Inventory, id: number, now: Da
   return written;
 }
 
-/** The upkeep's pass: every campaign not cancelled (the newest UPKEEP_CAMPAIGNS), each in its own transaction. */
+/**
+ * Whether the campaign's last recorded counts leave nothing open (no assignment queued or
+ * published): then nothing but an action (which records itself) can change them, and the
+ * upkeep need not count its assignments again.
+ */
+function settled(inventory: Inventory, id: number): boolean {
+  const last = (["group", "all"] as const).flatMap((stage) => inventory.latestCampaignProgress(id, stage) ?? []);
+  return last.length > 0 && last.every((r) => r.queued + r.published === 0);
+}
+
+/** The upkeep's pass: every campaign not cancelled (the newest UPKEEP_CAMPAIGNS) and not settled, each in its own transaction. */
 export function recordOpenCampaigns(inventory: Inventory, now: Date): number {
   let rows = 0;
-  for (const id of inventory.openCampaignIds(UPKEEP_CAMPAIGNS)) rows += inventory.transaction(() => recordCampaignProgress(inventory, id, now)).length;
+  for (const id of inventory.openCampaignIds(UPKEEP_CAMPAIGNS)) if (!settled(inventory, id)) rows += inventory.transaction(() => recordCampaignProgress(inventory, id, now)).length;
   return rows;
 }
 

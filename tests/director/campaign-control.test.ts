@@ -180,4 +180,17 @@ test("progress over time is recorded as the counts change: at each action, on ma
   assert.is(live.published.at(-1), 2);
 });
 
+test("the upkeep does not count a campaign again once its recorded counts leave nothing queued or published", async ({ f, cars, fw }) => {
+  const r = await f.director.campaign("hw-1", "fw-2.bin", ["C1"]);
+  reportInstalled(f, cars[0]!, fw);
+  assert.is(f.director.recordCampaignProgress(), 1);
+  assert.equal(f.director.inventory.campaignProgressRows(r.campaignId, 10).at(-1)!.installed, 1);
+  // Changed behind the Director's back (no action, no manifest): a settled campaign is not counted.
+  f.director.inventory.sql.run("UPDATE assignments SET status = 'published' WHERE campaign_id = ?", [r.campaignId]);
+  assert.is(f.director.recordCampaignProgress(), 0);
+  // An action counts it (and records) whatever the upkeep thought.
+  f.director.pauseCampaign(r.campaignId);
+  assert.equal(f.director.inventory.campaignProgressRows(r.campaignId, 10).at(-1)!.queued, 1);
+});
+
 test.run();
