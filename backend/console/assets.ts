@@ -43,6 +43,7 @@ button.danger { background: var(--bad); border-color: var(--bad); }
 .table-wrap + .card { margin-top: 16px; }
 .chart { max-width: 100%; height: auto; }
 .chart-wide { max-width: 760px; }
+.chart-bars { max-width: 480px; }
 .chart .bar { fill: #3b82c4; }
 .chart-label, .chart-value, .chart-empty { font-size: 12px; fill: var(--fg); }
 .chart .axis { stroke: #8c959f; }
