@@ -7,4 +7,5 @@ export * from "./exports/crypto-rsa";
 export * from "./exports/verify";
 export * from "./exports/verify-full";
 export * from "./exports/verify-offline";
+export * from "./exports/verify-tuf";
 export * from "./exports/json";

@@ -35,11 +35,28 @@ export interface Signature {
   sig: string;
 }
 
-/** A key pair the backend or a simulator can sign with. */
-export interface SigningKey {
+/** A key the backend, a vehicle or a simulator signs with: a software key, or one held by a token. */
+export type SigningKey = SoftwareSigningKey | ExternalSigningKey;
+
+/** A key pair in this process's memory (from a key file, or just made). */
+export interface SoftwareSigningKey {
   keyid: string;
   publicKey: TufKey;
   privateKey: KeyObject;
+}
+
+/**
+ * A key whose private half never enters this process (a PKCS#11 token: README "Backend:
+ * keys in a PKCS#11 token"): `signRaw` returns the signature bytes in the TUF form of the
+ * key's scheme (DER for ECDSA) and throws when the holder refuses.
+ */
+export interface ExternalSigningKey {
+  keyid: string;
+  publicKey: TufKey;
+  privateKey?: undefined;
+  signRaw(bytes: Uint8Array): Buffer;
+  /** Where the key lives, for messages (never a secret). */
+  location: string;
 }
 
 const ED25519_SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
@@ -119,14 +136,22 @@ export function keyTypeOf(key: TufKey): KeyType {
   return key.keytype === "ed25519" ? "ed25519" : key.keytype === "ecdsa" ? "ecdsa-p256" : "rsa-pss";
 }
 
-export function signingKeyFrom(privateKey: KeyObject): SigningKey {
+export function signingKeyFrom(privateKey: KeyObject): SoftwareSigningKey {
   const publicKey = tufKeyOf(createPublicKey(privateKey));
   return { keyid: keyIdOf(publicKey), publicKey, privateKey };
 }
 
-export function generateSigningKey(type: KeyType = "ed25519"): SigningKey {
+/** RSA modulus sizes the backend makes (the verifiers read 2048 to 4096 bits). */
+export const RSA_BITS = [2048, 3072, 4096] as const;
+export type RsaBits = (typeof RSA_BITS)[number];
+
+/** A new key; an RSA key has `rsaBits` bits (default 2048). */
+export function generateSigningKey(type: KeyType = "ed25519", rsaBits: RsaBits = 2048): SoftwareSigningKey {
   if (type === "ecdsa-p256") return signingKeyFrom(generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey);
-  if (type === "rsa-pss") return signingKeyFrom(generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey);
+  if (type === "rsa-pss") {
+    if (!(RSA_BITS as readonly number[]).includes(rsaBits)) throw new Error(`an RSA key has ${RSA_BITS.join(", ")} bits, not ${rsaBits}`);
+    return signingKeyFrom(generateKeyPairSync("rsa", { modulusLength: rsaBits }).privateKey);
+  }
   return signingKeyFrom(generateKeyPairSync("ed25519").privateKey);
 }
 
@@ -140,7 +165,18 @@ export function signRaw(privateKey: KeyObject, bytes: Uint8Array): Buffer {
 }
 
 export function signBytes(key: SigningKey, bytes: Uint8Array): Signature {
-  return { keyid: key.keyid, sig: signRaw(key.privateKey, bytes).toString("hex") };
+  const sig = key.privateKey !== undefined ? signRaw(key.privateKey, bytes) : key.signRaw(bytes);
+  return { keyid: key.keyid, sig: sig.toString("hex") };
+}
+
+/** The modulus size of an RSA TUF key (null for the other types, or a key Node cannot read). */
+export function rsaBitsOf(key: TufKey): number | null {
+  if (key.keytype !== "rsa") return null;
+  try {
+    return createPublicKey(key.keyval.public).asymmetricKeyDetails?.modulusLength ?? null;
+  } catch {
+    return null;
+  }
 }
 
 /** Key objects made so far: building one costs about as much as a verification (bounded, emptied when full). */
@@ -199,11 +235,11 @@ export function keyMaterialId(key: TufKey): string {
 }
 
 /** PKCS#8 PEM text of a private key, for key files (write them with mode 0600). */
-export function privateKeyPem(key: SigningKey): string {
+export function privateKeyPem(key: SoftwareSigningKey): string {
   return key.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
 }
 
-export function signingKeyFromPem(pem: string): SigningKey {
+export function signingKeyFromPem(pem: string): SoftwareSigningKey {
   const key = createPrivateKey(pem);
   const type = key.asymmetricKeyType;
   if (type !== "ed25519" && type !== "ec" && type !== "rsa") throw new Error(`expected an ed25519, P-256 or RSA private key, got ${type}`);

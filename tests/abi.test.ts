@@ -45,11 +45,11 @@ test("the C header compiles warning-free and gives every name the host's value",
   }
 });
 
-test("both modules answer by the names: every capacity is set, an index past the last is -1", () => {
-  for (const kind of ["full", "partial"] as const) {
+test("every module answers by the names: every capacity is set, an index past the last is -1", () => {
+  for (const kind of ["full", "partial", "full-enc", "partial-enc"] as const) {
     const x = new CoreInstance(kind).exports as unknown as Raw;
     // 0 only where a module lacks the thing: full takes no streamed targets, partial names no other ECUs
-    const none = kind === "full" ? ["StreamedTargetsBytes"] : ["VehicleEcus"];
+    const none = kind.startsWith("full") ? ["StreamedTargetsBytes"] : ["VehicleEcus"];
     for (const [name, which] of Object.entries(Capacity)) assert.ok(none.includes(name) ? x.capacity(which) === 0 : x.capacity(which) > 0, `${kind} capacity ${name}`);
     assert.is(x.capacity(Math.max(...Object.values(Capacity)) + 1), -1, `${kind} capacity past the last`);
     assert.is(x.capacity(Capacity.DetailCodes), DetailNames.length, `${kind} detail codes`);

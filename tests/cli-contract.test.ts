@@ -7,7 +7,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { createPublicKey } from "node:crypto";
-import { cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { commands } from "../app/cli/commands.ts";
 import { ERROR_CODES, isErrorCode } from "../app/cli/errors.ts";
@@ -18,6 +18,7 @@ import { repositoryDir } from "../backend/image/layout.ts";
 import { API_TOKEN_FILE } from "../backend/http/api-token.ts";
 import { openInventory } from "../backend/inventory/location.ts";
 import { addConsoleUser } from "../backend/console/users.ts";
+import { SOFTHSM_MODULE } from "./helpers/softhsm.ts";
 
 interface Row {
   /** Arguments after the command's name; --json is added (and removed for the text run). A function: computed when the row runs. */
@@ -56,6 +57,10 @@ test.before(async () => {
   const pem3 = f("ecu3.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
   const pem4 = f("ecu4.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
   const image = f("fw.bin", Buffer.alloc(512, 3));
+  const pin = f("pin", "1234\n");
+  chmodSync(pin, 0o600);
+  const openPin = f("open-pin", "1234\n");
+  chmodSync(openPin, 0o644);
   const nofile = join(work, "no-such-file");
   const nodir = join(work, "no-such-dir");
   const supplier = join(work, "acme");
@@ -89,6 +94,13 @@ test.before(async () => {
     { args: [join(work, "other"), "--root-threshold", "zero"], expect: "usage" },
     { args: [join(work, "other"), "--tls-cert", nofile, "--tls-key", nofile, "--tls-ca", nofile], expect: "unreadable-file" },
     { args: [backend], expect: "exists" },
+    // Keys in a PKCS#11 token (README "Backend: keys in a PKCS#11 token"): a token half named, a
+    // module or PIN file missing, a PIN file open to others, a token the module does not have.
+    { args: [join(work, "other"), "--pkcs11-token", "uptane"], expect: "usage" },
+    { args: [join(work, "other"), "--key-type", "ecdsa-p256", "--rsa-bits", "3072"], expect: "usage" },
+    { args: [join(work, "other"), "--pkcs11-module", nofile, "--pkcs11-token", "uptane", "--pkcs11-pin-file", nofile], expect: "unreadable-file" },
+    { args: [join(work, "other"), "--pkcs11-module", SOFTHSM_MODULE, "--pkcs11-token", "uptane", "--pkcs11-pin-file", openPin], expect: "unreadable-file" },
+    { args: [join(work, "other"), "--pkcs11-module", SOFTHSM_MODULE, "--pkcs11-token", "no-such-token-contract", "--pkcs11-pin-file", pin], expect: "pkcs11-refused" },
   );
   add(
     "image add",
@@ -225,11 +237,15 @@ test.before(async () => {
     { args: [backend, "--role", "image"], expect: "usage" },
     { args: [backend, "--role", "root", "--threshold", "3", "--keys", "2"], expect: "invalid-threshold" },
     { args: [nodir, "--role", "timestamp"], expect: "not-a-backend" },
+    { args: [backend, "--role", "timestamp", "--key-type", "rsa-pss", "--rsa-bits", "1024"], expect: "usage" },
+    { args: [backend, "--role", "timestamp", "--pkcs11-module", SOFTHSM_MODULE, "--pkcs11-token", "no-such-token-contract", "--pkcs11-pin-file", pin], expect: "pkcs11-refused" },
   );
   add(
     "rotate",
     { args: [backend, "--role", "timestamp"], expect: "ok" },
     { args: [backend, "--role", "director"], expect: "usage" },
+    { args: [backend, "--role", "timestamp", "--pkcs11-uri", "pkcs11:token=uptane?pin-value=1234"], expect: "usage" },
+    { args: [backend, "--role", "timestamp", "--pkcs11-module", nofile, "--pkcs11-token", "uptane", "--pkcs11-pin-file", nofile], expect: "unreadable-file" },
     { args: [nodir, "--role", "timestamp"], expect: "not-a-backend" },
     { args: [corrupt, "--role", "timestamp"], expect: "repository-corrupt" },
   );
@@ -473,6 +489,20 @@ test.before(async () => {
     { args: ["--director", unsigned], expect: "usage" },
     { args: ["--mode", "partial", "--director", nodir, "--ecu", "gw-1", "--hardware-id", "gateway"], expect: "unreadable-file" },
     { args: ["--mode", "partial", "--director", unsigned, "--ecu", "gw-1", "--hardware-id", "gateway"], expect: "verification-failed" },
+  );
+  // A plain TUF client of the Image repository (README "TUF client"): a root that does not verify is refused before the folder is made.
+  const imageRoot = join(repositoryDir(backend), "1.root.json");
+  const unsignedRoot = f("tuf-unsigned-root.json", JSON.stringify({ ...JSON.parse(readFileSync(imageRoot, "utf8")), signatures: [] }));
+  add(
+    "tuf",
+    { args: ["--metadata-dir", join(work, "tuf-client"), "init", imageRoot], expect: "ok" },
+    { args: ["--metadata-dir", join(work, "tuf-client")], expect: "usage" },
+    { args: ["--metadata-dir", join(work, "tuf-client"), "fetch"], expect: "usage" },
+    { args: ["--metadata-dir", join(work, "tuf-client"), "refresh"], expect: "usage" },
+    { args: ["--metadata-dir", join(work, "tuf-other"), "init", nofile], expect: "unreadable-file" },
+    { args: ["--metadata-dir", nodir, "--metadata-url", "http://127.0.0.1:1/image", "refresh"], expect: "unreadable-file" },
+    { args: ["--metadata-dir", join(work, "tuf-other"), "init", unsignedRoot], expect: "verification-failed" },
+    { args: ["--metadata-dir", join(work, "tuf-client"), "--metadata-url", "http://127.0.0.1:1/image", "refresh"], expect: "unreachable" },
   );
   // The factory: CAR4's Primary keys made and registered, its bundle written, and bundles a Primary must refuse.
   ready = join(dirname(state), "ready");

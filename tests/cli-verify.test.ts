@@ -207,6 +207,43 @@ test("metadata from the project's backend (uptane init, image add, vehicle add, 
   assert.is(json(other.stdout).outcome, "EcuMismatch");
 });
 
+/** A backend from `init INIT` with an image assigned to ECU1; its vehicle's Director files (+ Director roots 2..N as N.root.json) and root 1. */
+function backendVehicleFiles(init: string[], after: string[][] = []) {
+  const base = mkdtempSync(join(tmpdir(), "uptane-verify-backend-"));
+  dirs.push(base);
+  const backend = join(base, "backend");
+  const run = (args: string[]) => {
+    const r = uptane(args);
+    assert.is(r.status, 0, `${args.join(" ")}: ${r.stdout}${r.stderr}`);
+  };
+  writeFileSync(join(base, "fw.bin"), Buffer.from("firmware for hw-a"));
+  writeFileSync(join(base, "ecu.pub"), generateKeyPairSync("ed25519").publicKey.export({ type: "spki", format: "pem" }));
+  run(["init", backend, ...init]);
+  run(["image", "add", backend, join(base, "fw.bin"), "--name", "fw.bin", "--hardware-id", "hw-a"]);
+  run(["vehicle", "add", backend, "--vin", "VIN0000000000043", "--ecu", `ECU1:hw-a:${join(base, "ecu.pub")}:primary`]);
+  for (const args of after) run(args.map((a) => (a === "DIR" ? backend : a)));
+  run(["assign", backend, "--vin", "VIN0000000000043", "--ecu", "ECU1", "--target", "fw.bin"]);
+  const d = join(base, "d");
+  mkdirSync(d);
+  for (const f of readdirSync(join(backend, "director", "vehicles", "VIN0000000000043"))) copyFileSync(join(backend, "director", "vehicles", "VIN0000000000043", f), join(d, f));
+  for (const f of readdirSync(join(backend, "director", "root"))) copyFileSync(join(backend, "director", "root", f), join(d, f === "1.root.json" ? "root.json" : f));
+  return d;
+}
+
+test("uptane verify --mode partial picks partial-p256.wasm for a Director root with P-256 keys (pinned, or reached by rotation) and partial.wasm for Ed25519: Ok each time", () => {
+  const partial = (d: string) => uptane(["verify", "--mode", "partial", "--director", d, "--ecu", "ECU1", "--hardware-id", "hw-a", "--json"]);
+  const p256 = partial(backendVehicleFiles(["--director-key-type", "ecdsa-p256"]));
+  assert.is(p256.status, 0, p256.stdout + p256.stderr);
+  assert.is(json(p256.stdout).module, "partial-p256");
+  const ed = partial(backendVehicleFiles([]));
+  assert.is(ed.status, 0, ed.stdout + ed.stderr);
+  assert.is(json(ed.stdout).module, "partial");
+  // pinned to an Ed25519 root 1; roots 2 and 3 move the root and targets keys to P-256
+  const rotated = partial(backendVehicleFiles([], [["director", "rotate", "DIR", "--role", "root", "--key-type", "ecdsa-p256"], ["director", "rotate", "DIR", "--role", "targets", "--key-type", "ecdsa-p256"]]));
+  assert.is(rotated.status, 0, rotated.stdout + rotated.stderr);
+  assert.is(json(rotated.stdout).module, "partial-p256");
+});
+
 test("uptane verify --help: exit 0 with the usage", () => {
   const r = uptane(["verify", "--help"]);
   assert.is(r.status, 0);

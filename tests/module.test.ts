@@ -14,6 +14,16 @@ test("size budget: partial.wasm under 24,000 bytes, full.wasm under 64 KB, parti
   assert.ok(moduleBytes("full").length < 64_000, `full.wasm is ${moduleBytes("full").length} bytes`);
 });
 
+// The decrypting builds (README "Per-ECU image encryption: the ECU side") are separate
+// modules so that full.wasm and partial.wasm keep their budgets; they carry X25519,
+// ChaCha20-Poly1305, AES-128-GCM, HKDF and HPKE on top, about 8 KB.
+test("size: full-enc.wasm under 80 KB and partial-enc.wasm under 40 KB, each larger than its base module", () => {
+  assert.ok(moduleBytes("full-enc").length < 80_000, `full-enc.wasm is ${moduleBytes("full-enc").length} bytes`);
+  assert.ok(moduleBytes("partial-enc").length < 40_000, `partial-enc.wasm is ${moduleBytes("partial-enc").length} bytes`);
+  assert.ok(moduleBytes("full-enc").length > moduleBytes("full").length);
+  assert.ok(moduleBytes("partial-enc").length > moduleBytes("partial").length);
+});
+
 for (const kind of ["full", "partial"] as const) {
   test(`${kind}.wasm: buffers round-trip and reset reuses the same memory`, () => {
     const core = new CoreInstance(kind);

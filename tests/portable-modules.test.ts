@@ -11,7 +11,7 @@ import { join } from "node:path";
 import "../host/wasm/embedded.ts";
 import { moduleBytes } from "../host/wasm/module.ts";
 
-const KINDS = ["full", "partial", "partial-p256"] as const;
+const KINDS = ["full", "partial", "partial-p256", "full-enc", "partial-enc"] as const;
 
 /**
  * Every post-1.0 feature wabt 1.0.32 turns on by default is off here, except bulk memory

@@ -13,6 +13,8 @@ export interface Command {
   options?: OptionSpec;
   /** Names of the positional arguments, e.g. ["DIR", "FILE"]: exactly these many are required. */
   positionals?: readonly string[];
+  /** How many of the last positionals may be left out (the command checks which it needs). */
+  optionalPositionals?: number;
   /** Runs with parsed, checked arguments; returns the exit status. */
   run(args: ParsedArgs): Promise<number>;
 }

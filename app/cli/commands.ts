@@ -40,6 +40,7 @@ import { campaignCancelCommand, campaignListCommand, campaignPauseCommand, campa
 import { alertsAckCommand, alertsCommand, vehicleShowCommand, vehiclesCommand } from "./fleet-lists.ts";
 import { ruleAddCommand, ruleListCommand, ruleRemoveCommand } from "./rule.ts";
 import { verifyCommand } from "./verify.ts";
+import { tufCommand } from "./tuf.ts";
 import { userAddCommand, userDisableCommand, userListCommand, userPasswordCommand } from "./user.ts";
 import { primaryCycleCommand, primaryInitCommand, primaryInstallOfflineCommand } from "./primary.ts";
 
@@ -106,6 +107,7 @@ export const commands: Command[] = [
   userDisableCommand,
   userPasswordCommand,
   verifyCommand,
+  tufCommand,
   primaryInitCommand,
   primaryCycleCommand,
   primaryInstallOfflineCommand,

@@ -35,6 +35,8 @@ import { DirectorKeyError } from "../../backend/director/director-keys.ts";
 import { BackupError } from "../../backend/backup/backup.ts";
 import { BackupStoreError } from "../../backend/backup/listing.ts";
 import { DatabaseDriverMissing } from "../../backend/inventory/sql-engine.ts";
+import { KeyOptionError } from "../../backend/keys/key-options.ts";
+import { TokenError, TokenFileError } from "../../backend/keys/pkcs11-token.ts";
 
 /** Exit status 2: the command line is wrong; 1: the command line was fine, the operation was refused or failed. */
 export type ExitStatus = 1 | 2 | 3;
@@ -84,6 +86,7 @@ export const ERROR_CODES = {
   "database-driver-missing": { exit: 1, meaning: "the inventory's database driver is not installed (`npm install better-sqlite3`, or `pg` for PostgreSQL)" },
   "repository-corrupt": { exit: 1, meaning: "stored metadata does not verify or does not parse (the file is named)" },
   "keys-unreadable": { exit: 1, meaning: "a key folder or key file cannot be read or does not match" },
+  "pkcs11-refused": { exit: 1, meaning: "the PKCS#11 module or token refused: no token with that label, a wrong PIN, a mechanism or key it lacks (the detail says which, never the PIN)" },
   "role-expired": { exit: 1, meaning: "a role signed with offline keys has expired (the detail names the renewing command)" },
   "repository-refused": { exit: 1, meaning: "the Image repository refused the operation (the detail says why)" },
   "bundle-refused": { exit: 1, meaning: "a supplier bundle failed a check; nothing was imported" },
@@ -200,7 +203,9 @@ export function describeError(err: unknown): DescribedError {
 
 function codeOf(err: unknown): [ErrorCode, Record<string, unknown>] {
   if (err instanceof CliError) return [err.code, err.fields];
-  if (err instanceof UsageError || err instanceof InitOptionError || err instanceof TlsInitError) return ["usage", {}];
+  if (err instanceof UsageError || err instanceof InitOptionError || err instanceof TlsInitError || err instanceof KeyOptionError) return ["usage", {}];
+  if (err instanceof TokenFileError) return ["unreadable-file", {}];
+  if (err instanceof TokenError) return ["pkcs11-refused", {}];
   if (err instanceof NameError) return [err.code, {}];
   if (err instanceof Refused) return [isErrorCode(err.code) ? err.code : "failed", {}];
   if (err instanceof PublicKeyFileError) return ["invalid-public-key", {}];

@@ -6,7 +6,7 @@ import { backendParts } from "../../backend/parts.ts";
 import { inputFile } from "./input-files.ts";
 
 /** Init options that name files to read (TLS material brought along). */
-const INPUT_FILES = ["tls-cert", "tls-key", "tls-ca"];
+const INPUT_FILES = ["tls-cert", "tls-key", "tls-ca", "pkcs11-module", "pkcs11-pin-file"];
 
 function spec(): OptionSpec {
   const values: Record<string, { repeat?: boolean }> = {};

@@ -7,6 +7,7 @@ import pkg from "../../package.json" with { type: "json" };
 import { parseArgs, UsageError, type Command } from "./command.ts";
 import { commands } from "./commands.ts";
 import { describeError } from "./errors.ts";
+import { closeTokens } from "../../backend/keys/pkcs11-token.ts";
 
 /** The version `uptane --version` prints: the package's (esbuild inlines package.json into the bundle). */
 export const VERSION: string = pkg.version;
@@ -20,7 +21,8 @@ export async function runCommand(command: Command, args: string[]): Promise<numb
     return 0;
   }
   const want = command.positionals ?? [];
-  if (parsed.positional.length !== want.length) {
+  const least = want.length - (command.optionalPositionals ?? 0);
+  if (parsed.positional.length > want.length || parsed.positional.length < least) {
     if (want.length === 0) throw new UsageError(`unexpected argument '${parsed.positional[0]}'`);
     throw new UsageError(want.length === 1 ? `expected exactly one ${want[0]}` : `expected ${want.slice(0, -1).join(", ")} and ${want.at(-1)}`);
   }
@@ -69,5 +71,8 @@ export async function runCli(argv: string[]): Promise<number> {
     }
     else console.error(`uptane ${command.name}: ${e.detail}${e.code === "usage" ? ` (see uptane ${command.name} --help)` : ""}`);
     return e.exit;
+  } finally {
+    // Sessions on PKCS#11 tokens end with the command (README "Backend: keys in a PKCS#11 token").
+    closeTokens();
   }
 }

@@ -182,12 +182,31 @@ function streamImage(verifier: FullVerifier | PartialVerifier, result: VerifyRes
   return image.ok ? { ...result, detail: `${result.detail}; image ${file} matches` } : image;
 }
 
-function report(result: VerifyResult, json: boolean, memoryPages: number | undefined): void {
+/**
+ * The partial module for these Director roots (README "`uptane verify`"): partial-p256.wasm
+ * when the pinned root or a newer one lists an ECDSA P-256 key, else partial.wasm (Ed25519
+ * only). Only a choice of module: both check every signature again, and one that fails to
+ * parse here is left to the module to refuse.
+ */
+export function partialModuleFor(roots: Uint8Array[]): "partial" | "partial-p256" {
+  for (const bytes of roots) {
+    try {
+      const keys = (JSON.parse(Buffer.from(bytes).toString("utf8")) as { signed?: { keys?: Record<string, { keytype?: unknown }> } }).signed?.keys;
+      if (keys && typeof keys === "object" && Object.values(keys).some((k) => k?.keytype === "ecdsa" || k?.keytype === "ecdsa-sha2-nistp256")) return "partial-p256";
+    } catch {
+      // not JSON: the module refuses it whichever it is
+    }
+  }
+  return "partial";
+}
+
+function report(result: VerifyResult, json: boolean, memoryPages: number | undefined, module?: string): void {
   if (json) {
     const ok = result.outcome === "Ok";
     // The contract's error shape (README "CLI"), with the verdict's fields beside it.
     const line: Record<string, unknown> = { ok, ...(ok ? {} : { error: result.outcome === "NoUpdate" ? "no-update" : "verification-failed" }), outcome: result.outcome, repo: result.repo ?? null, role: result.role ?? null, detail: result.detail };
     if (memoryPages !== undefined) line.memoryPages = memoryPages;
+    if (module !== undefined) line.module = module;
     console.log(JSON.stringify(line));
     return;
   }
@@ -229,6 +248,7 @@ export const verifyCommand: Command = {
 
     let verifier: FullVerifier | PartialVerifier | undefined;
     let result: VerifyResult;
+    let module: "partial" | "partial-p256" | undefined;
     if (mode === "full") {
       const image = scanRepo(optionValue(parsed, "image"), "Image");
       const directorFiles = repositoryFiles(director, "Director", false);
@@ -245,7 +265,8 @@ export const verifyCommand: Command = {
       const rootRotations = director.rotations.map((r) => readCapped(r.path));
       const targets = need(director, "targets", "Director");
       try {
-        verifier = new PartialVerifier({ directorRoot: director.pinnedRoot, ecu, memoryLimitPages: maxPages });
+        module = partialModuleFor([director.pinnedRoot, ...rootRotations]);
+        verifier = new PartialVerifier({ directorRoot: director.pinnedRoot, ecu, memoryLimitPages: maxPages, module });
         // what a Primary forwards to a partial Secondary: the targets as canonical JSON
         result = verifier.update({ rootRotations, targets: canonicalForwarding(targets) }, now);
       } catch (err) {
@@ -253,7 +274,7 @@ export const verifyCommand: Command = {
       }
     }
     if (result.outcome === "Ok" && targetFile !== undefined && verifier) result = streamImage(verifier, result, targetFile);
-    report(result, json, mode === "partial" ? verifier?.memoryPages : undefined);
+    report(result, json, mode === "partial" ? verifier?.memoryPages : undefined, module);
     return result.outcome === "Ok" ? 0 : result.outcome === "NoUpdate" ? 3 : 1;
   },
 };

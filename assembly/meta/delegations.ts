@@ -1,9 +1,12 @@
-// Delegation resolution in the Image repository (Uptane 5.4.4.7): find the targets role
-// that signs a target name, depth first in listed (priority) order, honouring paths /
-// path_hash_prefixes, the Uptane `hardwareIds` restriction and terminating delegations;
-// each delegated role checked as 5.4.4.6 says (snapshot version, threshold of the
-// delegating role's keys, expiry). The host hands in every delegated role file up front
-// (registerRole); only roles the search reaches are parsed and verified.
+// Delegation resolution in the Image repository (Uptane 5.4.4.7; TUF 1.0 5.6.7, the
+// preorder depth-first search): find the targets role that signs a target name, depth
+// first in listed (priority) order, honouring paths / path_hash_prefixes, the Uptane
+// `hardwareIds` restriction (not applied by a plain TUF client, which passes no hardware
+// ID) and terminating delegations; each delegated role checked as 5.4.4.6 says (snapshot
+// version, threshold of the delegating role's keys, expiry). The host hands in delegated
+// role files (registerRole): Uptane's full verification all up front, the TUF client each
+// one when the search reports it missing (DelegatedRoleFileNotProvided); only roles the
+// search reaches are parsed and verified, each once per delegation that reaches it.
 import { Outcome } from "../outcome";
 import { DOC_DIALECT, JsonType, tokType, tokStart, tokLen, tokNext, tokInt, objGet, objGetStr, validStringContent, arrayHasString } from "../json/reader";
 import { strCompare, strDecode } from "../json/strings";
@@ -23,7 +26,12 @@ const REG_NAME_LEN: usize = 4;
 const REG_PTR: usize = 8;
 const REG_LEN: usize = 12;
 const REG_ON_PATH: usize = 16;
-const REG_SIZE: usize = 20;
+// verified this cycle: the doc and its signed token, and the delegation (doc, role token) it was verified under
+const REG_DOC: usize = 20;
+const REG_SIGNED: usize = 24;
+const REG_PARENT: usize = 28;
+const REG_DELEGATION: usize = 32;
+const REG_SIZE: usize = 36;
 const registry = memory.data(<i32>(<usize>MAX_DELEGATED_ROLES * REG_SIZE));
 let regCount: u32 = 0;
 
@@ -51,6 +59,7 @@ export function registerRole(name: usize, nameLen: u32, ptr: usize, len: u32): b
   store<u32>(r, <u32>ptr, REG_PTR);
   store<u32>(r, len, REG_LEN);
   store<u32>(r, 0, REG_ON_PATH);
+  store<u32>(r, 0, REG_DOC);
   regCount++;
   return true;
 }
@@ -63,20 +72,25 @@ function findRole(doc: usize, nameTok: i32): usize {
   return 0;
 }
 
-// Target name to match: the Director's name token, decoded once per search.
+// Target name to match (JSON string content), and decoded once per search.
+let namePtr: usize = 0;
+let nameRaw: u32 = 0;
 let nameLen: i32 = 0;
 
 /**
- * Resolves the target named by string token `name` of `ndoc` (with hardware ID token `hw`
- * of `ndoc`) starting at the verified top-level targets `signed` of `doc`. Returns Ok with
- * foundDoc/foundTarget, MissingTarget, or the failure of a role on the way.
+ * Resolves the target named by JSON string content (np, nl) (with hardware ID token `hw`
+ * of `ndoc`; -1: no hardware restriction, a plain TUF client) starting at the verified
+ * top-level targets `signed` of `doc`. Returns Ok with foundDoc/foundTarget,
+ * MissingTarget, or the failure of a role on the way.
  */
-export function resolveTarget(rs: usize, doc: usize, signed: i32, ndoc: usize, name: i32, hw: i32): i32 {
-  nameLen = strDecode(tokStart(ndoc, name), tokLen(ndoc, name), decoded, MAX_ID_BYTES);
+export function resolveTarget(rs: usize, doc: usize, signed: i32, np: usize, nl: u32, ndoc: usize, hw: i32): i32 {
+  namePtr = np;
+  nameRaw = nl;
+  nameLen = strDecode(np, nl, decoded, MAX_ID_BYTES);
   if (nameLen < 0) return fail(Outcome.InvalidMetadata, Detail.TargetNameTooLong);
   visits = 0;
   for (let i: u32 = 0; i < regCount; i++) store<u32>(registry + <usize>i * REG_SIZE, 0, REG_ON_PATH);
-  const rc = search(rs, doc, signed, ndoc, name, hw, 0);
+  const rc = search(rs, doc, signed, ndoc, hw, 0);
   if (rc == 1) return Outcome.Ok;
   if (rc == 0) {
     setContext(Repo.Image, Role.Targets);
@@ -89,9 +103,9 @@ const FOUND: i32 = 1;
 const NOT_FOUND: i32 = 0;
 
 // 1 found, 0 not found, else the outcome code (> 1) of a failure on the way.
-function search(rs: usize, doc: usize, signed: i32, ndoc: usize, name: i32, hw: i32, depth: i32): i32 {
-  // 5.4.4.7 step 2: this role signs the target
-  const t = objGetStr(doc, objGet(doc, signed, N.k_targets), tokStart(ndoc, name), tokLen(ndoc, name));
+function search(rs: usize, doc: usize, signed: i32, ndoc: usize, hw: i32, depth: i32): i32 {
+  // 5.4.4.7 step 2 (TUF 5.6.7.1): this role signs the target
+  const t = objGetStr(doc, objGet(doc, signed, N.k_targets), namePtr, nameRaw);
   if (t >= 0) {
     foundDoc = doc;
     foundTarget = t;
@@ -116,14 +130,24 @@ function search(rs: usize, doc: usize, signed: i32, ndoc: usize, name: i32, hw: 
     const applies = appliesTo(doc, r, ndoc, hw);
     if (applies < 0) return fail(Outcome.DelegationError, Detail.DelegationWithBadPathsOrHardwareIds);
     if (applies == 1) {
-      // 5.4.4.7 step 4.3: resolve the delegated role, depth capped
+      // 5.4.4.7 step 4.3: resolve the delegated role, depth capped (TUF 5.6.7.2: and the roles visited)
       if (depth + 1 > MAX_DELEGATION_DEPTH) return fail(Outcome.DelegationError, Detail.DelegationDeeperThanTheCap);
       if (++visits > MAX_VISITS) return fail(Outcome.DelegationError, Detail.TooManyDelegatedRolesVisited);
       const entry = findRole(doc, rn);
       if (entry != 0 && load<u32>(entry, REG_ON_PATH) == 0) {
         store<u32>(entry, 1, REG_ON_PATH);
-        let rc = checkDelegatedRole(rs, doc, keys, r, rn, entry);
-        if (rc == Outcome.Ok) rc = search(rs, envDoc, envSigned, ndoc, name, hw, depth + 1);
+        let rc = Outcome.Ok;
+        // verified once per delegation that reaches it (another delegating role may name other keys)
+        if (load<u32>(entry, REG_DOC) == 0 || load<u32>(entry, REG_PARENT) != <u32>doc || load<i32>(entry, REG_DELEGATION) != r) {
+          rc = checkDelegatedRole(rs, doc, keys, r, rn, entry);
+          if (rc == Outcome.Ok) {
+            store<u32>(entry, <u32>envDoc, REG_DOC);
+            store<i32>(entry, envSigned, REG_SIGNED);
+            store<u32>(entry, <u32>doc, REG_PARENT);
+            store<i32>(entry, r, REG_DELEGATION);
+          }
+        }
+        if (rc == Outcome.Ok) rc = search(rs, <usize>load<u32>(entry, REG_DOC), load<i32>(entry, REG_SIGNED), ndoc, hw, depth + 1);
         store<u32>(entry, 0, REG_ON_PATH);
         if (rc != NOT_FOUND) return rc;
       } else if (entry == 0) {
@@ -131,7 +155,7 @@ function search(rs: usize, doc: usize, signed: i32, ndoc: usize, name: i32, hw: 
         setDelegatedContext(tokStart(doc, rn), tokLen(doc, rn));
         return fail(Outcome.MissingTarget, Detail.DelegatedRoleFileNotProvided);
       }
-      // 5.4.4.7 step 3: a terminating delegation ends the search
+      // 5.4.4.7 step 3 (TUF 5.6.7.2.1): a terminating delegation ends the search
       if (terminating) {
         setContext(Repo.Image, Role.Targets);
         return fail(Outcome.MissingTarget, Detail.ATerminatingDelegationDoesNotSignThisTarget);
@@ -142,10 +166,11 @@ function search(rs: usize, doc: usize, signed: i32, ndoc: usize, name: i32, hw: 
   return NOT_FOUND;
 }
 
-// 5.4.4.7 step 4.1: 1 if delegation `r` covers the target name and hardware ID, 0 if not, -1 malformed.
+// 5.4.4.7 step 4.1 (TUF 5.6.7.2: paths or path_hash_prefixes): 1 if delegation `r`
+// covers the target name and hardware ID (hw < 0: none to match), 0 if not, -1 malformed.
 function appliesTo(doc: usize, r: i32, ndoc: usize, hw: i32): i32 {
   const hwIds = objGet(doc, r, N.k_hardwareIds);
-  if (hwIds >= 0) {
+  if (hwIds >= 0 && hw >= 0) {
     if (tokType(doc, hwIds) != JsonType.Array) return -1;
     if (!arrayHasString(doc, hwIds, ndoc, hw)) return 0;
   }

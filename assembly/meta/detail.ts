@@ -162,7 +162,9 @@ export const enum Detail {
   OfflineTargetsCarryDelegations = 156,
   OfflineTargetWithoutHardwareIds = 157,
   OfflineTargetsListTwoTargetsForOneHardwareID = 158,
+  // a plain TUF client (assembly/verify/tuf.ts)
+  TargetVerified = 159,
 }
 
 /** Number of codes (the host checks its table against it). */
-export const DETAIL_COUNT: i32 = 159;
+export const DETAIL_COUNT: i32 = 160;

@@ -24,6 +24,26 @@ export let cycleNow: i64 = 0;
  */
 export let offlineCycle: bool = false;
 
+/** Whether the cycle in progress is a plain TUF client's (verify/tuf.ts): the Image repository alone. */
+export let tufCycle: bool = false;
+
+/**
+ * TUF 1.0 5.1-5.2: a cycle of the Image repository alone (no Director: a plain TUF client
+ * of one repository) at reference time `now`, fixed for the whole cycle. The Director's
+ * steps are refused in it.
+ */
+export function beginTufCycle(now: i64): i32 {
+  clearResult();
+  if (imageState == 0 || !rootLoaded(imageState)) return MISUSE;
+  cycleNow = now;
+  offlineCycle = false;
+  tufCycle = true;
+  clearVehicleTargets();
+  setStage(directorState, Stage.Idle);
+  beginRepoCycle(imageState);
+  return Outcome.Ok;
+}
+
 /** Starts an offline-update cycle (PURE-2 "Metadata verification procedures"). */
 export function beginOfflineCycle(now: i64): i32 {
   const rc = beginCycle(now);
@@ -52,6 +72,7 @@ export function beginCycle(now: i64): i32 {
   if (!rootLoaded(directorState)) return MISUSE;
   cycleNow = now;
   offlineCycle = false;
+  tufCycle = false;
   clearVehicleTargets();
   beginRepoCycle(directorState);
   if (imageState != 0) beginRepoCycle(imageState);

@@ -9,7 +9,7 @@ import { resolveTarget, registerRole, clearRoles, foundDoc, foundTarget, setDele
 import { readFileInfo, matchSnapshotListing, FI_SIZE, FI_LENGTH, FI_FLAGS, FI_SHA256, FI_SHA512, HAS_SHA256, HAS_SHA512 } from "../meta/fileinfo";
 import { Stage, stage, setStage, docsAlive, directorState, cAddr, C_TARGETS_DOC, C_TARGETS_SIGNED } from "../meta/repo";
 import { Repo, Role, MISUSE, clearResult, fail, failNumbers, setContext, succeed } from "../meta/result";
-import { cycleNow, repoState, expectStage, track, imageState, offlineCycle } from "./cycle";
+import { cycleNow, repoState, expectStage, track, imageState, offlineCycle, tufCycle } from "./cycle";
 import { readDirectorTargets, releaseCounterOf, vtRow, vtCount, vtThis, VT_DOC, VT_NAME, VT_HW, VT_FI, VT_RC } from "./vehicle";
 import { isConfigured } from "./config";
 import { tokInt, objGetStr } from "../json/reader";
@@ -58,7 +58,8 @@ export function stepSnapshot(repo: i32, ptr: usize, len: u32): i32 {
 export function stepTargets(repo: i32, ptr: usize, len: u32): i32 {
   clearResult();
   const rs = repoState(repo);
-  if (rs == 0 || !isConfigured() || (offlineCycle && repo == Repo.Director)) return MISUSE;
+  // a plain TUF client's cycle (verify/tuf.ts) has no ECU to configure
+  if (rs == 0 || (!isConfigured() && !tufCycle) || (offlineCycle && repo == Repo.Director)) return MISUSE;
   setContext(repo, Role.Targets);
   const order = expectStage(rs, Stage.Targets);
   if (order != Outcome.Ok) return order;
@@ -126,7 +127,7 @@ function matchRow(im: usize, idoc: usize, isigned: i32, i: u32): i32 {
   const hw = load<i32>(row, VT_HW);
   setContext(Repo.Image, Role.Targets);
   // 5.4.4.2 step 10.1: the Image repository's metadata for the same file name
-  const found = resolveTarget(im, idoc, isigned, ddoc, nameTok, hw);
+  const found = resolveTarget(im, idoc, isigned, tokStart(ddoc, nameTok), tokLen(ddoc, nameTok), ddoc, hw);
   if (found != Outcome.Ok) return found;
   const fdoc = foundDoc;
   const ft = foundTarget;

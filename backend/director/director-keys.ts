@@ -1,12 +1,14 @@
 // The Director's and time server's keys on disk: root keys are offline (only `init`,
 // `refresh --offline` and `director rotate` read them; keep `DIR/keys/offline/` off the
 // serving host), the targets/snapshot/timestamp and timeserver keys are online (the server
-// signs with them). One PEM file per key, mode 0600: `init` writes `PREFIX.pem`, a rotation
-// `PREFIX-KEYID.pem`. Which key signs a role is decided by the newest Director root in the
+// signs with them). One file per key, mode 0600: `init` writes `PREFIX.pem`, a rotation
+// `PREFIX-KEYID.pem`; a key in a PKCS#11 token has a reference `PREFIX[-KEYID].pkcs11.json`
+// instead (README "Backend: keys in a PKCS#11 token"). Which key signs a role is decided by the newest Director root in the
 // inventory, never by the file names alone.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateSigningKey, privateKeyPem, signingKeyFromPem, type KeyType, type SigningKey, type TufKey } from "../../model/keys.ts";
+import type { SigningKey, TufKey } from "../../model/keys.ts";
+import { keyFileBytes, keyFileSuffix, keyFromFile, makeKey, type KeySpec } from "../keys/key-files.ts";
 import type { Inventory } from "../inventory/inventory.ts";
 import { openInventory } from "../inventory/location.ts";
 import { readFileInside } from "../fs/read-inside.ts";
@@ -65,39 +67,48 @@ function prefixOf(role: DirectorRole): string {
 }
 
 /** Where a rotation puts a new key of `role` (relative to DIR). */
-export function directorKeyFile(role: DirectorRole, keyid: string): string {
-  return `${folderOf(role)}/${prefixOf(role)}-${keyid}.pem`;
+export function directorKeyFile(role: DirectorRole, keyid: string, suffix = ".pem"): string {
+  return `${folderOf(role)}/${prefixOf(role)}-${keyid}${suffix}`;
 }
 
-function writeKey(dir: string, rel: string, key: SigningKey): void {
-  writeFileSync(join(dir, rel), privateKeyPem(key), { mode: 0o600, flag: "wx" });
+/** Writes `key`'s file at `rel` with the key's suffix instead of `.pem`; returns the path written, relative to DIR. */
+function writeKey(dir: string, rel: string, key: SigningKey): string {
+  const path = rel.slice(0, -".pem".length) + keyFileSuffix(key);
+  writeFileSync(join(dir, path), keyFileBytes(key), { mode: 0o600, flag: "wx" });
+  return path;
 }
 
-/** Creates the root key, the online keys and the offline-update keys; refuses to overwrite an existing file. */
-export function createDirectorKeys(dir: string, keyType: KeyType = "ed25519"): { root: SigningKey; online: DirectorOnlineKeys; offlineUpdate: OfflineUpdateKeys } {
+/** How `createDirectorKeys` makes each role's key (a role absent from `perRole` takes `spec`). */
+export interface DirectorKeySpecs {
+  spec: KeySpec;
+  perRole?: Partial<Record<DirectorRole, KeySpec>>;
+}
+
+/**
+ * Creates the root key, the online keys and the offline-update keys; refuses to overwrite an
+ * existing file. Returns the keys and the files written (relative to DIR).
+ */
+export function createDirectorKeys(dir: string, specs: DirectorKeySpecs = { spec: { type: "ed25519" } }): { root: SigningKey; online: DirectorOnlineKeys; offlineUpdate: OfflineUpdateKeys; files: Record<DirectorRole, string> } {
   mkdirSync(join(dir, "keys/offline"), { recursive: true, mode: 0o700 });
   mkdirSync(join(dir, "keys/online"), { recursive: true, mode: 0o700 });
-  const root = generateSigningKey(keyType);
-  writeKey(dir, DIRECTOR_ROOT_KEY_FILE, root);
+  const files = {} as Record<DirectorRole, string>;
+  const make = (role: DirectorRole) => {
+    const key = makeKey(specs.perRole?.[role] ?? specs.spec, `uptane director ${role}`);
+    files[role] = writeKey(dir, FIRST_FILE[role], key);
+    return key;
+  };
+  const root = make("root");
   const online = {} as DirectorOnlineKeys;
-  for (const role of ONLINE_ROLES) {
-    online[role] = generateSigningKey(keyType);
-    writeKey(dir, DIRECTOR_ONLINE_KEY_FILES[role], online[role]);
-  }
+  for (const role of ONLINE_ROLES) online[role] = make(role);
   const offlineUpdate = {} as OfflineUpdateKeys;
-  for (const role of OFFLINE_UPDATE_ROLES) {
-    offlineUpdate[role] = generateSigningKey(keyType);
-    writeKey(dir, OFFLINE_UPDATE_KEY_FILES[role], offlineUpdate[role]);
-  }
-  return { root, online, offlineUpdate };
+  for (const role of OFFLINE_UPDATE_ROLES) offlineUpdate[role] = make(role);
+  return { root, online, offlineUpdate, files };
 }
 
 /** Writes a new key of `role` (0600, never over an existing file); returns its path relative to DIR. */
 export function writeDirectorKey(dir: string, role: DirectorRole, key: SigningKey): string {
   mkdirSync(join(dir, folderOf(role)), { recursive: true, mode: 0o700 });
-  const rel = directorKeyFile(role, key.keyid);
-  writeKey(dir, rel, key);
-  return rel;
+  return writeKey(dir, directorKeyFile(role, key.keyid), key);
 }
 
 /** Every key file of `role` in its folder, by keyid (a rotated key's file must hold the key its name says). */
@@ -107,11 +118,11 @@ export function loadDirectorKeys(dir: string, role: DirectorRole): Map<string, S
   const keys = new Map<string, SigningKey>();
   const names = existsSync(folder) ? readdirSync(folder) : [];
   for (const name of names) {
-    const m = new RegExp(`^${prefix}(?:-([0-9a-f]{64}))?\\.pem$`).exec(name);
+    const m = new RegExp(`^${prefix}(?:-([0-9a-f]{64}))?\\.(?:pem|pkcs11\\.json)$`).exec(name);
     if (!m) continue;
     let key: SigningKey;
     try {
-      key = signingKeyFromPem(readFileSync(join(folder, name), "utf8"));
+      key = keyFromFile(name, readFileSync(join(folder, name), "utf8"));
     } catch (e) {
       throw new DirectorKeyError(`cannot read key file ${join(folder, name)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }

@@ -9,7 +9,7 @@ import { inventoryLocation, openInventory } from "../inventory/location.ts";
 import { isPostgresUrl, redactedUrl } from "../inventory/postgres-engine.ts";
 import type { KeyType, SigningKey } from "../../model/keys.ts";
 import { writeFileAtomicSync } from "../fs/atomic-write.ts";
-import { createDirectorKeys, DirectorKeyring, rootSignedOf, type DirectorOnlineKeys } from "./director-keys.ts";
+import { createDirectorKeys, DirectorKeyring, rootSignedOf, type DirectorKeySpecs, type DirectorOnlineKeys } from "./director-keys.ts";
 import { Refused } from "./errors.ts";
 import { checkEcuList, insertEcus, type EcuRegistration } from "./ecu-registration.ts";
 import { applyVehicleChange, checkActor, checkChange, requireInService, type HistoryEntry, type VehicleChange } from "./vehicle-lifecycle.ts";
@@ -125,19 +125,19 @@ export interface CampaignOutcome {
  * Creates the Director part of a backend in `dir`: keys, root, inventory database (the
  * SQLite file, or the PostgreSQL database `dir` names, which must not hold a Director yet).
  */
-export function initDirector(dir: string, now = new Date(), keyType: KeyType = "ed25519"): ReturnType<typeof createDirectorKeys> {
+export function initDirector(dir: string, now = new Date(), keys: KeyType | DirectorKeySpecs = "ed25519"): ReturnType<typeof createDirectorKeys> {
   const location = inventoryLocation(dir);
   if (!isPostgresUrl(location) && existsSync(location)) throw new Error(`${dir} already holds an inventory database`);
   const inventory = openInventory(dir);
   try {
     if (inventory.directorRootVersions().length > 0) throw new Error(`the inventory at ${redactedUrl(location)} already holds a Director (one database per backend)`);
-    const keys = createDirectorKeys(dir, keyType);
+    const made = createDirectorKeys(dir, typeof keys === "string" ? { spec: { type: keys } } : keys);
     mkdirSync(join(dir, DIRECTOR_ROOT_DIR), { recursive: true });
     mkdirSync(join(dir, DIRECTOR_VEHICLES_DIR), { recursive: true });
-    const root = buildDirectorRoot([keys.root], keys.online, keys.offlineUpdate, 1, now);
+    const root = buildDirectorRoot([made.root], made.online, made.offlineUpdate, 1, now);
     writeFileAtomicSync(join(dir, DIRECTOR_ROOT_DIR, "1.root.json"), root.bytes);
     inventory.insertDirectorRoot(1, root.bytes); // what the served root is checked against
-    return keys;
+    return made;
   } finally {
     inventory.close();
   }
@@ -974,7 +974,7 @@ export class Director {
    * re-signed by the new key (and the old one, so it verifies under either root until
    * N+1 is out); then the vehicles' files, then N+1.root.json.
    */
-  rotateKeys(role: RootChange["role"], options: { threshold?: number; keys?: number; keyType?: KeyType } = {}): RotationResult {
+  rotateKeys(role: RootChange["role"], options: Omit<RootChange, "role"> = {}): RotationResult {
     return this.publishRoot(planRotation(this.dir, this.currentRootSigned(), this.clock(), { role, ...options }));
   }
 

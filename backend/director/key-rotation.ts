@@ -1,7 +1,9 @@
 // What a Director key rotation or root renewal signs (README "Director key rotation and
 // compromise recovery"): new keys made and written to DIR/keys/ (0600), root N+1 from root
 // N, and which of every vehicle's roles must be re-signed. Director.rotateKeys commits it.
-import { generateSigningKey, keyTypeOf, type KeyType } from "../../model/keys.ts";
+import { keyTypeOf, type KeyType, type RsaBits } from "../../model/keys.ts";
+import { currentRsaBits, makeKey } from "../keys/key-files.ts";
+import type { TokenConfig } from "../keys/pkcs11-uri.ts";
 import { DIRECTOR_ROLES, OFFLINE_UPDATE_ROLES, signersFor, writeDirectorKey, type DirectorRole, type DirectorRootSigned, type OfflineUpdateRole } from "./director-keys.ts";
 import { nextDirectorRoot, type SignedDocument } from "./metadata.ts";
 
@@ -13,6 +15,10 @@ export interface RootChange {
   keys?: number;
   /** The new keys' type; default the type of the role's current first key. */
   keyType?: KeyType;
+  /** An RSA key's size; default the current RSA key's, else 2048. */
+  rsaBits?: RsaBits;
+  /** The PKCS#11 token the new keys are made in (README "Backend: keys in a PKCS#11 token"); default: key files. */
+  token?: TokenConfig | null;
 }
 
 export interface RotationResult {
@@ -23,7 +29,7 @@ export interface RotationResult {
   threshold: number;
   rootVersion: number;
   expires: string;
-  /** New private key files, relative to DIR. */
+  /** New private key files (or token key references), relative to DIR. */
   keyFiles: string[];
   /** Vehicles whose metadata was re-signed by the new key. */
   vehiclesResigned: number;
@@ -75,7 +81,8 @@ export function planRotation(dir: string, current: DirectorRootSigned, now: Date
   // A role the root does not list yet (a PURE-2 role gained) takes the root key's type.
   const typeOf = current.roles[role]?.keyids[0] ?? current.roles.root.keyids[0]!;
   const keyType = change.keyType ?? keyTypeOf(current.keys[typeOf]!);
-  const newKeys = Array.from({ length: count }, () => generateSigningKey(keyType));
+  const rsaBits = change.rsaBits ?? (keyType === "rsa-pss" ? currentRsaBits(current.keys[typeOf]!) : undefined);
+  const newKeys = Array.from({ length: count }, () => makeKey({ type: keyType, rsaBits, token: change.token }, `uptane director ${role}`));
   const keyFiles = newKeys.map((k) => writeDirectorKey(dir, role, k));
   const signers = role === "root" ? [...rootSigners, ...newKeys] : rootSigners;
   const root = nextDirectorRoot(current, now, signers, { role, keys: newKeys, threshold });

@@ -6,7 +6,9 @@ import { API_TOKEN_FILE, createApiToken, readApiToken } from "../http/api-token.
 import { inventoryLocation, writeDatabaseUrl } from "../inventory/location.ts";
 import { isPostgresUrl, redactedUrl } from "../inventory/postgres-engine.ts";
 import { Director, DIRECTOR_ROOT_DIR, initDirector } from "./director.ts";
-import { DIRECTOR_ROOT_KEY_FILE } from "./director-keys.ts";
+import { ONLINE_ROLES, type DirectorRole } from "./director-keys.ts";
+import { rsaBitsOption, tokenConfigOption, tokenRolesOption } from "../keys/key-options.ts";
+import { isTokenKey } from "../keys/pkcs11-token.ts";
 import { PublishedImageTargets } from "./image-repo-source.ts";
 import { directorRoutes } from "./http-routes.ts";
 import { offlineRoleWarning } from "../offline-expiry.ts";
@@ -32,23 +34,35 @@ export const directorPart: BackendPart = {
   async init(ctx) {
     const database = ctx.values.database?.[0];
     if (database !== undefined) writeDatabaseUrl(ctx.dir, database);
-    const keys = initDirector(ctx.dir, ctx.now, keyTypeOption(ctx, "director-key-type") ?? keyTypeOption(ctx, "key-type"));
+    const type = keyTypeOption(ctx, "director-key-type") ?? keyTypeOption(ctx, "key-type") ?? "ed25519";
+    const rsaBits = rsaBitsOption(ctx.values);
+    const token = tokenConfigOption(ctx.values);
+    const all = token !== null && tokenRolesOption(ctx.values) === "all";
+    const perRole: Partial<Record<DirectorRole, { type: typeof type; rsaBits: typeof rsaBits; token: typeof token }>> = {};
+    // the online keys in the token; the root and offline-update keys too with --pkcs11-keys all
+    for (const role of ONLINE_ROLES) perRole[role] = { type, rsaBits, token };
+    const keys = initDirector(ctx.dir, ctx.now, { spec: { type, rsaBits, token: all ? token : null }, perRole });
     createApiToken(ctx.dir);
     const location = inventoryLocation(ctx.dir);
     return {
       // A SQLite file path is said as it is; a URL without its password.
       inventory: isPostgresUrl(location) ? redactedUrl(location) : location,
       root: join(ctx.dir, DIRECTOR_ROOT_DIR, "1.root.json"),
-      offlineRootKey: join(ctx.dir, DIRECTOR_ROOT_KEY_FILE),
+      offlineRootKey: join(ctx.dir, keys.files.root),
       rootKeyId: keys.root.keyid,
       timeserverKeyId: keys.online.timeserver.keyid,
       apiToken: join(ctx.dir, API_TOKEN_FILE),
+      ...(token ? { keysInToken: (Object.keys(keys.files) as DirectorRole[]).filter((r) => keys.files[r].endsWith(".pkcs11.json")).map((r) => `director ${r}`), token: token.token } : {}),
     };
   },
   mount(router, dir, ctx) {
     // Files a crash left unpublished are published here, before the first request.
     const director = openDirector(dir, ctx.clock);
     ctx.onClose(() => director.close());
+    // Keys in a PKCS#11 token: the token opens, each key is there, cannot leave it, and signs as its reference says.
+    ctx.startCheck(() => {
+      for (const key of Object.values(director.keyring.current())) if (isTokenKey(key)) key.check();
+    });
     for (const m of director.checkAll()) ctx.log(`ALERT ${m.message}`);
     // The workshop API's logins are throttled as the supplier portal's, with a throttle of their own.
     const workshop = new PasswordAuthenticator(workshopDoor(director.inventory), new LoginThrottle(ctx.clock, { ...DEFAULT_THROTTLE, ...ctx.supplierPortal?.throttle }));

@@ -1,10 +1,13 @@
 // Private keys of the Image repository on disk. Root and targets keys are offline keys and
 // live under DIR/keys/offline/; snapshot and timestamp keys are online keys under
-// DIR/keys/online/. One PEM file per key, named `image-ROLE-KEYID.pem`, mode 0600. Which
-// keys sign a role is decided by the current root, never by the file names alone.
+// DIR/keys/online/. One file per key, mode 0600: `image-ROLE-KEYID.pem` (the private key), or
+// `image-ROLE-KEYID.pkcs11.json` (a reference to a key in a PKCS#11 token, README "Backend:
+// keys in a PKCS#11 token"). Which keys sign a role is decided by the current root, never by
+// the file names alone.
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { privateKeyPem, signingKeyFromPem, type SigningKey } from "../../model/keys.ts";
+import type { SigningKey } from "../../model/keys.ts";
+import { keyFileBytes, keyFileStem, keyFileSuffix, keyFromFile } from "../keys/key-files.ts";
 import type { FileWriter } from "../fs/atomic-write.ts";
 import { OFFLINE_ROLES, type RoleKeys, type TopRole } from "./metadata.ts";
 
@@ -22,15 +25,15 @@ export function keyFolderOf(dir: string, role: TopRole): string {
   return OFFLINE_ROLES.includes(role) ? offlineKeyDir(dir) : onlineKeyDir(dir);
 }
 
-export function keyFileName(role: TopRole, keyid: string): string {
-  return `image-${role}-${keyid}.pem`;
+export function keyFileName(role: TopRole, keyid: string, suffix = ".pem"): string {
+  return `image-${role}-${keyid}${suffix}`;
 }
 
 export async function writeRoleKey(dir: string, role: TopRole, key: SigningKey, writer: FileWriter): Promise<string> {
   const folder = keyFolderOf(dir, role);
   await mkdir(folder, { recursive: true, mode: 0o700 });
-  const path = join(folder, keyFileName(role, key.keyid));
-  await writer.write(path, Buffer.from(privateKeyPem(key)), 0o600);
+  const path = join(folder, keyFileName(role, key.keyid, keyFileSuffix(key)));
+  await writer.write(path, keyFileBytes(key), 0o600);
   return path;
 }
 
@@ -46,15 +49,16 @@ export async function loadRoleKeys(dir: string, role: TopRole): Promise<Map<stri
   const prefix = `image-${role}-`;
   const keys = new Map<string, SigningKey>();
   for (const name of names) {
-    if (!name.startsWith(prefix) || !name.endsWith(".pem")) continue;
+    const stem = keyFileStem(name);
+    if (!name.startsWith(prefix) || stem === null) continue;
     const path = join(folder, name);
     let key: SigningKey;
     try {
-      key = signingKeyFromPem(await readFile(path, "utf8"));
+      key = keyFromFile(name, await readFile(path, "utf8"));
     } catch (err) {
       throw new KeyStoreError(`cannot read key file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    if (name !== keyFileName(role, key.keyid)) throw new KeyStoreError(`key file ${path} holds key ${key.keyid}, not the one its name says`);
+    if (stem !== `image-${role}-${key.keyid}`) throw new KeyStoreError(`key file ${path} holds key ${key.keyid}, not the one its name says`);
     keys.set(key.keyid, key);
   }
   return keys;

@@ -7,8 +7,11 @@ import { ServedImageChain } from "./served-chain.ts";
 import { offlineRoleWarning } from "../offline-expiry.ts";
 import { imageRoutes } from "./http.ts";
 import { KEY_TYPES, parseKeyType, type KeyType } from "../../model/keys.ts";
-import { offlineKeyDir, onlineKeyDir } from "./keystore.ts";
+import { offlineKeyDir, onlineKeyDir, signersFor } from "./keystore.ts";
+import { isTokenKey } from "../keys/pkcs11-token.ts";
 import { repositoryDir } from "./layout.ts";
+import { KeyOptionError, rsaBitsOption, TOKEN_OPTIONS, tokenConfigOption, tokenRolesOption } from "../keys/key-options.ts";
+import type { KeySpec } from "../keys/key-files.ts";
 
 export class InitOptionError extends Error {}
 
@@ -19,7 +22,8 @@ function positiveInt(ctx: InitContext, option: string): number | undefined {
   return Number(raw);
 }
 
-const values: Record<string, { repeat?: boolean }> = { "key-type": {} };
+const values: Record<string, { repeat?: boolean }> = { "key-type": {}, "rsa-bits": {}, "pkcs11-keys": {} };
+for (const name of TOKEN_OPTIONS) values[name] = {};
 for (const role of TOP_ROLES) {
   values[`${role}-threshold`] = {};
   values[`${role}-expiry-days`] = {};
@@ -47,6 +51,17 @@ export const imageRepositoryPart: BackendPart = {
     "                          rsa-pss (2048 bits); --ROLE-key-type TYPE for one Image role,",
     "                          --director-key-type TYPE for the Director's keys (a partial",
     "                          Secondary reads Ed25519 keys, or P-256 with partial-p256.wasm)",
+    "  --rsa-bits N            the size of the RSA keys made: 2048 (default), 3072 or 4096",
+    "  --pkcs11-module PATH --pkcs11-token LABEL --pkcs11-pin-file FILE",
+    "                          make the online keys (Image snapshot and timestamp, Director",
+    "                          targets, snapshot, timestamp and time server) inside the PKCS#11",
+    "                          token LABEL of the module PATH, logging in with the PIN in FILE",
+    "                          (mode 0600); DIR/keys/ then holds references (NAME.pkcs11.json),",
+    "                          not the private keys, which never leave the token",
+    "  --pkcs11-uri URI        the same as one RFC 7512 URI: 'pkcs11:token=LABEL?module-path=",
+    "                          PATH&pin-source=file:FILE'",
+    "  --pkcs11-keys online|all  which keys go to the token: the online ones (default), or",
+    "                          every key, the roots and the other offline keys included",
   ].join("\n"),
   async init(ctx) {
     const thresholds: Partial<Record<TopRole, number>> = {};
@@ -61,12 +76,20 @@ export const imageRepositoryPart: BackendPart = {
       const d = positiveInt(ctx, `${role}-expiry-days`);
       if (d !== undefined) expiryDays[role] = d;
     }
-    const result = await createImageRepository(ctx.dir, { thresholds, expiryDays, keyTypes, now: ctx.now });
+    const rsaBits = rsaBitsOption(ctx.values);
+    const types = [...Object.values(keyTypes), keyTypeOption(ctx, "director-key-type") ?? all];
+    if (rsaBits !== undefined && !types.includes("rsa-pss")) throw new KeyOptionError("--rsa-bits applies to rsa-pss keys: give --key-type rsa-pss (or a --ROLE-key-type / --director-key-type rsa-pss)");
+    const token = tokenConfigOption(ctx.values);
+    const inToken = token === null ? [] : tokenRolesOption(ctx.values) === "all" ? TOP_ROLES : (["snapshot", "timestamp"] as TopRole[]);
+    const keySpecs: Partial<Record<TopRole, KeySpec>> = {};
+    for (const role of TOP_ROLES) keySpecs[role] = { type: keyTypes[role] ?? "ed25519", rsaBits, token: inToken.includes(role) ? token : null };
+    const result = await createImageRepository(ctx.dir, { thresholds, expiryDays, keySpecs, now: ctx.now });
     return {
       repository: repositoryDir(ctx.dir),
       offlineKeys: offlineKeyDir(ctx.dir),
       onlineKeys: onlineKeyDir(ctx.dir),
       rootKeyIds: result.rootKeyIds,
+      ...(token ? { keysInToken: inToken.map((r) => `image ${r}`), token: token.token } : {}),
     };
   },
   mount(router, dir, ctx) {
@@ -87,6 +110,9 @@ export const imageRepositoryPart: BackendPart = {
       await chain.problem();
     });
     ctx.startCheck(async () => {
+      // Online keys in a PKCS#11 token: each opens and signs as its reference says.
+      const state = await loadPublished(dir);
+      for (const role of ["snapshot", "timestamp"] as const) for (const key of await signersFor(dir, role, state.root.signed.roles[role])) if (isTokenKey(key)) key.check();
       const problem = await chain.problem();
       if (problem) throw new Error(`the Image repository does not verify: ${problem}`);
     });

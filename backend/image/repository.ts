@@ -4,7 +4,9 @@
 // the published state, and publishes atomically (publish.ts).
 import { mkdir, readFile, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { generateSigningKey, keyIdOf, keyTypeOf, type KeyType, type SigningKey, type TufKey } from "../../model/keys.ts";
+import { keyIdOf, keyTypeOf, type KeyType, type RsaBits, type SigningKey, type TufKey } from "../../model/keys.ts";
+import { currentRsaBits, makeKey, type KeySpec } from "../keys/key-files.ts";
+import type { TokenConfig } from "../keys/pkcs11-uri.ts";
 import { diskWriter, type FileWriter } from "../fs/atomic-write.ts";
 import { withLock } from "../fs/lock.ts";
 import { writeRoleKey } from "./keystore.ts";
@@ -99,6 +101,8 @@ export interface CreateOptions extends OperationOptions {
   expiryDays?: Partial<ExpiryPolicy>;
   /** Key type per top-level role; default ed25519 (README "Backend: key types"). */
   keyTypes?: Partial<Record<TopRole, KeyType>>;
+  /** How each role's keys are made (type, RSA size, token: README "Backend: keys in a PKCS#11 token"); over `keyTypes`. */
+  keySpecs?: Partial<Record<TopRole, KeySpec>>;
 }
 
 export interface CreateResult {
@@ -121,7 +125,8 @@ export async function createImageRepository(dir: string, opts: CreateOptions = {
     const t = opts.thresholds?.[role] ?? 1;
     if (!Number.isSafeInteger(t) || t < 1 || t > 16) throw new RepositoryError(`threshold for ${role} must be 1..16`, "invalid-threshold");
     thresholds[role] = t;
-    keys[role] = Array.from({ length: t }, () => generateSigningKey(opts.keyTypes?.[role] ?? "ed25519"));
+    const spec = opts.keySpecs?.[role] ?? { type: opts.keyTypes?.[role] ?? "ed25519" };
+    keys[role] = Array.from({ length: t }, () => makeKey(spec, `uptane image ${role}`));
   }
   await mkdir(repositoryDir(dir), { recursive: true });
   for (const role of TOP_ROLES) for (const k of keys[role]) keyFiles.push(await writeRoleKey(dir, role, k, writer));
@@ -271,15 +276,17 @@ export interface RotateResult {
 }
 
 /** Replaces the keys of `role` with new ones and publishes root N+1 signed by old and new root keys. */
-export async function rotate(dir: string, role: TopRole, opts: OperationOptions & { threshold?: number; keyType?: KeyType } = {}): Promise<RotateResult> {
+export async function rotate(dir: string, role: TopRole, opts: OperationOptions & { threshold?: number; keyType?: KeyType; rsaBits?: RsaBits; token?: TokenConfig | null } = {}): Promise<RotateResult> {
   if (!TOP_ROLES.includes(role)) throw new RepositoryError(`unknown role '${role}' (root, targets, snapshot or timestamp)`);
   return changing(dir, opts, async (state, ctx) => {
     const current = state.root.signed;
     const threshold = opts.threshold ?? current.roles[role].threshold;
     if (!Number.isSafeInteger(threshold) || threshold < 1 || threshold > 16) throw new RepositoryError("threshold must be 1..16", "invalid-threshold");
-    // the new keys' type: the one asked for, else the type of the role's current first key
-    const keyType = opts.keyType ?? keyTypeOf(current.keys[current.roles[role].keyids[0]!]!);
-    const newKeys = Array.from({ length: threshold }, () => generateSigningKey(keyType));
+    // the new keys' type (and RSA size): the one asked for, else that of the role's current first key
+    const first = current.keys[current.roles[role].keyids[0]!]!;
+    const keyType = opts.keyType ?? keyTypeOf(first);
+    const rsaBits = opts.rsaBits ?? (keyType === "rsa-pss" ? currentRsaBits(first) : undefined);
+    const newKeys = Array.from({ length: threshold }, () => makeKey({ type: keyType, rsaBits, token: opts.token }, `uptane image ${role}`));
     const next: RootSigned = structuredClone(current);
     next.version = current.version + 1;
     next.expires = expiryAfterDays(ctx.now, ctx.expiry.root);

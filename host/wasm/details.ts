@@ -159,4 +159,5 @@ export const DETAILS: readonly string[] = [
   "offline-update targets carry delegations",
   "offline-update target without hardwareIds",
   "offline-update targets list two targets for one hardware ID (one ECU)",
+  "target verified: its length and hashes are what the file must match",
 ];

@@ -3,8 +3,14 @@
 // copies bytes in and out. Portable: no Node API, so it runs in browsers and Deno too.
 import { ModuleMisuseError } from "../../model/outcome.ts";
 
-/** full.wasm, partial.wasm (Ed25519 keys), partial-p256.wasm (partial verification that also reads ECDSA P-256 keys). */
-export type ModuleKind = "full" | "partial" | "partial-p256";
+/**
+ * full.wasm, partial.wasm (Ed25519 keys), partial-p256.wasm (partial verification that also
+ * reads ECDSA P-256 keys), and full-enc.wasm / partial-enc.wasm (the same as full and partial,
+ * plus per-ECU image decryption: README "Per-ECU image encryption: the ECU side").
+ */
+export type ModuleKind = "full" | "partial" | "partial-p256" | "full-enc" | "partial-enc";
+
+const KINDS: readonly ModuleKind[] = ["full", "partial", "partial-p256", "full-enc", "partial-enc"];
 
 /** Raw exports common to both modules. Only i32 crosses the boundary (assembly/abi.ts). */
 export interface CoreExports {
@@ -55,12 +61,14 @@ async function importEmbedded(kind: ModuleKind): Promise<string> {
   // loads the full module's bytes.
   if (kind === "full") return (await import("../../build/full-wasm.ts")).fullWasmBase64;
   if (kind === "partial-p256") return (await import("../../build/partial-p256-wasm.ts")).partialP256WasmBase64;
+  if (kind === "full-enc") return (await import("../../build/full-enc-wasm.ts")).fullEncWasmBase64;
+  if (kind === "partial-enc") return (await import("../../build/partial-enc-wasm.ts")).partialEncWasmBase64;
   return (await import("../../build/partial-wasm.ts")).partialWasmBase64;
 }
 
 function checkKind(kind: ModuleKind): void {
-  if (kind !== "full" && kind !== "partial" && kind !== "partial-p256") {
-    throw new ModuleMisuseError(`unknown module ${String(kind)} (full, partial or partial-p256)`);
+  if (!KINDS.includes(kind)) {
+    throw new ModuleMisuseError(`unknown module ${String(kind)} (${KINDS.join(", ")})`);
   }
 }
 

@@ -15,7 +15,7 @@ const CHUNK = 64 * 1024;
 const STATE_MAGIC = 0x53545055; // "UPTS"
 
 /** Raw exports of the verification ABI (assembly/exports/verify*.ts). */
-interface VerifyExports {
+export interface VerifyExports {
   /** @internal (kept out of the .d.ts) */
   memory: WebAssembly.Memory;
   configure(s: number, sl: number, h: number, hl: number, v: number, vl: number): number;
@@ -50,6 +50,9 @@ interface VerifyExports {
   offlineStateExport?(out: number): number;
   offlineStateImport?(p: number, l: number): number;
   provisionTime?(low: number, high: number): number;
+  tufCycleBegin?(nowLow: number, nowHigh: number): number;
+  tufTrusted?(role: number, p: number, l: number): number;
+  tufTarget?(n: number, nl: number): number;
   // partial only
   partialTargets?(p: number, l: number): number;
   partialTargetsBegin?(len: number): number;
@@ -72,7 +75,7 @@ const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder("utf-8", { ignoreBOM: true }); // keeps a leading BOM, as the bytes say
 
 /** A string as JSON string content (what the module compares identifiers as). */
-function jsonContent(s: string): Uint8Array {
+export function jsonContent(s: string): Uint8Array {
   return utf8.encode(JSON.stringify(s).slice(1, -1));
 }
 
@@ -83,12 +86,12 @@ function hex(bytes: Uint8Array): string {
 }
 
 /** A step's early stop: the result to return. */
-class Stop {
+export class Stop {
   constructor(readonly result: VerifyResult) {}
 }
 
 /** What the verifiers share: the module instance, the ABI calls, results and state. */
-abstract class CoreVerifier {
+export abstract class CoreVerifier {
   protected readonly core: CoreInstance;
   protected readonly x: VerifyExports;
   protected readonly ecu: EcuIdentity;
@@ -97,12 +100,17 @@ abstract class CoreVerifier {
   /** Rows of the last verification (the module's verified targets). */
   private rows: VerifiedTarget[] = [];
 
-  protected constructor(kind: ModuleKind, ecu: EcuIdentity, vin: string, roots: Map<RepoName, Uint8Array>, memoryLimitPages?: number) {
+  /** `ecu` null: no ECU identity (a plain TUF client, tuf-verifier.ts). */
+  protected constructor(kind: ModuleKind, ecu: EcuIdentity | null, vin: string, roots: Map<RepoName, Uint8Array>, memoryLimitPages?: number) {
     this.core = new CoreInstance(kind, { maxPages: memoryLimitPages });
     this.x = this.core.exports as unknown as VerifyExports;
-    this.ecu = ecu;
+    this.ecu = ecu ?? { serial: "", hardwareId: "", installedReleaseCounter: 0 };
     this.roots = new Map(roots);
     this.core.reset();
+    if (ecu === null) {
+      for (const [repo, bytes] of this.roots) this.trustRoot(repo, bytes);
+      return;
+    }
     const serial = this.copy(jsonContent(ecu.serial));
     const hw = this.copy(jsonContent(ecu.hardwareId));
     const v = this.copy(jsonContent(vin));

@@ -5,7 +5,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { PartialVerifier } from "../../host/wasm/verifier.ts";
-import { generateSigningKey, keyIdOf, type SigningKey, type TufKey } from "../../model/keys.ts";
+import { generateSigningKey, keyIdOf, type SigningKey, type SoftwareSigningKey, type TufKey } from "../../model/keys.ts";
 import { VehicleSim, expectOutcome, verifyFull, verifyPartial, partialCycle, at } from "./harness.ts";
 
 const ecdsa = () => generateSigningKey("ecdsa-p256");
@@ -13,13 +13,13 @@ const ed25519 = () => generateSigningKey("ed25519");
 const rsa = () => generateSigningKey("rsa-pss");
 
 /** The same key under another key id: with a field more (as python-tuf writes) it is another key object. */
-function sameKeyOtherId(k: SigningKey): SigningKey {
+function sameKeyOtherId(k: SoftwareSigningKey): SoftwareSigningKey {
   const twin = { ...k.publicKey, keyid_hash_algorithms: ["sha256", "sha512"] } as unknown as TufKey;
   return { keyid: keyIdOf(twin), publicKey: twin, privateKey: k.privateKey };
 }
 
 /** A key as python-tuf's securesystemslib wrote ECDSA keys: keytype "ecdsa-sha2-nistp256" and keyid_hash_algorithms. */
-function pythonTufStyle(k: SigningKey): SigningKey {
+function pythonTufStyle(k: SoftwareSigningKey): SoftwareSigningKey {
   const key = { keytype: "ecdsa-sha2-nistp256", scheme: "ecdsa-sha2-nistp256", keyid_hash_algorithms: ["sha256", "sha512"], keyval: { public: k.publicKey.keyval.public } };
   return { keyid: keyIdOf(key as unknown as TufKey), publicKey: key as unknown as TufKey, privateKey: k.privateKey };
 }

@@ -66,7 +66,7 @@ test("npm pack holds what the exports and bin name, the README and package.json,
   const named: string[] = [pkg.bin.uptane, "README.md", "package.json"];
   for (const [subpath, target] of Object.entries(pkg.exports as Record<string, string | Record<string, string>>)) {
     for (const file of typeof target === "string" ? [target] : Object.values(target)) named.push(file.replace(/^\.\//, ""));
-    assert.ok(subpath === "./package.json" || EXPORTS.some((e) => subpath === `./${e}`) || /^\.\/(full|partial|partial-p256)\.wasm$/.test(subpath), `unexpected export ${subpath}`);
+    assert.ok(subpath === "./package.json" || EXPORTS.some((e) => subpath === `./${e}`) || /^\.\/(full|partial|partial-p256|full-enc|partial-enc)\.wasm$/.test(subpath), `unexpected export ${subpath}`);
   }
   for (const file of named) assert.ok(paths.has(file), `${file} is named by package.json but not packed`);
   const stray = [...paths].filter((p) => /^(tests|assembly|scripts|host|backend|build)\//.test(p) || /\.ts$/.test(p.replace(/\.d\.ts$/, "")));

@@ -14,6 +14,7 @@ import { vehicleTls } from "../helpers/tls.ts";
 import { Inventory, INVENTORY_FILE } from "../../backend/inventory/inventory.ts";
 import { HttpFetcher } from "../../host/primary/fetcher.ts";
 import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
+import { rsaBitsOf } from "../../model/keys.ts";
 import { Primary, provisionPrimary } from "../../host/primary/primary.ts";
 import { MemoryStore } from "../../host/primary/store.ts";
 import "../../host/wasm/embedded.ts";
@@ -143,6 +144,39 @@ test("rotation to another key type: Image targets Ed25519 -> ECDSA, Director tim
     child.kill("SIGTERM");
   }
   assert.is(installed(backend), "rotated.bin");
+});
+
+test("RSA keys of 4096 and 3072 bits: init --key-type rsa-pss --rsa-bits 4096 for the Image keys, a Director timestamp rotated to RSA-PSS 3072; a Primary installs; --rsa-bits outside 2048/3072/4096 or without an RSA key is bad usage", async () => {
+  const vin = "KEYTYPE0000000005";
+  const keys = SoftwareKeyStore.generate();
+  const backend = await backendWithVehicle("rsa4096", ["--key-type", "rsa-pss", "--rsa-bits", "4096", "--director-key-type", "ed25519"], keys, vin);
+  const image = JSON.parse(await readFile(join(backend, "image", "repository", "1.root.json"), "utf8"));
+  for (const id of Object.keys(image.signed.keys)) assert.is(rsaBitsOf(image.signed.keys[id]), 4096);
+  const r = await uptane("director", "rotate", backend, "--role", "timestamp", "--key-type", "rsa-pss", "--rsa-bits", "3072", "--json");
+  assert.is(r.code, 0, r.err + r.out);
+  // an Image rotation keeps the current RSA size unless told
+  const again = await uptane("rotate", backend, "--role", "timestamp", "--json");
+  assert.is(again.code, 0, again.err + again.out);
+  const roots = (await readdir(join(backend, "director", "root"))).sort((a, b) => parseInt(a) - parseInt(b));
+  const director = JSON.parse(await readFile(join(backend, "director", "root", roots.at(-1)!), "utf8"));
+  assert.is(rsaBitsOf(director.signed.keys[director.signed.roles.timestamp.keyids[0]]), 3072);
+  const imageRoots = (await readdir(join(backend, "image", "repository"))).filter((f) => /^\d+\.root\.json$/.test(f)).sort((a, b) => parseInt(a) - parseInt(b));
+  const latestImage = JSON.parse(await readFile(join(backend, "image", "repository", imageRoots.at(-1)!), "utf8"));
+  assert.is(rsaBitsOf(latestImage.signed.keys[latestImage.signed.roles.timestamp.keyids[0]]), 4096);
+  const { url, child } = await serve(backend);
+  try {
+    const primary = await primaryFor(backend, vin, keys, url);
+    const first = await primary.runCycle();
+    assert.ok(first.manifest.accepted, first.manifest.detail);
+    assert.is(first.installed?.name, "rsa4096.bin");
+  } finally {
+    child.kill("SIGTERM");
+  }
+  for (const args of [["--key-type", "rsa-pss", "--rsa-bits", "1024"], ["--key-type", "rsa-pss", "--rsa-bits", "8192"], ["--rsa-bits", "3072"]]) {
+    const bad = await uptane("init", join(work, "bad-rsa"), ...args, "--json");
+    assert.is(bad.code, 2, `${args.join(" ")}: ${bad.out}`);
+    assert.is(JSON.parse(bad.out).error, "usage");
+  }
 });
 
 test("vehicle add refuses a public key the verifiers cannot read (RSA 1024, P-384) with invalid-public-key", async () => {

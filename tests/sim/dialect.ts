@@ -20,5 +20,5 @@ export function aktualizrKey(k: SigningKey): { keytype: string; keyval: { public
 }
 
 export function aktualizrSignature(k: SigningKey, bytes: Uint8Array): { keyid: string; method: string; sig: string } {
-  return { keyid: aktualizrKeyId(k), method: "ed25519", sig: sign(null, bytes, k.privateKey).toString("base64") };
+  return { keyid: aktualizrKeyId(k), method: "ed25519", sig: (k.privateKey !== undefined ? sign(null, bytes, k.privateKey) : k.signRaw(bytes)).toString("base64") };
 }
