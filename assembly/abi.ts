@@ -121,3 +121,51 @@ export const enum HashAlgorithm {
   Sha256 = 256,
   Sha512 = 512,
 }
+
+/** How this ECU's image is encrypted (README "Per-ECU image encryption"), read with targetEncryption(row). */
+export const enum EncryptionMethod {
+  /** not encrypted */
+  None = 0,
+  /** "x25519-hkdf-sha256-chacha20poly1305": the content key wrapped with HPKE for the ECU's X25519 key */
+  X25519 = 1,
+  /** "aes128gcm-shared": the content key wrapped with AES-128-GCM under the ECU's shared key */
+  Aes128GcmShared = 2,
+}
+
+/**
+ * Fields of this ECU's encrypted target, read with encryptedTarget(field) in full-enc.wasm
+ * and partial-enc.wasm after a verification (the plaintext the decrypted image must match:
+ * the Director's custom.encryption.plaintext, plus the Image repository's hashes after full
+ * verification). -1 for another field or when this ECU's target is not encrypted.
+ */
+export const enum EncryptedField {
+  Method = 0,
+  PlainLengthLow = 1,
+  PlainLengthHigh = 2,
+  /** pointer to the 32-byte sha256, or 0 */
+  PlainSha256Ptr = 3,
+  /** pointer to the 64-byte sha512, or 0 */
+  PlainSha512Ptr = 4,
+  /** the plaintext target name (JSON string content) */
+  PlainNamePtr = 5,
+  PlainNameLen = 6,
+}
+
+/**
+ * Fields of the plaintext an encrypted target row holds (custom.encryption.plaintext, as
+ * the cross-check matched it with the Image repository), read with targetPlaintext(row,
+ * field) in the full modules after a verification. Strings are JSON string contents valid
+ * until the next reset; -1 for a row that is not encrypted or another field.
+ */
+export const enum PlaintextField {
+  NamePtr = 0,
+  NameLen = 1,
+  LengthLow = 2,
+  LengthHigh = 3,
+  /** the sha256 as listed (hex), 0 when absent */
+  Sha256HexPtr = 4,
+  Sha256HexLen = 5,
+  /** the sha512 as listed (hex), 0 when absent */
+  Sha512HexPtr = 6,
+  Sha512HexLen = 7,
+}

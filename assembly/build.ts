@@ -9,3 +9,8 @@ export const IS_PARTIAL: bool = PARTIAL_MODULE == 1;
 export const HAS_P256: bool = SCHEME_P256 == 1;
 // @ts-ignore: defined by the build
 export const HAS_RSA: bool = SCHEME_RSA == 1;
+// DECRYPTION: per-ECU image decryption (full-enc.wasm, partial-enc.wasm; README "Per-ECU
+// image encryption: the ECU side"). Without it a partial module only notices that its
+// target is encrypted, and refuses to check the image.
+// @ts-ignore: defined by the build
+export const HAS_DECRYPTION: bool = DECRYPTION == 1;

@@ -2,3 +2,4 @@
 // encryption: the ECU side"), a separate build so full.wasm keeps its size budget.
 export * from "./full";
 export * from "./exports/crypto-enc";
+export * from "./exports/image-decrypt";

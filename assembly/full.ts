@@ -9,3 +9,4 @@ export * from "./exports/verify-full";
 export * from "./exports/verify-offline";
 export * from "./exports/verify-tuf";
 export * from "./exports/json";
+export * from "./exports/target-encrypted";

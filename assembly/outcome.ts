@@ -18,6 +18,7 @@ export const enum Outcome {
   EcuMismatch = 13,
   DelegationError = 14,
   BadTimeAttestation = 15,
+  DecryptionFailed = 16,
 }
 
 // Results of the crypto primitives, separate from verification outcomes: a signature

@@ -7,3 +7,5 @@ export * from "./exports/verify";
 export * from "./exports/memory";
 export * from "./exports/crypto";
 export * from "./exports/crypto-enc";
+export * from "./exports/image-decrypt";
+export * from "./exports/target-encrypted";

@@ -364,11 +364,14 @@ export function sealChunks(contentKey: Uint8Array, plaintext: Uint8Array, chunkS
   if (contentKey.length !== CONTENT_KEY_LENGTH) throw new RangeError(`the content key is ${CONTENT_KEY_LENGTH} bytes`);
   const n = chunkCount(plaintext.length, chunkSize);
   const out = Buffer.alloc(ciphertextLength(plaintext.length, chunkSize));
-  const empty = new Uint8Array(0);
   let at = 0;
   for (let i = 0; i < n; i++) {
-    const chunk = plaintext.subarray(i * chunkSize, Math.min(plaintext.length, (i + 1) * chunkSize));
-    at += chachaSeal(contentKey, chunkNonce(i, i === n - 1), empty, chunk).copy(out, at);
+    // Empty AAD: no setAAD call (RFC 8439 2.8 with an empty AAD is the same), and each
+    // chunk's ciphertext and tag written in place (one cipher object per nonce is Node's cost).
+    const c = createCipheriv("chacha20-poly1305", contentKey, chunkNonce(i, i === n - 1), { authTagLength: TAG_LENGTH });
+    at += c.update(plaintext.subarray(i * chunkSize, Math.min(plaintext.length, (i + 1) * chunkSize))).copy(out, at);
+    c.final();
+    at += c.getAuthTag().copy(out, at);
   }
   return out;
 }
@@ -400,10 +403,12 @@ export function encryptImageForEcu(input: {
   serial: string;
   recipient: EncryptionRecipient;
   expected?: { length: number; hashes: Partial<Record<"sha256" | "sha512", string>> };
+  /** The plaintext's hashes when the caller computed them from these bytes already (one image, many ECUs). */
+  plaintextHashes?: { sha256: string; sha512: string };
 }): EncryptedImage {
   const { plaintext, plaintextName, serial, recipient } = input;
   const name = encryptedTargetName(plaintextName, serial);
-  const plainHashes = hashesOfBytes(plaintext);
+  const plainHashes = input.plaintextHashes ?? hashesOfBytes(plaintext);
   if (input.expected) {
     const e = input.expected;
     if (e.length !== plaintext.length || (["sha256", "sha512"] as const).some((a) => e.hashes[a] !== undefined && e.hashes[a] !== plainHashes[a])) {

@@ -42,6 +42,21 @@ export interface VerifiedTarget {
   hardwareId: string;
   releaseCounter: number;
   uri?: string;
+  /**
+   * The Director's entry names an encrypted image (custom.encryption, README "Per-ECU image
+   * encryption"): name, length and hashes above are the ciphertext's.
+   */
+  encrypted?: boolean;
+  /**
+   * For an encrypted row of full verification: the plaintext it holds (custom.encryption.plaintext,
+   * matched with the Image repository's entry): what the ECU reports once it runs it.
+   */
+  plaintext?: { name: string; length: number; hashes: Record<string, string> };
+  /**
+   * This ECU's own encrypted target as a decrypting module (full-enc, partial-enc) read it:
+   * the wrap method and the plaintext the decrypted image must match (what gets installed).
+   */
+  decryption?: { method: "x25519-hkdf-sha256-chacha20poly1305" | "aes128gcm-shared"; plaintext: { name: string; length: number; hashes: Record<string, string> } };
 }
 
 export interface VerifyResult {

@@ -6,7 +6,7 @@
 // run leaves the backend, the supplier folder and the vehicle state byte-identical.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { createPublicKey } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, randomBytes } from "node:crypto";
 import { chmodSync, cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { commands } from "../app/cli/commands.ts";
@@ -57,6 +57,12 @@ test.before(async () => {
   const pem3 = f("ecu3.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
   const pem4 = f("ecu4.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
   const image = f("fw.bin", Buffer.alloc(512, 3));
+  const pem5 = f("ecu5.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
+  const pem6 = f("ecu6.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
+  const pem7 = f("ecu7.pem", createPublicKey(generateSigningKey().privateKey).export({ type: "spki", format: "pem" }) as string);
+  const xpub = f("ecu-enc.pem", generateKeyPairSync("x25519").publicKey.export({ type: "spki", format: "pem" }) as string);
+  const aes = f("ecu-aes.key", randomBytes(16));
+  const aesShort = f("ecu-aes-short.key", randomBytes(15));
   const pin = f("pin", "1234\n");
   chmodSync(pin, 0o600);
   const openPin = f("open-pin", "1234\n");
@@ -269,6 +275,13 @@ test.before(async () => {
     { args: [backend, "--vin", "CAR2", "--ecu", `gw-2:gateway:${pem2}:primary`, "--tls-public-key", pem, "--tls-cert-out", work], expect: "unwritable-file" },
     { args: [backend, "--vin", "CAR2", "--ecu", `gw-2:gateway:${pem2}:primary`, "--ecu", `cam-2:camera:${pem2}`], expect: "duplicate-ecu-key" },
     { args: [backend, "--vin", "CAR2", "--ecu", `gw-2:gateway:${pem}:primary`], expect: "ecu-key-exists" },
+    { args: [backend, "--vin", "ENCCAR1", "--ecu", `encgw-1:gateway:${pem5}:primary`, "--ecu", `enccam-1:camera:${pem6}`, "--encryption-key", `enccam-1:${xpub}`, "--shared-encryption-key", `encgw-1:${aes}`], expect: "ok" },
+    { args: [backend, "--vin", "ENCCAR2", "--ecu", `encgw-2:gateway:${pem7}:primary`, "--encryption-key", `enccam-2:${xpub}`], expect: "usage" },
+    { args: [backend, "--vin", "ENCCAR2", "--ecu", `encgw-2:gateway:${pem7}:primary`, "--encryption-key", "encgw-2"], expect: "usage" },
+    { args: [backend, "--vin", "ENCCAR2", "--ecu", `encgw-2:gateway:${pem7}:primary`, "--encryption-key", `encgw-2:${nofile}`], expect: "unreadable-file" },
+    { args: [backend, "--vin", "ENCCAR2", "--ecu", `encgw-2:gateway:${pem7}:primary`, "--encryption-key", `encgw-2:${pem}`], expect: "invalid-encryption-key" },
+    { args: [backend, "--vin", "ENCCAR2", "--ecu", `encgw-2:gateway:${pem7}:primary`, "--shared-encryption-key", `encgw-2:${aesShort}`], expect: "invalid-shared-key" },
+    { args: [backend, "--vin", "ENCCAR2", "--ecu", `encgw-2:gateway:${pem7}:primary`, "--encryption-key", `encgw-2:${xpub}`, "--shared-encryption-key", `encgw-2:${aes}`], expect: "usage" },
   );
   add(
     "assign",

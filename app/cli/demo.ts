@@ -9,13 +9,13 @@ import { ProgressBars } from "../vehicle/progress.ts";
 import { SUMMARY_LEGEND, summaryTable } from "../vehicle/summary.ts";
 import { ATTACKS, runAttack } from "../vehicle/attacks.ts";
 import { CliError } from "./errors.ts";
-import { DEMO_VEHICLE } from "../vehicle/demo-world.ts";
+import { DEMO_VEHICLE, ENCRYPTED_DEMO_VEHICLE } from "../vehicle/demo-world.ts";
 
 export const demoCommand: Command = {
   name: "demo",
   summary: "run the end-to-end demo on embedded defaults (or show an attack being caught)",
   usage: [
-    "uptane demo [--attack NAME] [--list-attacks] [--json]",
+    "uptane demo [--attack NAME] [--list-attacks] [--encrypted] [--json]",
     "",
     "Initialises an OEM backend in a temporary folder and serves it on 127.0.0.1; registers a",
     "vehicle (a Primary and three Secondaries: two partial-verification ECUs on CAN FD and",
@@ -27,13 +27,15 @@ export const demoCommand: Command = {
     "",
     "  --attack NAME    run the same world, then the attack NAME, and show which ECU refused it",
     "  --list-attacks   list the attacks",
+    "  --encrypted      every Secondary decrypts (partial-enc.wasm / full-enc.wasm) and is registered",
+    "                   with its X25519 encryption key: the Director encrypts each one's images for it",
     "  --console        after the demo, keep the backend up with its OEM console (/console/),",
     "                   print the URL and an admin login, and wait for Ctrl-C",
     "  --json           no narration; one JSON object: {ok, vin, summary, directorView}, with",
     "                   --attack {ok, attack, caught, refusedBy, outcome, detail, changed, before,",
     "                   after, summary} (exit 1, error attack-not-caught, when no ECU refused it)",
   ].join("\n"),
-  options: { values: { attack: {} }, flags: ["list-attacks", "json", "console"] },
+  options: { values: { attack: {} }, flags: ["list-attacks", "json", "console", "encrypted"] },
   async run(parsed) {
     const json = parsed.flags.has("json");
     if (parsed.flags.has("list-attacks")) {
@@ -49,6 +51,9 @@ export const demoCommand: Command = {
     const attack = name === undefined ? undefined : ATTACKS.find((a) => a.name === name);
     if (name !== undefined && !attack) throw new CliError("unknown-attack", `no attack '${name}' (see uptane demo --list-attacks)`);
     if (parsed.flags.has("console") && (attack || json)) throw new UsageError("--console runs the plain demo only (not with --attack or --json)");
+    const encrypted = parsed.flags.has("encrypted");
+    if (encrypted && (attack || parsed.flags.has("console"))) throw new UsageError("--encrypted runs the plain demo only (not with --attack or --console)");
+    const config = encrypted ? ENCRYPTED_DEMO_VEHICLE : undefined;
     if (json) {
       if (attack) {
         const { attack: attackName, ...result } = await runAttack(attack, {});
@@ -57,7 +62,7 @@ export const demoCommand: Command = {
         console.log(JSON.stringify({ ok: true, ...data }));
         return 0;
       }
-      const result = await plainDemo({});
+      const result = await plainDemo({ config });
       console.log(JSON.stringify({ ok: true, vin: DEMO_VEHICLE.vin, summary: result.summary, directorView: result.directorView }));
       return 0;
     }
@@ -93,7 +98,7 @@ export const demoCommand: Command = {
       } });
       return 0;
     }
-    table((await plainDemo({ log, onProgress: bars.listener })).summary);
+    table((await plainDemo({ log, onProgress: bars.listener, config })).summary);
     return 0;
   },
 };

@@ -35,6 +35,7 @@ import { DirectorKeyError } from "../../backend/director/director-keys.ts";
 import { BackupError } from "../../backend/backup/backup.ts";
 import { BackupStoreError } from "../../backend/backup/listing.ts";
 import { DatabaseDriverMissing } from "../../backend/inventory/sql-engine.ts";
+import { KeyServiceError } from "../../backend/keyservice/keyservice.ts";
 import { KeyOptionError } from "../../backend/keys/key-options.ts";
 import { TokenError, TokenFileError } from "../../backend/keys/pkcs11-token.ts";
 
@@ -64,6 +65,9 @@ export const ERROR_CODES = {
   "invalid-path-pattern": { exit: 2, meaning: "a delegation path pattern outside the rule" },
   "invalid-public-key": { exit: 2, meaning: "a public key file (or API field) that holds no Ed25519, P-256 or RSA (2048-4096 bits) public key" },
   "invalid-tls-key": { exit: 2, meaning: "a TLS public key that is not an ECDSA P-256 PEM key" },
+  "invalid-encryption-key": { exit: 2, meaning: "an ECU encryption key file (or API field) that holds no X25519 public key, one of low order, or two encryption keys for one ECU" },
+  "invalid-shared-key": { exit: 2, meaning: "a shared ECU encryption key file that holds neither 16 raw bytes nor 32 hex characters, or all zeros" },
+  "duplicate-encryption-key": { exit: 2, meaning: "two ECUs of one vehicle with the same encryption key" },
   "invalid-root": { exit: 2, meaning: "`primary init`: a root that does not verify by its own threshold, or the other repository's (or a bundle without both repositories' four roles)" },
   "invalid-factory-bundle": { exit: 2, meaning: "`primary init --bundle`: a file that is not a factory bundle (`uptane provision` writes one)" },
   "no-time": { exit: 2, meaning: "`primary init --bundle`: the bundle holds no time attestation and no `--time` was given" },
@@ -138,6 +142,12 @@ export const ERROR_CODES = {
   "primary-required": { exit: 1, meaning: "a change that would leave the vehicle without its Primary (replace it with replace-primary)" },
   "image-withdrawn": { exit: 1, meaning: "the target was withdrawn (or its supplier removed): it is never assigned again" },
   "image-role-expired": { exit: 1, meaning: "a role of the Image repository on the way to the target has expired" },
+  "encryption-key-exists": { exit: 1, meaning: "the key service holds the other kind of encryption key for that ECU serial already (one per ECU)" },
+  "no-encryption-key": { exit: 1, meaning: "an ECU registered for encrypted images whose key the key service does not hold" },
+  "keystore-unsafe": { exit: 1, meaning: "the key service's store (DIR/keyservice/) or a key file in it is open to other users or not a plain file" },
+  "keystore-corrupt": { exit: 1, meaning: "a key file of the key service is not of its size or form" },
+  "image-file-missing": { exit: 1, meaning: "the Image repository's file of a target to encrypt for an ECU cannot be read in DIR" },
+  "image-not-encryptable": { exit: 1, meaning: "a target that cannot be encrypted for an ECU (its file differs from its entry, or the encrypted name would be too long)" },
   // The HTTP API only.
   "invalid-request": { exit: 1, httpOnly: true, meaning: "a request body field is missing or malformed" },
   "invalid-json": { exit: 1, httpOnly: true, meaning: "a request body is not JSON" },
@@ -167,6 +177,7 @@ export const ERROR_CODES = {
   "unsupported-key-type": { exit: 1, httpOnly: true, meaning: "an aktualizr ECU key of a type other than Ed25519" },
   "login-locked": { exit: 1, httpOnly: true, meaning: "too many wrong passwords for the console user or from the address: wait (Retry-After) and try again" },
   "logins-busy": { exit: 1, httpOnly: true, meaning: "too many password checks at once (503): try again in a few seconds" },
+  "shared-key-over-http": { exit: 1, httpOnly: true, meaning: "a shared ECU encryption key sent over HTTP (it is registered from a file with `uptane vehicle add --shared-encryption-key`)" },
   "internal-error": { exit: 1, httpOnly: true, meaning: "the server failed (its log says why; nothing is claimed about state)" },
 } as const satisfies Record<string, CodeSpec>;
 
@@ -209,6 +220,7 @@ function codeOf(err: unknown): [ErrorCode, Record<string, unknown>] {
   if (err instanceof NameError) return [err.code, {}];
   if (err instanceof Refused) return [isErrorCode(err.code) ? err.code : "failed", {}];
   if (err instanceof PublicKeyFileError) return ["invalid-public-key", {}];
+  if (err instanceof KeyServiceError) return [isErrorCode(err.code) ? err.code : "failed", {}];
   if (err instanceof InitError) return ["exists", {}];
   if (err instanceof LockError) return ["busy", {}];
   if (err instanceof DatabaseDriverMissing) return ["database-driver-missing", {}];

@@ -16,7 +16,10 @@ export const gcCommand: Command = {
     "does not reach; every root and everything current stay, so clients keep updating, also",
     "when gc is stopped half-way. Images stay unless --images: then an image goes when no",
     "current target names it and no vehicle has it installed or assigned. Prints what it",
-    "removed and the bytes freed; --dry-run only prints.",
+    "removed and the bytes freed; --dry-run only prints. Images encrypted for an ECU whose",
+    "assignment is no longer open (installed, failed, superseded) are removed from the",
+    "inventory too (README \"Per-ECU image encryption\"; the Director also does it as it",
+    "records each install).",
   ].join("\n"),
   options: { flags: ["json", "images", "dry-run"] },
   positionals: ["DIR"],
@@ -34,10 +37,19 @@ export const gcCommand: Command = {
         }
       }
       const r = await gcImageRepository(dir, { images: parsed.flags.has("images"), dryRun: parsed.flags.has("dry-run"), imagesInUse });
+      // Ciphertexts of closed assignments (README "Per-ECU image encryption"), after the Image repository's gc succeeded.
+      const inventory = openInventory(dir);
+      let encryptedImages: { images: number; bytes: number };
+      try {
+        encryptedImages = inventory.transaction(() => inventory.dropClosedEncryptedImages(undefined, r.dryRun));
+      } finally {
+        inventory.close();
+      }
       const verb = r.dryRun ? "Would remove" : "Removed";
       const lines = [`${verb} ${r.removed.length} file(s), ${r.bytesFreed} bytes freed${r.dryRun ? " (dry run)" : ""}`, ...r.removed.slice(0, 200).map((f) => `  ${f.path} (${f.bytes} bytes)`)];
       if (r.removed.length > 200) lines.push(`  ... and ${r.removed.length - 200} more`);
-      return { data: { ...r }, text: lines.join("\n") };
+      if (encryptedImages.images > 0) lines.push(`${verb} ${encryptedImages.images} encrypted image(s) of closed assignments from the inventory, ${encryptedImages.bytes} bytes`);
+      return { data: { ...r, encryptedImages }, text: lines.join("\n") };
     });
   },
 };

@@ -4,7 +4,7 @@
 // module's. Exit status 0 done, 1 refused or failed, 2 bad usage.
 import { readFileSync } from "node:fs";
 import type { Command } from "./command.ts";
-import { UsageError, optionValue } from "./command.ts";
+import { UsageError, optionInt, optionValue } from "./command.ts";
 import "../../host/wasm/embedded.ts";
 import { TufClient } from "../../host/tuf/client.ts";
 import type { TlsClientOptions } from "../../host/primary/fetcher.ts";
@@ -15,7 +15,8 @@ const USAGE = `uptane tuf --metadata-dir DIR init TRUSTED_ROOT
 uptane tuf --metadata-dir DIR --metadata-url URL refresh
 uptane tuf --metadata-dir DIR --metadata-url URL --target-name NAME
            --target-base-url URL --target-dir DIR download
-           [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--time ISO8601] [--json]
+           [--tls-ca FILE] [--tls-cert FILE --tls-key FILE] [--time ISO8601]
+           [--max-pages N] [--json]
 
 A TUF 1.0 client of one repository (no Director), the command line the TUF
 conformance suite drives. Every check runs in the verification module (full.wasm).
@@ -41,6 +42,8 @@ conformance suite drives. Every check runs in the verification module (full.wasm
   --tls-cert FILE       https:// only: a client certificate (PEM), e.g. a vehicle's for
   --tls-key FILE        our backend's /image/, and its private key (PEM)
   --time ISO8601        reference time (default: now)
+  --max-pages N         the module's memory limit in 64 KiB pages (default 4096, 256 MiB):
+                        a document that does not fit is refused (OversizedMetadata)
   --json                one JSON object on standard output
 
 Exit status: 0 done, 1 refused (a verification or the network), 2 bad usage.`;
@@ -64,7 +67,7 @@ export const tufCommand: Command = {
   name: "tuf",
   summary: "a TUF 1.0 client of one repository: init, refresh, download",
   usage: USAGE,
-  options: { values: { "metadata-dir": {}, "metadata-url": {}, "target-name": {}, "target-base-url": {}, "target-dir": {}, "tls-ca": {}, "tls-cert": {}, "tls-key": {}, time: {} }, flags: ["json"] },
+  options: { values: { "metadata-dir": {}, "metadata-url": {}, "target-name": {}, "target-base-url": {}, "target-dir": {}, "tls-ca": {}, "tls-cert": {}, "tls-key": {}, time: {}, "max-pages": {} }, flags: ["json"] },
   positionals: ["ACTION", "TRUSTED_ROOT"],
   optionalPositionals: 1,
   async run(args) {
@@ -75,7 +78,7 @@ export const tufCommand: Command = {
     const json = args.flags.has("json");
     const now = parseTime(args.values.time?.[0]);
     const clock = now === undefined ? undefined : () => now;
-    const net = ["metadata-url", "tls-ca", "tls-cert", "tls-key"];
+    const net = ["metadata-url", "tls-ca", "tls-cert", "tls-key", "max-pages"];
     const allowed = action === "init" ? [] : action === "refresh" ? net : [...net, "target-name", "target-base-url", "target-dir"];
     for (const key of [...net, "target-name", "target-base-url", "target-dir"]) {
       if (args.values[key] && !allowed.includes(key)) throw new UsageError(`--${key} is not an option of ${action}`);
@@ -88,7 +91,9 @@ export const tufCommand: Command = {
     }
     inputFolder(dir, "--metadata-dir");
     const metadataUrl = url(optionValue(args, "metadata-url"), "--metadata-url");
-    const client = new TufClient({ metadataDir: dir, metadataUrl, now: clock, tls: tlsOptions(args.values) });
+    const maxPages = args.values["max-pages"] === undefined ? undefined : optionInt(args, "max-pages", undefined, 65536);
+    if (maxPages === 0) throw new UsageError("--max-pages must be at least 1");
+    const client = new TufClient({ metadataDir: dir, metadataUrl, now: clock, tls: tlsOptions(args.values), memoryLimitPages: maxPages });
     if (action === "refresh") {
       await client.refresh().catch(rethrow);
       print(json, { ok: true, action, metadataDir: dir }, `refreshed ${dir}`);

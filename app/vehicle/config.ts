@@ -10,6 +10,10 @@
 //      {"serial": "brake-rear",  "hardwareId": "brake-ctl", "mode": "partial", "bus": "can-500k"},
 //      {"serial": "adas-cam",    "hardwareId": "adas-cam",  "mode": "full",    "bus": "canfd-5m"}]}
 //
+// A Secondary with `"decrypt": true` runs the decrypting module (partial-enc.wasm or
+// full-enc.wasm) and is registered with its X25519 encryption key, so the Director
+// encrypts its images for it (README "Per-ECU image encryption: the ECU side").
+//
 // A Secondary's `bus` names an entry of `buses` or a preset: `can-500k` (classic CAN
 // 500 kbit/s), `canfd-2m` / `canfd-5m` (CAN FD, 500 kbit/s arbitration, 2 or 5 Mbit/s
 // data phase). Secondaries naming the same bus share it.
@@ -33,6 +37,8 @@ export interface SecondarySpec {
   hardwareId: string;
   mode: VerificationMode;
   bus: string;
+  /** Runs the decrypting module and registers its encryption key (images encrypted for it). */
+  decrypt?: boolean;
 }
 
 export interface VehicleConfig {
@@ -86,7 +92,8 @@ export function parseVehicleConfig(input: string | unknown): VehicleConfig {
     const n = (perBus.get(bus) ?? 0) + 1;
     if (n > MAX_SECONDARIES_PER_BUS) throw new VehicleConfigError(`bus ${bus} has more than ${MAX_SECONDARIES_PER_BUS} Secondaries`);
     perBus.set(bus, n);
-    return { serial, hardwareId: ident(e.hardwareId, `secondaries[${i}].hardwareId`), mode: e.mode, bus };
+    if (e.decrypt !== undefined && typeof e.decrypt !== "boolean") throw new VehicleConfigError(`secondaries[${i}].decrypt must be true or false`);
+    return { serial, hardwareId: ident(e.hardwareId, `secondaries[${i}].hardwareId`), mode: e.mode, bus, ...(e.decrypt === true ? { decrypt: true } : {}) };
   });
   return { vin, primary, buses, secondaries };
 }

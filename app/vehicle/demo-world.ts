@@ -38,6 +38,13 @@ export const DEMO_VEHICLE: VehicleConfig = parseVehicleConfig({
   ],
 });
 
+/**
+ * `uptane demo --encrypted`: the same vehicle, every Secondary running its decrypting module
+ * and registered with its X25519 encryption key, so the Director encrypts each one's
+ * images for it (README "Per-ECU image encryption: the ECU side").
+ */
+export const ENCRYPTED_DEMO_VEHICLE: VehicleConfig = { ...DEMO_VEHICLE, secondaries: DEMO_VEHICLE.secondaries.map((s) => ({ ...s, decrypt: true })) };
+
 export const SUPPLIER = "acme-brakes";
 export const RELEASES = {
   brake: { name: "acme-brakes/brake-ctl-2.0.bin", hardwareId: "brake-ctl", releaseCounter: 2, bytes: 12 * 1024 },
@@ -108,7 +115,10 @@ export class DemoWorld {
       const factoryTime = await Vehicle.loadFactoryBundle(config, stateDir, parseFactoryBundle(factory.bytes));
       log(`Vehicle ${config.vin} registered with the Director, which issued its client certificate, and loaded at the factory (ECU keys and TLS key made; both repositories' metadata verified by every ECU; time ${isoTime(factoryTime)} attested):`);
       log(`  ${config.primary.serial} (Primary, full verification)`);
-      for (const s of config.secondaries) log(`  ${s.serial} (${s.hardwareId}, ${s.mode} verification, ${describeBus(busConfig(config, s.bus))})`);
+      for (const s of config.secondaries) log(`  ${s.serial} (${s.hardwareId}, ${s.mode} verification${s.decrypt ? `, decrypts in ${s.mode}-enc.wasm` : ""}, ${describeBus(busConfig(config, s.bus))})`);
+      if (config.secondaries.some((s) => s.decrypt)) {
+        log("  Each decrypting Secondary registered its X25519 encryption key (made in its key store, apart from its signing key): a Director that encrypts per ECU encrypts its images for it, the Primary forwards ciphertext it checked against the Director's entry, and the ECU decrypts and checks the plaintext in its module.");
+      }
 
       const fetcher = new InterceptingFetcher(new HttpFetcher(served.url, { tls: Vehicle.tlsOptions(stateDir) }));
       const vehicle = await Vehicle.open(stateDir, { fetcher, onProgress: options.onProgress, wrapLink: options.wrapLink });
@@ -184,7 +194,9 @@ export class DemoWorld {
     const passed = report.outcome === "Ok" || report.outcome === "NoUpdate";
     this.log(`${head} time attested; full verification on the Primary: ${passed ? "passed" : report.outcome}${primary.bytes ? `; ${primary.bytes} bytes downloaded over HTTPS` : ""}.`);
     for (const e of report.ecus.slice(1)) {
-      const what = e.outcome === "Installed" ? `installed ${e.detail}` : e.outcome === "NoUpdate" ? "verified, nothing to install" : e.outcome === "NotServed" ? "not served" : `REFUSED: ${e.outcome} (${e.detail})`;
+      // a decrypting Secondary that got a plaintext image: the backend encrypted nothing for it
+      const plain = e.outcome === "Installed" && this.config.secondaries.find((s) => s.serial === e.serial)?.decrypt && !e.detail.includes("(decrypted from ") ? " (sent unencrypted: the backend did not encrypt it)" : "";
+      const what = e.outcome === "Installed" ? `installed ${e.detail}${plain}` : e.outcome === "NoUpdate" ? "verified, nothing to install" : e.outcome === "NotServed" ? "not served" : `REFUSED: ${e.outcome} (${e.detail})`;
       this.log(`  ${e.serial}: ${what}${e.bytes ? `; ${e.bytes} bytes, ${e.busMs.toFixed(1)} ms on ${e.bus}` : ""}`);
     }
     return report;

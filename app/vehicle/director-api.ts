@@ -27,7 +27,7 @@ export class DirectorApi {
 
   /** Registers the vehicle; with its TLS public key, the answer carries its client certificate. */
   registerVehicle(vin: string, ecus: EcuRegistration[], tlsPublicKey?: string): Promise<{ tlsCertificate?: string }> {
-    return this.post("vehicles", { vin, ecus: ecus.map((e) => ({ serial: e.serial, hardwareId: e.hardwareId, publicKey: e.publicKeyHex, primary: e.primary })), ...(tlsPublicKey ? { tlsPublicKey } : {}) }) as Promise<{ tlsCertificate?: string }>;
+    return this.post("vehicles", { vin, ecus: ecus.map((e) => ({ serial: e.serial, hardwareId: e.hardwareId, publicKey: e.publicKeyHex, primary: e.primary, ...(e.encryptionKeyHex ? { encryptionKey: e.encryptionKeyHex } : {}) })), ...(tlsPublicKey ? { tlsPublicKey } : {}) }) as Promise<{ tlsCertificate?: string }>;
   }
 
   assign(vin: string, ecuSerial: string, target: string): Promise<{ status: "published" | "queued" }> {

@@ -46,6 +46,8 @@ export interface EcuRegistration {
   /** Ed25519 public key, 64 hex characters. */
   publicKeyHex: string;
   primary: boolean;
+  /** X25519 encryption public key, 64 hex characters, for a Secondary that decrypts (README "Per-ECU image encryption: the ECU side"). */
+  encryptionKeyHex?: string;
 }
 
 export interface VehicleOptions {
@@ -155,7 +157,7 @@ export class Vehicle {
     const registrations: EcuRegistration[] = [{ serial: config.primary.serial, hardwareId: config.primary.hardwareId, publicKeyHex: primaryKey.publicKey.keyval.public, primary: true }];
     for (const spec of config.secondaries) {
       const keys = EcuKeyStore.openOrCreate(new FlashStore(join(stateDir, "ecus", spec.serial)));
-      registrations.push({ serial: spec.serial, hardwareId: spec.hardwareId, publicKeyHex: keys.publicKey.keyval.public, primary: false });
+      registrations.push({ serial: spec.serial, hardwareId: spec.hardwareId, publicKeyHex: keys.publicKey.keyval.public, primary: false, ...(spec.decrypt ? { encryptionKeyHex: Buffer.from(keys.encryptionPublicKey).toString("hex") } : {}) });
     }
     return registrations;
   }
@@ -254,7 +256,7 @@ export class Vehicle {
     const keys = EcuKeyStore.openOrCreate(new FlashStore(join(stateDir, "ecus", spec.serial)));
     const secondaries = config.secondaries.map((s, j) => (j === i ? spec : s));
     writeFileSync(join(stateDir, STATE_FILE), JSON.stringify({ format: 1, config: { ...config, secondaries } }, null, 2) + "\n");
-    return { serial: spec.serial, hardwareId: spec.hardwareId, publicKeyHex: keys.publicKey.keyval.public, primary: false };
+    return { serial: spec.serial, hardwareId: spec.hardwareId, publicKeyHex: keys.publicKey.keyval.public, primary: false, ...(spec.decrypt ? { encryptionKeyHex: Buffer.from(keys.encryptionPublicKey).toString("hex") } : {}) };
   }
 
   /** Powers up a provisioned vehicle from its state folder. */
@@ -440,7 +442,9 @@ export class Vehicle {
         refusedBy ??= s.spec.serial;
       } else if (c.installed) {
         ecuOutcome = "Installed";
-        ecuDetail = c.installed;
+        // an image encrypted for the ECU is installed as the plaintext it decrypted to
+        const plain = s.ecu.installedImage?.filename;
+        ecuDetail = s.spec.decrypt && plain && plain !== c.installed ? `${plain} (decrypted from ${c.installed})` : c.installed;
       } else if (c.metadata) ecuOutcome = c.metadata === "Ok" ? "Verified" : c.metadata;
       else ecuOutcome = "NotServed";
       ecus.push({
@@ -468,6 +472,6 @@ function moduleMs(ecu: Secondary): number {
 
 function verifierFor(config: VehicleConfig, spec: SecondarySpec, roots: { directorRoot: Uint8Array; imageRoot: Uint8Array }) {
   const ecu = { serial: spec.serial, hardwareId: spec.hardwareId, installedReleaseCounter: 0 };
-  if (spec.mode === "partial") return partialVerifier({ directorRoot: roots.directorRoot, ecu });
-  return fullVerifier({ ...roots, ecu, vin: config.vin, vehicleEcus: [config.primary.serial, ...config.secondaries.map((s) => s.serial)] });
+  if (spec.mode === "partial") return partialVerifier({ directorRoot: roots.directorRoot, ecu, ...(spec.decrypt ? { module: "partial-enc" as const } : {}) });
+  return fullVerifier({ ...roots, ecu, vin: config.vin, vehicleEcus: [config.primary.serial, ...config.secondaries.map((s) => s.serial)], ...(spec.decrypt ? { module: "full-enc" as const } : {}) });
 }

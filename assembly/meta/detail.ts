@@ -164,7 +164,28 @@ export const enum Detail {
   OfflineTargetsListTwoTargetsForOneHardwareID = 158,
   // a plain TUF client (assembly/verify/tuf.ts)
   TargetVerified = 159,
+  // per-ECU image encryption (assembly/verify/encryption.ts, assembly/verify/decrypt.ts)
+  EncryptionIsNotAnObject = 160,
+  UnknownEncryptionMethod = 161,
+  EncryptionChunkSizeIsNot4096 = 162,
+  EncryptionEncIsNot64HexDigits = 163,
+  EncryptionNonceIsNot24HexDigits = 164,
+  WrappedKeyIsNot96HexDigits = 165,
+  EncryptionWithoutPlaintextNameLengthAndHashes = 166,
+  CiphertextLengthDoesNotFitThePlaintextLength = 167,
+  EncryptedImageButThisModuleHasNoDecryption = 168,
+  EncryptedImageIsCheckedWithImageDecryptBegin = 169,
+  EcuKeyHasTheWrongLength = 170,
+  WrappedKeyDoesNotOpenWithThisECUSKey = 171,
+  ChunkTagDoesNotHold = 172,
+  FinalChunkMissing = 173,
+  DecryptedImageLengthDiffers = 174,
+  DecryptedImageSha256Differs = 175,
+  DecryptedImageSha512Differs = 176,
+  PlaintextLengthDiffersFromTheImageRepository = 177,
+  IdentifierWithEscapesCannotNameAnEncryptedImage = 178,
+  EncryptionFieldOfTheOtherMethod = 179,
 }
 
 /** Number of codes (the host checks its table against it). */
-export const DETAIL_COUNT: i32 = 160;
+export const DETAIL_COUNT: i32 = 180;

@@ -76,3 +76,12 @@ export function isVehicleEcu(ptr: usize, len: u32): bool {
 export function setInstalledReleaseCounter(n: i64): void {
   installedReleaseCounter = n;
 }
+
+/** This ECU's serial as configured (JSON string content): its bytes... */
+export function thisSerialPtr(): usize {
+  return pool + <usize>load<u32>(slots);
+}
+/** ...and their length. */
+export function thisSerialLen(): u32 {
+  return load<u32>(slots + 4);
+}

@@ -10,13 +10,15 @@ import { readFileInfo, matchSnapshotListing, FI_SIZE, FI_LENGTH, FI_FLAGS, FI_SH
 import { Stage, stage, setStage, docsAlive, directorState, cAddr, C_TARGETS_DOC, C_TARGETS_SIGNED } from "../meta/repo";
 import { Repo, Role, MISUSE, clearResult, fail, failNumbers, setContext, succeed } from "../meta/result";
 import { cycleNow, repoState, expectStage, track, imageState, offlineCycle, tufCycle } from "./cycle";
-import { readDirectorTargets, releaseCounterOf, vtRow, vtCount, vtThis, VT_DOC, VT_NAME, VT_HW, VT_FI, VT_RC } from "./vehicle";
+import { readDirectorTargets, releaseCounterOf, vtRow, vtCount, vtThis, VT_DOC, VT_NAME, VT_HW, VT_FI, VT_RC, VT_ENC } from "./vehicle";
+import { plainFi, plaintextOf } from "./encryption";
 import { isConfigured } from "./config";
 import { tokInt, objGetStr } from "../json/reader";
 import { Detail } from "../meta/detail";
 import * as N from "../json/names";
 
 const imageFi = memory.data(<i32>FI_SIZE, 8);
+const otherPlainFi = memory.data(<i32>FI_SIZE, 8); // another ECU's encrypted target's plaintext
 
 /** 5.4.4.2 steps 3 and 7: timestamp. */
 export function stepTimestamp(repo: i32, ptr: usize, len: u32): i32 {
@@ -125,21 +127,35 @@ function matchRow(im: usize, idoc: usize, isigned: i32, i: u32): i32 {
   const ddoc = <usize>load<u32>(row, VT_DOC);
   const nameTok = load<i32>(row, VT_NAME);
   const hw = load<i32>(row, VT_HW);
+  // An encrypted image (5.2.3) is listed by the Director under the ciphertext's name, length
+  // and hashes; what it must match in the Image repository is the plaintext that
+  // custom.encryption names (README "Per-ECU image encryption: the ECU side"). The
+  // ciphertext's own entry stays in the row: the Primary checks the file it forwards by it.
+  const enc = load<i32>(row, VT_ENC);
+  const plain = enc >= 0 ? plaintextOf(ddoc, enc) : -1;
+  const lookup = enc >= 0 ? objGet(ddoc, plain, N.k_name) : nameTok;
+  const dEntry = enc >= 0 ? plain : nameTok + 1;
+  let dfi = row + VT_FI;
+  if (enc >= 0) {
+    dfi = <i32>i == vtThis ? plainFi : otherPlainFi;
+    const pr = readFileInfo(ddoc, plain, dfi, true, true);
+    if (pr != Outcome.Ok) return pr;
+  }
   setContext(Repo.Image, Role.Targets);
-  // 5.4.4.2 step 10.1: the Image repository's metadata for the same file name
-  const found = resolveTarget(im, idoc, isigned, tokStart(ddoc, nameTok), tokLen(ddoc, nameTok), ddoc, hw);
+  // 5.4.4.2 step 10.1: the Image repository's metadata for the same file name (the plaintext's, when encrypted)
+  const found = resolveTarget(im, idoc, isigned, tokStart(ddoc, lookup), tokLen(ddoc, lookup), ddoc, hw);
   if (found != Outcome.Ok) return found;
   const fdoc = foundDoc;
   const ft = foundTarget;
   setContext(Repo.Image, Role.Targets);
   const fi = readFileInfo(fdoc, ft, imageFi, true, true);
   if (fi != Outcome.Ok) return fi;
-  const dfi = row + VT_FI;
   // 5.4.4.2 step 10.2.1: same length, every common hash equal, at least one in common
+  // (for an encrypted image: the plaintext's, as custom.encryption.plaintext gives them)
   const dl = load<i64>(dfi, FI_LENGTH);
   const il = load<i64>(imageFi, FI_LENGTH);
-  if (dl != il) return failNumbers(Outcome.TargetMismatch, Detail.LengthDiffersBetweenTheRepositories, il, dl);
-  const hc = compareHashes(ddoc, nameTok + 1, fdoc, ft);
+  if (dl != il) return failNumbers(Outcome.TargetMismatch, enc >= 0 ? Detail.PlaintextLengthDiffersFromTheImageRepository : Detail.LengthDiffersBetweenTheRepositories, il, dl);
+  const hc = compareHashes(ddoc, dEntry, fdoc, ft);
   if (hc != Outcome.Ok) return hc;
   // keep every hash either repository lists for the image check
   const df = load<u32>(dfi, FI_FLAGS);

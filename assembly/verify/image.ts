@@ -6,7 +6,8 @@ import { sha256Init, sha256Update, sha256Final, SHA256_CTX_SIZE } from "../crypt
 import { sha512Init, sha512Update, sha512Final, SHA512_CTX_SIZE } from "../crypto/sha512";
 import { FI_LENGTH, FI_FLAGS, FI_SHA256, FI_SHA512, HAS_SHA256, HAS_SHA512 } from "../meta/fileinfo";
 import { Repo, Role, clearResult, fail, failNumbers, setContext, MISUSE } from "../meta/result";
-import { vtRow, vtCount, VT_FI } from "./vehicle";
+import { vtRow, vtCount, vtThis, VT_FI, VT_ENC } from "./vehicle";
+import { HAS_DECRYPTION } from "../build";
 import { Detail } from "../meta/detail";
 import { bytesEqual } from "../util/bytes";
 
@@ -17,10 +18,20 @@ let fi: usize = 0;
 let got: i64 = 0;
 let active: bool = false;
 
-/** Starts checking the image of verified target row `row`. */
+/**
+ * Starts checking the image of verified target row `row`. For another ECU's encrypted
+ * target this checks the ciphertext against the Director's entry (what a Primary does
+ * before it forwards it); this ECU's own encrypted image is never checked as ciphertext:
+ * only imageDecryptBegin (decrypting modules) can make it installable.
+ */
 export function imageBegin(row: u32): i32 {
   clearResult();
   if (row >= vtCount) return MISUSE;
+  if (<i32>row == vtThis && load<i32>(vtRow(row), VT_ENC) >= 0) {
+    active = false;
+    setContext(Repo.None, Role.Image);
+    return fail(Outcome.DecryptionFailed, HAS_DECRYPTION ? Detail.EncryptedImageIsCheckedWithImageDecryptBegin : Detail.EncryptedImageButThisModuleHasNoDecryption);
+  }
   fi = vtRow(row) + VT_FI;
   got = 0;
   active = true;

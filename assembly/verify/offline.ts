@@ -17,7 +17,7 @@ import { Stage, stage, setStage, directorState } from "../meta/repo";
 import { Repo, Role, MISUSE, clearResult, fail, failNumbers, setContext } from "../meta/result";
 import { SNAPSHOT_CAP, TARGETS_CAP, MAX_ID_BYTES, MAX_VEHICLE_TARGETS } from "./caps";
 import { cycleNow, offlineCycle, expectStage, track } from "./cycle";
-import { releaseCounterOf, clearVehicleTargets, vtRow, vtCount, setVehicleTarget, VT_DOC, VT_ECU, VT_NAME, VT_HW, VT_URI, VT_RC, VT_FI } from "./vehicle";
+import { releaseCounterOf, clearVehicleTargets, vtRow, vtCount, setVehicleTarget, VT_DOC, VT_ECU, VT_NAME, VT_HW, VT_URI, VT_ENC, VT_RC, VT_FI } from "./vehicle";
 import { isThisHardware, installedReleaseCounter } from "./config";
 import { offlineSnapshotType, offlineTargetsType } from "./offline-names";
 import { Detail } from "../meta/detail";
@@ -213,6 +213,7 @@ function readOfflineTarget(doc: usize, k: i32): i32 {
     store<i32>(row, k, VT_NAME);
     store<i32>(row, h, VT_HW);
     store<i32>(row, -1, VT_URI);
+    store<i32>(row, -1, VT_ENC); // offline-update targets name plaintext images
     store<i64>(row, rc, VT_RC);
     setVehicleTarget(mine);
     h = tokNext(doc, h);

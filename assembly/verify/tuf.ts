@@ -16,7 +16,7 @@ import { readFileInfo, FI_FLAGS } from "../meta/fileinfo";
 import { Stage, stage, docsAlive, cAddr, C_ROTATIONS, C_TARGETS_DOC, C_TARGETS_SIGNED } from "../meta/repo";
 import { Repo, Role, MISUSE, clearResult, fail, succeed, setContext } from "../meta/result";
 import { cycleNow, imageState, tufCycle, expectStage } from "./cycle";
-import { clearVehicleTargets, vtRow, setVehicleTarget, VT_DOC, VT_ECU, VT_NAME, VT_HW, VT_URI, VT_RC, VT_FI } from "./vehicle";
+import { clearVehicleTargets, vtRow, setVehicleTarget, VT_DOC, VT_ECU, VT_NAME, VT_HW, VT_URI, VT_ENC, VT_RC, VT_FI } from "./vehicle";
 import { Detail } from "../meta/detail";
 
 /**
@@ -69,6 +69,7 @@ export function stepTufTarget(p: usize, n: u32): i32 {
   store<i32>(row, foundTarget - 1, VT_NAME);
   store<i32>(row, -1, VT_HW);
   store<i32>(row, -1, VT_URI);
+  store<i32>(row, -1, VT_ENC); // a plain TUF target is never encrypted for an ECU
   store<i64>(row, 0, VT_RC);
   setVehicleTarget(true);
   return succeed(Outcome.Ok, Detail.TargetVerified);

@@ -6,13 +6,14 @@
 import { Outcome } from "../outcome";
 import { JsonType, tokType, tokStart, tokLen, tokNext, tokInt, objGet, arrayHasString } from "../json/reader";
 import { strCompare } from "../json/strings";
-import { readFileInfo, FI_SIZE, FI_FLAGS } from "../meta/fileinfo";
+import { readFileInfo, FI_SIZE, FI_FLAGS, FI_LENGTH } from "../meta/fileinfo";
 import { fail, failNumbers } from "../meta/result";
 import { MAX_VEHICLE_TARGETS } from "./caps";
 import { isThisEcu, isThisHardware, isThisVin, isVehicleEcu, installedReleaseCounter } from "./config";
 import { Detail } from "../meta/detail";
 import * as N from "../json/names";
-import { IS_PARTIAL } from "../build";
+import { IS_PARTIAL, HAS_DECRYPTION } from "../build";
+import { clearEncryption, readEncryption } from "./encryption";
 import { sha256 } from "../crypto/sha256";
 
 // row layout
@@ -21,6 +22,7 @@ export const VT_ECU: usize = 4; // ECU serial key token
 export const VT_NAME: usize = 8; // target name key token
 export const VT_HW: usize = 12; // hardwareId value token
 export const VT_URI: usize = 16; // uri value token or -1
+export const VT_ENC: usize = 20; // custom.encryption value token or -1 (README "Per-ECU image encryption")
 export const VT_RC: usize = 24; // release counter (i64)
 export const VT_FI: usize = 32; // file info (length, hashes): director's, plus the Image repo's after the cross-check
 export const VT_SIZE: usize = VT_FI + FI_SIZE + 4;
@@ -45,6 +47,7 @@ export function setVehicleTarget(mine: bool): void {
 export function clearVehicleTargets(): void {
   vtCount = 0;
   vtThis = -1;
+  if (HAS_DECRYPTION || !IS_PARTIAL) clearEncryption();
 }
 
 /** Release counter of a target entry's custom (missing: 0), or -1 when ill-typed. */
@@ -158,6 +161,14 @@ export function readTargetEntry(doc: usize, targets: i32, k: i32, fullVehicle: b
       store<i32>(row, hw, VT_HW);
       const uri = objGet(doc, custom, N.k_uri);
       store<i32>(row, tokType(doc, uri) == JsonType.String ? uri : -1, VT_URI);
+      // 5.2.3: an encrypted image's entry names the ciphertext; custom.encryption says how
+      // to decrypt it and which plaintext it holds (partial.wasm only notes that it is there)
+      const enc = objGet(doc, custom, N.k_encryption);
+      store<i32>(row, enc, VT_ENC);
+      if ((HAS_DECRYPTION || !IS_PARTIAL) && enc >= 0) {
+        const er = readEncryption(doc, enc, load<i64>(row + VT_FI, FI_LENGTH), mine);
+        if (er != Outcome.Ok) return er;
+      }
       store<i64>(row, rc, VT_RC);
       if (mine) vtThis = <i32>vtCount;
       vtCount++;

@@ -63,6 +63,8 @@ function covers(path: string, scope: Scope): boolean {
   if (path === INVENTORY_FILE || path.startsWith(`${INVENTORY_FILE}-`)) return false; // -wal, -shm: the online backup copies them consistently
   if (path === "database.url" || path === "keys/api-token" || path.startsWith("keys/online")) return scope.onlineKeys || path === "keys";
   if (path.startsWith("keys/offline")) return scope.offlineKeys;
+  // The key service's ECU encryption keys (README "Per-ECU image encryption") are online secrets too.
+  if (path === "keyservice" || path.startsWith("keyservice/")) return scope.onlineKeys;
   return true;
 }
 

@@ -2,7 +2,7 @@
 // campaigns, records verified vehicle version manifests, and publishes per-vehicle
 // targets/snapshot/timestamp signed with online keys. Every change is one SQLite
 // transaction; files follow the database (publisher.ts).
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AssignmentRow, CampaignRow, ClientProfile, EcuRow, Inventory } from "../inventory/inventory.ts";
 import { inventoryLocation, openInventory } from "../inventory/location.ts";
@@ -24,6 +24,9 @@ import { VehicleMetadataPublisher, type PublishFaults } from "./publisher.ts";
 import { DIRECTOR_ROOT_DIR, DIRECTOR_VEHICLES_DIR, DirectorStateCheck, StateMismatch } from "./state-check.ts";
 import { MANIFEST_RECORD_MS, recordCampaignProgress, recordOpenCampaigns } from "./campaign-progress.ts";
 import { isoTime } from "../../model/iso-time.ts";
+import { KeyService, KeyServiceError } from "../keyservice/keyservice.ts";
+import { ImageEncryptionFormatError, encryptedTargetName, hashesOfBytes } from "../../model/image-encryption.ts";
+import { targetFilePath } from "../image/layout.ts";
 import { checkRuleSpec, describeRule, newViolations, ruleRefusal, violations, withChanges, type EcuImage, type ImageRuleRow, type ImageRuleSpec, type Violation } from "./image-rules.ts";
 
 export { DIRECTOR_ROOT_DIR, DIRECTOR_VEHICLES_DIR, StateMismatch } from "./state-check.ts";
@@ -154,6 +157,10 @@ export class Director {
   private readonly alsoPublish = new Set<string>();
   /** Vehicles' targets, snapshot and timestamp come from the database rather than files (PostgreSQL). */
   readonly servesFromDatabase: boolean;
+  /** Holds ECUs' encryption keys, apart from the inventory; the Director only asks it to encrypt. */
+  private readonly keyService: KeyService;
+  /** The image an assignment or campaign in progress encrypts, read and checked once (plaintextOf). */
+  private plaintextCache: { key: string; bytes: Buffer; hashes: { sha256: string; sha512: string } } | null = null;
 
   private constructor(
     readonly dir: string,
@@ -164,6 +171,7 @@ export class Director {
     this.clock = options.clock ?? (() => new Date());
     this.retention = options.retention ?? DEFAULT_RETENTION;
     this.keyring = new DirectorKeyring(dir, this.inventory);
+    this.keyService = new KeyService(dir);
     // On PostgreSQL the database serves each vehicle's documents, so processes on several
     // folders or machines serve the same versions; SQLite (one process) keeps the files.
     this.servesFromDatabase = this.inventory.sql.kind === "postgres";
@@ -222,13 +230,20 @@ export class Director {
     } else checkEcuList(ecus);
     this.state.checkBackend(); // the root every vehicle is provisioned with
     const now = this.clock();
-    this.inventory.transaction(() => {
-      if (this.inventory.vehicleExists(vin)) throw new Refused(409, "vehicle-exists", `vehicle ${vin} is already registered`);
-      this.inventory.insertVehicle(vin, isoTime(now), profile);
-      insertEcus(this.inventory, vin, ecus);
-      // Version 1: empty targets made for this VIN.
-      this.publisher.stage(vin, [], now);
-    });
+    const keysWritten: string[] = [];
+    try {
+      this.inventory.transaction(() => {
+        if (this.inventory.vehicleExists(vin)) throw new Refused(409, "vehicle-exists", `vehicle ${vin} is already registered`);
+        this.inventory.insertVehicle(vin, isoTime(now), profile);
+        insertEcus(this.inventory, vin, ecus, this.keyService, keysWritten);
+        // Version 1: empty targets made for this VIN.
+        this.publisher.stage(vin, [], now);
+      });
+    } catch (e) {
+      // Nothing was registered: the key service forgets the keys it was given for it.
+      for (const serial of keysWritten) this.keyService.removeKey(serial);
+      throw e;
+    }
     return this.publishAfterCommit([vin]);
   }
 
@@ -368,7 +383,7 @@ export class Director {
     for (const w of wanted) if (!images.has(w.target)) images.set(w.target, await this.imageTargets.findTarget(w.target));
     const required = await this.requiredTargets([...images.values()].flatMap((i) => (i ? [i.name] : [])));
     const now = this.clock();
-    const outcomes = this.inventory.transaction(() => {
+    const outcomes = this.withPlaintextCache(() => this.inventory.transaction(() => {
       requireInService(this.inventory, vin);
       const planned: PlannedAssignment[] = [];
       for (const w of wanted) {
@@ -384,7 +399,7 @@ export class Director {
       const result = this.planWithRules(vin, planned, required).map((p) => ({ ...this.insertAssignment(p.ecu, p.image, null, now), ...(p.requiredBy ? { requiredBy: p.requiredBy } : {}) }));
       this.advance(vin, now);
       return result;
-    });
+    }));
     const publication = this.publishAfterCommit([vin]);
     for (const o of outcomes) o.status = this.statusOf(o.vin, o.assignmentId);
     const [first, ...also] = outcomes as [AssignmentOutcome, ...AssignmentOutcome[]];
@@ -530,7 +545,7 @@ export class Director {
     const required = await this.requiredTargets([targetName]);
     const now = this.clock();
     const touched = new Set<string>();
-    const result = this.inventory.transaction(() => {
+    const result = this.withPlaintextCache(() => this.inventory.transaction(() => {
       this.refuseWithdrawn(targetName);
       const campaignId = campaignOf(now);
       const assigned: AssignmentOutcome[] = [];
@@ -558,7 +573,8 @@ export class Director {
           for (const p of this.planWithRules(vin, planned, required)) assigned.push({ ...this.insertAssignment(p.ecu, p.image, campaignId, now, stage), ...(p.requiredBy ? { requiredBy: p.requiredBy } : {}) });
           touched.add(vin);
         } catch (e) {
-          if (!(e instanceof Refused)) throw e;
+          // A rule's refusal is collected; any other (an image that cannot be encrypted) refuses the campaign as it is.
+          if (!(e instanceof Refused) || (e.code !== "image-conflict" && e.code !== "dependency-unmet")) throw e;
           refusals.push(e);
           if (refusals.length >= 5) break; // enough to name; the campaign is refused either way
         }
@@ -567,7 +583,7 @@ export class Director {
       for (const vin of touched) this.advance(vin, now);
       recordCampaignProgress(this.inventory, campaignId, now);
       return { campaignId, stage, assigned, skipped } as CampaignOutcome;
-    });
+    }));
     const publication = this.publishAfterCommit(touched);
     for (const a of result.assigned) a.status = this.statusOf(a.vin, a.assignmentId);
     return { ...result, ...publication };
@@ -674,7 +690,73 @@ export class Director {
       stage,
       now: isoTime(now),
     });
+    if (ecu.encryption !== null) this.encryptForEcu(assignmentId, ecu, image);
     return { vin: ecu.vin, ecuSerial: ecu.serial, assignmentId, status: "queued" };
+  }
+
+  /**
+   * An ECU with an encryption key gets its image encrypted for it, once per assignment (in
+   * the caller's transaction): the key service encrypts the Image repository's file with a
+   * fresh content key; the inventory keeps the Director entry (ciphertext length and hashes,
+   * custom.encryption with the wrapped key) and the ciphertext, which every Director process
+   * on the database serves until the assignment closes (README "Per-ECU image encryption").
+   */
+  private encryptForEcu(assignmentId: number, ecu: EcuRow, image: ImageTarget): void {
+    const plain = this.plaintextOf(ecu, image);
+    let encrypted;
+    try {
+      encrypted = this.keyService.encryptForEcu(ecu.serial, { name: image.name, bytes: plain.bytes, expected: { length: image.length, hashes: image.hashes }, hashes: plain.hashes });
+    } catch (e) {
+      if (e instanceof KeyServiceError) throw new Refused(e.code === "no-encryption-key" ? 409 : 500, e.code, `ECU ${ecu.serial}: ${e.message}`);
+      if (e instanceof ImageEncryptionFormatError) throw new Refused(409, "image-not-encryptable", `ECU ${ecu.serial}: ${e.message}`);
+      throw e;
+    }
+    this.inventory.insertEncryptedImage({
+      assignmentId,
+      vin: ecu.vin,
+      name: encrypted.name,
+      length: encrypted.length,
+      hashes: JSON.stringify(encrypted.hashes),
+      encryption: JSON.stringify(encrypted.encryption),
+      bytes: encrypted.ciphertext,
+    });
+  }
+
+  /**
+   * The Image repository's file of `image`, checked against its entry once per operation
+   * (a campaign encrypts one image for many ECUs; the cache is cleared when it ends).
+   */
+  private plaintextOf(ecu: EcuRow, image: ImageTarget): { bytes: Buffer; hashes: { sha256: string; sha512: string } } {
+    const sha256 = image.hashes.sha256;
+    const key = `${image.name}\0${sha256}\0${image.length}`;
+    if (this.plaintextCache?.key === key) return this.plaintextCache;
+    let bytes: Buffer;
+    try {
+      if (sha256 === undefined) throw new Error("no SHA-256 hash");
+      bytes = readFileSync(targetFilePath(this.dir, image.name, sha256));
+    } catch (e) {
+      throw new Refused(409, "image-file-missing", `ECU ${ecu.serial} takes encrypted images, and the Image repository's file of ${image.name} cannot be read here (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    const hashes = hashesOfBytes(bytes);
+    if (bytes.length !== image.length || Object.entries(image.hashes).some(([alg, want]) => (alg === "sha256" || alg === "sha512") && hashes[alg] !== want)) {
+      throw new Refused(409, "image-not-encryptable", `ECU ${ecu.serial}: the bytes of ${image.name} do not match its Image repository entry`);
+    }
+    this.plaintextCache = { key, bytes, hashes };
+    return this.plaintextCache;
+  }
+
+  private withPlaintextCache<T>(fn: () => T): T {
+    try {
+      return fn();
+    } finally {
+      this.plaintextCache = null;
+    }
+  }
+
+  /** The ciphertext of an encrypted image the vehicle is assigned now, or null (README "Per-ECU image encryption"). */
+  encryptedImage(vin: string, name: string): Buffer | null {
+    if (!isVin(vin) || !isTargetName(name)) return null;
+    return this.inventory.encryptedImageBytes(vin, name);
   }
 
   private statusOf(vin: string, id: number): "published" | "queued" {
@@ -698,6 +780,8 @@ export class Director {
         for (const a of queued) this.inventory.setAssignmentStatus(a.id, "published", bundle);
       }
     }
+    // An encrypted image installed, failed or superseded is not served any more.
+    this.inventory.dropClosedEncryptedImages(vin);
     this.publisher.stage(vin, this.currentEntries(vin), now);
   }
 
@@ -722,11 +806,19 @@ export class Director {
     const all = this.inventory.assignmentsOf(vin);
     const bundle = Math.max(0, ...all.map((a) => a.bundle ?? 0));
     const byName = new Map<string, DirectorTargetEntry>();
+    const encrypted = all.some((a) => a.bundle === bundle) ? this.inventory.encryptedEntriesOf(vin) : new Map();
     for (const a of all) {
       if (a.bundle !== bundle || (a.status !== "published" && a.status !== "installed")) continue;
       const ecu = this.inventory.ecu(a.ecu_serial)!;
       // A retired ECU is not in the vehicle any more; a held one gets nothing until a workshop records it.
       if (ecu.retired_at !== null || ecu.held !== null) continue;
+      // 5.2.3.1.1: an image encrypted for this ECU is its own entry, naming the ciphertext's
+      // length and hashes, and in custom.encryption how to decrypt it.
+      const enc = encrypted.get(a.id);
+      if (enc) {
+        byName.set(enc.name, { name: enc.name, length: Number(enc.length), hashes: JSON.parse(enc.hashes), custom: { ...JSON.parse(a.custom), ecuIdentifiers: { [ecu.serial]: { hardwareId: ecu.hardware_id } }, encryption: JSON.parse(enc.encryption) } });
+        continue;
+      }
       let entry = byName.get(a.target_name);
       if (!entry) {
         entry = { name: a.target_name, length: a.length, hashes: JSON.parse(a.hashes), custom: { ...JSON.parse(a.custom), ecuIdentifiers: {} } };
@@ -737,15 +829,19 @@ export class Director {
     // The rules go to the vehicle as `custom.requires`: the images of this bundle each one
     // needs, so a Primary that cannot deliver one withholds those that depend on it (README
     // "Primary ECU": a partial bundle).
-    for (const r of this.inventory.rulesForImages([...byName.keys()])) {
-      const entry = byName.get(r.image);
-      if (!entry || r.kind !== "requires") continue;
-      const needs = [...byName.values()].filter((o) =>
-        o !== entry && (r.other_name !== null ? o.name === r.other_name : ((o.custom.hardwareIds as string[] | undefined) ?? []).includes(r.other_hardware_id!) && Number(o.custom.releaseCounter ?? 0) >= r.min_release_counter!),
-      );
-      if (needs.length > 0) entry.custom.requires = [...new Set([...((entry.custom.requires as string[] | undefined) ?? []), ...needs.map((o) => o.name)])].sort();
+    // Rules name images as the Image repository does: an encrypted entry by its plaintext's name.
+    const entries = [...byName.values()];
+    const plainName = (e: DirectorTargetEntry) => (e.custom.encryption as { plaintext?: { name?: string } } | undefined)?.plaintext?.name ?? e.name;
+    for (const r of this.inventory.rulesForImages([...new Set(entries.map(plainName))])) {
+      if (r.kind !== "requires") continue;
+      for (const entry of entries.filter((e) => plainName(e) === r.image)) {
+        const needs = entries.filter((o) =>
+          o !== entry && (r.other_name !== null ? plainName(o) === r.other_name : ((o.custom.hardwareIds as string[] | undefined) ?? []).includes(r.other_hardware_id!) && Number(o.custom.releaseCounter ?? 0) >= r.min_release_counter!),
+        );
+        if (needs.length > 0) entry.custom.requires = [...new Set([...((entry.custom.requires as string[] | undefined) ?? []), ...needs.map((o) => o.name)])].sort();
+      }
     }
-    return [...byName.values()];
+    return entries;
   }
 
   // ---- manifests
@@ -849,7 +945,7 @@ export class Director {
           inv.setAssignmentStatus(a.id, "installed");
           if (a.campaign_id !== null) movedCampaigns.add(a.campaign_id);
           inv.insertInstallResult({ manifestId, vin: urlVin, serial: ecu.serial, assignmentId: a.id, filename: a.target_name, success: true, code: last?.filename === a.target_name ? last.code : "Ok", detail: last?.filename === a.target_name ? last.detail : "" });
-        } else if (a.status === "published" && last && last.filename === a.target_name && !last.success) {
+        } else if (a.status === "published" && last && (last.filename === a.target_name || (ecu.encryption !== null && isEncryptedNameOf(last.filename, a.target_name, ecu.serial))) && !last.success) {
           inv.setAssignmentStatus(a.id, "failed");
           inv.insertInstallResult({ manifestId, vin: urlVin, serial: ecu.serial, assignmentId: a.id, filename: a.target_name, success: false, code: last.code, detail: last.detail });
           if (a.campaign_id !== null) {
@@ -1049,4 +1145,13 @@ function checkThreshold(o: CampaignOptions): void {
 /** The installed image is the assigned one: same name, and the same image by the shared rule (model/same-image.ts). */
 function installedIs(img: { filename: string; length: number; hashes: Record<string, string> }, a: AssignmentRow): boolean {
   return img.filename === a.target_name && sameImage(img, { length: a.length, hashes: JSON.parse(a.hashes) as Record<string, string> });
+}
+
+/** `name` is the Director's name of `plaintextName` encrypted for ECU `serial` (a failure may be reported under either). */
+function isEncryptedNameOf(name: string, plaintextName: string, serial: string): boolean {
+  try {
+    return name === encryptedTargetName(plaintextName, serial);
+  } catch {
+    return false;
+  }
 }

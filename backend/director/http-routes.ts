@@ -1,8 +1,10 @@
 // The Director's HTTP surface, mounted under `/director/`:
 //   GET  /director/vehicles/VIN/N.root.json | timestamp.json | N.snapshot.json | N.targets.json
 //        | offline-update-snapshot.json (PURE-2: the fleet's current Offline-update Snapshot)
+//   GET  /director/vehicles/VIN/images/NAME             an image encrypted for one of its ECUs
+//        (NAME: the Director target's name, PLAINTEXT.SERIALHASH.enc; README "Per-ECU image encryption")
 //   POST /director/vehicles/VIN/manifest                 (vehicle version manifest)
-//   POST /director/api/vehicles     {vin, ecus:[{serial, hardwareId, publicKey, primary}], tlsPublicKey?}   (token)
+//   POST /director/api/vehicles     {vin, ecus:[{serial, hardwareId, publicKey, primary, encryptionKey?}], tlsPublicKey?}   (token)
 // A vehicle (its client certificate) reads and posts under its own VIN only; the API takes
 // its token over TLS only (README "Backend: TLS and who may read what").
 //   POST /director/api/assignments  {vin, ecuSerial, target, with?:[{ecuSerial, target}]}  (token)
@@ -48,6 +50,18 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
       }
       // parts: ["vehicles", VIN, FILE] or ["api", WHAT]
       if (parts[0] === "vehicles") requireVehicle(client);
+      if (parts[0] === "vehicles" && parts.length >= 4 && parts[2] === "images" && isVin(parts[1])) {
+        const vin = parts[1]!;
+        requireVehicle(client, vin);
+        if (method !== "GET" && method !== "HEAD") throw new Refused(405, "method-not-allowed", "images are read with GET");
+        requireInService(director.inventory, vin);
+        const name = parts.slice(3).join("/");
+        const bytes = director.encryptedImage(vin, name);
+        if (!bytes) throw new Refused(404, "not-found", `vehicle ${vin} is assigned no encrypted image ${name.slice(0, 300)} (or it was installed and removed)`);
+        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": bytes.length });
+        res.end(method === "HEAD" ? undefined : bytes);
+        return;
+      }
       if (parts[0] === "vehicles" && parts.length === 3 && isVin(parts[1])) {
         const [, vin, file] = parts as [string, string, string];
         requireVehicle(client, vin);
@@ -159,12 +173,24 @@ function pendingWarning<T extends { publication?: string; publicationDetail?: st
   return result;
 }
 
-function ecuList(v: unknown): EcuRegistration[] {
+/** The `ecus` of a registration body (exported for the encryption key checks' test). */
+export function ecuList(v: unknown): EcuRegistration[] {
   if (!Array.isArray(v)) throw new Refused(400, "invalid-request", "ecus must be an array");
   return v.map((e) => {
     if (typeof e !== "object" || e === null) throw new Refused(400, "invalid-request", "each ECU must be an object");
     const o = e as Record<string, unknown>;
-    return { serial: stringField(o, "serial"), hardwareId: stringField(o, "hardwareId"), publicKeyHex: stringField(o, "publicKey"), primary: o.primary === true };
+    // A shared (symmetric) encryption key is registered from a file on the backend's host
+    // only (`uptane vehicle add --shared-encryption-key`), never sent over the network.
+    if (o.sharedEncryptionKey !== undefined) throw new Refused(400, "shared-key-over-http", "a shared encryption key is registered with `uptane vehicle add --shared-encryption-key` on the backend's host, not over HTTP");
+    const encryptionKey = o.encryptionKey === undefined ? undefined : stringField(o, "encryptionKey");
+    if (encryptionKey !== undefined && !/^[0-9a-f]{64}$/.test(encryptionKey)) throw new Refused(400, "invalid-encryption-key", "encryptionKey must be the ECU's X25519 public key, 64 lower-case hex characters");
+    return {
+      serial: stringField(o, "serial"),
+      hardwareId: stringField(o, "hardwareId"),
+      publicKeyHex: stringField(o, "publicKey"),
+      primary: o.primary === true,
+      ...(encryptionKey === undefined ? {} : { encryptionKey: Buffer.from(encryptionKey, "hex") }),
+    };
   });
 }
 

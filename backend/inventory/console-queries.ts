@@ -155,7 +155,7 @@ export class ConsoleQueries {
   /**
    * Counts per `expr` of the ECUs in service: every row counted from the index alone, less
    * the few out of service (retired ECUs, and the others of decommissioned vehicles), each
-   * found through a partial index (migration 14). Filtering every row instead would read the
+   * found through a partial index (migration 15). Filtering every row instead would read the
    * table behind the index: four to twelve times slower at 100,000 vehicles (README).
    */
   private inServiceCounts(expr: string, limit: number): Count[] {

@@ -28,6 +28,20 @@ export interface EcuRow {
   retired_at: string | null;
   /** Why it gets no update (a report signed by another key) until a workshop records a change, or null. */
   held: string | null;
+  /** Its image encryption method when the key service holds a key for it (README "Per-ECU image encryption"), or null. */
+  encryption: string | null;
+}
+
+/** An encrypted image's Director entry (README "Per-ECU image encryption"); its bytes are fetched apart. */
+export interface EncryptedImageRow {
+  assignment_id: number;
+  vin: string;
+  name: string;
+  length: number;
+  /** JSON {sha256, sha512} of the ciphertext. */
+  hashes: string;
+  /** JSON custom.encryption. */
+  encryption: string;
 }
 
 export interface VehicleHistoryRow {
@@ -310,6 +324,11 @@ export class Inventory {
 
   insertEcu(e: { serial: string; vin: string; hardwareId: string; publicKey: string; keyid: string; primary: boolean }): void {
     this.sql.run("INSERT INTO ecus (serial, vin, hardware_id, public_key, keyid, is_primary) VALUES (?, ?, ?, ?, ?, ?)", [e.serial, e.vin, e.hardwareId, e.publicKey, e.keyid, e.primary ? 1 : 0]);
+  }
+
+  /** Records that ECU `serial` takes images encrypted with `method` (the key is the key service's). */
+  setEcuEncryption(serial: string, method: string | null): void {
+    this.sql.run("UPDATE ecus SET encryption = ? WHERE serial = ?", [method, serial]);
   }
 
   ecu(serial: string): EcuRow | undefined {
@@ -685,7 +704,7 @@ export class Inventory {
     ) as Array<{ stage: CampaignRow["stage"]; n: number }>;
   }
 
-  // ---- a campaign's progress over time (migration 14)
+  // ---- a campaign's progress over time (migration 15)
 
   insertCampaignProgress(r: CampaignProgressRow): void {
     this.sql.run("INSERT INTO campaign_progress (campaign_id, stage, at, queued, published, installed, failed, withdrawn, not_reporting) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
@@ -742,6 +761,40 @@ export class Inventory {
   setAssignmentStatus(id: number, status: AssignmentRow["status"], bundle?: number): void {
     if (bundle === undefined) this.sql.run("UPDATE assignments SET status = ? WHERE id = ?", [status, id]);
     else this.sql.run("UPDATE assignments SET status = ?, bundle = ? WHERE id = ?", [status, bundle, id]);
+  }
+
+  // ---- encrypted images (README "Per-ECU image encryption")
+
+  insertEncryptedImage(e: { assignmentId: number; vin: string; name: string; length: number; hashes: string; encryption: string; bytes: Uint8Array }): void {
+    this.sql.run("INSERT INTO encrypted_images (assignment_id, vin, name, length, hashes, encryption, bytes) VALUES (?, ?, ?, ?, ?, ?, ?)", [e.assignmentId, e.vin, e.name, e.length, e.hashes, e.encryption, e.bytes]);
+  }
+
+  /** The encrypted entries of a vehicle's assignments, by assignment id (bytes not read). */
+  encryptedEntriesOf(vin: string): Map<number, EncryptedImageRow> {
+    const rows = this.sql.all("SELECT assignment_id, vin, name, length, hashes, encryption FROM encrypted_images WHERE vin = ?", [vin]) as EncryptedImageRow[];
+    return new Map(rows.map((r) => [Number(r.assignment_id), r]));
+  }
+
+  /** The ciphertext the vehicle's open assignment named `name` is served, or null (none, or removed). */
+  encryptedImageBytes(vin: string, name: string): Buffer | null {
+    const row = this.sql.get(
+      "SELECT e.bytes AS bytes FROM encrypted_images e JOIN assignments a ON a.id = e.assignment_id WHERE e.vin = ? AND e.name = ? AND e.bytes IS NOT NULL AND a.status = 'published' ORDER BY e.assignment_id DESC LIMIT 1",
+      [vin, name],
+    ) as { bytes: Uint8Array } | undefined;
+    return row ? Buffer.from(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength) : null;
+  }
+
+  /**
+   * Removes the ciphertext of every assignment no longer open (installed, failed,
+   * superseded), of one vehicle or of all; returns how many and their bytes (with `dryRun`,
+   * what it would remove).
+   */
+  dropClosedEncryptedImages(vin?: string, dryRun = false): { images: number; bytes: number } {
+    const where = "bytes IS NOT NULL AND assignment_id IN (SELECT id FROM assignments WHERE status NOT IN ('queued', 'published'))" + (vin === undefined ? "" : " AND vin = ?");
+    const params = vin === undefined ? [] : [vin];
+    const r = this.sql.get(`SELECT COUNT(*) AS n, COALESCE(SUM(length), 0) AS b FROM encrypted_images WHERE ${where}`, params) as { n: number; b: number };
+    if (Number(r.n) > 0 && !dryRun) this.sql.run(`UPDATE encrypted_images SET bytes = NULL WHERE ${where}`, params);
+    return { images: Number(r.n), bytes: Number(r.b) };
   }
 
   // ---- dependencies and conflicts between images

@@ -303,7 +303,27 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;
   CREATE INDEX ecus_by_installed ON ecus(installed_filename);
   `,
-  // 14: a campaign's progress over time (README "Backend: OEM console"): each stage's counts
+  // 14: per-ECU image encryption (README "Per-ECU image encryption"): an ECU's encryption
+  //     method (its key is in the key service, DIR/keyservice/, never here), and per
+  //     assignment to such an ECU the encrypted image: its Director entry (name, length and
+  //     hashes of the ciphertext, custom.encryption: the wrapped key, never a content key)
+  //     and the ciphertext, served to the vehicle and dropped (NULL) once the assignment is
+  //     no longer open. The ciphertext is stored, not regenerated, so every Director process
+  //     on one database serves the same bytes without the key service or the images.
+  `
+  ALTER TABLE ecus ADD COLUMN encryption TEXT;
+  CREATE TABLE encrypted_images (
+    assignment_id INTEGER PRIMARY KEY REFERENCES assignments(id),
+    vin TEXT NOT NULL,
+    name TEXT NOT NULL,                -- the Director's target name, PLAINTEXT.SERIALHASH.enc
+    length INTEGER NOT NULL,           -- of the ciphertext
+    hashes TEXT NOT NULL,              -- JSON {sha256, sha512} of the ciphertext
+    encryption TEXT NOT NULL,          -- JSON custom.encryption
+    bytes BLOB                         -- the ciphertext; NULL once removed
+  );
+  CREATE INDEX encrypted_images_by_name ON encrypted_images(vin, name);
+  `,
+  // 15: a campaign's progress over time (README "Backend: OEM console"): each stage's counts
   //     as they were, a row whenever they changed (recorded by the Director's campaign
   //     actions, by manifests that confirm or fail its assignments, and by the server's
   //     upkeep), which the console's progress chart reads; partial indexes of the ECUs and

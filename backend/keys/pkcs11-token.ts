@@ -185,7 +185,7 @@ function dropToken(token: OpenToken): void {
   }
 }
 
-/** Logs out, closes every session and finalises every module this process opened. */
+/** Closes every session (closing a token's last session logs it out) and finalises every module this process opened. */
 export function closeTokens(): void {
   for (const token of [...tokens.values()]) dropToken(token);
   for (const [path, lib] of modules) {
@@ -231,6 +231,7 @@ function findPrivateKey(token: OpenToken, id: Buffer): Buffer {
       token.lib.C_FindObjectsFinal(token.session);
     }
   } catch (err) {
+    if (REOPEN_ON.has(codeOf(err))) throw err; // a session gone: signRaw retries on a fresh one
     throw new TokenError(`cannot search ${tokenName(token.config)} (${ckr(err)})`);
   }
   const idText = id.toString("hex");

@@ -33,6 +33,12 @@ export interface SecondaryVerifier {
    */
   beginMetadataStream?(directorRoots: Uint8Array[], targetsLength: number, nowUnixSeconds: number): { chunk(bytes: Uint8Array): VerifyResult | null; finish(): VerifyResult };
   imageCheck(target: VerifiedTarget): { update(chunk: Uint8Array): void; finish(): VerifyResult };
+  /**
+   * Whether the module decrypts this ECU's encrypted images (full-enc.wasm, partial-enc.wasm),
+   * and the decrypting image check: ciphertext in, released plaintext out, then the verdict.
+   */
+  readonly decrypts: boolean;
+  decryptingImageCheck(target: VerifiedTarget, key: Uint8Array): { update(chunk: Uint8Array): Uint8Array[]; finish(): VerifyResult };
   setInstalledReleaseCounter(n: number): void;
   exportState(): Uint8Array;
 }
@@ -79,6 +85,12 @@ interface InstallState {
 const STATE_FILE = "install-state.json";
 const VERIFIER_FILE = "verifier.state";
 const slotFile = (slot: Slot) => `slot-${slot}.bin`;
+
+/** What an install of `target` puts in the slot: the image itself, or the plaintext an encrypted one decrypts to. */
+function installedForm(target: VerifiedTarget): ImageFileInfo {
+  const p = target.decryption?.plaintext;
+  return p ? { filename: p.name, length: p.length, hashes: { ...p.hashes } } : { filename: target.name, length: target.length, hashes: { ...target.hashes } };
+}
 const other = (slot: Slot): Slot => (slot === "A" ? "B" : "A");
 const HASHES_CHECKED_AT_BOOT = ["sha256", "sha512"];
 
@@ -351,9 +363,21 @@ export class Secondary implements UdsApplication {
     }
     if (!result.ok || !result.target) this.refuse(result, "metadata");
     const target = result.target!;
+    // An encrypted image (README "Per-ECU image encryption: the ECU side") is installed as
+    // the plaintext it decrypts to; an ECU whose module or key store cannot decrypt it
+    // refuses now rather than take an image it could never install.
+    if (target.encrypted) {
+      if (!this.verifier.decrypts || !target.decryption) {
+        this.refuse({ outcome: "DecryptionFailed", detail: `${target.name} is encrypted and this ECU's module has no decryption` }, "metadata");
+      }
+      if (!this.keys.hasDecryptionKey(target.decryption!.method)) {
+        this.refuse({ outcome: "DecryptionFailed", detail: `${target.name} is encrypted for a ${target.decryption!.method} key this ECU does not hold` }, "metadata");
+      }
+    }
+    const installs = installedForm(target);
     const running = this.installedImage;
-    if (running && running.filename === target.name && sameImage(running, target)) {
-      this.lastResult = { outcome: "NoUpdate", detail: `${target.name} is already installed` };
+    if (running && running.filename === installs.filename && sameImage(running, installs)) {
+      this.lastResult = { outcome: "NoUpdate", detail: `${installs.filename} is already installed` };
       return;
     }
     this.pending = target;
@@ -382,14 +406,23 @@ export class Secondary implements UdsApplication {
     this.dropImage();
     const slot = other(this.running ?? other(this.state.active));
     const writer = this.flash.stream(slotFile(slot));
-    const dl = { target, slot, writer, check: this.verifier.imageCheck(target), received: 0, complete: false };
+    // 5.4.3.4: an encrypted image is decrypted in the module with this ECU's key (unwrapped
+    // there, constant-time); the slot receives only plaintext whose chunk tags held
+    const check = target.encrypted
+      ? this.keys.withDecryptionKey(target.decryption!.method, (key) => this.verifier.decryptingImageCheck(target, key))!
+      : this.verifier.imageCheck(target);
+    const stored = (chunk: Uint8Array): Uint8Array[] => {
+      const out = check.update(chunk);
+      return out === undefined ? [chunk] : out;
+    };
+    const dl = { target, slot, writer, check, received: 0, complete: false };
     this.download = dl;
     return {
       write: (chunk) => {
         if (this.download !== dl) throw new UdsRefusal(NRC.transferDataSuspended, "the image download was abandoned (new time or metadata arrived)");
         // 5.4.3 image check, streamed: the module sees every byte before flash keeps it.
-        this.timed("imageCheckMs", () => dl.check.update(chunk));
-        dl.writer.append(chunk);
+        const keep = this.timed("imageCheckMs", () => stored(chunk));
+        for (const piece of keep) dl.writer.append(piece);
         dl.received += chunk.length;
       },
       finish: () => {
@@ -428,10 +461,7 @@ export class Secondary implements UdsApplication {
     this.verifiedImage = null;
     this.pending = null;
     const { target, slot } = image;
-    const record: SlotRecord = {
-      image: { filename: target.name, length: target.length, hashes: { ...target.hashes } },
-      releaseCounter: target.releaseCounter,
-    };
+    const record: SlotRecord = { image: installedForm(target), releaseCounter: target.releaseCounter };
     // 1. Forget what the slot held before its file is replaced.
     this.writeState({ ...this.state, slots: { ...this.state.slots, [slot]: null }, trial: null });
     // 2. Make the streamed image the slot's file (fsync + rename).

@@ -44,6 +44,12 @@ abstract class Adapter<V extends PartialVerifier | FullVerifier> implements Seco
   imageCheck(target: VerifiedTarget) {
     return this.v.imageCheck(target);
   }
+  get decrypts(): boolean {
+    return this.v.decrypts;
+  }
+  decryptingImageCheck(target: VerifiedTarget, key: Uint8Array) {
+    return this.v.decryptingImageCheck(target, key);
+  }
   setInstalledReleaseCounter(n: number): void {
     this.v.setInstalledReleaseCounter(n);
   }

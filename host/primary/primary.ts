@@ -218,7 +218,9 @@ export class Primary {
     const installedBySecondary = new Map(reports.map((r) => [r.serial, r.report.signed.installedImage]));
     const isDue = ({ ecuSerial, target }: { ecuSerial: string; target: VerifiedTarget }) => {
       const installed = ecuSerial === this.config.serial ? this.record.installed.image : installedBySecondary.get(ecuSerial);
-      return !(installed && installed.filename === target.name && sameImage(installed, target));
+      // an ECU that installed an encrypted image reports the plaintext it decrypted to
+      const runs = target.plaintext ?? target;
+      return !(installed && installed.filename === runs.name && sameImage(installed, runs));
     };
     let checker = this.verifier;
     let due = this.record.vehicleTargets.filter(isDue);
@@ -555,7 +557,9 @@ export class Primary {
       if (check.finish().ok) return "held";
       await dropImage(store, ecuSerial);
     }
-    const path = imagePath(target);
+    // an image encrypted for its ECU is served by the Director (README "Per-ECU image
+    // encryption: the ECU side"); the module checks the ciphertext against the Director's entry
+    const path = target.encrypted ? encryptedImagePath(this.config.vin, target) : imagePath(target);
     const check = checker.imageCheck(target);
     const parts: Uint8Array[] = [];
     try {
@@ -567,7 +571,7 @@ export class Primary {
       }
     } catch (e) {
       if (e instanceof SlowRetrievalError) await this.reportLater(`slow retrieval of ${target.name} for ${ecuSerial}: ${e.message}`);
-      if (e instanceof NotFoundError) throw new TransportError(`the Image repository has no ${path}`, 404);
+      if (e instanceof NotFoundError) throw new TransportError(`${target.encrypted ? "the Director" : "the Image repository"} has no ${path}`, 404);
       if (!(e instanceof OversizedResponseError)) throw e;
     }
     // 5.4.2.4 / 5.4.3: length and every hash, decided by the verifier.
@@ -671,6 +675,18 @@ function forSecondary(bundle: MetadataBundle, link: SecondaryLink): MetadataBund
 }
 
 /** `/image/targets/DIR/HASH.BASE` (consistent snapshots), by the target's SHA-256 when it has one. */
+/**
+ * Where the Director serves an image it encrypted for one ECU of vehicle `vin`:
+ * /director/vehicles/VIN/images/NAME, the name's "/" segments as path segments.
+ */
+export function encryptedImagePath(vin: string, target: VerifiedTarget): string {
+  const segments = target.name.split("/");
+  if (segments.some((s) => s === "" || s === "." || s === "..")) {
+    throw new VerificationError("InvalidMetadata", { repo: "director", role: "targets", detail: `target name ${JSON.stringify(target.name)} is not a safe path` });
+  }
+  return [`/director/vehicles/${encodeURIComponent(vin)}/images`, ...segments.map(encodeURIComponent)].join("/");
+}
+
 export function imagePath(target: VerifiedTarget): string {
   const hash = target.hashes.sha256 ?? target.hashes.sha512 ?? Object.values(target.hashes)[0];
   if (!hash || !/^[0-9a-f]+$/i.test(hash)) throw new VerificationError("InvalidMetadata", { repo: "director", role: "targets", detail: `target ${target.name} has no usable hash` });

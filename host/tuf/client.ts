@@ -33,7 +33,7 @@ export interface TufClientOptions {
   fetch?: TufFetch;
   /** For https:// URLs with the default fetch: a pinned CA, a client certificate and key (PEM). */
   tls?: TlsClientOptions;
-  /** Linear memory limit of the module in 64 KiB pages; unlimited if absent. */
+  /** Linear memory limit of the module in 64 KiB pages (default 4,096: 256 MiB); a cycle's documents stay in it. */
   memoryLimitPages?: number;
 }
 
@@ -44,6 +44,12 @@ export interface TufDownload {
   /** false when the file in the target folder already matched and nothing was fetched. */
   fetched: boolean;
 }
+
+/**
+ * The module's memory limit by default, in 64 KiB pages (256 MiB): the documents of a cycle
+ * stay in its memory, and up to 128 delegated roles of 5 MiB each must not take the host's.
+ */
+const DEFAULT_MEMORY_PAGES = 4096;
 
 /** Time allowed for one fetch, in milliseconds (a stalled server must not hold the client forever). */
 const FETCH_TIMEOUT_MS = 60_000;
@@ -144,14 +150,14 @@ export class TufClient {
   private readonly url: string | undefined;
   private readonly now: () => number;
   private readonly fetchBody: TufFetch;
-  private readonly memoryLimitPages: number | undefined;
+  private readonly memoryLimitPages: number;
 
   constructor(options: TufClientOptions) {
     this.dir = options.metadataDir;
     this.url = options.metadataUrl?.replace(/\/+$/, "");
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
     this.fetchBody = options.fetch ?? httpFetch(options.tls);
-    this.memoryLimitPages = options.memoryLimitPages;
+    this.memoryLimitPages = options.memoryLimitPages ?? DEFAULT_MEMORY_PAGES;
   }
 
   /**

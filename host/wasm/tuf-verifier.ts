@@ -52,7 +52,9 @@ export class TufVerifier extends CoreVerifier {
   trusted(role: "timestamp" | "snapshot", bytes: Uint8Array): VerifyResult {
     const cap = role === "timestamp" ? this.x.capacity(Capacity.TimestampBytes) : this.x.capacity(Capacity.SnapshotBytes);
     if (bytes.length > cap) return this.hostResult("OversizedMetadata", "image", role, "document larger than its cap", cap, bytes.length);
-    const code = this.x.tufTrusted!(role === "timestamp" ? Role.Timestamp : Role.Snapshot, this.core.copyIn(bytes), bytes.length);
+    const ptr = this.place(bytes);
+    if (ptr === 0) return this.noRoom(role, bytes.length);
+    const code = this.x.tufTrusted!(role === "timestamp" ? Role.Timestamp : Role.Snapshot, ptr, bytes.length);
     return this.result(this.check(code, "tufTrusted"));
   }
 
@@ -60,7 +62,9 @@ export class TufVerifier extends CoreVerifier {
   rootRotation(bytes: Uint8Array): VerifyResult {
     const cap = this.x.capacity(Capacity.RootBytes);
     if (bytes.length > cap) return this.hostResult("OversizedMetadata", "image", "root", "document larger than its cap", cap, bytes.length);
-    const code = this.check(this.x.rootRotation(Repo.Image, this.core.copyIn(bytes), bytes.length), "rootRotation");
+    const ptr = this.place(bytes);
+    if (ptr === 0) return this.noRoom("root", bytes.length);
+    const code = this.check(this.x.rootRotation(Repo.Image, ptr, bytes.length), "rootRotation");
     if (code === Outcome.Ok) this.roots.set("image", bytes.slice());
     return this.result(code);
   }
@@ -90,7 +94,10 @@ export class TufVerifier extends CoreVerifier {
     const cap = this.x.capacity(Capacity.TargetsBytes);
     if (bytes.length > cap) return this.hostResult("OversizedMetadata", "image", role, "document larger than its cap", cap, bytes.length);
     const name = jsonContent(role);
-    const code = this.x.delegatedRole!(this.core.copyIn(name), name.length, this.core.copyIn(bytes), bytes.length);
+    const np = this.place(name);
+    const ptr = np === 0 ? 0 : this.place(bytes);
+    if (ptr === 0) return this.noRoom(role, bytes.length);
+    const code = this.x.delegatedRole!(np, name.length, ptr, bytes.length);
     if (code === MISUSE) return this.hostResult("DelegationError", "image", role, "more delegated role files than the module holds");
     return this.result(code);
   }
@@ -98,7 +105,9 @@ export class TufVerifier extends CoreVerifier {
   /** TUF 5.6.7: the target through the delegations (the search asks for roles one at a time). */
   lookup(name: string): TufLookup {
     const n = jsonContent(name);
-    const code = this.check(this.x.tufTarget!(this.core.copyIn(n), n.length), "tufTarget");
+    const np = this.place(n);
+    if (np === 0) return { kind: "refused", result: this.noRoom("targets", n.length) };
+    const code = this.check(this.x.tufTarget!(np, n.length), "tufTarget");
     const res = this.result(code);
     if (code === Outcome.MissingTarget && this.x.result(ResultField.Detail) === Detail.DelegatedRoleFileNotProvided && res.role) {
       return { kind: "need-role", role: res.role };
@@ -112,6 +121,21 @@ export class TufVerifier extends CoreVerifier {
   private document(role: string, bytes: Uint8Array, capacity: number, call: (p: number, l: number) => number): VerifyResult {
     const cap = this.x.capacity(capacity);
     if (bytes.length > cap) return this.hostResult("OversizedMetadata", "image", role, "document larger than its cap", cap, bytes.length);
-    return this.result(this.check(call(this.core.copyIn(bytes), bytes.length), role));
+    const ptr = this.place(bytes);
+    if (ptr === 0) return this.noRoom(role, bytes.length);
+    return this.result(this.check(call(ptr, bytes.length), role));
+  }
+
+  /** Copies bytes into the module's arena; 0 when its memory limit leaves no room (the documents of a cycle stay there). */
+  private place(bytes: Uint8Array): number {
+    this.core.checkAlive();
+    const ptr = this.core.exports.alloc(Math.max(bytes.length, 1));
+    if (ptr !== 0) new Uint8Array(this.x.memory.buffer, ptr, bytes.length).set(bytes);
+    return ptr;
+  }
+
+  /** The verdict when a document does not fit in the module's memory limit: refused, as too large for this client. */
+  private noRoom(role: string, length: number): VerifyResult {
+    return this.hostResult("OversizedMetadata", "image", role, "larger than the module's memory limit leaves room for", undefined, length);
   }
 }

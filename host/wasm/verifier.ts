@@ -4,7 +4,7 @@
 // nothing itself: every check is the module's (DESIGN.md section 2); the length checks
 // here only avoid copying what the module would refuse anyway.
 import { CoreInstance, join64, split64, type ModuleKind } from "./module.ts";
-import { Capacity, Half, MISUSE, Outcome, Repo, ResultField, Role, RoleNames, TargetField } from "../../build/abi.ts";
+import { Capacity, EncryptedField, EncryptionMethod, PlaintextField, Half, MISUSE, Outcome, Repo, ResultField, Role, RoleNames, TargetField } from "../../build/abi.ts";
 import { outcomeName, ModuleMisuseError, VerificationError, type OutcomeName, type RepoName } from "../../model/outcome.ts";
 import { DETAILS } from "./details.ts";
 import type { EcuIdentity, OfflineUpdateFiles, RepositoryFiles, TimeAttestationInput, VerifiedTarget, VerifyResult } from "../../model/verification.ts";
@@ -50,6 +50,17 @@ export interface VerifyExports {
   offlineStateExport?(out: number): number;
   offlineStateImport?(p: number, l: number): number;
   provisionTime?(low: number, high: number): number;
+  // full, full-enc, partial-enc: whether a row is encrypted
+  targetEncrypted?(row: number): number;
+  targetPlaintext?(row: number, field: number): number;
+  // full-enc, partial-enc: image decryption (README "Per-ECU image encryption: the ECU side")
+  encryptedTarget?(field: number): number;
+  imageDecryptBegin?(row: number, key: number, keyLen: number): number;
+  imageDecryptRoom?(): number;
+  imageDecryptUpdate?(p: number, l: number): number;
+  imageDecryptOutput?(): number;
+  imageDecryptReleased?(): number;
+  imageDecryptFinish?(): number;
   tufCycleBegin?(nowLow: number, nowHigh: number): number;
   tufTrusted?(role: number, p: number, l: number): number;
   tufTarget?(n: number, nl: number): number;
@@ -242,14 +253,32 @@ export abstract class CoreVerifier {
     return r === Outcome.Ok ? { ...res, time: join64(this.x.attestedTime(Half.Low), this.x.attestedTime(Half.High)) } : res;
   }
 
-  /** Streams an image through the module's check against the verified target. */
-  imageCheck(target: VerifiedTarget): { update(chunk: Uint8Array): void; finish(): VerifyResult } {
+  /** Whether this module decrypts this ECU's encrypted images (full-enc.wasm, partial-enc.wasm). */
+  get decrypts(): boolean {
+    return typeof this.x.imageDecryptBegin === "function";
+  }
+
+  private rowOf(target: VerifiedTarget): number {
     const row = this.rows.findIndex((t) => t.name === target.name && sameImage(t, target));
     if (row < 0) throw new ModuleMisuseError(`image check for a target the last verification did not return: ${target.name}`);
+    return row;
+  }
+
+  /**
+   * Streams an image through the module's check against the verified target. This ECU's
+   * own encrypted target is refused here (DecryptionFailed, at finish): only
+   * decryptingImageCheck can make it installable.
+   */
+  imageCheck(target: VerifiedTarget): { update(chunk: Uint8Array): void; finish(): VerifyResult } {
+    const row = this.rowOf(target);
     this.core.reset();
     const size = this.imageChunkBytes;
     const buf = this.core.scratch(size);
-    this.check(this.x.imageBegin(row), "imageBegin");
+    const begun = this.check(this.x.imageBegin(row), "imageBegin");
+    if (begun !== Outcome.Ok) {
+      const refused = this.result(begun);
+      return { update: () => {}, finish: () => refused };
+    }
     let done = false;
     return {
       update: (chunk: Uint8Array) => {
@@ -263,6 +292,61 @@ export abstract class CoreVerifier {
       finish: () => {
         done = true;
         return this.result(this.check(this.x.imageFinish(), "imageFinish"));
+      },
+    };
+  }
+
+  /**
+   * Decrypts and checks this ECU's encrypted image in the module (full-enc.wasm,
+   * partial-enc.wasm): `ecuKey` is the ECU's 32-byte X25519 private key or 16-byte shared
+   * AES key, copied into the module for the unwrap and cleared from its memory right after
+   * (the module wipes its own copies). `update` takes ciphertext in pieces of any size and
+   * returns the plaintext released so far (only chunks whose tag held); `finish` is Ok only
+   * when the whole image decrypted and matches: nothing is installable before that.
+   */
+  decryptingImageCheck(target: VerifiedTarget, ecuKey: Uint8Array): { update(chunk: Uint8Array): Uint8Array[]; finish(): VerifyResult } {
+    const x = this.x;
+    if (!x.imageDecryptBegin) {
+      const refused = this.hostResult("DecryptionFailed", null, "image", `this ECU's image is encrypted and ${this.core.kind}.wasm has no decryption (full-enc.wasm and partial-enc.wasm have)`);
+      return { update: () => [], finish: () => refused };
+    }
+    const row = this.rowOf(target);
+    this.core.reset();
+    const keyPtr = this.core.copyIn(ecuKey);
+    const begun = this.check(x.imageDecryptBegin(row, keyPtr, ecuKey.length), "imageDecryptBegin");
+    new Uint8Array(x.memory.buffer, keyPtr, ecuKey.length).fill(0);
+    this.core.reset();
+    if (begun !== Outcome.Ok) {
+      const refused = this.result(begun);
+      return { update: () => [], finish: () => refused };
+    }
+    const size = this.imageChunkBytes + 16;
+    const buf = this.core.scratch(size);
+    let failed: VerifyResult | null = null;
+    let done = false;
+    return {
+      update: (chunk: Uint8Array) => {
+        if (done) throw new ModuleMisuseError("image check already finished");
+        const out: Uint8Array[] = [];
+        let off = 0;
+        while (off < chunk.length && !failed) {
+          const take = Math.min(chunk.length - off, x.imageDecryptRoom!(), size);
+          new Uint8Array(x.memory.buffer, buf, take).set(chunk.subarray(off, off + take));
+          const code = this.check(x.imageDecryptUpdate!(buf, take), "imageDecryptUpdate");
+          off += take;
+          if (code !== Outcome.Ok) {
+            failed = this.result(code);
+            break;
+          }
+          const n = x.imageDecryptReleased!();
+          if (n > 0) out.push(this.core.copyOut(x.imageDecryptOutput!(), n));
+        }
+        return out;
+      },
+      finish: () => {
+        done = true;
+        const code = this.check(x.imageDecryptFinish!(), "imageDecryptFinish");
+        return failed ?? this.result(code);
       },
     };
   }
@@ -339,10 +423,31 @@ export abstract class CoreVerifier {
         releaseCounter: join64(t(i, F.ReleaseCounterLow), t(i, F.ReleaseCounterHigh)),
       };
       if (t(i, F.UriPtr)) target.uri = str(F.UriPtr, F.UriLen);
+      if (this.x.targetEncrypted?.(i) === 1) {
+        target.encrypted = true;
+        const p = (f: number) => this.x.targetPlaintext!(i, f);
+        if (this.x.targetPlaintext && p(PlaintextField.NameLen) > 0) {
+          const ph: Record<string, string> = {};
+          if (p(PlaintextField.Sha256HexPtr)) ph.sha256 = this.readString(p(PlaintextField.Sha256HexPtr), p(PlaintextField.Sha256HexLen)).toLowerCase();
+          if (p(PlaintextField.Sha512HexPtr)) ph.sha512 = this.readString(p(PlaintextField.Sha512HexPtr), p(PlaintextField.Sha512HexLen)).toLowerCase();
+          target.plaintext = { name: this.readString(p(PlaintextField.NamePtr), p(PlaintextField.NameLen)), length: join64(p(PlaintextField.LengthLow), p(PlaintextField.LengthHigh)), hashes: ph };
+        }
+      }
       rows.push({ ecuSerial: str(F.EcuPtr, F.EcuLen), target });
     }
     this.rows = rows.map((r) => r.target);
     const mine = t(0, F.ThisEcuRow);
+    // a decrypting module's view of this ECU's encrypted target: the plaintext it must become
+    const e = (f: number) => this.x.encryptedTarget!(f);
+    if (mine >= 0 && this.x.encryptedTarget && e(EncryptedField.Method) > 0) {
+      const hashes: Record<string, string> = {};
+      if (e(EncryptedField.PlainSha256Ptr)) hashes.sha256 = hex(new Uint8Array(this.x.memory.buffer, e(EncryptedField.PlainSha256Ptr), 32));
+      if (e(EncryptedField.PlainSha512Ptr)) hashes.sha512 = hex(new Uint8Array(this.x.memory.buffer, e(EncryptedField.PlainSha512Ptr), 64));
+      rows[mine].target.decryption = {
+        method: e(EncryptedField.Method) === EncryptionMethod.X25519 ? "x25519-hkdf-sha256-chacha20poly1305" : "aes128gcm-shared",
+        plaintext: { name: this.readString(e(EncryptedField.PlainNamePtr), e(EncryptedField.PlainNameLen)), length: join64(e(EncryptedField.PlainLengthLow), e(EncryptedField.PlainLengthHigh)), hashes },
+      };
+    }
     const out: VerifyResult = { ...res, vehicleTargets: rows };
     if (mine >= 0 && res.ok) out.target = rows[mine].target;
     return out;
@@ -390,6 +495,8 @@ export interface FullVerifierConfig {
   vin: string;
   /** Every ECU serial of the vehicle, incl. ecu.serial. */
   vehicleEcus: string[];
+  /** The module: full.wasm (the default) or full-enc.wasm (also decrypts this ECU's encrypted images). */
+  module?: "full" | "full-enc";
   /** Linear memory limit in 64 KiB pages (the ECU's RAM budget); unlimited if absent. */
   memoryLimitPages?: number;
 }
@@ -397,7 +504,7 @@ export interface FullVerifierConfig {
 /** Full verification (Uptane 5.4.4.2) in full.wasm: Primaries and capable Secondaries. */
 export class FullVerifier extends CoreVerifier {
   constructor(config: FullVerifierConfig) {
-    super("full", { ...config.ecu }, config.vin, new Map<RepoName, Uint8Array>([["director", config.directorRoot], ["image", config.imageRoot]]), config.memoryLimitPages);
+    super(config.module ?? "full", { ...config.ecu }, config.vin, new Map<RepoName, Uint8Array>([["director", config.directorRoot], ["image", config.imageRoot]]), config.memoryLimitPages);
     for (const serial of config.vehicleEcus) {
       const bytes = jsonContent(serial);
       if (this.x.addVehicleEcu(this.core.copyIn(bytes), bytes.length) === MISUSE) throw new ModuleMisuseError(`vehicle ECU not accepted: ${serial}`);
@@ -530,8 +637,11 @@ export interface PartialVerifierConfig {
   ecu: EcuIdentity;
   /** Linear memory limit in 64 KiB pages (the ECU's RAM budget); unlimited if absent. */
   memoryLimitPages?: number;
-  /** The module: partial.wasm (Ed25519 keys, the default) or partial-p256.wasm (a Director root with ECDSA P-256 keys too). */
-  module?: "partial" | "partial-p256";
+  /**
+   * The module: partial.wasm (Ed25519 keys, the default), partial-p256.wasm (a Director root
+   * with ECDSA P-256 keys too) or partial-enc.wasm (partial.wasm plus image decryption).
+   */
+  module?: "partial" | "partial-p256" | "partial-enc";
 }
 
 /** Partial verification (Uptane 5.4.4.1) in partial.wasm (or partial-p256.wasm): small Secondaries. */

@@ -7,8 +7,10 @@ import { signaturesSuite } from "./suites/signatures.ts";
 import { modulesSuite } from "./suites/modules.ts";
 import { shaSuite } from "./suites/sha.ts";
 import { directorSuite } from "./suites/director.ts";
+import { directorEncryptionSuite } from "./suites/director-encryption.ts";
 import { fleetSuite } from "./suites/fleet.ts";
 import { ecuSuite } from "./suites/ecu.ts";
+import { encryptionSuite } from "./suites/encryption.ts";
 import { classesSuite, selectedClasses } from "./suites/classes.ts";
 import { ecuClass } from "./classes.ts";
 import { writeVerificationChart } from "./chart.ts";
@@ -19,9 +21,11 @@ const suites: Suite[] = [
   signaturesSuite,
   modulesSuite,
   directorSuite,
+  directorEncryptionSuite,
   fleetSuite,
   classesSuite,
   ecuSuite,
+  encryptionSuite,
 ];
 
 try {

@@ -144,7 +144,7 @@ console.log(JSON.stringify(out));
   assert.equal(out.full.vehicleTargets.map((t: { ecuSerial: string }) => t.ecuSerial).sort(), ["brake-1", "gw-1"]);
   assert.is(out.fullImage, "Ok");
   assert.is(out.tamperedImage, "LengthOrHashMismatch");
-  assert.is(out.outcomes, 16);
+  assert.is(out.outcomes, 17); // with DecryptionFailed (README "Outcomes")
 });
 
 /** The package's JavaScript files a file statically imports, transitively (dynamic import() not followed). */

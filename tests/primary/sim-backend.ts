@@ -54,7 +54,7 @@ export class SimBackend {
   publish(): void {
     this.publishRepo(this.sim.director, `/director/vehicles/${encodeURIComponent(this.sim.vin)}/`);
     this.publishRepo(this.sim.image, "/image/");
-    for (const [name, bytes] of this.sim.images) this.fetcher.setFile(this.imagePath(name), bytes);
+    for (const [name, bytes] of this.sim.images) this.fetcher.setFile(this.sim.encrypted.has(name) ? this.directorPath(`images/${name}`) : this.imagePath(name), bytes);
   }
 
   imagePath(name: string): string {

@@ -1,6 +1,7 @@
 // One vehicle's view of the world: a Director repository made for it, the Image
 // repository, the images' bytes, and the time server. Builds the standard scenario in a
 // few calls and hands every part to the tests to break.
+import { encryptForEcu, type Encrypted, type Recipient } from "../helpers/encrypt-image.ts";
 import { canonicalBytes } from "../../model/canonical-json.ts";
 import { signBytes, type SigningKey } from "../../model/keys.ts";
 import type { RepositoryFiles, VerifiedTarget } from "../../model/verification.ts";
@@ -43,6 +44,8 @@ export class VehicleSim {
   readonly director: RepoSim;
   readonly image: RepoSim;
   readonly images = new Map<string, Uint8Array>();
+  /** Names in `images` that are ciphertexts the Director serves (assignEncrypted). */
+  readonly encrypted = new Set<string>();
   /** The reference time tests verify at (defaults expire a year later). */
   now: number;
 
@@ -114,6 +117,31 @@ export class VehicleSim {
       hashes: hashesOf(bytes),
       custom: { ecuIdentifiers, hardwareIds, releaseCounter, ...(opts.uri ? { uri: opts.uri } : {}) },
     });
+  }
+
+  /**
+   * The Director assigns an image to an ECU encrypted for it (README "Per-ECU image
+   * encryption"): the entry names the ciphertext (its length and hashes) and carries
+   * custom.encryption; `tamper` edits custom.encryption before it is signed. Returns the
+   * encrypted image (its ciphertext is what the Director serves).
+   */
+  assignEncrypted(serial: string, plaintextName: string, recipient: Recipient, opts: { releaseCounter?: number; plaintext?: Uint8Array; tamper?: (encryption: Json) => void; forSerial?: string } = {}): Encrypted {
+    const bytes = opts.plaintext ?? this.images.get(plaintextName);
+    if (!bytes) throw new Error(`no image ${plaintextName}`);
+    const hardwareId = this.ecus.find((e) => e.serial === serial)?.hardwareId ?? "hw-unknown";
+    const imageEntry = this.findImageEntry(plaintextName);
+    const releaseCounter = opts.releaseCounter ?? (imageEntry?.custom?.releaseCounter as number | undefined) ?? 1;
+    const enc = encryptForEcu(bytes, plaintextName, opts.forSerial ?? serial, recipient);
+    this.images.set(enc.name, enc.ciphertext); // what the Director serves for this ECU
+    this.encrypted.add(enc.name);
+    const encryption = JSON.parse(JSON.stringify(enc.encryption)) as Json;
+    opts.tamper?.(encryption);
+    this.director.addTarget(enc.name, {
+      length: enc.ciphertext.length,
+      hashes: hashesOf(enc.ciphertext),
+      custom: { ecuIdentifiers: { [serial]: { hardwareId } }, hardwareIds: [hardwareId], releaseCounter, encryption },
+    });
+    return enc;
   }
 
   private findImageEntry(name: string) {

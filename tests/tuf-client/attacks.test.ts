@@ -205,6 +205,19 @@ test("endless data: top-level targets with no listed length, larger than 5 MiB: 
   expectRefused(await c.refresh(), "OversizedMetadata", "targets");
 });
 
+test("endless data within the caps: a targets file the module's memory limit cannot hold is refused (--max-pages), not kept", async () => {
+  const { repo, c } = await setup();
+  const before = c.version("targets");
+  for (let i = 0; i < 1_500; i++) repo.content.get("targets")!.set(`bulk/${i}.bin`, Buffer.alloc(1, i & 0xff));
+  repo.publish();
+  const r = await c.refresh("--max-pages", "8");
+  assert.is(r.code, 1, JSON.stringify(r.doc));
+  assert.ok(["OversizedMetadata", "InvalidMetadata"].includes(String(r.doc.outcome)), JSON.stringify(r.doc));
+  assert.match(String(r.doc.detail), /^\w+ \(image targets\)/);
+  assert.is(c.version("targets"), before);
+  expectOk(await c.refresh(), "the default limit holds it");
+});
+
 // ---- mix-and-match (TUF 5.5.2, 5.6.2; Uptane 5.4.4.5 step 2, 5.4.4.6 steps 1-2) ----
 
 test("mix-and-match: a snapshot whose hash differs from the one the timestamp lists: LengthOrHashMismatch (image snapshot)", async () => {

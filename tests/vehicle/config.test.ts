@@ -21,6 +21,12 @@ test("a config with named buses and presets parses; Secondaries naming one bus s
   assert.is(describeBus(busConfig(c, "body")), "CAN 125k");
 });
 
+test("a Secondary with \"decrypt\": true keeps it (the decrypting module, its encryption key registered); without it there is none", () => {
+  const c = parseVehicleConfig({ ...base, secondaries: [{ ...base.secondaries[0], decrypt: true }, base.secondaries[1]] });
+  assert.is(c.secondaries[0]!.decrypt, true);
+  assert.is(c.secondaries[1]!.decrypt, undefined);
+});
+
 const refusals: Array<[string, unknown, RegExp]> = [
   ["not JSON", "{", /not JSON/],
   ["a VIN with a slash", { ...base, vin: "a/b" }, /vin must be/],
@@ -28,6 +34,7 @@ const refusals: Array<[string, unknown, RegExp]> = [
   ["a serial used twice", { ...base, secondaries: [base.secondaries[0], base.secondaries[0]] }, /appears twice/],
   ["the Primary's serial on a Secondary", { ...base, secondaries: [{ ...base.secondaries[0], serial: "gw" }] }, /appears twice/],
   ["a data bit rate on classic CAN", { ...base, buses: { body: { bitrate: 500000, dataBitrate: 2000000 } } }, /needs "fd": true/],
+  ["decrypt that is not true or false", { ...base, secondaries: [{ ...base.secondaries[0], decrypt: "yes" }] }, /decrypt must be true or false/],
   ["a loss rate of 1", { ...base, buses: { body: { bitrate: 500000, lossRate: 1 } } }, /lossRate/],
   ["nine Secondaries on one bus", { ...base, secondaries: Array.from({ length: 9 }, (_, i) => ({ serial: `s${i}`, hardwareId: "hw", mode: "partial", bus: "body" })) }, /more than 8/],
 ];

@@ -6,7 +6,7 @@ import * as assert from "uvu/assert";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { plainDemo } from "../../app/vehicle/demo-script.ts";
-import { DemoWorld, DEMO_VEHICLE, RELEASES, firmware } from "../../app/vehicle/demo-world.ts";
+import { DemoWorld, DEMO_VEHICLE, ENCRYPTED_DEMO_VEHICLE, RELEASES, firmware } from "../../app/vehicle/demo-world.ts";
 import { parseVehicleConfig } from "../../app/vehicle/config.ts";
 import { isoTime } from "../../model/iso-time.ts";
 
@@ -38,6 +38,25 @@ test("the demo vehicle updates from the served backend over HTTP and CAN, and ev
   assert.ok(rows["brake-front"]!.bytes > RELEASES.brake.bytes, "the image crossed the bus");
   assert.ok(lines.some((l) => l.startsWith("Director's view")));
   assert.not.ok(existsSync(result.work), "the temporary folder is removed");
+});
+
+test("the encrypted demo (npm start -- --encrypted): the Director encrypts each Secondary's images for its key; each decrypts in its module and runs the signed plaintext, which the Director sees", async () => {
+  const lines: string[] = [];
+  const result = await plainDemo({ log: (l) => lines.push(l), config: ENCRYPTED_DEMO_VEHICLE });
+  const view = Object.fromEntries(result.directorView.map((r) => [r.serial, r]));
+  assert.is(view["brake-front"]!.installedFilename, RELEASES.brake.name);
+  assert.is(view["brake-rear"]!.installedFilename, RELEASES.brake.name);
+  assert.is(view["adas-cam"]!.installedFilename, RELEASES.adas.name);
+  const last = Object.fromEntries(result.cycles.at(-1)!.ecus.map((e) => [e.serial, e]));
+  assert.is(last["brake-front"]!.installed?.hashes.sha256, sha256(firmware(RELEASES.brake.name, RELEASES.brake.bytes)));
+  assert.is(last["adas-cam"]!.installed?.hashes.sha256, sha256(firmware(RELEASES.adas.name, RELEASES.adas.bytes)));
+  // what crossed the buses was ciphertext, one file per ECU under the Director's encrypted names
+  const installs = result.cycles.flatMap((c) => c.ecus.filter((e) => e.outcome === "Installed" && e.role === "secondary"));
+  assert.is(installs.length, 3);
+  for (const e of installs) assert.match(e.detail, /^\S+ \(decrypted from \S+\.[0-9a-f]{16}\.enc\)$/);
+  assert.is(new Set(installs.map((e) => e.detail)).size, 3, "each brake controller got its own ciphertext");
+  assert.ok(lines.some((l) => l.includes("decrypts in partial-enc.wasm")) && lines.some((l) => l.includes("decrypts in full-enc.wasm")));
+  for (const c of result.cycles) assert.ok(c.manifestAccepted);
 });
 
 test("the demo vehicle is loaded at the factory from the live repositories: every ECU's first report carries the factory's attested time, not the epoch", async () => {
