@@ -1,6 +1,7 @@
 // How the console's fleet page holds at scale (README "Backend: OEM console"): an inventory
 // of N vehicles (default 100,000; two ECUs each, a quarter reporting an installed image,
-// one in 500 with an open alert), then the page queries the fleet page runs, each timed
+// one in 500 with an open alert, one ECU in 1,000 retired by a workshop and one vehicle in
+// 2,000 decommissioned), then the page queries the fleet page runs, each timed
 // as the median of 5 runs. Usage: node --import tsx scripts/console-fleet-scale.ts [N] [--postgres]
 // (--postgres: a throw-away cluster, as the tests use). Prints one line per query.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -35,6 +36,8 @@ try {
           inventory.recordInstalled(`${vin(i)}-br`, { filename: i % 8 === 0 ? "oem/brake-2.bin" : "oem/brake-1.bin", length: 1, hashes: "{}", releaseCounter: 1, reportTime: "2026-05-31T18:00:00Z" });
           inventory.setLastManifestAt(vin(i), "2026-05-31T18:00:00Z");
         }
+        if (i % 1000 === 1) inventory.retireEcu(`${vin(i)}-br`, "2026-05-01T00:00:00Z");
+        if (i % 2000 === 3) inventory.decommissionVehicle(vin(i), "2026-05-01T00:00:00Z");
         if (i % 500 === 0) inventory.insertAlert({ vin: vin(i), serial: null, manifestId: null, kind: "attack", detail: "refused", now: "2026-05-31T18:00:00Z" });
       }
     });
@@ -66,6 +69,9 @@ try {
   time("a manifest in the last day (25%)", page({ lastSeen: "recent" }));
   time("ECUs per installed image (chart)", () => view.ecusPerImage().length);
   time("ECUs per hardware ID (chart)", () => view.ecusPerHardwareId().length);
+  // The baseline in the same run: the charts' counts over every ECU row, retired ones and decommissioned vehicles' included.
+  time("baseline: per installed image, every ECU row", () => inventory.sql.all("SELECT COALESCE(installed_filename, '') AS name, COUNT(*) AS n FROM ecus GROUP BY COALESCE(installed_filename, '') ORDER BY n DESC, name LIMIT 12").length);
+  time("baseline: per hardware ID, every ECU row", () => inventory.sql.all("SELECT hardware_id AS name, COUNT(*) AS n FROM ecus GROUP BY hardware_id ORDER BY n DESC, name LIMIT 12").length);
 } finally {
   inventory.close();
   stopCluster();

@@ -17,6 +17,7 @@ import { generateSigningKey } from "../model/keys.ts";
 import { repositoryDir } from "../backend/image/layout.ts";
 import { API_TOKEN_FILE } from "../backend/http/api-token.ts";
 import { openInventory } from "../backend/inventory/location.ts";
+import { addConsoleUser } from "../backend/console/users.ts";
 import { SOFTHSM_MODULE } from "./helpers/softhsm.ts";
 
 interface Row {
@@ -359,6 +360,30 @@ test.before(async () => {
     { args: [backend, "ops-lead"], expect: "account-disabled" },
     { args: [backend, "nobody"], expect: "unknown-account" },
     { args: [nodir, "ops-lead"], expect: "not-a-backend" },
+    {
+      args: async () => {
+        await addConsoleUser(backend, "only-admin", "admin", { scrypt: { N: 2 ** 10, r: 8, p: 1 } });
+        return [backend, "only-admin"];
+      },
+      expect: "last-admin",
+    },
+  );
+  const passwordFile = join(work, "console-password");
+  add(
+    "user password",
+    {
+      args: async () => {
+        const { password } = await addConsoleUser(backend, "rotor", "viewer", { scrypt: { N: 2 ** 10, r: 8, p: 1 } });
+        writeFileSync(passwordFile, `${password}\n`);
+        return [backend, "rotor", "--current-password-file", passwordFile];
+      },
+      expect: "ok",
+    },
+    { args: [backend, "rotor"], expect: "usage" },
+    { args: [backend, "rotor", "--current-password-file", nofile], expect: "unreadable-file" },
+    { args: [backend, "rotor", "--current-password-file", passwordFile], expect: "wrong-password" },
+    { args: [backend, "nobody", "--current-password-file", passwordFile], expect: "wrong-password" },
+    { args: [nodir, "rotor", "--current-password-file", passwordFile], expect: "not-a-backend" },
   );
   add(
     "offline create",

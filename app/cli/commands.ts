@@ -41,7 +41,7 @@ import { alertsAckCommand, alertsCommand, vehicleShowCommand, vehiclesCommand } 
 import { ruleAddCommand, ruleListCommand, ruleRemoveCommand } from "./rule.ts";
 import { verifyCommand } from "./verify.ts";
 import { tufCommand } from "./tuf.ts";
-import { userAddCommand, userDisableCommand, userListCommand } from "./user.ts";
+import { userAddCommand, userDisableCommand, userListCommand, userPasswordCommand } from "./user.ts";
 import { primaryCycleCommand, primaryInitCommand, primaryInstallOfflineCommand } from "./primary.ts";
 
 export const commands: Command[] = [
@@ -105,6 +105,7 @@ export const commands: Command[] = [
   userAddCommand,
   userListCommand,
   userDisableCommand,
+  userPasswordCommand,
   verifyCommand,
   tufCommand,
   primaryInitCommand,

@@ -27,6 +27,7 @@ import { DirectorApiError } from "../vehicle/director-api.ts";
 import { ProvisioningError } from "../../host/primary/provisioning-check.ts";
 import { FactoryBundleError } from "../../model/factory-bundle.ts";
 import { AccountError } from "../../backend/supplier-portal/accounts.ts";
+import { ConsoleUserError } from "../../backend/console/users.ts";
 import { SubmissionError } from "../../backend/supplier-portal/submissions.ts";
 import { RotationError } from "../../backend/director/key-rotation.ts";
 import { FleetCredentialError } from "../../backend/aktualizr/provisioning.ts";
@@ -105,8 +106,10 @@ export const ERROR_CODES = {
   "attack-not-caught": { exit: 1, meaning: "`uptane demo --attack`: no ECU refused the attack" },
   "role-not-delegated": { exit: 1, meaning: "a role the Image repository does not delegate (a supplier account's, or `supplier remove`'s: a role the OEM's targets delegate), or a delegating file that delegates nothing to the supplier folder's role and key" },
   "outside-delegation": { exit: 1, meaning: "a supplier folder's delegation or image outside the paths or hardware IDs delegated to its role" },
-  "unknown-account": { exit: 1, meaning: "no supplier or workshop account with that name" },
-  "account-disabled": { exit: 1, meaning: "the supplier or workshop account is disabled already" },
+  "unknown-account": { exit: 1, meaning: "no supplier account, workshop account or console user with that name" },
+  "account-disabled": { exit: 1, meaning: "the supplier account, workshop account or console user is disabled already" },
+  "last-admin": { exit: 1, meaning: "disabling the console's last enabled administrator (add another admin first)" },
+  "wrong-password": { exit: 1, meaning: "a console password change whose current password is wrong (or whose user is unknown or disabled); nothing changed" },
   "unknown-submission": { exit: 1, meaning: "no supplier submission with that ID" },
   "submission-closed": { exit: 1, meaning: "the submission was approved, rejected or refused already" },
   "sha256-mismatch": { exit: 1, meaning: "the submission is not the bundle whose SHA-256 was confirmed out of band; nothing approved" },
@@ -172,6 +175,8 @@ export const ERROR_CODES = {
   "replayed-report": { exit: 1, httpOnly: true, meaning: "an aktualizr Primary report whose counter is not above the last accepted one" },
   ecu_already_registered: { exit: 1, httpOnly: true, meaning: "an aktualizr device registering other ECUs or keys than it did (aktualizr's own code)" },
   "unsupported-key-type": { exit: 1, httpOnly: true, meaning: "an aktualizr ECU key of a type other than Ed25519" },
+  "login-locked": { exit: 1, httpOnly: true, meaning: "too many wrong passwords for the console user or from the address: wait (Retry-After) and try again" },
+  "logins-busy": { exit: 1, httpOnly: true, meaning: "too many password checks at once (503): try again in a few seconds" },
   "shared-key-over-http": { exit: 1, httpOnly: true, meaning: "a shared ECU encryption key sent over HTTP (it is registered from a file with `uptane vehicle add --shared-encryption-key`)" },
   "internal-error": { exit: 1, httpOnly: true, meaning: "the server failed (its log says why; nothing is claimed about state)" },
 } as const satisfies Record<string, CodeSpec>;
@@ -227,7 +232,7 @@ function codeOf(err: unknown): [ErrorCode, Record<string, unknown>] {
   if (err instanceof OfflineBundleError) return ["offline-bundle-refused", {}];
   if (err instanceof SupplierError || err instanceof DelegationRecordError) return [err.code, {}];
   if (err instanceof CertificateError) return [err.code, {}];
-  if (err instanceof AccountError || err instanceof SubmissionError) return [err.code, {}];
+  if (err instanceof AccountError || err instanceof SubmissionError || err instanceof ConsoleUserError) return [err.code, {}];
   if (err instanceof RotationError) return ["invalid-threshold", {}];
   if (err instanceof FleetCredentialError) return [err.code, {}];
   if (err instanceof ProvisioningError) return [err.code, {}];

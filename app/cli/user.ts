@@ -1,8 +1,12 @@
 // `uptane user add / list / disable`: the OEM console's users (README "Backend: OEM console").
+import { readFileSync } from "node:fs";
 import { optionValue, UsageError, type Command } from "./command.ts";
 import { runReporting } from "./output.ts";
 import { requireBackend } from "./backend-dir.ts";
-import { addConsoleUser, CONSOLE_ROLES, disableConsoleUser, isConsoleRole, listConsoleUsers } from "../../backend/console/users.ts";
+import { CliError } from "./errors.ts";
+import { addConsoleUser, changeConsolePassword, CONSOLE_ROLES, disableConsoleUser, isConsoleRole, listConsoleUsers } from "../../backend/console/users.ts";
+import { PasswordLogin } from "../../backend/auth/password-login.ts";
+import { DEFAULT_THROTTLE, LoginThrottle } from "../../backend/auth/login-throttle.ts";
 
 export const userAddCommand: Command = {
   name: "user add",
@@ -52,7 +56,7 @@ export const userListCommand: Command = {
 export const userDisableCommand: Command = {
   name: "user disable",
   summary: "disable an OEM console user and end its sessions",
-  usage: ["uptane user disable DIR NAME [--json]", "", "The user's sessions end at once; its next request is a logged-out one and its password is refused."].join("\n"),
+  usage: ["uptane user disable DIR NAME [--json]", "", "The user's sessions end at once; its next request is a logged-out one and its password is refused.", "The last enabled admin is not disabled (last-admin): add another admin first."].join("\n"),
   options: { flags: ["json"] },
   positionals: ["DIR", "NAME"],
   async run(parsed) {
@@ -61,6 +65,47 @@ export const userDisableCommand: Command = {
       await requireBackend(dir);
       const user = disableConsoleUser(dir, name);
       return { data: { user }, text: `Disabled console user ${user.name}; its sessions are ended.` };
+    });
+  },
+};
+
+/** The first line of FILE (`/dev/stdin` reads standard input), at most 256 characters: a password is never an argument (`ps` shows those). */
+function passwordFrom(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new CliError("unreadable-file", `--current-password-file ${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return (text.split(/\r?\n/)[0] ?? "").slice(0, 256);
+}
+
+export const userPasswordCommand: Command = {
+  name: "user password",
+  summary: "give an OEM console user a new password, its current one required; prints the new one once",
+  usage: [
+    "uptane user password DIR NAME --current-password-file FILE [--json]",
+    "",
+    "Checks NAME's current password, read from the first line of FILE (/dev/stdin: standard",
+    "input), as a console login checks it (wrong-password; login-locked after repeated wrong",
+    "ones), then makes a new random password and prints it ONCE (only its scrypt hash is kept).",
+    "Every session of the user ends. The console's Account page does the same for the user",
+    "logged in (and keeps that browser logged in with a new session).",
+  ].join("\n"),
+  options: { values: { "current-password-file": {} }, flags: ["json"] },
+  positionals: ["DIR", "NAME"],
+  async run(parsed) {
+    const [dir, name] = parsed.positional as [string, string];
+    const file = optionValue(parsed, "current-password-file");
+    return runReporting(parsed.flags.has("json"), async () => {
+      await requireBackend(dir);
+      const current = passwordFrom(file);
+      const login = new PasswordLogin(new LoginThrottle(() => new Date(), DEFAULT_THROTTLE));
+      const { user, password } = await changeConsolePassword(dir, login, { name, current, address: "cli" });
+      return {
+        data: { user: user.name, password },
+        text: [`New password for console user ${user.name}; its sessions are ended.`, `Password (shown once, not stored): ${password}`].join("\n"),
+      };
     });
   },
 };

@@ -2,11 +2,13 @@
 // /console/assets/ (no CDN, no external font): the content security policy allows scripts
 // and styles from this origin only, and no inline ones.
 export const CONSOLE_CSS = `
-:root { --fg: #1b1f24; --muted: #57606a; --line: #d0d7de; --bg: #ffffff; --band: #f6f8fa; --accent: #0b5cad; --warn: #9a6700; --bad: #b42318; --ok: #1a7f37; }
+:root { --fg: #1b1f24; --muted: #57606a; --line: #d0d7de; --bg: #ffffff; --band: #f6f8fa; --accent: #0b5cad; --warn: #7d4e00; --bad: #b42318; --ok: #116329; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--fg); background: var(--bg); }
 a { color: var(--accent); }
-a:focus, button:focus, input:focus, select:focus { outline: 3px solid #8cb4e6; outline-offset: 1px; }
+/* Focus: 3:1 or more against what surrounds it (WCAG 1.4.11), white on the dark header. */
+a:focus, button:focus, input:focus, select:focus, .table-wrap:focus { outline: 3px solid var(--accent); outline-offset: 2px; }
+header a:focus, header button:focus { outline-color: #fff; }
 .skip { position: absolute; left: -999px; }
 .skip:focus { left: 8px; top: 8px; background: #fff; padding: 4px 8px; z-index: 9; }
 header { display: flex; flex-wrap: wrap; gap: 8px 20px; align-items: center; padding: 10px 20px; background: #0d2238; color: #fff; }
@@ -15,6 +17,7 @@ header nav ul { display: flex; flex-wrap: wrap; gap: 4px 16px; list-style: none;
 header nav a { color: #d8e6f5; text-decoration: none; padding: 2px 0; }
 header nav a[aria-current="page"] { color: #fff; border-bottom: 2px solid #fff; }
 header .who { margin-left: auto; display: flex; gap: 10px; align-items: center; font-size: 13px; color: #d8e6f5; }
+header .who a { color: #fff; }
 header .who button { background: transparent; color: #fff; border: 1px solid #7d93ab; }
 main { padding: 16px 20px 40px; max-width: 1280px; }
 h1 { font-size: 22px; margin: 4px 0 14px; }
@@ -36,9 +39,11 @@ button.secondary { background: #fff; color: var(--accent); }
 button.danger { background: var(--bad); border-color: var(--bad); }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 16px; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 10px 12px; }
-.card h2 { margin-top: 0; }
+.card h2, .notice h2 { margin-top: 0; }
+.table-wrap + .card { margin-top: 16px; }
 .chart { max-width: 100%; height: auto; }
 .chart-wide { max-width: 760px; }
+.chart-bars { max-width: 480px; }
 .chart .bar { fill: #3b82c4; }
 .chart-label, .chart-value, .chart-empty { font-size: 12px; fill: var(--fg); }
 .chart .axis { stroke: #8c959f; }

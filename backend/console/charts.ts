@@ -8,23 +8,25 @@ export interface Bar {
   value: number;
 }
 
-const BAR_HEIGHT = 22;
-const LABEL_WIDTH = 220;
+const ROW_HEIGHT = 34;
 const BAR_WIDTH = 300;
+const WIDTH = 370;
 
-/** Horizontal bars, longest first as given; labels cut to 32 characters (the full one in the title). */
+/**
+ * Horizontal bars, longest first as given, each under its label (so the chart stays narrow
+ * enough to read at 390 pixels wide); labels cut to 52 characters (the full one in the title).
+ */
 export function barChart(title: string, bars: Bar[]): Html {
   const max = Math.max(1, ...bars.map((b) => b.value));
-  const height = Math.max(1, bars.length) * BAR_HEIGHT + 8;
-  const width = LABEL_WIDTH + BAR_WIDTH + 80;
-  const short = (s: string) => (s.length > 32 ? `${s.slice(0, 31)}…` : s);
-  return html`<svg class="chart" role="img" aria-label="${title}" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">
+  const height = Math.max(1, bars.length) * ROW_HEIGHT + 4;
+  const short = (s: string) => (s.length > 52 ? `${s.slice(0, 51)}…` : s);
+  return html`<svg class="chart chart-bars" role="img" aria-label="${title}" viewBox="0 0 ${WIDTH} ${height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">
 <title>${title}</title>
 ${bars.length === 0 ? html`<text x="0" y="16" class="chart-empty">nothing yet</text>` : ""}
 ${bars.map((b, i) => {
-  const y = 4 + i * BAR_HEIGHT;
+  const y = 2 + i * ROW_HEIGHT;
   const w = Math.max(1, Math.round((b.value / max) * BAR_WIDTH));
-  return html`<g><title>${b.label}: ${b.value}</title><text x="${LABEL_WIDTH - 6}" y="${y + 15}" text-anchor="end" class="chart-label">${short(b.label)}</text><rect x="${LABEL_WIDTH}" y="${y + 3}" width="${w}" height="${BAR_HEIGHT - 6}" class="bar"></rect><text x="${LABEL_WIDTH + w + 6}" y="${y + 15}" class="chart-value">${b.value}</text></g>`;
+  return html`<g><title>${b.label}: ${b.value}</title><text x="0" y="${y + 12}" class="chart-label">${short(b.label)}</text><rect x="0" y="${y + 17}" width="${w}" height="12" class="bar"></rect><text x="${w + 6}" y="${y + 28}" class="chart-value">${b.value}</text></g>`;
 })}
 </svg>`;
 }

@@ -6,6 +6,8 @@
 //   POST /console/submissions/ID/approve | reject        (release manager)
 //   POST /console/campaigns                              (release manager)
 //   POST /console/campaigns/ID/promote | pause | resume | cancel   (release manager)
+//   GET  /console/users, POST /console/users, POST /console/users/NAME/disable   (admin)
+//   GET  /console/account, POST /console/account/password           (any user: its own password)
 //   GET  /console/assets/console.css | console.js        (no login: the login page uses them)
 // Every POST must carry the session's CSRF token (the login form: its own double-submit
 // token) and, from a browser, an Origin of this server; the role is checked here, on the
@@ -31,7 +33,9 @@ import { isVin } from "../../model/identifiers.ts";
 import { html, type Html } from "./html.ts";
 import { loginPage, page, type Notice, type Section } from "./layout.ts";
 import { ConsoleSessions, cookieValue, LOGIN_COOKIE, sameToken, SESSION_COOKIE, setCookie, type ConsoleSession } from "./sessions.ts";
-import { roleAllows } from "./users.ts";
+import { addConsoleUser, changeConsolePassword, ConsoleUserError, disableConsoleUser, isConsoleRole, listConsoleUsers, roleAllows } from "./users.ts";
+import { accountContent, usersContent } from "./pages/users.ts";
+import { NameError } from "../image/names.ts";
 import { CONSOLE_CSS, CONSOLE_JS } from "./assets.ts";
 import { fleetContent } from "./pages/fleet.ts";
 import { vehicleContent } from "./pages/vehicle.ts";
@@ -111,7 +115,11 @@ function backTo(raw: string | null, fallback: string): string {
 function noticeOf(query: URLSearchParams): Notice | null {
   const n = query.get("n");
   const id = n !== null && /^\d{1,16}$/.test(n) ? n : "?";
+  const u = query.get("u");
+  const user = u !== null && /^[a-z0-9][a-z0-9_-]{0,63}$/.test(u) ? u : "?";
   switch (query.get("notice")) {
+    case "disabled":
+      return { kind: "done", text: `User ${user} disabled; its sessions are ended.` };
     case "acknowledged":
       return { kind: "done", text: `Alert ${id} acknowledged.` };
     case "approved":
@@ -136,6 +144,8 @@ function noticeOf(query: URLSearchParams): Notice | null {
 /** What a refused backend operation says, with the status the console answers. */
 function refusalOf(e: unknown): ConsoleRefused | null {
   if (e instanceof ConsoleRefused) return e;
+  if (e instanceof ConsoleUserError) return new ConsoleRefused(e.code === "wrong-password" ? 403 : e.code === "login-locked" ? 429 : e.code === "logins-busy" ? 503 : 409, e.message);
+  if (e instanceof NameError) return new ConsoleRefused(400, e.message);
   if (e instanceof Refused) return new ConsoleRefused(e.status, e.message);
   const code = (e as { code?: unknown }).code;
   if (e instanceof Error && typeof code === "string" && /^[a-z][a-z0-9-]+$/.test(code)) return new ConsoleRefused(code.startsWith("unknown-") ? 404 : code.startsWith("invalid-") ? 400 : 409, e.message);
@@ -155,6 +165,11 @@ export function consoleRoutes(o: ConsoleRouteOptions) {
 
   async function section(name: Section | "vehicle" | "campaign", session: ConsoleSession, query: URLSearchParams, arg: string | undefined): Promise<{ title: string; content: Html; section: Section } | null> {
     switch (name) {
+      case "users":
+        if (!roleAllows(session.user.role, "admin")) throw new ConsoleRefused(403, `${session.user.name} is a ${session.user.role}: only an admin manages users`);
+        return { title: "Users", section: "users", content: usersContent(listConsoleUsers(o.dir), session, null) };
+      case "account":
+        return { title: "Account", section: "account", content: accountContent(session, null) };
       case "fleet":
         return { title: "Fleet", section: "fleet", content: fleetContent(queries, query) };
       case "vehicle": {
@@ -180,15 +195,19 @@ export function consoleRoutes(o: ConsoleRouteOptions) {
     }
   }
 
-  /** Runs one action for a user of at least `role`; answers a redirect to `back` with its notice. */
-  async function act(req: IncomingMessage, res: ServerResponse, session: ConsoleSession, role: ConsoleRole, what: string, run: (form: URLSearchParams) => Promise<string>): Promise<void> {
+  /**
+   * Runs one action for a user of at least `role`; answers a redirect to `back` with its
+   * notice, or a page (what must be shown once, as a new password, is never in a URL).
+   */
+  async function act(req: IncomingMessage, res: ServerResponse, session: ConsoleSession, role: ConsoleRole, what: string, run: (form: URLSearchParams) => Promise<string | { page: Html; cookies?: string[] }>): Promise<void> {
     checkOrigin(req);
     const form = await readForm(req);
     if (!sameToken(form.get("csrf") ?? "", session.csrf)) throw new ConsoleRefused(403, "the form's CSRF token is not this session's: nothing was done (reload the page and try again)");
-    if (!roleAllows(session.user.role, role)) throw new ConsoleRefused(403, `${session.user.name} is a ${session.user.role}: only a ${role} or above may ${what}; nothing was done`);
-    const location = await run(form);
+    if (!roleAllows(session.user.role, role)) throw new ConsoleRefused(403, `${session.user.name} is a ${session.user.role}: only a${role === "admin" ? "n" : ""} ${role}${role === "admin" ? "" : " or above"} may ${what}; nothing was done`);
+    const done = await run(form);
     o.log(`console: ${session.user.name} (${session.user.role}) did: ${what}`);
-    redirect(res, location);
+    if (typeof done === "string") redirect(res, done);
+    else sendHtml(res, 200, done.page, done.cookies);
   }
 
   return async ({ method, segments, query, req, res, client }: RouteRequest): Promise<void> => {
@@ -265,6 +284,30 @@ export function consoleRoutes(o: ConsoleRouteOptions) {
             return `/console/image?notice=${third === "approve" ? "approved" : "rejected"}&n=${id}`;
           });
         }
+        if (first === "users" && segments.length === 1) {
+          return await act(req, res, s, "admin", "add a user", async (form) => {
+            const role = form.get("role") ?? "";
+            if (!isConsoleRole(role)) throw new ConsoleRefused(400, "the role must be viewer, release-manager or admin");
+            const added = await addConsoleUser(o.dir, (form.get("name") ?? "").trim(), role, { now: o.clock() });
+            return { page: page({ title: "Users", section: "users", session: s, content: usersContent(listConsoleUsers(o.dir), s, added) }) };
+          });
+        }
+        if (first === "users" && third === "disable" && segments.length === 3) {
+          const name = second!;
+          return await act(req, res, s, "admin", `disable user ${/^[a-z0-9][a-z0-9_-]{0,63}$/.test(name) ? name : "(not a user name)"}`, async () => {
+            disableConsoleUser(o.dir, name, o.clock());
+            return name === s.user.name ? "/console/login" : `/console/users?notice=disabled&u=${encodeURIComponent(name)}`;
+          });
+        }
+        if (first === "account" && second === "password" && segments.length === 2) {
+          return await act(req, res, s, "viewer", "change their password", async (form) => {
+            const { password } = await changeConsolePassword(o.dir, login, { name: s.user.name, current: form.get("current") ?? "", address: req.socket.remoteAddress ?? "unknown" });
+            // Every session of the user ended; this browser gets a new one (a new cookie and CSRF token).
+            const opened = sessions.open(s.user.name);
+            const renewed: ConsoleSession = { ...s, csrf: opened.csrf };
+            return { page: page({ title: "Account", section: "account", session: renewed, notice: null, content: accountContent(renewed, password) }), cookies: [opened.cookie] };
+          });
+        }
         if (first === "campaigns" && segments.length === 1) {
           return await act(req, res, s, "release-manager", "create a campaign", async (form) => {
             const raw = (form.get("vins") ?? "").trim();
@@ -294,7 +337,7 @@ export function consoleRoutes(o: ConsoleRouteOptions) {
       if (method !== "GET" && method !== "HEAD") throw new ConsoleRefused(405, "console pages take GET, actions POST");
       if (segments.length === 0) return redirect(res, "/console/fleet");
       const name = first === "vehicles" ? "vehicle" : first === "campaigns" && second !== undefined ? "campaign" : first;
-      const known = ["fleet", "vehicle", "alerts", "image", "campaigns", "campaign"];
+      const known = ["fleet", "vehicle", "alerts", "image", "campaigns", "campaign", "users", "account"];
       const depth = name === "vehicle" || name === "campaign" ? 2 : 1;
       if (!known.includes(name!) || segments.length !== depth) throw new ConsoleRefused(404, "no such page");
       const shown = await section(name as Section, s, query, second);

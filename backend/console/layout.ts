@@ -3,13 +3,14 @@
 import { html, type Html, type HtmlValue } from "./html.ts";
 import type { ConsoleSession } from "./sessions.ts";
 
-export type Section = "fleet" | "campaigns" | "image" | "alerts";
+export type Section = "fleet" | "campaigns" | "image" | "alerts" | "users" | "account";
 
 const SECTIONS: Array<[Section, string, string]> = [
   ["fleet", "Fleet", "/console/fleet"],
   ["campaigns", "Campaigns", "/console/campaigns"],
   ["image", "Image repository", "/console/image"],
   ["alerts", "Alerts", "/console/alerts"],
+  ["users", "Users", "/console/users"],
 ];
 
 export interface Notice {
@@ -46,9 +47,9 @@ export function page(o: { title: string; section: Section | null; session: Conso
 <header>
   <span class="brand">uptane console</span>
   <nav aria-label="Sections"><ul>
-    ${SECTIONS.map(([key, label, href]) => html`<li><a href="${href}"${key === o.section ? html` aria-current="page"` : ""}>${label}</a></li>`)}
+    ${SECTIONS.filter(([key]) => key !== "users" || o.session.user.role === "admin").map(([key, label, href]) => html`<li><a href="${href}"${key === o.section ? html` aria-current="page"` : ""}>${label}</a></li>`)}
   </ul></nav>
-  <div class="who"><span>${o.session.user.name} (${o.session.user.role})</span>
+  <div class="who"><a href="/console/account"${o.section === "account" ? html` aria-current="page"` : ""}>${o.session.user.name} (${o.session.user.role})</a>
     <form method="post" action="/console/logout" class="inline">${csrfField(o.session)}<button type="submit">Log out</button></form>
   </div>
 </header>

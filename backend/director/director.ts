@@ -23,6 +23,7 @@ import { buildDirectorRoot, EXPIRY, type DirectorTargetEntry } from "./metadata.
 import { planRotation, planRenewal, type RootChange, type RotationResult } from "./key-rotation.ts";
 import { VehicleMetadataPublisher, type PublishFaults } from "./publisher.ts";
 import { DIRECTOR_ROOT_DIR, DIRECTOR_VEHICLES_DIR, DirectorStateCheck, StateMismatch } from "./state-check.ts";
+import { MANIFEST_RECORD_MS, recordCampaignProgress, recordOpenCampaigns } from "./campaign-progress.ts";
 import { isoTime } from "../../model/iso-time.ts";
 import { KeyService, KeyServiceError } from "../keyservice/keyservice.ts";
 import { ImageEncryptionFormatError, encryptedTargetName, hashesOfBytes } from "../../model/image-encryption.ts";
@@ -593,6 +594,7 @@ export class Director {
       }
       if (refusals.length > 0) throw new Refused(409, refusals.some((r) => r.code === "image-conflict") ? "image-conflict" : "dependency-unmet", `campaign refused: ${refusals.map((r) => r.message).join("; ")}`);
       for (const vin of touched) this.advance(vin, now);
+      recordCampaignProgress(this.inventory, campaignId, now);
       return { campaignId, stage, assigned, skipped } as CampaignOutcome;
     }));
     const publication = this.publishAfterCommit(touched);
@@ -643,7 +645,9 @@ export class Director {
       if (!c) throw new Refused(404, "unknown-campaign", `no campaign ${id}`);
       const d = decide(c);
       this.inventory.setCampaignState(id, d.state, d.detail, isoTime(now));
-      return { campaignId: id, action, state: d.state, ...this.withdrawCampaign(id, d.withdraw, now) };
+      const withdrawn = this.withdrawCampaign(id, d.withdraw, now);
+      recordCampaignProgress(this.inventory, id, now);
+      return { campaignId: id, action, state: d.state, ...withdrawn };
     });
     return { ...result, ...this.publishAfterCommit(result.vins) };
   }
@@ -679,6 +683,7 @@ export class Director {
     const detail = `halted: ${failed} failure(s) of ${total} in stage ${stage}, threshold ${threshold}`;
     this.inventory.setCampaignState(id, "halted", detail, isoTime(now));
     const { withdrawn, vins } = this.withdrawCampaign(id, "queued", now);
+    recordCampaignProgress(this.inventory, id, now);
     this.inventory.insertAlert({ vin: "", serial: null, manifestId: null, kind: "campaign-halted", detail: `campaign ${id} (${c.target_name} for ${c.hardware_id}) ${detail}; ${withdrawn} assignment(s) not yet installed withdrawn until it is resumed or cancelled`, now: isoTime(now) });
     return vins;
   }
@@ -954,6 +959,8 @@ export class Director {
     for (const u of checked.undelivered ?? []) alerts.push({ serial: u.ecuSerial, kind: "image-undelivered", detail: `${u.target}: ${u.outcome}${u.detail ? `: ${u.detail}` : ""}`.slice(0, 1024) });
     // A changed installed image may put the vehicle in a state that breaks a rule: compared before and after.
     const failedCampaigns = new Map<number, "group" | "all" | null>();
+    // Campaigns whose counts this manifest changed: their progress is recorded (at most once a minute each).
+    const movedCampaigns = new Set<number>();
     inv.setLastManifestAt(urlVin, nowIso);
     const imagesChanged = checked.accepted.some(({ ecu, report }) => ecu.installed_filename !== (report.installedImage?.filename ?? null));
     const installedBefore = imagesChanged ? this.installedState(urlVin) : null;
@@ -983,6 +990,11 @@ export class Director {
         if (img && installedIs(img, a)) {
           inv.setAssignmentStatus(a.id, "installed");
           a.status = "installed";
+          if (a.campaign_id !== null) {
+            // Its campaign's progress is recorded (counts over every vehicle): not under this vehicle's lock alone.
+            if (!inv.sql.holdsGlobalLock()) throw new NeedsGlobalLock();
+            movedCampaigns.add(a.campaign_id);
+          }
           inv.insertInstallResult({ manifestId, vin: urlVin, serial: ecu.serial, assignmentId: a.id, filename: a.target_name, success: true, code: last?.filename === a.target_name ? last.code : "Ok", detail: last?.filename === a.target_name ? last.detail : "" });
         } else if (a.status === "published" && last && (last.filename === a.target_name || (ecu.encryption !== null && isEncryptedNameOf(last.filename, a.target_name, ecu.serial))) && !last.success) {
           inv.setAssignmentStatus(a.id, "failed");
@@ -992,6 +1004,7 @@ export class Director {
             // Its campaign may halt, which changes other vehicles: not under this vehicle's lock alone.
             if (!inv.sql.holdsGlobalLock()) throw new NeedsGlobalLock();
             failedCampaigns.set(a.campaign_id, a.stage);
+            movedCampaigns.add(a.campaign_id);
           }
         }
       }
@@ -1010,6 +1023,7 @@ export class Director {
     this.advance(urlVin, now, assignments);
     // A campaign at its failure threshold halts; the other vehicles it withdrew from are published after the commit.
     for (const [id, stage] of failedCampaigns) for (const vin of this.haltAtThreshold(id, stage, now)) if (vin !== urlVin) this.alsoPublish.add(vin);
+    for (const id of movedCampaigns) recordCampaignProgress(inv, id, now, { minIntervalMs: MANIFEST_RECORD_MS });
     return {
       ok: true as const,
       accepted: checked.accepted.map((a) => a.ecu.serial),
@@ -1070,6 +1084,11 @@ export class Director {
     // The common case (fresh) takes no write lock; a pending publication is retried either way.
     if (this.publisher.isStale(vin, now)) this.inventory.transaction(() => this.inventory.vehicleExists(vin) && this.publisher.stage(vin, null, now), { vins: [vin] });
     this.publishAfterCommit([vin]);
+  }
+
+  /** Records the progress of every campaign not cancelled whose counts changed (the server's upkeep); returns the rows written. */
+  recordCampaignProgress(): number {
+    return recordOpenCampaigns(this.inventory, this.clock());
   }
 
   /**

@@ -13,7 +13,8 @@
 //   /director/workshop/...          a workshop's vehicle changes (its account's password; workshop-routes.ts)
 //   POST /director/api/submissions/ID/approve         {expectSha256}                        (token)
 //   POST /director/api/submissions/ID/reject          {reason?}                             (token)
-// The last two are the OEM console's review of supplier submissions (README "Backend: OEM console").
+//   /director/api/users...                            the console's users (backend/console/users-api.ts)   (token)
+// The last three are the OEM console's review of supplier submissions (README "Backend: OEM console").
 import type { RouteRequest } from "../http/server.ts";
 import { requireApiToken } from "../http/api-token.ts";
 import { requireTls, requireVehicle } from "../http/client.ts";
@@ -33,11 +34,13 @@ import { workshopRequest } from "./workshop-routes.ts";
 import type { PasswordAuthenticator } from "../supplier-portal/authenticate.ts";
 import { approveSubmission, rejectSubmission, SubmissionError } from "../supplier-portal/submissions.ts";
 import { BundleError } from "../image/bundle.ts";
+import type { PasswordLogin } from "../auth/password-login.ts";
+import { consoleUserRoutes, isUsersResource } from "../console/users-api.ts";
 
 const MAX_API_BODY_BYTES = 256 * 1024;
 
 /** The handler mounted at `/director/` (segments below it, already decoded and checked by the router). */
-export function directorRoutes(director: Director, apiToken: string, log: (line: string) => void = () => {}, dir?: string, workshop?: PasswordAuthenticator) {
+export function directorRoutes(director: Director, apiToken: string, log: (line: string) => void = () => {}, dir?: string, workshop?: PasswordAuthenticator, consoleLogin?: PasswordLogin) {
   const manifests = new ManifestBatcher(director);
   return async ({ method, segments: parts, query, req, res, client }: RouteRequest): Promise<void> => {
     try {
@@ -99,6 +102,12 @@ export function directorRoutes(director: Director, apiToken: string, log: (line:
           const reason = body.reason === undefined ? "rejected through the API" : stringField(body, "reason").slice(0, 500);
           sendJson(res, 200, { ok: true, submission: await rejectSubmission(dir, id, reason) });
         }
+        return;
+      }
+      if (parts[0] === "api" && isUsersResource(parts.slice(1)) && dir && consoleLogin) {
+        requireTls(client, "the API's token");
+        requireApiToken(req, apiToken);
+        await consoleUserRoutes(dir, consoleLogin, { method, segments: parts.slice(1), req, res, log });
         return;
       }
       if (parts[0] === "api" && isFleetResource(parts.slice(1), method)) {

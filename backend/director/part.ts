@@ -16,6 +16,7 @@ import { keyTypeOption } from "../image/part.ts";
 import { PasswordAuthenticator } from "../supplier-portal/authenticate.ts";
 import { DEFAULT_THROTTLE, LoginThrottle } from "../auth/login-throttle.ts";
 import { workshopDoor } from "./workshop-accounts.ts";
+import { PasswordLogin } from "../auth/password-login.ts";
 
 /** Opens the Director of the backend in `dir`, looking targets up in its Image repository. */
 export function openDirector(dir: string, clock?: () => Date, retention?: Partial<Retention>): Director {
@@ -65,7 +66,9 @@ export const directorPart: BackendPart = {
     for (const m of director.checkAll()) ctx.log(`ALERT ${m.message}`);
     // The workshop API's logins are throttled as the supplier portal's, with a throttle of their own.
     const workshop = new PasswordAuthenticator(workshopDoor(director.inventory), new LoginThrottle(ctx.clock, { ...DEFAULT_THROTTLE, ...ctx.supplierPortal?.throttle }));
-    router.mount("director", directorRoutes(director, readApiToken(dir), ctx.log, dir, workshop));
+    // The API's console password changes check the current password behind a throttle of their own.
+    const consoleLogin = new PasswordLogin(new LoginThrottle(ctx.clock, { ...DEFAULT_THROTTLE, ...ctx.supplierPortal?.throttle }));
+    router.mount("director", directorRoutes(director, readApiToken(dir), ctx.log, dir, workshop, consoleLogin));
     ctx.upkeep(() => {
       // What was committed but not written (a rotation by another process, a failed write) reaches the disk.
       const pending = director.publishPending();
@@ -76,6 +79,8 @@ export const directorPart: BackendPart = {
       if (gone > 0) ctx.log(`pruned the history of ${pruned.vehicles} vehicle(s): ${pruned.manifests} manifests and ${pruned.bodies} manifest bodies, ${pruned.reports} reports, ${pruned.alerts} alerts, ${pruned.metadata} metadata versions`);
       const vins = director.refreshAll();
       if (vins.length > 0) ctx.log(`re-signed Director metadata of ${vins.length} vehicle(s): ${vins.slice(0, 5).join(", ")}${vins.length > 5 ? ", ..." : ""}`);
+      // Each campaign's counts as they are now, where they changed (the console's progress chart; "not reporting" changes with time alone).
+      director.recordCampaignProgress();
       const root = director.latestRoot();
       if (root) {
         const role = { repository: "director" as const, role: "root" as const, file: `${DIRECTOR_ROOT_DIR}/${root.version}.root.json`, expires: root.expires };

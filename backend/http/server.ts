@@ -202,8 +202,10 @@ export function requestLogLine(req: IncomingMessage, res: ServerResponse, starte
   const path = (q < 0 ? raw : raw.slice(0, q)).slice(0, 300).replace(/[^\x21-\x7e]/g, "?");
   const method = (req.method ?? "-").replace(/[^A-Z]/g, "?").slice(0, 10);
   const bytes = (req.socket?.bytesWritten ?? bytesBefore) - bytesBefore; // headers included
-  // A response that never completed: the client left (or was dropped) mid-request.
-  const status = res.writableFinished ? String(res.statusCode) : "aborted";
+  // A response that never completed: the client left (or was dropped) mid-request. Ended
+  // (the whole answer written) counts as complete: a client that reads it all and closes at
+  // once can close the socket before the last write's callback ('finish'), on a loaded host.
+  const status = res.writableFinished || res.writableEnded ? String(res.statusCode) : "aborted";
   return `${method} ${path} ${status} ${bytes}B ${Math.round(performance.now() - startedMs)}ms`;
 }
 

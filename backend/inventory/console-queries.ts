@@ -3,7 +3,7 @@
 // fleet page's listing with its search and filters, paged by VIN both ways (keyset: each
 // page is one indexed range query however deep it is, so 100,000 vehicles page as fast as
 // 100) with the total, its counts per installed image and hardware ID, a vehicle's
-// manifest history, and a campaign's progress over time. The same SQL on SQLite and
+// manifest history. The same SQL on SQLite and
 // PostgreSQL, like inventory.ts.
 import type { Inventory } from "./inventory.ts";
 
@@ -49,6 +49,7 @@ export interface Count {
 
 const DAY_MS = 86_400_000;
 
+
 /** A LIKE pattern for `text` anywhere, `!` escaping LIKE's own characters. */
 function containing(text: string): string {
   return `%${text.toUpperCase().replace(/[!%_]/g, (c) => `!${c}`)}%`;
@@ -73,11 +74,11 @@ export class ConsoleQueries {
     }
     if (f.hardwareId) {
       // Uncorrelated `IN (...)`: the set is made once (a correlated EXISTS walked the hardware ID's index once per vehicle).
-      where.push("v.vin IN (SELECT e.vin FROM ecus e WHERE e.hardware_id = ?)");
+      where.push("v.vin IN (SELECT e.vin FROM ecus e WHERE e.hardware_id = ? AND e.retired_at IS NULL)");
       params.push(f.hardwareId);
     }
     if (f.image) {
-      where.push("v.vin IN (SELECT e.vin FROM ecus e WHERE e.installed_filename = ?)");
+      where.push("v.vin IN (SELECT e.vin FROM ecus e WHERE e.installed_filename = ? AND e.retired_at IS NULL)");
       params.push(f.image);
     }
     const lastReport = "v.last_manifest_at";
@@ -122,7 +123,7 @@ export class ConsoleQueries {
     const marks = page.map(() => "?").join(", ");
     const vins = page.map((p) => p.vin);
     const ecus = this.sql.all<{ vin: string; hardware_id: string; installed_filename: string | null }>(
-      `SELECT vin, hardware_id, installed_filename FROM ecus WHERE vin IN (${marks}) ORDER BY vin, serial`,
+      `SELECT vin, hardware_id, installed_filename FROM ecus WHERE vin IN (${marks}) AND retired_at IS NULL ORDER BY vin, serial`,
       vins,
     );
     const alerts = this.sql.all<{ vin: string; n: number }>(`SELECT vin, COUNT(*) AS n FROM alerts WHERE vin IN (${marks}) AND acknowledged_at IS NULL GROUP BY vin`, vins);
@@ -141,14 +142,36 @@ export class ConsoleQueries {
     });
   }
 
-  /** ECUs per installed image (name '' when nothing is installed), most first. */
+  /** ECUs per installed image (name '' when nothing is installed), most first: ECUs in service only (not retired by a workshop, not in a decommissioned vehicle). */
   ecusPerImage(limit = 12): Count[] {
-    return this.sql.all<{ name: string; n: number }>("SELECT COALESCE(installed_filename, '') AS name, COUNT(*) AS n FROM ecus GROUP BY COALESCE(installed_filename, '') ORDER BY n DESC, name LIMIT ?", [limit]).map((r) => ({ name: r.name, count: r.n }));
+    return this.inServiceCounts("COALESCE(installed_filename, '')", limit);
   }
 
-  /** ECUs per hardware ID, most first. */
+  /** ECUs per hardware ID, most first: ECUs in service only, as ecusPerImage. */
   ecusPerHardwareId(limit = 12): Count[] {
-    return this.sql.all<{ name: string; n: number }>("SELECT hardware_id AS name, COUNT(*) AS n FROM ecus GROUP BY hardware_id ORDER BY n DESC, name LIMIT ?", [limit]).map((r) => ({ name: r.name, count: r.n }));
+    return this.inServiceCounts("hardware_id", limit);
+  }
+
+  /**
+   * Counts per `expr` of the ECUs in service: every row counted from the index alone, less
+   * the few out of service (retired ECUs, and the others of decommissioned vehicles), each
+   * found through a partial index (migration 15). Filtering every row instead would read the
+   * table behind the index: four to twelve times slower at 100,000 vehicles (README).
+   */
+  private inServiceCounts(expr: string, limit: number): Count[] {
+    const counts = new Map<string, number>();
+    for (const r of this.sql.all<{ name: string; n: number }>(`SELECT ${expr} AS name, COUNT(*) AS n FROM ecus GROUP BY ${expr}`)) counts.set(r.name, Number(r.n));
+    // Rows, not groups: a GROUP BY here would walk a whole index in its order instead of the partial one.
+    const gone = [
+      ...this.sql.all<{ name: string }>(`SELECT ${expr} AS name FROM ecus WHERE retired_at IS NOT NULL`),
+      ...this.sql.all<{ name: string }>(`SELECT ${expr} AS name FROM ecus WHERE vin IN (SELECT d.vin FROM vehicles d WHERE d.decommissioned_at IS NOT NULL) AND retired_at IS NULL`),
+    ];
+    for (const g of gone) counts.set(g.name, (counts.get(g.name) ?? 0) - 1);
+    return [...counts]
+      .filter(([, n]) => n > 0)
+      .map(([name, count]) => ({ name, count }))
+      .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .slice(0, limit);
   }
 
   // ---- one vehicle
@@ -174,35 +197,5 @@ export class ConsoleQueries {
   /** The kinds of alert recorded, for the alerts page's filter. */
   alertKinds(): string[] {
     return this.sql.all<{ kind: string }>("SELECT DISTINCT kind FROM alerts ORDER BY kind LIMIT 100").map((r) => r.kind);
-  }
-
-  // ---- campaigns
-
-  /**
-   * A campaign's progress over time, from what is recorded: each assignment counts as
-   * published from its creation, installed or failed from the manifest that reported it;
-   * silent is published with no answer yet. At most `points` times (evenly picked, the last kept).
-   */
-  campaignProgress(id: number, points = 60): { times: string[]; published: number[]; installed: number[]; failed: number[]; silent: number[] } {
-    const assigned = this.sql.all<{ at: string }>("SELECT created_at AS at FROM assignments WHERE campaign_id = ? ORDER BY created_at", [id]);
-    const results = this.sql.all<{ at: string; success: number }>(
-      "SELECT m.received_at AS at, r.success FROM install_results r JOIN manifests m ON m.id = r.manifest_id JOIN assignments a ON a.id = r.assignment_id WHERE a.campaign_id = ? ORDER BY m.received_at",
-      [id],
-    );
-    const events = [...assigned.map((a) => ({ at: a.at, kind: "published" as const })), ...results.map((r) => ({ at: r.at, kind: r.success === 1 ? ("installed" as const) : ("failed" as const) }))].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
-    const out = { times: [] as string[], published: [] as number[], installed: [] as number[], failed: [] as number[], silent: [] as number[] };
-    const c = { published: 0, installed: 0, failed: 0 };
-    events.forEach((e, i) => {
-      c[e.kind]++;
-      if (i + 1 < events.length && events[i + 1]!.at === e.at) return; // one point per time
-      out.times.push(e.at);
-      out.published.push(c.published);
-      out.installed.push(c.installed);
-      out.failed.push(c.failed);
-      out.silent.push(Math.max(0, c.published - c.installed - c.failed));
-    });
-    if (out.times.length <= points) return out;
-    const keep = (_: unknown, i: number) => i === out.times.length - 1 || i % Math.ceil(out.times.length / points) === 0;
-    return { times: out.times.filter(keep), published: out.published.filter(keep), installed: out.installed.filter(keep), failed: out.failed.filter(keep), silent: out.silent.filter(keep) };
   }
 }

@@ -152,6 +152,24 @@ export interface VehicleRow {
   ecus: number;
 }
 
+/** A campaign stage's counts at a time (README "Backend: OEM console", the progress chart). */
+export interface CampaignProgressRow {
+  campaign_id: number;
+  stage: CampaignRow["stage"];
+  at: string;
+  queued: number;
+  published: number;
+  installed: number;
+  failed: number;
+  withdrawn: number;
+  not_reporting: number;
+}
+
+/** Numbers as numbers (PostgreSQL returns BIGINT columns as text). */
+function progressRow(r: CampaignProgressRow): CampaignProgressRow {
+  return { campaign_id: Number(r.campaign_id), stage: r.stage, at: r.at, queued: Number(r.queued), published: Number(r.published), installed: Number(r.installed), failed: Number(r.failed), withdrawn: Number(r.withdrawn), not_reporting: Number(r.not_reporting) };
+}
+
 export type ConsoleRole = "viewer" | "release-manager" | "admin";
 
 export interface ConsoleUserRow {
@@ -607,6 +625,10 @@ export class Inventory {
     return this.sql.run("UPDATE console_users SET disabled_at = ? WHERE name = ? AND disabled_at IS NULL", [now, name]) === 1;
   }
 
+  setConsolePassword(name: string, passwordHash: string): void {
+    this.sql.run("UPDATE console_users SET password_hash = ? WHERE name = ?", [passwordHash, name]);
+  }
+
   insertConsoleSession(s: ConsoleSessionRow): void {
     this.sql.run("INSERT INTO console_sessions (token_sha256, user_name, csrf_token, created_at, last_seen_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)", [s.token_sha256, s.user_name, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at]);
   }
@@ -881,6 +903,31 @@ export class Inventory {
       "SELECT a.stage, COUNT(*) AS n FROM assignments a JOIN vehicles v ON v.vin = a.vin WHERE a.campaign_id = ? AND a.status = 'published' AND (v.last_manifest_at IS NULL OR v.last_manifest_at < ?) GROUP BY a.stage",
       [id, since],
     ) as Array<{ stage: CampaignRow["stage"]; n: number }>;
+  }
+
+  // ---- a campaign's progress over time (migration 15)
+
+  insertCampaignProgress(r: CampaignProgressRow): void {
+    this.sql.run("INSERT INTO campaign_progress (campaign_id, stage, at, queued, published, installed, failed, withdrawn, not_reporting) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+      r.campaign_id, r.stage, r.at, r.queued, r.published, r.installed, r.failed, r.withdrawn, r.not_reporting,
+    ]);
+  }
+
+  /** The newest recorded counts of a campaign's stage. */
+  latestCampaignProgress(id: number, stage: CampaignRow["stage"]): CampaignProgressRow | undefined {
+    const row = this.sql.get("SELECT * FROM campaign_progress WHERE campaign_id = ? AND stage = ? ORDER BY id DESC LIMIT 1", [id, stage]) as CampaignProgressRow | undefined;
+    return row && progressRow(row);
+  }
+
+  /** The newest `limit` rows of a campaign's progress, oldest first. */
+  campaignProgressRows(id: number, limit: number): CampaignProgressRow[] {
+    const rows = this.sql.all("SELECT * FROM campaign_progress WHERE campaign_id = ? ORDER BY id DESC LIMIT ?", [id, limit]) as CampaignProgressRow[];
+    return rows.reverse().map(progressRow);
+  }
+
+  /** Campaigns whose counts may still change (not cancelled), newest first, at most `limit`. */
+  openCampaignIds(limit: number): number[] {
+    return (this.sql.all("SELECT id FROM campaigns WHERE state != 'cancelled' ORDER BY id DESC LIMIT ?", [limit]) as { id: number }[]).map((r) => Number(r.id));
   }
 
   /** A page of the campaign's assignments (ids above `after`), with the vehicle's last manifest time and the ECU's last install code. */

@@ -323,7 +323,31 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX encrypted_images_by_name ON encrypted_images(vin, name);
   `,
-  // 15: retention in the background (README "Backend: the inventory on PostgreSQL":
+  // 15: a campaign's progress over time (README "Backend: OEM console"): each stage's counts
+  //     as they were, a row whenever they changed (recorded by the Director's campaign
+  //     actions, by manifests that confirm or fail its assignments, and by the server's
+  //     upkeep), which the console's progress chart reads; partial indexes of the ECUs and
+  //     vehicles out of service, for the fleet's counts.
+  `
+  CREATE TABLE campaign_progress (
+    id INTEGER PRIMARY KEY,
+    campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+    stage TEXT NOT NULL CHECK (stage IN ('group', 'all')),
+    at TEXT NOT NULL,
+    queued INTEGER NOT NULL,
+    published INTEGER NOT NULL,       -- in the vehicles' targets, not confirmed yet
+    installed INTEGER NOT NULL,
+    failed INTEGER NOT NULL,
+    withdrawn INTEGER NOT NULL,
+    not_reporting INTEGER NOT NULL    -- published, on vehicles without a manifest for 24 hours
+  );
+  CREATE INDEX campaign_progress_by_campaign ON campaign_progress(campaign_id, stage, id);
+  -- The few ECUs out of service, for the console's counts of those in service (partial: a
+  -- report's update of an ECU in service never touches them).
+  CREATE INDEX ecus_retired ON ecus(retired_at) WHERE retired_at IS NOT NULL;
+  CREATE INDEX vehicles_decommissioned ON vehicles(decommissioned_at) WHERE decommissioned_at IS NOT NULL;
+  `,
+  // 16: retention in the background (README "Backend: the inventory on PostgreSQL":
   //     retention): where the pruner's walk over the fleet stands (shared by every process
   //     on the database), and indexes so a manifest row is deleted only when no report,
   //     install result or alert points at it, without scanning those tables.

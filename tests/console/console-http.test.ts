@@ -4,7 +4,9 @@
 // enforced on the server (a viewer's POST refused with nothing changed), CSRF (a wrong
 // token, a foreign Origin, no session: refused, nothing changed), hostile text in rows
 // shown as text, logout and disabled users, the console refused over plain HTTP, and the
-// same actions through the CLI and the HTTP API under the same rules.
+// same actions through the CLI and the HTTP API under the same rules; users managed by an
+// administrator, and a password change that needs the current password and ends the
+// user's other sessions.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFile } from "node:fs/promises";
@@ -14,11 +16,13 @@ import { openInventory } from "../../backend/inventory/location.ts";
 import { addConsoleUser, disableConsoleUser } from "../../backend/console/users.ts";
 import { CONTENT_SECURITY_POLICY } from "../../backend/console/http-routes.ts";
 import { readApiToken } from "../../backend/http/api-token.ts";
-import { removeTempDirs } from "../helpers/image-backend.ts";
+import { removeTempDirs, tempDir } from "../helpers/image-backend.ts";
 import { portal, portalWorld, signedBundle, type PortalWorld } from "../helpers/supplier-portal.ts";
 import { ConsoleClient, cookiesOf, TEST_SCRYPT, type ConsoleWorld } from "../helpers/console.ts";
 import { tlsFetch } from "../helpers/tls.ts";
 import { uptane } from "../helpers/uptane-in-process.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 let portalSide: PortalWorld;
 let world: ConsoleWorld;
@@ -202,6 +206,133 @@ test("a supplier submission is approved only with its out-of-band SHA-256, by a 
   assert.is((await portal(world.served.url, world.ca, `submissions/${id2}`, portalSide.accounts.acme)).json().submission.reason, "wrong build");
   const closed = await tlsFetch(`${world.served.url}/director/api/submissions/${id2}/approve`, { ca: world.ca }, { method: "POST", body: JSON.stringify({ expectSha256: second.sha256 }), headers: { authorization: `Bearer ${token}` } });
   assert.is(closed.json().error, "submission-closed");
+});
+
+/** The page's one-time password (the Users and Account pages show it once). */
+function shownPassword(page: string): string {
+  return /<code id="new-password">([A-Za-z0-9_-]{32})<\/code>/.exec(page)![1]!;
+}
+
+test("an admin adds a user, whose password is shown once, and disables it; others see no Users page and their POST is refused", async () => {
+  const admin = new ConsoleClient(world);
+  await admin.login("admin", passwords.admin!);
+  assert.match((await admin.request("/console/fleet")).text(), /href="\/console\/users"/);
+  const added = await admin.request("/console/users", { form: { csrf: admin.csrf, name: "night-shift", role: "viewer" } });
+  assert.is(added.status, 200, added.text());
+  const password = shownPassword(added.text());
+  assert.match(added.text(), /Created user night-shift \(viewer\)/);
+  assert.not.match((await admin.request("/console/users")).text(), new RegExp(password), "shown once only");
+  const users = openInventory(world.dir);
+  try {
+    assert.not.match(users.consoleUser("night-shift")!.password_hash, new RegExp(password), "only the hash is kept");
+  } finally {
+    users.close();
+  }
+  const night = new ConsoleClient(world);
+  assert.is((await night.login("night-shift", password)).status, 303);
+  const dup = await admin.request("/console/users", { form: { csrf: admin.csrf, name: "night-shift", role: "admin" } });
+  assert.is(dup.status, 409);
+  assert.is((await admin.request("/console/users", { form: { csrf: admin.csrf, name: "Bad Name", role: "viewer" } })).status, 400);
+  assert.is((await admin.request("/console/users", { form: { csrf: admin.csrf, name: "x", role: "root" } })).status, 400);
+  // A release manager: no link, the page refused, its POST refused with nothing done.
+  const manager = new ConsoleClient(world);
+  await manager.login("release-manager", passwords["release-manager"]!);
+  assert.not.match((await manager.request("/console/fleet")).text(), /href="\/console\/users"/);
+  assert.is((await manager.request("/console/users")).status, 403);
+  const refused = await manager.request("/console/users/night-shift/disable", { form: { csrf: manager.csrf } });
+  assert.is(refused.status, 403);
+  assert.match(refused.text(), /only an admin may disable user night-shift; nothing was done/);
+  assert.is((await night.request("/console/fleet")).status, 200);
+  // The admin disables it: its session ends at once.
+  const disabled = await admin.request("/console/users/night-shift/disable", { form: { csrf: admin.csrf } });
+  assert.is(disabled.status, 303);
+  assert.is(disabled.headers.location, "/console/users?notice=disabled&u=night-shift");
+  assert.is((await night.request("/console/fleet")).status, 303);
+  assert.match((await admin.request("/console/users")).text(), /night-shift<\/td><td>viewer<\/td><td>[^<]+<\/td><td><span class="badge bad">disabled/);
+  // The last enabled admin is never disabled, not even by itself.
+  const last = await admin.request("/console/users/admin/disable", { form: { csrf: admin.csrf } });
+  assert.is(last.status, 409);
+  assert.match(last.text(), /last enabled administrator/);
+});
+
+test("a password change needs the current password; the server makes the new one, shows it once, and ends the user's other sessions (this one goes on under a new cookie)", async () => {
+  const scrypt = TEST_SCRYPT;
+  const { password: first } = await addConsoleUser(world.dir, "rotating", "release-manager", { scrypt });
+  const here = new ConsoleClient(world);
+  await here.login("rotating", first);
+  const elsewhere = new ConsoleClient(world);
+  await elsewhere.login("rotating", first);
+  const page = (await here.request("/console/account")).text();
+  assert.match(page, /autocomplete="current-password"/);
+  const wrong = await here.request("/console/account/password", { form: { csrf: here.csrf, current: "not-it" } });
+  assert.is(wrong.status, 403);
+  assert.match(wrong.text(), /password is unchanged/);
+  assert.is((await elsewhere.request("/console/fleet")).status, 200, "a refused change ends nothing");
+  const forged = await here.request("/console/account/password", { form: { csrf: "0".repeat(64), current: first } });
+  assert.is(forged.status, 403, "the CSRF token is checked first");
+  const changed = await here.request("/console/account/password", { form: { csrf: here.csrf, current: first } });
+  assert.is(changed.status, 200, changed.text());
+  const second = shownPassword(changed.text());
+  assert.is.not(second, first);
+  const renewed = cookiesOf(changed).find((c) => c.startsWith("__Host-uptane-console="))!;
+  assert.ok(renewed && renewed !== here.cookie, "a new session cookie");
+  const oldCookie = here.cookie;
+  here.cookie = renewed;
+  assert.is((await here.request("/console/fleet")).status, 200, "this browser stays logged in");
+  here.cookie = oldCookie;
+  assert.is((await here.request("/console/fleet")).status, 303, "the old session of this browser ended");
+  assert.is((await elsewhere.request("/console/fleet")).status, 303, "the other session ended");
+  assert.is((await new ConsoleClient(world).login("rotating", first)).status, 401, "the old password is refused");
+  assert.is((await new ConsoleClient(world).login("rotating", second)).status, 303);
+});
+
+test("the CLI and the API manage users under the console's rules: add, list, disable (never the last admin), password change with the current password", async () => {
+  const token = readApiToken(world.dir);
+  const api = (method: string, path: string, body?: object) =>
+    tlsFetch(`${world.served.url}/director/api/${path}`, { ca: world.ca }, { method, ...(body ? { body: JSON.stringify(body) } : {}), headers: { authorization: `Bearer ${token}` } });
+  assert.is((await tlsFetch(`${world.served.url}/director/api/users`, { ca: world.ca }, { headers: { authorization: "Bearer wrong" } })).status, 401);
+  const created = await api("POST", "users", { name: "api-user", role: "release-manager" });
+  assert.is(created.status, 201, created.text());
+  const apiPassword = created.json().password as string;
+  assert.match(apiPassword, /^[A-Za-z0-9_-]{32}$/);
+  assert.is((await api("POST", "users", { name: "api-user", role: "viewer" })).json().error, "exists");
+  assert.is((await api("POST", "users", { name: "x", role: "root" })).status, 400);
+  const listed = await api("GET", "users");
+  assert.not.match(listed.text(), /scrypt|password/);
+  assert.ok(listed.json().users.some((u: { name: string; role: string }) => u.name === "api-user" && u.role === "release-manager"));
+  const lastAdmin = await api("POST", "users/admin/disable", {});
+  assert.is(lastAdmin.status, 409);
+  assert.is(lastAdmin.json().error, "last-admin");
+  const cliLast = await uptane("user", "disable", world.dir, "admin", "--json");
+  assert.is(cliLast.code, 1);
+  assert.is(JSON.parse(cliLast.out).error, "last-admin");
+  // A password change through the API: the current password checked, every session ended.
+  const browser = new ConsoleClient(world);
+  await browser.login("api-user", apiPassword);
+  const wrong = await api("POST", "users/api-user/password", { currentPassword: "nope" });
+  assert.is(wrong.status, 403);
+  assert.is(wrong.json().error, "wrong-password");
+  assert.is((await api("POST", "users/nobody/password", { currentPassword: "nope" })).json().error, "wrong-password", "an unknown user gets the same answer");
+  const changed = await api("POST", "users/api-user/password", { currentPassword: apiPassword });
+  assert.is(changed.status, 200, changed.text());
+  const viaApi = changed.json().password as string;
+  assert.is((await browser.request("/console/fleet")).status, 303, "its console session ended");
+  // The same through the CLI, the current password from a file (never an argument).
+  const work = await tempDir("uptane-console-cli-");
+  const file = join(work, "current");
+  writeFileSync(file, `${viaApi}\n`, { mode: 0o600 });
+  const cli = await uptane("user", "password", world.dir, "api-user", "--current-password-file", file, "--json");
+  assert.is(cli.code, 0, cli.err);
+  const viaCli = JSON.parse(cli.out).password as string;
+  assert.is.not(viaCli, viaApi);
+  writeFileSync(file, "wrong\n");
+  const cliWrong = await uptane("user", "password", world.dir, "api-user", "--current-password-file", file, "--json");
+  assert.is(cliWrong.code, 1);
+  assert.is(JSON.parse(cliWrong.out).error, "wrong-password");
+  assert.is((await new ConsoleClient(world).login("api-user", viaCli)).status, 303);
+  assert.is((await api("POST", "users/api-user/disable", {})).json().user.disabled, true);
+  assert.is((await api("POST", "users/api-user/disable", {})).json().error, "account-disabled");
+  assert.is((await api("POST", "users/ghost/disable", {})).status, 404);
 });
 
 test("logout ends the session; disabling a user ends its sessions at once", async () => {

@@ -1,11 +1,13 @@
 // Campaigns you can watch and halt (README "Campaigns"): status per stage and per vehicle,
 // promote from the reserved group, pause and resume, an automatic halt at the failure
-// threshold with an alert, and a cancel that leaves no target in the next metadata.
+// threshold with an alert, a cancel that leaves no target in the next metadata, and the
+// progress over time recorded as the counts change (the console's chart).
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { DirectorFixture, ecuReport, installedOf, refusal, vehicleManifest, type TestVehicle } from "./fixture.ts";
 import { targetEntriesOf } from "../../backend/director/publisher.ts";
 import { campaignStatus } from "../../backend/director/campaign-status.ts";
+import { progressSeries } from "../../backend/director/campaign-progress.ts";
 import type { ImageTarget } from "../../backend/director/image-targets.ts";
 
 const test = suite<{ f: DirectorFixture; cars: TestVehicle[]; fw: ImageTarget }>("director campaign control");
@@ -134,6 +136,61 @@ test("the per-vehicle status pages through the campaign", async ({ f }) => {
   const last = status(f, r.campaignId, { after: second.nextAfter!, limit: 2 });
   assert.equal(last.vehicles!.map((v) => v.vin), ["C5"]);
   assert.is(last.nextAfter, null);
+});
+
+test("progress over time is recorded as the counts change: at each action, on manifests at most once a minute, on the upkeep; the chart's series reads the rows", async ({ f, cars, fw }) => {
+  let now = new Date("2026-03-01T10:00:00Z");
+  const at = (seconds: number) => (now = new Date(Date.parse("2026-03-01T10:00:00Z") + seconds * 1000));
+  f.reopen({ clock: () => now });
+  const r = await f.director.campaign("hw-1", "fw-2.bin", ["C1", "C2", "C3"]);
+  const rows = () => f.director.inventory.campaignProgressRows(r.campaignId, 100).map((x) => [x.at.slice(11, 19), x.stage, x.queued, x.published, x.installed, x.failed, x.withdrawn, x.not_reporting]);
+  assert.equal(rows(), [["10:00:00", "group", 0, 3, 0, 0, 0, 3]], "at creation: three published, on vehicles that never reported");
+  at(10);
+  reportInstalled(f, cars[0]!, fw);
+  assert.is(rows().length, 1, "a manifest within the minute records nothing");
+  at(90);
+  reportFailure(f, cars[1]!);
+  // C3 reports without the image: no longer silent.
+  f.director.receiveManifest("C3", Buffer.from(JSON.stringify(vehicleManifest(cars[2]!))));
+  assert.equal(rows().slice(1), [["10:01:30", "group", 0, 1, 1, 1, 0, 1]], "the failure's manifest recorded (C3's came within the minute)");
+  at(100);
+  assert.is(f.director.recordCampaignProgress(), 1, "the upkeep records what the throttle left out");
+  assert.equal(rows().at(-1), ["10:01:40", "group", 0, 1, 1, 1, 0, 0]);
+  assert.is(f.director.recordCampaignProgress(), 0, "nothing changed: no row");
+  at(2 * 86_400);
+  assert.is(f.director.recordCampaignProgress(), 1, "two days on, C3 is silent: time alone changed a count");
+  assert.equal(rows().at(-1)!.slice(1), ["group", 0, 1, 1, 1, 0, 1]);
+  at(2 * 86_400 + 5);
+  await f.director.promoteCampaign(r.campaignId);
+  assert.equal(rows().at(-1), ["10:00:05", "all", 0, 3, 0, 0, 0, 3], "the promotion records the new stage: C2 again, C4, C5");
+  at(2 * 86_400 + 6);
+  f.director.pauseCampaign(r.campaignId);
+  const paused = rows().slice(-2);
+  assert.equal(paused.map((x) => x.slice(1)), [["group", 1, 0, 1, 1, 0, 0], ["all", 3, 0, 0, 0, 0, 0]], "a pause takes back what was published: recorded in the pause itself");
+  // The chart: one point per time, the stages summed, each stage's last row holding.
+  const series = progressSeries(f.director.inventory, r.campaignId, null);
+  assert.is(series.times.length, 6);
+  assert.equal(series.published, [3, 3, 3, 3, 6, 2], "in targets or confirmed: the promotion adds three, the pause takes four back");
+  assert.equal(series.installed, [0, 1, 1, 1, 1, 1]);
+  assert.equal(series.failed, [0, 1, 1, 1, 1, 1]);
+  assert.equal(series.silent, [3, 1, 0, 1, 4, 0]);
+  // The page's current counts as the last point.
+  const live = progressSeries(f.director.inventory, r.campaignId, { at: "2026-03-04T00:00:00Z", stages: status(f, r.campaignId).stages });
+  assert.is(live.times.at(-1), "2026-03-04T00:00:00Z");
+  assert.is(live.published.at(-1), 2);
+});
+
+test("the upkeep does not count a campaign again once its recorded counts leave nothing queued or published", async ({ f, cars, fw }) => {
+  const r = await f.director.campaign("hw-1", "fw-2.bin", ["C1"]);
+  reportInstalled(f, cars[0]!, fw);
+  assert.is(f.director.recordCampaignProgress(), 1);
+  assert.equal(f.director.inventory.campaignProgressRows(r.campaignId, 10).at(-1)!.installed, 1);
+  // Changed behind the Director's back (no action, no manifest): a settled campaign is not counted.
+  f.director.inventory.sql.run("UPDATE assignments SET status = 'published' WHERE campaign_id = ?", [r.campaignId]);
+  assert.is(f.director.recordCampaignProgress(), 0);
+  // An action counts it (and records) whatever the upkeep thought.
+  f.director.pauseCampaign(r.campaignId);
+  assert.equal(f.director.inventory.campaignProgressRows(r.campaignId, 10).at(-1)!.queued, 1);
 });
 
 test.run();

@@ -22,23 +22,28 @@ export interface PortalWorld {
   ca: string;
 }
 
+const DELEGATIONS = { acme: { paths: ["acme/*"], hardwareIds: ["brake-ctl"] }, bravo: { paths: ["bravo/*"], hardwareIds: ["adas-cam"] } };
+
+/** Supplier `role`'s folder under `work`, its delegation in `dir`'s Image repository, and its portal account. */
+export async function addSupplier(dir: string, work: string, role: "acme" | "bravo"): Promise<{ folder: string; account: Credentials }> {
+  const folder = join(work, role);
+  const { publicKeyFile } = await initSupplier(folder, role);
+  await delegate(dir, { role, keys: [await readPublicKeyFile(publicKeyFile)], ...DELEGATIONS[role] });
+  const { password } = await addSupplierAccount(dir, role, [role]);
+  return { folder, account: { name: role, password } };
+}
+
 export async function portalWorld(): Promise<PortalWorld> {
   const dir = await newBackend();
   const work = await tempDir("uptane-suppliers-");
-  const suppliers = { acme: join(work, "acme"), bravo: join(work, "bravo") };
-  const delegations = { acme: { paths: ["acme/*"], hardwareIds: ["brake-ctl"] }, bravo: { paths: ["bravo/*"], hardwareIds: ["adas-cam"] } };
+  const suppliers = {} as PortalWorld["suppliers"];
   const accounts = {} as PortalWorld["accounts"];
-  for (const role of ["acme", "bravo"] as const) {
-    const { publicKeyFile } = await initSupplier(suppliers[role], role);
-    await delegate(dir, { role, keys: [await readPublicKeyFile(publicKeyFile)], ...delegations[role] });
-    const { password } = await addSupplierAccount(dir, role, [role]);
-    accounts[role] = { name: role, password };
-  }
+  for (const role of ["acme", "bravo"] as const) ({ folder: suppliers[role], account: accounts[role] } = await addSupplier(dir, work, role));
   return { dir, work, suppliers, accounts, ca: serverCa(dir) };
 }
 
 /** Signs `bytes` as target `name` in the supplier's next role version; returns the bundle path and what sign reported. */
-export async function signedBundle(world: PortalWorld, role: "acme" | "bravo", name: string, bytes: Uint8Array, hardwareId: string, releaseCounter = 1): Promise<SignResult> {
+export async function signedBundle(world: Pick<PortalWorld, "work" | "suppliers">, role: "acme" | "bravo", name: string, bytes: Uint8Array, hardwareId: string, releaseCounter = 1): Promise<SignResult> {
   const file = await writeTemp(world.work, `${name.replace(/\//g, "_")}-${Date.now()}-${Math.random()}`, bytes);
   return signSupplier(world.suppliers[role], { image: { file, name, hardwareIds: [hardwareId], releaseCounter }, out: `${file}.bundle` });
 }

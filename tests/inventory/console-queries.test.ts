@@ -2,7 +2,8 @@
 // keyset pages forward and back visit every matching vehicle exactly once in VIN order,
 // with the filters (VIN part in any case, hardware ID, installed image, last manifest,
 // open alerts), LIKE's own characters taken literally; counts per image and hardware ID;
-// an acknowledged alert leaves the open-alerts filter.
+// an acknowledged alert leaves the open-alerts filter; retired ECUs and decommissioned
+// vehicles count for nothing in the counts.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -125,6 +126,26 @@ test(`${engine}: an alert acknowledged (by a console user) leaves the open-alert
   assert.throws(() => acknowledgeAlert(inventory, id, NOW.toISOString(), "other"), /acknowledged at .* by maria/);
   assert.is(inventory.alert(id)!.acknowledged_by, "maria", "the first acknowledgement stays");
   assert.equal(walk(view, { openAlerts: true }, 2).forward, [vin(7), vin(8)]);
+});
+
+test(`${engine}: an ECU a workshop retired, and a decommissioned vehicle's ECUs, leave the counts per image and hardware ID`, () => {
+  const view = new ConsoleQueries(inventory, () => NOW);
+  const count = (list: Array<{ name: string; count: number }>, name: string) => list.find((c) => c.name === name)?.count ?? 0;
+  const before = { images: view.ecusPerImage(), hardware: view.ecusPerHardwareId() };
+  assert.ok(walk(view, { hardwareId: "brake-ctl" }, 50).forward.includes(vin(1)));
+  inventory.transaction(() => {
+    inventory.retireEcu(`${vin(1)}-br`, NOW.toISOString()); // brake-ctl, nothing installed
+    inventory.decommissionVehicle(vin(8), NOW.toISOString()); // gateway, and brake-ctl with oem/brake-2.bin
+  });
+  const images = view.ecusPerImage();
+  const hardware = view.ecusPerHardwareId();
+  assert.is(count(images, ""), count(before.images, "") - 2, "vehicle 1's retired brake ECU and vehicle 8's gateway had nothing installed");
+  assert.is(count(images, "oem/brake-2.bin"), count(before.images, "oem/brake-2.bin") - 1);
+  assert.is(count(hardware, "gateway"), N - 1);
+  assert.is(count(hardware, "brake-ctl"), count(before.hardware, "brake-ctl") - 2);
+  // The listing: vehicle 1 has one ECU in service, and no longer matches its retired ECU's hardware ID.
+  assert.equal(view.fleet({ vin: vin(1) }).vehicles.find((v) => v.vin === vin(1))!.hardwareIds, ["gateway"]);
+  assert.not.ok(walk(view, { hardwareId: "brake-ctl" }, 50).forward.includes(vin(1)));
 });
 
 test.run();

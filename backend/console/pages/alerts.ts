@@ -19,7 +19,7 @@ export type AlertView = ReturnType<typeof listAlerts>["alerts"][number];
 export function alertRows(alerts: AlertView[], session: ConsoleSession, back: string): Html {
   if (alerts.length === 0) return html`<p class="muted">No alerts.</p>`;
   const mayAct = roleAllows(session.user.role, "release-manager");
-  return html`<div class="table-wrap"><table class="alerts">
+  return html`<div class="table-wrap" tabindex="0"><table class="alerts">
 <thead><tr><th scope="col" class="num">ID</th><th scope="col">Raised</th><th scope="col">Vehicle</th><th scope="col">ECU</th><th scope="col">Kind</th><th scope="col">Detail</th><th scope="col">State</th></tr></thead>
 <tbody>${alerts.map(
     (a) => html`<tr><td class="num">${a.id}</td><td>${a.createdAt}</td><td>${a.vin === null ? html`<span class="muted">backend</span>` : html`<a class="mono" href="/console/vehicles/${encodeURIComponent(a.vin)}">${a.vin}</a>`}</td><td class="mono">${a.ecuSerial ?? ""}</td><td>${a.kind}</td><td>${a.detail}</td><td>${

@@ -1,6 +1,6 @@
 // The campaigns pages: every campaign with its state and counts, a form that creates one
 // (target, hardware ID, reserved vehicles, failure threshold), and one campaign's status
-// per stage, its progress over time as a chart, its vehicles a page at a time, and the
+// per stage, its progress over time as a chart (from the counts recorded as they changed, backend/director/campaign-progress.ts), its vehicles a page at a time, and the
 // buttons that promote, pause, resume and cancel it. Each is the Director's function the
 // CLI (`uptane campaign ...`) and the HTTP API call, under the same rules.
 import { html, queryString, type Html } from "../html.ts";
@@ -9,16 +9,12 @@ import type { ConsoleQueries } from "../../inventory/console-queries.ts";
 import type { Inventory } from "../../inventory/inventory.ts";
 import { campaignStatus, type CampaignStatus } from "../../director/campaign-status.ts";
 import { isoTime } from "../../../model/iso-time.ts";
+import { progressSeries, SILENT_HOURS, silentSince } from "../../director/campaign-progress.ts";
 import { csrfField } from "../layout.ts";
 import { roleAllows } from "../users.ts";
 import type { ConsoleSession } from "../sessions.ts";
 
-const SILENT_HOURS = 24;
 const VEHICLES_PAGE = 50;
-
-function silentSince(now: Date): string {
-  return isoTime(new Date(now.getTime() - SILENT_HOURS * 3_600_000));
-}
 
 function stateBadge(state: string): Html {
   return html`<span class="badge${state === "halted" || state === "cancelled" ? " bad" : state === "paused" ? " warn" : " ok"}">${state}</span>`;
@@ -51,7 +47,7 @@ ${
 ${
   campaigns.length === 0
     ? html`<p class="muted">No campaign yet.</p>`
-    : html`<div class="table-wrap"><table id="campaigns-table">
+    : html`<div class="table-wrap" tabindex="0"><table id="campaigns-table">
 <thead><tr><th scope="col" class="num">ID</th><th scope="col">Target</th><th scope="col">Hardware ID</th><th scope="col">Stage</th><th scope="col">State</th><th scope="col" class="num">Assigned</th><th scope="col" class="num">Installed</th><th scope="col" class="num">Failed</th><th scope="col">Created</th></tr></thead>
 <tbody>${campaigns.map((s) => {
         const c = s.campaign;
@@ -79,7 +75,8 @@ export function campaignContent(o: { inventory: Inventory; queries: ConsoleQueri
   const s = campaignStatus(o.inventory, o.id, { silentSince: silentSince(o.now), vehicles: { after: o.after, limit: VEHICLES_PAGE } });
   const c = s.campaign;
   const t = totals(s);
-  const p = o.queries.campaignProgress(o.id);
+  // The recorded history, and the counts of this page as its last point.
+  const p = progressSeries(o.inventory, o.id, { at: isoTime(o.now), stages: s.stages });
   const threshold = c.maxFailures !== null ? `halts at ${c.maxFailures} failure(s) in a stage` : c.maxFailurePercent !== null ? `halts at ${c.maxFailurePercent}% failures in a stage` : "no failure threshold";
   return html`<h1>Campaign ${c.id} ${stateBadge(c.state)}</h1>
 <p><a href="/console/campaigns">← Campaigns</a></p>
@@ -95,10 +92,10 @@ ${lineChart(`Campaign ${c.id} progress`, p.times, [
 </section>
 <p id="campaign-counts">Assignments now: queued ${t.queued}, published and not confirmed yet ${t.published}, installed ${t.installed}, failed ${t.failed}, withdrawn ${t.withdrawn}; ${t.notReporting} on vehicles silent for ${SILENT_HOURS} hours.</p>
 <h2>Stages</h2>
-<div class="table-wrap"><table id="stages-table"><thead><tr><th scope="col">Stage</th><th scope="col" class="num">Assigned</th><th scope="col" class="num">Queued</th><th scope="col" class="num">Published</th><th scope="col" class="num">Installed</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Withdrawn</th><th scope="col" class="num">Silent ${SILENT_HOURS} h</th></tr></thead>
+<div class="table-wrap" tabindex="0"><table id="stages-table"><thead><tr><th scope="col">Stage</th><th scope="col" class="num">Assigned</th><th scope="col" class="num">Queued</th><th scope="col" class="num">Published</th><th scope="col" class="num">Installed</th><th scope="col" class="num">Failed</th><th scope="col" class="num">Withdrawn</th><th scope="col" class="num">Silent ${SILENT_HOURS} h</th></tr></thead>
 <tbody>${s.stages.map((st) => html`<tr><td>${st.stage === "group" ? "reserved group" : "all vehicles"}</td><td class="num">${st.assigned}</td><td class="num">${st.queued}</td><td class="num">${st.published}</td><td class="num">${st.installed}</td><td class="num">${st.failed}</td><td class="num">${st.withdrawn}</td><td class="num">${st.notReporting}</td></tr>`)}</tbody></table></div>
 <h2>Vehicles</h2>
-<div class="table-wrap"><table id="campaign-vehicles"><thead><tr><th scope="col">VIN</th><th scope="col">ECU</th><th scope="col">Stage</th><th scope="col">Status</th><th scope="col">Install code</th><th scope="col">Last manifest</th></tr></thead>
+<div class="table-wrap" tabindex="0"><table id="campaign-vehicles"><thead><tr><th scope="col">VIN</th><th scope="col">ECU</th><th scope="col">Stage</th><th scope="col">Status</th><th scope="col">Install code</th><th scope="col">Last manifest</th></tr></thead>
 <tbody>${(s.vehicles ?? []).map((v) => html`<tr><td><a class="mono" href="/console/vehicles/${encodeURIComponent(v.vin)}">${v.vin}</a></td><td class="mono">${v.ecuSerial}</td><td>${v.stage}</td><td><span class="badge${v.status === "failed" ? " bad" : v.status === "installed" ? " ok" : ""}">${v.status}</span>${v.notReporting ? html` <span class="badge warn">not reporting</span>` : ""}</td><td>${v.code ?? "-"}${v.detail ? html` <span class="muted">${v.detail}</span>` : ""}</td><td>${v.lastManifestAt ?? html`<span class="muted">never</span>`}</td></tr>`)}</tbody></table></div>
 <nav class="pager" aria-label="Pages">${o.after !== undefined ? html`<a href="/console/campaigns/${c.id}">First</a>` : ""}${s.nextAfter ? html`<a rel="next" href="/console/campaigns/${c.id}${queryString({ after: s.nextAfter })}">Next →</a>` : ""}</nav>`;
 }

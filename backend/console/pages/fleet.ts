@@ -48,7 +48,7 @@ export function fleetContent(view: ConsoleQueries, query: URLSearchParams): Html
   <a href="/console/fleet">Clear</a>
 </form>
 <p id="fleet-count" class="muted">${result.total} vehicle(s) match${result.vehicles.length > 0 ? html`; showing ${result.vehicles[0]!.vin} to ${result.vehicles[result.vehicles.length - 1]!.vin}` : ""}.</p>
-<div class="table-wrap"><table id="fleet-table">
+<div class="table-wrap" tabindex="0"><table id="fleet-table">
 <caption class="skip">Vehicles</caption>
 <thead><tr><th scope="col">VIN</th><th scope="col" class="num">ECUs</th><th scope="col">Hardware IDs</th><th scope="col">Installed images</th><th scope="col">Last manifest</th><th scope="col" class="num">Open alerts</th></tr></thead>
 <tbody>

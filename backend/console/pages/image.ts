@@ -50,7 +50,7 @@ export function imageContent(o: { dir: string; state: PublishedState; pending: S
   const mayApprove = roleAllows(o.session.user.role, "release-manager");
   return html`<h1>Image repository</h1>
 <h2>Roles</h2>
-<div class="table-wrap"><table id="roles-table">
+<div class="table-wrap" tabindex="0"><table id="roles-table">
 <thead><tr><th scope="col">Role</th><th scope="col">Signed by</th><th scope="col" class="num">Version</th><th scope="col">Expires</th><th scope="col">State</th></tr></thead>
 <tbody>${roles.map((r) => html`<tr><td>${r.name}</td><td>${r.keys === "offline" ? "offline keys" : r.keys === "online" ? "the server (online key)" : "supplier"}</td><td class="num">${r.version}</td><td>${r.expires}</td><td>${expiryBadge(o.dir, r, o.now, o.warnDays)}</td></tr>`)}</tbody>
 </table></div>
@@ -58,7 +58,7 @@ export function imageContent(o: { dir: string; state: PublishedState; pending: S
 ${
   o.pending.length === 0
     ? html`<p class="muted">None.</p>`
-    : html`<div class="table-wrap"><table id="submissions-table">
+    : html`<div class="table-wrap" tabindex="0"><table id="submissions-table">
 <thead><tr><th scope="col" class="num">ID</th><th scope="col">Supplier</th><th scope="col">Received</th><th scope="col">Roles and targets</th><th scope="col">Bundle SHA-256</th><th scope="col">Review</th></tr></thead>
 <tbody>${o.pending.map(
         (s) => html`<tr><td class="num">${s.id}</td><td>${s.account}</td><td>${s.receivedAt}</td><td>${s.roles.map((r) => html`<div>${r.name} v${r.version ?? "?"}: <span class="mono">${r.targets.join(", ")}</span></div>`)}</td><td class="mono">${s.sha256}</td><td>${
@@ -73,12 +73,12 @@ ${
 ${
   delegations.length === 0
     ? html`<p class="muted">None (uptane delegate adds one).</p>`
-    : html`<div class="table-wrap"><table id="delegations-table">
+    : html`<div class="table-wrap" tabindex="0"><table id="delegations-table">
 <thead><tr><th scope="col">Role</th><th scope="col">Delegated by</th><th scope="col">Paths</th><th scope="col">Hardware IDs</th><th scope="col">Keys (threshold)</th><th scope="col">Terminating</th></tr></thead>
 <tbody>${delegations.map(({ parent, role }) => html`<tr><td>${role.name}</td><td>${parent}</td><td class="mono">${role.paths.join(", ")}</td><td>${(role.hardwareIds ?? []).join(", ") || html`<span class="muted">any</span>`}</td><td class="mono">${role.keyids.map((k) => k.slice(0, 16)).join(", ")} (${role.threshold})</td><td>${role.terminating ? "yes" : "no"}</td></tr>`)}</tbody></table></div>`
 }
 <h2>Targets</h2>
-<div class="table-wrap"><table id="targets-table">
+<div class="table-wrap" tabindex="0"><table id="targets-table">
 <thead><tr><th scope="col">Name</th><th scope="col" class="num">Bytes</th><th scope="col">Hardware IDs</th><th scope="col" class="num">Release counter</th><th scope="col">Signed by role</th><th scope="col">SHA-256</th></tr></thead>
 <tbody>${targetRows("targets", state.targets)}${[...state.delegated].flatMap(([name, doc]) => targetRows(name, doc))}</tbody>
 </table></div>`;
