@@ -338,13 +338,19 @@ export const fleetSuite: Suite = {
       };
       const before = size();
       value(`database bytes per vehicle (after ${processCounts.length} manifest(s) each, before the prune)`, "bytes", before / vehicles);
-      const pruner = openDirector(dir, undefined, { manifestBodies: 1, metadataWindowSeconds: 0 });
+      const pruner = openDirector(dir, undefined, { manifestBodies: 1, reportsPerEcu: 1, metadataWindowSeconds: 0 });
       const pt = performance.now();
-      const pruned = pruner.prune({ budgetMs: PHASE_DEADLINE_MS, batch: 100 });
+      // The servers' upkeep walked part of the fleet already (the walk is shared): walk until every vehicle was seen once.
+      const pruned = { vehicles: 0, manifests: 0, bodies: 0, reports: 0, metadata: 0 };
+      for (let i = 0; i < 2 * vehicles && pruned.vehicles < vehicles; i++) {
+        const r = pruner.prune({ budgetMs: PHASE_DEADLINE_MS, batch: 100 });
+        if (r.vehicles === 0) break;
+        for (const k of Object.keys(pruned) as Array<keyof typeof pruned>) pruned[k] += r[k];
+      }
       const pruneSeconds = (performance.now() - pt) / 1000;
       pruner.close();
-      log(`prune: ${pruned.vehicles} vehicles in ${pruneSeconds.toFixed(1)} s: ${pruned.manifests} manifests, ${pruned.reports} reports, ${pruned.metadata} metadata versions removed`);
-      value(`prune walk (keep 1 manifest per vehicle, metadata window 0), 100 vehicles per transaction`, "vehicles/s", pruned.vehicles / pruneSeconds);
+      log(`prune: ${pruned.vehicles} vehicles in ${pruneSeconds.toFixed(1)} s: ${pruned.manifests} manifests (${pruned.bodies} more emptied), ${pruned.reports} reports, ${pruned.metadata} metadata versions removed`);
+      value(`prune walk (keep 1 manifest and 1 report per ECU, metadata window 0), 100 vehicles per transaction`, "vehicles/s", pruned.vehicles / pruneSeconds);
       value(`database bytes per vehicle after the prune`, "bytes", size() / vehicles);
       return rows;
     } finally {
