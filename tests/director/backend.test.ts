@@ -3,7 +3,6 @@
 // demands the token made at init.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Metadata, MetadataKind } from "@tufjs/models";
@@ -14,19 +13,8 @@ import { close } from "../../backend/http/server.ts";
 import { generateSigningKey } from "../../model/keys.ts";
 import { API_TOKEN_FILE } from "../../backend/http/api-token.ts";
 import { createPublicKey } from "node:crypto";
+import { uptaneJson as uptane } from "../helpers/uptane-cli.ts";
 
-const CLI = join(import.meta.dirname, "../../dist/uptane.mjs");
-
-function uptane(...args: string[]): { status: number; out: any; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args, "--json"], { encoding: "utf8" });
-  let out: any = null;
-  try {
-    out = JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "");
-  } catch {
-    /* not JSON: left null for the assertion to show */
-  }
-  return { status: r.status ?? -1, out, stderr: r.stderr };
-}
 
 test("init, vehicle add, assign and campaign from the CLI; serve with the token-guarded API", async () => {
   const dir = await newBackend();

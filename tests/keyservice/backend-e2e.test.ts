@@ -7,7 +7,6 @@
 // encryptionKey; `uptane gc` drops the ciphertext once the assignment is closed.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawnSync } from "node:child_process";
 import { randomBytes, generateKeyPairSync, createPublicKey } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -21,19 +20,8 @@ import { openInventory } from "../../backend/inventory/location.ts";
 import {
   METHOD_SHARED, METHOD_X25519, decryptImage, encryptedTargetName, parseImageEncryption, x25519RawPrivateKey, x25519RawPublicKey,
 } from "../../model/image-encryption.ts";
+import { uptaneJson as uptane } from "../helpers/uptane-cli.ts";
 
-const CLI = join(import.meta.dirname, "../../dist/uptane.mjs");
-
-function uptane(...args: string[]): { status: number; out: any; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args, "--json"], { encoding: "utf8" });
-  let out: any = null;
-  try {
-    out = JSON.parse(r.stdout.trim().split("\n").at(-1) ?? "");
-  } catch {
-    /* not JSON: left null for the assertion to show */
-  }
-  return { status: r.status ?? -1, out, stderr: r.stderr };
-}
 
 test("vehicle add with encryption keys from files, assign, serve: the vehicle fetches its entry and ciphertext over TLS and decrypts the image; another vehicle cannot; gc drops it once closed", async () => {
   const dir = await newBackend();
