@@ -10,13 +10,10 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { uptane } from "../helpers/uptane-cli.ts";
-import { vehicleTls } from "../helpers/tls.ts";
+import { backendWithPrimaryVehicle, primaryFor } from "../helpers/primary-vehicle.ts";
 import { Inventory, INVENTORY_FILE } from "../../backend/inventory/inventory.ts";
-import { HttpFetcher } from "../../host/primary/fetcher.ts";
 import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
 import { rsaBitsOf } from "../../model/keys.ts";
-import { Primary, provisionPrimary } from "../../host/primary/primary.ts";
-import { MemoryStore } from "../../host/primary/store.ts";
 import "../../host/wasm/embedded.ts";
 
 async function serve(dir: string): Promise<{ url: string; child: ChildProcess }> {
@@ -44,24 +41,8 @@ const keyTypesIn = (root: { signed: { keys: Record<string, { keytype: string }>;
   Object.fromEntries(Object.entries(root.signed.roles).map(([role, r]) => [role, r.keyids.map((id) => root.signed.keys[id]!.keytype).join(",")]));
 
 /** A backend from `init ARGS`, an image for the Primary, a vehicle whose Primary key is `primaryKey`, the image assigned. */
-async function backendWithVehicle(name: string, initArgs: string[], primaryKey: SoftwareKeyStore, vin: string) {
-  const backend = join(work, name);
-  const init = await uptane("init", backend, ...initArgs);
-  assert.is(init.code, 0, init.err + init.out);
-  await writeFile(join(work, `${name}.bin`), Buffer.alloc(4000, name.length));
-  const added = await uptane("image", "add", backend, join(work, `${name}.bin`), "--name", `${name}.bin`, "--hardware-id", "hw-primary", "--release-counter", "2");
-  assert.is(added.code, 0, added.err);
-  await writeFile(join(work, `${name}.pub.json`), JSON.stringify(primaryKey.publicKey));
-  const reg = await uptane("vehicle", "add", backend, "--vin", vin, "--ecu", `primary-001:hw-primary:${join(work, `${name}.pub.json`)}:primary`);
-  assert.is(reg.code, 0, reg.err + reg.out);
-  assert.is((await uptane("assign", backend, "--vin", vin, "--ecu", "primary-001", "--target", `${name}.bin`)).code, 0);
-  return backend;
-}
-
-async function primaryFor(backend: string, vin: string, keys: SoftwareKeyStore, url: string): Promise<Primary> {
-  const store = new MemoryStore();
-  await provisionPrimary(store, { directorRoot: await readFile(join(backend, "director", "root", "1.root.json")), imageRoot: await readFile(join(backend, "image", "repository", "1.root.json")) });
-  return Primary.open({ vin, serial: "primary-001", hardwareId: "hw-primary", vehicleEcus: ["primary-001"], fetcher: new HttpFetcher(url, { tls: await vehicleTls(backend, vin) }), store, keys, secondaries: [] });
+async function backendWithVehicle(name: string, initArgs: string[], primaryKey: SoftwareKeyStore, vin: string): Promise<string> {
+  return (await backendWithPrimaryVehicle(work, name, initArgs, primaryKey, vin, 4000)).backend;
 }
 
 function installed(backend: string): string | null {

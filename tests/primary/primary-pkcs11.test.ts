@@ -14,13 +14,10 @@ import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { uptane } from "../helpers/uptane-cli.ts";
-import { vehicleTls } from "../helpers/tls.ts";
+import { backendWithPrimaryVehicle, primaryFor } from "../helpers/primary-vehicle.ts";
 import { destroyTokenKey, initToken, inspectToken, SOFTHSM_MODULE, softHsmConfig, softHsmInstalled } from "../helpers/softhsm.ts";
 import { Inventory, INVENTORY_FILE } from "../../backend/inventory/inventory.ts";
-import { HttpFetcher } from "../../host/primary/fetcher.ts";
 import { SoftwareKeyStore } from "../../host/primary/keystore.ts";
-import { Primary, provisionPrimary } from "../../host/primary/primary.ts";
-import { MemoryStore } from "../../host/primary/store.ts";
 import { keyIdOf, rsaBitsOf, signingKeyFromPem, type TufKey } from "../../model/keys.ts";
 import { tokenKeyFromUri } from "../../backend/keys/pkcs11-uri.ts";
 import "../../host/wasm/embedded.ts";
@@ -76,24 +73,9 @@ async function stop(child: ChildProcess): Promise<void> {
 
 /** A backend from `init ARGS`, an image for the Primary, a vehicle, the image assigned. */
 async function backendWithVehicle(name: string, initArgs: string[], keys: SoftwareKeyStore, vin: string): Promise<string> {
-  const backend = join(work, name);
-  const init = await uptane("init", backend, ...initArgs, "--json");
-  assert.is(init.code, 0, init.err + init.out);
+  const { backend, init } = await backendWithPrimaryVehicle(work, name, [...initArgs, "--json"], keys, vin, 3000);
   assert.not.ok(init.out.includes(PIN) || init.err.includes(PIN), "the PIN is never printed");
-  await writeFile(join(work, `${name}.bin`), Buffer.alloc(3000, name.length));
-  const added = await uptane("image", "add", backend, join(work, `${name}.bin`), "--name", `${name}.bin`, "--hardware-id", "hw-primary", "--release-counter", "2");
-  assert.is(added.code, 0, added.err);
-  await writeFile(join(work, `${name}.pub.json`), JSON.stringify(keys.publicKey));
-  const reg = await uptane("vehicle", "add", backend, "--vin", vin, "--ecu", `primary-001:hw-primary:${join(work, `${name}.pub.json`)}:primary`);
-  assert.is(reg.code, 0, reg.err + reg.out);
-  assert.is((await uptane("assign", backend, "--vin", vin, "--ecu", "primary-001", "--target", `${name}.bin`)).code, 0);
   return backend;
-}
-
-async function primaryFor(backend: string, vin: string, keys: SoftwareKeyStore, url: string): Promise<Primary> {
-  const store = new MemoryStore();
-  await provisionPrimary(store, { directorRoot: await readFile(join(backend, "director", "root", "1.root.json")), imageRoot: await readFile(join(backend, "image", "repository", "1.root.json")) });
-  return Primary.open({ vin, serial: "primary-001", hardwareId: "hw-primary", vehicleEcus: ["primary-001"], fetcher: new HttpFetcher(url, { tls: await vehicleTls(backend, vin) }), store, keys, secondaries: [] });
 }
 
 /** The Primary installs `name` in its first cycle and reports it in the next; the Director records it. */
